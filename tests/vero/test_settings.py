@@ -1,0 +1,26 @@
+from pathlib import Path
+
+import pytest
+
+from vero.settings import Settings, SettingsError
+
+GOOD = {"TWILIO_AUTH_TOKEN": "secret", "VERO_SUPERVISOR_TOKEN": "s" * 16}
+
+
+def test_defaults_are_valid_with_the_two_secrets():
+    settings = Settings.from_env(GOOD)
+    assert settings.redis_url is None
+    assert settings.public_base_url == "http://127.0.0.1:8000"
+    assert settings.data_dir == Path("var")
+
+
+def test_every_problem_is_reported_on_its_own_line(tmp_path):
+    env = {"REDIS_URL": "http://nope", "PUBLIC_BASE_URL": "ftp://x", "TWILIO_ACCOUNT_SID": "XX",
+           "VERO_CENTRE": str(tmp_path / "missing.yaml"), "VERO_SUPERVISOR_TOKEN": "short"}
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env(env)
+    problems = info.value.problems
+    assert [p.split(":")[0] for p in problems] == [
+        "REDIS_URL", "PUBLIC_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "VERO_CENTRE",
+        "VERO_SUPERVISOR_TOKEN"]
+    assert "\n" not in info.value.one_line()

@@ -1,0 +1,1 @@
+"""Vero's composition root: settings, centre definition, embedded Redis, Flask app, CLI."""
