@@ -1,0 +1,82 @@
+"""Every Redis key name Vero uses, in one place. Nothing else builds a key by hand.
+
+All keys of one centre share the hash tag `{centre}` so that every Lua script runs unchanged on a
+Redis Cluster (all keys of a script call live in one slot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Keys:
+    centre: str
+    namespace: str = "vero"
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.namespace}:{{{self.centre}}}:"
+
+    def agents(self) -> str:
+        """HASH agent id → profile JSON (name, skills, languages, capacity, contact)."""
+        return self.prefix + "agents"
+
+    def agent_status(self) -> str:
+        """HASH agent id → live status JSON (state, load, idle since, tasks, missed offers)."""
+        return self.prefix + "agent_status"
+
+    def agent_tokens(self) -> str:
+        """HASH sha256(token) → agent id."""
+        return self.prefix + "agent_tokens"
+
+    def tasks(self) -> str:
+        """HASH task id → task JSON."""
+        return self.prefix + "tasks"
+
+    def timers(self) -> str:
+        """ZSET of due work (offer expiry, step timeout, end of wrap-up), scored by due time."""
+        return self.prefix + "timers"
+
+    def waiting(self, queue: str, channel: str, step: int, language: str) -> str:
+        """ZSET of queued task ids on one step of a queue, scored by priority then age."""
+        return f"{self.prefix}wait:{queue}:{channel}:{step}:{language}"
+
+    def pool(self, family: str, channel: str, skill: str, level: int, language: str) -> str:
+        """ZSET of agent ids who may take `channel` work (lazily cleaned; see the Lua header).
+
+        family: 'idle' (scored by idle since) or 'load' (scored by task count, then idle since).
+        """
+        return f"{self.prefix}pool:{family}:{channel}:{skill}:{level}:{language}"
+
+    def stats(self, day: str) -> str:
+        """HASH of today's counters: field 'queue|channel|bucket|metric' (bucket = HH:MM start)."""
+        return f"{self.prefix}stats:{day}"
+
+    def events(self) -> str:
+        """STREAM of every lifecycle change."""
+        return self.prefix + "events"
+
+    def contacts(self) -> str:
+        """STREAM of closed contacts waiting to be appended to the daily contact-record CSV."""
+        return self.prefix + "contacts"
+
+    def messages(self, task_id: str) -> str:
+        """LIST of a task's conversation (JSON per message)."""
+        return f"{self.prefix}messages:{task_id}"
+
+    def customers(self) -> str:
+        """HASH phone (E.164) → customer JSON (name, segment, vip, language)."""
+        return self.prefix + "customers"
+
+    def sequence(self, name: str) -> str:
+        """STRING counter for human reference numbers (e.g. complaint references per year)."""
+        return f"{self.prefix}seq:{name}"
+
+    def idempotency(self, scope: str, ref: str) -> str:
+        """STRING marking that a webhook step was already applied (Twilio retries)."""
+        return f"{self.prefix}done:{scope}:{ref}"
+
+    def all_keys_pattern(self) -> str:
+        """SCAN pattern for every key of this centre (used by tests to clean up their own keys)."""
+        return self.prefix.replace("{", "\\{").replace("}", "\\}") + "*"

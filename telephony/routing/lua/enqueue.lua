@@ -1,0 +1,22 @@
+-- enqueue.lua: create a task on its first step and offer it to the best eligible agent.
+-- KEYS[1..6] common (lib.lua); KEYS[7] wait list of the task's step; KEYS[8..] agent pools of
+--   that step, best level first.
+-- ARGV[1..2] common; ARGV[3] task JSON; ARGV[4] step timer due ('' for none);
+--   ARGV[5] pool family ('idle' or 'load'); ARGV[6] selection mode.
+-- Returns {'exists'} | {'queued'} | {'reserved', offer, task, agent, expires}.
+local task = cjson.decode(ARGV[3])
+if redis.call('HEXISTS', TASKS, task.id) == 1 then return {'exists'} end
+local wait_key = KEYS[7]
+local pools = {}
+for i = 8, #KEYS do pools[#pools + 1] = KEYS[i] end
+
+put_json(TASKS, task.id, task)
+redis.call('ZADD', wait_key, task_score(task), task.id)
+if ARGV[4] ~= '' then redis.call('ZADD', TIMERS, tonumber(ARGV[4]), 'step|' .. task.id .. '|0') end
+stat(task.queue, task.channel, 'offered', 1)
+event('queued', task.id, nil, {queue = task.queue, channel = task.channel, language = task.language})
+
+local agent_id, status = pick_agent(pools, ARGV[5], ARGV[6], task.channel)
+if not agent_id then return {'queued'} end
+local offer = reserve(task, wait_key, agent_id, status)
+return {'reserved', offer[1], offer[2], offer[3], offer[4]}

@@ -1,0 +1,161 @@
+-- lib.lua: helpers prepended to every routing script (Redis 6.2 has no shared functions).
+--
+-- Every script's KEYS start with the same six keys:
+--   KEYS[1] agent_status  HASH agent id -> status JSON
+--   KEYS[2] tasks         HASH task id -> task JSON
+--   KEYS[3] timers        ZSET "offer|<offer>", "step|<task>|<k>", "wrap|<task>" -> due time
+--   KEYS[4] events        STREAM of lifecycle changes
+--   KEYS[5] stats         HASH of today's counters "queue|channel|bucket|metric"
+--   KEYS[6] contacts      STREAM of closed contacts (for the contact-record CSV)
+-- and ARGV with the same two values (a script's own KEYS and ARGV follow these):
+--   ARGV[1] now (epoch seconds, millisecond precision), ARGV[2] config JSON:
+--   {"ch": {"<channel>": {"t": offer timeout, "x": 1 if exclusive, "g": answer target}},
+--    "wrap": {"<queue>": wrap-up seconds}, "missed": max missed offers, "bucket": "HH:MM"}
+--
+-- Pools ("pool:<family>:<channel>:<skill>:<level>:<language>") are cleaned lazily: an agent
+-- who may take work is always present with a score no higher than its true score; a reader
+-- that finds a head which is ineligible removes it, and one whose score is stale re-adds it
+-- with the true score, then looks again. Agent-side scripts re-add eagerly.
+
+local STATUS, TASKS, TIMERS, EVENTS, STATS, CONTACTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
+  KEYS[6]
+local NOW = tonumber(ARGV[1])
+local CFG = cjson.decode(ARGV[2])
+local PRIORITY_WEIGHT, LOAD_WEIGHT = 1e10, 1e10
+
+local function get_json(hash, id)
+  local raw = redis.call('HGET', hash, id)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+
+local function put_json(hash, id, value)
+  redis.call('HSET', hash, id, cjson.encode(value))
+end
+
+local function event(kind, task_id, agent_id, extra)
+  local fields = {'type', kind, 'at', tostring(NOW), 'task', task_id or '', 'agent', agent_id or ''}
+  if extra then
+    for k, v in pairs(extra) do
+      fields[#fields + 1] = k
+      fields[#fields + 1] = tostring(v)
+    end
+  end
+  redis.call('XADD', EVENTS, 'MAXLEN', '~', 100000, '*', unpack(fields))
+end
+
+local function stat(queue, channel, metric, amount)
+  local base = queue .. '|' .. channel .. '|'
+  redis.call('HINCRBYFLOAT', STATS, base .. 'day|' .. metric, amount)
+  redis.call('HINCRBYFLOAT', STATS, base .. CFG.bucket .. '|' .. metric, amount)
+end
+
+local function task_score(task)
+  return -task.priority * PRIORITY_WEIGHT + task.created
+end
+
+local function task_count(status)
+  local n = 0
+  for _, v in pairs(status.load) do n = n + v end
+  return n
+end
+
+-- Channel capacity left, with exclusive channels (voice) taking the whole agent.
+local function has_room(status, channel)
+  local load = status.load[channel] or 0
+  if load >= (status.cap[channel] or 0) then return false end
+  for ch, n in pairs(status.load) do
+    if n > 0 and CFG.ch[ch] and CFG.ch[ch].x == 1 then return false end
+  end
+  if CFG.ch[channel].x == 1 and task_count(status) > 0 then return false end
+  return true
+end
+
+local function pool_score(family, status)
+  if family == 'load' then return task_count(status) * LOAD_WEIGHT + status.idle end
+  return status.idle
+end
+
+-- The valid head (id, score, status) of one pool for `channel` work, cleaning as it reads.
+local function pool_head(key, family, channel)
+  while true do
+    local head = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if #head == 0 then return nil end
+    local id, score = head[1], tonumber(head[2])
+    local status = get_json(STATUS, id)
+    if not status or status.state ~= 'available' or not has_room(status, channel) then
+      redis.call('ZREM', key, id)
+    else
+      local true_score = pool_score(family, status)
+      if score == true_score then return id, score, status end
+      redis.call('ZADD', key, true_score, id)
+    end
+  end
+end
+
+-- Choose an agent for `channel` work among pools given best level first.
+-- mode 'highest_level': first pool with a valid head wins; otherwise lowest (score, id).
+local function pick_agent(pool_keys, family, mode, channel)
+  local best_id, best_score, best_status
+  for _, key in ipairs(pool_keys) do
+    local id, score, status = pool_head(key, family, channel)
+    if id then
+      if mode == 'highest_level' then return id, status end
+      if not best_id or score < best_score or (score == best_score and id < best_id) then
+        best_id, best_score, best_status = id, score, status
+      end
+    end
+  end
+  return best_id, best_status
+end
+
+local function remove_item(list, item)
+  local out = {}
+  for _, v in ipairs(list) do
+    if v ~= item then out[#out + 1] = v end
+  end
+  return out
+end
+
+-- Offer `task` to an agent: one atomic step with the choice that preceded it.
+local function reserve(task, wait_key, agent_id, status)
+  task.attempts = task.attempts + 1
+  task.offer = task.id .. '.' .. task.attempts
+  task.offer_expires = NOW + CFG.ch[task.channel].t
+  task.state = 'reserved'
+  task.agent = agent_id
+  status.load[task.channel] = (status.load[task.channel] or 0) + 1
+  local tasks = status.tasks
+  if type(tasks) ~= 'table' or next(tasks) == nil then tasks = {} end
+  tasks[#tasks + 1] = task.id
+  status.tasks = tasks
+  status.idle = NOW
+  redis.call('ZREM', wait_key, task.id)
+  redis.call('ZADD', TIMERS, task.offer_expires, 'offer|' .. task.offer)
+  put_json(TASKS, task.id, task)
+  put_json(STATUS, agent_id, status)
+  event('reserved', task.id, agent_id, {offer = task.offer, expires = task.offer_expires})
+  return {task.offer, task.id, agent_id, tostring(task.offer_expires)}
+end
+
+-- Take a task off an agent (offer returned, task ended): load down, back of the idle line.
+local function release(status, task)
+  status.load[task.channel] = (status.load[task.channel] or 1) - 1
+  if status.load[task.channel] <= 0 then status.load[task.channel] = nil end
+  local tasks = status.tasks
+  if type(tasks) ~= 'table' or next(tasks) == nil then tasks = {} end
+  status.tasks = remove_item(tasks, task.id)
+  status.idle = NOW
+  if next(status.load) == nil then status.load = {} end
+end
+
+-- The closed contact, for the daily contact-record CSV.
+local function contact_record(task, outcome)
+  redis.call('XADD', CONTACTS, '*',
+    'task_id', task.id, 'channel', task.channel, 'queue', task.queue,
+    'origin_queue', task.origin_queue, 'language', task.language,
+    'created_at', tostring(task.created), 'answered_at', tostring(task.answered_at or ''),
+    'ended_at', tostring(task.ended_at or NOW), 'closed_at', tostring(NOW),
+    'agent_id', task.agent or '',
+    'outcome', outcome, 'attributes', cjson.encode(task.attributes))
+end

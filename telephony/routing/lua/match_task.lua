@@ -1,0 +1,17 @@
+-- match_task.lua: offer a waiting task to the best eligible agent (after it returned to its
+-- queue or moved to a wider step).
+-- KEYS[1..6] common; KEYS[7] wait list of the task's current step; KEYS[8..] agent pools of that
+--   step, best level first.
+-- ARGV[1..2] common; ARGV[3] task id; ARGV[4] queue and ARGV[5] step the caller computed keys for;
+--   ARGV[6] pool family; ARGV[7] selection mode.
+-- Returns {'none'} (not waiting) | {'stale'} (queue or step moved: read again) | {'queued'} |
+--   {'reserved', offer, task, agent, expires}.
+local task = get_json(TASKS, ARGV[3])
+if not task or task.state ~= 'queued' then return {'none'} end
+if task.queue ~= ARGV[4] or task.step ~= tonumber(ARGV[5]) then return {'stale'} end
+local pools = {}
+for i = 8, #KEYS do pools[#pools + 1] = KEYS[i] end
+local agent_id, status = pick_agent(pools, ARGV[6], ARGV[7], task.channel)
+if not agent_id then return {'queued'} end
+local offer = reserve(task, KEYS[7], agent_id, status)
+return {'reserved', offer[1], offer[2], offer[3], offer[4]}

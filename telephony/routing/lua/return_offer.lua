@@ -1,0 +1,29 @@
+-- return_offer.lua: an offer rejected, expired or withdrawn; the task goes back to its queue
+-- with its age, the agent goes to the back of the idle line (and to break "missed" after too
+-- many missed offers in a row).
+-- KEYS[1..6] common; KEYS[7] wait list of the task's current step.
+-- ARGV[1..2] common; ARGV[3] offer id; ARGV[4] task id; ARGV[5] queue and ARGV[6] step the caller
+--   computed KEYS[7] for; ARGV[7] reason ('rejected', 'timeout', 'withdrawn'); ARGV[8] '1' when
+--   it counts as missed; ARGV[9] '1' when called for the expiry timer (which must still exist).
+-- Returns {'gone'} | {'stale'} (queue or step moved: read again) | {'ok', agent}.
+local task = get_json(TASKS, ARGV[4])
+if not task or task.state ~= 'reserved' or task.offer ~= ARGV[3] then return {'gone'} end
+if task.queue ~= ARGV[5] or task.step ~= tonumber(ARGV[6]) then return {'stale'} end
+local removed = redis.call('ZREM', TIMERS, 'offer|' .. task.offer)
+if ARGV[9] == '1' and removed == 0 then return {'gone'} end
+local agent_id = task.agent
+local status = get_json(STATUS, agent_id)
+release(status, task)
+if ARGV[8] == '1' then
+  status.missed = (status.missed or 0) + 1
+  if status.missed >= CFG.missed and status.state == 'available' then
+    status.state, status.reason, status.since = 'break', 'missed', NOW
+    event('agent_state', nil, agent_id, {state = 'break', reason = 'missed'})
+  end
+end
+put_json(STATUS, agent_id, status)
+task.state, task.agent, task.offer = 'queued', '', ''
+put_json(TASKS, task.id, task)
+redis.call('ZADD', KEYS[7], task_score(task), task.id)
+event(ARGV[7], task.id, agent_id, {offer = ARGV[3]})
+return {'ok', agent_id}

@@ -1,0 +1,261 @@
+"""The whole router as an in-memory state machine: the reference the Redis router must match and
+the engine the simulation twin runs.
+
+Every operation takes `now` and returns the reservations (offers) it made, in order. Timers
+(offer expiry, step timeouts, end of wrap-up) fire in `tick(now)` in (due time, name) order,
+exactly as the Redis router processes its timer set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from telephony.routing.errors import RoutingError
+from telephony.routing.policy import rules
+from telephony.routing.policy.records import Agent, Reservation, Task
+from vero.centre import Centre
+
+
+class MemoryRouter:
+    def __init__(self, centre: Centre) -> None:
+        self.centre = centre
+        self.agents: dict[str, Agent] = {}
+        self.tasks: dict[str, Task] = {}
+        self.timers: dict[str, float] = {}
+
+    # --- agents ---------------------------------------------------------------------------
+
+    def upsert_agent(self, agent_id: str, skills: dict[str, int], languages: tuple[str, ...],
+                     capacity: dict[str, int], now: float) -> list[Reservation]:
+        old = self.agents.get(agent_id)
+        if old is None:
+            self.agents[agent_id] = Agent(agent_id, dict(skills), tuple(languages), dict(capacity),
+                                          since=now, idle_since=now)
+            return []
+        self.agents[agent_id] = replace(old, skills=dict(skills), languages=tuple(languages),
+                                        capacity=dict(capacity))
+        return self._agent_ready(agent_id, now)
+
+    def set_agent_state(self, agent_id: str, state: str, reason: str,
+                        now: float) -> list[Reservation]:
+        agent = self._agent(agent_id)
+        changed = state != agent.state
+        agent = replace(agent, state=state, reason=reason if state == "break" else "",
+                        since=now if changed else agent.since,
+                        idle_since=now if changed and state == "available" else agent.idle_since,
+                        missed=0 if state == "available" else agent.missed)
+        self.agents[agent_id] = agent
+        if state == "available":
+            return self._agent_ready(agent_id, now)
+        offers: list[Reservation] = []
+        for task_id in agent.tasks:  # pending offers go back to their queues
+            if self.tasks[task_id].state == "reserved":
+                offers += self._return_offer(self.tasks[task_id], now, missed=False)
+        return offers
+
+    # --- tasks ----------------------------------------------------------------------------
+
+    def enqueue(self, task_id: str, channel: str, queue: str, language: str, priority: int,
+                now: float, created: float | None = None,
+                attributes: dict[str, str] | None = None) -> list[Reservation]:
+        if task_id in self.tasks:
+            raise RoutingError("exists", f"task {task_id} exists")
+        task = Task(task_id, channel, queue, language, priority,
+                    created=now if created is None else created, entered=now, origin_queue=queue,
+                    attributes=dict(attributes or {}))
+        task = self._enter_step(task, 0, now)
+        self.tasks[task_id] = task
+        return self._match_task(task_id, now)
+
+    def accept(self, offer_id: str, now: float) -> Task:
+        task = self._offered(offer_id)
+        if now >= task.offer_expires:
+            raise RoutingError("expired", f"offer {offer_id} has expired")
+        self.timers.pop(f"offer|{offer_id}", None)
+        agent = self.agents[task.agent]
+        self.agents[agent.id] = replace(agent, missed=0)
+        task = replace(task, state="assigned", answered_at=now, offer="")
+        self.tasks[task.id] = task
+        return task
+
+    def reject(self, offer_id: str, now: float) -> list[Reservation]:
+        task = self._offered(offer_id)
+        return self._return_offer(task, now, missed=True)
+
+    def complete(self, task_id: str, now: float) -> list[Reservation]:
+        task = self._task(task_id)
+        if task.state == "wrapping":
+            return self._finish(task, now)
+        if task.state != "assigned":
+            raise RoutingError("state", f"task {task_id} is {task.state}, not assigned")
+        wrap = self.centre.queues[task.queue].wrap_up_seconds
+        task = replace(task, state="wrapping", ended_at=now, wrap_until=now + wrap)
+        self.tasks[task_id] = task
+        if wrap <= 0:
+            return self._finish(task, now)
+        self.timers[f"wrap|{task_id}"] = now + wrap
+        return []
+
+    def cancel(self, task_id: str, outcome: str, now: float) -> list[Reservation]:
+        task = self._task(task_id)
+        if task.state not in ("queued", "reserved"):
+            raise RoutingError("state", f"task {task_id} is {task.state}; only waiting tasks "
+                                        "can be canceled")
+        self._drop_timers(task)
+        self.tasks[task_id] = replace(task, state=outcome, ended_at=now, offer="", agent="")
+        if task.state == "reserved":
+            self._release_agent(task.agent, task_id, now)
+            return self._agent_ready(task.agent, now)
+        return []
+
+    # --- time -----------------------------------------------------------------------------
+
+    def next_timer(self) -> float | None:
+        return min(self.timers.values(), default=None)
+
+    def tick(self, now: float) -> list[Reservation]:
+        offers: list[Reservation] = []
+        while True:
+            due = [(at, name) for name, at in self.timers.items() if at <= now]
+            if not due:
+                return offers
+            at, name = min(due)
+            del self.timers[name]
+            kind, ref, *rest = name.split("|")
+            if kind == "offer":
+                task = self.tasks[ref.rsplit(".", 1)[0]]
+                offers += self._return_offer(task, at, missed=True)
+            elif kind == "step":
+                offers += self._advance(self.tasks[ref], int(rest[0]), at)
+            elif kind == "wrap":
+                offers += self._finish(self.tasks[ref], at)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _agent(self, agent_id: str) -> Agent:
+        if agent_id not in self.agents:
+            raise RoutingError("unknown", f"no agent {agent_id}")
+        return self.agents[agent_id]
+
+    def _task(self, task_id: str) -> Task:
+        if task_id not in self.tasks:
+            raise RoutingError("unknown", f"no task {task_id}")
+        return self.tasks[task_id]
+
+    def _offered(self, offer_id: str) -> Task:
+        task = self.tasks.get(offer_id.rsplit(".", 1)[0])
+        if task is None or task.offer != offer_id or task.state != "reserved":
+            raise RoutingError("expired", f"offer {offer_id} is no longer pending")
+        return task
+
+    def _enter_step(self, task: Task, step: int, now: float) -> Task:
+        """Put a task on a step of its queue: new priority if the step sets one, next timer."""
+        rule = self.centre.queues[task.queue].steps[step]
+        task = replace(task, step=step,
+                       priority=rule.priority if rule.priority is not None else task.priority)
+        if rule.timeout is not None:
+            self.timers[f"step|{task.id}|{step}"] = task.entered + rule.timeout
+        return task
+
+    def _need(self, task: Task) -> tuple[str, int, str]:
+        step = self.centre.queues[task.queue].steps[task.step]
+        return rules.step_requirement(self.centre, task.queue, step, task.language)
+
+    def _can_take(self, agent: Agent, task: Task) -> bool:
+        return (agent.state == "available"
+                and rules.has_room(self.centre, agent.capacity, agent.load, task.channel)
+                and rules.meets(agent.skills, agent.languages, self._need(task)))
+
+    def _match_task(self, task_id: str, now: float) -> list[Reservation]:
+        task = self.tasks[task_id]
+        if task.state != "queued":
+            return []
+        candidates = [a for a in self.agents.values() if self._can_take(a, task)]
+        if not candidates:
+            return []
+        selection = self.centre.queues[task.queue].selection
+        skill = self._need(task)[0]
+        if selection == "highest_level":
+            best = min(candidates, key=lambda a: (-(a.skills.get(skill, 0) if skill != rules.ANY
+                                                    else 0), rules.idle_score(a.idle_since), a.id))
+        elif selection == "least_occupied":
+            best = min(candidates,
+                       key=lambda a: (rules.load_score(a.task_count, a.idle_since), a.id))
+        else:
+            best = min(candidates, key=lambda a: (rules.idle_score(a.idle_since), a.id))
+        return [self._reserve(task, best, now)]
+
+    def _agent_ready(self, agent_id: str, now: float) -> list[Reservation]:
+        offers: list[Reservation] = []
+        while True:
+            agent = self.agents[agent_id]
+            if agent.state != "available":
+                return offers
+            waiting = [t for t in self.tasks.values()
+                       if t.state == "queued" and self._can_take(agent, t)]
+            if not waiting:
+                return offers
+            best = min(waiting, key=lambda t: (rules.task_score(t.priority, t.created), t.id))
+            offers.append(self._reserve(best, agent, now))
+
+    def _reserve(self, task: Task, agent: Agent, now: float) -> Reservation:
+        offer_id = f"{task.id}.{task.attempts + 1}"
+        expires = now + self.centre.channels[task.channel].offer_timeout
+        self.tasks[task.id] = replace(task, state="reserved", agent=agent.id, offer=offer_id,
+                                      offer_expires=expires, attempts=task.attempts + 1)
+        load = dict(agent.load)
+        load[task.channel] = load.get(task.channel, 0) + 1
+        self.agents[agent.id] = replace(agent, load=load, tasks=agent.tasks + (task.id,),
+                                        idle_since=now)
+        self.timers[f"offer|{offer_id}"] = expires
+        return Reservation(offer_id, task.id, agent.id, expires)
+
+    def _release_agent(self, agent_id: str, task_id: str, now: float) -> Agent:
+        agent = self.agents[agent_id]
+        channel = self.tasks[task_id].channel
+        load = dict(agent.load)
+        load[channel] -= 1
+        if not load[channel]:
+            del load[channel]
+        agent = replace(agent, load=load, tasks=tuple(t for t in agent.tasks if t != task_id),
+                        idle_since=now)
+        self.agents[agent_id] = agent
+        return agent
+
+    def _return_offer(self, task: Task, now: float, missed: bool) -> list[Reservation]:
+        """A rejected, expired or withdrawn offer: the task goes back with its age."""
+        self.timers.pop(f"offer|{task.offer}", None)
+        agent = self._release_agent(task.agent, task.id, now)
+        if missed:
+            agent = replace(agent, missed=agent.missed + 1)
+            if agent.missed >= self.centre.max_missed_offers and agent.state == "available":
+                agent = replace(agent, state="break", reason="missed", since=now)
+            self.agents[agent.id] = agent
+        self.tasks[task.id] = replace(task, state="queued", agent="", offer="")
+        return self._match_task(task.id, now) + self._agent_ready(agent.id, now)
+
+    def _advance(self, task: Task, step: int, now: float) -> list[Reservation]:
+        if task.step != step or task.state not in ("queued", "reserved"):
+            return []
+        queue = self.centre.queues[task.queue]
+        if step + 1 < len(queue.steps):
+            task = self._enter_step(task, step + 1, now)
+        elif queue.fallback is not None and queue.fallback.overflow:
+            task = replace(task, queue=queue.fallback.overflow, entered=now)
+            task = self._enter_step(task, 0, now)
+        else:  # a fallback offer to the channel, or no fallback: the task keeps its last step
+            if queue.fallback is not None:
+                self.tasks[task.id] = replace(task, fallback=queue.fallback.offer)
+            return []
+        self.tasks[task.id] = task
+        return self._match_task(task.id, now)
+
+    def _finish(self, task: Task, now: float) -> list[Reservation]:
+        self.timers.pop(f"wrap|{task.id}", None)
+        self.tasks[task.id] = replace(task, state="completed")
+        self._release_agent(task.agent, task.id, now)
+        return self._agent_ready(task.agent, now)
+
+    def _drop_timers(self, task: Task) -> None:
+        for name in (f"offer|{task.offer}", f"step|{task.id}|{task.step}", f"wrap|{task.id}"):
+            self.timers.pop(name, None)

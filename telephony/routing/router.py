@@ -1,0 +1,391 @@
+"""The live router: the policy of `telephony/routing/policy`, applied atomically in Redis.
+
+Each decision (find the match and reserve it) is one Lua script call, so any number of processes
+may route at once. The operations and their results mirror `MemoryRouter` one for one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable
+
+import redis
+
+from telephony.routing import scripts
+from telephony.routing.errors import RoutingError
+from telephony.routing.keys import Keys
+from telephony.routing.layout import AgentKeys, Layout
+from telephony.routing.policy.records import Reservation
+from vero.centre import Centre
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,79}$")
+_RETRIES = 20
+
+
+def check_id(kind: str, value: str) -> str:
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise RoutingError("invalid", f"{kind} id must be 1-80 letters, digits or _.:@+- "
+                                      f"(starting with a letter or digit), not {value!r}")
+    return value
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RedisRouter:
+    def __init__(self, client: redis.Redis, centre: Centre, *, namespace: str = "vero",
+                 clock: Callable[[], float] = time.time) -> None:
+        self.redis = client
+        self.centre = centre
+        self.keys = Keys(centre.id, namespace)
+        self.layout = Layout(centre, self.keys)
+        self.clock = clock
+        self._scripts = scripts.register(client)
+        self._agent_keys: dict[str, AgentKeys] = {}
+        self._config_base = {
+            "ch": {name: {"t": ch.offer_timeout, "x": int(ch.exclusive),
+                          "g": ch.target_seconds if name != "voice"
+                          else centre.answer_target_seconds}
+                   for name, ch in centre.channels.items()},
+            "wrap": {name: q.wrap_up_seconds for name, q in centre.queues.items()},
+            "missed": centre.max_missed_offers,
+        }
+        self._config_cache: dict[str, str] = {}
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _now(self, now: float | None) -> float:
+        return round(self.clock() if now is None else now, 3)
+
+    def local_bucket(self, now: float) -> tuple[str, str]:
+        """(local day, 15-minute bucket 'HH:MM') of a moment in the centre's timezone."""
+        local = dt.datetime.fromtimestamp(now, self.centre.tz)
+        return local.date().isoformat(), f"{local.hour:02d}:{local.minute // 15 * 15:02d}"
+
+    def _call(self, name: str, now: float, keys: list[str], args: list) -> list[str]:
+        day, bucket = self.local_bucket(now)
+        config = self._config_cache.get(bucket)
+        if config is None:
+            config = json.dumps({**self._config_base, "bucket": bucket})
+            self._config_cache = {bucket: config}
+        common = [self.keys.agent_status(), self.keys.tasks(), self.keys.timers(),
+                  self.keys.events(), self.keys.stats(day), self.keys.contacts()]
+        reply = self._scripts[name](keys=common + keys, args=[repr(now), config] + args)
+        return [r.decode() if isinstance(r, bytes) else str(r) for r in reply]
+
+    @staticmethod
+    def _offers(flat: list[str]) -> list[Reservation]:
+        return [Reservation(flat[i], flat[i + 1], flat[i + 2], float(flat[i + 3]))
+                for i in range(0, len(flat), 4)]
+
+    def _task_json(self, task_id: str) -> dict:
+        raw = self.redis.hget(self.keys.tasks(), task_id)
+        if raw is None:
+            raise RoutingError("unknown", f"no task {task_id}")
+        return json.loads(raw)
+
+    def _profile(self, agent_id: str) -> dict | None:
+        raw = self.redis.hget(self.keys.agents(), agent_id)
+        return None if raw is None else json.loads(raw)
+
+    # --- agents ---------------------------------------------------------------------------
+
+    def upsert_agent(self, agent_id: str, skills: dict[str, int], languages: tuple[str, ...],
+                     capacity: dict[str, int], now: float | None = None, *, name: str = "",
+                     contact: dict | None = None, new_token: bool = False,
+                     ) -> tuple[list[Reservation], str | None]:
+        """Create or update an agent. Returns the offers made and the token (new agents and
+        `new_token=True` only: Vero keeps just its hash)."""
+        check_id("agent", agent_id)
+        now = self._now(now)
+        profile = {"id": agent_id, "name": name, "skills": dict(skills),
+                   "languages": list(languages), "capacity": dict(capacity),
+                   "contact": contact or {}}
+        for _ in range(_RETRIES):
+            old = self._profile(agent_id)
+            token = secrets.token_urlsafe(24) if (old is None or new_token) else None
+            old_keys = self.layout.agent_keys(old).pool_keys if old else []
+            reply = self._call("upsert_agent", now,
+                               [self.keys.agents(), self.keys.agent_tokens(), *old_keys],
+                               [agent_id, json.dumps(profile), old["v"] if old else 0,
+                                json.dumps(capacity), token_hash(token) if token else ""])
+            if reply[0] == "ok":
+                self._agent_keys.pop(agent_id, None)
+                offers = self._agent_ready(agent_id, now) if reply[2] == "available" else []
+                return offers, token
+        raise RoutingError("busy", f"agent {agent_id} kept changing; try again")
+
+    def set_agent_state(self, agent_id: str, state: str, reason: str = "",
+                        now: float | None = None) -> list[Reservation]:
+        if state not in ("available", "break", "offline"):
+            raise RoutingError("invalid", "state must be available, break or offline")
+        now = self._now(now)
+        reply = self._call("set_state", now, [], [agent_id, state, reason])
+        if reply[0] == "unknown":
+            raise RoutingError("unknown", f"no agent {agent_id}")
+        if state == "available":
+            return self._agent_ready(agent_id, now)
+        offers: list[Reservation] = []
+        for offer_id, task_id in zip(reply[2::2], reply[3::2], strict=True):
+            offers += self._return_offer(offer_id, task_id, now, "withdrawn", missed=False)
+        return offers
+
+    def _keys_for_agent(self, agent_id: str, refresh: bool) -> AgentKeys | None:
+        cached = self._agent_keys.get(agent_id)
+        if cached is None or refresh:
+            profile = self._profile(agent_id)
+            if profile is None:
+                return None
+            cached = self.layout.agent_keys(profile)
+            self._agent_keys[agent_id] = cached
+        return cached
+
+    def _agent_ready(self, agent_id: str, now: float) -> list[Reservation]:
+        refresh = False
+        for _ in range(_RETRIES):
+            ak = self._keys_for_agent(agent_id, refresh)
+            if ak is None:
+                return []
+            reply = self._call("agent_ready", now, ak.pool_keys + ak.wait_keys,
+                               [agent_id, ak.version, len(ak.pool_keys), ak.pool_desc,
+                                ak.wait_desc])
+            if reply[0] != "stale":
+                return self._offers(reply[1:]) if reply[0] == "ok" else []
+            refresh = True
+        raise RoutingError("busy", f"agent {agent_id} kept changing; try again")
+
+    # --- tasks ----------------------------------------------------------------------------
+
+    def enqueue(self, task_id: str, channel: str, queue: str, language: str, priority: int = 0,
+                now: float | None = None, created: float | None = None,
+                attributes: dict[str, str] | None = None) -> list[Reservation]:
+        check_id("task", task_id)
+        if channel not in self.centre.channels:
+            raise RoutingError("invalid", f"unknown channel {channel!r}")
+        if queue not in self.centre.queues:
+            raise RoutingError("invalid", f"unknown queue {queue!r}")
+        if channel not in self.centre.queue_channels(queue):
+            raise RoutingError("invalid", f"queue {queue!r} takes no {channel} contacts")
+        if language not in self.centre.languages:
+            raise RoutingError("invalid", f"unknown language {language!r}")
+        now = self._now(now)
+        first = self.centre.queues[queue].steps[0]
+        task = {"id": task_id, "channel": channel, "queue": queue, "language": language,
+                "priority": first.priority if first.priority is not None else int(priority),
+                "created": self._now(created) if created is not None else now, "entered": now,
+                "step": 0, "state": "queued", "origin_queue": queue, "agent": "", "offer": "",
+                "offer_expires": 0, "attempts": 0, "fallback": "",
+                "attributes": {str(k): str(v) for k, v in (attributes or {}).items()}}
+        pools = self.layout.step_pools(queue, 0, channel, language)
+        due = now + first.timeout if first.timeout is not None else ""
+        reply = self._call("enqueue", now,
+                           [self.layout.wait_key(queue, channel, 0, language), *pools.keys],
+                           [json.dumps(task), due, pools.family, pools.mode])
+        if reply[0] == "exists":
+            raise RoutingError("exists", f"task {task_id} exists")
+        return self._offers(reply[1:]) if reply[0] == "reserved" else []
+
+    def _match_task(self, task_id: str, now: float) -> list[Reservation]:
+        for _ in range(_RETRIES):
+            task = self._task_json(task_id)
+            if task["state"] != "queued":
+                return []
+            pools = self.layout.step_pools(task["queue"], task["step"], task["channel"],
+                                           task["language"])
+            wait = self.layout.wait_key(task["queue"], task["channel"], task["step"],
+                                        task["language"])
+            reply = self._call("match_task", now, [wait, *pools.keys],
+                               [task_id, task["queue"], task["step"], pools.family, pools.mode])
+            if reply[0] != "stale":
+                return self._offers(reply[1:]) if reply[0] == "reserved" else []
+        raise RoutingError("busy", f"task {task_id} kept changing; try again")
+
+    def accept(self, offer_id: str, now: float | None = None) -> dict:
+        now = self._now(now)
+        task_id = offer_id.rsplit(".", 1)[0]
+        reply = self._call("accept", now, [], [offer_id, task_id])
+        if reply[0] == "expired":
+            raise RoutingError("expired", f"offer {offer_id} has expired")
+        if reply[0] != "ok":
+            raise RoutingError("expired", f"offer {offer_id} is no longer pending")
+        return self._task_json(task_id)
+
+    def reject(self, offer_id: str, now: float | None = None) -> list[Reservation]:
+        now = self._now(now)
+        return self._return_offer(offer_id, offer_id.rsplit(".", 1)[0], now, "rejected",
+                                  missed=True)
+
+    def _return_offer(self, offer_id: str, task_id: str, now: float, reason: str, *,
+                      missed: bool, timer: bool = False) -> list[Reservation]:
+        for _ in range(_RETRIES):
+            try:
+                task = self._task_json(task_id)
+            except RoutingError:
+                task = None
+            if task is None or task["state"] != "reserved" or task["offer"] != offer_id:
+                if timer:
+                    return []
+                raise RoutingError("expired", f"offer {offer_id} is no longer pending")
+            wait = self.layout.wait_key(task["queue"], task["channel"], task["step"],
+                                        task["language"])
+            reply = self._call("return_offer", now, [wait],
+                               [offer_id, task_id, task["queue"], task["step"], reason,
+                                "1" if missed else "0", "1" if timer else "0"])
+            if reply[0] == "ok":
+                return self._match_task(task_id, now) + self._agent_ready(reply[1], now)
+            if reply[0] == "gone":
+                if timer:
+                    return []
+                raise RoutingError("expired", f"offer {offer_id} is no longer pending")
+        raise RoutingError("busy", f"task {task_id} kept changing; try again")
+
+    def complete(self, task_id: str, now: float | None = None) -> list[Reservation]:
+        return self._complete(task_id, self._now(now), timer=False)
+
+    def _complete(self, task_id: str, now: float, timer: bool) -> list[Reservation]:
+        reply = self._call("complete", now, [], [task_id, "1" if timer else "0"])
+        if reply[0] == "unknown" and not timer:
+            raise RoutingError("unknown", f"no task {task_id}")
+        if reply[0] == "state":
+            raise RoutingError("state", f"task {task_id} is {reply[1]}, not assigned")
+        if reply[0] == "completed":
+            return self._agent_ready(reply[1], now)
+        return []
+
+    def cancel(self, task_id: str, outcome: str = "canceled",
+               now: float | None = None) -> list[Reservation]:
+        if outcome not in ("canceled", "abandoned", "callback", "voicemail"):
+            raise RoutingError("invalid", "outcome must be canceled, abandoned, callback or "
+                                          "voicemail")
+        now = self._now(now)
+        for _ in range(_RETRIES):
+            task = self._task_json(task_id)
+            wait = self.layout.wait_key(task["queue"], task["channel"], task["step"],
+                                        task["language"])
+            reply = self._call("cancel", now, [wait],
+                               [task_id, outcome, task["queue"], task["step"]])
+            if reply[0] == "state":
+                raise RoutingError("state", f"task {task_id} is {reply[1]}; only waiting tasks "
+                                            "can be canceled")
+            if reply[0] == "unknown":
+                raise RoutingError("unknown", f"no task {task_id}")
+            if reply[0] == "ok":
+                return self._agent_ready(reply[1], now) if reply[1] else []
+        raise RoutingError("busy", f"task {task_id} kept changing; try again")
+
+    def annotate(self, task_id: str, attributes: dict[str, str],
+                 now: float | None = None) -> None:
+        """Set task attributes (e.g. 'csat', 'voicemail_url', 'complaint_ref') atomically."""
+        reply = self._call("annotate", self._now(now), [],
+                           [task_id, json.dumps({str(k): str(v) for k, v in attributes.items()})])
+        if reply[0] == "unknown":
+            raise RoutingError("unknown", f"no task {task_id}")
+
+    # --- time -----------------------------------------------------------------------------
+
+    def next_timer(self) -> float | None:
+        head = self.redis.zrange(self.keys.timers(), 0, 0, withscores=True)
+        return head[0][1] if head else None
+
+    def tick(self, now: float | None = None) -> list[Reservation]:
+        """Fire every timer due by `now`, one at a time in (due, name) order."""
+        now = self._now(now)
+        offers: list[Reservation] = []
+        while True:
+            due = self.redis.zrangebyscore(self.keys.timers(), "-inf", now, start=0, num=1,
+                                           withscores=True)
+            if not due:
+                return offers
+            member, at = due[0][0].decode(), round(due[0][1], 3)
+            kind, ref, *rest = member.split("|")
+            if kind == "offer":
+                offers += self._return_offer(ref, ref.rsplit(".", 1)[0], at, "timeout",
+                                             missed=True, timer=True)
+            elif kind == "step":
+                offers += self._advance(ref, int(rest[0]), at)
+            elif kind == "wrap":
+                offers += self._complete(ref, at, timer=True)
+            self.redis.zrem(self.keys.timers(), member)  # a no-op unless the timer was stale
+
+    def _advance(self, task_id: str, step: int, now: float) -> list[Reservation]:
+        for _ in range(_RETRIES):
+            try:
+                task = self._task_json(task_id)
+            except RoutingError:
+                return []
+            queue = self.centre.queues[task["queue"]]
+            new_queue, new_step, entered, fallback = task["queue"], step + 1, "", ""
+            if step + 1 >= len(queue.steps):
+                if queue.fallback is not None and queue.fallback.overflow:
+                    new_queue, new_step, entered = queue.fallback.overflow, 0, now
+                else:
+                    fallback = queue.fallback.offer if queue.fallback else "stay"
+            rule = self.centre.queues[new_queue].steps[new_step if not fallback else step]
+            start = entered if entered != "" else task["entered"]
+            due = start + rule.timeout if (rule.timeout is not None and not fallback) else ""
+            pools = self.layout.step_pools(new_queue, new_step if not fallback else step,
+                                           task["channel"], task["language"])
+            reply = self._call("advance", now, [
+                self.layout.wait_key(task["queue"], task["channel"], step, task["language"]),
+                self.layout.wait_key(new_queue, task["channel"], new_step if not fallback
+                                     else step, task["language"]),
+                *pools.keys,
+            ], [task_id, step, task["queue"], new_queue, new_step if not fallback else step,
+                rule.priority if (rule.priority is not None and not fallback) else "",
+                due, fallback, entered, pools.family, pools.mode])
+            if reply[0] != "stale":
+                return self._offers(reply[1:]) if reply[0] == "reserved" else []
+        raise RoutingError("busy", f"task {task_id} kept changing; try again")
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def task(self, task_id: str) -> dict:
+        return self._task_json(task_id)
+
+    def agent(self, agent_id: str) -> dict:
+        profile = self._profile(agent_id)
+        raw = self.redis.hget(self.keys.agent_status(), agent_id)
+        if profile is None or raw is None:
+            raise RoutingError("unknown", f"no agent {agent_id}")
+        return _agent_view(profile, json.loads(raw))
+
+    def agents(self) -> list[dict]:
+        profiles = self.redis.hgetall(self.keys.agents())
+        statuses = self.redis.hgetall(self.keys.agent_status())
+        return [_agent_view(json.loads(profiles[k]), json.loads(statuses[k]))
+                for k in sorted(profiles) if k in statuses]
+
+    def agent_for_token(self, token: str) -> str | None:
+        agent_id = self.redis.hget(self.keys.agent_tokens(), token_hash(token))
+        return agent_id.decode() if agent_id else None
+
+    def offers_for(self, agent_id: str) -> list[dict]:
+        view = self.agent(agent_id)
+        if not view["tasks"]:
+            return []
+        raws = self.redis.hmget(self.keys.tasks(), view["tasks"])
+        tasks = [json.loads(r) for r in raws if r is not None]
+        return [{"offer_id": t["offer"], "task": t, "expires": t["offer_expires"]}
+                for t in tasks if t["state"] == "reserved"]
+
+
+def _agent_view(profile: dict, status: dict) -> dict:
+    """An agent as the API shows it; busy and wrap-up are derived from its tasks."""
+    tasks = status.get("tasks") or []
+    load = status.get("load") or {}
+    state = status["state"]
+    shown = state
+    if state == "available" and load:
+        shown = "busy"
+    return {"id": profile["id"], "name": profile.get("name", ""), "skills": profile["skills"],
+            "languages": profile["languages"], "capacity": profile["capacity"],
+            "contact": profile.get("contact", {}), "state": state, "shown_state": shown,
+            "reason": status.get("reason", ""), "since": status["since"],
+            "idle_since": status["idle"], "load": load, "tasks": list(tasks),
+            "missed": status.get("missed", 0)}

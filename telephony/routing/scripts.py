@@ -1,0 +1,23 @@
+"""Loads the routing Lua scripts once: each is `lib.lua` followed by the script's own file."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import redis
+from redis.commands.core import Script
+
+NAMES = ("enqueue", "match_task", "agent_ready", "accept", "return_offer", "complete", "cancel",
+         "advance", "upsert_agent", "set_state", "annotate")
+
+
+@cache
+def source(name: str) -> str:
+    folder = resources.files("telephony.routing") / "lua"
+    return (folder / "lib.lua").read_text() + "\n" + (folder / f"{name}.lua").read_text()
+
+
+def register(client: redis.Redis) -> dict[str, Script]:
+    """Script objects by name; redis-py sends EVALSHA and reloads on NOSCRIPT by itself."""
+    return {name: client.register_script(source(name)) for name in NAMES}
