@@ -1,0 +1,156 @@
+"""Calendar effects on daily volume: public holidays, Ramadan and Lebaran, month position, the
+backlog after a closure, and configured event days (11.11, 12.12, product launches).
+
+Features are 0/1 indicators per date; the daily model estimates a multiplicative effect for each
+one seen in history. Events given with a `factor` are applied as fixed multipliers instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import holidays as holidays_lib
+import pandas as pd
+import yaml
+
+from vero.centre import Centre
+from vero.errors import VeroError
+from wfm.forecast.intervals import workdays
+
+RAMADAN_DAYS = 30  # Ramadan is the month before Idul Fitri (Eid al-Fitr)
+LEBARAN_DAYS = 7  # Idul Fitri and the collective-leave week after it
+MONTH_FIRST, MONTH_LAST = 3, 2  # working days of the month with their own effect
+
+
+@dataclass(frozen=True)
+class Event:
+    """A named event day: `day` is a date, or (month, day) to recur every year."""
+
+    name: str
+    day: dt.date | tuple[int, int]
+    factor: float | None = None
+    closed: bool = False
+
+    def falls_on(self, date: dt.date) -> bool:
+        if isinstance(self.day, tuple):
+            return (date.month, date.day) == self.day
+        return date == self.day
+
+
+def load_events(path: str | Path) -> list[Event]:
+    """Read event days from YAML (a list of mappings) or CSV with fields name, date
+    (YYYY-MM-DD, or MM-DD for every year), optional factor and closed (true/false)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VeroError(f"cannot read events: {exc.strerror}", source=str(path)) from exc
+    if path.suffix.lower() == ".csv":
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        entries = [(i + 2, row) for i, row in enumerate(frame.to_dict("records"))]
+    else:
+        try:
+            raw = yaml.safe_load(text) or []
+        except yaml.YAMLError as exc:
+            raise VeroError(f"not valid YAML: {exc}", source=str(path)) from exc
+        if not isinstance(raw, list):
+            raise VeroError("events must be a list of {name, date, factor}", source=str(path))
+        entries = [(None, row) for row in raw]
+    return [_event(row, str(path), line, index) for index, (line, row) in enumerate(entries)]
+
+
+def _event(row: object, source: str, line: int | None, index: int) -> Event:
+    where = {"source": source, "line": line} if line else {"source": source,
+                                                           "field": f"[{index}]"}
+    if not isinstance(row, dict) or not row.get("name") or not row.get("date"):
+        raise VeroError("each event needs a name and a date", **where)
+    text = str(row["date"])
+    try:
+        if len(text) == 5:
+            day: dt.date | tuple[int, int] = (int(text[:2]), int(text[3:]))
+            dt.date(2024, *day)
+        else:
+            day = dt.date.fromisoformat(text)
+        factor = float(row["factor"]) if row.get("factor") not in (None, "") else None
+    except ValueError as exc:
+        raise VeroError(f"bad date or factor in event {row['name']!r}: {exc}", **where) from exc
+    if factor is not None and factor <= 0:
+        raise VeroError(f"event {row['name']!r}: factor must be positive", **where)
+    closed = str(row.get("closed", "false")).lower() in ("true", "1", "yes")
+    return Event(name=str(row["name"]), day=day, factor=factor, closed=closed)
+
+
+def closures(events: list[Event], dates: pd.DatetimeIndex) -> frozenset[dt.date]:
+    """Extra closure days (events marked closed) among `dates`."""
+    return frozenset(d.date() for d in dates for e in events if e.closed and e.falls_on(d.date()))
+
+
+def eid_al_fitr(country: str | None, years: range) -> list[dt.date]:
+    """First day of Idul Fitri per year, from the `holidays` package (none outside its data)."""
+    if not country:
+        return []
+    try:
+        days = holidays_lib.country_holidays(country, years=list(years), language="en_US")
+    except NotImplementedError:
+        return []
+    firsts: dict[int, dt.date] = {}
+    for day, name in days.items():
+        if name == "Eid al-Fitr":
+            firsts[day.year] = min(day, firsts.get(day.year, day))
+    return sorted(firsts.values())
+
+
+def day_features(dates: pd.DatetimeIndex, open_days: pd.Series, centre: Centre,
+                 events: list[Event]) -> pd.DataFrame:
+    """0/1 calendar indicators for `dates` (consecutive local dates). `open_days` tells which
+    dates the centre opens at all; `after_closure` marks the first open day after a closed
+    normal working day (the backlog day)."""
+    frame = pd.DataFrame(index=dates)
+    days = [d.date() for d in dates]
+    years = range(dates[0].year - 1, dates[-1].year + 2)
+    public = (holidays_lib.country_holidays(centre.holiday_country, years=list(years))
+              if centre.holiday_country else {})
+    frame["holiday"] = [float(d in public) for d in days]
+    eids = eid_al_fitr(centre.holiday_country, years)
+    frame["ramadan"] = [float(any(0 < (e - d).days <= RAMADAN_DAYS for e in eids)) for d in days]
+    frame["lebaran"] = [float(any(0 <= (d - e).days < LEBARAN_DAYS for e in eids)) for d in days]
+    normal = pd.Series([d.day_of_week in workdays(centre) for d in dates], index=dates)
+    worked = open_days.reindex(dates, fill_value=False)
+    frame["after_closure"] = _after_closure(normal, worked)
+    position = pd.Series(range(len(dates)), index=dates)[worked]
+    by_month = position.groupby([position.index.year, position.index.month])
+    first = by_month.cumcount().reindex(dates)
+    last = by_month.cumcount(ascending=False).reindex(dates)
+    for k in range(MONTH_FIRST):
+        frame[f"month_first_{k + 1}"] = (first == k).astype(float)
+    for k in range(MONTH_LAST):
+        frame[f"month_last_{k + 1}"] = (last == k).astype(float)
+    for name in sorted({e.name for e in events if e.factor is None and not e.closed}):
+        named = [e for e in events if e.name == name]
+        frame[f"event_{name}"] = [float(any(e.falls_on(d) for e in named)) for d in days]
+    return frame
+
+
+def fixed_multipliers(dates: pd.DatetimeIndex, events: list[Event]) -> pd.Series:
+    """The product of configured event factors per date (1 where none applies)."""
+    values = []
+    for date in dates:
+        factor = 1.0
+        for event in events:
+            if event.factor is not None and event.falls_on(date.date()):
+                factor *= event.factor
+        values.append(factor)
+    return pd.Series(values, index=dates)
+
+
+def _after_closure(normal: pd.Series, worked: pd.Series) -> list[float]:
+    flags, pending = [], False
+    for is_normal, is_worked in zip(normal, worked, strict=True):
+        flags.append(float(is_worked and pending))
+        if is_worked:
+            pending = False
+        elif is_normal:
+            pending = True
+    return flags
