@@ -1,0 +1,194 @@
+"""`vero staff`: a forecast CSV → required agents per interval and staffing group (CSV, PNG)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.progress import track
+
+from vero.centre import Centre, load_centre
+from vero.errors import VeroError
+from wfm.staffing_plan import PlanOptions, plan_group
+
+FORECAST_COLUMNS = ("interval_start", "interval_minutes", "channel", "queue", "language",
+                    "volume", "volume_lo", "volume_hi", "aht_seconds")
+
+
+@click.command("staff")
+@click.option("--forecast", "forecast_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Forecast CSV written by `vero forecast` (interval_start, interval_minutes, "
+                   "channel, queue, language, volume, volume_lo, volume_hi, aht_seconds).")
+@click.option("--centre", "centre_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Centre definition YAML (default: the reference cosmetics centre). Gives the "
+                   "staffing groups, each channel's target and chat concurrency.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Requirement CSV to write (default: print it to standard output).")
+@click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="PNG chart of required agents per interval and group.")
+@click.option("--model", type=click.Choice(["erlang-c", "erlang-a"]), default="erlang-a",
+              show_default=True,
+              help="Queue model: Erlang C (nobody hangs up) or Erlang A (callers abandon).")
+@click.option("--patience", type=click.FloatRange(min=0, min_open=True), default=120.0,
+              show_default=True, help="Mean patience in seconds before abandoning (Erlang A).")
+@click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.3,
+              show_default=True,
+              help="Share of paid time off the phones (breaks, training, absence): rostered "
+                   "agents = on-seat agents / (1 - shrinkage).")
+@click.option("--max-occupancy", type=click.FloatRange(0, 1, min_open=True), default=0.85,
+              show_default=True, help="Highest share of time an on-seat agent may be busy.")
+@click.option("--fractional", is_flag=True,
+              help="Write interpolated fractional requirements instead of whole agents "
+                   "(for planning; the roster needs whole agents).")
+def staff(forecast_path: Path, centre_path: Path | None, out_path: Path | None,
+          chart_path: Path | None, model: str, patience: float, shrinkage: float,
+          max_occupancy: float, fractional: bool) -> None:
+    """Turn a contact forecast into required agents per interval and staffing group."""
+    centre = load_centre(centre_path)
+    rows = read_forecast(forecast_path, centre)
+    _check_targets(rows, centre, centre_path)
+    options = PlanOptions(model, patience, shrinkage, max_occupancy, fractional)
+    groups = sorted(rows["group"].unique())
+    progress = Console(stderr=True)
+    plans = [plan_group(rows[rows["group"] == group], group, centre, options)
+             for group in track(groups, description="Staffing", console=progress)]
+    result = pd.concat(plans).sort_values(["interval_start", "group"], kind="stable")
+    if chart_path is not None:
+        write_chart(result, chart_path)
+    result["interval_start"] = [t.isoformat() for t in result["interval_start"]]
+    if out_path is None:
+        click.echo(result.to_csv(index=False), nl=False)
+    else:
+        try:
+            result.to_csv(out_path, index=False)
+        except OSError as exc:
+            raise VeroError(f"cannot write: {exc.strerror}", source=str(out_path)) from exc
+        progress.print(f"{len(result)} rows for {len(groups)} group(s) written to {out_path}")
+
+
+def read_forecast(path: Path, centre: Centre) -> pd.DataFrame:
+    """The validated forecast rows with their staffing group; any bad row raises a VeroError."""
+    records = []
+    seen: dict[tuple[dt.datetime, str, str, str], int] = {}
+    minutes: int | None = None
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in FORECAST_COLUMNS if c not in (reader.fieldnames or ())]
+            if missing:
+                raise VeroError(f"missing column(s) {', '.join(missing)}", source=str(path),
+                                line=1, field=missing[0])
+            for row in reader:
+                line = reader.line_num
+                record = _parse_row(row, line, path, centre)
+                if minutes is not None and record["interval_minutes"] != minutes:
+                    raise VeroError(f"{record['interval_minutes']} differs from {minutes} on "
+                                    "earlier rows", source=str(path), line=line,
+                                    field="interval_minutes")
+                minutes = record["interval_minutes"]
+                key = (record["interval_start"], record["channel"], record["queue"],
+                       record["language"])
+                if key in seen:
+                    raise VeroError(f"duplicate interval for this series (line {seen[key]})",
+                                    source=str(path), line=line, field="interval_start")
+                seen[key] = line
+                records.append(record)
+    except OSError as exc:
+        raise VeroError(f"cannot read the forecast: {exc.strerror}", source=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise VeroError("not UTF-8 text", source=str(path)) from exc
+    if not records:
+        raise VeroError("no forecast rows", source=str(path))
+    return pd.DataFrame.from_records(records)
+
+
+def _parse_row(row: dict[str | None, str | None], line: int, path: Path,
+               centre: Centre) -> dict:
+    def fail(message: str, field: str) -> VeroError:
+        return VeroError(message, source=str(path), line=line, field=field)
+
+    if None in row:
+        raise fail("more values than columns", FORECAST_COLUMNS[-1])
+    text = {name: (row.get(name) or "").strip() for name in FORECAST_COLUMNS}
+    try:
+        start = dt.datetime.fromisoformat(text["interval_start"])
+    except ValueError as exc:
+        raise fail(f"{text['interval_start']!r} is not an ISO 8601 time", "interval_start") \
+            from exc
+    if start.tzinfo is None:
+        raise fail("needs a UTC offset (e.g. +07:00)", "interval_start")
+    try:
+        minutes = int(text["interval_minutes"])
+    except ValueError as exc:
+        raise fail(f"{text['interval_minutes']!r} is not a whole number", "interval_minutes") \
+            from exc
+    if minutes <= 0:
+        raise fail("must be > 0", "interval_minutes")
+    channel, queue, language = text["channel"], text["queue"], text["language"]
+    if channel not in centre.channels:
+        raise fail(f"unknown channel {channel!r}; the centre has {', '.join(centre.channels)}",
+                   "channel")
+    group = centre.staffing_group(channel, queue, language)
+    if group is None:
+        raise fail(f"no staffing group covers channel {channel!r}, queue {queue!r}, "
+                   f"language {language!r}", "queue")
+    volume = _number(text["volume"], lambda v: v >= 0, ">= 0", fail, "volume")
+    aht = _number(text["aht_seconds"], lambda v: v > 0 or (v == 0 and volume == 0),
+                  "> 0 (0 only with zero volume)", fail, "aht_seconds")
+    return {"interval_start": start.astimezone(centre.tz), "interval_minutes": minutes,
+            "channel": channel, "queue": queue, "language": language, "group": group,
+            "volume": volume, "aht_seconds": aht}
+
+
+def _number(text: str, valid: Callable[[float], bool], rule: str,
+            fail: Callable[[str, str], VeroError], field: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise fail(f"{text!r} is not a number", field) from exc
+    if not math.isfinite(value) or not valid(value):
+        raise fail(f"must be a finite number {rule}, got {text}", field)
+    return value
+
+
+def _check_targets(rows: pd.DataFrame, centre: Centre, centre_path: Path | None) -> None:
+    """A 100 % service level can never be staffed for: say so before searching for it."""
+    for channel in sorted(rows["channel"].unique()):
+        if centre.channels[channel].service_level >= 1:
+            raise VeroError("must be below 1 to compute a staffing requirement",
+                            source=str(centre_path or "reference centre"),
+                            field=f"channels.{channel}.service_level")
+
+
+def write_chart(result: pd.DataFrame, path: Path) -> None:
+    """Required (rostered) agents per interval, one step line per group; closed hours (no
+    forecast rows) are left as gaps rather than drawn as the last open interval's level."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(14, 5))
+    for group, part in result.groupby("group", sort=True):
+        minutes = int(part["interval_minutes"].iloc[0])
+        agents = part.set_index("interval_start")["required_agents"].asfreq(f"{minutes}min")
+        ax.step(agents.index, agents.to_numpy(dtype=float), where="post", label=group)
+    ax.set_xlabel("interval start (centre time)")
+    ax.set_ylabel("required agents (after shrinkage)")
+    ax.set_title("Required agents per interval")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    try:
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    except OSError as exc:
+        raise VeroError(f"cannot write the chart: {exc.strerror}", source=str(path)) from exc
+    finally:
+        plt.close(fig)
