@@ -8,20 +8,109 @@ exactly as the Redis router processes its timer set.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import heapq
+from typing import TypeVar
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy import rules
 from telephony.routing.policy.records import Agent, Reservation, Task
 from vero.centre import Centre
 
+_Record = TypeVar("_Record", Agent, Task)
+
+
+def replace(record: _Record, **changes) -> _Record:
+    """`dataclasses.replace` without re-running `__init__` (the records validate nothing there):
+    the simulation twin calls this a dozen times per contact, and this is ten times faster."""
+    if not changes.keys() <= record.__dataclass_fields__.keys():
+        raise TypeError(f"unknown fields {sorted(changes.keys() - record.__dataclass_fields__)}")
+    copy = object.__new__(type(record))
+    copy.__dict__.update(record.__dict__)
+    copy.__dict__.update(changes)
+    return copy
+
+
+class _Agents(dict[str, Agent]):
+    """Agents by id, indexing those who could take some task now (available, room left on a
+    channel) in `free`, and again in `alike`: agents with the same skills, languages, capacity
+    and load decide every match alike, so each such kind keeps a heap in (idle_since, id) order
+    and matching looks at one agent per kind. Stale heap entries are skipped when they surface.
+    """
+
+    def __init__(self, centre: Centre) -> None:
+        super().__init__()
+        self.centre = centre
+        self.free: dict[str, tuple] = {}  # agent id -> (kind, idle_since)
+        self.alike: dict[tuple, list[tuple[float, str]]] = {}
+
+    def __setitem__(self, agent_id: str, agent: Agent) -> None:
+        super().__setitem__(agent_id, agent)
+        if agent.state == "available" and any(
+                ch in self.centre.channels
+                and rules.has_room(self.centre, agent.capacity, agent.load, ch)
+                for ch in agent.capacity):
+            kind = (frozenset(agent.skills.items()), agent.languages,
+                    frozenset(agent.capacity.items()), frozenset(agent.load.items()))
+            if self.free.get(agent_id) != (kind, agent.idle_since):
+                self.free[agent_id] = (kind, agent.idle_since)
+                heapq.heappush(self.alike.setdefault(kind, []), (agent.idle_since, agent_id))
+        else:
+            self.free.pop(agent_id, None)
+
+    def first_of_each_kind(self) -> list[Agent]:
+        """The longest-idle free agent (ties: lowest id) of every kind."""
+        firsts = []
+        for kind, heap in list(self.alike.items()):
+            while heap and self.free.get(heap[0][1]) != (kind, heap[0][0]):
+                heapq.heappop(heap)
+            if heap:
+                firsts.append(self[heap[0][1]])
+            else:
+                del self.alike[kind]
+        return firsts
+
+
+class _Tasks(dict[str, Task]):
+    """Tasks by id (finished ones stay), indexing in `queued` the ids of the waiting ones."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queued: set[str] = set()
+
+    def __setitem__(self, task_id: str, task: Task) -> None:
+        super().__setitem__(task_id, task)
+        if task.state == "queued":
+            self.queued.add(task_id)
+        else:
+            self.queued.discard(task_id)
+
+
+class _Timers(dict[str, float]):
+    """Timer name -> due time, with a heap of (due, name) so the next timer is found without a
+    scan. Heap entries whose name was since removed or re-set are skipped when they surface."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heap: list[tuple[float, str]] = []
+
+    def __setitem__(self, name: str, at: float) -> None:
+        super().__setitem__(name, at)
+        heapq.heappush(self.heap, (at, name))
+
+    def first(self) -> tuple[float, str] | None:
+        """The (due, name) that comes next in (due time, name) order, if any."""
+        heap = self.heap
+        while heap and self.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)
+        return heap[0] if heap else None
+
 
 class MemoryRouter:
     def __init__(self, centre: Centre) -> None:
         self.centre = centre
-        self.agents: dict[str, Agent] = {}
-        self.tasks: dict[str, Task] = {}
-        self.timers: dict[str, float] = {}
+        self.agents = _Agents(centre)
+        self.tasks = _Tasks()
+        self.timers = _Timers()
 
     # --- agents ---------------------------------------------------------------------------
 
@@ -111,15 +200,16 @@ class MemoryRouter:
     # --- time -----------------------------------------------------------------------------
 
     def next_timer(self) -> float | None:
-        return min(self.timers.values(), default=None)
+        first = self.timers.first()
+        return None if first is None else first[0]
 
     def tick(self, now: float) -> list[Reservation]:
         offers: list[Reservation] = []
         while True:
-            due = [(at, name) for name, at in self.timers.items() if at <= now]
-            if not due:
+            first = self.timers.first()
+            if first is None or first[0] > now:
                 return offers
-            at, name = min(due)
+            at, name = heapq.heappop(self.timers.heap)
             del self.timers[name]
             kind, ref, *rest = name.split("|")
             if kind == "offer":
@@ -161,20 +251,25 @@ class MemoryRouter:
         step = self.centre.queues[task.queue].steps[task.step]
         return rules.step_requirement(self.centre, task.queue, step, task.language)
 
-    def _can_take(self, agent: Agent, task: Task) -> bool:
+    def _can_take(self, agent: Agent, task: Task, need: tuple[str, int, str]) -> bool:
         return (agent.state == "available"
                 and rules.has_room(self.centre, agent.capacity, agent.load, task.channel)
-                and rules.meets(agent.skills, agent.languages, self._need(task)))
+                and rules.meets(agent.skills, agent.languages, need))
 
     def _match_task(self, task_id: str, now: float) -> list[Reservation]:
         task = self.tasks[task_id]
         if task.state != "queued":
             return []
-        candidates = [a for a in self.agents.values() if self._can_take(a, task)]
+        need = self._need(task)
+        selection = self.centre.queues[task.queue].selection
+        # Within a kind, longest idle then lowest id wins under every selection but
+        # least_occupied, whose float score may tie differently: that one looks at all free agents.
+        pool = (map(self.agents.__getitem__, self.agents.free) if selection == "least_occupied"
+                else self.agents.first_of_each_kind())
+        candidates = [agent for agent in pool if self._can_take(agent, task, need)]
         if not candidates:
             return []
-        selection = self.centre.queues[task.queue].selection
-        skill = self._need(task)[0]
+        skill = need[0]
         if selection == "highest_level":
             best = min(candidates, key=lambda a: (-(a.skills.get(skill, 0) if skill != rules.ANY
                                                     else 0), rules.idle_score(a.idle_since), a.id))
@@ -191,8 +286,8 @@ class MemoryRouter:
             agent = self.agents[agent_id]
             if agent.state != "available":
                 return offers
-            waiting = [t for t in self.tasks.values()
-                       if t.state == "queued" and self._can_take(agent, t)]
+            waiting = [t for t in map(self.tasks.__getitem__, self.tasks.queued)
+                       if self._can_take(agent, t, self._need(t))]
             if not waiting:
                 return offers
             best = min(waiting, key=lambda t: (rules.task_score(t.priority, t.created), t.id))
