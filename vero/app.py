@@ -10,6 +10,7 @@ import redis
 from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
+from telephony.gateway import Gateway, TwilioGateway
 from telephony.routing.router import RedisRouter
 from vero.centre import Centre, load_centre
 from vero.settings import Settings
@@ -23,6 +24,7 @@ class Services:
     centre: Centre
     redis: redis.Redis
     router: RedisRouter
+    gateway: Gateway  # outbound Twilio REST (dial-out redirects, messages)
 
 
 def services() -> Services:
@@ -30,7 +32,8 @@ def services() -> Services:
 
 
 def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | None = None,
-               namespace: str = "vero", clock: Callable[[], float] = time.time) -> Flask:
+               namespace: str = "vero", clock: Callable[[], float] = time.time,
+               gateway: Gateway | None = None) -> Flask:
     """Build the app. `vero serve` passes the settings; tests also pass their Redis and key
     namespace. Without a Redis URL or client there is nothing to route with: that is an error."""
     settings = settings or Settings.from_env()
@@ -43,11 +46,19 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     app.json.sort_keys = False
     app.extensions["vero"] = Services(settings, centre, redis_client,
                                       RedisRouter(redis_client, centre, namespace=namespace,
-                                                  clock=clock))
+                                                  clock=clock),
+                                      gateway or TwilioGateway(settings))
 
     from telephony.routing.api import bp as routing_api
 
     app.register_blueprint(routing_api)
+    from telephony.chat import bp as chat
+    from telephony.ivr.voice import bp as voice
+    from telephony.messaging import bp as messaging
+
+    app.register_blueprint(voice)
+    app.register_blueprint(messaging)
+    app.register_blueprint(chat)
 
     @app.get("/healthz")
     def healthz():

@@ -8,6 +8,7 @@ import logging
 import click
 from werkzeug.serving import run_simple
 
+from telephony.connector import Connector
 from telephony.routing.contact_log import ContactLog
 from telephony.routing.dispatcher import Dispatcher
 from vero.app import create_app, services
@@ -34,9 +35,11 @@ def serve(host: str, port: int) -> None:
     try:
         app = create_app(settings)
         with app.app_context():
-            router = services().router
+            router, gateway = services().router, services().gateway
         dispatcher = Dispatcher(router, ContactLog(router.redis, router.keys, router.centre,
-                                                   settings.data_dir)).start()
+                                                   settings.data_dir),
+                                connector=Connector(router, gateway,
+                                                    settings.public_base_url)).start()
         click.echo(f"Vero serving centre '{router.centre.id}' on http://{host}:{port}")
         try:
             run_simple(host, port, app, threaded=True)

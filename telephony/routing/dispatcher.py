@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from telephony.connector import Connector
 from telephony.routing.contact_log import ContactLog
 from telephony.routing.router import RedisRouter
 
@@ -15,15 +16,18 @@ log = logging.getLogger(__name__)
 
 class Dispatcher:
     def __init__(self, router: RedisRouter, contact_log: ContactLog,
-                 interval: float = 0.2) -> None:
+                 interval: float = 0.2, connector: Connector | None = None) -> None:
         self.router = router
         self.contact_log = contact_log
+        self.connector = connector  # rings agents for live voice reservations
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> None:
         self.router.tick()
+        if self.connector is not None:
+            self.connector.poll()
         self.contact_log.flush()
 
     def _loop(self) -> None:

@@ -69,6 +69,10 @@ class Keys:
         """HASH phone (E.164) → customer JSON (name, segment, vip, language)."""
         return self.prefix + "customers"
 
+    def conversation(self, channel: str, address: str) -> str:
+        """STRING: the open message task of one customer address on a channel (WhatsApp/SMS)."""
+        return f"{self.prefix}conversation:{channel}:{address}"
+
     def sequence(self, name: str) -> str:
         """STRING counter for human reference numbers (e.g. complaint references per year)."""
         return f"{self.prefix}seq:{name}"

@@ -1,0 +1,121 @@
+"""The customer directory: who is calling, in which language, on which account.
+
+Loaded from a CSV export of the CRM (phone, name, segment, vip, language) into one Redis hash,
+so the IVR's lookup is a single HGET on the call's hot path.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+import redis
+
+from telephony.routing.keys import Keys
+from vero.errors import VeroError
+
+SEGMENTS = ("B2C", "B2B", "partner")
+_TRUE = ("1", "true", "yes", "y", "ya")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """E.164 for an Indonesian or international number ('0812…', '62812…', '+62 812-…');
+    None when it cannot be a phone number."""
+    text = raw.strip().removeprefix("whatsapp:")
+    digits = re.sub(r"[\s().-]", "", text)
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif digits.startswith("0"):
+        digits = "62" + digits[1:]
+    if not digits.isdigit() or not 8 <= len(digits) <= 15:
+        return None
+    return "+" + digits
+
+
+@dataclass(frozen=True)
+class Customer:
+    phone: str
+    name: str
+    segment: str  # B2C, B2B or partner
+    vip: bool
+    language: str  # 'id' or 'en'
+
+
+class CustomerDirectory:
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.redis = client
+        self.key = keys.customers()
+
+    def lookup(self, phone: str) -> Customer | None:
+        number = normalise_phone(phone or "")
+        if number is None:
+            return None
+        raw = self.redis.hget(self.key, number)
+        return Customer(**json.loads(raw)) if raw else None
+
+    def put(self, customer: Customer) -> None:
+        self.redis.hset(self.key, customer.phone, json.dumps(asdict(customer)))
+
+    def import_csv(self, path: Path, languages: tuple[str, ...]) -> int:
+        """Load every row (all or nothing); returns how many customers were stored."""
+        customers: dict[str, str] = {}
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                missing = {"phone", "name", "segment", "vip", "language"} - set(
+                    reader.fieldnames or ())
+                if missing:
+                    raise VeroError(f"missing columns: {', '.join(sorted(missing))}",
+                                    source=str(path), line=1)
+                for row in reader:
+                    customer = _customer(row, languages, path, reader.line_num)
+                    customers[customer.phone] = json.dumps(asdict(customer))
+        except OSError as exc:
+            raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+        if customers:
+            self.redis.hset(self.key, mapping=customers)
+        return len(customers)
+
+
+def _customer(row: dict[str, str], languages: tuple[str, ...], path: Path,
+              line: int) -> Customer:
+    def bad(field: str, why: str) -> VeroError:
+        return VeroError(why, source=str(path), line=line, field=field)
+
+    phone = normalise_phone(row.get("phone") or "")
+    if phone is None:
+        raise bad("phone", "not a phone number")
+    segment = (row.get("segment") or "B2C").strip()
+    match = {s.lower(): s for s in SEGMENTS}.get(segment.lower())
+    if match is None:
+        raise bad("segment", f"segment must be one of {', '.join(SEGMENTS)}")
+    language = (row.get("language") or "").strip().lower()
+    if language not in languages:
+        raise bad("language", f"language must be one of {', '.join(languages)}")
+    return Customer(phone=phone, name=(row.get("name") or "").strip(), segment=match,
+                    vip=(row.get("vip") or "").strip().lower() in _TRUE, language=language)
+
+
+@click.group()
+def customers() -> None:
+    """The customer directory the IVR and messaging look callers up in."""
+
+
+@customers.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+def import_command(file: Path) -> None:
+    """Load customers from a CSV with columns phone,name,segment,vip,language."""
+    from vero.centre import load_centre
+    from vero.settings import Settings
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise VeroError("REDIS_URL is needed to import customers (the directory lives in Redis)")
+    centre = load_centre(settings.centre_path)
+    client = redis.Redis.from_url(settings.redis_url)
+    count = CustomerDirectory(client, Keys(centre.id)).import_csv(file, centre.languages)
+    click.echo(f"imported {count} customers")

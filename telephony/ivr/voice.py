@@ -1,0 +1,599 @@
+"""The voice webhooks: language, menu, queueing, hold, callback, voicemail, agent leg, survey.
+
+Only `/twilio/voice` (the number's Voice URL) and `/twilio/voice/status` (its status callback)
+are configured in Twilio; every other URL is handed out in TwiML. Call state lives in the router
+task `call-<CallSid>` and in the URL (language, tries), so any worker can answer any step, and a
+retried step finds its work done (deterministic task ids, idempotency keys). Whatever arrives, the
+caller gets valid TwiML that ends in the general queue: never a 500, never a hang-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import math
+import re
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from telephony.customers import Customer, CustomerDirectory
+from telephony.gateway import mask
+from telephony.ivr.menu import Menu, Option, load_menu
+from telephony.routing.errors import RoutingError
+from telephony.signature import twilio_signed
+from vero.app import Services, services
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
+CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+WAITING = ("queued", "reserved")
+ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
+URGENT_PRIORITY, VIP_PRIORITY = 50, 10
+IDEMPOTENT_FOR = 86400  # seconds a webhook step stays marked as done
+
+
+@bp.record_once
+def _load(state) -> None:
+    state.app.extensions["vero-ivr"] = load_menu(state.app.extensions["vero"].centre)
+
+
+def menu() -> Menu:
+    return current_app.extensions["vero-ivr"]
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+def _twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def _url(endpoint: str, **query: object) -> str:
+    """An absolute public URL for the next step (Twilio signs exactly this URL)."""
+    base = services().settings.public_base_url
+    tail = f"?{urlencode(query)}" if query else ""
+    return f"{base}/twilio/voice/{endpoint}{tail}"
+
+
+def _lang() -> str:
+    lang = request.args.get("lang", "")
+    centre = services().centre
+    return lang if lang in centre.languages else centre.default_language
+
+
+def _tries() -> int:
+    value = request.args.get("try", "0")
+    return int(value) if value.isdigit() and len(value) < 3 else 0
+
+
+def _call_sid() -> str:
+    """The CallSid, or for a garbled request a stable stand-in derived from the call's parties
+    (so even such a call gets one task, however often it is retried)."""
+    sid = request.form.get("CallSid", "")
+    if CALL_SID.match(sid):
+        return sid
+    seed = "|".join(request.form.get(k, "") for k in ("From", "To", "AccountSid"))
+    return "X" + hashlib.sha1(seed.encode()).hexdigest()[:32]
+
+
+def _task_id(call_sid: str) -> str:
+    return f"call-{call_sid}"
+
+
+def _say(response: VoiceResponse | object, key: str, lang: str, **fields: object) -> None:
+    voice = menu().voices[lang]
+    response.say(menu().text(key, lang, **fields), voice=voice["voice"],
+                 language=voice["language"])
+
+
+def _once(svc: Services, scope: str, ref: str, value: str = "1") -> bool:
+    """True the first time a step is applied (Twilio retries a webhook that timed out)."""
+    key = svc.router.keys.idempotency(scope, ref)
+    return bool(svc.redis.set(key, value, nx=True, ex=IDEMPOTENT_FOR))
+
+
+def _customer(svc: Services) -> Customer | None:
+    return CustomerDirectory(svc.redis, svc.router.keys).lookup(request.form.get("From", ""))
+
+
+def _task(svc: Services, task_id: str) -> dict | None:
+    try:
+        return svc.router.task(task_id)
+    except RoutingError:
+        return None
+
+
+def _gather(lang: str, action: str, hints: tuple[str, ...] = (), num_digits: int = 1,
+            speech: bool = True, timeout: int = 6):
+    voice = menu().voices[lang]
+    options = {"input": "dtmf speech" if speech else "dtmf", "action": action, "method": "POST",
+               "num_digits": num_digits, "timeout": timeout}
+    if speech:
+        options.update(language=voice["language"], speech_timeout="auto",
+                       hints=", ".join(hints) if hints else None)
+    return options
+
+
+# --- entry and language ---------------------------------------------------------------------
+
+@bp.post("")
+@twilio_signed
+def incoming() -> Response:
+    """The number's Voice URL: a known caller goes straight on in their language."""
+    svc = services()
+    customer = _customer(svc)
+    log.info("call %s from %s", _call_sid(), mask(request.form.get("From", "")))
+    response = VoiceResponse()
+    if customer is not None and customer.language in svc.centre.languages:
+        _say(response, "welcome", customer.language)
+        return _twiml(_after_language(svc, response, customer.language))
+    return _twiml(_language_prompt(response, 0))
+
+
+def _language_prompt(response: VoiceResponse, tries: int) -> VoiceResponse:
+    """Each language offers itself in its own voice; speech is recognised in the default one."""
+    centre, ivr = services().centre, menu()
+    hints = tuple(w for _, words in ivr.language_options.values() for w in words)
+    gather = response.gather(**_gather(centre.default_language, _url("language", **{"try": tries}),
+                                       hints))
+    for lang in centre.languages:
+        _say(gather, "welcome", lang)
+        _say(gather, "choose_language", lang)
+    response.redirect(_url("language", **{"try": tries}), method="POST")
+    return response
+
+
+@bp.post("/language")
+@twilio_signed
+def language() -> Response:
+    svc, tries = services(), _tries()
+    lang = menu().match_language(request.form.get("Digits", ""),
+                                 request.form.get("SpeechResult", ""))
+    response = VoiceResponse()
+    if lang is not None:
+        return _twiml(_after_language(svc, response, lang))
+    if tries + 1 >= menu().max_failures:
+        lang = svc.centre.default_language
+        _say(response, "to_general", lang)
+        return _twiml(_queue(svc, response, lang, None))
+    return _twiml(_language_prompt(response, tries + 1))
+
+
+def _is_open(svc: Services) -> bool:
+    now = dt.datetime.fromtimestamp(svc.router.clock(), dt.UTC)
+    return svc.centre.is_open(now)
+
+
+def _after_language(svc: Services, response: VoiceResponse, lang: str) -> VoiceResponse:
+    if not _is_open(svc):
+        return _closed_prompt(response, lang, 0)
+    return _menu_prompt(response, lang, "main", 0)
+
+
+# --- menu -----------------------------------------------------------------------------------
+
+def _menu_prompt(response: VoiceResponse, lang: str, name: str, tries: int) -> VoiceResponse:
+    prompt, options = menu().menus[name]
+    hints = tuple(w for o in options.values() for w in o.speech[lang])
+    action = _url("choice", lang=lang, menu=name, **{"try": tries})
+    gather = response.gather(**_gather(lang, action, hints))
+    _say(gather, prompt, lang)
+    response.redirect(action, method="POST")
+    return response
+
+
+@bp.post("/choice")
+@twilio_signed
+def choice() -> Response:
+    svc, lang, tries = services(), _lang(), _tries()
+    name = request.args.get("menu", "main")
+    if name not in menu().menus:
+        name = "main"
+    option = menu().match(name, lang, request.form.get("Digits", ""),
+                          request.form.get("SpeechResult", ""))
+    response = VoiceResponse()
+    if option is not None and option.menu:
+        return _twiml(_menu_prompt(response, lang, option.menu, 0))
+    if option is not None:
+        return _twiml(_queue(svc, response, lang, option))
+    if tries + 1 >= menu().max_failures:
+        _say(response, "to_general", lang)
+        return _twiml(_queue(svc, response, lang, None))
+    _say(response, "not_understood", lang)
+    return _twiml(_menu_prompt(response, lang, name, tries + 1))
+
+
+# --- into the queue -------------------------------------------------------------------------
+
+def _placement(customer: Customer | None, option: Option | None) -> tuple[str, int]:
+    """Queue and priority: urgent complaints jump every queue; VIP and B2B accounts go to their
+    own queues (VIP first); everyone else where the menu sent them (general by default)."""
+    queue = option.queue if option is not None else "general"
+    priority = option.priority if option is not None else 0
+    if priority >= URGENT_PRIORITY:
+        return queue, priority
+    if customer is not None and customer.vip:
+        return "vip", max(priority, VIP_PRIORITY)
+    if customer is not None and customer.segment == "B2B":
+        return "b2b", priority
+    return queue, priority
+
+
+def _queue(svc: Services, response: VoiceResponse, lang: str,
+           option: Option | None) -> VoiceResponse:
+    sid = _call_sid()
+    customer = _customer(svc)
+    queue, priority = _placement(customer, option)
+    attributes = {"call_sid": sid, "from": request.form.get("From", ""),
+                  "to": request.form.get("To", ""), "topic": option.topic if option else "general",
+                  "vip": "yes" if customer and customer.vip else "no"}
+    if customer is not None:
+        attributes["customer"] = customer.name
+    if option is not None and option.complaint:
+        attributes["complaint_ref"] = _complaint_ref(svc, sid)
+    task_id = _task_id(sid)
+    _enqueue_once(svc, task_id, queue, lang, priority, attributes=attributes)
+    if priority >= URGENT_PRIORITY:
+        _say(response, "urgent", lang)
+    if "complaint_ref" in attributes:
+        ref = attributes["complaint_ref"]
+        _confirm_complaint(svc, sid, lang, ref)
+        _say(response, "complaint_reference", lang, spoken=_spoken(ref))
+    _say(response, "connecting", lang)
+    response.redirect(_url("hold", lang=lang), method="POST")
+    return response
+
+
+def _enqueue_once(svc: Services, task_id: str, queue: str, lang: str, priority: int, *,
+                  created: float | None = None, attributes: dict[str, str]) -> None:
+    """Enqueue with a deterministic id: a retried webhook finds the task already there."""
+    try:
+        svc.router.enqueue(task_id, "voice", queue, lang, priority, created=created,
+                           attributes=attributes)
+    except RoutingError as exc:
+        if exc.code != "exists":
+            raise
+
+
+def _complaint_ref(svc: Services, call_sid: str) -> str:
+    """CMP-<year>-<6 digits>, one per call however often the step is retried."""
+    key = svc.router.keys.idempotency("complaint-ref", call_sid)
+    existing = svc.redis.get(key)
+    if existing:
+        return existing.decode()
+    year = dt.datetime.fromtimestamp(svc.router.clock(), svc.centre.tz).year
+    number = svc.redis.incr(svc.router.keys.sequence(f"complaints-{year}"))
+    ref = f"CMP-{year}-{number:06d}"
+    if svc.redis.set(key, ref, nx=True, ex=IDEMPOTENT_FOR * 30):
+        return ref
+    return svc.redis.get(key).decode()
+
+
+def _spoken(ref: str) -> str:
+    """Digits read one by one ('C M P, 2 0 2 5, 0 0 0 0 4 2')."""
+    return ", ".join(" ".join(part) for part in ref.split("-"))
+
+
+def _confirm_complaint(svc: Services, call_sid: str, lang: str, ref: str) -> None:
+    """The reference by WhatsApp (SMS if that fails), once; a failure never breaks the call."""
+    caller, number = request.form.get("From", ""), request.form.get("To", "")
+    if not caller or not _once(svc, "complaint-message", call_sid):
+        return
+    body = menu().text("complaint_message", lang, ref=ref)
+    first = menu().complaint_channel
+    for channel in dict.fromkeys((first, "sms")):
+        try:
+            svc.gateway.send_message(caller, body, channel, number)
+            return
+        except Exception:  # the Messages API is optional for the call to go on
+            log.warning("could not send %s confirmation to %s", channel, mask(caller))
+
+
+# --- waiting --------------------------------------------------------------------------------
+
+def _estimate(svc: Services, task: dict) -> tuple[int, int]:
+    """(position, minutes): rank among those waiting on the task's step, times today's average
+    answer wait of the queue (the answer target when nothing is known yet). Two small reads, not
+    the whole `queue_stats`, because every caller on hold asks this every loop."""
+    router = svc.router
+    wait_key = router.layout.wait_key(task["queue"], task["channel"], task["step"],
+                                      task["language"])
+    day, _ = router.local_bucket(router.clock())
+    prefix = f"{task['origin_queue']}|{task['channel']}|day|"  # counters as stats.py reads them
+    with svc.redis.pipeline(transaction=False) as pipe:
+        pipe.zrank(wait_key, task["id"])
+        pipe.hmget(router.keys.stats(day), prefix + "answered", prefix + "wait_sum")
+        rank, (answered, wait_sum) = pipe.execute()
+    position = (rank or 0) + 1
+    asa = float(wait_sum) / float(answered) if answered and float(answered) else 0.0
+    per_caller = asa or svc.centre.answer_target_seconds
+    return position, max(1, math.ceil(position * per_caller / 60))
+
+
+@bp.post("/hold")
+@twilio_signed
+def hold() -> Response:
+    svc, lang = services(), _lang()
+    task = _task(svc, _task_id(_call_sid()))
+    response = VoiceResponse()
+    if task is None:  # a call we do not know: politely into the general queue
+        _say(response, "to_general", lang)
+        return _twiml(_queue(svc, response, lang, None))
+    if task["state"] == "assigned":  # the agent leg is being set up
+        response.pause(length=2)
+        response.redirect(_url("hold", lang=lang), method="POST")
+        return _twiml(response)
+    if task["state"] not in WAITING:
+        _say(response, "goodbye", lang)
+        response.hangup()
+        return _twiml(response)
+    ivr = menu()
+    position, minutes = _estimate(svc, task)
+    gather = response.gather(**_gather(lang, _url("hold-choice", lang=lang), speech=False,
+                                       timeout=1))
+    _say(gather, "position", lang, position=position, minutes=minutes)
+    if task.get("fallback") in ("callback", "voicemail"):
+        _say(gather, f"fallback_{task['fallback']}", lang)
+    _say(gather, "hold_options", lang)
+    if ivr.hold_music:
+        gather.play(ivr.hold_music)
+    else:
+        gather.pause(length=ivr.announce_every)
+    response.redirect(_url("hold", lang=lang), method="POST")
+    return _twiml(response)
+
+
+@bp.post("/hold-choice")
+@twilio_signed
+def hold_choice() -> Response:
+    digits = request.form.get("Digits", "")
+    if digits == "1":
+        return _twiml(_callback(services(), _lang()))
+    if digits == "2":
+        return _twiml(_voicemail(services(), _lang()))
+    response = VoiceResponse()
+    response.redirect(_url("hold", lang=_lang()), method="POST")
+    return _twiml(response)
+
+
+def _callback(svc: Services, lang: str) -> VoiceResponse:
+    """Leave the line but keep the place: the call task ends as 'callback' and a callback task
+    with the same creation time (hence the same place) takes over."""
+    sid = _call_sid()
+    task = _task(svc, _task_id(sid))
+    if task is not None and task["state"] in WAITING:
+        with contextlib.suppress(RoutingError):  # a retry: already handed over
+            svc.router.cancel(task["id"], "callback")
+    queue, priority = _placement(_customer(svc), None)
+    created = None
+    attributes = {"callback_to": request.form.get("From", ""), "call_sid": "",
+                  "origin_task": _task_id(sid)}
+    if task is not None:
+        queue, priority, created = task["queue"], task["priority"], task["created"]
+        attributes = {**task["attributes"], **attributes}
+    _enqueue_once(svc, f"cb-{sid}", queue, lang, priority, created=created,
+                  attributes=attributes)
+    response = VoiceResponse()
+    _say(response, "callback_confirmed", lang)
+    response.hangup()
+    return response
+
+
+def _voicemail(svc: Services, lang: str) -> VoiceResponse:
+    """The caller records a message; the call task ends as 'voicemail' (created first when the
+    caller never queued, e.g. after hours) and later gets the recording URL."""
+    sid = _call_sid()
+    task = _task(svc, _task_id(sid))
+    if task is None:
+        queue, priority = _placement(_customer(svc), None)
+        _enqueue_once(svc, _task_id(sid), queue, lang, priority,
+                      attributes={"call_sid": sid, "from": request.form.get("From", "")})
+        task = svc.router.task(_task_id(sid))
+    if task["state"] in WAITING:
+        with contextlib.suppress(RoutingError):  # a retry
+            svc.router.cancel(task["id"], "voicemail")
+    response = VoiceResponse()
+    _say(response, "voicemail_prompt", lang)
+    response.record(action=_url("voicemail-done", lang=lang), method="POST", max_length=120,
+                    finish_on_key="#", play_beep=True)
+    _say(response, "voicemail_saved", lang)
+    response.hangup()
+    return response
+
+
+@bp.post("/voicemail-done")
+@twilio_signed
+def voicemail_done() -> Response:
+    svc, lang = services(), _lang()
+    recording = request.form.get("RecordingUrl", "")
+    task_id = _task_id(_call_sid())
+    if recording.startswith("https://") and _task(svc, task_id) is not None:
+        svc.router.annotate(task_id, {"voicemail_url": recording})
+    response = VoiceResponse()
+    _say(response, "voicemail_saved", lang)
+    response.hangup()
+    return _twiml(response)
+
+
+# --- after hours ----------------------------------------------------------------------------
+
+def _closed_prompt(response: VoiceResponse, lang: str, tries: int) -> VoiceResponse:
+    action = _url("closed-choice", lang=lang, **{"try": tries})
+    gather = response.gather(**_gather(lang, action, speech=False))
+    _say(gather, "closed", lang)
+    response.redirect(action, method="POST")
+    return response
+
+
+@bp.post("/closed-choice")
+@twilio_signed
+def closed_choice() -> Response:
+    svc, lang, tries = services(), _lang(), _tries()
+    digits = request.form.get("Digits", "")
+    if digits == "1":
+        return _twiml(_callback(svc, lang))
+    if digits == "2" or tries + 1 >= menu().max_failures:
+        return _twiml(_voicemail(svc, lang))
+    response = VoiceResponse()
+    _say(response, "not_understood", lang)
+    return _twiml(_closed_prompt(response, lang, tries + 1))
+
+
+# --- the agent leg (the connector redirects the call here) ----------------------------------
+
+def _offer_task(svc: Services) -> tuple[str, dict | None]:
+    offer = request.args.get("offer", "")
+    return offer, _task(svc, offer.rsplit(".", 1)[0]) if "." in offer else None
+
+
+@bp.post("/connect")
+@twilio_signed
+def connect() -> Response:
+    """Dial the reserved agent, with a whisper on their leg and the outcome to `dialled`."""
+    svc = services()
+    offer, task = _offer_task(svc)
+    lang = task["language"] if task else _lang()
+    response = VoiceResponse()
+    if task is None or task["state"] != "reserved" or task["offer"] != offer:
+        response.redirect(_url("hold", lang=lang), method="POST")
+        return _twiml(response)
+    try:
+        contact = svc.router.agent(task["agent"])["contact"]
+    except RoutingError:
+        contact = {}
+    ring = max(5, int(task["offer_expires"] - svc.router.clock()))
+    dial = response.dial(action=_url("dialled", offer=offer, lang=lang), method="POST",
+                         timeout=ring, answer_on_bridge=True)
+    whisper = _url("whisper", offer=offer)
+    if contact.get("client"):
+        dial.client(contact["client"], url=whisper, method="POST")
+    elif contact.get("phone"):
+        dial.number(contact["phone"], url=whisper, method="POST")
+    else:  # nobody to ring: give the offer back at once
+        response = VoiceResponse()
+        response.redirect(_url("dialled", offer=offer, lang=lang), method="POST")
+    return _twiml(response)
+
+
+@bp.post("/whisper")
+@twilio_signed
+def whisper() -> Response:
+    """Runs on the agent's leg when they answer: the offer is accepted, then the agent hears the
+    reason, the caller's language and VIP status. A stale offer hangs the agent leg up."""
+    svc = services()
+    offer, task = _offer_task(svc)
+    response = VoiceResponse()
+    if task is None:
+        response.hangup()
+        return _twiml(response)
+    if not (task["state"] == "assigned" and task["offer"] == "" and task["agent"]):
+        try:
+            task = svc.router.accept(offer)
+        except RoutingError:
+            response.hangup()
+            return _twiml(response)
+    try:
+        agent_langs = svc.router.agent(task["agent"])["languages"]
+    except RoutingError:
+        agent_langs = []
+    lang = agent_langs[0] if agent_langs else svc.centre.default_language
+    attrs = task["attributes"]
+    topic = f"topic_{attrs.get('topic', 'general')}"
+    ivr = menu()
+    _say(response, "whisper", lang,
+         topic=ivr.text(topic if topic in ivr.prompts else "topic_general", lang),
+         caller_language=ivr.text(f"language_name_{task['language']}", lang),
+         vip=ivr.text("whisper_vip", lang) if attrs.get("vip") == "yes" else "",
+         ref=ivr.text("whisper_ref", lang, ref=attrs["complaint_ref"])
+         if attrs.get("complaint_ref") else "")
+    return _twiml(response)
+
+
+@bp.post("/dialled")
+@twilio_signed
+def dialled() -> Response:
+    """The agent leg ended: after a conversation, wrap-up and the survey; unanswered, the offer
+    goes back and the caller keeps their place on hold."""
+    svc = services()
+    offer, task = _offer_task(svc)
+    lang = task["language"] if task else _lang()
+    response = VoiceResponse()
+    if task is not None and task["state"] in ("assigned", "wrapping", "completed") \
+            and task.get("answered_at"):
+        if task["state"] == "assigned":
+            with contextlib.suppress(RoutingError):  # the status callback got there first
+                svc.router.complete(task["id"])
+        return _twiml(_survey_prompt(response, lang, 0))
+    if task is not None and task["state"] == "reserved" and task["offer"] == offer:
+        with contextlib.suppress(RoutingError):  # expired meanwhile: the timer gave it back already
+            svc.router.reject(offer)
+    response.redirect(_url("hold", lang=lang), method="POST")
+    return _twiml(response)
+
+
+# --- survey ---------------------------------------------------------------------------------
+
+def _survey_prompt(response: VoiceResponse, lang: str, tries: int) -> VoiceResponse:
+    action = _url("survey", lang=lang, **{"try": tries})
+    gather = response.gather(**_gather(lang, action, speech=False))
+    _say(gather, "survey", lang)
+    response.redirect(action, method="POST")
+    return response
+
+
+@bp.post("/survey")
+@twilio_signed
+def survey() -> Response:
+    svc, lang, tries = services(), _lang(), _tries()
+    digits = request.form.get("Digits", "")
+    response = VoiceResponse()
+    if digits in ("1", "2", "3", "4", "5"):
+        task_id = _task_id(_call_sid())
+        if _task(svc, task_id) is not None and _once(svc, "csat", task_id):
+            svc.router.annotate(task_id, {"csat": digits})
+        _say(response, "survey_thanks", lang)
+        response.hangup()
+        return _twiml(response)
+    if tries + 1 >= menu().max_failures:
+        _say(response, "goodbye", lang)
+        response.hangup()
+        return _twiml(response)
+    _say(response, "not_understood", lang)
+    return _twiml(_survey_prompt(response, lang, tries + 1))
+
+
+# --- status callback ------------------------------------------------------------------------
+
+@bp.post("/status")
+@twilio_signed
+def status() -> Response:
+    """The call ended: still waiting means abandoned; still talking means the talk is over."""
+    svc = services()
+    if request.form.get("CallStatus", "") in ENDED:
+        task = _task(svc, _task_id(_call_sid()))
+        try:
+            if task is not None and task["state"] in WAITING:
+                svc.router.cancel(task["id"], "abandoned")
+            elif task is not None and task["state"] == "assigned":
+                svc.router.complete(task["id"])
+        except RoutingError:
+            pass  # a retry, or the other webhook closed it first
+    return _twiml(VoiceResponse())
+
+
+@bp.errorhandler(Exception)
+def _any_error(exc: Exception):
+    """Whatever went wrong, the caller hears an apology and waits for the general queue."""
+    if isinstance(exc, HTTPException):  # the 403 of the signature check stays a 403
+        return jsonify(error=exc.description), exc.code
+    log.exception("voice webhook %s failed", request.path)
+    response = VoiceResponse()
+    lang = _lang()
+    _say(response, "to_general", lang)
+    response.pause(length=2)
+    response.redirect(_url("hold", lang=lang), method="POST")
+    return _twiml(response)

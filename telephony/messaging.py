@@ -1,0 +1,126 @@
+"""WhatsApp and SMS: inbound messages become (or continue) a task; agents answer through the
+task's message API and Vero sends the reply with the Messages API.
+
+The conversation history of any message task (chat too) is one Redis list per task. The first
+agent reply is timed against the channel's answer target (5 minutes for chat).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from flask import Blueprint, Response, abort, jsonify, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from telephony.customers import CustomerDirectory, normalise_phone
+from telephony.gateway import mask
+from telephony.routing.api import _task_for_caller
+from telephony.routing.errors import RoutingError
+from telephony.signature import twilio_signed
+from vero.app import Services, services
+
+log = logging.getLogger(__name__)
+bp = Blueprint("messaging", __name__)
+OPEN = ("queued", "reserved", "assigned")
+MAX_BODY = 1600  # Twilio's limit for one message
+IDEMPOTENT_FOR = 86400
+
+
+def append_message(svc: Services, task_id: str, sender: str, body: str) -> dict:
+    """Add a message to a task's history ('customer' or 'agent:<id>' as sender)."""
+    message = {"from": sender, "body": body, "at": round(svc.router.clock(), 3)}
+    svc.redis.rpush(svc.router.keys.messages(task_id), json.dumps(message))
+    return message
+
+
+def history(svc: Services, task_id: str) -> list[dict]:
+    return [json.loads(m) for m in svc.redis.lrange(svc.router.keys.messages(task_id), 0, -1)]
+
+
+def _body_text() -> str:
+    data = request.get_json(silent=True)
+    body = data.get("body") if isinstance(data, dict) else None
+    if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
+        abort(400, f"body: a text of 1 to {MAX_BODY} characters")
+    return body.strip()
+
+
+@bp.post("/twilio/messaging")
+@twilio_signed
+def inbound() -> Response:
+    """An inbound WhatsApp or SMS message (retries are recognised by MessageSid)."""
+    svc = services()
+    sender, body = request.form.get("From", ""), request.form.get("Body", "")[:MAX_BODY]
+    channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
+    address = normalise_phone(sender)
+    ref = request.form.get("MessageSid", "") or hashlib.sha1(
+        f"{sender}|{body}".encode()).hexdigest()
+    empty = Response(str(MessagingResponse()), mimetype="text/xml")
+    if address is None:
+        log.warning("message without a usable sender ignored")
+        return empty
+    if not svc.redis.set(svc.router.keys.idempotency("message", ref), "1", nx=True,
+                         ex=IDEMPOTENT_FOR):
+        return empty
+    conversation = svc.router.keys.conversation(channel, address)
+    current = svc.redis.get(conversation)
+    task_id = current.decode() if current else ""
+    if task_id:
+        try:
+            if svc.router.task(task_id)["state"] not in OPEN:
+                task_id = ""
+        except RoutingError:
+            task_id = ""
+    if not task_id:
+        task_id = f"{channel}-{ref}"[:80]
+        customer = CustomerDirectory(svc.redis, svc.router.keys).lookup(address)
+        language = customer.language if customer else svc.centre.default_language
+        queue = "vip" if customer and customer.vip else (
+            "b2b" if customer and customer.segment == "B2B" else "general")
+        svc.router.enqueue(task_id, channel, queue, language,
+                           attributes={"from": address, "to": request.form.get("To", "")})
+        svc.redis.set(conversation, task_id)
+    append_message(svc, task_id, "customer", body)
+    log.info("%s message from %s on task %s", channel, mask(address), task_id)
+    return empty
+
+
+@bp.get("/api/tasks/<task_id>/messages")
+def list_messages(task_id: str):
+    _task_for_caller(task_id)
+    return jsonify(messages=history(services(), task_id))
+
+
+@bp.post("/api/tasks/<task_id>/messages")
+def agent_reply(task_id: str):
+    """An agent's reply: kept in the history, sent out for WhatsApp and SMS."""
+    task = _task_for_caller(task_id)
+    body = _body_text()
+    svc = services()
+    if task["channel"] not in ("whatsapp", "sms", "chat"):
+        abort(409, f"a {task['channel']} task has no messages")
+    if task["state"] not in OPEN:
+        abort(409, f"task {task_id} is {task['state']}")
+    message = append_message(svc, task_id, f"agent:{task.get('agent') or 'supervisor'}", body)
+    if svc.redis.set(svc.router.keys.idempotency("first-response", task_id), "1", nx=True):
+        waited = message["at"] - task["created"]
+        target = svc.centre.channels[task["channel"]].target_seconds
+        svc.router.annotate(task_id, {"first_response_seconds": f"{waited:.1f}",
+                                      "first_response_in_target":
+                                          "yes" if waited <= target else "no"})
+    if task["channel"] != "chat":
+        attributes = task["attributes"]
+        try:
+            svc.gateway.send_message(attributes.get("from", ""), body, task["channel"],
+                                     attributes.get("to", ""))
+        except Exception:
+            log.exception("could not send the reply of task %s", task_id)
+            abort(502, "the message could not be sent; it is kept in the history")
+    return jsonify(message=message), 201
+
+
+@bp.errorhandler(RoutingError)
+def _routing_error(exc: RoutingError):
+    return jsonify(error=str(exc)), 404 if exc.code == "unknown" else 409

@@ -1,0 +1,53 @@
+"""The X-Twilio-Signature check: a webhook is only believed when Twilio signed it.
+
+Twilio signs the URL it requested (the public URL, not the one the proxy forwarded to us) plus
+the sorted POST parameters. The public URL is PUBLIC_BASE_URL joined with the request path and
+query; with VERO_TRUST_PROXY, the scheme and host come from X-Forwarded-Proto/-Host instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Request, abort, request
+from twilio.request_validator import RequestValidator
+
+from vero.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def public_url(req: Request, settings: Settings) -> str:
+    """The URL Twilio requested, as it signed it."""
+    path = req.full_path if req.query_string else req.path
+    if settings.trust_proxy:
+        scheme = req.headers.get("X-Forwarded-Proto", req.scheme).split(",")[0].strip()
+        host = req.headers.get("X-Forwarded-Host", req.host).split(",")[0].strip()
+        return f"{scheme}://{host}{path}"
+    return settings.public_base_url + path
+
+
+def is_signed(req: Request, settings: Settings) -> bool:
+    signature = req.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(settings.twilio_auth_token)
+    return validator.validate(public_url(req, settings), req.form.to_dict(flat=True), signature)
+
+
+def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: 403 before the view runs unless the request carries a valid signature."""
+
+    @functools.wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        from vero.app import services
+
+        if not is_signed(request, services().settings):
+            log.warning("rejected unsigned or wrongly signed webhook %s", request.path)
+            abort(403, "invalid X-Twilio-Signature")
+        return view(*args, **kwargs)
+
+    return checked
