@@ -26,15 +26,24 @@ def cli() -> None:
 
 
 # Subcommands, one line per area (keep this list sorted by area).
+from wfm.scheduler.commands import roster  # noqa: E402
+
+cli.add_command(roster)
 from vero.serve import serve  # noqa: E402
 
 cli.add_command(serve)
+from telephony.customers import customers  # noqa: E402
+
+cli.add_command(customers)
 from wfm.forecast.commands import forecast  # noqa: E402
 
 cli.add_command(forecast)
 from wfm.commands import staff  # noqa: E402
 
 cli.add_command(staff)
+from simulations.commands import simulate  # noqa: E402
+
+cli.add_command(simulate)
 
 
 def main() -> None:
