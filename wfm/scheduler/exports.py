@@ -1,0 +1,112 @@
+"""Roster files a supervisor opens: CSV, XLSX workbook, one ICS calendar per agent, PNG chart."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import icalendar
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from wfm.scheduler.model import Roster, Shift  # noqa: E402
+from wfm.scheduler.problem import DAYS, Problem  # noqa: E402
+
+ROSTER_COLUMNS = ("agent", "name", "date", "shift_start", "shift_end", "break_start",
+                  "break_end", "work_hours", "group")
+
+
+def _groups_text(shift: Shift) -> str:
+    """The group worked, or 'group HH:MM-HH:MM' segments when the agent switches groups."""
+    names = {g for _, _, g in shift.segments}
+    if len(names) == 1:
+        return names.pop()
+    return "; ".join(f"{g} {a:%H:%M}-{b:%H:%M}" for a, b, g in shift.segments)
+
+
+def _hhmm(moment) -> str:
+    return "" if moment is None else moment.strftime("%H:%M")
+
+
+def write_csv(problem: Problem, roster: Roster, path: Path) -> None:
+    names = {a.id: a.name for a in problem.agents}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ROSTER_COLUMNS)
+        for s in roster.shifts:
+            writer.writerow([s.agent_id, names[s.agent_id], s.day.isoformat(), _hhmm(s.start),
+                             _hhmm(s.end), _hhmm(s.break_start), _hhmm(s.break_end),
+                             f"{s.work_minutes / 60:g}", _groups_text(s)])
+
+
+def write_xlsx(problem: Problem, roster: Roster, path: Path) -> None:
+    """Sheet 'Roster': agents x days with shift text; sheet 'Coverage': required vs scheduled."""
+    book = Workbook()
+    grid = book.active
+    grid.title = "Roster"
+    days = [problem.date(d) for d in range(DAYS)]
+    grid.append(["Agent", "Name", *(f"{d:%a %d %b}" for d in days)])
+    cells: dict[tuple[str, object], str] = {}
+    for s in roster.shifts:
+        text = f"{_hhmm(s.start)}-{_hhmm(s.end)}"
+        if s.break_start is not None:
+            text += f" (break {_hhmm(s.break_start)})"
+        cells[s.agent_id, s.day] = f"{text} {_groups_text(s)}"
+    for agent in problem.agents:
+        grid.append([agent.id, agent.name, *(cells.get((agent.id, d), "off") for d in days)])
+    sheet = book.create_sheet("Coverage")
+    sheet.append(["Interval start", "Group", "Required", "Scheduled", "Gap"])
+    for c in roster.coverage:
+        sheet.append([c.interval_start.strftime("%Y-%m-%d %H:%M"), c.group, c.required,
+                      c.scheduled, round(c.scheduled - c.required, 2)])
+    book.save(path)
+
+
+def write_ics(problem: Problem, roster: Roster, folder: Path) -> list[Path]:
+    """One calendar per agent (ICS): a work event per shift, the break in its description."""
+    folder.mkdir(parents=True, exist_ok=True)
+    by_agent: dict[str, list[Shift]] = defaultdict(list)
+    for s in roster.shifts:
+        by_agent[s.agent_id].append(s)
+    paths = []
+    for agent in problem.agents:
+        calendar = icalendar.Calendar()
+        calendar.add("prodid", "-//Vero//roster//EN")
+        calendar.add("version", "2.0")
+        for s in by_agent.get(agent.id, []):
+            event = icalendar.Event()
+            event.add("uid", f"{agent.id}-{s.start:%Y%m%dT%H%M}@vero")
+            event.add("summary", f"Shift: {_groups_text(s)}")
+            event.add("dtstart", s.start)
+            event.add("dtend", s.end)
+            event.add("dtstamp", s.start)
+            if s.break_start is not None:
+                event.add("description", f"Break {_hhmm(s.break_start)}-{_hhmm(s.break_end)}")
+            calendar.add_component(event)
+        path = folder / f"{agent.id}.ics"
+        path.write_bytes(calendar.to_ical())
+        paths.append(path)
+    return paths
+
+
+def write_chart(problem: Problem, roster: Roster, path: Path) -> None:
+    """Required vs scheduled agents over the week, all groups summed."""
+    required: dict = defaultdict(float)
+    scheduled: dict = defaultdict(int)
+    for c in roster.coverage:
+        required[c.interval_start] += c.required
+        scheduled[c.interval_start] += c.scheduled
+    times = sorted(required)
+    figure, axes = plt.subplots(figsize=(14, 4))
+    axes.step(times, [required[t] for t in times], where="post", label="required")
+    axes.step(times, [scheduled[t] for t in times], where="post", label="scheduled")
+    axes.set_ylabel("agents")
+    axes.set_title(f"Coverage, week of {problem.week_start}")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
