@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +61,19 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     app.register_blueprint(voice)
     app.register_blueprint(messaging)
     app.register_blueprint(chat)
+
+    from telephony.console import desk, supervisor
+    from vero import i18n
+
+    # Console sessions are signed with a key derived from the supervisor token (unless one is
+    # configured): rotating the token also ends every console session.
+    app.secret_key = app.secret_key or hmac.new(settings.supervisor_token.encode(),
+                                                b"vero console session", hashlib.sha256).digest()
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"))
+    i18n.init_app(app)
+    app.register_blueprint(supervisor.bp)
+    app.register_blueprint(desk.bp)
 
     @app.get("/healthz")
     def healthz():

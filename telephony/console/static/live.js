@@ -1,0 +1,59 @@
+// Wallboard and agents page: take each snapshot from /console/stream (server-sent events) and
+// swap the text of the cells marked data-field. The server formats everything; this only places.
+(() => {
+  "use strict";
+  const root = document.querySelector("[data-live]");
+  if (!root) return;
+
+  function fill(element, values) {
+    element.querySelectorAll("[data-field]").forEach((cell) => {
+      const value = values[cell.dataset.field];
+      if (value !== undefined) cell.textContent = value === null ? "" : String(value);
+    });
+  }
+
+  function connected(live) {
+    root.querySelectorAll("[data-when-live]").forEach((e) => { e.hidden = !live; });
+    root.querySelectorAll("[data-when-lost]").forEach((e) => { e.hidden = live; });
+    root.querySelector("[data-connection]").dataset.connection = live ? "live" : "lost";
+  }
+
+  function show(board) {
+    fill(root.querySelector(".status"), board);
+    for (const q of board.queues) {
+      const row = root.querySelector(`tr[data-queue="${CSS.escape(q.id)}"]`);
+      if (row) { fill(row, q); row.dataset.verdict = q.verdict; }
+    }
+    for (const s of board.states) {
+      const tile = root.querySelector(`.tile[data-state="${CSS.escape(s.state)}"]`);
+      if (tile) fill(tile, s);
+    }
+    if (!root.matches(".agents")) return;
+    const rows = root.querySelectorAll("tr[data-agent]");
+    if (rows.length !== board.agents.length) { location.reload(); return; }
+    for (const a of board.agents) {
+      const row = root.querySelector(`tr[data-agent="${CSS.escape(a.id)}"]`);
+      if (!row) { location.reload(); return; }
+      fill(row, a);
+      row.dataset.state = a.state;
+    }
+  }
+
+  const source = new EventSource(root.dataset.live);
+  source.onmessage = (event) => { connected(true); show(JSON.parse(event.data)); };
+  source.onerror = () => connected(false);  // EventSource reconnects by itself (retry:)
+
+  root.querySelectorAll("form[data-state-form]").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const failed = form.querySelector("[data-failed]");
+      const reply = await fetch(form.action, {
+        method: "POST",
+        headers: {"Content-Type": "application/json", "X-Vero-Console": "1"},
+        body: JSON.stringify({state: form.elements.state.value}),
+      });
+      failed.hidden = reply.ok;
+      if (!reply.ok) failed.title = (await reply.json()).error || reply.statusText;
+    });
+  });
+})();

@@ -1,0 +1,94 @@
+"""Fixtures of the console tests: the app on real Redis, a logged-in supervisor, agents, and for
+the browser tests a real HTTP server in a thread and headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from vero.app import create_app, services
+from vero.settings import Settings
+
+SUPERVISOR = "supervisor-token-0123456789"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives headless Chromium through Playwright")
+
+
+@pytest.fixture
+def app(redis_client, namespace, tmp_path) -> Flask:
+    settings = Settings(redis_url=None, public_base_url="http://127.0.0.1:8000",
+                        twilio_account_sid="AC" + "0" * 32, twilio_auth_token="secret",
+                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=tmp_path)
+    app = create_app(settings, redis_client=redis_client, namespace=namespace)
+    app.config["CONSOLE_STREAM_SECONDS"] = 3  # streams end soon: no worker held by a test
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def supervisor(client: FlaskClient) -> FlaskClient:
+    reply = client.post("/console/login", data={"token": SUPERVISOR})
+    assert reply.status_code == 302
+    return client
+
+
+def add_agent(app: Flask, agent_id: str = "ayu", name: str = "Ayu Lestari") -> str:
+    """An agent who handles complaints in both languages; returns its token."""
+    with app.app_context():
+        _, token = services().router.upsert_agent(
+            agent_id, {"complaints": 4, "general": 2}, ("id", "en"), {"voice": 1, "chat": 3},
+            name=name)
+    return token
+
+
+def enqueue(app: Flask, task_id: str, channel: str = "voice", queue: str = "complaints") -> None:
+    with app.app_context():
+        services().router.enqueue(task_id, channel, queue, "id")
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app behind a real threaded HTTP server, as a browser needs it."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="browser tests need Playwright (pip install playwright)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    yield page
+    context.close()
