@@ -223,6 +223,7 @@ class RedisRouter:
 
     def _return_offer(self, offer_id: str, task_id: str, now: float, reason: str, *,
                       missed: bool, timer: bool = False) -> list[Reservation]:
+        refresh = False
         for _ in range(_RETRIES):
             try:
                 task = self._task_json(task_id)
@@ -234,9 +235,16 @@ class RedisRouter:
                 raise RoutingError("expired", f"offer {offer_id} is no longer pending")
             wait = self.layout.wait_key(task["queue"], task["channel"], task["step"],
                                         task["language"])
-            reply = self._call("return_offer", now, [wait],
+            # the agent's pools are refreshed in the same call, so that the task's re-match
+            # below sees the agent's freed room (as MemoryRouter does)
+            ak = self._keys_for_agent(task["agent"], refresh)
+            pools, version, desc = ((ak.pool_keys, ak.version, ak.pool_desc) if ak
+                                    else ([], -1, "[]"))
+            reply = self._call("return_offer", now, [wait, *pools],
                                [offer_id, task_id, task["queue"], task["step"], reason,
-                                "1" if missed else "0", "1" if timer else "0"])
+                                "1" if missed else "0", "1" if timer else "0", task["agent"],
+                                version, desc])
+            refresh = True
             if reply[0] == "ok":
                 return self._match_task(task_id, now) + self._agent_ready(reply[1], now)
             if reply[0] == "gone":
@@ -311,7 +319,11 @@ class RedisRouter:
                 offers += self._advance(ref, int(rest[0]), at)
             elif kind == "wrap":
                 offers += self._complete(ref, at, timer=True)
-            self.redis.zrem(self.keys.timers(), member)  # a no-op unless the timer was stale
+            # drop a stale timer, but not one of the same name the step just set again (an
+            # overflow re-enters step 0 and adds a new 'step|<task>|0' due later)
+            left = self.redis.zscore(self.keys.timers(), member)
+            if left is not None and left <= due[0][1]:
+                self.redis.zrem(self.keys.timers(), member)
 
     def _advance(self, task_id: str, step: int, now: float) -> list[Reservation]:
         for _ in range(_RETRIES):
