@@ -1,5 +1,7 @@
 """Speed of the SimPy twin: customers simulated per second on M/M/400 (2 arrivals/s, mean
-service 180 s, 8 hours), beside the ciw library on the same model in the same run.
+service 180 s, 8 hours), beside the ciw library on the same model in the same run; and the wall
+time of 20 replications of a full week of the reference centre on 2 worker processes (goal: under
+a minute), the run behind `vero simulate`.
 
 The twin does more per customer than ciw (every decision goes through the routing state machine
 the live router mirrors), so this measures what the policy-faithful twin costs.
@@ -7,17 +9,32 @@ the live router mirrors), so this measures what the policy-faithful twin costs.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import ciw
 import numpy as np
+import pandas as pd
 
 from simulations.arrivals import HandleTimes, Series
 from simulations.model import Behaviour, Twin
-from simulations.staff import Profile, Shift
+from simulations.replications import Job, run_all
+from simulations.scenario import Case
+from simulations.staff import Profile, Shift, group_profile, shifts_from_staffing
 from simulations.textbook import single_skill_centre
+from vero.centre import WEEKDAYS, Centre, load_centre
+from wfm.staffing_plan import PlanOptions, plan_group
 
 RATE, SERVICE, SERVERS, HOURS = 2.0, 180.0, 400, 8.0
+WEEK_REPLICATIONS, WEEK_WORKERS = 20, 2
+MONDAY = dt.date(2026, 11, 30)
+# A weekday's contacts by channel, then shares by queue and language, and AHT (s) by channel.
+DAILY = {"voice": 1800, "chat": 700, "whatsapp": 600, "email": 250, "sms": 50}
+QUEUE_SHARE = {"general": 0.3, "product": 0.2, "orders": 0.25, "complaints": 0.1, "b2b": 0.05,
+               "partners": 0.04, "vip": 0.06}
+LANGUAGE_SHARE = {"id": 0.9, "en": 0.1}
+AHT = {"voice": 240.0, "chat": 480.0, "whatsapp": 600.0, "email": 420.0, "sms": 300.0}
+DAY_SHARE = (1.15, 1.0, 0.95, 0.95, 1.05, 0.6, 0.4)  # Monday to Sunday
 
 
 def twin_rate(seed: int) -> tuple[int, float]:
@@ -45,6 +62,63 @@ def ciw_rate(seed: int) -> tuple[int, float]:
     return arrived, time.perf_counter() - start
 
 
+def week_forecast(centre: Centre) -> pd.DataFrame:
+    """Forecast rows (the `vero staff` shape) for a week of open 30-minute intervals: a morning
+    and an afternoon peak, quieter weekends; the back-office queue takes 30 % of email."""
+    rows = []
+    for offset, weight in enumerate(DAY_SHARE):
+        day = MONDAY + dt.timedelta(days=offset)
+        opening, closing = centre.opening_hours[WEEKDAYS[day.weekday()]]
+        starts = range(int(opening[:2]) * 60, int(closing[:2]) * 60, 30)
+        hours = np.array([(m + 15) / 60 for m in starts])
+        shape = np.exp(-((hours - 10.5) / 1.8) ** 2) + 0.8 * np.exp(-((hours - 14.5) / 2.2) ** 2)
+        shape /= shape.sum()
+        for channel, daily in DAILY.items():
+            queues = dict(QUEUE_SHARE)
+            if channel == "email":
+                queues = {q: 0.7 * share for q, share in queues.items()} | {"backoffice": 0.3}
+            for queue, q_share in queues.items():
+                for language, l_share in LANGUAGE_SHARE.items():
+                    for minute, part in zip(starts, shape, strict=True):
+                        start = dt.datetime.combine(day, dt.time(minute // 60, minute % 60),
+                                                    centre.tz)
+                        rows.append((start, 30, channel, queue, language,
+                                     centre.staffing_group(channel, queue, language),
+                                     daily * weight * q_share * l_share * part, AHT[channel]))
+    return pd.DataFrame(rows, columns=["interval_start", "interval_minutes", "channel", "queue",
+                                       "language", "group", "volume", "aht_seconds"])
+
+
+def week_case(centre: Centre) -> Case:
+    """The week's demand, staffed per group and interval by Erlang A (on-seat agents)."""
+    rows = week_forecast(centre)
+    origin = dt.datetime.combine(MONDAY, dt.time(0), centre.tz)
+    plans = pd.concat([plan_group(part, group, centre, PlanOptions())
+                       for group, part in rows.groupby("group")])
+    shifts = shifts_from_staffing([((t - origin).total_seconds(), minutes * 60.0, group, net)
+                                   for t, minutes, group, net in zip(
+                                       plans.interval_start, plans.interval_minutes, plans.group,
+                                       plans.required_net, strict=True)])
+    demand = tuple(Series((t - origin).total_seconds(), 1800.0, c, q, lang, v, a)
+                   for t, c, q, lang, v, a in zip(rows.interval_start, rows.channel, rows.queue,
+                                                  rows.language, rows.volume, rows.aht_seconds,
+                                                  strict=True))
+    behaviour = Behaviour(patience={"voice": 120.0})
+    return Case("week", centre.model_dump(), demand, tuple(shifts),
+                {s.agent: group_profile(centre, s.group) for s in shifts}, behaviour)
+
+
+def week_run() -> tuple[int, int, float]:
+    """(contacts per replication, agents, wall seconds) of the week's replications."""
+    case = week_case(load_centre())
+    jobs = [Job(case, k, 1, 0.0, 7 * 86400.0, 1800.0) for k in range(WEEK_REPLICATIONS)]
+    start = time.perf_counter()
+    counts, _ = run_all(jobs, WEEK_WORKERS)
+    seconds = time.perf_counter() - start
+    contacts = int(counts.offered.sum()) // WEEK_REPLICATIONS
+    return contacts, len(case.profiles), seconds
+
+
 def main() -> None:
     rows = [("vero twin (SimPy + MemoryRouter)", *twin_rate(1)), ("ciw", *ciw_rate(1))]
     print(f"M/M/{SERVERS}: {RATE:g} arrivals/s, mean service {SERVICE:g} s, {HOURS:g} h")
@@ -52,7 +126,11 @@ def main() -> None:
     for name, customers, seconds in rows:
         print(f"{name:<34} {customers:>10} {seconds:>8.2f} {customers / seconds:>12.0f}")
     twin, peer = (customers / seconds for _, customers, seconds in rows)
-    print(f"twin/ciw speed ratio: {twin / peer:.2f}x (goal 2x)")
+    contacts, agents, week = week_run()
+    print(f"reference centre, one week: {contacts} contacts and {agents} agents per replication; "
+          f"{WEEK_REPLICATIONS} replications on {WEEK_WORKERS} processes in {week:.1f} s")
+    print(f"twin/ciw speed ratio: {twin / peer:.2f}x (goal 2x); week x{WEEK_REPLICATIONS}: "
+          f"{week:.1f} s (goal < 60 s)")
 
 
 if __name__ == "__main__":

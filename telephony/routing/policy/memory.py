@@ -252,9 +252,10 @@ class MemoryRouter:
         return rules.step_requirement(self.centre, task.queue, step, task.language)
 
     def _can_take(self, agent: Agent, task: Task, need: tuple[str, int, str]) -> bool:
+        # meets first: it is the cheaper test and rejects most agents in a multi-skill centre
         return (agent.state == "available"
-                and rules.has_room(self.centre, agent.capacity, agent.load, task.channel)
-                and rules.meets(agent.skills, agent.languages, need))
+                and rules.meets(agent.skills, agent.languages, need)
+                and rules.has_room(self.centre, agent.capacity, agent.load, task.channel))
 
     def _match_task(self, task_id: str, now: float) -> list[Reservation]:
         task = self.tasks[task_id]

@@ -1,0 +1,44 @@
+"""`vero simulate`: run a what-if scenario file through the twin and write the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from simulations.replications import Job, run_all
+from simulations.report import summarise_study, write_report
+from simulations.scenario import load_study
+
+
+@click.command("simulate")
+@click.argument("scenario_path", metavar="SCENARIO.yaml",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for report.html (KPIs with confidence intervals, differences from "
+                   "the base, service-level charts) and figures.json (the same numbers).")
+@click.option("--replications", type=click.IntRange(min=2), default=None,
+              help="Replications per scenario (default: the file's base.replications, or 10).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Worker processes running replications in parallel (1: in this process).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed of the random numbers (default: the file's base.seed, or 1); "
+                   "replication k uses the same numbers in every scenario.")
+def simulate(scenario_path: Path, out_dir: Path, replications: int | None, workers: int,
+             seed: int | None) -> None:
+    """Simulate the base and each what-if scenario of SCENARIO.yaml with the SimPy twin (the
+    live routing policy), replicated, and report service levels against the targets."""
+    study = load_study(scenario_path, replications=replications, seed=seed)
+    jobs = [Job(case, k, study.seed, study.warmup, study.until, study.bin_seconds)
+            for case in study.cases for k in range(study.replications)]
+    console = Console(stderr=True)
+    columns = (TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task("replications", total=len(jobs))
+        counts, work = run_all(jobs, workers, lambda: progress.advance(bar))
+    results = summarise_study(counts, work, [case.name for case in study.cases])
+    page, data = write_report(results, study, out_dir)
+    console.print(f"{len(study.cases)} scenario(s) × {study.replications} replications: "
+                  f"{page} and {data}")

@@ -1,0 +1,440 @@
+"""What-if scenario files: a base (forecast, roster or staffing table, centre, run settings)
+and scenarios that change it. Resolving a file gives one `Case` per scenario, base first: the
+plain, picklable inputs of a replication.
+
+```yaml
+base:
+  forecast: forecast.csv          # paths are relative to this file
+  roster: roster.csv              # or  staffing: staffing.csv  (a `vero staff` table)
+  agents: agents.csv              # optional, with a roster: skills and languages per agent
+  centre: centre.yaml             # optional: the reference centre
+  replications: 10
+  seed: 1
+  warmup_minutes: 0
+  behaviour: {patience_seconds: {voice: 120}, accept_delay_seconds: {voice: 2},
+              handle: {kind: lognormal, cv: 1.0}, callbacks: false, redial_probability: 0}
+scenarios:
+  - name: Ramadan peak
+    changes:
+      - {volume: 1.2, days: [fri, 2026-12-02], intervals: ["10:00-14:00"], channels: [voice]}
+      - {aht: 1.1, queues: [complaints]}
+      - {remove_agents: {ids: [a01, a02]}}
+      - {remove_agents: {group: voice-id, count: 3}}
+      - {add_agents: {group: digital, count: 2, from: "09:00", to: "17:00", days: [sat]}}
+      - {routing: {queue: complaints, steps: [{min_level: 1}]}}
+      - {callbacks: true}
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from simulations.arrivals import HandleTimes, Series
+from simulations.loading import Forecast, Staff, demand, load_forecast, load_roster, load_staffing
+from simulations.model import Behaviour
+from simulations.staff import Profile, Shift, group_profile
+from vero.centre import WEEKDAYS, Centre, load_centre, parse_centre
+from vero.errors import VeroError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HandleSpec(_Strict):
+    kind: Literal["lognormal", "exponential"] = "lognormal"
+    cv: float = Field(default=1.0, gt=0)
+
+
+class BehaviourSpec(_Strict):
+    """Callers and agents; a channel without patience never abandons."""
+
+    patience_seconds: dict[str, float] = {"voice": 120.0}
+    accept_delay_seconds: dict[str, float] = {"voice": 2.0}
+    handle: HandleSpec = HandleSpec()
+    callbacks: bool = False
+    redial_probability: float = Field(default=0.0, ge=0, le=1)
+    redial_seconds: float = Field(default=300.0, gt=0)
+
+
+class Base(_Strict):
+    forecast: Path
+    roster: Path | None = None
+    agents: Path | None = None
+    staffing: Path | None = None
+    centre: Path | None = None
+    replications: int = Field(default=10, ge=2)
+    seed: int = Field(default=1, ge=0)
+    warmup_minutes: float = Field(default=0.0, ge=0)
+    behaviour: BehaviourSpec = BehaviourSpec()
+
+    @model_validator(mode="after")
+    def _one_staffing(self) -> Base:
+        if (self.roster is None) == (self.staffing is None):
+            raise ValueError("give exactly one of 'roster' or 'staffing'")
+        if self.agents is not None and self.roster is None:
+            raise ValueError("'agents' goes with a 'roster'")
+        return self
+
+
+class RemoveAgents(_Strict):
+    """By id, or `count` agents of a group: those working the most hours (ties: by id), so that
+    with a staffing table it means `count` fewer agents in every interval."""
+
+    ids: tuple[str, ...] = ()
+    group: str | None = None
+    count: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> RemoveAgents:
+        if bool(self.ids) == (self.group is not None or self.count is not None):
+            raise ValueError("give either 'ids' or 'group' and 'count'")
+        if (self.group is None) != (self.count is None):
+            raise ValueError("'group' and 'count' go together")
+        return self
+
+
+class AddAgents(_Strict):
+    """`count` extra agents of a group working `from`-`to` (default: opening hours) on `days`
+    (default: every forecast day)."""
+
+    group: str
+    count: int = Field(ge=1)
+    start: str | None = Field(default=None, alias="from")
+    end: str | None = Field(default=None, alias="to")
+    days: tuple[dt.date | str, ...] | None = None
+
+
+class Routing(_Strict):
+    """New routing steps for a queue (the centre's step fields); `fallback` replaced when given,
+    removed when null."""
+
+    queue: str
+    steps: tuple[dict[str, Any], ...] = Field(min_length=1)
+    fallback: dict[str, Any] | None = None
+
+
+ACTIONS = ("volume", "aht", "remove_agents", "add_agents", "routing", "callbacks")
+
+
+class Change(_Strict):
+    """One action; `volume` and `aht` factors apply to the forecast rows the filters select
+    (days: ISO dates or weekday names; intervals: local 'HH:MM-HH:MM' ranges of start times)."""
+
+    volume: float | None = Field(default=None, gt=0)
+    aht: float | None = Field(default=None, gt=0)
+    days: tuple[dt.date | str, ...] | None = None
+    intervals: tuple[str, ...] | None = None
+    channels: tuple[str, ...] | None = None
+    queues: tuple[str, ...] | None = None
+    languages: tuple[str, ...] | None = None
+    remove_agents: RemoveAgents | None = None
+    add_agents: AddAgents | None = None
+    routing: Routing | None = None
+    callbacks: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Change:
+        given = [a for a in ACTIONS if getattr(self, a) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(ACTIONS)} per change"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        filters = [f for f in ("days", "intervals", "channels", "queues", "languages")
+                   if getattr(self, f) is not None]
+        if filters and given[0] not in ("volume", "aht"):
+            raise ValueError(f"{', '.join(filters)} only filter a volume or aht change")
+        return self
+
+
+class ScenarioSpec(_Strict):
+    name: str = Field(min_length=1)
+    changes: tuple[Change, ...] = ()
+
+
+class ScenarioFile(_Strict):
+    base: Base
+    scenarios: tuple[ScenarioSpec, ...] = ()
+
+    @field_validator("scenarios")
+    @classmethod
+    def _unique_names(cls, value: tuple[ScenarioSpec, ...]) -> tuple[ScenarioSpec, ...]:
+        names = [s.name for s in value]
+        for name in names:
+            if name == "base" or names.count(name) > 1:
+                raise ValueError(f"scenario name {name!r} is reserved or used twice")
+        return value
+
+
+@dataclass(frozen=True)
+class Case:
+    """One scenario resolved to the twin's inputs; `centre` as a plain dict (picklable, and
+    parsed again in the worker)."""
+
+    name: str
+    centre: dict[str, Any]
+    demand: tuple[Series, ...]
+    shifts: tuple[Shift, ...]
+    profiles: dict[str, Profile]
+    behaviour: Behaviour
+
+
+@dataclass(frozen=True)
+class Study:
+    """A resolved scenario file: the cases (base first) and the run settings."""
+
+    cases: tuple[Case, ...]
+    centre: Centre
+    forecast: Forecast
+    replications: int
+    seed: int
+    warmup: float
+    until: float
+    bin_seconds: float
+
+
+def read_scenario_file(path: Path) -> ScenarioFile:
+    """Parse and validate the YAML; errors name the scenario and field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise VeroError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=str(path),
+                        line=mark.line + 1 if mark else None) from exc
+    if not isinstance(raw, dict):
+        raise VeroError("a scenario file must be a mapping with 'base' and 'scenarios'",
+                        source=str(path))
+    try:
+        return ScenarioFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise VeroError(first["msg"].removeprefix("Value error, "), source=str(path),
+                        field=_field_path(first["loc"], raw)) from exc
+
+
+def _field_path(loc: tuple, raw: dict) -> str:
+    """'scenarios[Ramadan].changes[0].volume' from pydantic's location."""
+    parts: list[str] = []
+    node: Any = raw
+    for part in loc:
+        if isinstance(part, int):
+            name = node[part].get("name") if isinstance(node, list) and isinstance(
+                node[part], dict) and parts == ["scenarios"] else None
+            parts[-1] += f"[{name!r}]" if name else f"[{part}]"
+        else:
+            parts.append(str(part))
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+    return ".".join(parts)
+
+
+def _has(node: dict | list, key: Any) -> bool:
+    return key in node if isinstance(node, dict) else isinstance(key, int) and key < len(node)
+
+
+def _behaviour(spec: BehaviourSpec, callbacks: bool) -> Behaviour:
+    return Behaviour(handle=HandleTimes(spec.handle.kind, spec.handle.cv),
+                     patience=dict(spec.patience_seconds),
+                     accept_delay=dict(spec.accept_delay_seconds), callbacks=callbacks,
+                     redial_probability=spec.redial_probability,
+                     redial_seconds=spec.redial_seconds)
+
+
+def load_study(path: Path, *, replications: int | None = None, seed: int | None = None) -> Study:
+    """Read a scenario file and everything it names; resolve each scenario against the base.
+    `replications` and `seed` override the file's."""
+    spec = read_scenario_file(path)
+    base = spec.base
+    here = path.parent
+
+    def at(relative: Path) -> Path:
+        return relative if relative.is_absolute() else here / relative
+
+    centre = load_centre(at(base.centre) if base.centre else None)
+    for channel in (*base.behaviour.patience_seconds, *base.behaviour.accept_delay_seconds):
+        if channel not in centre.channels:
+            raise VeroError(f"unknown channel {channel!r}", source=str(path),
+                            field="base.behaviour")
+    forecast = load_forecast(at(base.forecast), centre)
+    staff = (load_roster(at(base.roster), centre, forecast,
+                         at(base.agents) if base.agents else None)
+             if base.roster is not None else load_staffing(at(base.staffing), centre, forecast))
+    cases = [Case("base", centre.model_dump(), tuple(demand(forecast)), staff.shifts,
+                  staff.profiles, _behaviour(base.behaviour, base.behaviour.callbacks))]
+    for scenario in spec.scenarios:
+        cases.append(_resolve(scenario, centre, forecast, staff, base.behaviour, str(path)))
+    interval = int(forecast.rows["interval_minutes"].iloc[0])
+    return Study(tuple(cases), centre, forecast,
+                 replications if replications is not None else base.replications,
+                 seed if seed is not None else base.seed, base.warmup_minutes * 60.0,
+                 forecast.end_seconds, interval * 60.0)
+
+
+def _resolve(scenario: ScenarioSpec, centre: Centre, forecast: Forecast, staff: Staff,
+             behaviour: BehaviourSpec, source: str) -> Case:
+    """Apply a scenario's changes in order to copies of the base inputs."""
+    rows = forecast.rows.copy()
+    shifts, profiles = list(staff.shifts), dict(staff.profiles)
+    raw = centre.model_dump()
+    callbacks = behaviour.callbacks
+    for index, change in enumerate(scenario.changes):
+        where = f"scenarios[{scenario.name!r}].changes[{index}]"
+        try:
+            if change.volume is not None or change.aht is not None:
+                column, factor = (("volume", change.volume) if change.volume is not None
+                                  else ("aht_seconds", change.aht))
+                mask = _select(change, rows, centre, forecast)
+                rows.loc[mask, column] = rows.loc[mask, column] * factor
+            elif change.remove_agents is not None:
+                shifts = _remove(change.remove_agents, shifts, centre)
+            elif change.add_agents is not None:
+                added = _add(change.add_agents, centre, forecast, set(profiles))
+                shifts += added
+                profiles.update({s.agent: group_profile(centre, s.group) for s in added})
+            elif change.routing is not None:
+                raw = _reroute(change.routing, raw, centre)
+            else:
+                callbacks = bool(change.callbacks)
+        except ValueError as exc:
+            raise VeroError(f"scenario {scenario.name!r}: {exc}", source=source,
+                            field=where) from exc
+    return Case(scenario.name, raw, tuple(demand(forecast, rows)), tuple(shifts),
+                {s.agent: profiles[s.agent] for s in shifts}, _behaviour(behaviour, callbacks))
+
+
+def _days(items: tuple[dt.date | str, ...], forecast: Forecast) -> set[dt.date]:
+    """Forecast days named by date (YAML reads unquoted ISO dates as dates) or weekday; a date
+    outside the forecast is an error."""
+    chosen: set[dt.date] = set()
+    days = forecast.days
+    for item in items:
+        if isinstance(item, str) and item.strip().lower()[:3] in WEEKDAYS:
+            weekday = WEEKDAYS.index(item.strip().lower()[:3])
+            chosen |= {d for d in days if d.weekday() == weekday}
+            continue
+        try:
+            day = item if isinstance(item, dt.date) else dt.date.fromisoformat(item)
+        except ValueError as exc:
+            raise ValueError(f"day {item!r} is neither a date nor a weekday") from exc
+        if day not in days:
+            raise ValueError(f"day {day} is outside the forecast ({days[0]} to {days[-1]})")
+        chosen.add(day)
+    return chosen
+
+
+def _span(text: str) -> tuple[dt.time, dt.time]:
+    first, sep, last = text.partition("-")
+    try:
+        start, end = dt.time.fromisoformat(first.strip()), dt.time.fromisoformat(last.strip())
+    except ValueError:
+        start = end = None
+    if not sep or start is None or end is None or end <= start:
+        raise ValueError(f"interval {text!r} is not 'HH:MM-HH:MM' with the end after the start")
+    return start, end
+
+
+def _select(change: Change, rows: pd.DataFrame, centre: Centre,
+            forecast: Forecast) -> pd.Series:
+    """The forecast rows a volume or aht change applies to; selecting none is an error."""
+    mask = pd.Series(True, index=rows.index)
+    for field, known in (("channels", centre.channels), ("queues", centre.queues),
+                         ("languages", centre.languages)):
+        values = getattr(change, field)
+        if values is None:
+            continue
+        unknown = [v for v in values if v not in known]
+        if unknown:
+            raise ValueError(f"unknown {field[:-1]} {unknown[0]!r}; the centre has "
+                             f"{', '.join(known)}")
+        mask &= rows[field[:-1]].isin(values)
+    starts = rows["interval_start"]
+    if change.days is not None:
+        mask &= starts.map(lambda t: t.date()).isin(_days(change.days, forecast))
+    if change.intervals is not None:
+        spans = [_span(text) for text in change.intervals]
+        mask &= starts.map(lambda t: any(a <= t.time() < b for a, b in spans))
+    if not mask.any():
+        raise ValueError("the filters select no forecast rows")
+    return mask
+
+
+def _remove(spec: RemoveAgents, shifts: list[Shift], centre: Centre) -> list[Shift]:
+    agents = {s.agent for s in shifts}
+    if spec.ids:
+        unknown = [a for a in spec.ids if a not in agents]
+        if unknown:
+            raise ValueError(f"unknown agent {unknown[0]!r}")
+        gone = set(spec.ids)
+    else:
+        if spec.group not in centre.staffing_groups:
+            raise ValueError(f"unknown group {spec.group!r}; the centre has "
+                             f"{', '.join(centre.staffing_groups)}")
+        hours: dict[str, float] = {}
+        for s in shifts:
+            if s.group == spec.group:
+                hours[s.agent] = hours.get(s.agent, 0.0) + s.work_seconds
+        if spec.count > len(hours):
+            raise ValueError(f"cannot remove {spec.count} agents: group {spec.group!r} has "
+                             f"{len(hours)}")
+        gone = set(sorted(hours, key=lambda a: (-hours[a], a))[:spec.count])
+    return [s for s in shifts if s.agent not in gone]
+
+
+def _add(spec: AddAgents, centre: Centre, forecast: Forecast, taken: set[str]) -> list[Shift]:
+    """Shifts of the added agents, ids '<group>+<n>' not yet `taken`; on days the centre is
+    closed and no hours are given, nobody is added."""
+    if spec.group not in centre.staffing_groups:
+        raise ValueError(f"unknown group {spec.group!r}; the centre has "
+                         f"{', '.join(centre.staffing_groups)}")
+    if (spec.start is None) != (spec.end is None):
+        raise ValueError("'from' and 'to' go together")
+    if spec.start is not None:
+        _span(f"{spec.start}-{spec.end}")
+    ids: list[str] = []
+    k = 0
+    while len(ids) < spec.count:
+        k += 1
+        if f"{spec.group}+{k}" not in taken:
+            ids.append(f"{spec.group}+{k}")
+    days = sorted(_days(spec.days, forecast)) if spec.days is not None else forecast.days
+    shifts = []
+    for day in days:
+        hours = ((spec.start, spec.end) if spec.start is not None
+                 else centre.opening_hours.get(WEEKDAYS[day.weekday()]))
+        if hours is None:
+            continue
+        start, end = (_local(day, hhmm, centre) - forecast.origin for hhmm in hours)
+        shifts += [Shift(agent, spec.group, start.total_seconds(), end.total_seconds())
+                   for agent in ids]
+    return shifts
+
+
+def _local(day: dt.date, hhmm: str, centre: Centre) -> dt.datetime:
+    """A local wall-clock time of a day; 24:00 is the next midnight."""
+    if hhmm == "24:00":
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), centre.tz)
+    return dt.datetime.combine(day, dt.time.fromisoformat(hhmm), centre.tz)
+
+
+def _reroute(spec: Routing, raw: dict[str, Any], centre: Centre) -> dict[str, Any]:
+    if spec.queue not in centre.queues:
+        raise ValueError(f"unknown queue {spec.queue!r}; the centre has "
+                         f"{', '.join(centre.queues)}")
+    changed = {**raw, "queues": {**raw["queues"]}}
+    queue = {**changed["queues"][spec.queue], "steps": list(spec.steps)}
+    if "fallback" in spec.model_fields_set:
+        queue["fallback"] = spec.fallback
+    changed["queues"][spec.queue] = queue
+    try:
+        parse_centre(changed, source="routing")
+    except VeroError as exc:
+        raise ValueError(f"the new routing is not valid: {exc.field}: {exc.message}") from exc
+    return changed
