@@ -48,6 +48,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "state.available": {"id": "Siap", "en": "Available"},
     "state.busy": {"id": "Sibuk", "en": "Busy"},
     "state.break": {"id": "Istirahat", "en": "Break"},
+    "state.wrap-up": {"id": "Pascakontak", "en": "Wrap-up"},
     "state.offline": {"id": "Luring", "en": "Offline"},
     "agents.agent": {"id": "Agen", "en": "Agent"},
     "agents.state": {"id": "Status", "en": "State"},

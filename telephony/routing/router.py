@@ -60,7 +60,8 @@ class RedisRouter:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _now(self, now: float | None) -> float:
+    def timestamp(self, now: float | None = None) -> float:
+        """`now` (or the clock) at the millisecond precision every stored time has."""
         return round(self.clock() if now is None else now, 3)
 
     def local_bucket(self, now: float) -> tuple[str, str]:
@@ -103,7 +104,7 @@ class RedisRouter:
         """Create or update an agent. Returns the offers made and the token (new agents and
         `new_token=True` only: Vero keeps just its hash)."""
         check_id("agent", agent_id)
-        now = self._now(now)
+        now = self.timestamp(now)
         profile = {"id": agent_id, "name": name, "skills": dict(skills),
                    "languages": list(languages), "capacity": dict(capacity),
                    "contact": contact or {}}
@@ -125,7 +126,7 @@ class RedisRouter:
                         now: float | None = None) -> list[Reservation]:
         if state not in ("available", "break", "offline"):
             raise RoutingError("invalid", "state must be available, break or offline")
-        now = self._now(now)
+        now = self.timestamp(now)
         reply = self._call("set_state", now, [], [agent_id, state, reason])
         if reply[0] == "unknown":
             raise RoutingError("unknown", f"no agent {agent_id}")
@@ -174,11 +175,11 @@ class RedisRouter:
             raise RoutingError("invalid", f"queue {queue!r} takes no {channel} contacts")
         if language not in self.centre.languages:
             raise RoutingError("invalid", f"unknown language {language!r}")
-        now = self._now(now)
+        now = self.timestamp(now)
         first = self.centre.queues[queue].steps[0]
         task = {"id": task_id, "channel": channel, "queue": queue, "language": language,
                 "priority": first.priority if first.priority is not None else int(priority),
-                "created": self._now(created) if created is not None else now, "entered": now,
+                "created": self.timestamp(created) if created is not None else now, "entered": now,
                 "step": 0, "state": "queued", "origin_queue": queue, "agent": "", "offer": "",
                 "offer_expires": 0, "attempts": 0, "fallback": "",
                 "attributes": {str(k): str(v) for k, v in (attributes or {}).items()}}
@@ -207,7 +208,7 @@ class RedisRouter:
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
 
     def accept(self, offer_id: str, now: float | None = None) -> dict:
-        now = self._now(now)
+        now = self.timestamp(now)
         task_id = offer_id.rsplit(".", 1)[0]
         reply = self._call("accept", now, [], [offer_id, task_id])
         if reply[0] == "expired":
@@ -217,7 +218,7 @@ class RedisRouter:
         return self._task_json(task_id)
 
     def reject(self, offer_id: str, now: float | None = None) -> list[Reservation]:
-        now = self._now(now)
+        now = self.timestamp(now)
         return self._return_offer(offer_id, offer_id.rsplit(".", 1)[0], now, "rejected",
                                   missed=True)
 
@@ -254,7 +255,7 @@ class RedisRouter:
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
 
     def complete(self, task_id: str, now: float | None = None) -> list[Reservation]:
-        return self._complete(task_id, self._now(now), timer=False)
+        return self._complete(task_id, self.timestamp(now), timer=False)
 
     def _complete(self, task_id: str, now: float, timer: bool) -> list[Reservation]:
         reply = self._call("complete", now, [], [task_id, "1" if timer else "0"])
@@ -271,7 +272,7 @@ class RedisRouter:
         if outcome not in ("canceled", "abandoned", "callback", "voicemail"):
             raise RoutingError("invalid", "outcome must be canceled, abandoned, callback or "
                                           "voicemail")
-        now = self._now(now)
+        now = self.timestamp(now)
         for _ in range(_RETRIES):
             task = self._task_json(task_id)
             wait = self.layout.wait_key(task["queue"], task["channel"], task["step"],
@@ -290,7 +291,7 @@ class RedisRouter:
     def annotate(self, task_id: str, attributes: dict[str, str],
                  now: float | None = None) -> None:
         """Set task attributes (e.g. 'csat', 'voicemail_url', 'complaint_ref') atomically."""
-        reply = self._call("annotate", self._now(now), [],
+        reply = self._call("annotate", self.timestamp(now), [],
                            [task_id, json.dumps({str(k): str(v) for k, v in attributes.items()})])
         if reply[0] == "unknown":
             raise RoutingError("unknown", f"no task {task_id}")
@@ -303,7 +304,7 @@ class RedisRouter:
 
     def tick(self, now: float | None = None) -> list[Reservation]:
         """Fire every timer due by `now`, one at a time in (due, name) order."""
-        now = self._now(now)
+        now = self.timestamp(now)
         offers: list[Reservation] = []
         while True:
             due = self.redis.zrangebyscore(self.keys.timers(), "-inf", now, start=0, num=1,
@@ -365,13 +366,22 @@ class RedisRouter:
         raw = self.redis.hget(self.keys.agent_status(), agent_id)
         if profile is None or raw is None:
             raise RoutingError("unknown", f"no agent {agent_id}")
-        return _agent_view(profile, json.loads(raw))
+        status = json.loads(raw)
+        return _agent_view(profile, status, self._task_states(status.get("tasks") or []))
 
     def agents(self) -> list[dict]:
         profiles = self.redis.hgetall(self.keys.agents())
-        statuses = self.redis.hgetall(self.keys.agent_status())
-        return [_agent_view(json.loads(profiles[k]), json.loads(statuses[k]))
+        raw_statuses = self.redis.hgetall(self.keys.agent_status())
+        statuses = {k: json.loads(v) for k, v in raw_statuses.items()}
+        states = self._task_states([t for s in statuses.values() for t in s.get("tasks") or []])
+        return [_agent_view(json.loads(profiles[k]), statuses[k], states)
                 for k in sorted(profiles) if k in statuses]
+
+    def _task_states(self, task_ids: list[str]) -> dict[str, str]:
+        if not task_ids:
+            return {}
+        raws = self.redis.hmget(self.keys.tasks(), task_ids)
+        return {t: json.loads(r)["state"] for t, r in zip(task_ids, raws, strict=True) if r}
 
     def agent_for_token(self, token: str) -> str | None:
         agent_id = self.redis.hget(self.keys.agent_tokens(), token_hash(token))
@@ -387,14 +397,16 @@ class RedisRouter:
                 for t in tasks if t["state"] == "reserved"]
 
 
-def _agent_view(profile: dict, status: dict) -> dict:
-    """An agent as the API shows it; busy and wrap-up are derived from its tasks."""
+def _agent_view(profile: dict, status: dict, task_states: dict[str, str]) -> dict:
+    """An agent as the API shows it. `shown_state` derives busy (handling or offered work) and
+    wrap-up (only wrapping tasks left) from its tasks; `state` is what the agent chose."""
     tasks = status.get("tasks") or []
     load = status.get("load") or {}
     state = status["state"]
     shown = state
-    if state == "available" and load:
-        shown = "busy"
+    if tasks:
+        wrapping_only = all(task_states.get(t) == "wrapping" for t in tasks)
+        shown = "wrap-up" if wrapping_only else ("busy" if state == "available" else state)
     return {"id": profile["id"], "name": profile.get("name", ""), "skills": profile["skills"],
             "languages": profile["languages"], "capacity": profile["capacity"],
             "contact": profile.get("contact", {}), "state": state, "shown_state": shown,

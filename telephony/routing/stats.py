@@ -30,7 +30,7 @@ def _figures(counts: dict[str, float]) -> dict[str, float | int | None]:
 
 
 def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict]:
-    now = router._now(now)
+    now = router.timestamp(now)
     centre, layout = router.centre, router.layout
     day, _ = router.local_bucket(now)
 

@@ -63,8 +63,13 @@ def test_a_call_goes_from_queue_to_agent_to_wrap_up(client, clock):
     clock.now += 3
     accepted = client.post(f"/api/offers/{offers[0]['offer_id']}/accept", headers=agent)
     assert accepted.json["task"]["state"] == "assigned"
+    assert client.get("/api/agents/ayu", headers=agent).json["shown_state"] == "busy"
     done = client.post(f"/api/tasks/{task_id}/complete", headers=agent)
     assert done.json["state"] == "wrapping"
+    assert client.get("/api/agents/ayu", headers=agent).json["shown_state"] == "wrap-up"
+    clock.now += 61  # complaints wrap up for 60 s; the dispatcher's tick ends it
+    client.application.extensions["vero"].router.tick()
+    assert client.get("/api/agents/ayu", headers=agent).json["shown_state"] == "available"
     stats = client.get("/api/queues", headers=sup()).json["queues"]["complaints"]
     assert stats["today"]["offered"] == 1 and stats["today"]["answered"] == 1
     assert stats["today"]["service_level"] == 1.0 and stats["today"]["asa_seconds"] == 3.0
