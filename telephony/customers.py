@@ -20,6 +20,7 @@ from vero.errors import VeroError
 
 SEGMENTS = ("B2C", "B2B", "partner")
 _TRUE = ("1", "true", "yes", "y", "ya")
+RECENT_CONTACTS = 10  # closed contacts kept per customer for the agent's screen pop
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -34,6 +35,30 @@ def normalise_phone(raw: str) -> str | None:
     if not digits.isdigit() or not 8 <= len(digits) <= 15:
         return None
     return "+" + digits
+
+
+def task_customer(attributes: dict[str, str]) -> str | None:
+    """The customer's phone (E.164) of a task, from the caller or sender attribute."""
+    return normalise_phone(attributes.get("from") or attributes.get("callback_to") or "")
+
+
+def remember_contact(client: redis.Redis, keys: Keys, fields: dict[str, str]) -> None:
+    """Keep a closed contact on its customer's recent list. `fields` is one entry of the
+    contact-record stream, decoded (as `ContactLog._append` reads it); call it for each entry."""
+    attributes = json.loads(fields.get("attributes") or "{}")
+    customer = task_customer(attributes) if isinstance(attributes, dict) else None
+    if customer is None:
+        return
+    contact = {"task_id": fields["task_id"], "channel": fields["channel"],
+               "queue": fields.get("origin_queue") or fields["queue"],
+               "topic": attributes.get("topic", ""), "outcome": fields["outcome"],
+               "ended_at": float(fields["ended_at"]), "csat": attributes.get("csat", ""),
+               "complaint_ref": attributes.get("complaint_ref", "")}
+    key = keys.customer_contacts(customer)
+    with client.pipeline(transaction=False) as pipe:
+        pipe.lpush(key, json.dumps(contact))
+        pipe.ltrim(key, 0, RECENT_CONTACTS - 1)
+        pipe.execute()
 
 
 @dataclass(frozen=True)

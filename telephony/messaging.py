@@ -14,6 +14,8 @@ import logging
 from flask import Blueprint, Response, abort, jsonify, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from telephony.complaints.keywords import mentions_complaint
+from telephony.complaints.store import case_store
 from telephony.customers import CustomerDirectory, normalise_phone
 from telephony.gateway import mask
 from telephony.routing.api import _task_for_caller
@@ -83,6 +85,9 @@ def inbound() -> Response:
                            attributes={"from": address, "to": request.form.get("To", "")})
         svc.redis.set(conversation, task_id)
     append_message(svc, task_id, "customer", body)
+    task = svc.router.task(task_id)
+    if mentions_complaint(body) and not task["attributes"].get("complaint_ref"):
+        case_store().open_from_task(task, actor="customer", description=body)
     log.info("%s message from %s on task %s", channel, mask(address), task_id)
     return empty
 

@@ -61,6 +61,13 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     app.register_blueprint(voice)
     app.register_blueprint(messaging)
     app.register_blueprint(chat)
+    from telephony import customer_view
+    from telephony.complaints.api import bp as complaints
+    from wfm.kpi_commands import bp as kpis
+
+    app.register_blueprint(complaints)
+    app.register_blueprint(customer_view.bp)
+    app.register_blueprint(kpis)
 
     from telephony.console import desk, supervisor
     from vero import i18n

@@ -44,6 +44,9 @@ cli.add_command(staff)
 from simulations.commands import simulate  # noqa: E402
 
 cli.add_command(simulate)
+from wfm.kpi_commands import report  # noqa: E402
+
+cli.add_command(report)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from telephony.complaints.store import case_store, next_reference, send_message
 from telephony.customers import Customer, CustomerDirectory
 from telephony.gateway import mask
 from telephony.ivr.menu import Menu, Option, load_menu
@@ -237,6 +238,9 @@ def _queue(svc: Services, response: VoiceResponse, lang: str,
         attributes["complaint_ref"] = _complaint_ref(svc, sid)
     task_id = _task_id(sid)
     _enqueue_once(svc, task_id, queue, lang, priority, attributes=attributes)
+    if "complaint_ref" in attributes:  # the case; the receipt is sent below, in the call
+        case_store().open_from_task(svc.router.task(task_id), actor="ivr", confirm=False,
+                                    description=menu().text(f"topic_{option.topic}", lang))
     if priority >= URGENT_PRIORITY:
         _say(response, "urgent", lang)
     if "complaint_ref" in attributes:
@@ -266,8 +270,7 @@ def _complaint_ref(svc: Services, call_sid: str) -> str:
     if existing:
         return existing.decode()
     year = dt.datetime.fromtimestamp(svc.router.clock(), svc.centre.tz).year
-    number = svc.redis.incr(svc.router.keys.sequence(f"complaints-{year}"))
-    ref = f"CMP-{year}-{number:06d}"
+    ref = next_reference(svc.redis, svc.router.keys, year)
     if svc.redis.set(key, ref, nx=True, ex=IDEMPOTENT_FOR * 30):
         return ref
     return svc.redis.get(key).decode()
@@ -284,13 +287,7 @@ def _confirm_complaint(svc: Services, call_sid: str, lang: str, ref: str) -> Non
     if not caller or not _once(svc, "complaint-message", call_sid):
         return
     body = menu().text("complaint_message", lang, ref=ref)
-    first = menu().complaint_channel
-    for channel in dict.fromkeys((first, "sms")):
-        try:
-            svc.gateway.send_message(caller, body, channel, number)
-            return
-        except Exception:  # the Messages API is optional for the call to go on
-            log.warning("could not send %s confirmation to %s", channel, mask(caller))
+    send_message(svc.gateway, caller, body, menu().complaint_channel, number)
 
 
 # --- waiting --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Closed contacts, from the Redis stream to one CSV per local day under VERO_DATA_DIR/contacts.
+"""Closed contacts, from the Redis stream to one CSV per local day under VERO_DATA_DIR/contacts,
+and onto each customer's recent-contacts list (the agent's screen pop).
 
 These files are the history the forecast reads. A consumer group makes the hand-over safe with
 several Vero processes: each record is written by one of them and acknowledged after the write.
@@ -14,11 +15,12 @@ from pathlib import Path
 
 import redis
 
+from telephony.customers import remember_contact, task_customer
 from telephony.routing.keys import Keys
 from vero.centre import Centre
 
 COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at", "answered_at",
-           "ended_at", "wait_seconds", "handle_seconds", "agent_id", "outcome", "csat")
+           "ended_at", "wait_seconds", "handle_seconds", "agent_id", "outcome", "csat", "customer")
 GROUP = "contact-csv"
 
 
@@ -31,6 +33,8 @@ def record_row(fields: dict[str, str]) -> dict[str, str]:
     created, answered = float(fields["created_at"]), fields.get("answered_at", "")
     ended, closed = float(fields["ended_at"]), float(fields.get("closed_at") or fields["ended_at"])
     attributes = json.loads(fields.get("attributes") or "{}")
+    if not isinstance(attributes, dict):
+        attributes = {}
     return {
         "contact_id": fields["task_id"], "task_id": fields["task_id"],
         "channel": fields["channel"], "queue": fields["origin_queue"] or fields["queue"],
@@ -39,7 +43,7 @@ def record_row(fields: dict[str, str]) -> dict[str, str]:
         "wait_seconds": f"{(float(answered) if answered else ended) - created:.1f}",
         "handle_seconds": f"{closed - float(answered):.1f}" if answered else "",
         "agent_id": fields.get("agent_id", ""), "outcome": fields["outcome"],
-        "csat": attributes.get("csat", "") if isinstance(attributes, dict) else "",
+        "csat": attributes.get("csat", ""), "customer": task_customer(attributes) or "",
     }
 
 
@@ -47,6 +51,7 @@ class ContactLog:
     def __init__(self, client: redis.Redis, keys: Keys, centre: Centre, data_dir: Path,
                  consumer: str | None = None) -> None:
         self.redis = client
+        self.keys = keys
         self.stream = keys.contacts()
         self.centre = centre
         self.folder = Path(data_dir) / "contacts"
@@ -82,6 +87,7 @@ class ContactLog:
         by_file: dict[Path, list[dict[str, str]]] = {}
         for _, raw in entries:
             fields = {k.decode(): v.decode() for k, v in raw.items()}
+            remember_contact(self.redis, self.keys, fields)
             by_file.setdefault(self.path_for(fields["created_at"]), []).append(record_row(fields))
         self.folder.mkdir(parents=True, exist_ok=True)
         for path, rows in by_file.items():

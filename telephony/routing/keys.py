@@ -81,6 +81,42 @@ class Keys:
         """STRING marking that a webhook step was already applied (Twilio retries)."""
         return f"{self.prefix}done:{scope}:{ref}"
 
+    def complaint(self, ref: str) -> str:
+        """STRING: one complaint case as JSON (state, classification, teams, deadlines)."""
+        return f"{self.prefix}complaint:{ref}"
+
+    def complaint_timeline(self, ref: str) -> str:
+        """LIST of a complaint case's timeline entries (JSON, oldest first)."""
+        return f"{self.prefix}complaint_timeline:{ref}"
+
+    def complaints(self) -> str:
+        """ZSET of every complaint reference, scored by creation time."""
+        return self.prefix + "complaints"
+
+    def complaints_open(self) -> str:
+        """ZSET of the references of open complaint cases, scored by their resolution deadline."""
+        return self.prefix + "complaints_open"
+
+    def customer_complaints(self, customer: str) -> str:
+        """SET of the complaint references of one customer (phone E.164 or e-mail address)."""
+        return f"{self.prefix}customer_complaints:{customer}"
+
+    def complaint_batch(self, batch: str) -> str:
+        """ZSET of the complaint references naming one product batch, scored by creation time."""
+        return f"{self.prefix}complaint_batch:{batch}"
+
+    def batch_alerts(self) -> str:
+        """HASH alert id → batch alert JSON (batch, product, references, raised at)."""
+        return self.prefix + "batch_alerts"
+
+    def batch_alert_lock(self, batch: str) -> str:
+        """STRING (with expiry): a batch already has an alert in the current window."""
+        return f"{self.prefix}batch_alert_lock:{batch}"
+
+    def customer_contacts(self, customer: str) -> str:
+        """LIST of one customer's last closed contacts (JSON, newest first, capped)."""
+        return f"{self.prefix}customer_contacts:{customer}"
+
     def all_keys_pattern(self) -> str:
         """SCAN pattern for every key of this centre (used by tests to clean up their own keys)."""
         return self.prefix.replace("{", "\\{").replace("}", "\\}") + "*"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from telephony.customers import Customer, CustomerDirectory
-from tests.ivr.emulator import Emulator
+from telephony.twilio_emulator import Emulator
 from vero.app import create_app, services
 from vero.settings import Settings
 

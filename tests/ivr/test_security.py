@@ -7,8 +7,8 @@ import json
 import pytest
 
 from telephony.ivr.menu import load_menu
+from telephony.twilio_emulator import Emulator, new_sid
 from tests.ivr.conftest import PUBLIC, TOKEN, settings
-from tests.ivr.emulator import Emulator, new_sid
 from vero.app import create_app
 
 ENTRY = {"CallSid": "CA" + "1" * 32, "From": "+628999000111", "To": "+622150001234"}

@@ -1,6 +1,7 @@
 """Closed contacts reach the daily CSV the forecast reads, once each, with the right figures."""
 
 import csv
+import json
 
 from telephony.routing.contact_log import COLUMNS, ContactLog
 from telephony.routing.router import RedisRouter
@@ -14,7 +15,8 @@ def test_completed_and_abandoned_contacts_are_written_once(redis_client, namespa
     log = ContactLog(redis_client, router.keys, centre, tmp_path)
     router.upsert_agent("ayu", {"orders": 2}, ("id",), {"voice": 1}, now=T0)
     router.set_agent_state("ayu", "available", now=T0)
-    [offer] = router.enqueue("call-1", "voice", "orders", "id", now=T0 + 1)
+    [offer] = router.enqueue("call-1", "voice", "orders", "id", now=T0 + 1,
+                             attributes={"from": "0812-3456-7890"})
     router.accept(offer.offer, now=T0 + 5)
     router.complete("call-1", now=T0 + 125)
     router.enqueue("call-2", "voice", "orders", "id", now=T0 + 126)
@@ -35,3 +37,7 @@ def test_completed_and_abandoned_contacts_are_written_once(redis_client, namespa
     assert by_id["call-2"]["outcome"] == "abandoned"
     assert by_id["call-2"]["wait_seconds"] == "24.0"
     assert by_id["call-2"]["answered_at"] == ""
+    assert by_id["call-1"]["customer"] == "+6281234567890"  # for first-contact resolution
+    assert by_id["call-2"]["customer"] == ""
+    recent = redis_client.lrange(router.keys.customer_contacts("+6281234567890"), 0, -1)
+    assert [json.loads(r)["task_id"] for r in recent] == ["call-1"]  # the agent's screen pop

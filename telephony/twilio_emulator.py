@@ -1,0 +1,301 @@
+"""A small Twilio emulator for tests and `vero demo`: signs every webhook as Twilio does, plays
+TwiML verb by verb (following <Redirect> and <Gather action>), sends status callbacks, and stands
+in for Twilio's REST API (a recorder of Calls update / Messages create).
+
+A call stops where a real call would wait for the caller (a <Gather>, a <Record>, a <Dial>) or end
+(<Hangup>, or the end of the document) and records what the caller heard. Webhooks go to a Flask
+test client or, through `HttpClient`, to a real server; a REST call update is queued on the call,
+which fetches the new TwiML when its driver next looks (`Call.wait_for_update`), as Twilio
+interrupts whatever the call was playing.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import secrets
+import threading
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from twilio.request_validator import RequestValidator
+
+MAX_REDIRECTS = 20
+
+
+class EmulatorError(AssertionError):
+    """Vero answered something Twilio would not accept (a failed check, as in a test)."""
+
+
+def _expect(condition: object, *details: object) -> None:
+    if not condition:
+        raise EmulatorError(*details)
+
+
+def new_sid(prefix: str = "CA", token: str | None = None) -> str:
+    """A Twilio-shaped sid; `token` (32 hex digits) makes it deterministic."""
+    return prefix + (token or secrets.token_hex(16))
+
+
+class Reply(Protocol):
+    status_code: int
+    mimetype: str | None
+    data: bytes
+
+
+class Client(Protocol):
+    """What the emulator posts through: a Flask test client, or `HttpClient`."""
+
+    def post(self, path: str, *, data: dict[str, str], headers: dict[str, str]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    status_code: int
+    mimetype: str | None
+    data: bytes
+
+
+class HttpClient:
+    """Posts form-encoded webhooks to a real server, answering like a Flask test response."""
+
+    def __init__(self, base_url: str, timeout: float = 30) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def post(self, path: str, *, data: dict[str, str], headers: dict[str, str]) -> HttpReply:
+        request = urllib.request.Request(self.base_url + path, data=urlencode(data).encode(),
+                                         headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return HttpReply(response.status, response.headers.get_content_type(),
+                                 response.read())
+        except urllib.error.HTTPError as exc:
+            return HttpReply(exc.code, exc.headers.get_content_type(), exc.read())
+
+
+class Emulator:
+    def __init__(self, client: Client, auth_token: str, base_url: str) -> None:
+        self.client = client
+        self.validator = RequestValidator(auth_token)
+        self.base_url = base_url.rstrip("/")
+        self._calls: dict[str, Call] = {}
+        self._lock = threading.Lock()
+
+    def post(self, url: str, params: dict[str, str], *, signature: str | None = None,
+             headers: dict[str, str] | None = None):
+        """POST like Twilio: form-encoded, signed over the full URL and the sorted params."""
+        if not url.startswith("http"):
+            url = self.base_url + url
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        sig = self.validator.compute_signature(url, params) if signature is None else signature
+        return self.client.post(path, data=params,
+                                headers={"X-Twilio-Signature": sig, **(headers or {})})
+
+    def call(self, caller: str, number: str = "+622150001234", sid: str | None = None) -> Call:
+        call = Call(self, sid or new_sid(), caller, number)
+        with self._lock:
+            self._calls[call.sid] = call
+        return call
+
+    def update_call(self, sid: str, url: str) -> bool:
+        """REST `Calls(sid).update(url=...)`: False when there is no live call (Twilio's 400)."""
+        with self._lock:
+            call = self._calls.get(sid)
+        if call is None or call.ended:
+            return False
+        call.updates.put(url)
+        return True
+
+
+@dataclass
+class Call:
+    emulator: Emulator
+    sid: str
+    caller: str
+    number: str
+    heard: list[str] = field(default_factory=list)
+    waiting: ET.Element | None = None  # the verb the call now waits on
+    after: list[ET.Element] = field(default_factory=list)  # verbs after it in the document
+    ended: bool = False
+    statuses: list[int] = field(default_factory=list)
+    updates: queue.Queue[str] = field(default_factory=queue.Queue)  # REST redirects to follow
+
+    def params(self, **extra: str) -> dict[str, str]:
+        return {"CallSid": self.sid, "AccountSid": "AC" + "0" * 32, "From": self.caller,
+                "To": self.number, "Direction": "inbound", "CallStatus": "in-progress", **extra}
+
+    def start(self) -> Call:
+        return self.fetch("/twilio/voice")
+
+    def fetch(self, url: str, **extra: str) -> Call:
+        """Request TwiML (Voice URL, an action, a REST redirect) and play it."""
+        reply = self.emulator.post(url, self.params(**extra))
+        self.statuses.append(reply.status_code)
+        _expect(reply.status_code == 200, reply.status_code, reply.data[:300])
+        _expect(reply.mimetype == "text/xml", reply.mimetype)
+        self.play(list(ET.fromstring(reply.data)))
+        return self
+
+    def play(self, verbs: list[ET.Element], depth: int = 0) -> None:
+        _expect(depth < MAX_REDIRECTS, "redirect loop")
+        self.waiting, self.after = None, []
+        for i, verb in enumerate(verbs):
+            if verb.tag == "Say":
+                self.heard.append(verb.text or "")
+            elif verb.tag == "Gather":
+                self.heard += [v.text or "" for v in verb if v.tag == "Say"]
+                self.waiting, self.after = verb, verbs[i + 1:]
+                return
+            elif verb.tag in ("Record", "Dial"):
+                self.waiting, self.after = verb, verbs[i + 1:]
+                return
+            elif verb.tag == "Redirect":
+                reply = self.emulator.post(verb.text, self.params())
+                _expect(reply.status_code == 200, reply.status_code, reply.data[:300])
+                self.play(list(ET.fromstring(reply.data)), depth + 1)
+                return
+            elif verb.tag == "Hangup":
+                self.ended = True
+                return
+        self.ended = True
+
+    def waits_on(self, tag: str) -> bool:
+        return self.waiting is not None and self.waiting.tag == tag
+
+    def wait_for_update(self, timeout: float) -> str | None:
+        """Stay on the line up to `timeout` seconds; the URL of a REST redirect if one came."""
+        try:
+            return self.updates.get(timeout=max(timeout, 0))
+        except queue.Empty:
+            return None
+
+    def _gather_action(self) -> str:
+        _expect(self.waits_on("Gather"), self.waiting)
+        return self.waiting.get("action")
+
+    def press(self, digits: str) -> Call:
+        return self.fetch(self._gather_action(), Digits=digits)
+
+    def speak(self, text: str) -> Call:
+        _expect("speech" in self.waiting.get("input", ""), "this gather takes no speech")
+        return self.fetch(self._gather_action(), SpeechResult=text, Confidence="0.9")
+
+    def silence(self) -> Call:
+        """No input: Twilio goes on with the verbs after the <Gather>."""
+        _expect(self.waiting is not None, "the call waits on nothing")
+        self.play(self.after)
+        return self
+
+    def record(self, url: str = "https://api.twilio.com/rec/RE1") -> Call:
+        _expect(self.waits_on("Record"), self.waiting)
+        return self.fetch(self.waiting.get("action"), RecordingUrl=url,
+                          RecordingDuration="7", Digits="#")
+
+    def dial_target(self) -> tuple[str, str, str]:
+        """(noun, identity or number, whisper URL) of the waiting <Dial>."""
+        _expect(self.waits_on("Dial"), self.waiting)
+        noun = self.waiting[0]
+        return noun.tag, (noun.text or "").strip(), noun.get("url")
+
+    def agent_answers(self) -> list[str]:
+        """The agent leg picks up: Twilio fetches the whisper URL on that leg."""
+        _, _, url = self.dial_target()
+        reply = self.emulator.post(url, self.params(CallSid=new_sid(), ParentCallSid=self.sid))
+        _expect(reply.status_code == 200, reply.status_code)
+        verbs = list(ET.fromstring(reply.data))
+        return [v.text or "" for v in verbs if v.tag == "Say"] + [
+            v.tag for v in verbs if v.tag == "Hangup"]
+
+    def dial_ends(self, status: str = "completed", duration: str = "60") -> Call:
+        _expect(self.waits_on("Dial"), self.waiting)
+        return self.fetch(self.waiting.get("action"), DialCallStatus=status,
+                          DialCallDuration=duration)
+
+    def hang_up(self, status: str = "completed") -> int:
+        self.ended = True
+        reply = self.emulator.post("/twilio/voice/status",
+                                   self.params(CallStatus=status, CallDuration="42"))
+        return reply.status_code
+
+    def said(self, fragment: str) -> bool:
+        return any(fragment in text for text in self.heard)
+
+
+@dataclass(frozen=True)
+class RestRequest:
+    method: str
+    path: str
+    form: dict[str, list[str]]
+    authorization: str
+
+
+class RestRecorder:
+    """Twilio's REST API on 127.0.0.1: records every request; a call update with a Url makes the
+    emulator's call follow it (400 when the call is over, as Twilio answers); a message create
+    answers a message sid. Point `TwilioGateway` at `url` (settings.twilio_api_base)."""
+
+    def __init__(self, emulator: Emulator | None = None) -> None:
+        self.emulator = emulator
+        self.requests: list[RestRequest] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="twilio-rest-recorder", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def __enter__(self) -> RestRecorder:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def calls_updated(self) -> list[RestRequest]:
+        return [r for r in self.requests if "/Calls/" in r.path]
+
+    def messages_sent(self) -> list[RestRequest]:
+        return [r for r in self.requests if r.path.endswith("/Messages.json")]
+
+    def _answer(self, path: str, form: dict[str, list[str]]) -> tuple[int, dict[str, str]]:
+        account = path.split("/")[3] if path.count("/") >= 3 else ""
+        if path.endswith("/Messages.json"):
+            return 201, {"sid": new_sid("SM"), "account_sid": account, "status": "queued"}
+        sid = path.rsplit("/", 1)[-1].removesuffix(".json")
+        url = form.get("Url", [""])[0]
+        if self.emulator is not None and url and not self.emulator.update_call(sid, url):
+            return 400, {"code": "21220", "message": "Call is not in-progress. Cannot redirect."}
+        return 200, {"sid": sid, "account_sid": account, "status": "in-progress"}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                form = parse_qs(body)
+                with recorder._lock:
+                    recorder.requests.append(RestRequest(
+                        self.command, self.path, form, self.headers.get("Authorization", "")))
+                status, payload = recorder._answer(self.path, form)
+                reply = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler

@@ -1,0 +1,176 @@
+"""The adapters of the service KPIs (`wfm/kpi.py`): file loaders, `vero report` and the
+supervisor's `GET /api/kpis`.
+
+Contact records are the router's daily CSVs (`contacts/YYYY-MM-DD.csv`); an optional `customer`
+column (phone or e-mail) enables first-contact resolution. Case records are the daily timeline
+CSVs of `telephony/complaints` (`cases/YYYY-MM-DD.csv`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from flask import Blueprint, abort, jsonify, request
+
+from telephony.routing.api import require_supervisor
+from vero.app import services
+from vero.centre import Centre, load_centre
+from vero.errors import VeroError
+from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
+
+T = TypeVar("T")
+MAX_DAYS = 366
+bp = Blueprint("kpis", __name__, url_prefix="/api")
+
+
+def _files(paths: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(path.glob("*.csv"))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise VeroError("no such file or folder", source=str(path))
+    return found
+
+
+def _when(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("needs a UTC offset")
+    return moment
+
+
+def _read(paths: Iterable[Path], needed: set[str], parse: Callable[[dict[str, str]], T]) -> list[T]:
+    """Every row of every file through `parse`; a bad value names its file, line and field."""
+    records: list[T] = []
+    for path in _files(paths):
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                missing = needed - set(reader.fieldnames or ())
+                if missing:
+                    raise VeroError(f"missing columns: {', '.join(sorted(missing))}",
+                                    source=str(path), line=1)
+                for row in reader:
+                    try:
+                        records.append(parse({k: (v or "").strip() for k, v in row.items()
+                                              if k is not None}))
+                    except ValueError as exc:
+                        field, _, why = str(exc).partition(": ")
+                        raise VeroError(why, source=str(path), line=reader.line_num,
+                                        field=field) from exc
+        except OSError as exc:
+            raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+    return records
+
+
+def _field(row: dict[str, str], name: str, convert: Callable[[str], T]) -> T:
+    """`convert` of a cell; a ValueError names the column ('name: why')."""
+    try:
+        return convert(row[name])
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from exc
+
+
+def _contact(row: dict[str, str]) -> Contact:
+    csat = _field(row, "csat", lambda v: int(v) if v else None)
+    if csat is not None and not 1 <= csat <= 5:
+        raise ValueError("csat: a score from 1 to 5")
+    return Contact(created=_field(row, "created_at", _when), channel=row["channel"],
+                   queue=row["queue"], customer=row.get("customer", ""),
+                   answered=bool(row["answered_at"]),
+                   wait_seconds=_field(row, "wait_seconds", lambda v: float(v or 0)), csat=csat)
+
+
+def _case_entry(row: dict[str, str]) -> CaseEntry:
+    nps = _field(row, "nps", lambda v: int(v) if v else None)
+    if nps is not None and not 0 <= nps <= 10:
+        raise ValueError("nps: a score from 0 to 10")
+    return CaseEntry(at=_field(row, "at", _when), ref=row["ref"], event=row["event"],
+                     origin=row["origin"], due=_field(row, "due_at", _when), nps=nps)
+
+
+def load_contacts(paths: Iterable[Path]) -> list[Contact]:
+    return _read(paths, {"created_at", "channel", "queue", "answered_at", "wait_seconds", "csat"},
+                 _contact)
+
+
+def load_case_entries(paths: Iterable[Path]) -> list[CaseEntry]:
+    return _read(paths, {"at", "ref", "event", "origin", "due_at", "nps"}, _case_entry)
+
+
+def targets(centre: Centre) -> dict[str, float]:
+    """The answer target per channel: three rings on voice, the channel's target otherwise."""
+    return {name: centre.answer_target_seconds if name == "voice" else ch.target_seconds
+            for name, ch in centre.channels.items()}
+
+
+def report_rows(centre: Centre, contacts: Iterable[Path], cases: Iterable[Path], first: dt.date,
+                last: dt.date, period: str) -> list[dict]:
+    if last < first:
+        raise VeroError("--to is before --from")
+    if (last - first).days >= MAX_DAYS:
+        raise VeroError(f"at most {MAX_DAYS} days at once")
+    return kpi_rows(load_contacts(contacts), fold_cases(load_case_entries(cases)),
+                    targets(centre), centre.tz, period, first, last)
+
+
+@click.command("report")
+@click.option("--contacts", "contacts", multiple=True, required=True,
+              type=click.Path(path_type=Path),
+              help="Contact-record CSV or a folder of them (VERO_DATA_DIR/contacts); repeatable.")
+@click.option("--cases", "cases", multiple=True, type=click.Path(path_type=Path),
+              help="Case-timeline CSV or a folder of them (VERO_DATA_DIR/cases); repeatable.")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="First local day (YYYY-MM-DD).")
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last local day (YYYY-MM-DD), inclusive.")
+@click.option("--period", type=click.Choice(["day", "week"]), default="day", show_default=True,
+              help="One row per day, or per ISO week (Monday to Sunday).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default="kpis.csv",
+              show_default=True, help="KPI CSV: per period, channel and queue, plus 'all'.")
+@click.option("--centre", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Centre definition YAML (channel targets, timezone); default the reference.")
+def report(contacts: tuple[Path, ...], cases: tuple[Path, ...], first: dt.datetime,
+           last: dt.datetime, period: str, out: Path, centre: Path | None) -> None:
+    """Service KPIs: CSAT, first-contact resolution, response against target, complaints
+    resolved within target and NPS."""
+    rows = report_rows(load_centre(centre), contacts, cases, first.date(), last.date(), period)
+    try:
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    except OSError as exc:
+        raise VeroError(f"cannot write: {exc.strerror}", source=str(out)) from exc
+    click.echo(f"wrote {len(rows)} rows to {out}")
+
+
+@bp.get("/kpis")
+def kpis():
+    """`?from=YYYY-MM-DD&to=YYYY-MM-DD&period=day|week` over VERO_DATA_DIR (supervisor)."""
+    require_supervisor()
+    svc = services()
+    try:
+        first = dt.date.fromisoformat(request.args.get("from", ""))
+        last = dt.date.fromisoformat(request.args.get("to", request.args.get("from", "")))
+    except ValueError:
+        abort(400, "from, to: days as YYYY-MM-DD")
+    period = request.args.get("period", "day")
+    if period not in ("day", "week"):
+        abort(400, "period: day or week")
+    folders = [svc.settings.data_dir / name for name in ("contacts", "cases")]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        rows = report_rows(svc.centre, [folders[0]], [folders[1]], first, last, period)
+    except VeroError as exc:
+        abort(400, exc.one_line())
+    return jsonify(period=period, rows=rows)
