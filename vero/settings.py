@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ class Settings:
     centre_path: Path | None  # None: the reference centre shipped with Vero
     supervisor_token: str
     data_dir: Path
+    messaging_number: str = ""  # the WhatsApp/SMS number Vero writes from when not answering
     trust_proxy: bool = False
     twilio_api_base: str | None = None  # e.g. a local recorder in tests; None: Twilio's cloud
 
@@ -69,12 +71,16 @@ class Settings:
         if data_dir.exists() and not data_dir.is_dir():
             problems.append(f"VERO_DATA_DIR: {data_dir} exists and is not a directory")
 
+        messaging_number = env.get("VERO_MESSAGING_NUMBER", "")
+        if messaging_number and not re.fullmatch(r"\+[1-9]\d{7,14}", messaging_number):
+            problems.append("VERO_MESSAGING_NUMBER: expected an E.164 number such as +6221500123")
+
         if problems:
             raise SettingsError(problems)
         return cls(
             redis_url=redis_url, public_base_url=public, twilio_account_sid=sid,
             twilio_auth_token=token, centre_path=centre_path, supervisor_token=supervisor,
-            data_dir=data_dir,
+            data_dir=data_dir, messaging_number=messaging_number,
             trust_proxy=env.get("VERO_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
         )

@@ -36,7 +36,8 @@ MAX_TEXT = 4000
 @bp.record_once
 def _setup(state) -> None:
     svc = state.app.extensions["vero"]
-    policy = state.app.config.get("VERO_COMPLAINT_POLICY") or model.Policy()
+    policy = (state.app.config.get("VERO_COMPLAINT_POLICY")
+              or model.Policy(sender=svc.settings.messaging_number))
     state.app.extensions["vero-complaints"] = CaseStore(
         svc.redis, svc.router.keys, svc.router, svc.gateway, svc.settings.data_dir, policy)
 

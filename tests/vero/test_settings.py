@@ -16,11 +16,12 @@ def test_defaults_are_valid_with_the_two_secrets():
 
 def test_every_problem_is_reported_on_its_own_line(tmp_path):
     env = {"REDIS_URL": "http://nope", "PUBLIC_BASE_URL": "ftp://x", "TWILIO_ACCOUNT_SID": "XX",
-           "VERO_CENTRE": str(tmp_path / "missing.yaml"), "VERO_SUPERVISOR_TOKEN": "short"}
+           "VERO_CENTRE": str(tmp_path / "missing.yaml"), "VERO_SUPERVISOR_TOKEN": "short",
+           "VERO_MESSAGING_NUMBER": "0812"}
     with pytest.raises(SettingsError) as info:
         Settings.from_env(env)
     problems = info.value.problems
     assert [p.split(":")[0] for p in problems] == [
         "REDIS_URL", "PUBLIC_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "VERO_CENTRE",
-        "VERO_SUPERVISOR_TOKEN"]
+        "VERO_SUPERVISOR_TOKEN", "VERO_MESSAGING_NUMBER"]
     assert "\n" not in info.value.one_line()
