@@ -32,13 +32,14 @@ def target_seconds(centre: Centre, channel: str) -> float:
 
 def tally(outcome: Outcome, demand: list[Series], centre: Centre, warmup: float,
           end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Counts per (bin, channel, queue) of the contacts arriving after the warm-up, and work
-    and logged-in seconds per (bin, group)."""
+    """Counts per (bin, channel, queue, language) of the contacts arriving after the warm-up,
+    and work and logged-in seconds per (bin, group)."""
     keep = outcome.arrival >= warmup
     arrival, series = outcome.arrival[keep], outcome.series[keep]
     answered, abandoned = outcome.answered[keep], outcome.abandoned[keep]
     channel = np.array([demand[i].channel for i in series], dtype=object)
     queue = np.array([demand[i].queue for i in series], dtype=object)
+    language = np.array([demand[i].language for i in series], dtype=object)
     target = np.array([target_seconds(centre, c) for c in channel])
     wait_answer = answered - arrival
     wait_abandon = abandoned - arrival
@@ -46,7 +47,7 @@ def tally(outcome: Outcome, demand: list[Series], centre: Centre, warmup: float,
     left_at = np.where(is_answered, answered, np.where(is_abandoned, abandoned, np.nan))
     contacts = pd.DataFrame({
         "bin": (arrival // outcome.bin_seconds).astype(int), "channel": channel, "queue": queue,
-        "offered": 1, "answered": is_answered.astype(int),
+        "language": language, "offered": 1, "answered": is_answered.astype(int),
         "in_target": (is_answered & (wait_answer <= target)).astype(int),
         "abandoned": is_abandoned.astype(int),
         "short_abandoned": (is_abandoned & (wait_abandon <= target)).astype(int),
@@ -54,7 +55,8 @@ def tally(outcome: Outcome, demand: list[Series], centre: Centre, warmup: float,
         "total_wait": np.where(np.isnan(left_at), end - arrival, left_at - arrival),
         "left": (~np.isnan(left_at)).astype(int),
     })
-    counts = contacts.groupby(["bin", "channel", "queue"], as_index=False)[list(COUNTS)].sum()
+    counts = contacts.groupby(["bin", "channel", "queue", "language"],
+                              as_index=False)[list(COUNTS)].sum()
     first_bin = int(warmup // outcome.bin_seconds)
     bins = np.arange(outcome.workload.shape[1])
     work = pd.DataFrame({

@@ -41,6 +41,9 @@ cli.add_command(forecast)
 from wfm.commands import staff  # noqa: E402
 
 cli.add_command(staff)
+from wfm.plan_commands import plan_command  # noqa: E402
+
+cli.add_command(plan_command)
 from simulations.commands import simulate  # noqa: E402
 
 cli.add_command(simulate)
