@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from simulations.replications import Job, run_all
+from simulations.replications import run_all, study_jobs
 from simulations.report import summarise_study, write_report
 from simulations.scenario import load_study
 
@@ -31,8 +31,7 @@ def simulate(scenario_path: Path, out_dir: Path, replications: int | None, worke
     """Simulate the base and each what-if scenario of SCENARIO.yaml with the SimPy twin (the
     live routing policy), replicated, and report service levels against the targets."""
     study = load_study(scenario_path, replications=replications, seed=seed)
-    jobs = [Job(case, k, study.seed, study.warmup, study.until, study.bin_seconds)
-            for case in study.cases for k in range(study.replications)]
+    jobs = study_jobs(study)
     console = Console(stderr=True)
     columns = (TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from simulations.kpi import tally
 from simulations.model import Twin
-from simulations.scenario import Case
+from simulations.scenario import Case, Study
 from vero.centre import parse_centre
 
 
@@ -30,6 +30,13 @@ class Job:
     warmup: float
     until: float
     bin_seconds: float
+
+
+def study_jobs(study: Study) -> list[Job]:
+    """Every replication of every scenario, base first: what `vero simulate` and the console
+    run."""
+    return [Job(case, k, study.seed, study.warmup, study.until, study.bin_seconds)
+            for case in study.cases for k in range(study.replications)]
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

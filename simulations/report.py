@@ -101,7 +101,7 @@ def _target(study: Study, channel: str) -> float:
             else study.centre.channels[channel].target_seconds)
 
 
-def _chart(results: Results, study: Study, channel: str) -> str:
+def service_level_chart(results: Results, study: Study, channel: str) -> str:
     """Service level per interval for each scenario against the channel's target, as a
     base64 PNG; intervals without contacts are gaps."""
     fig, ax = plt.subplots(figsize=(13, 3.6))
@@ -154,7 +154,7 @@ def _table(frame: pd.DataFrame, key: str, signed: bool = False) -> str:
 
 def report_html(results: Results, study: Study) -> str:
     charts = "".join(f'<h3>{html.escape(ch)}</h3><img alt="service level of {html.escape(ch)}" '
-                     f'src="data:image/png;base64,{_chart(results, study, ch)}">'
+                     f'src="data:image/png;base64,{service_level_chart(results, study, ch)}">'
                      for ch in sorted(results.kpis.channel.unique()))
     occ = "".join(f"<tr><td>{html.escape(r.scenario)}</td><td>{html.escape(r.group)}</td>"
                   f"<td>{r.occupancy * 100:.1f} % ± {r.occupancy_ci * 100:.1f}</td></tr>"

@@ -81,6 +81,11 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     i18n.init_app(app)
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(desk.bp)
+    from simulations import console as whatif_pages
+    from wfm import console as planning_pages
+
+    app.register_blueprint(planning_pages.bp)
+    app.register_blueprint(whatif_pages.bp)
 
     @app.get("/healthz")
     def healthz():

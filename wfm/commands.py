@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
@@ -53,13 +53,10 @@ def staff(forecast_path: Path, centre_path: Path | None, out_path: Path | None,
     """Turn a contact forecast into required agents per interval and staffing group."""
     centre = load_centre(centre_path)
     rows = read_forecast(forecast_path, centre)
-    _check_targets(rows, centre, centre_path)
     options = PlanOptions(model, patience, shrinkage, max_occupancy, fractional)
-    groups = sorted(rows["group"].unique())
     progress = Console(stderr=True)
-    plans = [plan_group(rows[rows["group"] == group], group, centre, options)
-             for group in track(groups, description="Staffing", console=progress)]
-    result = pd.concat(plans).sort_values(["interval_start", "group"], kind="stable")
+    result = plan_forecast(rows, centre, options, centre_path,
+                           lambda groups: track(groups, description="Staffing", console=progress))
     if chart_path is not None:
         write_chart(result, chart_path)
     result["interval_start"] = [t.isoformat() for t in result["interval_start"]]
@@ -70,7 +67,19 @@ def staff(forecast_path: Path, centre_path: Path | None, out_path: Path | None,
             result.to_csv(out_path, index=False)
         except OSError as exc:
             raise VeroError(f"cannot write: {exc.strerror}", source=str(out_path)) from exc
-        progress.print(f"{len(result)} rows for {len(groups)} group(s) written to {out_path}")
+        progress.print(f"{len(result)} rows for {result['group'].nunique()} group(s) written to "
+                       f"{out_path}")
+
+
+def plan_forecast(rows: pd.DataFrame, centre: Centre, options: PlanOptions,
+                  centre_path: Path | None = None,
+                  each_group: Callable[[list[str]], Iterable[str]] = iter) -> pd.DataFrame:
+    """Required agents per interval and group for `read_forecast` rows, sorted by time; shared
+    by this command and the console's forecast page (`each_group` wraps a progress bar)."""
+    _check_targets(rows, centre, centre_path)
+    plans = [plan_group(rows[rows["group"] == group], group, centre, options)
+             for group in each_group(sorted(rows["group"].unique()))]
+    return pd.concat(plans).sort_values(["interval_start", "group"], kind="stable")
 
 
 def read_forecast(path: Path, centre: Centre) -> pd.DataFrame:

@@ -98,7 +98,7 @@ def forecast(histories: tuple[Path, ...], fmt: str, columns: tuple[str, ...], in
     run.frame.to_csv(out, index=False)
     if backtest_report:
         run.backtest_table().to_csv(backtest_report, index=False)
-    _chart(run, chart)
+    write_chart(run, chart)
     console.print(f"wrote {out} ({len(run.frame)} intervals) and {chart}")
 
 
@@ -109,7 +109,7 @@ def _role(text: str) -> tuple[str, str]:
     return role.strip(), name.strip()
 
 
-def _chart(run: ForecastRun, path: Path) -> None:
+def write_chart(run: ForecastRun, path: Path) -> None:
     """Total volume per interval over all series: the last four weeks of history, then the
     forecast with its band."""
     history = sum(s.matrix.volume.stack() for s in run.series)
