@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup test lint serve bench clean
+.PHONY: setup test lint serve demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ serve: $(STAMP)
 	TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-dev-twilio-auth-token} \
 	VERO_SUPERVISOR_TOKEN=$${VERO_SUPERVISOR_TOKEN:-dev-supervisor-token-change-me} \
 	$(VENV)/bin/vero serve
+
+# A compressed hour of traffic through the real service, a summary, then the console until
+# Ctrl-C. Knobs: make demo DEMO_ARGS="--minutes 5 --exit" (see vero demo --help).
+demo: $(STAMP)
+	$(VENV)/bin/vero demo $(DEMO_ARGS)
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -22,9 +22,9 @@ from flask import Blueprint, render_template, request
 from simulations.replications import run_all, study_jobs
 from simulations.report import service_level_chart, summarise_study, write_report
 from simulations.scenario import Study, load_study
-from vero.app import services
 from vero.errors import VeroError
 from vero.i18n import t
+from vero.services import services
 from wfm.console import (
     Say,
     form_number,

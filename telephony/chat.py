@@ -12,7 +12,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from telephony.messaging import MAX_BODY, OPEN, append_message, history
 from telephony.routing.errors import RoutingError
-from vero.app import services
+from vero.services import services
 
 bp = Blueprint("chat", __name__, url_prefix="/api/chat")
 

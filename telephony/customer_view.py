@@ -20,7 +20,7 @@ from telephony.complaints.store import case_store
 from telephony.customers import RECENT_CONTACTS, CustomerDirectory, task_customer
 from telephony.routing.api import _own_offer, routing_error
 from telephony.routing.errors import RoutingError
-from vero.app import services
+from vero.services import services
 
 bp = Blueprint("customer_view", __name__, url_prefix="/api")
 bp.register_error_handler(RoutingError, routing_error)

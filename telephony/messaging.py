@@ -21,7 +21,7 @@ from telephony.gateway import mask
 from telephony.routing.api import _task_for_caller
 from telephony.routing.errors import RoutingError
 from telephony.signature import twilio_signed
-from vero.app import Services, services
+from vero.services import Services, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("messaging", __name__)

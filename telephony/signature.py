@@ -43,7 +43,7 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        from vero.app import services
+        from vero.services import services
 
         if not is_signed(request, services().settings):
             log.warning("rejected unsigned or wrongly signed webhook %s", request.path)

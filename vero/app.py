@@ -1,4 +1,4 @@
-"""The Flask app factory: one blueprint per area, services plugged in once, JSON errors."""
+"""The Flask app factory: services plugged in once, one blueprint per area, JSON errors."""
 
 from __future__ import annotations
 
@@ -6,31 +6,30 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import redis
-from flask import Flask, current_app, jsonify
+from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from simulations import console as whatif_pages
+from telephony import chat, customer_view, messaging
+from telephony.complaints import api as complaints_api
+from telephony.console import desk, supervisor
 from telephony.gateway import Gateway, TwilioGateway
+from telephony.ivr import voice
+from telephony.routing import api as routing_api
 from telephony.routing.router import RedisRouter
-from vero.centre import Centre, load_centre
+from vero import i18n
+from vero.centre import load_centre
+from vero.services import Services, services
 from vero.settings import Settings
+from wfm import console as planning_pages
+from wfm import kpi_commands
 
-
-@dataclass
-class Services:
-    """What the blueprints share: reach it with `services()` inside a request."""
-
-    settings: Settings
-    centre: Centre
-    redis: redis.Redis
-    router: RedisRouter
-    gateway: Gateway  # outbound Twilio REST (dial-out redirects, messages)
-
-
-def services() -> Services:
-    return current_app.extensions["vero"]
+BLUEPRINTS = (routing_api.bp, voice.bp, messaging.bp, chat.bp, complaints_api.bp,
+              customer_view.bp, kpi_commands.bp, supervisor.bp, desk.bp, planning_pages.bp,
+              whatif_pages.bp)
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # history files and rosters uploaded in the console
 
 
 def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | None = None,
@@ -46,46 +45,19 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
         redis_client = redis.Redis.from_url(settings.redis_url)
     app = Flask(__name__)
     app.json.sort_keys = False
-    app.extensions["vero"] = Services(settings, centre, redis_client,
-                                      RedisRouter(redis_client, centre, namespace=namespace,
-                                                  clock=clock),
-                                      gateway or TwilioGateway(settings))
-
-    from telephony.routing.api import bp as routing_api
-
-    app.register_blueprint(routing_api)
-    from telephony.chat import bp as chat
-    from telephony.ivr.voice import bp as voice
-    from telephony.messaging import bp as messaging
-
-    app.register_blueprint(voice)
-    app.register_blueprint(messaging)
-    app.register_blueprint(chat)
-    from telephony import customer_view
-    from telephony.complaints.api import bp as complaints
-    from wfm.kpi_commands import bp as kpis
-
-    app.register_blueprint(complaints)
-    app.register_blueprint(customer_view.bp)
-    app.register_blueprint(kpis)
-
-    from telephony.console import desk, supervisor
-    from vero import i18n
-
-    # Console sessions are signed with a key derived from the supervisor token (unless one is
-    # configured): rotating the token also ends every console session.
-    app.secret_key = app.secret_key or hmac.new(settings.supervisor_token.encode(),
-                                                b"vero console session", hashlib.sha256).digest()
-    app.config.update(SESSION_COOKIE_SAMESITE="Lax",
+    app.extensions["vero"] = Services(
+        settings, centre, redis_client,
+        RedisRouter(redis_client, centre, namespace=namespace, clock=clock),
+        gateway or TwilioGateway(settings))
+    # Console sessions are signed with a key derived from the supervisor token: rotating the
+    # token also ends every console session.
+    app.secret_key = hmac.new(settings.supervisor_token.encode(), b"vero console session",
+                              hashlib.sha256).digest()
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
                       SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"))
     i18n.init_app(app)
-    app.register_blueprint(supervisor.bp)
-    app.register_blueprint(desk.bp)
-    from simulations import console as whatif_pages
-    from wfm import console as planning_pages
-
-    app.register_blueprint(planning_pages.bp)
-    app.register_blueprint(whatif_pages.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
 
     @app.get("/healthz")
     def healthz():

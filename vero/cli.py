@@ -32,6 +32,9 @@ cli.add_command(roster)
 from vero.serve import serve  # noqa: E402
 
 cli.add_command(serve)
+from vero.demo import demo  # noqa: E402
+
+cli.add_command(demo)
 from telephony.customers import customers  # noqa: E402
 
 cli.add_command(customers)
@@ -54,3 +57,7 @@ cli.add_command(report)
 
 def main() -> None:
     cli(prog_name="vero")
+
+
+if __name__ == "__main__":
+    main()

@@ -36,10 +36,10 @@ from flask import (
 )
 from openpyxl import load_workbook
 
-from vero.app import services
 from vero.centre import Centre
 from vero.errors import VeroError
 from vero.i18n import t
+from vero.services import services
 from wfm.commands import plan_forecast, read_forecast
 from wfm.forecast.commands import write_chart
 from wfm.forecast.history import FORMATS, History, load_history

@@ -18,9 +18,9 @@ import click
 from flask import Blueprint, abort, jsonify, request
 
 from telephony.routing.api import require_supervisor
-from vero.app import services
 from vero.centre import Centre, load_centre
 from vero.errors import VeroError
+from vero.services import services
 from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
 
 T = TypeVar("T")

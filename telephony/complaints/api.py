@@ -23,7 +23,7 @@ from telephony.routing.api import (
     require_agent_or_supervisor,
 )
 from telephony.routing.errors import RoutingError
-from vero.app import services
+from vero.services import services
 
 bp = Blueprint("complaints", __name__, url_prefix="/api")
 CX_TEAM = ("complaints",)  # who classifies, forwards and talks to the customer

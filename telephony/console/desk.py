@@ -11,8 +11,8 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from telephony.console.wallboard import SETTABLE_STATES
 from telephony.routing.errors import RoutingError
-from vero.app import services
 from vero.i18n import CATALOGUE, t
+from vero.services import services
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", template_folder="templates")
 MESSAGES_ENDPOINT = "messaging.list_messages"  # chat and WhatsApp conversations, when present

@@ -25,7 +25,7 @@ from telephony.console.stream import live_events
 from telephony.console.wallboard import SETTABLE_STATES, snapshot
 from telephony.routing.api import is_supervisor
 from telephony.routing.errors import RoutingError
-from vero.app import services
+from vero.services import services
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")

@@ -27,7 +27,7 @@ from telephony.gateway import mask
 from telephony.ivr.menu import Menu, Option, load_menu
 from telephony.routing.errors import RoutingError
 from telephony.signature import twilio_signed
-from vero.app import Services, services
+from vero.services import Services, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.stats import queue_stats
-from vero.app import services
+from vero.services import services
 
 bp = Blueprint("routing_api", __name__, url_prefix="/api")
 STATUS_FOR = {"unknown": 404, "invalid": 400, "exists": 409, "expired": 409, "state": 409,

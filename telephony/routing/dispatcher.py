@@ -1,13 +1,15 @@
 """The background loop of a Vero process: fire due timers (offer expiry, step timeouts, end of
-wrap-up) and hand closed contacts to the CSV log. Several processes may run it at once: every
-timer is applied by exactly one of them (the scripts check and remove it atomically)."""
+wrap-up), hand closed contacts to the CSV log, and run the other areas' periodic work (ringing
+agents for voice offers, escalating overdue complaints). Several processes may run it at once:
+every timer is applied by exactly one of them (the scripts check and remove it atomically), and
+the periodic work must be just as safe to run twice."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 
-from telephony.connector import Connector
 from telephony.routing.contact_log import ContactLog
 from telephony.routing.router import RedisRouter
 
@@ -16,18 +18,18 @@ log = logging.getLogger(__name__)
 
 class Dispatcher:
     def __init__(self, router: RedisRouter, contact_log: ContactLog,
-                 interval: float = 0.2, connector: Connector | None = None) -> None:
+                 interval: float = 0.2, periodic: Sequence[Callable[[], object]] = ()) -> None:
         self.router = router
         self.contact_log = contact_log
-        self.connector = connector  # rings agents for live voice reservations
+        self.periodic = periodic
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> None:
         self.router.tick()
-        if self.connector is not None:
-            self.connector.poll()
+        for work in self.periodic:
+            work()
         self.contact_log.flush()
 
     def _loop(self) -> None:

@@ -7,7 +7,8 @@ import pytest
 
 from telephony.complaints.model import Policy
 from tests.ivr.conftest import OPEN_AT, Clock, FakeGateway, settings
-from vero.app import create_app, services
+from vero.app import create_app
+from vero.services import services
 
 SUPERVISOR = {"Authorization": "Bearer supervisor-token-for-tests"}
 SENDER = "+622150001234"

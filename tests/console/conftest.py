@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from vero.app import create_app, services
+from vero.app import create_app
+from vero.services import services
 from vero.settings import Settings
 
 SUPERVISOR = "supervisor-token-0123456789"

@@ -9,8 +9,8 @@ import pytest
 
 from telephony.console.wallboard import format_duration, verdict
 from tests.console.conftest import SUPERVISOR, add_agent, enqueue
-from vero.app import services
 from vero.i18n import CATALOGUE, LANGUAGES
+from vero.services import services
 
 CONSOLE = {"X-Vero-Console": "1"}
 

@@ -10,7 +10,8 @@ import pytest
 
 from telephony.customers import Customer, CustomerDirectory
 from telephony.twilio_emulator import Emulator
-from vero.app import create_app, services
+from vero.app import create_app
+from vero.services import services
 from vero.settings import Settings
 
 TOKEN = "test-twilio-auth-token"
