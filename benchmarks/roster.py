@@ -1,5 +1,6 @@
 """Reference roster week: 150 agents, 7 days x 48 half-hour intervals, 4 groups, 44 shift
-templates; HiGHS and CBC on the same model with the same time limit. Last line: key figures."""
+templates; HiGHS and CBC on the same two-stage solve with the same time limit (the time includes
+building the models and the constructive start). Last line: key figures against the goal."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import random
 from vero.centre import load_centre
 from wfm.scheduler.check import check_roster
 from wfm.scheduler.inputs import Agent, Requirements, Rules, ShiftTemplates, parse_contract
-from wfm.scheduler.model import RosterModel
 from wfm.scheduler.problem import build_problem
+from wfm.scheduler.roster import solve_roster
 
 AGENTS, TIME_LIMIT, GAP = 150, 60.0, 0.01
 GROUPS = ("voice-id", "voice-en", "digital", "b2b")
@@ -49,23 +50,23 @@ def reference_week(rng: random.Random):
 def main() -> None:
     problem = reference_week(random.Random(7))
     print(f"{'solver':8} {'status':10} {'objective':>12} {'bound':>12} {'gap':>8} {'seconds':>8} "
-          f"{'under':>8} {'valid':>6}")
+          f"{'under':>8} {'valid':>6}  model size")
     figures = []
     for solver in ("highs", "cbc"):
-        model = RosterModel(problem)
-        size = model.size()
-        roster = model.solve(solver, TIME_LIMIT, GAP)
+        roster = solve_roster(problem, solver, TIME_LIMIT, GAP)
         info = roster.info
         valid = not check_roster(problem, roster.shifts) if roster.shifts else False
         gap = "-" if info.gap is None else f"{info.gap:.2%}"
         objective = "-" if info.objective is None else f"{info.objective:.1f}"
         bound = "-" if info.bound is None else f"{info.bound:.1f}"
+        size = ", ".join(f"{k} {v}" for k, v in roster.size.items())
         print(f"{solver:8} {roster.status:10} {objective:>12} {bound:>12} {gap:>8} "
-              f"{info.seconds:8.1f} {roster.under_staffed():8.1f} {str(valid):>6}")
-        figures.append(f"{solver} {info.seconds:.1f}s gap {gap}")
-    print(f"model: {len(problem.options)} shift options, " +
-          ", ".join(f"{k} {v}" for k, v in size.items()))
-    print(f"roster {AGENTS} agents, limit {TIME_LIMIT:g}s: " + "; ".join(figures))
+              f"{info.seconds:8.1f} {roster.under_staffed():8.1f} {str(valid):>6}  {size}")
+        met = info.gap is not None and info.gap <= GAP and info.seconds <= TIME_LIMIT and valid
+        figures.append(f"{solver} {info.seconds:.1f}s gap {gap} valid {valid} "
+                       f"({'meets' if met else 'misses'} goal)")
+    print(f"roster {AGENTS} agents, {len(problem.options)} shift options, goal gap <= {GAP:.0%} "
+          f"in <= {TIME_LIMIT:g}s: " + "; ".join(figures))
 
 
 if __name__ == "__main__":

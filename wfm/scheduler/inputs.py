@@ -139,7 +139,7 @@ class ShiftTemplates(_Strict):
 class Weights(_Strict):
     under: float = Field(default=100, ge=0)       # per missing agent-interval
     over: float = Field(default=1, ge=0)          # per surplus agent-interval
-    fairness: float = Field(default=5, ge=0)      # per weekend / late shift of the busiest agent
+    fairness: float = Field(default=5, ge=0)      # per weekend / late shift above fair share
     preference: float = Field(default=2, ge=0)    # per shift on a preferred day off
 
 

@@ -1,15 +1,18 @@
 """The roster MILP (pure: no file I/O). Named agents choose at most one shift a day and a break
-position inside it; working agent-slots are assigned to one group; coverage gaps are slack.
+position inside it; working agents of each group set are split between their groups; coverage
+gaps are slack.
 
 Size is kept down where aggregation is exact: a break is chosen per agent, day and break start
-(`b`), linked to whichever shift is chosen that day; the group assignment `y` exists only for
-agents with more than one group; rest conflicts are one row per distinct shift end.
+(`b`), linked to whichever shift is chosen that day; the group split `z` is per group set, not per
+agent; rest conflicts are one row per distinct shift end.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -18,10 +21,10 @@ import pulp
 from wfm.scheduler.inputs import Agent, parse_hhmm
 from wfm.scheduler.problem import DAYS, Problem
 from wfm.scheduler.solver import SolveInfo, solve
+from wfm.scheduler.start import Counts, Plan, greedy_plan, work_slots
 from wfm.scheduler.templates import ShiftOption
 
 FAMILIES = ("contract", "days-off", "rest", "unavailability", "pins")
-FEASIBILITY_SHARE = 0.3  # at most this share of the time limit goes to finding a first roster
 PART_TIME_DAY = 480  # longest work day (minutes) of a part-time agent
 
 
@@ -98,34 +101,104 @@ def allowed_options(problem: Problem, agent: Agent,
     return chosen
 
 
-class RosterModel:
-    """Builds the MILP for a problem; `relaxed` drops whole rule families (for diagnosis)."""
+Terms = list[tuple[pulp.LpVariable, int]]
 
-    def __init__(self, problem: Problem, relaxed: frozenset[str] = frozenset()) -> None:
+
+def add_breaks(lp: pulp.LpProblem, problem: Problem, name: str, options: list[ShiftOption],
+               shifts: dict[ShiftOption, pulp.LpVariable], upper: int,
+               working: dict[tuple[int, tuple[str, ...]], Terms],
+               groups: tuple[str, ...]) -> dict[int, pulp.LpVariable]:
+    """Breaks of one day's shifts (of an agent, or counted for a class of agents): one per
+    break-needing shift, each at a start that some chosen shift allows; a break takes its
+    slots out of `working`."""
+    allowing: dict[int, list[pulp.LpVariable]] = defaultdict(list)
+    for option in options:
+        for offset in option.break_offsets:
+            allowing[option.start + offset].append(shifts[option])
+    brk = problem.templates.break_minutes // problem.slot_minutes
+    breaks = {}
+    for start in sorted(allowing):
+        breaks[start] = var = pulp.LpVariable(f"b_{name}_{start}", 0, upper, pulp.LpInteger)
+        lp += var <= pulp.lpSum(allowing[start]), f"break_fits_{name}_{start}"
+        for s in range(start, start + brk):
+            working[s, groups].append((var, -1))
+    if breaks:
+        needing = [shifts[o] for o in options if o.break_offsets]
+        lp += pulp.lpSum(breaks.values()) == pulp.lpSum(needing), f"one_break_{name}"
+    return breaks
+
+
+def add_coverage(lp: pulp.LpProblem, problem: Problem,
+                 working: dict[tuple[int, tuple[str, ...]], Terms],
+                 z: dict[tuple[int, tuple[str, ...], str], pulp.LpVariable],
+                 ) -> list[tuple[pulp.LpVariable, float]]:
+    """Per slot and group: supply + under - over = required; returns the penalty terms.
+
+    Agents with the same groups are interchangeable for coverage, so the multi-skilled are
+    split between groups per group set, not per agent: integer `z[slot, groups, group]` sum to
+    the working agents of that group set. This is exact (any integer split can be handed back
+    to named agents, see `assign_groups`) and far smaller than a per-agent split. `z` is
+    integer because requirements are fractional: a fractional split would cover two groups'
+    fractions with one agent."""
+    weights = problem.rules.weights
+    supply: dict[tuple[int, str], Terms] = defaultdict(list)
+    for (s, groups), terms in sorted(working.items()):
+        if len(groups) == 1:
+            supply[s, groups[0]] += terms
+            continue
+        for g in groups:
+            z[s, groups, g] = var = pulp.LpVariable(
+                f"z_{s}_{'+'.join(groups)}_{g}", 0, cat=pulp.LpInteger)
+            supply[s, g].append((var, 1))
+        lp += (pulp.lpSum(z[s, groups, g] for g in groups)
+               == pulp.LpAffineExpression(terms)), f"split_{s}_{'+'.join(groups)}"
+    penalties = []
+    for s, g in sorted(set(supply) | set(problem.required)):
+        required = problem.required.get((s, g), 0.0)
+        terms = list(supply.get((s, g), []))
+        under = pulp.LpVariable(f"under_{s}_{g}", 0, required) if required > 0 else None
+        over = pulp.LpVariable(f"over_{s}_{g}", 0) if terms else None
+        if under is not None:
+            terms.append((under, 1))
+            penalties.append((under, weights.under))
+        if over is not None:
+            terms.append((over, -1))
+            penalties.append((over, weights.over))
+        lp += pulp.LpAffineExpression(terms) == required, f"cover_{s}_{g}"
+    return penalties
+
+
+class RosterModel:
+    """Builds the MILP for a problem; `relaxed` drops whole rule families (for diagnosis),
+    `restrict` limits each agent to some shifts (the ones the shift-count stage chose)."""
+
+    def __init__(self, problem: Problem, relaxed: frozenset[str] = frozenset(),
+                 restrict: list[set[ShiftOption]] | None = None) -> None:
         self.problem = problem
         self.relaxed = relaxed
         self.lp = pulp.LpProblem("roster", pulp.LpMinimize)
         self.x: dict[tuple[int, ShiftOption], pulp.LpVariable] = {}
         self.b: dict[tuple[int, int, int], pulp.LpVariable] = {}
-        self.y: dict[tuple[int, int, str], pulp.LpVariable] = {}
-        self.on: dict[tuple[int, int], list[tuple[pulp.LpVariable, int]]] = defaultdict(list)
+        self.z: dict[tuple[int, tuple[str, ...], str], pulp.LpVariable] = {}
+        self.pattern: dict[int, pulp.LpVariable] = {}
+        self.free: dict[tuple[int, int], pulp.LpVariable] = {}
+        self.working: dict[tuple[int, tuple[str, ...]], Terms] = defaultdict(list)
         self.options = [allowed_options(problem, agent, relaxed) for agent in problem.agents]
+        if restrict is not None:
+            self.options = [[o for o in options if o in keep]
+                            for options, keep in zip(self.options, restrict, strict=True)]
         self._build()
 
     # --- construction -----------------------------------------------------------------
 
     def _build(self) -> None:
-        weights = self.problem.rules.weights
         penalties: list[tuple[pulp.LpVariable, float]] = []
-        fairness = [pulp.LpVariable("max_weekend", 0), pulp.LpVariable("max_late", 0)]
         for a, agent in enumerate(self.problem.agents):
-            penalties += self._agent(a, agent, fairness)
+            penalties += self._agent(a, agent)
         penalties += self._coverage()
-        penalties += [(v, weights.fairness) for v in fairness]
         self.lp += pulp.LpAffineExpression(penalties)
 
-    def _agent(self, a: int, agent: Agent,
-               fairness: list[pulp.LpVariable]) -> list[tuple[pulp.LpVariable, float]]:
+    def _agent(self, a: int, agent: Agent) -> list[tuple[pulp.LpVariable, float]]:
         problem, lp = self.problem, self.lp
         by_day: dict[int, list[ShiftOption]] = defaultdict(list)
         for option in self.options[a]:
@@ -133,69 +206,71 @@ class RosterModel:
                 f"x_{a}_{option.day}_{option.start}_{option.work}", cat=pulp.LpBinary)
             by_day[option.day].append(option)
             for s in range(option.start, option.end):
-                self.on[a, s].append((var, 1))
+                self.working[s, agent.groups].append((var, 1))
         work = {d: pulp.lpSum(self.x[a, o] for o in by_day[d]) for d in range(DAYS)}
         for d in range(DAYS):
             if by_day[d]:
                 lp += work[d] <= 1, f"one_shift_{a}_{d}"
-            self._breaks(a, d, by_day[d])
+            breaks = add_breaks(self.lp, self.problem, f"{a}_{d}", by_day[d],
+                                {o: self.x[a, o] for o in by_day[d]}, 1,
+                                self.working, agent.groups)
+            self.b.update({(a, d, start): var for start, var in breaks.items()})
         if "pins" not in self.relaxed:
             for pin in problem.pins:
                 day = (pin.day - problem.week_start).days
                 if pin.agent_id == agent.id and pin.start_minute is not None:
                     lp += work[day] == 1, f"pin_{a}_{day}"
         if "contract" not in self.relaxed:
-            self._contract(a, agent, work)
+            self._contract(a, agent)
         if "days-off" not in self.relaxed:
             self._days_off(a, agent, work, by_day)
         self._rest(a, by_day)
-        weekend = [self.x[a, o] for o in self.options[a] if problem.date(o.day).weekday() >= 5]
+        return self._fairness(a, agent) + [
+            (self.x[a, o], problem.rules.weights.preference) for o in self.options[a]
+            if problem.date(o.day).weekday() in agent.preferred_days_off]
+
+    def _fairness(self, a: int, agent: Agent) -> list[tuple[pulp.LpVariable, float]]:
+        """Weekend and late shifts above the agent's fair share (those shifts spread evenly over
+        the days worked) cost the fairness weight each. A share that is a constant, not a
+        min-max variable, keeps the LP bound tight: a fractional roster gains nothing from it."""
+        problem = self.problem
         late_end = parse_hhmm(problem.rules.late_shift_end)
-        late = [self.x[a, o] for o in self.options[a]
-                if o.end * problem.slot_minutes - o.day * 24 * 60 > late_end]
-        lp += fairness[0] >= pulp.lpSum(weekend), f"fair_weekend_{a}"
-        lp += fairness[1] >= pulp.lpSum(late), f"fair_late_{a}"
-        weight = problem.rules.weights.preference
-        return [(self.x[a, o], weight) for o in self.options[a]
-                if problem.date(o.day).weekday() in agent.preferred_days_off]
+        days = max(agent.contract.days(), default=DAYS - problem.rules.days_off_per_week)
+        kinds = {
+            "weekend": [o for o in self.options[a] if problem.date(o.day).weekday() >= 5],
+            "late": [o for o in self.options[a]
+                     if o.end * problem.slot_minutes - o.day * 24 * 60 > late_end]}
+        penalties = []
+        for kind, options in kinds.items():
+            share = math.ceil(days * len({o.day for o in options}) / DAYS)
+            if len({o.day for o in options}) <= share:
+                continue  # the agent cannot exceed the share
+            excess = pulp.LpVariable(f"{kind}_excess_{a}", 0)
+            self.lp += (excess >= pulp.lpSum(self.x[a, o] for o in options) - share,
+                        f"fair_{kind}_{a}")
+            penalties.append((excess, problem.rules.weights.fairness))
+        return penalties
 
-    def _breaks(self, a: int, d: int, options: list[ShiftOption]) -> None:
-        """One break per break-needing shift, at a start one of the chosen shift allows."""
-        allowing: dict[int, list[pulp.LpVariable]] = defaultdict(list)
-        for option in options:
-            for offset in option.break_offsets:
-                allowing[option.start + offset].append(self.x[a, option])
-        if not allowing:
-            return
-        brk = self.problem.templates.break_minutes // self.problem.slot_minutes
-        for start in sorted(allowing):
-            self.b[a, d, start] = var = pulp.LpVariable(f"b_{a}_{d}_{start}", cat=pulp.LpBinary)
-            self.lp += var <= pulp.lpSum(allowing[start]), f"break_fits_{a}_{d}_{start}"
-            for s in range(start, start + brk):
-                self.on[a, s].append((var, -1))
-        needing = [self.x[a, o] for o in options if o.break_offsets]
-        self.lp += (pulp.lpSum(self.b[a, d, s] for s in sorted(allowing))
-                    == pulp.lpSum(needing)), f"one_break_{a}_{d}"
-
-    def _contract(self, a: int, agent: Agent, work: dict[int, pulp.LpAffineExpression]) -> None:
+    def _contract(self, a: int, agent: Agent) -> None:
         """Part-time: exact weekly minutes. Fixed patterns: exact count of shifts per length,
-        chosen between two patterns (full-time) by one binary."""
+        chosen between two patterns (full-time) by one binary (1: the second pattern)."""
         slot, lp, contract = self.problem.slot_minutes, self.lp, agent.contract
         if not contract.patterns:
             lp += (pulp.lpSum(self.x[a, o] * (o.work * slot) for o in self.options[a])
                    == contract.weekly_minutes), f"contract_hours_{a}"
             return
-        choice = pulp.LpVariable(f"pattern_{a}", cat=pulp.LpBinary) \
-            if len(contract.patterns) == 2 else None
+        if len(contract.patterns) == 2:
+            self.pattern[a] = pulp.LpVariable(f"pattern_{a}", cat=pulp.LpBinary)
         counts = [dict(pattern) for pattern in contract.patterns]
         for length in sorted(contract.lengths or ()):
             shifts = pulp.lpSum(self.x[a, o] for o in self.options[a] if o.work * slot == length)
             first = counts[0].get(length, 0)
-            if choice is None:
-                lp += shifts == first, f"contract_{a}_{length}"
-            else:
+            if a in self.pattern:
                 second = counts[1].get(length, 0)
-                lp += shifts == first + (second - first) * choice, f"contract_{a}_{length}"
+                lp += (shifts == first + (second - first) * self.pattern[a],
+                       f"contract_{a}_{length}")
+            else:
+                lp += shifts == first, f"contract_{a}_{length}"
 
     def _days_off(self, a: int, agent: Agent, work: dict[int, pulp.LpAffineExpression],
                   by_day: dict[int, list[ShiftOption]]) -> None:
@@ -204,12 +279,13 @@ class RosterModel:
         overnight = {d: [self.x[a, o] for o in by_day[d] if o.end > (d + 1) * per_day]
                      for d in range(DAYS)}
         if any(overnight.values()):
-            free = [pulp.LpVariable(f"free_{a}_{d}", cat=pulp.LpBinary) for d in range(DAYS)]
             for d in range(DAYS):
-                lp += free[d] <= 1 - work[d], f"free_{a}_{d}"
+                self.free[a, d] = free = pulp.LpVariable(f"free_{a}_{d}", cat=pulp.LpBinary)
+                lp += free <= 1 - work[d], f"free_{a}_{d}"
                 if d > 0 and overnight[d - 1]:
-                    lp += free[d] <= 1 - pulp.lpSum(overnight[d - 1]), f"free_tail_{a}_{d}"
-            lp += pulp.lpSum(free) >= rules.days_off_per_week, f"days_off_{a}"
+                    lp += free <= 1 - pulp.lpSum(overnight[d - 1]), f"free_tail_{a}_{d}"
+            lp += (pulp.lpSum(self.free[a, d] for d in range(DAYS)) >= rules.days_off_per_week,
+                   f"days_off_{a}")
         else:
             lp += pulp.lpSum(work.values()) <= DAYS - rules.days_off_per_week, f"days_off_{a}"
         longest = rules.max_consecutive_days
@@ -233,99 +309,115 @@ class RosterModel:
                                     f"rest_{a}_{d}_{later}_{end}")
 
     def _coverage(self) -> list[tuple[pulp.LpVariable, float]]:
-        """Per slot and group: supply + under - over = required; multi-skilled agents split."""
-        problem, weights = self.problem, self.problem.rules.weights
-        supply: dict[tuple[int, str], list[tuple[pulp.LpVariable, int]]] = defaultdict(list)
-        for (a, s), terms in sorted(self.on.items(), key=lambda item: item[0]):
-            groups = problem.agents[a].groups
-            if len(groups) == 1:
-                supply[s, groups[0]] += terms
-                continue
-            for g in groups:
-                self.y[a, s, g] = var = pulp.LpVariable(f"y_{a}_{s}_{g}", cat=pulp.LpBinary)
-                supply[s, g].append((var, 1))
-            self.lp += (pulp.lpSum(self.y[a, s, g] for g in groups)
-                        == pulp.LpAffineExpression(terms)), f"assign_{a}_{s}"
-        penalties = []
-        for s, g in sorted(set(supply) | set(problem.required)):
-            required = problem.required.get((s, g), 0.0)
-            terms = list(supply.get((s, g), []))
-            under = pulp.LpVariable(f"under_{s}_{g}", 0, required) if required > 0 else None
-            over = pulp.LpVariable(f"over_{s}_{g}", 0) if terms else None
-            if under is not None:
-                terms.append((under, 1))
-                penalties.append((under, weights.under))
-            if over is not None:
-                terms.append((over, -1))
-                penalties.append((over, weights.over))
-            self.lp += pulp.LpAffineExpression(terms) == required, f"cover_{s}_{g}"
-        return penalties
+        return add_coverage(self.lp, self.problem, self.working, self.z)
 
-    # --- solving and reading ----------------------------------------------------------
+    # --- warm start, solving and reading ----------------------------------------------
 
     def size(self) -> dict[str, int]:
         variables = self.lp.variables()
         return {"variables": len(variables),
-                "binaries": sum(1 for v in variables if v.cat == pulp.LpInteger),
+                "integers": sum(1 for v in variables if v.cat == pulp.LpInteger),
                 "constraints": len(self.lp.constraints),
-                "shift_vars": len(self.x), "break_vars": len(self.b), "group_vars": len(self.y)}
+                "shift_vars": len(self.x), "break_vars": len(self.b), "split_vars": len(self.z)}
+
+    def start(self, plan: Plan, counts: Counts) -> dict[pulp.LpVariable, float]:
+        """Every integer variable's value in a given roster (the constructive one)."""
+        per_day, slot = self.problem.slots_per_day, self.problem.slot_minutes
+        values = {var: 0.0 for var in [*self.x.values(), *self.b.values(), *self.z.values()]}
+        for (s, groups, g), var in self.z.items():
+            values[var] = counts.get((s, groups, g), 0)
+        for a, week in plan.items():
+            for option, brk in week:
+                values[self.x[a, option]] = 1
+                if brk is not None:
+                    values[self.b[a, option.day, brk]] = 1
+            if a in self.pattern:
+                lengths = sorted(o.work * slot for o, _ in week)
+                first = sorted(m for m, c in self.problem.agents[a].contract.patterns[0]
+                               for _ in range(c))
+                values[self.pattern[a]] = float(lengths != first)
+        for (a, d), var in self.free.items():
+            busy = any(o.day == d or (o.day == d - 1 and o.end > d * per_day)
+                       for o, _ in plan[a])
+            values[var] = float(not busy)
+        return values
 
     def solve(self, solver: str = "highs", time_limit: float = 60, gap: float = 0.01) -> Roster:
-        """HiGHS: two phases, find any rule-abiding roster (no objective: each agent alone is
-        easy), then optimise from it, so a roster comes back even when the time runs out.
-        CBC finds its own first roster (feasibility pump) in a single solve."""
+        """One solve from the constructive roster (when the rules are not relaxed), so the
+        solver starts from a valid roster and only improves it; the constructive time counts."""
+        started = time.perf_counter()
         size = self.size()
-        if solver == "cbc":
-            info = solve(self.lp, solver, time_limit, gap)
-            return self._roster(info, size)
-        objective = self.lp.objective
-        self.lp.setObjective(pulp.LpAffineExpression())
-        first = solve(self.lp, solver, time_limit * FEASIBILITY_SHARE, 0.0)
-        self.lp.setObjective(objective)
-        if first.status not in ("optimal", "feasible"):
-            return Roster(first.status, (), (), first, size)
-        start = {v: round(v.varValue or 0) for v in self.lp.variables() if v.cat == pulp.LpInteger}
-        info = solve(self.lp, solver, max(time_limit - first.seconds, 1.0), gap, start)
-        return self._roster(dataclasses.replace(info, seconds=info.seconds + first.seconds), size)
-
-    def _roster(self, info: SolveInfo, size: dict[str, int]) -> Roster:
+        greedy = None if self.relaxed else greedy_plan(self.problem, self.options)
+        start = self.start(*greedy) if greedy else {}
+        spent = time.perf_counter() - started
+        info = solve(self.lp, solver, max(time_limit - spent, 1.0), gap, start)
+        info = dataclasses.replace(info, seconds=info.seconds + spent)
         if info.status not in ("optimal", "feasible"):
             return Roster(info.status, (), (), info, size)
-        shifts = self._shifts()
+        plan = self._plan()
+        counts = {key: round(var.varValue or 0) for key, var in self.z.items()}
+        shifts = shifts_from_plan(self.problem, plan, counts)
         return Roster(info.status, shifts, coverage(self.problem, shifts), info, size)
 
-    def _chosen(self, var: pulp.LpVariable) -> bool:
-        return (var.varValue or 0) > 0.5
-
-    def _shifts(self) -> tuple[Shift, ...]:
-        problem, slot = self.problem, self.problem.slot_minutes
-        brk = problem.templates.break_minutes // slot
-        breaks = {(a, d): s for (a, d, s), v in self.b.items() if self._chosen(v)}
-        shifts = []
+    def _plan(self) -> Plan:
+        breaks = {(a, d): s for (a, d, s), v in self.b.items() if (v.varValue or 0) > 0.5}
+        plan: Plan = defaultdict(list)
         for (a, option), var in sorted(self.x.items(), key=lambda item: item[0]):
-            if not self._chosen(var):
-                continue
-            agent = problem.agents[a]
-            break_start = breaks[a, option.day] if option.break_offsets else None
-            resting = set() if break_start is None else set(range(break_start, break_start + brk))
+            if (var.varValue or 0) > 0.5:
+                plan[a].append((option, breaks[a, option.day] if option.break_offsets else None))
+        return dict(plan)
+
+
+def assign_groups(problem: Problem, plan: Plan, counts: Counts) -> dict[tuple[int, int], str]:
+    """The group each working agent covers per slot, meeting the per-group-set split `counts`;
+    an agent keeps the previous slot's group when the split allows, so segments stay long."""
+    brk = problem.templates.break_minutes // problem.slot_minutes
+    working: dict[int, list[int]] = defaultdict(list)
+    for a in sorted(plan):
+        for choice in plan[a]:
+            for s in work_slots(choice, brk):
+                working[s].append(a)
+    group_of: dict[tuple[int, int], str] = {}
+    for s in sorted(working):
+        left = defaultdict(int, {(k, g): n for (t, k, g), n in counts.items() if t == s})
+        pending = []
+        for a in working[s]:
+            groups = problem.agents[a].groups
+            previous = group_of.get((a, s - 1))
+            if len(groups) == 1 or left[groups, previous] > 0:
+                group_of[a, s] = groups[0] if len(groups) == 1 else previous
+                left[groups, group_of[a, s]] -= 1
+            else:
+                pending.append(a)
+        for a in pending:
+            groups = problem.agents[a].groups
+            group_of[a, s] = next((g for g in groups if left[groups, g] > 0), groups[0])
+            left[groups, group_of[a, s]] -= 1
+    return group_of
+
+
+def shifts_from_plan(problem: Problem, plan: Plan, counts: Counts) -> tuple[Shift, ...]:
+    """Shift records (breaks and group segments) of a plan, sorted by agent and start."""
+    brk = problem.templates.break_minutes // problem.slot_minutes
+    group_of = assign_groups(problem, plan, counts)
+    shifts = []
+    for a in sorted(plan):
+        agent = problem.agents[a]
+        for option, break_start in plan[a]:
             segments: list[list] = []
-            for s in range(option.start, option.end):
-                if s in resting:
-                    continue
-                group = agent.groups[0] if len(agent.groups) == 1 else next(
-                    g for g in agent.groups if self._chosen(self.y[a, s, g]))
-                if segments and segments[-1][1] == s and segments[-1][2] == group:
+            for s in work_slots((option, break_start), brk):
+                if segments and segments[-1][1] == s and segments[-1][2] == group_of[a, s]:
                     segments[-1][1] = s + 1
                 else:
-                    segments.append([s, s + 1, group])
+                    segments.append([s, s + 1, group_of[a, s]])
             shifts.append(Shift(
                 agent.id, problem.date(option.day), problem.time(option.start),
                 problem.time(option.end),
                 problem.time(break_start) if break_start is not None else None,
                 problem.time(break_start + brk) if break_start is not None else None,
-                option.work * slot,
+                option.work * problem.slot_minutes,
                 tuple((problem.time(s), problem.time(e), g) for s, e, g in segments)))
-        return tuple(sorted(shifts, key=lambda sh: (sh.agent_id, sh.start)))
+    return tuple(sorted(shifts, key=lambda sh: (sh.agent_id, sh.start)))
 
 
 def coverage(problem: Problem, shifts: tuple[Shift, ...]) -> tuple[Coverage, ...]:

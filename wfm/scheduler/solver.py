@@ -30,7 +30,7 @@ def available(name: str) -> bool:
     return (pulp.HiGHS() if name == "highs" else pulp.PULP_CBC_CMD()).available()
 
 
-def _gap(objective: float | None, bound: float | None) -> float | None:
+def gap_between(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None:
         return None
     return abs(objective - bound) / max(abs(objective), 1e-9)
@@ -83,9 +83,9 @@ def solve(problem: pulp.LpProblem, solver: str = "highs", time_limit: float = 60
               pulp.LpSolutionInfeasible: "infeasible"}.get(problem.sol_status, "no solution")
     if problem.status == pulp.LpStatusInfeasible:
         status = "infeasible"
-    if status == "optimal" and gap > 0 and (_gap(objective, bound) or 0) > 1e-6:
+    if status == "optimal" and gap > 0 and (gap_between(objective, bound) or 0) > 1e-6:
         status = "feasible"  # stopped at the gap tolerance: good, not proven optimal
-    return SolveInfo(solver, status, objective, bound, _gap(objective, bound), seconds)
+    return SolveInfo(solver, status, objective, bound, gap_between(objective, bound), seconds)
 
 
 def _cbc_bound(log: str) -> float | None:
