@@ -8,7 +8,6 @@ the line (header = line 1) and the field.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from simulations.arrivals import Series
 from simulations.staff import Profile, Shift, group_profile, shifts_from_staffing
 from vero.centre import Centre
 from vero.errors import VeroError
+from vero.files import csv_rows
 from wfm.commands import read_forecast
 
 ROSTER_COLUMNS = ("agent", "date", "shift_start", "shift_end", "break_start", "break_end",
@@ -77,30 +77,6 @@ def demand(forecast: Forecast, rows: pd.DataFrame | None = None) -> list[Series]
                 rows["language"], rows["volume"], rows["aht_seconds"], strict=True)]
 
 
-def _csv_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """(line number, stripped row) pairs of a CSV whose header has the required columns."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in required if c not in (reader.fieldnames or ())]
-            if missing:
-                raise VeroError(f"missing column(s) {', '.join(missing)}", source=str(path),
-                                line=1, field=missing[0])
-            rows = []
-            for row in reader:
-                if None in row:
-                    raise VeroError("more values than columns", source=str(path),
-                                    line=reader.line_num)
-                rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
-    except OSError as exc:
-        raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
-    except UnicodeDecodeError as exc:
-        raise VeroError("not UTF-8 text", source=str(path)) from exc
-    if not rows:
-        raise VeroError("no rows", source=str(path))
-    return rows
-
-
 def _check_group(centre: Centre, group: str) -> str:
     if group not in centre.staffing_groups:
         raise ValueError(f"unknown group {group!r}; the centre has "
@@ -120,7 +96,7 @@ def load_staffing(path: Path, centre: Centre, forecast: Forecast) -> Staff:
     turned into shifts. On-seat rather than rostered agents, because shrinkage is time off the
     phones that the twin does not simulate."""
     rows: list[tuple[float, float, str, int]] = []
-    for line, row in _csv_rows(path, STAFFING_COLUMNS):
+    for line, row in csv_rows(path, STAFFING_COLUMNS):
         field = "interval_start"
         try:
             start = dt.datetime.fromisoformat(row["interval_start"])
@@ -175,7 +151,7 @@ def _agents_file(path: Path, centre: Centre) -> dict[str, tuple[list[str], str, 
     scheduler's file (id, groups, ...) with optional `skills` ('product:3;general:2') and
     `languages` ('id;en') columns that override what the groups imply."""
     agents: dict[str, tuple[list[str], str, str, int]] = {}
-    for line, row in _csv_rows(path, ("id",)):
+    for line, row in csv_rows(path, ("id",)):
         field = "id"
         try:
             if not row["id"] or row["id"] in agents:
@@ -242,7 +218,7 @@ def load_roster(path: Path, centre: Centre, forecast: Forecast,
     known = _agents_file(agents_path, centre) if agents_path is not None else None
     shifts: list[Shift] = []
     rostered: dict[str, list[str]] = {}
-    for line, row in _csv_rows(path, ROSTER_COLUMNS):
+    for line, row in csv_rows(path, ROSTER_COLUMNS):
         field = "agent"
         try:
             agent = row["agent"]

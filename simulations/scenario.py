@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simulations.arrivals import HandleTimes, Series
@@ -43,6 +42,7 @@ from simulations.model import Behaviour
 from simulations.staff import Profile, Shift, group_profile
 from vero.centre import WEEKDAYS, Centre, load_centre, parse_centre
 from vero.errors import VeroError
+from vero.files import read_yaml
 
 
 class _Strict(BaseModel):
@@ -202,14 +202,7 @@ class Study:
 
 def read_scenario_file(path: Path) -> ScenarioFile:
     """Parse and validate the YAML; errors name the scenario and field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise VeroError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=str(path),
-                        line=mark.line + 1 if mark else None) from exc
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise VeroError("a scenario file must be a mapping with 'base' and 'scenarios'",
                         source=str(path))

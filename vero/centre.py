@@ -13,10 +13,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vero.errors import VeroError
+from vero.files import read_yaml
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Selection = Literal["longest_idle", "highest_level", "least_occupied"]
@@ -225,15 +225,7 @@ def reference_centre_path() -> Path:
 def load_centre(path: str | Path | None = None) -> Centre:
     """Read and validate a centre definition; the reference centre when no path is given."""
     source = Path(path) if path else reference_centre_path()
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise VeroError(f"cannot read the centre definition: {exc.strerror}",
-                        source=str(source)) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise VeroError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=str(source),
-                        line=mark.line + 1 if mark else None) from exc
+    raw = read_yaml(source)
     if not isinstance(raw, dict):
         raise VeroError("the centre definition must be a mapping", source=str(source))
     return parse_centre(raw, source=str(source))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable
@@ -15,6 +14,7 @@ from rich.progress import track
 
 from vero.centre import Centre, load_centre
 from vero.errors import VeroError
+from vero.files import csv_rows
 from wfm.staffing_plan import PlanOptions, plan_group
 
 FORECAST_COLUMNS = ("interval_start", "interval_minutes", "channel", "queue", "language",
@@ -87,45 +87,27 @@ def read_forecast(path: Path, centre: Centre) -> pd.DataFrame:
     records = []
     seen: dict[tuple[dt.datetime, str, str, str], int] = {}
     minutes: int | None = None
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in FORECAST_COLUMNS if c not in (reader.fieldnames or ())]
-            if missing:
-                raise VeroError(f"missing column(s) {', '.join(missing)}", source=str(path),
-                                line=1, field=missing[0])
-            for row in reader:
-                line = reader.line_num
-                record = _parse_row(row, line, path, centre)
-                if minutes is not None and record["interval_minutes"] != minutes:
-                    raise VeroError(f"{record['interval_minutes']} differs from {minutes} on "
-                                    "earlier rows", source=str(path), line=line,
-                                    field="interval_minutes")
-                minutes = record["interval_minutes"]
-                key = (record["interval_start"], record["channel"], record["queue"],
-                       record["language"])
-                if key in seen:
-                    raise VeroError(f"duplicate interval for this series (line {seen[key]})",
-                                    source=str(path), line=line, field="interval_start")
-                seen[key] = line
-                records.append(record)
-    except OSError as exc:
-        raise VeroError(f"cannot read the forecast: {exc.strerror}", source=str(path)) from exc
-    except UnicodeDecodeError as exc:
-        raise VeroError("not UTF-8 text", source=str(path)) from exc
-    if not records:
-        raise VeroError("no forecast rows", source=str(path))
+    for line, row in csv_rows(path, FORECAST_COLUMNS):
+        record = _parse_row(row, line, path, centre)
+        if minutes is not None and record["interval_minutes"] != minutes:
+            raise VeroError(f"{record['interval_minutes']} differs from {minutes} on "
+                            "earlier rows", source=str(path), line=line,
+                            field="interval_minutes")
+        minutes = record["interval_minutes"]
+        key = (record["interval_start"], record["channel"], record["queue"], record["language"])
+        if key in seen:
+            raise VeroError(f"duplicate interval for this series (line {seen[key]})",
+                            source=str(path), line=line, field="interval_start")
+        seen[key] = line
+        records.append(record)
     return pd.DataFrame.from_records(records)
 
 
-def _parse_row(row: dict[str | None, str | None], line: int, path: Path,
-               centre: Centre) -> dict:
+def _parse_row(row: dict[str, str], line: int, path: Path, centre: Centre) -> dict:
     def fail(message: str, field: str) -> VeroError:
         return VeroError(message, source=str(path), line=line, field=field)
 
-    if None in row:
-        raise fail("more values than columns", FORECAST_COLUMNS[-1])
-    text = {name: (row.get(name) or "").strip() for name in FORECAST_COLUMNS}
+    text = {name: row[name] for name in FORECAST_COLUMNS}
     try:
         start = dt.datetime.fromisoformat(text["interval_start"])
     except ValueError as exc:

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from vero.centre import Centre
 from vero.errors import VeroError
+from vero.files import read_yaml
 
 
 @dataclass(frozen=True)
@@ -67,10 +66,9 @@ def default_menu_path() -> Path:
 
 def load_menu(centre: Centre, path: Path | None = None) -> Menu:
     source = path or default_menu_path()
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise VeroError(f"cannot read the IVR menu: {exc}", source=str(source)) from exc
+    raw = read_yaml(source)
+    if not isinstance(raw, dict):
+        raise VeroError("the IVR menu must be a mapping", source=str(source))
 
     def fail(field: str, why: str) -> VeroError:
         return VeroError(why, source=str(source), field=field)

@@ -98,7 +98,7 @@ def test_missing_column_and_missing_file(tmp_path: Path) -> None:
     code, output = run("--forecast", str(path))
     assert code == 2 and f"{path}:1 field 'interval_minutes'" in output
     code, output = run("--forecast", str(tmp_path / "absent.csv"))
-    assert code == 2 and "cannot read the forecast" in output
+    assert code == 2 and "absent.csv: cannot read: No such file" in output
 
 
 def test_help_documents_every_option() -> None:

@@ -1,0 +1,54 @@
+"""Reading the files users give Vero (YAML definitions, CSV tables) with errors that name the
+file and line: one way for every area, so every reader fails alike."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vero.errors import VeroError
+
+
+def read_yaml(path: Path) -> Any:
+    """The parsed document; a missing file or broken YAML is a VeroError with its line."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise VeroError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=str(path),
+                        line=mark.line + 1 if mark else None) from exc
+
+
+def csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row with stripped values) of a UTF-8 CSV whose header has `required`.
+
+    A missing column, a row with more values than columns, an unreadable or non-UTF-8 file, and
+    a file without rows are VeroErrors naming the file (and line and field where they apply).
+    """
+    source = str(path)
+    try:
+        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in required if c not in (reader.fieldnames or ())]
+            if missing:
+                raise VeroError(f"missing column(s) {', '.join(missing)}", source=source,
+                                line=1, field=missing[0])
+            empty = True
+            for row in reader:
+                if None in row:
+                    raise VeroError("more values than columns", source=source,
+                                    line=reader.line_num)
+                empty = False
+                yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+    except OSError as exc:
+        raise VeroError(f"cannot read: {exc.strerror}", source=source) from exc
+    except UnicodeDecodeError as exc:
+        raise VeroError("not UTF-8 text", source=source) from exc
+    if empty:
+        raise VeroError("no rows", source=source)
