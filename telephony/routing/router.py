@@ -334,24 +334,23 @@ class RedisRouter:
                 return []
             queue = self.centre.queues[task["queue"]]
             new_queue, new_step, entered, fallback = task["queue"], step + 1, "", ""
-            if step + 1 >= len(queue.steps):
+            if step + 1 == len(queue.steps):
                 if queue.fallback is not None and queue.fallback.overflow:
                     new_queue, new_step, entered = queue.fallback.overflow, 0, now
-                else:
+                else:  # signal the fallback offer, or keep the last step: nothing moves
+                    new_step = step
                     fallback = queue.fallback.offer if queue.fallback else "stay"
-            rule = self.centre.queues[new_queue].steps[new_step if not fallback else step]
-            start = entered if entered != "" else task["entered"]
-            due = start + rule.timeout if (rule.timeout is not None and not fallback) else ""
-            pools = self.layout.step_pools(new_queue, new_step if not fallback else step,
-                                           task["channel"], task["language"])
+            rule = self.centre.queues[new_queue].steps[new_step]
+            start = task["entered"] if entered == "" else entered
+            due = start + rule.timeout if rule.timeout is not None and not fallback else ""
+            priority = rule.priority if rule.priority is not None and not fallback else ""
+            channel, language = task["channel"], task["language"]
+            pools = self.layout.step_pools(new_queue, new_step, channel, language)
             reply = self._call("advance", now, [
-                self.layout.wait_key(task["queue"], task["channel"], step, task["language"]),
-                self.layout.wait_key(new_queue, task["channel"], new_step if not fallback
-                                     else step, task["language"]),
-                *pools.keys,
-            ], [task_id, step, task["queue"], new_queue, new_step if not fallback else step,
-                rule.priority if (rule.priority is not None and not fallback) else "",
-                due, fallback, entered, pools.family, pools.mode])
+                self.layout.wait_key(task["queue"], channel, step, language),
+                self.layout.wait_key(new_queue, channel, new_step, language), *pools.keys,
+            ], [task_id, step, task["queue"], new_queue, new_step, priority, due, fallback,
+                entered, pools.family, pools.mode])
             if reply[0] != "stale":
                 return self._offers(reply[1:]) if reply[0] == "reserved" else []
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
