@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 import click
 from flask import Blueprint, abort, jsonify, request
@@ -145,12 +145,18 @@ def report(contacts: tuple[Path, ...], cases: tuple[Path, ...], first: dt.dateti
     rows = report_rows(load_centre(centre), contacts, cases, first.date(), last.date(), period)
     try:
         with out.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+            write_csv(rows, handle)
     except OSError as exc:
         raise VeroError(f"cannot write: {exc.strerror}", source=str(out)) from exc
     click.echo(f"wrote {len(rows)} rows to {out}")
+
+
+def write_csv(rows: list[dict], handle: TextIO) -> None:
+    """The KPI rows as `vero report` writes them (and the console downloads them): the same
+    columns, empty for no value."""
+    writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
 
 
 @bp.get("/kpis")

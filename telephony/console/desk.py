@@ -16,7 +16,8 @@ from vero.services import services
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", template_folder="templates")
 MESSAGES_ENDPOINT = "messaging.list_messages"  # chat and WhatsApp conversations, when present
-SCRIPT_TEXT = ("state.", "channel.", "desk.")  # the catalogue entries desk.js shows
+# the catalogue entries desk.js shows (the customer view names languages, outcomes, case states)
+SCRIPT_TEXT = ("state.", "channel.", "desk.", "lang.", "outcome.", "case.state.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -49,5 +50,6 @@ def desk():
         session.pop("agent", None)
         return redirect(url_for("desk.login"))
     return render_template("console/desk.html", agent=agent, states=SETTABLE_STATES,
+                           timezone=services().centre.tz.key,
                            messages=MESSAGES_ENDPOINT in current_app.view_functions,
                            labels={k: t(k) for k in CATALOGUE if k.startswith(SCRIPT_TEXT)})

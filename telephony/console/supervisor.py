@@ -1,11 +1,17 @@
-"""Supervisor pages: login with the supervisor token, the live wallboard, the agents page.
+"""Supervisor pages: login with the supervisor token, the live wallboard, the agents page,
+complaint cases and the service KPIs.
 
 The session cookie says "supervisor"; the app signs it with a key derived from the supervisor
 token, so rotating the token also ends every console session. State changes are JSON POSTs that
 must carry the `X-Vero-Console` header: a cross-site form cannot send it, which is the CSRF guard.
+Case steps call the case store in-process, as the supervisor (the session stands in for the
+bearer token the JSON API asks for).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -21,10 +27,16 @@ from flask import (
     url_for,
 )
 
+from telephony.complaints import model
+from telephony.complaints.api import MAX_TEXT
+from telephony.complaints.store import case_store
+from telephony.console.cases import alert_row, case_row, timeline_row
+from telephony.console.kpis import csv_text, display_row, kpi_data, kpi_range
 from telephony.console.stream import live_events
 from telephony.console.wallboard import SETTABLE_STATES, snapshot
-from telephony.routing.api import is_supervisor
+from telephony.routing.api import STATUS_FOR, is_supervisor
 from telephony.routing.errors import RoutingError
+from vero.errors import VeroError
 from vero.services import services
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -32,13 +44,17 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 CSRF_HEADER = "X-Vero-Console"
 STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] overrides it
 OPEN_ENDPOINTS = ("console.login", "console.static")
+# answered 401 rather than redirected to the login page: fetch() calls, not pages
+API_ENDPOINTS = ("console.stream", "console.agent_state", "console.complaints_classify",
+                 "console.complaints_forward")
+ACTOR = "supervisor"  # as the JSON API records a supervisor's steps
 
 
 @bp.before_request
 def require_login() -> Response | None:
     if request.endpoint in OPEN_ENDPOINTS or session.get("supervisor"):
         return None
-    if request.endpoint in ("console.stream", "console.agent_state"):
+    if request.endpoint in API_ENDPOINTS:
         abort(401, "log in to the console first")
     return redirect(url_for("console.login", next=request.path))
 
@@ -75,20 +91,22 @@ def logout():
 
 @bp.get("/")
 def wallboard():
-    return render_template("console/wallboard.html", board=snapshot(services().router))
+    return render_template("console/wallboard.html",
+                           board=snapshot(services().router, case_store()))
 
 
 @bp.get("/agents")
 def agents():
-    return render_template("console/agents.html", board=snapshot(services().router),
+    return render_template("console/agents.html",
+                           board=snapshot(services().router, case_store()),
                            states=SETTABLE_STATES)
 
 
 @bp.get("/stream")
 def stream():
-    router = services().router
+    router, cases = services().router, case_store()
     seconds = current_app.config.get("CONSOLE_STREAM_SECONDS", STREAM_SECONDS)
-    frames = live_events(router.redis, router.keys.events(), lambda: snapshot(router),
+    frames = live_events(router.redis, router.keys.events(), lambda: snapshot(router, cases),
                          max_seconds=seconds)
     return Response(stream_with_context(frames), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -106,3 +124,90 @@ def agent_state(agent_id: str):
     except RoutingError as exc:
         abort(404 if exc.code == "unknown" else 400, str(exc))
     return jsonify(router.agent(agent_id))
+
+
+@bp.get("/complaints")
+def complaints():
+    """The open cases, most urgent first, and the batch alerts."""
+    store, router = case_store(), services().router
+    now, tz = router.clock(), router.centre.tz
+    return render_template("console/complaints.html",
+                           cases=[case_row(c, now, tz) for c in store.listing(open_only=True)],
+                           alerts=[alert_row(a, tz) for a in store.alerts()])
+
+
+@bp.get("/complaints/<ref>")
+def complaints_case(ref: str):
+    """One case with its timeline, and the classify and forward forms when its state allows."""
+    store, router = case_store(), services().router
+    try:
+        case = store.get(ref)
+    except RoutingError as exc:
+        abort(404, str(exc))
+    tz = router.centre.tz
+    return render_template(
+        "console/case.html", case=case, row=case_row(case, router.clock(), tz),
+        timeline=[timeline_row(e, tz) for e in store.timeline(ref)],
+        category=case["category"] or case["suggested_category"] or "",
+        severity=case["severity"] or ("escalated" if case["urgent"] else model.UNCLASSIFIED),
+        can_classify=case["state"] in model.ALLOWED["classify"],
+        can_forward=case["state"] in model.ALLOWED["forward"],
+        categories=model.CATEGORIES, severities=model.SEVERITIES, teams=model.TEAMS)
+
+
+def _case_step(step: Callable[[], dict]) -> Response:
+    """Run a case step; a refused one answers like the JSON API (404, 400 or 409)."""
+    try:
+        return jsonify(case=step())
+    except RoutingError as exc:
+        abort(STATUS_FOR.get(exc.code, 409), str(exc))
+
+
+@bp.post("/complaints/<ref>/classify")
+def complaints_classify(ref: str):
+    data = _require_console_json()
+    return _case_step(lambda: case_store().classify(ref, data.get("category"),
+                                                    data.get("severity"), ACTOR))
+
+
+@bp.post("/complaints/<ref>/forward")
+def complaints_forward(ref: str):
+    data = _require_console_json()
+    note = data.get("note", "")
+    if not isinstance(note, str) or len(note) > MAX_TEXT:
+        abort(400, f"note: a text of at most {MAX_TEXT} characters")
+    return _case_step(lambda: case_store().forward(ref, data.get("team"), note.strip(), ACTOR))
+
+
+def _kpi_request() -> tuple[dt.date, dt.date, str, list[dict]]:
+    """The range asked for and its KPI rows; VeroError for a bad range or record file."""
+    router = services().router
+    today = dt.datetime.fromtimestamp(router.clock(), router.centre.tz).date()
+    first, last, period = kpi_range(request.args, today)
+    return first, last, period, kpi_data(services(), first, last, period)
+
+
+@bp.get("/kpis")
+def kpis():
+    """Daily or weekly KPIs per channel and queue; a bad range is said on the page."""
+    try:
+        first, last, period, rows = _kpi_request()
+    except VeroError as exc:
+        form = {name: request.args.get(name, "") for name in ("from", "to", "period")}
+        return render_template("console/kpis.html", form=form, rows=[],
+                               error=exc.one_line()), 400
+    form = {"from": first.isoformat(), "to": last.isoformat(), "period": period}
+    centre = services().centre
+    return render_template("console/kpis.html", form=form, error="",
+                           rows=[display_row(centre, r) for r in rows])
+
+
+@bp.get("/kpis.csv")
+def kpis_csv():
+    try:
+        first, last, period, rows = _kpi_request()
+    except VeroError as exc:
+        abort(400, exc.one_line())
+    name = f"kpis-{period}-{first}-{last}.csv"
+    return Response(csv_text(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

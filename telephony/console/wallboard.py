@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from telephony.complaints.store import CaseStore
+from telephony.console.cases import overdue_summary
 from telephony.routing.router import RedisRouter
 from telephony.routing.stats import queue_stats
 from vero.centre import Centre
@@ -29,12 +31,12 @@ def format_duration(seconds: float) -> str:
 
 
 def format_span(seconds: float) -> str:
-    """An answer target in its natural unit: 15 dtk, 5 mnt, 24 jam."""
+    """A target or a mean in its natural unit, to a tenth: 15 dtk, 10.2 mnt, 24 jam."""
     if seconds < 120:
-        return f"{seconds:g} {t('unit.s')}"
+        return f"{round(seconds, 1):g} {t('unit.s')}"
     if seconds < 7200:
-        return f"{seconds / 60:g} {t('unit.min')}"
-    return f"{seconds / 3600:g} {t('unit.h')}"
+        return f"{round(seconds / 60, 1):g} {t('unit.min')}"
+    return f"{round(seconds / 3600, 1):g} {t('unit.h')}"
 
 
 def verdict(service_level: float | None, goal: float) -> str:
@@ -51,6 +53,12 @@ def primary_channel(centre: Centre, queue: str) -> str:
     return centre.queue_channels(queue)[0]
 
 
+def queue_label(centre: Centre, queue: str) -> str:
+    """A queue by the name of its skill in the page's language (the id when it has none)."""
+    skill = centre.skills.get(centre.queues[queue].skill, {})
+    return skill.get(current_language(), queue)
+
+
 def _target_seconds(centre: Centre, channel: str) -> float:
     """Voice answers within three rings; the router uses the same figure."""
     return centre.answer_target_seconds if channel == "voice" else \
@@ -62,9 +70,8 @@ def _queue_row(centre: Centre, queue: str, stats: dict[str, Any]) -> dict[str, A
     goal = centre.channels[channel].service_level
     live, today = stats["live"], stats["today"]
     level = today["service_level"]
-    skill = centre.skills.get(centre.queues[queue].skill, {})
     return {
-        "id": queue, "label": skill.get(current_language(), queue),
+        "id": queue, "label": queue_label(centre, queue),
         "waiting": live["waiting"],
         "longest_wait": format_duration(live["longest_wait_seconds"]),
         "eligible": live["eligible_agents"],
@@ -93,8 +100,9 @@ def _agent_row(centre: Centre, agent: dict[str, Any], now: float) -> dict[str, A
     }
 
 
-def snapshot(router: RedisRouter) -> dict[str, Any]:
-    """The live picture of every queue and agent, in the current request's language."""
+def snapshot(router: RedisRouter, cases: CaseStore) -> dict[str, Any]:
+    """The live picture of every queue, agent and overdue complaint case, in the current
+    request's language."""
     centre = router.centre
     now = router.clock()
     stats = queue_stats(router, now)
@@ -108,4 +116,5 @@ def snapshot(router: RedisRouter) -> dict[str, Any]:
         "states": [{"state": s, "label": t("state." + s), "count": n}
                    for s, n in counts.items()],
         "agents": [_agent_row(centre, a, now) for a in agents],
+        "overdue": overdue_summary(cases, now, centre.tz),
     }

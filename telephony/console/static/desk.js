@@ -22,6 +22,9 @@
   const withMessages = desk.dataset.messages === "1";
   const token = sessionStorage.getItem(TOKEN_KEY);
   const errorBox = desk.querySelector("[data-desk-error]");
+  const views = new Map();  // task id → its customer view (a promise), fetched once per offer
+  const when = new Intl.DateTimeFormat(document.documentElement.lang || "id", {
+    dateStyle: "medium", timeStyle: "short", timeZone: desk.dataset.timezone});
   let stopped = false;
   let timer = null;
   let running = false;
@@ -93,6 +96,53 @@
     };
   }
 
+  function lines(list, items, describe, empty) {
+    const texts = items.map(describe);
+    if (!texts.length && empty) texts.push(labels[empty]);
+    list.replaceChildren(...texts.map((text) => {
+      const line = document.createElement("li");
+      line.textContent = text;
+      return line;
+    }));
+  }
+
+  // The screen pop: who the customer is, what happened lately, what is open, what to say.
+  function renderCustomer(element, view) {
+    const box = document.getElementById("customer-template").content.firstElementChild
+      .cloneNode(true);
+    const part = (name) => box.querySelector(`[data-cv="${name}"]`);
+    const at = (epoch) => when.format(new Date(epoch * 1000));
+    part("name").textContent = view.name || labels["desk.unknown_customer"];
+    part("vip").hidden = !view.vip;
+    part("about").textContent = [view.segment_label, labels[`lang.${view.language}`] ||
+      view.language, view.phone].filter(Boolean).join(" · ");
+    lines(part("recent"), view.recent_contacts, (c) => [
+      labels[`channel.${c.channel}`] || c.channel, c.topic || c.queue,
+      labels[`outcome.${c.outcome}`] || c.outcome, c.csat && `CSAT ${c.csat}`,
+      c.complaint_ref, at(c.ended_at)].filter(Boolean).join(" · "), "desk.no_recent");
+    lines(part("cases"), view.open_complaints, (c) => [
+      c.ref, labels[`case.state.${c.state}`] || c.state,
+      `${labels["desk.due"]} ${at(c.due_at)}`].join(" · "), "desk.no_cases");
+    part("greeting").textContent = view.script.greeting;
+    lines(part("questions"), view.script.questions, (q) => q);
+    part("offer").textContent = view.script.offer;
+    element.append(box);
+  }
+
+  // Fetched when the offer arrives, kept for the task once accepted (the offer is gone then).
+  function showCustomer(element, taskId, offerId) {
+    if (element.dataset.customer) return;
+    if (!views.has(taskId) && offerId) {
+      views.set(taskId, api("GET", `/api/offers/${encodeURIComponent(offerId)}/customer`)
+        .catch(() => null));
+    }
+    if (!views.has(taskId)) return;
+    element.dataset.customer = "pending";
+    views.get(taskId).then((view) => {
+      if (view && element.isConnected) renderCustomer(element, view);
+    });
+  }
+
   async function showMessages(task) {
     const data = await api("GET", `/api/tasks/${encodeURIComponent(task.id)}/messages`);
     const list = desk.querySelector(`[data-key="${CSS.escape(task.id)}"] [data-messages]`);
@@ -124,6 +174,14 @@
         .filter((task) => task.state === "assigned" || task.state === "wrapping");
       sync("offers", "offer-template", offers.offers, (o) => o.offer_id, describeOffer);
       sync("tasks", "task-template", tasks, (task) => task.id, describeTask);
+      const list = (name) => desk.querySelector(`[data-list="${name}"]`);
+      offers.offers.forEach((offer) => showCustomer(
+        list("offers").querySelector(`[data-key="${CSS.escape(offer.offer_id)}"]`),
+        offer.task.id, offer.offer_id));
+      tasks.forEach((task) => showCustomer(
+        list("tasks").querySelector(`[data-key="${CSS.escape(task.id)}"]`), task.id));
+      const current = new Set([...offered, ...tasks.map((task) => task.id)]);
+      [...views.keys()].filter((id) => !current.has(id)).forEach((id) => views.delete(id));
       if (withMessages) {
         await Promise.all(tasks.filter((task) => MESSAGE_CHANNELS.has(task.channel))
           .map(showMessages));

@@ -18,6 +18,24 @@
     root.querySelector("[data-connection]").dataset.connection = live ? "live" : "lost";
   }
 
+  // The overdue complaints: the count, and the list rebuilt from text nodes (never HTML).
+  function showOverdue(overdue) {
+    const box = root.querySelector("[data-overdue]");
+    if (!box) return;
+    fill(box, overdue);
+    box.querySelector("[data-when-none]").hidden = overdue.count > 0;
+    box.querySelector("[data-overdue-list]").replaceChildren(...overdue.cases.map((c) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      const how = document.createElement("strong");
+      link.href = c.url;
+      link.textContent = c.ref;
+      how.textContent = c.overdue_text;
+      item.append(link, ` · ${c.category} · `, how);
+      return item;
+    }));
+  }
+
   function show(board) {
     fill(root.querySelector(".status"), board);
     for (const q of board.queues) {
@@ -28,6 +46,7 @@
       const tile = root.querySelector(`.tile[data-state="${CSS.escape(s.state)}"]`);
       if (tile) fill(tile, s);
     }
+    showOverdue(board.overdue);
     if (!root.matches(".agents")) return;
     const rows = root.querySelectorAll("tr[data-agent]");
     if (rows.length !== board.agents.length) { location.reload(); return; }
