@@ -6,7 +6,18 @@ import sys
 
 import click
 
+from simulations.commands import simulate
+from telephony.customers import customers
+from vero.demo import demo
 from vero.errors import VeroError
+from vero.serve import serve
+from wfm.commands import staff
+from wfm.forecast.commands import forecast
+from wfm.kpi_commands import report
+from wfm.plan_commands import plan_command
+from wfm.scheduler.commands import roster
+
+SUBCOMMANDS = (serve, demo, customers, forecast, staff, roster, simulate, plan_command, report)
 
 
 class _Vero(click.Group):
@@ -25,34 +36,8 @@ def cli() -> None:
     """Vero: contact centre routing, IVR, forecasting, staffing, rosters and simulation."""
 
 
-# Subcommands, one line per area (keep this list sorted by area).
-from wfm.scheduler.commands import roster  # noqa: E402
-
-cli.add_command(roster)
-from vero.serve import serve  # noqa: E402
-
-cli.add_command(serve)
-from vero.demo import demo  # noqa: E402
-
-cli.add_command(demo)
-from telephony.customers import customers  # noqa: E402
-
-cli.add_command(customers)
-from wfm.forecast.commands import forecast  # noqa: E402
-
-cli.add_command(forecast)
-from wfm.commands import staff  # noqa: E402
-
-cli.add_command(staff)
-from wfm.plan_commands import plan_command  # noqa: E402
-
-cli.add_command(plan_command)
-from simulations.commands import simulate  # noqa: E402
-
-cli.add_command(simulate)
-from wfm.kpi_commands import report  # noqa: E402
-
-cli.add_command(report)
+for command in SUBCOMMANDS:
+    cli.add_command(command)
 
 
 def main() -> None:
