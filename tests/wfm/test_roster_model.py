@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from tests.wfm.roster_helpers import WEEK, agent, problem
 from vero.errors import VeroError
 from wfm.scheduler import roster as roster_module
-from wfm.scheduler.aggregate import shift_counts
 from wfm.scheduler.check import check_roster
 from wfm.scheduler.diagnose import pre_solve
 from wfm.scheduler.inputs import Pin, Rules
@@ -113,14 +112,15 @@ def test_constructive_start_alone_obeys_every_hard_rule(people, days_off, consec
                and s.start.hour == 12 for s in shifts)
 
 
-def test_two_stage_solve_is_valid_and_its_bound_never_exceeds_the_named_optimum(monkeypatch):
-    # stage 1 relaxes the named model, so its bound is valid for the whole problem
-    week = problem((agent("gita", "6x7", ("digital", "voice-id")), agent("hadi", "part-time:20")))
+def test_pattern_solve_is_valid_and_its_bound_never_exceeds_the_named_optimum(monkeypatch):
+    # pricing is exact, so the column generation bound is valid for the whole problem, and the
+    # MIP over the patterns prices a roster exactly as the named model does
+    week = problem((agent("gita", "6x7", ("digital", "voice-id")), agent("hadi", "part-time:20"),
+                    agent("ika", "full-time", preferred_days_off=frozenset({5}))))
     exact = RosterModel(week).solve("highs", 20, 0.0)
     assert exact.status == "optimal"
-    counts = shift_counts(week, "highs", 20, 0.0)
-    assert counts.info.bound <= exact.info.objective + 1e-6
-    monkeypatch.setattr(roster_module, "NAMED_MODEL_LIMIT", 0)  # force the two stages
-    staged = roster_module.solve_roster(week, "highs", 20, 0.0)
-    assert check_roster(week, staged.shifts) == []
-    assert staged.info.bound <= exact.info.objective + 1e-6 <= staged.info.objective + 2e-6
+    monkeypatch.setattr(roster_module, "NAMED_MODEL_LIMIT", 0)  # force column generation
+    patterns = roster_module.solve_roster(week, "highs", 20, 0.0)
+    assert check_roster(week, patterns.shifts) == []
+    assert patterns.size["pricing_proven"] == 1
+    assert patterns.info.bound <= exact.info.objective + 1e-6 <= patterns.info.objective + 2e-6

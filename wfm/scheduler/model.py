@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from wfm.scheduler.inputs import Agent, parse_hhmm
+from wfm.scheduler.inputs import Agent
 from wfm.scheduler.problem import DAYS, Problem
 from wfm.scheduler.solver import SolveInfo, solve
 from wfm.scheduler.start import Counts, Plan, greedy_plan, work_slots
 from wfm.scheduler.templates import ShiftOption
+from wfm.scheduler.week import fairness_kinds
 
 FAMILIES = ("contract", "days-off", "rest", "unavailability", "pins")
 PART_TIME_DAY = 480  # longest work day (minutes) of a part-time agent
@@ -165,15 +166,31 @@ def add_coverage(lp: pulp.LpProblem, problem: Problem,
             terms.append((over, -1))
             penalties.append((over, weights.over))
         lp += pulp.LpAffineExpression(terms) == required, f"cover_{s}_{g}"
+        cut = rounding_cut(required, weights.under, weights.over)
+        if cut is not None and under is not None and over is not None:
+            lp += cut[0] * under + cut[1] * over >= cut[2], f"rounding_{s}_{g}"
     return penalties
 
 
-class RosterModel:
-    """Builds the MILP for a problem; `relaxed` drops whole rule families (for diagnosis),
-    `restrict` limits each agent to some shifts (the ones the shift-count stage chose)."""
+def rounding_cut(required: float, under: float, over: float) -> tuple[float, float, float] | None:
+    """(a, b, c) of the valid inequality a * under + b * over >= c for a fractional requirement.
 
-    def __init__(self, problem: Problem, relaxed: frozenset[str] = frozenset(),
-                 restrict: list[set[ShiftOption]] | None = None) -> None:
+    Supply is a whole number of agents, so the coverage cost (under * missing + over * surplus)
+    is only ever paid at whole supplies; its LP relaxation may staff exactly 3.4 agents at no
+    cost. The cut lifts the cost to the chord between the two whole supplies around the
+    requirement: exact at every whole supply, much tighter for the LP bound."""
+    low = math.floor(required)
+    if required == low:
+        return None
+    at_low, at_high = under * (required - low), over * (low + 1 - required)
+    slope = at_high - at_low
+    return under + slope, over - slope, at_low + slope * (required - low)
+
+
+class RosterModel:
+    """Builds the MILP for a problem; `relaxed` drops whole rule families (for diagnosis)."""
+
+    def __init__(self, problem: Problem, relaxed: frozenset[str] = frozenset()) -> None:
         self.problem = problem
         self.relaxed = relaxed
         self.lp = pulp.LpProblem("roster", pulp.LpMinimize)
@@ -184,9 +201,6 @@ class RosterModel:
         self.free: dict[tuple[int, int], pulp.LpVariable] = {}
         self.working: dict[tuple[int, tuple[str, ...]], Terms] = defaultdict(list)
         self.options = [allowed_options(problem, agent, relaxed) for agent in problem.agents]
-        if restrict is not None:
-            self.options = [[o for o in options if o in keep]
-                            for options, keep in zip(self.options, restrict, strict=True)]
         self._build()
 
     # --- construction -----------------------------------------------------------------
@@ -230,25 +244,14 @@ class RosterModel:
             if problem.date(o.day).weekday() in agent.preferred_days_off]
 
     def _fairness(self, a: int, agent: Agent) -> list[tuple[pulp.LpVariable, float]]:
-        """Weekend and late shifts above the agent's fair share (those shifts spread evenly over
-        the days worked) cost the fairness weight each. A share that is a constant, not a
-        min-max variable, keeps the LP bound tight: a fractional roster gains nothing from it."""
-        problem = self.problem
-        late_end = parse_hhmm(problem.rules.late_shift_end)
-        days = max(agent.contract.days(), default=DAYS - problem.rules.days_off_per_week)
-        kinds = {
-            "weekend": [o for o in self.options[a] if problem.date(o.day).weekday() >= 5],
-            "late": [o for o in self.options[a]
-                     if o.end * problem.slot_minutes - o.day * 24 * 60 > late_end]}
+        """Weekend and late shifts above the agent's fair share cost the fairness weight each."""
         penalties = []
-        for kind, options in kinds.items():
-            share = math.ceil(days * len({o.day for o in options}) / DAYS)
-            if len({o.day for o in options}) <= share:
-                continue  # the agent cannot exceed the share
-            excess = pulp.LpVariable(f"{kind}_excess_{a}", 0)
-            self.lp += (excess >= pulp.lpSum(self.x[a, o] for o in options) - share,
-                        f"fair_{kind}_{a}")
-            penalties.append((excess, problem.rules.weights.fairness))
+        for fair in fairness_kinds(self.problem, agent, self.options[a]):
+            excess = pulp.LpVariable(f"{fair.kind}_excess_{a}", 0)
+            self.lp += (excess >= pulp.lpSum(self.x[a, o] for o in self.options[a]
+                                             if o in fair.options) - fair.share,
+                        f"fair_{fair.kind}_{a}")
+            penalties.append((excess, self.problem.rules.weights.fairness))
         return penalties
 
     def _contract(self, a: int, agent: Agent) -> None:
