@@ -15,7 +15,9 @@ import hashlib
 import logging
 import math
 import re
+from collections.abc import Callable
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from twilio.twiml.voice_response import VoiceResponse
@@ -36,11 +38,13 @@ WAITING = ("queued", "reserved")
 ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
 URGENT_PRIORITY, VIP_PRIORITY = 50, 10
 IDEMPOTENT_FOR = 86400  # seconds a webhook step stays marked as done
+POSITION_SLOT = "@@position@@"  # where the hold loop's rendered TwiML takes the caller's place
 
 
 @bp.record_once
 def _load(state) -> None:
     state.app.extensions["vero-ivr"] = load_menu(state.app.extensions["vero"].centre)
+    state.app.extensions["vero-ivr-twiml"] = {}
 
 
 def menu() -> Menu:
@@ -49,8 +53,17 @@ def menu() -> Menu:
 
 # --- small helpers --------------------------------------------------------------------------
 
-def _twiml(response: VoiceResponse) -> Response:
+def _twiml(response: VoiceResponse | str) -> Response:
     return Response(str(response), mimetype="text/xml")
+
+
+def _rendered(key: tuple[object, ...], build: Callable[[], VoiceResponse]) -> str:
+    """TwiML that depends only on the menu, the public URL and `key`, rendered once per app:
+    every caller hears the same prompts, and ElementTree is a large part of a webhook's time."""
+    rendered = current_app.extensions["vero-ivr-twiml"]
+    if key not in rendered:
+        rendered[key] = str(build())
+    return rendered[key]
 
 
 def _url(endpoint: str, **query: object) -> str:
@@ -86,9 +99,12 @@ def _task_id(call_sid: str) -> str:
 
 
 def _say(response: VoiceResponse | object, key: str, lang: str, **fields: object) -> None:
+    _say_text(response, menu().text(key, lang, **fields), lang)
+
+
+def _say_text(response: VoiceResponse | object, text: str, lang: str) -> None:
     voice = menu().voices[lang]
-    response.say(menu().text(key, lang, **fields), voice=voice["voice"],
-                 language=voice["language"])
+    response.say(text, voice=voice["voice"], language=voice["language"])
 
 
 def _once(svc: Services, scope: str, ref: str, value: str = "1") -> bool:
@@ -132,7 +148,7 @@ def incoming() -> Response:
     if customer is not None and customer.language in svc.centre.languages:
         _say(response, "welcome", customer.language)
         return _twiml(_after_language(svc, response, customer.language))
-    return _twiml(_language_prompt(response, 0))
+    return _twiml(_rendered(("language", 0), lambda: _language_prompt(response, 0)))
 
 
 def _language_prompt(response: VoiceResponse, tries: int) -> VoiceResponse:
@@ -328,20 +344,28 @@ def hold() -> Response:
         _say(response, "goodbye", lang)
         response.hangup()
         return _twiml(response)
-    ivr = menu()
     position, minutes = _estimate(svc, task)
+    fallback = task.get("fallback") if task.get("fallback") in ("callback", "voicemail") else ""
+    said = menu().text("position", lang, position=position, minutes=minutes)
+    template = _rendered(("hold", lang, fallback), lambda: _hold_prompt(lang, fallback))
+    return _twiml(template.replace(POSITION_SLOT, escape(said), 1))
+
+
+def _hold_prompt(lang: str, fallback: str) -> VoiceResponse:
+    """The hold loop with POSITION_SLOT for the announcement of the caller's place."""
+    ivr, response = menu(), VoiceResponse()
     gather = response.gather(**_gather(lang, _url("hold-choice", lang=lang), speech=False,
                                        timeout=1))
-    _say(gather, "position", lang, position=position, minutes=minutes)
-    if task.get("fallback") in ("callback", "voicemail"):
-        _say(gather, f"fallback_{task['fallback']}", lang)
+    _say_text(gather, POSITION_SLOT, lang)
+    if fallback:
+        _say(gather, f"fallback_{fallback}", lang)
     _say(gather, "hold_options", lang)
     if ivr.hold_music:
         gather.play(ivr.hold_music)
     else:
         gather.pause(length=ivr.announce_every)
     response.redirect(_url("hold", lang=lang), method="POST")
-    return _twiml(response)
+    return response
 
 
 @bp.post("/hold-choice")
