@@ -26,9 +26,9 @@ from vero.settings import Settings
 from wfm import console as planning_pages
 from wfm import kpi_commands
 
+PAGES = (supervisor.bp, desk.bp, planning_pages.bp, whatif_pages.bp)  # bilingual HTML
 BLUEPRINTS = (routing_api.bp, voice.bp, messaging.bp, chat.bp, complaints_api.bp,
-              customer_view.bp, kpi_commands.bp, supervisor.bp, desk.bp, planning_pages.bp,
-              whatif_pages.bp)
+              customer_view.bp, kpi_commands.bp, *PAGES)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # history files and rosters uploaded in the console
 
 
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
                               hashlib.sha256).digest()
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
                       SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"))
-    i18n.init_app(app)
+    i18n.init_app(app, PAGES)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

@@ -6,7 +6,7 @@ Validation happens once, here; every error names the file and the field so a sup
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -193,7 +193,7 @@ class Centre(_Strict):
     def is_holiday(self, day: dt.date) -> bool:
         if not self.holiday_country:
             return False
-        return day in holidays_lib.country_holidays(self.holiday_country, years=day.year)
+        return day in _holidays(self.holiday_country, day.year)
 
     def is_open(self, moment: dt.datetime) -> bool:
         """Whether the centre takes live contacts at an aware moment (opening hours, holidays)."""
@@ -205,6 +205,12 @@ class Centre(_Strict):
             return False
         minute = local.hour * 60 + local.minute
         return _minutes(hours[0]) <= minute < _minutes(hours[1])
+
+
+@cache
+def _holidays(country: str, year: int) -> holidays_lib.HolidayBase:
+    """A country's public holidays of one year: built once, asked on every IVR step."""
+    return holidays_lib.country_holidays(country, years=year)
 
 
 def _minutes(hhmm: str) -> int:

@@ -7,7 +7,9 @@ the cookie, then Indonesian: most agents and supervisors work in Bahasa Indonesi
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, has_request_context, request
+from collections.abc import Iterable
+
+from flask import Blueprint, Flask, Response, g, has_request_context, request
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -337,8 +339,10 @@ def _remember_language(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask) -> None:
-    """Choose the language per request and give templates `t`, `lang` and `languages`."""
-    app.before_request(_choose_language)
-    app.after_request(_remember_language)
+def init_app(app: Flask, pages: Iterable[Blueprint]) -> None:
+    """Choose the language per request of the blueprints that show pages (webhooks and the JSON
+    API need none of it), and give templates `t`, `lang` and `languages`."""
+    for blueprint in pages:
+        app.before_request_funcs.setdefault(blueprint.name, []).append(_choose_language)
+        app.after_request_funcs.setdefault(blueprint.name, []).append(_remember_language)
     app.context_processor(lambda: {"t": t, "lang": current_language(), "languages": LANGUAGES})
