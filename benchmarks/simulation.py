@@ -10,6 +10,7 @@ the live router mirrors), so this measures what the policy-faithful twin costs.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 
 import ciw
@@ -44,6 +45,7 @@ def twin_rate(seed: int) -> tuple[int, float]:
     shifts = [Shift(f"a{k}", "g", 0.0, horizon) for k in range(SERVERS)]
     profiles = {s.agent: Profile({"s": 1}, ("id",), {"voice": 1}) for s in shifts}
     behaviour = Behaviour(handle=HandleTimes("exponential"), accept_delay={})
+    gc.collect()  # each engine starts without the imports' or the other engine's garbage
     start = time.perf_counter()
     outcome = Twin(centre, demand, shifts, profiles, behaviour,
                    np.random.SeedSequence(seed)).run(horizon)
@@ -55,6 +57,7 @@ def ciw_rate(seed: int) -> tuple[int, float]:
                                  service_distributions=[ciw.dists.Exponential(rate=1 / SERVICE)],
                                  number_of_servers=[SERVERS])
     ciw.seed(seed)  # ciw's own API: it draws from global random state
+    gc.collect()
     start = time.perf_counter()
     sim = ciw.Simulation(network)
     sim.simulate_until_max_time(HOURS * 3600)

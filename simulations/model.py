@@ -7,6 +7,7 @@ millisecond, as the live router stores them, so a recorded run replays exactly.
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import dataclass, field
 
@@ -68,6 +69,7 @@ class Twin:
         self.rngs = streams(seed)
         arrivals = draw_arrivals(demand, behaviour.handle, behaviour.patience, self.rngs)
         self.arrival = arrivals.time.tolist()
+        self._drawn = len(self.arrival)  # re-dials are appended after the drawn arrivals
         self.series = arrivals.series.tolist()
         self.handle = arrivals.handle.tolist()
         self.patience = arrivals.patience.tolist()
@@ -77,14 +79,16 @@ class Twin:
         self.bin_seconds = bin_seconds
         horizon = max([s.start + s.length for s in demand] + [s.end for s in shifts] + [0.0])
         self.groups = tuple(sorted({s.group for s in shifts}))
-        n_bins = int(math.ceil(horizon / bin_seconds)) + 1
-        self.workload = np.zeros((len(self.groups), n_bins))
-        self.staffed = np.zeros((len(self.groups), n_bins))
+        self.n_bins = int(math.ceil(horizon / bin_seconds)) + 1
+        # (group row, start, end, weight) spans, spread over the bins once, when the run ends
+        self._work: list[tuple[int, float, float, float]] = []
+        self._staffed: list[tuple[int, float, float, float]] = []
+        self._wrap = {name: queue.wrap_up_seconds for name, queue in centre.queues.items()}
         self._group_of: dict[str, int] = {}
         self._profiles = profiles
         for shift in shifts:
             self._schedule_shift(shift)
-        self.env.process(self._arrival_process(len(self.arrival)))
+        self._schedule_arrival(0)
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -93,19 +97,24 @@ class Twin:
         moves = [(shift.start, "available"), (shift.end, "offline")]
         if shift.break_start is not None and shift.break_end is not None:
             moves += [(shift.break_start, "break"), (shift.break_end, "available")]
-            self._spread(self.staffed, group, shift.start, shift.break_start, 1.0)
-            self._spread(self.staffed, group, shift.break_end, shift.end, 1.0)
+            self._staffed += [(group, shift.start, shift.break_start, 1.0),
+                              (group, shift.break_end, shift.end, 1.0)]
         else:
-            self._spread(self.staffed, group, shift.start, shift.end, 1.0)
+            self._staffed.append((group, shift.start, shift.end, 1.0))
         for at, state in moves:
             event = self.env.timeout(at, value=(shift.agent, group, state))
             event.callbacks.append(self._agent_move)
 
-    def _arrival_process(self, count: int):
-        env, arrival = self.env, self.arrival
-        for index in range(count):
-            yield env.timeout(arrival[index] - env.now)
-            self._arrive(index)
+    def _schedule_arrival(self, index: int) -> None:
+        """One pending arrival at a time, as a plain timeout whose callback books the next (no
+        SimPy process to resume per contact); re-dials are booked apart."""
+        if index < self._drawn:
+            self.env.timeout(self.arrival[index] - self.env.now,
+                             value=index).callbacks.append(self._next_arrival)
+
+    def _next_arrival(self, event: simpy.Event) -> None:
+        self._arrive(event.value)
+        self._schedule_arrival(event.value + 1)
 
     # --- events ---------------------------------------------------------------------------
 
@@ -124,38 +133,39 @@ class Twin:
             self._group_of[agent] = group
         offers += self.router.set_agent_state(agent, state, "break" if state == "break" else "",
                                               now)
-        self._dispatch(offers)
+        self._dispatch(offers, now)
 
     def _arrive(self, index: int) -> None:
         series = self.demand[self.series[index]]
+        now = self._now()
         offers = self.router.enqueue(f"c{index}", series.channel, series.queue, series.language,
-                                     0, self._now())
+                                     0, now)
         patience = self.patience[index]
         if patience < math.inf:
             self.env.timeout(patience, value=index).callbacks.append(self._give_up)
-        self._dispatch(offers)
+        self._dispatch(offers, now)
 
-    def _dispatch(self, offers: list[Reservation]) -> None:
-        """Agents accept each offer after their delay; then the router's next timer is armed."""
+    def _dispatch(self, offers: list[Reservation], now: float) -> None:
+        """Agents accept each offer after their delay; then the router's next timer is armed.
+        `now` is `_now()`, worked out once per event by the caller."""
         delays = self.behaviour.accept_delay
         for offer in offers:
-            channel = self.router.tasks[offer.task].channel
-            delay = delays.get(channel, 0.0)
+            delay = delays.get(self.router.tasks[offer.task].channel, 0.0) if delays else 0.0
             if delay > 0:
                 self.env.timeout(delay, value=offer).callbacks.append(self._accept_later)
             else:
-                self._accept(offer)
+                self._accept(offer, now)
         due = self.router.next_timer()
         if due is not None and due < self._wake_at:
             self._wake_at = due
             self.env.timeout(max(due - self.env.now, 0.0), value=due).callbacks.append(self._wake)
 
     def _accept_later(self, event: simpy.Event) -> None:
-        self._accept(event.value)
-        self._dispatch([])
-
-    def _accept(self, offer: Reservation) -> None:
         now = self._now()
+        self._accept(event.value, now)
+        self._dispatch([], now)
+
+    def _accept(self, offer: Reservation, now: float) -> None:
         try:
             task = self.router.accept(offer.offer, now)
         except RoutingError:  # withdrawn meanwhile: the caller hung up or the agent left
@@ -163,13 +173,14 @@ class Twin:
         index = int(task.id[1:])
         self.answered[index] = now
         handle = self.handle[index]
-        wrap = self.centre.queues[task.queue].wrap_up_seconds
         share = 1.0 / self.router.agents[task.agent].capacity[task.channel]
-        self._spread(self.workload, self._group_of[task.agent], now, now + handle + wrap, share)
+        self._work.append((self._group_of[task.agent], now, now + handle + self._wrap[task.queue],
+                           share))
         self.env.timeout(handle, value=task.id).callbacks.append(self._hang_up)
 
     def _hang_up(self, event: simpy.Event) -> None:
-        self._dispatch(self.router.complete(event.value, self._now()))
+        now = self._now()
+        self._dispatch(self.router.complete(event.value, now), now)
 
     def _give_up(self, event: simpy.Event) -> None:
         index = event.value
@@ -184,7 +195,7 @@ class Twin:
         if self.rngs["redial"].random() < self.behaviour.redial_probability:
             self.env.timeout(self.rngs["redial"].exponential(self.behaviour.redial_seconds),
                              value=index).callbacks.append(self._redial)
-        self._dispatch(offers)
+        self._dispatch(offers, now)
 
     def _redial(self, event: simpy.Event) -> None:
         """The same caller again: a new contact of the same series, the same handle time and a
@@ -203,26 +214,42 @@ class Twin:
         if event.value != self._wake_at:
             return  # superseded by an earlier timer that re-armed
         self._wake_at = math.inf
-        self._dispatch(self.router.tick(event.value))
+        self._dispatch(self.router.tick(event.value), self._now())
 
     # --- accounting -----------------------------------------------------------------------
 
-    def _spread(self, table: np.ndarray, row: int, start: float, end: float,
-                weight: float) -> None:
-        """Add `weight` x the seconds of [start, end) to the bins they fall in."""
-        size = self.bin_seconds
-        last = table.shape[1] - 1
-        b = int(start // size)
-        while start < end and b <= last:
-            stop = min(end, (b + 1) * size) if b < last else end
-            table[row, b] += weight * (stop - start)
-            start, b = stop, b + 1
+    def _spread(self, spans: list[tuple[int, float, float, float]]) -> np.ndarray:
+        """Seconds per (group, bin) of (group, start, end, weight) spans: weight x the seconds of
+        [start, end) in each bin it overlaps; the last bin takes whatever runs past it."""
+        table = np.zeros((len(self.groups), self.n_bins))
+        if not spans:
+            return table
+        row, start, end, weight = np.array(spans, dtype=float).T
+        row, size, last = row.astype(int), self.bin_seconds, self.n_bins - 1
+        b = (start // size).astype(int)
+        live = (start < end) & (b <= last)
+        while live.any():  # one pass per bin boundary crossed
+            r, s, e, w, k = row[live], start[live], end[live], weight[live], b[live]
+            stop = np.where(k < last, np.minimum(e, (k + 1) * size), e)
+            np.add.at(table, (r, k), w * (stop - s))
+            start[live], b[live] = stop, k + 1
+            live = (start < end) & (b <= last)
+        return table
 
     # --- running --------------------------------------------------------------------------
 
     def run(self, until: float) -> Outcome:
-        """Simulate up to `until` seconds and return what happened."""
-        self.env.run(until=until)
+        """Simulate up to `until` seconds and return what happened. The cyclic garbage collector
+        is paused meanwhile: the run makes millions of short-lived acyclic objects (freed by
+        reference counting anyway) and keeps every finished task, which the collector would
+        rescan again and again for nothing (a tenth of the run time)."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=until)
+        finally:
+            if collecting:
+                gc.enable()
         return Outcome(np.asarray(self.arrival), np.asarray(self.series, dtype=int),
                        np.asarray(self.answered), np.asarray(self.abandoned), self.groups,
-                       self.workload, self.staffed, self.bin_seconds)
+                       self._spread(self._work), self._spread(self._staffed), self.bin_seconds)

@@ -21,13 +21,16 @@ _Record = TypeVar("_Record", Agent, Task)
 
 def replace(record: _Record, **changes) -> _Record:
     """`dataclasses.replace` without re-running `__init__` (the records validate nothing there):
-    the simulation twin calls this a dozen times per contact, and this is ten times faster."""
-    if not changes.keys() <= record.__dataclass_fields__.keys():
-        raise TypeError(f"unknown fields {sorted(changes.keys() - record.__dataclass_fields__)}")
+    the simulation twin calls this several times per contact, and this is ten times faster."""
+    fields = record.__dict__ | changes
+    if len(fields) != len(record.__dict__):  # an unknown name adds a key
+        raise TypeError(f"unknown fields {sorted(changes.keys() - record.__dict__.keys())}")
     copy = object.__new__(type(record))
-    copy.__dict__.update(record.__dict__)
-    copy.__dict__.update(changes)
+    object.__setattr__(copy, "__dict__", fields)  # frozen: bypass its guard
     return copy
+
+
+_BLANK_TASK = Task("", "", "", "", 0, 0.0, 0.0)  # new tasks are copies: cheaper than frozen init
 
 
 class _Agents(dict[str, Agent]):
@@ -35,6 +38,8 @@ class _Agents(dict[str, Agent]):
     channel) in `free`, and again in `alike`: agents with the same skills, languages, capacity
     and load decide every match alike, so each such kind keeps a heap in (idle_since, id) order
     and matching looks at one agent per kind. Stale heap entries are skipped when they surface.
+    An agent's profile (skills, languages, capacity) is keyed once per profile change, and
+    whether a kind has room is worked out once per kind: only the load changes per task.
     """
 
     def __init__(self, centre: Centre) -> None:
@@ -42,32 +47,69 @@ class _Agents(dict[str, Agent]):
         self.centre = centre
         self.free: dict[str, tuple] = {}  # agent id -> (kind, idle_since)
         self.alike: dict[tuple, list[tuple[float, str]]] = {}
+        self._profiles: dict[str, tuple] = {}  # agent id -> (skills, languages, capacity, key)
+        self._room: dict[tuple, bool] = {}  # kind -> room left on some channel
+        self._fits: dict[tuple, bool] = {}  # (kind, need, channel) -> can take such a task
 
     def __setitem__(self, agent_id: str, agent: Agent) -> None:
-        super().__setitem__(agent_id, agent)
-        if agent.state == "available" and any(
+        dict.__setitem__(self, agent_id, agent)  # faster than super() on this hot path
+        if agent.state != "available":
+            self.free.pop(agent_id, None)
+            return
+        profile = self._profiles.get(agent_id)
+        if (profile is None or profile[0] is not agent.skills or profile[1] is not agent.languages
+                or profile[2] is not agent.capacity):
+            profile = self._profiles[agent_id] = self._profile(agent)
+        kind = (profile[3], frozenset(agent.load.items()))
+        room = self._room.get(kind)
+        if room is None:
+            room = self._room[kind] = any(
                 ch in self.centre.channels
                 and rules.has_room(self.centre, agent.capacity, agent.load, ch)
-                for ch in agent.capacity):
-            kind = (frozenset(agent.skills.items()), agent.languages,
-                    frozenset(agent.capacity.items()), frozenset(agent.load.items()))
-            if self.free.get(agent_id) != (kind, agent.idle_since):
-                self.free[agent_id] = (kind, agent.idle_since)
-                heapq.heappush(self.alike.setdefault(kind, []), (agent.idle_since, agent_id))
-        else:
+                for ch in agent.capacity)
+        if not room:
             self.free.pop(agent_id, None)
+        elif self.free.get(agent_id) != (kind, agent.idle_since):
+            self.free[agent_id] = (kind, agent.idle_since)
+            heap = self.alike.get(kind)
+            if heap is None:
+                heap = self.alike[kind] = []
+            heapq.heappush(heap, (agent.idle_since, agent_id))
 
-    def first_of_each_kind(self) -> list[Agent]:
+    @staticmethod
+    def _profile(agent: Agent) -> tuple:
+        """(skills, languages, capacity, hashable key of the three). Records share these objects
+        from copy to copy, so the key is rebuilt only when the profile itself is replaced."""
+        key = (frozenset(agent.skills.items()), agent.languages, frozenset(agent.capacity.items()))
+        return agent.skills, agent.languages, agent.capacity, key
+
+    def first_of_each_kind(self) -> list[str]:
         """The longest-idle free agent (ties: lowest id) of every kind."""
         firsts = []
         for kind, heap in list(self.alike.items()):
             while heap and self.free.get(heap[0][1]) != (kind, heap[0][0]):
                 heapq.heappop(heap)
             if heap:
-                firsts.append(self[heap[0][1]])
+                firsts.append(heap[0][1])
             else:
                 del self.alike[kind]
         return firsts
+
+    def can_take(self, agent_id: str, need: tuple[str, int, str], channel: str) -> bool:
+        """Whether an agent can take a task with this requirement on this channel now: only a
+        free agent can, and the answer is the same for its whole kind, so it is worked out once."""
+        entry = self.free.get(agent_id)
+        if entry is None:
+            return False
+        key = (entry[0], need, channel)
+        fits = self._fits.get(key)
+        if fits is None:
+            agent = self[agent_id]
+            # meets first: it is the cheaper test and rejects most agents in a multi-skill centre
+            fits = self._fits[key] = (
+                rules.meets(agent.skills, agent.languages, need)
+                and rules.has_room(self.centre, agent.capacity, agent.load, channel))
+        return fits
 
 
 class _Tasks(dict[str, Task]):
@@ -78,7 +120,7 @@ class _Tasks(dict[str, Task]):
         self.queued: set[str] = set()
 
     def __setitem__(self, task_id: str, task: Task) -> None:
-        super().__setitem__(task_id, task)
+        dict.__setitem__(self, task_id, task)
         if task.state == "queued":
             self.queued.add(task_id)
         else:
@@ -94,7 +136,7 @@ class _Timers(dict[str, float]):
         self.heap: list[tuple[float, str]] = []
 
     def __setitem__(self, name: str, at: float) -> None:
-        super().__setitem__(name, at)
+        dict.__setitem__(self, name, at)
         heapq.heappush(self.heap, (at, name))
 
     def first(self) -> tuple[float, str] | None:
@@ -111,6 +153,7 @@ class MemoryRouter:
         self.agents = _Agents(centre)
         self.tasks = _Tasks()
         self.timers = _Timers()
+        self._needs: dict[tuple[str, int, str], tuple[str, int, str]] = {}
 
     # --- agents ---------------------------------------------------------------------------
 
@@ -149,9 +192,9 @@ class MemoryRouter:
                 attributes: dict[str, str] | None = None) -> list[Reservation]:
         if task_id in self.tasks:
             raise RoutingError("exists", f"task {task_id} exists")
-        task = Task(task_id, channel, queue, language, priority,
-                    created=now if created is None else created, entered=now, origin_queue=queue,
-                    attributes=dict(attributes or {}))
+        task = replace(_BLANK_TASK, id=task_id, channel=channel, queue=queue, language=language,
+                       priority=priority, created=now if created is None else created,
+                       entered=now, origin_queue=queue, attributes=dict(attributes or {}))
         task = self._enter_step(task, 0, now)
         self.tasks[task_id] = task
         return self._match_task(task_id, now)
@@ -162,7 +205,8 @@ class MemoryRouter:
             raise RoutingError("expired", f"offer {offer_id} has expired")
         self.timers.pop(f"offer|{offer_id}", None)
         agent = self.agents[task.agent]
-        self.agents[agent.id] = replace(agent, missed=0)
+        if agent.missed:
+            self.agents[agent.id] = replace(agent, missed=0)
         task = replace(task, state="assigned", answered_at=now, offer="")
         self.tasks[task.id] = task
         return task
@@ -178,10 +222,12 @@ class MemoryRouter:
         if task.state != "assigned":
             raise RoutingError("state", f"task {task_id} is {task.state}, not assigned")
         wrap = self.centre.queues[task.queue].wrap_up_seconds
-        task = replace(task, state="wrapping", ended_at=now, wrap_until=now + wrap)
-        self.tasks[task_id] = task
-        if wrap <= 0:
-            return self._finish(task, now)
+        if wrap <= 0:  # no wrap-up: completed at once, in one copy rather than two
+            self.tasks[task_id] = replace(task, state="completed", ended_at=now,
+                                          wrap_until=now + wrap)
+            self._release_agent(task.agent, task_id, now)
+            return self._agent_ready(task.agent, now)
+        self.tasks[task_id] = replace(task, state="wrapping", ended_at=now, wrap_until=now + wrap)
         self.timers[f"wrap|{task_id}"] = now + wrap
         return []
 
@@ -228,9 +274,10 @@ class MemoryRouter:
         return self.agents[agent_id]
 
     def _task(self, task_id: str) -> Task:
-        if task_id not in self.tasks:
+        task = self.tasks.get(task_id)
+        if task is None:
             raise RoutingError("unknown", f"no task {task_id}")
-        return self.tasks[task_id]
+        return task
 
     def _offered(self, offer_id: str) -> Task:
         task = self.tasks.get(offer_id.rsplit(".", 1)[0])
@@ -241,21 +288,22 @@ class MemoryRouter:
     def _enter_step(self, task: Task, step: int, now: float) -> Task:
         """Put a task on a step of its queue: new priority if the step sets one, next timer."""
         rule = self.centre.queues[task.queue].steps[step]
-        task = replace(task, step=step,
-                       priority=rule.priority if rule.priority is not None else task.priority)
+        priority = rule.priority if rule.priority is not None else task.priority
+        if (step, priority) != (task.step, task.priority):
+            task = replace(task, step=step, priority=priority)
         if rule.timeout is not None:
             self.timers[f"step|{task.id}|{step}"] = task.entered + rule.timeout
         return task
 
     def _need(self, task: Task) -> tuple[str, int, str]:
-        step = self.centre.queues[task.queue].steps[task.step]
-        return rules.step_requirement(self.centre, task.queue, step, task.language)
-
-    def _can_take(self, agent: Agent, task: Task, need: tuple[str, int, str]) -> bool:
-        # meets first: it is the cheaper test and rejects most agents in a multi-skill centre
-        return (agent.state == "available"
-                and rules.meets(agent.skills, agent.languages, need)
-                and rules.has_room(self.centre, agent.capacity, agent.load, task.channel))
+        """The task's requirement, worked out once per (queue, step, language)."""
+        key = (task.queue, task.step, task.language)
+        need = self._needs.get(key)
+        if need is None:
+            step = self.centre.queues[task.queue].steps[task.step]
+            need = self._needs[key] = rules.step_requirement(self.centre, task.queue, step,
+                                                             task.language)
+        return need
 
     def _match_task(self, task_id: str, now: float) -> list[Reservation]:
         task = self.tasks[task_id]
@@ -265,13 +313,15 @@ class MemoryRouter:
         selection = self.centre.queues[task.queue].selection
         # Within a kind, longest idle then lowest id wins under every selection but
         # least_occupied, whose float score may tie differently: that one looks at all free agents.
-        pool = (map(self.agents.__getitem__, self.agents.free) if selection == "least_occupied"
+        pool = (self.agents.free if selection == "least_occupied"
                 else self.agents.first_of_each_kind())
-        candidates = [agent for agent in pool if self._can_take(agent, task, need)]
+        candidates = [self.agents[a] for a in pool if self.agents.can_take(a, need, task.channel)]
         if not candidates:
             return []
         skill = need[0]
-        if selection == "highest_level":
+        if len(candidates) == 1:  # the usual case in a big single-skill pool: no ranking needed
+            best = candidates[0]
+        elif selection == "highest_level":
             best = min(candidates, key=lambda a: (-(a.skills.get(skill, 0) if skill != rules.ANY
                                                     else 0), rules.idle_score(a.idle_since), a.id))
         elif selection == "least_occupied":
@@ -284,15 +334,14 @@ class MemoryRouter:
     def _agent_ready(self, agent_id: str, now: float) -> list[Reservation]:
         offers: list[Reservation] = []
         while True:
-            agent = self.agents[agent_id]
-            if agent.state != "available":
+            if agent_id not in self.agents.free or not self.tasks.queued:  # nothing to take
                 return offers
             waiting = [t for t in map(self.tasks.__getitem__, self.tasks.queued)
-                       if self._can_take(agent, t, self._need(t))]
+                       if self.agents.can_take(agent_id, self._need(t), t.channel)]
             if not waiting:
                 return offers
             best = min(waiting, key=lambda t: (rules.task_score(t.priority, t.created), t.id))
-            offers.append(self._reserve(best, agent, now))
+            offers.append(self._reserve(best, self.agents[agent_id], now))
 
     def _reserve(self, task: Task, agent: Agent, now: float) -> Reservation:
         offer_id = f"{task.id}.{task.attempts + 1}"
@@ -313,7 +362,7 @@ class MemoryRouter:
         load[channel] -= 1
         if not load[channel]:
             del load[channel]
-        agent = replace(agent, load=load, tasks=tuple(t for t in agent.tasks if t != task_id),
+        agent = replace(agent, load=load, tasks=tuple([t for t in agent.tasks if t != task_id]),
                         idle_since=now)
         self.agents[agent_id] = agent
         return agent

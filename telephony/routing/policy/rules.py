@@ -54,6 +54,8 @@ def has_room(centre: Centre, capacity: dict[str, int], load: dict[str, int], cha
     """Channel capacity left, with exclusive channels (voice) taking the whole agent."""
     if load.get(channel, 0) >= capacity.get(channel, 0):
         return False
+    if not load:  # nothing held: no exclusive channel in use
+        return True
     total = sum(load.values())
     if centre.channels[channel].exclusive and total > 0:
         return False
