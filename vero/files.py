@@ -25,11 +25,13 @@ def read_yaml(path: Path) -> Any:
                         line=mark.line + 1 if mark else None) from exc
 
 
-def csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def csv_rows(path: Path, required: tuple[str, ...], *,
+             allow_empty: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row with stripped values) of a UTF-8 CSV whose header has `required`.
 
     A missing column, a row with more values than columns, an unreadable or non-UTF-8 file, and
-    a file without rows are VeroErrors naming the file (and line and field where they apply).
+    (unless `allow_empty`) a file without rows are VeroErrors naming the file (and line and
+    field where they apply).
     """
     source = str(path)
     try:
@@ -50,5 +52,5 @@ def csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[
         raise VeroError(f"cannot read: {exc.strerror}", source=source) from exc
     except UnicodeDecodeError as exc:
         raise VeroError("not UTF-8 text", source=source) from exc
-    if empty:
+    if empty and not allow_empty:
         raise VeroError("no rows", source=source)

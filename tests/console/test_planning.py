@@ -127,7 +127,7 @@ def test_a_roster_from_uploads_shows_the_grid_and_downloads(supervisor):
      "staff.csv:2 field 'contract': unknown contract"),
     ("/console/roster", {"requirements": ("interval_start\n", "req.csv"),
                          "agents": (AGENTS, "agents.csv")},
-     "req.csv:1: missing column(s)"),
+     "req.csv:1 field 'interval_minutes': missing column(s) interval_minutes, group"),
     ("/console/roster", {"requirements_from": "forecast", "agents": (AGENTS, "agents.csv")},
      "no forecast with required agents yet"),
     ("/console/roster", {"requirements": (tiny_requirements(), "req.csv"),

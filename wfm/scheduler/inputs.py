@@ -23,18 +23,17 @@ Pins file (CSV): ``agent``, ``date``, ``start`` (``HH:MM`` or ``off``) and optio
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vero.centre import WEEKDAYS
 from vero.errors import VeroError
+from vero.files import csv_rows, read_yaml
 
 REQUIREMENT_COLUMNS = ("interval_start", "interval_minutes", "group", "required_agents")
 AGENT_COLUMNS = ("id", "name", "groups", "contract")
@@ -191,15 +190,8 @@ def parse_contract(text: str) -> Contract:
     raise ValueError(f"unknown contract {text!r}; use 5x8, 6x7, full-time or part-time:H")
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise VeroError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=str(path),
-                        line=mark.line + 1 if mark else None) from exc
+def _read_mapping(path: Path) -> dict[str, Any]:
+    raw = read_yaml(path)
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -221,29 +213,13 @@ def load_templates(path: str | Path | None) -> ShiftTemplates:
     """Shift templates from YAML, or the built-in default (07:00-16:00 every 30 min, 4-8 h)."""
     if path is None:
         return ShiftTemplates()
-    return _validate(ShiftTemplates, _read_yaml(Path(path)), str(path))
+    return _validate(ShiftTemplates, _read_mapping(Path(path)), str(path))
 
 
 def load_rules(path: str | Path | None) -> Rules:
     if path is None:
         return Rules()
-    return _validate(Rules, _read_yaml(Path(path)), str(path))
-
-
-def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs of a CSV file whose header has the required columns."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise VeroError(f"missing column(s) {', '.join(missing)}", source=str(path),
-                                line=1)
-            return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k})
-                    for row in reader]
-    except OSError as exc:
-        raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+    return _validate(Rules, _read_mapping(Path(path)), str(path))
 
 
 def load_requirements(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> Requirements:
@@ -251,7 +227,7 @@ def load_requirements(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) 
     source = Path(path)
     required: dict[tuple[dt.datetime, str], float] = {}
     minutes: int | None = None
-    for line, row in _rows(source, REQUIREMENT_COLUMNS):
+    for line, row in csv_rows(source, REQUIREMENT_COLUMNS):
         def fail(message: str, field: str, line: int = line) -> VeroError:
             return VeroError(message, source=str(source), line=line, field=field)
         try:
@@ -312,7 +288,7 @@ def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tup
     """The agents file described in this module's docstring, sorted by id."""
     source = Path(path)
     agents: dict[str, Agent] = {}
-    for line, row in _rows(source, AGENT_COLUMNS):
+    for line, row in csv_rows(source, AGENT_COLUMNS):
         field = "id"
         try:
             if not row["id"]:
@@ -361,7 +337,7 @@ def load_pins(path: str | Path, agent_ids: set[str]) -> tuple[Pin, ...]:
     """Supervisor edits: one fixed shift start (or day off) per agent and date."""
     source = Path(path)
     pins: dict[tuple[str, dt.date], Pin] = {}
-    for line, row in _rows(source, PIN_COLUMNS):
+    for line, row in csv_rows(source, PIN_COLUMNS, allow_empty=True):
         field = "agent"
         try:
             if row["agent"] not in agent_ids:
