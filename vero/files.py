@@ -4,6 +4,7 @@ file and line: one way for every area, so every reader fails alike."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,3 +55,26 @@ def csv_rows(path: Path, required: tuple[str, ...], *,
         raise VeroError("not UTF-8 text", source=source) from exc
     if empty and not allow_empty:
         raise VeroError("no rows", source=source)
+
+
+def interval_fields(row: dict[str, str], source: Path, line: int) -> tuple[dt.datetime, int]:
+    """`interval_start` (ISO 8601 with a UTC offset) and `interval_minutes` (a whole divisor of
+    a day) of a CSV row: the interval key of forecasts, staffing tables and requirements."""
+    def fail(message: str, field: str) -> VeroError:
+        return VeroError(message, source=str(source), line=line, field=field)
+
+    text = row["interval_start"]
+    try:
+        start = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise fail(f"{text!r} is not an ISO 8601 time", "interval_start") from exc
+    if start.tzinfo is None:
+        raise fail("needs a UTC offset (e.g. +07:00)", "interval_start")
+    try:
+        minutes = int(row["interval_minutes"])
+    except ValueError as exc:
+        raise fail(f"{row['interval_minutes']!r} is not a whole number of minutes",
+                   "interval_minutes") from exc
+    if minutes <= 0 or (24 * 60) % minutes:
+        raise fail(f"{minutes} minutes does not divide a day", "interval_minutes")
+    return start, minutes

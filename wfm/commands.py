@@ -14,7 +14,7 @@ from rich.progress import track
 
 from vero.centre import Centre, load_centre
 from vero.errors import VeroError
-from vero.files import csv_rows
+from vero.files import csv_rows, interval_fields
 from wfm.staffing_plan import PlanOptions, plan_group
 
 FORECAST_COLUMNS = ("interval_start", "interval_minutes", "channel", "queue", "language",
@@ -108,20 +108,7 @@ def _parse_row(row: dict[str, str], line: int, path: Path, centre: Centre) -> di
         return VeroError(message, source=str(path), line=line, field=field)
 
     text = {name: row[name] for name in FORECAST_COLUMNS}
-    try:
-        start = dt.datetime.fromisoformat(text["interval_start"])
-    except ValueError as exc:
-        raise fail(f"{text['interval_start']!r} is not an ISO 8601 time", "interval_start") \
-            from exc
-    if start.tzinfo is None:
-        raise fail("needs a UTC offset (e.g. +07:00)", "interval_start")
-    try:
-        minutes = int(text["interval_minutes"])
-    except ValueError as exc:
-        raise fail(f"{text['interval_minutes']!r} is not a whole number", "interval_minutes") \
-            from exc
-    if minutes <= 0:
-        raise fail("must be > 0", "interval_minutes")
+    start, minutes = interval_fields(row, path, line)
     channel, queue, language = text["channel"], text["queue"], text["language"]
     if channel not in centre.channels:
         raise fail(f"unknown channel {channel!r}; the centre has {', '.join(centre.channels)}",

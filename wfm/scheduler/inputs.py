@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from vero.centre import WEEKDAYS
 from vero.errors import VeroError
-from vero.files import csv_rows, read_yaml
+from vero.files import csv_rows, interval_fields, read_yaml
 
 REQUIREMENT_COLUMNS = ("interval_start", "interval_minutes", "group", "required_agents")
 AGENT_COLUMNS = ("id", "name", "groups", "contract")
@@ -230,19 +230,7 @@ def load_requirements(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) 
     for line, row in csv_rows(source, REQUIREMENT_COLUMNS):
         def fail(message: str, field: str, line: int = line) -> VeroError:
             return VeroError(message, source=str(source), line=line, field=field)
-        try:
-            start = dt.datetime.fromisoformat(row["interval_start"])
-        except ValueError as exc:
-            raise fail(f"{row['interval_start']!r} is not an ISO 8601 time", "interval_start") \
-                from exc
-        if start.tzinfo is None:
-            raise fail("needs a UTC offset (e.g. +07:00)", "interval_start")
-        try:
-            length = int(row["interval_minutes"])
-        except ValueError as exc:
-            raise fail("not a whole number of minutes", "interval_minutes") from exc
-        if length <= 0 or (24 * 60) % length:
-            raise fail(f"{length} does not divide a day", "interval_minutes")
+        start, length = interval_fields(row, source, line)
         if minutes is not None and length != minutes:
             raise fail(f"{length} differs from {minutes} on earlier rows", "interval_minutes")
         minutes = length
