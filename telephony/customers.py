@@ -42,9 +42,11 @@ def task_customer(attributes: dict[str, str]) -> str | None:
     return normalise_phone(attributes.get("from") or attributes.get("callback_to") or "")
 
 
-def remember_contact(client: redis.Redis, keys: Keys, fields: dict[str, str]) -> None:
+def remember_contact(commands: redis.Redis | redis.client.Pipeline, keys: Keys,
+                     fields: dict[str, str]) -> None:
     """Keep a closed contact on its customer's recent list. `fields` is one entry of the
-    contact-record stream, decoded (as `ContactLog._append` reads it); call it for each entry."""
+    contact-record stream, decoded (as `ContactLog._append` reads it); `commands` may be the
+    pipeline of a whole batch of entries, which its caller executes."""
     attributes = json.loads(fields.get("attributes") or "{}")
     customer = task_customer(attributes) if isinstance(attributes, dict) else None
     if customer is None:
@@ -55,10 +57,8 @@ def remember_contact(client: redis.Redis, keys: Keys, fields: dict[str, str]) ->
                "ended_at": float(fields["ended_at"]), "csat": attributes.get("csat", ""),
                "complaint_ref": attributes.get("complaint_ref", "")}
     key = keys.customer_contacts(customer)
-    with client.pipeline(transaction=False) as pipe:
-        pipe.lpush(key, json.dumps(contact))
-        pipe.ltrim(key, 0, RECENT_CONTACTS - 1)
-        pipe.execute()
+    commands.lpush(key, json.dumps(contact))
+    commands.ltrim(key, 0, RECENT_CONTACTS - 1)
 
 
 @dataclass(frozen=True)

@@ -85,9 +85,10 @@ def inbound() -> Response:
                            attributes={"from": address, "to": request.form.get("To", "")})
         svc.redis.set(conversation, task_id)
     append_message(svc, task_id, "customer", body)
-    task = svc.router.task(task_id)
-    if mentions_complaint(body) and not task["attributes"].get("complaint_ref"):
-        case_store().open_from_task(task, actor="customer", description=body)
+    if mentions_complaint(body):
+        task = svc.router.task(task_id)
+        if not task["attributes"].get("complaint_ref"):
+            case_store().open_from_task(task, actor="customer", description=body)
     log.info("%s message from %s on task %s", channel, mask(address), task_id)
     return empty
 

@@ -85,10 +85,12 @@ class ContactLog:
 
     def _append(self, entries: list) -> None:
         by_file: dict[Path, list[dict[str, str]]] = {}
+        recent = self.redis.pipeline(transaction=False)
         for _, raw in entries:
             fields = {k.decode(): v.decode() for k, v in raw.items()}
-            remember_contact(self.redis, self.keys, fields)
+            remember_contact(recent, self.keys, fields)
             by_file.setdefault(self.path_for(fields["created_at"]), []).append(record_row(fields))
+        recent.execute()
         self.folder.mkdir(parents=True, exist_ok=True)
         for path, rows in by_file.items():
             new = not path.exists()

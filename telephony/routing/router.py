@@ -361,12 +361,21 @@ class RedisRouter:
         return self._task_json(task_id)
 
     def agent(self, agent_id: str) -> dict:
-        profile = self._profile(agent_id)
-        raw = self.redis.hget(self.keys.agent_status(), agent_id)
-        if profile is None or raw is None:
+        profile, status, tasks = self._agent_records(agent_id)
+        return _agent_view(profile, status, {t["id"]: t["state"] for t in tasks})
+
+    def _agent_records(self, agent_id: str) -> tuple[dict, dict, list[dict]]:
+        """An agent's profile, status and current tasks, in two round trips."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(self.keys.agents(), agent_id)
+            pipe.hget(self.keys.agent_status(), agent_id)
+            raw_profile, raw_status = pipe.execute()
+        if raw_profile is None or raw_status is None:
             raise RoutingError("unknown", f"no agent {agent_id}")
-        status = json.loads(raw)
-        return _agent_view(profile, status, self._task_states(status.get("tasks") or []))
+        status = json.loads(raw_status)
+        task_ids = status.get("tasks") or []
+        raws = self.redis.hmget(self.keys.tasks(), task_ids) if task_ids else []
+        return json.loads(raw_profile), status, [json.loads(r) for r in raws if r is not None]
 
     def agents(self) -> list[dict]:
         profiles = self.redis.hgetall(self.keys.agents())
@@ -387,11 +396,7 @@ class RedisRouter:
         return agent_id.decode() if agent_id else None
 
     def offers_for(self, agent_id: str) -> list[dict]:
-        view = self.agent(agent_id)
-        if not view["tasks"]:
-            return []
-        raws = self.redis.hmget(self.keys.tasks(), view["tasks"])
-        tasks = [json.loads(r) for r in raws if r is not None]
+        _, _, tasks = self._agent_records(agent_id)
         return [{"offer_id": t["offer"], "task": t, "expires": t["offer_expires"]}
                 for t in tasks if t["state"] == "reserved"]
 
