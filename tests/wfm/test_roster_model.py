@@ -2,7 +2,10 @@
 
 import dataclasses
 import datetime as dt
+import math
+import random
 
+import pulp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,8 +15,8 @@ from vero.errors import VeroError
 from wfm.scheduler import roster as roster_module
 from wfm.scheduler.check import check_roster
 from wfm.scheduler.diagnose import pre_solve
-from wfm.scheduler.inputs import Pin, Rules
-from wfm.scheduler.model import RosterModel, allowed_options, shifts_from_plan
+from wfm.scheduler.inputs import Pin, Rules, Weights
+from wfm.scheduler.model import RosterModel, allowed_options, coverage_cost, shifts_from_plan
 from wfm.scheduler.roster import make_roster
 from wfm.scheduler.start import greedy_plan
 
@@ -124,3 +127,46 @@ def test_pattern_solve_is_valid_and_its_bound_never_exceeds_the_named_optimum(mo
     assert check_roster(week, patterns.shifts) == []
     assert patterns.size["pricing_proven"] == 1
     assert patterns.info.bound <= exact.info.objective + 1e-6 <= patterns.info.objective + 2e-6
+
+
+def test_column_generation_dives_to_a_roster_within_one_percent_of_its_bound(monkeypatch):
+    rng = random.Random(40)
+    agents = tuple(agent(f"a{i:02d}", rng.choice(CONTRACTS),
+                         rng.choice(GROUPS), preferred_days_off=frozenset({rng.randrange(7)}))
+                   for i in range(40))
+    week = problem(agents, level=2.7)
+    monkeypatch.setattr(roster_module, "NAMED_MODEL_LIMIT", 0)  # force column generation
+    roster = roster_module.solve_roster(week, "highs", 30, 0.01)
+    assert check_roster(week, roster.shifts) == []
+    assert roster.size["pricing_proven"] == 1
+    assert roster.info.bound <= roster.info.objective
+    assert roster.info.gap <= 0.01
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 1200).map(lambda n: n / 100), st.floats(1, 200), st.floats(0.1, 5),
+       st.integers(0, 15))
+def test_coverage_cost_is_exact_at_whole_supplies_and_never_cheaper_between(
+        required, under, over, supply):
+    def real(n: int) -> float:
+        return under * max(required - n, 0) + over * max(n - required, 0)
+
+    # a whole supply costs what the roster really costs; a fractional one (the LP's) no less
+    # than the cheapest whole supply, which keeps the bound tight
+    assert _cheapest_cover(required, under, over, supply) == pytest.approx(real(supply), abs=1e-6)
+    assert _cheapest_cover(required, under, over, None) == pytest.approx(
+        min(real(n) for n in range(16)), abs=1e-6)
+
+
+def _cheapest_cover(required: float, under: float, over: float, supply: int | None) -> float:
+    """Least cost of a cell's coverage pieces at this supply (None: any supply up to 15)."""
+    base, offset, slacks = coverage_cost(required, Weights(under=under, over=over), True)
+    lp = pulp.LpProblem("cell", pulp.LpMinimize)
+    staffed = pulp.LpVariable("supply", supply if supply is not None else 0,
+                              supply if supply is not None else 15)
+    pieces = [pulp.LpVariable(f"s{i}", 0, None if math.isinf(s.upper) else s.upper)
+              for i, s in enumerate(slacks)]
+    lp += pulp.lpSum(s.cost * v for s, v in zip(slacks, pieces, strict=True)) + 0 * staffed
+    lp += staffed + pulp.lpSum(s.sign * v for s, v in zip(slacks, pieces, strict=True)) == base
+    lp.solve(pulp.HiGHS(msg=False))
+    return pulp.value(lp.objective) + offset

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from wfm.scheduler.inputs import Agent
+from wfm.scheduler.inputs import Agent, Weights
 from wfm.scheduler.problem import DAYS, Problem
 from wfm.scheduler.solver import SolveInfo, solve
 from wfm.scheduler.start import Counts, Plan, greedy_plan, work_slots
@@ -132,8 +132,8 @@ def add_breaks(lp: pulp.LpProblem, problem: Problem, name: str, options: list[Sh
 def add_coverage(lp: pulp.LpProblem, problem: Problem,
                  working: dict[tuple[int, tuple[str, ...]], Terms],
                  z: dict[tuple[int, tuple[str, ...], str], pulp.LpVariable],
-                 ) -> list[tuple[pulp.LpVariable, float]]:
-    """Per slot and group: supply + under - over = required; returns the penalty terms.
+                 ) -> pulp.LpAffineExpression:
+    """Per slot and group: supply + slacks = required (`coverage_cost`); returns their cost.
 
     Agents with the same groups are interchangeable for coverage, so the multi-skilled are
     split between groups per group set, not per agent: integer `z[slot, groups, group]` sum to
@@ -153,38 +153,51 @@ def add_coverage(lp: pulp.LpProblem, problem: Problem,
             supply[s, g].append((var, 1))
         lp += (pulp.lpSum(z[s, groups, g] for g in groups)
                == pulp.LpAffineExpression(terms)), f"split_{s}_{'+'.join(groups)}"
-    penalties = []
+    costs, offsets = [], 0.0
     for s, g in sorted(set(supply) | set(problem.required)):
-        required = problem.required.get((s, g), 0.0)
+        base, offset, slacks = coverage_cost(problem.required.get((s, g), 0.0), weights,
+                                             (s, g) in supply)
         terms = list(supply.get((s, g), []))
-        under = pulp.LpVariable(f"under_{s}_{g}", 0, required) if required > 0 else None
-        over = pulp.LpVariable(f"over_{s}_{g}", 0) if terms else None
-        if under is not None:
-            terms.append((under, 1))
-            penalties.append((under, weights.under))
-        if over is not None:
-            terms.append((over, -1))
-            penalties.append((over, weights.over))
-        lp += pulp.LpAffineExpression(terms) == required, f"cover_{s}_{g}"
-        cut = rounding_cut(required, weights.under, weights.over)
-        if cut is not None and under is not None and over is not None:
-            lp += cut[0] * under + cut[1] * over >= cut[2], f"rounding_{s}_{g}"
-    return penalties
+        for slack in slacks:
+            var = pulp.LpVariable(f"{slack.name}_{s}_{g}", 0,
+                                  None if math.isinf(slack.upper) else slack.upper)
+            terms.append((var, slack.sign))
+            costs.append((var, slack.cost))
+        offsets += offset
+        lp += pulp.LpAffineExpression(terms) == base, f"cover_{s}_{g}"
+    return pulp.LpAffineExpression(costs, constant=offsets)
 
 
-def rounding_cut(required: float, under: float, over: float) -> tuple[float, float, float] | None:
-    """(a, b, c) of the valid inequality a * under + b * over >= c for a fractional requirement.
+@dataclass(frozen=True)
+class Slack:
+    """One piece of a cell's coverage cost: `sign` +1 stands in for missing agents, -1 for
+    surplus ones; up to `upper` of them at `cost` each."""
 
-    Supply is a whole number of agents, so the coverage cost (under * missing + over * surplus)
-    is only ever paid at whole supplies; its LP relaxation may staff exactly 3.4 agents at no
-    cost. The cut lifts the cost to the chord between the two whole supplies around the
-    requirement: exact at every whole supply, much tighter for the LP bound."""
-    low = math.floor(required)
-    if required == low:
-        return None
-    at_low, at_high = under * (required - low), over * (low + 1 - required)
-    slope = at_high - at_low
-    return under + slope, over - slope, at_low + slope * (required - low)
+    name: str
+    sign: int
+    upper: float
+    cost: float
+
+
+def coverage_cost(required: float, weights: Weights,
+                  staffed: bool) -> tuple[int, float, list[Slack]]:
+    """A cell's coverage cost as: supply + sum(sign * slack) = base, costing offset +
+    sum(cost * slack). `staffed`: some agent can work the cell.
+
+    Supply is a whole number of agents, so the cost (under x missing + over x surplus) is only
+    ever paid at whole supplies; a plain relaxation staffs exactly 3.4 agents at no cost. Here
+    supply is measured from the whole number below the requirement and the cost between the two
+    whole numbers around it is their chord (the `step` slack): exact at every whole supply, and
+    the LP bound pays for the fraction too. The pieces are convex, so an LP takes them in order."""
+    base = math.floor(required)
+    short = required - base
+    offset = weights.under * short
+    slacks = [Slack("under", 1, base, weights.under)] if base > 0 else []
+    if staffed:
+        if short:
+            slacks.append(Slack("step", -1, 1, weights.over * (1 - short) - offset))
+        slacks.append(Slack("over", -1, math.inf, weights.over))
+    return base, offset, slacks
 
 
 class RosterModel:
@@ -209,8 +222,7 @@ class RosterModel:
         penalties: list[tuple[pulp.LpVariable, float]] = []
         for a, agent in enumerate(self.problem.agents):
             penalties += self._agent(a, agent)
-        penalties += self._coverage()
-        self.lp += pulp.LpAffineExpression(penalties)
+        self.lp += pulp.LpAffineExpression(penalties) + self._coverage()
 
     def _agent(self, a: int, agent: Agent) -> list[tuple[pulp.LpVariable, float]]:
         problem, lp = self.problem, self.lp
@@ -311,7 +323,7 @@ class RosterModel:
                         self.lp += (pulp.lpSum(before + clash) <= 1,
                                     f"rest_{a}_{d}_{later}_{end}")
 
-    def _coverage(self) -> list[tuple[pulp.LpVariable, float]]:
+    def _coverage(self) -> pulp.LpAffineExpression:
         return add_coverage(self.lp, self.problem, self.working, self.z)
 
     # --- warm start, solving and reading ----------------------------------------------

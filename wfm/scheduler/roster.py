@@ -14,25 +14,24 @@ from wfm.scheduler.model import Roster, RosterModel, allowed_options, coverage, 
 from wfm.scheduler.problem import Problem
 from wfm.scheduler.start import greedy_plan
 
-PRICING_SHARE = 0.5  # of the time left after the constructive roster, for column generation
 NAMED_MODEL_LIMIT = 5000  # agent-shift choices up to which the named model is solved whole
 
 
 def solve_roster(problem: Problem, solver: str = "highs", time_limit: float = 60,
                  gap: float = 0.01) -> Roster:
-    """Small weeks: the named model, whole, from the constructive roster. Large weeks:
-    constructive roster, then column generation over weekly patterns and the MIP over the
-    generated patterns (`columns`); the bound is the column generation's (valid for the whole
-    problem because pricing is exact), so the gap is honest even when the MIP is restricted."""
+    """Small weeks: the named model, whole, from the constructive roster. Large weeks: column
+    generation over weekly patterns from the constructive roster's weeks, then a dive to a
+    roster (`columns`); the bound is the column generation's (valid for the whole problem
+    because pricing is exact), so the gap is honest although the dive does not branch."""
     started = time.perf_counter()
     options = [allowed_options(problem, agent) for agent in problem.agents]
     if sum(len(o) for o in options) <= NAMED_MODEL_LIMIT:  # small: exact in one solve
         return RosterModel(problem).solve(solver, time_limit, gap)
-    greedy = greedy_plan(problem, options)
+    greedy = greedy_plan(problem, options, sweeps=1)  # the columns improve on it
     if greedy is None:  # some agent has no rule-abiding week: let the named model explain
         return RosterModel(problem).solve(solver, time_limit, gap)
     left = time_limit - (time.perf_counter() - started)
-    result = solve_patterns(problem, *greedy, solver, left, gap, PRICING_SHARE)
+    result = solve_patterns(problem, greedy[0], solver, left, gap)
     info = result.info
     if info.objective is None:
         return Roster(info.status, (), (), info, result.size)

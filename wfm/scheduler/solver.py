@@ -76,6 +76,8 @@ def solve(problem: pulp.LpProblem, solver: str = "highs", time_limit: float = 60
             problem.solve(engine)
             bound = _cbc_bound(log.read_text(errors="replace"))
     seconds = time.perf_counter() - started
+    if bound is not None:  # solvers never see the objective's constant, nor count it in bounds
+        bound += problem.objective.constant
     objective = pulp.value(problem.objective) if problem.sol_status > 0 else None
     if objective is not None and problem.sol_status == pulp.LpSolutionOptimal and bound is None:
         bound = objective

@@ -27,19 +27,19 @@ def work_slots(choice: Choice, break_slots: int) -> list[int]:
     return [s for s in range(option.start, option.end) if s not in resting]
 
 
-def greedy_plan(problem: Problem,
-                options: list[list[ShiftOption]]) -> tuple[Plan, Counts] | None:
+def greedy_plan(problem: Problem, options: list[list[ShiftOption]],
+                sweeps: int = SWEEPS) -> tuple[Plan, Counts] | None:
     """Shifts per agent and agents per slot, group set and group; None when some agent has no
     rule-abiding week. Less flexible agents go first (single group, fewest allowed shifts), so
     the multi-skilled fill the gaps left at the end; then each agent is planned again against
-    all the others (a cheap local search) until nothing changes or `SWEEPS` is reached."""
+    all the others (a cheap local search) until nothing changes or `sweeps` is reached."""
     residual: dict[tuple[int, str], float] = defaultdict(float, problem.required)
     brk = problem.templates.break_minutes // problem.slot_minutes
     plan: Plan = {}
     taken: dict[int, list[tuple[int, str]]] = {}  # agent -> (slot, group) it covers
     order = sorted(range(len(problem.agents)), key=lambda a: (
         len(problem.agents[a].groups), len(options[a]), problem.agents[a].id))
-    for _ in range(SWEEPS):
+    for _ in range(sweeps):
         changed = False
         for a in order:
             agent = problem.agents[a]
