@@ -3,56 +3,58 @@ the engine the simulation twin runs.
 
 Every operation takes `now` and returns the reservations (offers) it made, in order. Timers
 (offer expiry, step timeouts, end of wrap-up) fire in `tick(now)` in (due time, name) order,
-exactly as the Redis router processes its timer set.
+exactly as the Redis router processes its timer set. Agent and task records are updated in place
+(see `records`); the indexes below are kept up to date at each change.
 """
 
 from __future__ import annotations
 
 import heapq
-from typing import TypeVar
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy import rules
 from telephony.routing.policy.records import Agent, Reservation, Task
 from vero.centre import Centre
 
-_Record = TypeVar("_Record", Agent, Task)
+Need = tuple[str, int, str]  # (skill, min level, language), as `rules.step_requirement` gives
+Work = tuple[Need, str]  # (requirement, channel): tasks alike for every agent
 
 
-def replace(record: _Record, **changes) -> _Record:
-    """`dataclasses.replace` without re-running `__init__` (the records validate nothing there):
-    the simulation twin calls this several times per contact, and this is ten times faster."""
-    fields = record.__dict__ | changes
-    if len(fields) != len(record.__dict__):  # an unknown name adds a key
-        raise TypeError(f"unknown fields {sorted(changes.keys() - record.__dict__.keys())}")
-    copy = object.__new__(type(record))
-    object.__setattr__(copy, "__dict__", fields)  # frozen: bypass its guard
-    return copy
+class _Kind:
+    """Agents with the same skills, languages, capacity and load decide every match alike: a kind
+    keeps its free agents in a heap in (idle_since, id) order, and works out once whether it has
+    room on some channel and which work it can take."""
 
+    __slots__ = ("room", "heap", "fits")
 
-_BLANK_TASK = Task("", "", "", "", 0, 0.0, 0.0)  # new tasks are copies: cheaper than frozen init
+    def __init__(self, room: bool) -> None:
+        self.room = room
+        self.heap: list[tuple[float, str]] = []  # stale entries are skipped when they surface
+        self.fits: dict[Work, bool] = {}
 
 
 class _Agents(dict[str, Agent]):
-    """Agents by id, indexing those who could take some task now (available, room left on a
-    channel) in `free`, and again in `alike`: agents with the same skills, languages, capacity
-    and load decide every match alike, so each such kind keeps a heap in (idle_since, id) order
-    and matching looks at one agent per kind. Stale heap entries are skipped when they surface.
-    An agent's profile (skills, languages, capacity) is keyed once per profile change, and
-    whether a kind has room is worked out once per kind: only the load changes per task.
+    """Agents by id, indexing in `free` those who could take some task now (available, room left
+    on a channel) with their kind, so that matching looks at one agent per kind. The router
+    changes an agent record in place, then calls `index` on it. An agent's profile (skills,
+    languages, capacity) is keyed once per profile change: only the load changes per task.
     """
 
     def __init__(self, centre: Centre) -> None:
         super().__init__()
         self.centre = centre
-        self.free: dict[str, tuple] = {}  # agent id -> (kind, idle_since)
-        self.alike: dict[tuple, list[tuple[float, str]]] = {}
-        self._profiles: dict[str, tuple] = {}  # agent id -> (skills, languages, capacity, key)
-        self._room: dict[tuple, bool] = {}  # kind -> room left on some channel
-        self._fits: dict[tuple, bool] = {}  # (kind, need, channel) -> can take such a task
+        self.free: dict[str, tuple[_Kind, float]] = {}  # agent id -> (kind, idle_since)
+        self.alike: dict[_Kind, None] = {}  # kinds whose heap is not empty (a set, in order)
+        # agent id -> (skills, languages, capacity, the kinds of that profile by load)
+        self._profiles: dict[str, tuple] = {}
+        self._kinds: dict[tuple, dict[frozenset, _Kind]] = {}  # profile key -> kinds by load
 
-    def __setitem__(self, agent_id: str, agent: Agent) -> None:
-        dict.__setitem__(self, agent_id, agent)  # faster than super() on this hot path
+    def add(self, agent: Agent) -> None:
+        self[agent.id] = agent
+        self.index(agent)
+
+    def index(self, agent: Agent) -> None:
+        agent_id = agent.id
         if agent.state != "available":
             self.free.pop(agent_id, None)
             return
@@ -60,71 +62,64 @@ class _Agents(dict[str, Agent]):
         if (profile is None or profile[0] is not agent.skills or profile[1] is not agent.languages
                 or profile[2] is not agent.capacity):
             profile = self._profiles[agent_id] = self._profile(agent)
-        kind = (profile[3], frozenset(agent.load.items()))
-        room = self._room.get(kind)
-        if room is None:
-            room = self._room[kind] = any(
+        load = frozenset(agent.load.items())
+        kind = profile[3].get(load)
+        if kind is None:
+            kind = profile[3][load] = _Kind(any(
                 ch in self.centre.channels
                 and rules.has_room(self.centre, agent.capacity, agent.load, ch)
-                for ch in agent.capacity)
-        if not room:
+                for ch in agent.capacity))
+        if not kind.room:
             self.free.pop(agent_id, None)
-        elif self.free.get(agent_id) != (kind, agent.idle_since):
-            self.free[agent_id] = (kind, agent.idle_since)
-            heap = self.alike.get(kind)
-            if heap is None:
-                heap = self.alike[kind] = []
-            heapq.heappush(heap, (agent.idle_since, agent_id))
+            return
+        entry = (kind, agent.idle_since)
+        if self.free.get(agent_id) != entry:
+            self.free[agent_id] = entry
+            if not kind.heap:
+                self.alike[kind] = None
+            heapq.heappush(kind.heap, (agent.idle_since, agent_id))
 
-    @staticmethod
-    def _profile(agent: Agent) -> tuple:
-        """(skills, languages, capacity, hashable key of the three). Records share these objects
-        from copy to copy, so the key is rebuilt only when the profile itself is replaced."""
+    def _profile(self, agent: Agent) -> tuple:
+        """(skills, languages, capacity, the kinds of agents with this profile by load). An agent
+        keeps these objects until its profile is replaced, so they are looked up only then."""
         key = (frozenset(agent.skills.items()), agent.languages, frozenset(agent.capacity.items()))
-        return agent.skills, agent.languages, agent.capacity, key
+        return agent.skills, agent.languages, agent.capacity, self._kinds.setdefault(key, {})
 
-    def first_of_each_kind(self) -> list[str]:
-        """The longest-idle free agent (ties: lowest id) of every kind."""
-        firsts = []
-        for kind, heap in list(self.alike.items()):
-            while heap and self.free.get(heap[0][1]) != (kind, heap[0][0]):
+    def takers(self, work: Work, every_agent: bool) -> list[Agent]:
+        """Free agents who can take such work: the longest-idle (ties: lowest id) of each kind,
+        or with `every_agent` all of them."""
+        free = self.free
+        if every_agent:
+            return [self[agent_id] for agent_id, (kind, _) in free.items()
+                    if self._fits(kind, agent_id, work)]
+        takers = []
+        for kind in list(self.alike):
+            heap = kind.heap
+            while heap and free.get(heap[0][1]) != (kind, heap[0][0]):
                 heapq.heappop(heap)
-            if heap:
-                firsts.append(heap[0][1])
-            else:
+            if not heap:
                 del self.alike[kind]
-        return firsts
+            elif self._fits(kind, heap[0][1], work):
+                takers.append(self[heap[0][1]])
+        return takers
 
-    def can_take(self, agent_id: str, need: tuple[str, int, str], channel: str) -> bool:
-        """Whether an agent can take a task with this requirement on this channel now: only a
-        free agent can, and the answer is the same for its whole kind, so it is worked out once."""
+    def can_take(self, agent_id: str, work: Work) -> bool:
+        """Whether an agent can take such work now."""
         entry = self.free.get(agent_id)
-        if entry is None:
-            return False
-        key = (entry[0], need, channel)
-        fits = self._fits.get(key)
+        return entry is not None and self._fits(entry[0], agent_id, work)
+
+    def _fits(self, kind: _Kind, agent_id: str, work: Work) -> bool:
+        """Whether an agent of this kind can take such work: the answer is the same for the
+        whole kind, so it is worked out once."""
+        fits = kind.fits.get(work)
         if fits is None:
             agent = self[agent_id]
+            need, channel = work
             # meets first: it is the cheaper test and rejects most agents in a multi-skill centre
-            fits = self._fits[key] = (
+            fits = kind.fits[work] = (
                 rules.meets(agent.skills, agent.languages, need)
                 and rules.has_room(self.centre, agent.capacity, agent.load, channel))
         return fits
-
-
-class _Tasks(dict[str, Task]):
-    """Tasks by id (finished ones stay), indexing in `queued` the ids of the waiting ones."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.queued: set[str] = set()
-
-    def __setitem__(self, task_id: str, task: Task) -> None:
-        dict.__setitem__(self, task_id, task)
-        if task.state == "queued":
-            self.queued.add(task_id)
-        else:
-            self.queued.discard(task_id)
 
 
 class _Timers(dict[str, float]):
@@ -151,36 +146,45 @@ class MemoryRouter:
     def __init__(self, centre: Centre) -> None:
         self.centre = centre
         self.agents = _Agents(centre)
-        self.tasks = _Tasks()
+        self.tasks: dict[str, Task] = {}  # finished tasks stay
+        # Waiting tasks (queued, no offer) by work, as the Redis router's wait lists: a heap of
+        # (score, id) entries per work; `queued` maps a waiting task's id to its live entry, and
+        # entries that are no longer live are skipped when they surface.
+        self.queued: dict[str, tuple[float, str]] = {}
+        self._wait_lists: dict[Work, list[tuple[float, str]]] = {}
         self.timers = _Timers()
-        self._needs: dict[tuple[str, int, str], tuple[str, int, str]] = {}
+        self._needs: dict[tuple[str, int, str], Need] = {}
 
     # --- agents ---------------------------------------------------------------------------
 
     def upsert_agent(self, agent_id: str, skills: dict[str, int], languages: tuple[str, ...],
                      capacity: dict[str, int], now: float) -> list[Reservation]:
-        old = self.agents.get(agent_id)
-        if old is None:
-            self.agents[agent_id] = Agent(agent_id, dict(skills), tuple(languages), dict(capacity),
-                                          since=now, idle_since=now)
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            self.agents.add(Agent(agent_id, dict(skills), tuple(languages), dict(capacity),
+                                  since=now, idle_since=now))
             return []
-        self.agents[agent_id] = replace(old, skills=dict(skills), languages=tuple(languages),
-                                        capacity=dict(capacity))
+        agent.skills, agent.languages = dict(skills), tuple(languages)
+        agent.capacity = dict(capacity)
+        self.agents.index(agent)
         return self._agent_ready(agent_id, now)
 
     def set_agent_state(self, agent_id: str, state: str, reason: str,
                         now: float) -> list[Reservation]:
         agent = self._agent(agent_id)
-        changed = state != agent.state
-        agent = replace(agent, state=state, reason=reason if state == "break" else "",
-                        since=now if changed else agent.since,
-                        idle_since=now if changed and state == "available" else agent.idle_since,
-                        missed=0 if state == "available" else agent.missed)
-        self.agents[agent_id] = agent
+        if state != agent.state:
+            agent.since = now
+            if state == "available":
+                agent.idle_since = now
+        agent.state = state
+        agent.reason = reason if state == "break" else ""
+        if state == "available":
+            agent.missed = 0
+        self.agents.index(agent)
         if state == "available":
             return self._agent_ready(agent_id, now)
         offers: list[Reservation] = []
-        for task_id in agent.tasks:  # pending offers go back to their queues
+        for task_id in list(agent.tasks):  # pending offers go back to their queues
             if self.tasks[task_id].state == "reserved":
                 offers += self._return_offer(self.tasks[task_id], now, missed=False)
         return offers
@@ -192,23 +196,20 @@ class MemoryRouter:
                 attributes: dict[str, str] | None = None) -> list[Reservation]:
         if task_id in self.tasks:
             raise RoutingError("exists", f"task {task_id} exists")
-        task = replace(_BLANK_TASK, id=task_id, channel=channel, queue=queue, language=language,
-                       priority=priority, created=now if created is None else created,
-                       entered=now, origin_queue=queue, attributes=dict(attributes or {}))
-        task = self._enter_step(task, 0, now)
+        task = Task(task_id, channel, queue, language, priority,
+                    now if created is None else created, now, origin_queue=queue,
+                    attributes=dict(attributes or {}))
+        self._enter_step(task, 0)
         self.tasks[task_id] = task
-        return self._match_task(task_id, now)
+        return self._match_task(task, now)
 
     def accept(self, offer_id: str, now: float) -> Task:
         task = self._offered(offer_id)
         if now >= task.offer_expires:
             raise RoutingError("expired", f"offer {offer_id} has expired")
         self.timers.pop(f"offer|{offer_id}", None)
-        agent = self.agents[task.agent]
-        if agent.missed:
-            self.agents[agent.id] = replace(agent, missed=0)
-        task = replace(task, state="assigned", answered_at=now, offer="")
-        self.tasks[task.id] = task
+        self.agents[task.agent].missed = 0
+        task.state, task.answered_at, task.offer = "assigned", now, ""
         return task
 
     def reject(self, offer_id: str, now: float) -> list[Reservation]:
@@ -222,12 +223,12 @@ class MemoryRouter:
         if task.state != "assigned":
             raise RoutingError("state", f"task {task_id} is {task.state}, not assigned")
         wrap = self.centre.queues[task.queue].wrap_up_seconds
-        if wrap <= 0:  # no wrap-up: completed at once, in one copy rather than two
-            self.tasks[task_id] = replace(task, state="completed", ended_at=now,
-                                          wrap_until=now + wrap)
-            self._release_agent(task.agent, task_id, now)
+        task.ended_at, task.wrap_until = now, now + wrap
+        if wrap <= 0:  # no wrap-up: completed at once
+            task.state = "completed"
+            self._release_agent(task, now)
             return self._agent_ready(task.agent, now)
-        self.tasks[task_id] = replace(task, state="wrapping", ended_at=now, wrap_until=now + wrap)
+        task.state = "wrapping"
         self.timers[f"wrap|{task_id}"] = now + wrap
         return []
 
@@ -237,11 +238,12 @@ class MemoryRouter:
             raise RoutingError("state", f"task {task_id} is {task.state}; only waiting tasks "
                                         "can be canceled")
         self._drop_timers(task)
-        self.tasks[task_id] = replace(task, state=outcome, ended_at=now, offer="", agent="")
-        if task.state == "reserved":
-            self._release_agent(task.agent, task_id, now)
-            return self._agent_ready(task.agent, now)
-        return []
+        self.queued.pop(task_id, None)
+        held, agent_id = task.state == "reserved", task.agent
+        if held:
+            self._release_agent(task, now)
+        task.state, task.ended_at, task.offer, task.agent = outcome, now, "", ""
+        return self._agent_ready(agent_id, now) if held else []
 
     # --- time -----------------------------------------------------------------------------
 
@@ -285,40 +287,38 @@ class MemoryRouter:
             raise RoutingError("expired", f"offer {offer_id} is no longer pending")
         return task
 
-    def _enter_step(self, task: Task, step: int, now: float) -> Task:
+    def _enter_step(self, task: Task, step: int) -> None:
         """Put a task on a step of its queue: new priority if the step sets one, next timer."""
         rule = self.centre.queues[task.queue].steps[step]
-        priority = rule.priority if rule.priority is not None else task.priority
-        if (step, priority) != (task.step, task.priority):
-            task = replace(task, step=step, priority=priority)
+        task.step = step
+        if rule.priority is not None:
+            task.priority = rule.priority
         if rule.timeout is not None:
             self.timers[f"step|{task.id}|{step}"] = task.entered + rule.timeout
-        return task
 
-    def _need(self, task: Task) -> tuple[str, int, str]:
-        """The task's requirement, worked out once per (queue, step, language)."""
+    def _work(self, task: Task) -> Work:
+        """The task's requirement and channel; the requirement is worked out once per (queue,
+        step, language)."""
         key = (task.queue, task.step, task.language)
         need = self._needs.get(key)
         if need is None:
             step = self.centre.queues[task.queue].steps[task.step]
             need = self._needs[key] = rules.step_requirement(self.centre, task.queue, step,
                                                              task.language)
-        return need
+        return need, task.channel
 
-    def _match_task(self, task_id: str, now: float) -> list[Reservation]:
-        task = self.tasks[task_id]
-        if task.state != "queued":
-            return []
-        need = self._need(task)
+    def _match_task(self, task: Task, now: float) -> list[Reservation]:
+        """A queued task goes to the best free agent who can take it, or else waits."""
+        work = self._work(task)
         selection = self.centre.queues[task.queue].selection
         # Within a kind, longest idle then lowest id wins under every selection but
         # least_occupied, whose float score may tie differently: that one looks at all free agents.
-        pool = (self.agents.free if selection == "least_occupied"
-                else self.agents.first_of_each_kind())
-        candidates = [self.agents[a] for a in pool if self.agents.can_take(a, need, task.channel)]
+        candidates = self.agents.takers(work, selection == "least_occupied")
         if not candidates:
+            entry = self.queued[task.id] = (rules.task_score(task.priority, task.created), task.id)
+            heapq.heappush(self._wait_lists.setdefault(work, []), entry)
             return []
-        skill = need[0]
+        skill = work[0][0]
         if len(candidates) == 1:  # the usual case in a big single-skill pool: no ranking needed
             best = candidates[0]
         elif selection == "highest_level":
@@ -332,73 +332,81 @@ class MemoryRouter:
         return [self._reserve(task, best, now)]
 
     def _agent_ready(self, agent_id: str, now: float) -> list[Reservation]:
+        """A free agent takes the best waiting tasks it can, one at a time: of the heads of the
+        wait lists of work it can take, the lowest (score, id)."""
         offers: list[Reservation] = []
-        while True:
-            if agent_id not in self.agents.free or not self.tasks.queued:  # nothing to take
-                return offers
-            waiting = [t for t in map(self.tasks.__getitem__, self.tasks.queued)
-                       if self.agents.can_take(agent_id, self._need(t), t.channel)]
-            if not waiting:
-                return offers
-            best = min(waiting, key=lambda t: (rules.task_score(t.priority, t.created), t.id))
-            offers.append(self._reserve(best, self.agents[agent_id], now))
+        while agent_id in self.agents.free and self.queued:
+            best = None
+            for work, heap in list(self._wait_lists.items()):
+                while heap and self.queued.get(heap[0][1]) is not heap[0]:
+                    heapq.heappop(heap)
+                if not heap:
+                    del self._wait_lists[work]
+                elif (best is None or heap[0] < best) and self.agents.can_take(agent_id, work):
+                    best = heap[0]
+            if best is None:
+                break
+            offers.append(self._reserve(self.tasks[best[1]], self.agents[agent_id], now))
+        return offers
 
     def _reserve(self, task: Task, agent: Agent, now: float) -> Reservation:
-        offer_id = f"{task.id}.{task.attempts + 1}"
+        task.attempts += 1
+        offer_id = f"{task.id}.{task.attempts}"
         expires = now + self.centre.channels[task.channel].offer_timeout
-        self.tasks[task.id] = replace(task, state="reserved", agent=agent.id, offer=offer_id,
-                                      offer_expires=expires, attempts=task.attempts + 1)
-        load = dict(agent.load)
-        load[task.channel] = load.get(task.channel, 0) + 1
-        self.agents[agent.id] = replace(agent, load=load, tasks=agent.tasks + (task.id,),
-                                        idle_since=now)
+        task.state, task.agent, task.offer = "reserved", agent.id, offer_id
+        task.offer_expires = expires
+        self.queued.pop(task.id, None)
+        agent.load[task.channel] = agent.load.get(task.channel, 0) + 1
+        agent.tasks.append(task.id)
+        agent.idle_since = now
+        self.agents.index(agent)
         self.timers[f"offer|{offer_id}"] = expires
         return Reservation(offer_id, task.id, agent.id, expires)
 
-    def _release_agent(self, agent_id: str, task_id: str, now: float) -> Agent:
-        agent = self.agents[agent_id]
-        channel = self.tasks[task_id].channel
-        load = dict(agent.load)
-        load[channel] -= 1
-        if not load[channel]:
-            del load[channel]
-        agent = replace(agent, load=load, tasks=tuple([t for t in agent.tasks if t != task_id]),
-                        idle_since=now)
-        self.agents[agent_id] = agent
+    def _release_agent(self, task: Task, now: float) -> Agent:
+        """The task's agent no longer holds it (the task still names the agent)."""
+        agent = self.agents[task.agent]
+        left = agent.load[task.channel] - 1
+        if left:
+            agent.load[task.channel] = left
+        else:
+            del agent.load[task.channel]
+        agent.tasks.remove(task.id)
+        agent.idle_since = now
+        self.agents.index(agent)
         return agent
 
     def _return_offer(self, task: Task, now: float, missed: bool) -> list[Reservation]:
         """A rejected, expired or withdrawn offer: the task goes back with its age."""
         self.timers.pop(f"offer|{task.offer}", None)
-        agent = self._release_agent(task.agent, task.id, now)
+        agent = self._release_agent(task, now)
         if missed:
-            agent = replace(agent, missed=agent.missed + 1)
+            agent.missed += 1
             if agent.missed >= self.centre.max_missed_offers and agent.state == "available":
-                agent = replace(agent, state="break", reason="missed", since=now)
-            self.agents[agent.id] = agent
-        self.tasks[task.id] = replace(task, state="queued", agent="", offer="")
-        return self._match_task(task.id, now) + self._agent_ready(agent.id, now)
+                agent.state, agent.reason, agent.since = "break", "missed", now
+                self.agents.index(agent)
+        task.state, task.agent, task.offer = "queued", "", ""
+        return self._match_task(task, now) + self._agent_ready(agent.id, now)
 
     def _advance(self, task: Task, step: int, now: float) -> list[Reservation]:
         if task.step != step or task.state not in ("queued", "reserved"):
             return []
         queue = self.centre.queues[task.queue]
         if step + 1 < len(queue.steps):
-            task = self._enter_step(task, step + 1, now)
+            self._enter_step(task, step + 1)
         elif queue.fallback is not None and queue.fallback.overflow:
-            task = replace(task, queue=queue.fallback.overflow, entered=now)
-            task = self._enter_step(task, 0, now)
+            task.queue, task.entered = queue.fallback.overflow, now
+            self._enter_step(task, 0)
         else:  # a fallback offer to the channel, or no fallback: the task keeps its last step
             if queue.fallback is not None:
-                self.tasks[task.id] = replace(task, fallback=queue.fallback.offer)
+                task.fallback = queue.fallback.offer
             return []
-        self.tasks[task.id] = task
-        return self._match_task(task.id, now)
+        return self._match_task(task, now) if task.state == "queued" else []
 
     def _finish(self, task: Task, now: float) -> list[Reservation]:
         self.timers.pop(f"wrap|{task.id}", None)
-        self.tasks[task.id] = replace(task, state="completed")
-        self._release_agent(task.agent, task.id, now)
+        task.state = "completed"
+        self._release_agent(task, now)
         return self._agent_ready(task.agent, now)
 
     def _drop_timers(self, task: Task) -> None:

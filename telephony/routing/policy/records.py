@@ -1,4 +1,10 @@
-"""Immutable records of the router's state: what an agent and a task are at one moment."""
+"""Records of the in-memory router's state: what an agent and a task are now, and an offer.
+
+`MemoryRouter` keeps one record per agent and per task and updates it in place: the simulation
+twin changes a task and its agent about six times per contact, and a copy per change was a large
+share of its time. Readers outside the router treat these records as read-only views of the live
+state; a reservation is an immutable value.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ TaskState = Literal["queued", "reserved", "assigned", "wrapping", "completed", "
 OPEN_TASK_STATES = ("queued", "reserved", "assigned", "wrapping")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Agent:
     id: str
     skills: dict[str, int]
@@ -22,7 +28,7 @@ class Agent:
     since: float = 0.0
     idle_since: float = 0.0
     load: dict[str, int] = field(default_factory=dict)
-    tasks: tuple[str, ...] = ()
+    tasks: list[str] = field(default_factory=list)
     missed: int = 0
 
     @property
@@ -30,7 +36,7 @@ class Agent:
         return sum(self.load.values())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Task:
     id: str
     channel: str
