@@ -1,6 +1,7 @@
 """IVR webhook speed under gunicorn (2 workers): Vero's signed voice webhooks (entry, language
 choice, menu choice that queues the call, hold loop) beside a bare Flask endpoint returning
-constant TwiML, served the same way in the same run.
+constant TwiML, served the same way in the same run. Each simulated call follows the TwiML it is
+given, as Twilio does; the centre is open around the clock so every run takes the same path.
 
 Two phases per server, all on 127.0.0.1:
   throughput: 200 callers send requests back to back (a bounded total); requests per second.
@@ -21,9 +22,11 @@ import sys
 import tempfile
 import threading
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin, urlsplit
 
+import yaml
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,10 +40,11 @@ BARE_TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Terima kasih
 
 
 def vero_app():
-    """gunicorn factory: the real app, settings from the environment set by main()."""
-    from vero.app import create_app
+    """gunicorn factory: the real app as a server process runs it, settings from the environment
+    set by main()."""
+    from vero.app import server_app
 
-    return create_app()
+    return server_app()
 
 
 def bare_app():
@@ -55,6 +59,19 @@ def bare_app():
         return Response(BARE_TWIML, mimetype="text/xml")
 
     return app
+
+
+def always_open_centre(folder: Path) -> Path:
+    """The reference centre open around the clock and on holidays, so that every run walks the
+    same path (menu, queue, hold) whatever the hour in Jakarta."""
+    from vero.centre import WEEKDAYS, reference_centre_path
+
+    raw = yaml.safe_load(reference_centre_path().read_text(encoding="utf-8"))
+    raw["opening_hours"] = {day: ["00:00", "24:00"] for day in WEEKDAYS}
+    raw["closed_on_holidays"] = False
+    path = folder / "centre.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def _free_port() -> int:
@@ -90,35 +107,48 @@ class Server:
 
 
 class Caller:
-    """One simulated call walking the IVR: entry, English, product, then the hold loop."""
+    """One simulated call, played as Twilio plays TwiML: at a <Gather> it presses its next digit
+    (2 for English, then 1 for product information) and posts to the action; otherwise it follows
+    the <Redirect>. Each URL is signed in full, as Twilio signs it. Once its digits are spent the
+    call stays on hold, following the hold loop's redirect."""
+
+    DIGITS = ("2", "1")
 
     def __init__(self, port: int, public: str) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.public = public
         self.validator = RequestValidator(TOKEN)
-        self.sid = "CA" + secrets.token_hex(16)
-        self.steps = [("/twilio/voice", {}), ("/twilio/voice/language?try=0", {"Digits": "2"}),
-                      ("/twilio/voice/choice?lang=en&menu=main&try=0", {"Digits": "1"})]
-        self.step = 0
+        self.params = {"CallSid": "CA" + secrets.token_hex(16), "AccountSid": "AC" + "0" * 32,
+                       "From": f"+62899{random.randrange(10**7):07d}", "To": "+622150001234",
+                       "CallStatus": "in-progress"}
+        self.digits = list(self.DIGITS)
+        self.url, self.extra = public + "/twilio/voice", {}
 
     def next_request(self) -> float:
-        path, extra = (self.steps[self.step] if self.step < len(self.steps)
-                       else ("/twilio/voice/hold?lang=en", {}))
-        self.step += 1
-        params = {"CallSid": self.sid, "AccountSid": "AC" + "0" * 32,
-                  "From": f"+62899{random.randrange(10**7):07d}", "To": "+622150001234",
-                  "CallStatus": "in-progress", **extra}
-        body = urlencode(params)
-        signature = self.validator.compute_signature(self.public + path, params)
+        parts = urlsplit(self.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        params = {**self.params, **self.extra}
+        signature = self.validator.compute_signature(self.url, params)
         started = time.perf_counter()
-        self.conn.request("POST", path, body, {
+        self.conn.request("POST", path, urlencode(params), {
             "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
         reply = self.conn.getresponse()
         data = reply.read()
         elapsed = time.perf_counter() - started
         if reply.status != 200 or b"<Response" not in data:
             raise RuntimeError(f"{path}: {reply.status} {data[:200]!r}")
+        self._follow(ET.fromstring(data), path)
         return elapsed
+
+    def _follow(self, twiml: ET.Element, path: str) -> None:
+        gather, redirect = twiml.find("Gather"), twiml.find("Redirect")
+        if gather is not None and self.digits:
+            self.url = urljoin(self.public, gather.get("action"))
+            self.extra = {"Digits": self.digits.pop(0)}
+        elif redirect is not None:
+            self.url, self.extra = urljoin(self.public, redirect.text), {}
+        else:
+            raise RuntimeError(f"{path}: the call ended: {ET.tostring(twiml)[:200]!r}")
 
 
 def run_phase(port: int, public: str, paced: bool) -> tuple[float, list[float]]:
@@ -163,11 +193,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis",
                                                              persistent=False) as redis_server:
         results = {}
+        centre = always_open_centre(Path(tmp))
         for name, factory in (("bare Flask (constant TwiML)", "bare_app"),
                               ("Vero IVR webhooks", "vero_app")):
             env = {"REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN,
                    "VERO_SUPERVISOR_TOKEN": "bench-supervisor-token",
-                   "VERO_DATA_DIR": str(Path(tmp) / "data")}
+                   "VERO_DATA_DIR": str(Path(tmp) / "data"), "VERO_CENTRE": str(centre)}
             server = Server(factory, env)
             public = server.public
             try:

@@ -2,9 +2,10 @@
 
 Only `/twilio/voice` (the number's Voice URL) and `/twilio/voice/status` (its status callback)
 are configured in Twilio; every other URL is handed out in TwiML. Call state lives in the router
-task `call-<CallSid>` and in the URL (language, tries), so any worker can answer any step, and a
-retried step finds its work done (deterministic task ids, idempotency keys). Whatever arrives, the
-caller gets valid TwiML that ends in the general queue: never a 500, never a hang-up.
+task `call-<CallSid>` and in the URL (language, tries; on hold, a hint of the call's place), so
+any worker can answer any step, and a retried step finds its work done (deterministic task ids,
+idempotency keys). Whatever arrives, the caller gets valid TwiML that ends in the general queue:
+never a 500, never a hang-up.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import logging
 import math
 import re
 from collections.abc import Callable
+from importlib import resources
+from typing import NamedTuple
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
@@ -43,8 +47,11 @@ POSITION_SLOT = "@@position@@"  # where the hold loop's rendered TwiML takes the
 
 @bp.record_once
 def _load(state) -> None:
-    state.app.extensions["vero-ivr"] = load_menu(state.app.extensions["vero"].centre)
+    svc = state.app.extensions["vero"]
+    state.app.extensions["vero-ivr"] = load_menu(svc.centre)
     state.app.extensions["vero-ivr-twiml"] = {}
+    state.app.extensions["vero-ivr-hold"] = svc.redis.register_script(
+        (resources.files("telephony.ivr") / "hold.lua").read_text())
 
 
 def menu() -> Menu:
@@ -264,7 +271,7 @@ def _queue(svc: Services, response: VoiceResponse, lang: str,
         _confirm_complaint(svc, sid, lang, ref)
         _say(response, "complaint_reference", lang, spoken=_spoken(ref))
     _say(response, "connecting", lang)
-    response.redirect(_url("hold", lang=lang), method="POST")
+    response.redirect(_hold_url(lang, Place(queue, 0, lang, queue)), method="POST")
     return response
 
 
@@ -308,19 +315,55 @@ def _confirm_complaint(svc: Services, call_sid: str, lang: str, ref: str) -> Non
 
 # --- waiting --------------------------------------------------------------------------------
 
-def _estimate(svc: Services, task: dict) -> tuple[int, int]:
-    """(position, minutes): rank among those waiting on the task's step, times today's average
-    answer wait of the queue (the answer target when nothing is known yet). Two small reads, not
-    the whole `queue_stats`, because every caller on hold asks this every loop."""
+class Place(NamedTuple):
+    """Where a waiting call sits (always on the voice channel): its position is read there, its
+    estimate from the counters of the queue it came in by."""
+    queue: str
+    step: int
+    language: str
+    origin: str
+
+    @classmethod
+    def of(cls, task: dict) -> Place:
+        return cls(task["queue"], task["step"], task["language"], task["origin_queue"])
+
+
+def _hold_url(lang: str, place: Place | None = None) -> str:
+    """The hold loop's URL, with the call's place as a hint that saves `hold` a round trip."""
+    if place is None:
+        return _url("hold", lang=lang)
+    return _url("hold", lang=lang, queue=place.queue, step=place.step, origin=place.origin)
+
+
+def _hinted_place(svc: Services, lang: str) -> Place | None:
+    """The place the hold URL was handed out with. Twilio signs the URL, so the hint is ours,
+    but the call may have moved on since: `hold` compares it with the task."""
+    args, queues = request.args, svc.centre.queues
+    queue, step, origin = args.get("queue", ""), args.get("step", ""), args.get("origin", "")
+    if queue in queues and origin in queues and step.isdigit() and len(step) < 3:
+        return Place(queue, int(step), lang, origin)
+    return None
+
+
+def _read_hold(svc: Services, task_id: str, place: Place) -> tuple[dict | None, list]:
+    """The task, and what its estimate needs at `place` (the rank on that step's wait list,
+    today's answer counters of the queue it came in by; not the whole `queue_stats`), in one call:
+    see hold.lua."""
     router = svc.router
-    wait_key = router.layout.wait_key(task["queue"], task["channel"], task["step"],
-                                      task["language"])
     day, _ = router.local_bucket(router.clock())
-    prefix = f"{task['origin_queue']}|{task['channel']}|day|"  # counters as stats.py reads them
-    with svc.redis.pipeline(transaction=False) as pipe:
-        pipe.zrank(wait_key, task["id"])
-        pipe.hmget(router.keys.stats(day), prefix + "answered", prefix + "wait_sum")
-        rank, (answered, wait_sum) = pipe.execute()
+    prefix = f"{place.origin}|voice|day|"  # counters as stats.py reads them
+    keys = [router.keys.tasks(),
+            router.layout.wait_key(place.queue, "voice", place.step, place.language),
+            router.keys.stats(day)]
+    script = current_app.extensions["vero-ivr-hold"]
+    raw, *reads = script(keys=keys, args=[task_id, prefix + "answered", prefix + "wait_sum"])
+    return (json.loads(raw) if raw is not None else None), reads
+
+
+def _estimate(svc: Services, rank: int | None, answered: bytes | None,
+              wait_sum: bytes | None) -> tuple[int, int]:
+    """(position, minutes): rank among those waiting on the step, times today's average answer
+    wait of the queue (the answer target when nothing is known yet)."""
     position = (rank or 0) + 1
     asa = float(wait_sum) / float(answered) if answered and float(answered) else 0.0
     per_caller = asa or svc.centre.answer_target_seconds
@@ -330,28 +373,36 @@ def _estimate(svc: Services, task: dict) -> tuple[int, int]:
 @bp.post("/hold")
 @twilio_signed
 def hold() -> Response:
+    """Every caller on hold asks this every loop, so it takes one round trip: the task and, at
+    the place its URL hints, what the estimate needs. A call that has moved costs a second one."""
     svc, lang = services(), _lang()
-    task = _task(svc, _task_id(_call_sid()))
+    task_id, hint = _task_id(_call_sid()), _hinted_place(svc, lang)
+    task, reads = (_read_hold(svc, task_id, hint) if hint is not None
+                   else (_task(svc, task_id), []))
     response = VoiceResponse()
     if task is None:  # a call we do not know: politely into the general queue
         _say(response, "to_general", lang)
         return _twiml(_queue(svc, response, lang, None))
+    place = Place.of(task)
     if task["state"] == "assigned":  # the agent leg is being set up
         response.pause(length=2)
-        response.redirect(_url("hold", lang=lang), method="POST")
+        response.redirect(_hold_url(lang, place), method="POST")
         return _twiml(response)
     if task["state"] not in WAITING:
         _say(response, "goodbye", lang)
         response.hangup()
         return _twiml(response)
-    position, minutes = _estimate(svc, task)
+    if place != hint:  # no hint, or the call has moved since the URL was handed out
+        _, reads = _read_hold(svc, task_id, place)
+    position, minutes = _estimate(svc, *reads)
     fallback = task.get("fallback") if task.get("fallback") in ("callback", "voicemail") else ""
     said = menu().text("position", lang, position=position, minutes=minutes)
-    template = _rendered(("hold", lang, fallback), lambda: _hold_prompt(lang, fallback))
+    template = _rendered(("hold", lang, fallback, place),
+                         lambda: _hold_prompt(lang, fallback, place))
     return _twiml(template.replace(POSITION_SLOT, escape(said), 1))
 
 
-def _hold_prompt(lang: str, fallback: str) -> VoiceResponse:
+def _hold_prompt(lang: str, fallback: str, place: Place) -> VoiceResponse:
     """The hold loop with POSITION_SLOT for the announcement of the caller's place."""
     ivr, response = menu(), VoiceResponse()
     gather = response.gather(**_gather(lang, _url("hold-choice", lang=lang), speech=False,
@@ -364,7 +415,7 @@ def _hold_prompt(lang: str, fallback: str) -> VoiceResponse:
         gather.play(ivr.hold_music)
     else:
         gather.pause(length=ivr.announce_every)
-    response.redirect(_url("hold", lang=lang), method="POST")
+    response.redirect(_hold_url(lang, place), method="POST")
     return response
 
 
@@ -377,7 +428,7 @@ def hold_choice() -> Response:
     if digits == "2":
         return _twiml(_voicemail(services(), _lang()))
     response = VoiceResponse()
-    response.redirect(_url("hold", lang=_lang()), method="POST")
+    response.redirect(_hold_url(_lang()), method="POST")
     return _twiml(response)
 
 
@@ -480,7 +531,7 @@ def connect() -> Response:
     lang = task["language"] if task else _lang()
     response = VoiceResponse()
     if task is None or task["state"] != "reserved" or task["offer"] != offer:
-        response.redirect(_url("hold", lang=lang), method="POST")
+        response.redirect(_hold_url(lang), method="POST")
         return _twiml(response)
     try:
         contact = svc.router.agent(task["agent"])["contact"]
@@ -552,7 +603,7 @@ def dialled() -> Response:
     if task is not None and task["state"] == "reserved" and task["offer"] == offer:
         with contextlib.suppress(RoutingError):  # expired meanwhile: the timer gave it back already
             svc.router.reject(offer)
-    response.redirect(_url("hold", lang=lang), method="POST")
+    response.redirect(_hold_url(lang), method="POST")
     return _twiml(response)
 
 
@@ -616,5 +667,5 @@ def _any_error(exc: Exception):
     lang = _lang()
     _say(response, "to_general", lang)
     response.pause(length=2)
-    response.redirect(_url("hold", lang=lang), method="POST")
+    response.redirect(_hold_url(lang), method="POST")
     return _twiml(response)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from telephony.ivr.menu import load_menu
+from telephony.signature import signature
 from telephony.twilio_emulator import Emulator, new_sid
 from tests.ivr.conftest import PUBLIC, TOKEN, settings
 from vero.app import create_app
@@ -31,6 +34,25 @@ def test_unsigned_or_wrongly_signed_is_403_and_changes_nothing(twilio, svc, path
     wrong_host = Emulator(twilio.client, TOKEN, "https://evil.example.com")
     assert wrong_host.post(path, params).status_code == 403
     assert snapshot(svc) == before
+
+
+def test_the_hold_hint_is_covered_by_the_signature(twilio, svc):
+    call = twilio.call(ENTRY["From"]).start().press("2").press("1")
+    url = next(v for v in call.after if v.tag == "Redirect").text
+    assert "queue=product&step=0" in url
+    params = call.params()
+    signed = twilio.validator.compute_signature(url, params)
+    assert twilio.post(url, params, signature=signed).status_code == 200
+    for tampered in (url.replace("step=0", "step=1"), url.replace("queue=product", "queue=vip"),
+                     url + "&step=1"):
+        assert twilio.post(tampered, params, signature=signed).status_code == 403
+
+
+def test_signature_agrees_with_the_twilio_library():
+    params = MultiDict([("CallSid", "CA" + "1" * 32), ("Digits", "1"), ("Body", "héllo wörld"),
+                        ("To", "+622150001234"), ("Digits", "0"), ("Empty", "")])
+    url = PUBLIC + "/twilio/voice/choice?lang=en&menu=main&try=0"
+    assert signature(TOKEN, url, params) == RequestValidator(TOKEN).compute_signature(url, params)
 
 
 def test_behind_a_proxy_the_forwarded_host_is_signed(redis_client, namespace, tmp_path):
@@ -64,6 +86,7 @@ def test_retried_steps_change_nothing_twice(twilio, svc, gateway):
 ])
 @pytest.mark.parametrize("path", ["/twilio/voice", "/twilio/voice/choice?menu=nope&lang=xx&try=z",
                                   "/twilio/voice/hold", "/twilio/voice/language?try=99",
+                                  "/twilio/voice/hold?lang=en&queue=vip&step=77&origin=b2b",
                                   "/twilio/voice/dialled?offer=..", "/twilio/voice/survey",
                                   "/twilio/voice/whisper", "/twilio/voice/connect?offer=a.b"])
 def test_garbage_gets_polite_twiml(twilio, path, params):

@@ -13,6 +13,11 @@ def task_of(svc, call) -> dict:
     return svc.router.task(f"call-{call.sid}")
 
 
+def hold_url(call) -> str:
+    """Where the hold loop sends the call next (its <Redirect> after the <Gather>)."""
+    return next(v for v in call.after if v.tag == "Redirect").text
+
+
 def test_unknown_caller_chooses_language_then_product_by_keypad(twilio, svc):
     call = twilio.call(UNKNOWN).start()
     assert call.said("Untuk Bahasa Indonesia") and call.said("For English")
@@ -141,6 +146,35 @@ def test_hold_callback_keeps_the_place(twilio, svc, directory, clock):
     assert callback["created"] == created and callback["queue"] == "general"
     second.press("5")  # not an option: back to hold, still behind the callback
     assert second.heard[-2].startswith("Anda berada di urutan ke-2")
+
+
+def test_hold_url_carries_the_place_and_a_call_that_moved_is_read_where_it_is(twilio, svc,
+                                                                              clock):
+    ahead = [twilio.call(f"+62899900020{i}").start().press("2").press("1") for i in range(2)]
+    clock.now += 5
+    call = twilio.call(UNKNOWN).start().press("2").press("1")
+    assert call.said("You are number 3 in the queue")
+    stale = hold_url(call)
+    assert stale.endswith("hold?lang=en&queue=product&step=0&origin=product")
+    clock.now += 16  # past the product queue's first step: all three move to the second
+    svc.router.tick()
+    assert [task_of(svc, c)["step"] for c in (*ahead, call)] == [1, 1, 1]
+    call.silence()  # Twilio follows the URL handed out while the call was on the first step
+    assert call.heard[-2].startswith("You are number 3 in the queue")
+    assert hold_url(call).endswith("hold?lang=en&queue=product&step=1&origin=product")
+    svc.router.cancel(f"call-{ahead[0].sid}", "abandoned")
+    call.fetch(stale)  # the stale hint again: still the place where the call really is
+    assert call.heard[-2].startswith("You are number 2 in the queue")
+
+
+def test_hold_url_hinting_another_queue_still_gives_the_real_place(twilio, svc, clock):
+    twilio.call(UNKNOWN).start().press("2").press("1")
+    clock.now += 5
+    call = twilio.call("+628999000222").start().press("2").press("1")
+    assert call.said("You are number 2 in the queue")
+    call.fetch("/twilio/voice/hold?lang=en&queue=general&step=0&origin=general")
+    assert call.heard[-2].startswith("You are number 2 in the queue")
+    assert hold_url(call).endswith("queue=product&step=0&origin=product")
 
 
 def test_hold_voicemail(twilio, svc):
