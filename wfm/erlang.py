@@ -110,8 +110,11 @@ def erlang_c(agents: ArrayLike, load: ArrayLike) -> Array:
     ok = stable & (a > 0)
     ns, as_ = n[ok], a[ok]
     rho = as_ / ns
-    # C = 1 / ((1 - rho) / B + rho), in log space because 1/B overflows for n >> a
-    result[ok] = np.exp(-np.logaddexp(np.log1p(-rho) + log_inverse_erlang_b(ns, as_), np.log(rho)))
+    # C = 1 / ((1 - rho) / B + rho), in log space because 1/B overflows for n >> a; a load so
+    # small that rho underflows to 0 has log(rho) = -inf, which logaddexp takes as it should
+    with np.errstate(divide="ignore"):
+        log_rho = np.log(rho)
+    result[ok] = np.exp(-np.logaddexp(np.log1p(-rho) + log_inverse_erlang_b(ns, as_), log_rho))
     return result
 
 
