@@ -38,9 +38,4 @@ put_json(TASKS, task.id, task)
 event('step', task.id, nil, {queue = task.queue, step = task.step})
 if not queued then return {'moved'} end
 redis.call('ZADD', KEYS[8], task_score(task), task.id)
-local pools = {}
-for i = 9, #KEYS do pools[#pools + 1] = KEYS[i] end
-local agent_id, status = pick_agent(pools, ARGV[12], ARGV[13], task.channel)
-if not agent_id then return {'queued'} end
-local offer = reserve(task, KEYS[8], agent_id, status)
-return {'reserved', offer[1], offer[2], offer[3], offer[4]}
+return offer_to_best(task, KEYS[8], 9, ARGV[12], ARGV[13])

@@ -6,17 +6,10 @@
 -- Returns {'exists'} | {'queued'} | {'reserved', offer, task, agent, expires}.
 local task = cjson.decode(ARGV[3])
 if redis.call('HEXISTS', TASKS, task.id) == 1 then return {'exists'} end
-local wait_key = KEYS[7]
-local pools = {}
-for i = 8, #KEYS do pools[#pools + 1] = KEYS[i] end
-
 put_json(TASKS, task.id, task)
-redis.call('ZADD', wait_key, task_score(task), task.id)
+redis.call('ZADD', KEYS[7], task_score(task), task.id)
 if ARGV[4] ~= '' then redis.call('ZADD', TIMERS, tonumber(ARGV[4]), 'step|' .. task.id .. '|0') end
 stat(task.queue, task.channel, 'offered', 1)
 event('queued', task.id, nil, {queue = task.queue, channel = task.channel, language = task.language})
 
-local agent_id, status = pick_agent(pools, ARGV[5], ARGV[6], task.channel)
-if not agent_id then return {'queued'} end
-local offer = reserve(task, wait_key, agent_id, status)
-return {'reserved', offer[1], offer[2], offer[3], offer[4]}
+return offer_to_best(task, KEYS[7], 8, ARGV[5], ARGV[6])

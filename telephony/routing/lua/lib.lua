@@ -138,6 +138,18 @@ local function reserve(task, wait_key, agent_id, status)
   return {task.offer, task.id, agent_id, tostring(task.offer_expires)}
 end
 
+-- Offer a waiting `task` to the best agent in the pools KEYS[first_pool..] (best level first),
+-- as the script's reply: {'queued'} when none can take it, else {'reserved', offer, task,
+-- agent, expires}.
+local function offer_to_best(task, wait_key, first_pool, family, mode)
+  local pools = {}
+  for i = first_pool, #KEYS do pools[#pools + 1] = KEYS[i] end
+  local agent_id, status = pick_agent(pools, family, mode, task.channel)
+  if not agent_id then return {'queued'} end
+  local offer = reserve(task, wait_key, agent_id, status)
+  return {'reserved', offer[1], offer[2], offer[3], offer[4]}
+end
+
 -- Take a task off an agent (offer returned, task ended): load down, back of the idle line.
 local function release(status, task)
   status.load[task.channel] = (status.load[task.channel] or 1) - 1

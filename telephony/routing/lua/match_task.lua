@@ -9,9 +9,4 @@
 local task = get_json(TASKS, ARGV[3])
 if not task or task.state ~= 'queued' then return {'none'} end
 if task.queue ~= ARGV[4] or task.step ~= tonumber(ARGV[5]) then return {'stale'} end
-local pools = {}
-for i = 8, #KEYS do pools[#pools + 1] = KEYS[i] end
-local agent_id, status = pick_agent(pools, ARGV[6], ARGV[7], task.channel)
-if not agent_id then return {'queued'} end
-local offer = reserve(task, KEYS[7], agent_id, status)
-return {'reserved', offer[1], offer[2], offer[3], offer[4]}
+return offer_to_best(task, KEYS[7], 8, ARGV[6], ARGV[7])
