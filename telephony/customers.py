@@ -32,7 +32,7 @@ def normalise_phone(raw: str) -> str | None:
         digits = digits[1:]
     elif digits.startswith("0"):
         digits = "62" + digits[1:]
-    if not digits.isdigit() or not 8 <= len(digits) <= 15:
+    if not (digits.isascii() and digits.isdigit()) or not 8 <= len(digits) <= 15:
         return None
     return "+" + digits
 

@@ -88,7 +88,7 @@ def _lang() -> str:
 
 def _tries() -> int:
     value = request.args.get("try", "0")
-    return int(value) if value.isdigit() and len(value) < 3 else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 3 else 0
 
 
 def _call_sid() -> str:
@@ -340,7 +340,7 @@ def _hinted_place(svc: Services, lang: str) -> Place | None:
     but the call may have moved on since: `hold` compares it with the task."""
     args, queues = request.args, svc.centre.queues
     queue, step, origin = args.get("queue", ""), args.get("step", ""), args.get("origin", "")
-    if queue in queues and origin in queues and step.isdigit() and len(step) < 3:
+    if queue in queues and origin in queues and step.isascii() and step.isdigit() and len(step) < 3:
         return Place(queue, int(step), lang, origin)
     return None
 

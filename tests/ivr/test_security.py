@@ -8,6 +8,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
+from telephony.customers import normalise_phone
 from telephony.ivr.menu import load_menu
 from telephony.signature import signature
 from telephony.twilio_emulator import Emulator, new_sid
@@ -87,12 +88,18 @@ def test_retried_steps_change_nothing_twice(twilio, svc, gateway):
 @pytest.mark.parametrize("path", ["/twilio/voice", "/twilio/voice/choice?menu=nope&lang=xx&try=z",
                                   "/twilio/voice/hold", "/twilio/voice/language?try=99",
                                   "/twilio/voice/hold?lang=en&queue=vip&step=77&origin=b2b",
+                                  "/twilio/voice/hold?lang=en&queue=vip&step=\u00b2&origin=vip",
                                   "/twilio/voice/dialled?offer=..", "/twilio/voice/survey",
                                   "/twilio/voice/whisper", "/twilio/voice/connect?offer=a.b"])
 def test_garbage_gets_polite_twiml(twilio, path, params):
     reply = twilio.post(path, params)
     assert reply.status_code == 200 and reply.mimetype == "text/xml"
     assert b"Traceback" not in reply.data and reply.data.startswith(b"<?xml")
+
+
+def test_phone_numbers_are_ascii_digits_only():
+    assert normalise_phone("0812-3456-789") == "+628123456789"
+    assert normalise_phone("0812\u00b23456789") is None  # a superscript two is not a digit here
 
 
 def test_unknown_call_on_hold_goes_to_the_general_queue(twilio, svc):
