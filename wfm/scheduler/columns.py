@@ -178,7 +178,7 @@ class Master:
         return -value - duals[self.convexity[k]], week
 
     def highs(self) -> highspy.Highs:
-        """The LP over the columns so far."""
+        """The master's rows as an LP, without columns yet (`PricedLP` loads them)."""
         h = highspy.Highs()
         for name, value in (("output_flag", False), ("threads", 1),
                             ("random_seed", SEED % 2**31)):
@@ -310,10 +310,7 @@ def solve_patterns(problem: Problem, plan: Plan, solver: str, time_limit: float,
     lp = PricedLP(master)
     proven = lp.generate(started + time_limit * ROOT_SHARE)
     lp.dive(started + time_limit * DIVE_SHARE)
-    mip, variables = _mip(master)
-    patterns = [j for j, column in enumerate(master.columns) if column.week is not None]
-    for j in patterns:
-        variables[j].lowBound = variables[j].upBound = lp.fixed.get(j, 0)
+    mip, variables = _split_mip(master, lp.fixed)
     left = time_limit - (time.perf_counter() - started)
     info = solve(mip, solver, max(left - 1.0, 1.0), gap)  # 1 s to read the roster
     chosen: Plan = {}
@@ -327,7 +324,8 @@ def solve_patterns(problem: Problem, plan: Plan, solver: str, time_limit: float,
             taken[k] += n
         counts = {key: round(variables[j].varValue or 0) for key, j in master.split.items()}
         counts.update(_single_counts(problem, classes, chosen, master.brk))
-    size = {"classes": len(classes), "pricing_rounds": lp.rounds, "patterns": len(patterns),
+    patterns = sum(1 for column in master.columns if column.week is not None)
+    size = {"classes": len(classes), "pricing_rounds": lp.rounds, "patterns": patterns,
             "master_rows": len(master.row_lower), "pricing_proven": int(proven)}
     bound = min(lp.bound, info.objective) if info.objective is not None else lp.bound
     return PatternResult(_with_bound(info, float(bound)), chosen, counts, size)
@@ -345,19 +343,26 @@ def _single_counts(problem: Problem, classes: list[AgentClass], plan: Plan, brk:
     return dict(counts)
 
 
-def _mip(master: Master) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
-    """The master over the generated columns, integer where a roster needs whole agents."""
+def _split_mip(master: Master, fixed: dict[int, int],
+               ) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable]]:
+    """The master with every agent's week fixed (`fixed`: agents per pattern column, the other
+    patterns left out): what is left to choose is the split of the multi-skilled between their
+    groups (whole agents) and the coverage slacks."""
     lp = pulp.LpProblem("patterns", pulp.LpMinimize)
-    variables = [pulp.LpVariable(f"c{j}", c.lower, None if np.isinf(c.upper) else c.upper,
-                                 pulp.LpInteger if c.integer else pulp.LpContinuous)
-                 for j, c in enumerate(master.columns)]
+    variables: dict[int, pulp.LpVariable] = {}
+    for j, c in enumerate(master.columns):
+        if c.week is None:
+            variables[j] = pulp.LpVariable(f"c{j}", c.lower,
+                                           None if np.isinf(c.upper) else c.upper,
+                                           pulp.LpInteger if c.integer else pulp.LpContinuous)
+        elif j in fixed:
+            variables[j] = pulp.LpVariable(f"c{j}", fixed[j], fixed[j], pulp.LpInteger)
     terms: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in master.row_lower]
-    for var, column in zip(variables, master.columns, strict=True):
-        for row, value in column.rows.items():
+    for j, var in variables.items():
+        for row, value in master.columns[j].rows.items():
             terms[row].append((var, value))
-    lp += pulp.LpAffineExpression([(v, c.cost) for v, c in zip(variables, master.columns,
-                                                                 strict=True) if c.cost],
-                                  constant=master.offset)
+    lp += pulp.LpAffineExpression([(var, master.columns[j].cost) for j, var in variables.items()
+                                   if master.columns[j].cost], constant=master.offset)
     for row, (lower, upper) in enumerate(zip(master.row_lower, master.row_upper, strict=True)):
         expr = pulp.LpAffineExpression(terms[row])
         if lower == upper:
