@@ -3,6 +3,7 @@ the browser tests a real HTTP server in a thread and headless Chromium driven by
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,14 +77,24 @@ def live_server(app: Flask) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def chromium():
+    """Debian's Chromium through Playwright. Without either, a browser test is skipped on a
+    developer's machine and fails in CI (CI=true), where a skipped browser test proves nothing."""
     if not CHROMIUM.exists():
-        pytest.skip("browser tests need Debian's chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="browser tests need Playwright (pip install playwright)")
+        _skip_or_fail("browser tests need Debian's chromium (apt-get install -y chromium)")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        _skip_or_fail("browser tests need Playwright (pip install playwright)")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: browser tests must run)")
+    pytest.skip(reason)
 
 
 @pytest.fixture
