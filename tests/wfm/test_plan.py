@@ -23,7 +23,7 @@ WEEK = "2026-11-30"  # a Monday, the day after the history ends
 TZ = pd.Timestamp(WEEK, tz="Asia/Jakarta").tz
 
 
-def write_history(path, days: int = 21, seed: int = 3) -> None:
+def write_history(path, days: int = 21, seed: int = 1) -> None:
     """Router records of voice/general/id, 08:00-21:00 Jakarta, with a late-morning peak."""
     rng = np.random.default_rng(seed)
     lines = [HEADER]

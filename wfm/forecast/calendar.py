@@ -119,10 +119,7 @@ def day_features(dates: pd.DatetimeIndex, open_days: pd.Series, centre: Centre,
     normal = pd.Series([d.day_of_week in workdays(centre) for d in dates], index=dates)
     worked = open_days.reindex(dates, fill_value=False)
     frame["after_closure"] = _after_closure(normal, worked)
-    position = pd.Series(range(len(dates)), index=dates)[worked]
-    by_month = position.groupby([position.index.year, position.index.month])
-    first = by_month.cumcount().reindex(dates)
-    last = by_month.cumcount(ascending=False).reindex(dates)
+    first, last = _month_positions(dates, worked, centre)
     for k in range(MONTH_FIRST):
         frame[f"month_first_{k + 1}"] = (first == k).astype(float)
     for k in range(MONTH_LAST):
@@ -131,6 +128,22 @@ def day_features(dates: pd.DatetimeIndex, open_days: pd.Series, centre: Centre,
         named = [e for e in events if e.name == name]
         frame[f"event_{name}"] = [float(any(e.falls_on(d) for e in named)) for d in days]
     return frame
+
+
+def _month_positions(dates: pd.DatetimeIndex, worked: pd.Series, centre: Centre
+                     ) -> tuple[pd.Series, pd.Series]:
+    """Each worked date's rank among the worked days of its month, from the start and from the
+    end. Ranked over whole months (the days outside `dates` worked as the centre normally
+    works), so where a window is cut never makes its last days look like a month's end."""
+    whole = pd.date_range(dates[0].replace(day=1), dates[-1] + pd.offsets.MonthEnd(0), freq="D")
+    normally = [d.day_of_week in workdays(centre)
+                and not (centre.closed_on_holidays and centre.is_holiday(d.date()))
+                for d in whole]
+    everyday = pd.Series(normally, index=whole)
+    everyday.loc[dates] = worked.to_numpy()
+    position = pd.Series(range(len(whole)), index=whole)[everyday.to_numpy(dtype=bool)]
+    by_month = position.groupby([position.index.year, position.index.month])
+    return (by_month.cumcount().reindex(dates), by_month.cumcount(ascending=False).reindex(dates))
 
 
 def fixed_multipliers(dates: pd.DatetimeIndex, events: list[Event]) -> pd.Series:

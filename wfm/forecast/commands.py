@@ -94,7 +94,9 @@ def forecast(histories: tuple[Path, ...], fmt: str, columns: tuple[str, ...], in
                       "(not forecast)")
     for series in run.series:
         cover = "n/a" if pd.isna(series.coverage) else f"{series.coverage:.0%}"
-        console.print(f"{'/'.join(series.key)}: model {series.model}, 90% band coverage {cover}")
+        note = f" ({series.note})" if series.note else ""
+        console.print(f"{'/'.join(series.key)}: model {series.model}, 90% band coverage "
+                      f"{cover}{note}")
     run.frame.to_csv(out, index=False)
     if backtest_report:
         run.backtest_table().to_csv(backtest_report, index=False)

@@ -17,7 +17,13 @@ from scipy.stats import poisson
 
 from vero.centre import Centre
 from vero.errors import VeroError
-from wfm.forecast.backtest import Backtest, apply_band, problem_at, rolling_origin
+from wfm.forecast.backtest import (
+    MIN_HISTORY_DAYS,
+    Backtest,
+    apply_band,
+    problem_at,
+    rolling_origin,
+)
 from wfm.forecast.calendar import Event, closures, day_features, fixed_multipliers
 from wfm.forecast.history import History
 from wfm.forecast.intervals import DayMatrix, SeriesKey, aggregate, open_mask
@@ -27,6 +33,7 @@ OUTPUT_COLUMNS = ("interval_start", "interval_minutes", "channel", "queue", "lan
                   "volume_lo", "volume_hi", "aht_seconds")
 HORIZONS = (1, 7, 14)
 BACKTEST_DAYS = 28
+SHORT_HISTORY_MODEL = "weekday_median"  # needs one whole day; robust with a few weeks
 
 
 @dataclass
@@ -39,6 +46,7 @@ class SeriesForecast:
     backtest: Backtest | None
     coverage: float
     frame: pd.DataFrame
+    note: str = ""  # why the forecast is simpler than asked (e.g. a short history)
 
 
 @dataclass
@@ -63,6 +71,8 @@ def forecast_history(history: History, centre: Centre, *, interval_minutes: int 
     from `start` (default: the day after the history ends)."""
     if model != "auto" and model not in MODELS:
         raise VeroError(f"unknown model {model!r}; use auto or {', '.join(MODELS)}")
+    if history.records.empty:
+        raise VeroError("no usable history rows: at least one whole open day is needed")
     events = events or []
     dates = pd.date_range(history.records["at"].dt.tz_convert(centre.tz).min().date(),
                           history.records["at"].dt.tz_convert(centre.tz).max().date(), freq="D")
@@ -78,25 +88,40 @@ def forecast_history(history: History, centre: Centre, *, interval_minutes: int 
     for key, matrix in agg.series.items():
         target_open = full_open.loc[future, matrix.volume.columns]
         candidates = MODELS if model == "auto" else {model: MODELS[model]}
-        backtest, chosen, offsets, cover = None, model, (np.nan, np.nan), np.nan
-        try:
-            backtest = rolling_origin(matrix, features, multipliers, candidates, HORIZONS,
-                                      BACKTEST_DAYS, tick)
-        except VeroError:
-            if model == "auto":
-                chosen = "weekday_median"
-        if backtest is not None and not backtest.table.empty:
-            chosen = backtest.best()
+        backtest = _backtest(matrix, features, multipliers, candidates, tick)
+        chosen, offsets, cover, note = model, (np.nan, np.nan), np.nan, ""
+        if backtest is not None:
+            chosen = backtest.best() if model == "auto" else model
             offsets, cover = backtest.band(chosen)
+        else:
+            note = (f"short history: fewer than {MIN_HISTORY_DAYS + 1} working days to "
+                    "backtest on, so no model comparison and a Poisson band")
+            if model == "auto":
+                chosen = SHORT_HISTORY_MODEL
         problem = problem_at(matrix, features, multipliers, dates[-1], future, target_open)
-        volume = MODELS[chosen](problem)
+        try:
+            volume = MODELS[chosen](problem)
+        except VeroError as exc:
+            raise VeroError(f"{'/'.join(key)}: {exc}; at least one whole open day of history "
+                            "is needed (two weeks or more for a backtested model)") from exc
         lo, hi = (apply_band(volume, offsets) if np.isfinite(offsets[0])
                   else _poisson_band(volume))
         aht = forecast_aht(matrix.handle, target_open, default_aht)
         frame = _frame(key, interval_minutes, target_open, volume, lo, hi, aht, centre)
-        results.append(SeriesForecast(key, matrix, chosen, backtest, cover, frame))
+        results.append(SeriesForecast(key, matrix, chosen, backtest, cover, frame, note))
     frame = pd.concat([r.frame for r in results], ignore_index=True)
     return ForecastRun(frame=frame, series=results, outside_hours=agg.outside_hours)
+
+
+def _backtest(matrix: DayMatrix, features: pd.DataFrame, multipliers: pd.Series,
+              candidates: dict, tick: Callable[[], None] | None) -> Backtest | None:
+    """The rolling-origin backtest, or None when the history is too short for one origin."""
+    try:
+        backtest = rolling_origin(matrix, features, multipliers, candidates, HORIZONS,
+                                  BACKTEST_DAYS, tick)
+    except VeroError:
+        return None
+    return None if backtest.table.empty else backtest
 
 
 def _poisson_band(volume: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
