@@ -302,8 +302,10 @@ class RedisRouter:
         head = self.redis.zrange(self.keys.timers(), 0, 0, withscores=True)
         return head[0][1] if head else None
 
-    def tick(self, now: float | None = None) -> list[Reservation]:
-        """Fire every timer due by `now`, one at a time in (due, name) order."""
+    def tick(self, now: float | None = None,
+             lateness: list[float] | None = None) -> list[Reservation]:
+        """Fire every timer due by `now`, one at a time in (due, name) order; with `lateness`,
+        append each handled timer's lateness (clock after it ran − its due time)."""
         now = self.timestamp(now)
         offers: list[Reservation] = []
         while True:
@@ -320,6 +322,8 @@ class RedisRouter:
                 offers += self._advance(ref, int(rest[0]), at)
             elif kind == "wrap":
                 offers += self._complete(ref, at, timer=True)
+            if lateness is not None:
+                lateness.append(self.clock() - at)
             # drop a stale timer, but not one of the same name the step just set again (an
             # overflow re-enters step 0 and adds a new 'step|<task>|0' due later)
             left = self.redis.zscore(self.keys.timers(), member)
