@@ -25,8 +25,10 @@ CLAIM_IDLE_SECONDS = 5  # a live connector acknowledges within one round (queuin
 
 class Connector:
     def __init__(self, router: RedisRouter, outbox: Outbox, public_base_url: str,
-                 consumer: str | None = None) -> None:
+                 consumer: str | None = None,
+                 claim_idle: float = CLAIM_IDLE_SECONDS) -> None:
         self.router = router
+        self.claim_idle = claim_idle
         self.outbox = outbox
         self.base = public_base_url.rstrip("/")
         self.stream = router.keys.events()
@@ -40,7 +42,7 @@ class Connector:
     def poll(self, batch: int = 100) -> int:
         """Handle every new event (own unacknowledged ones first, with those a dead process
         left); returns the redirects queued."""
-        claim_stale(self.router.redis, self.stream, GROUP, self.consumer, CLAIM_IDLE_SECONDS)
+        claim_stale(self.router.redis, self.stream, GROUP, self.consumer, self.claim_idle)
         queued = 0
         for start in ("0", ">"):
             while True:
