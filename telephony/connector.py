@@ -57,8 +57,8 @@ class Connector:
         return queued
 
     def _handle(self, event: dict[str, str]) -> int:
-        if event.get("type") != "reserved":
-            return 0
+        if event.get("type") != "reserved" or event.get("channel", "voice") != "voice":
+            return 0  # (the channel rides on the event: no task read for chats and messages)
         offer = event.get("offer", "")
         try:
             task = self.router.task(event.get("task", ""))

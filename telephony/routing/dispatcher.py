@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import socket
 import threading
 import time
@@ -70,6 +71,7 @@ class Dispatcher:
         self.ident = ident or dispatcher_id()
         self.report = report
         self.occasional = occasional
+        self.share = random.Random(self.ident).uniform(0.01, 0.99)  # its place in due batches
         self.timers_fired = 0
         self.lateness: deque[float] = deque(maxlen=LATENESS_SAMPLES)
         self._housekept = 0.0
@@ -78,7 +80,7 @@ class Dispatcher:
 
     def run_once(self) -> None:
         late: list[float] = []
-        self.router.tick(lateness=late)
+        self.router.tick(lateness=late, share=self.share)
         self.timers_fired += len(late)
         self.lateness.extend(late)
         for work in self.periodic:

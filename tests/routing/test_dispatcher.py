@@ -42,11 +42,12 @@ def test_four_dispatchers_apply_each_timer_once(redis_client, centre, namespace)
     clock.now = T0 + 31  # past the chat offer timeout (30 s) and the first step's (30 s)
     barrier = threading.Barrier(4)
 
-    def tick(r: RedisRouter) -> None:
+    def tick(r: RedisRouter, share: float) -> None:
         barrier.wait()
-        r.tick()
+        r.tick(share=share)  # as dispatchers do: each begins elsewhere in the due timers
 
-    threads = [threading.Thread(target=tick, args=(r,)) for r in routers]
+    threads = [threading.Thread(target=tick, args=(r, share))
+               for r, share in zip(routers, (0.0, 0.2, 0.5, 0.8), strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
