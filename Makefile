@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup test lint serve demo bench clean
+.PHONY: setup test lint serve demo bench prod clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ serve: $(STAMP)
 # Ctrl-C. Knobs: make demo DEMO_ARGS="--minutes 5 --exit" (see vero demo --help).
 demo: $(STAMP)
 	$(VENV)/bin/vero demo $(DEMO_ARGS)
+
+# The production layout on one machine, as the Procfile lists it (web, dispatch, worker), under
+# honcho; settings from the environment or .env, REDIS_URL required. Knobs:
+# make prod PROD_ARGS="-c dispatch=2"   or   PROD_ARGS="dispatch" (only the dispatcher)
+prod: $(STAMP)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start -f Procfile $(PROD_ARGS)
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -1,32 +1,35 @@
 """From a reservation to a ringing agent: the connector reads 'reserved' events of live voice
-tasks and redirects the caller's call to TwiML that dials the agent (`/twilio/voice/connect`).
+tasks and queues, in the outbox, a redirect of the caller's call to TwiML that dials the agent
+(`/twilio/voice/connect`). The outbox's sender threads make the REST call, off the timer path;
+if the call is gone or Twilio keeps failing, they give the offer back at once.
 
-A consumer group shares the work between Vero processes: each reservation is redirected by one
-of them and acknowledged after the REST call. If the call is gone, the offer goes back at once.
+A consumer group shares the events between Vero processes: each reservation is queued by one
+of them, and acknowledged once queued. What a dead process had read is claimed by a survivor.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 from urllib.parse import urlencode
 
 import redis
 
-from telephony.gateway import Gateway
+from telephony.outbox import Outbox
 from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
+from telephony.routing.takeover import claim_stale
 
-log = logging.getLogger(__name__)
 GROUP = "voice-connector"
+CLAIM_IDLE_SECONDS = 5  # a live connector acknowledges within one round (queuing is quick)
 
 
 class Connector:
-    def __init__(self, router: RedisRouter, gateway: Gateway, public_base_url: str,
-                 consumer: str | None = None) -> None:
+    def __init__(self, router: RedisRouter, outbox: Outbox, public_base_url: str,
+                 consumer: str | None = None,
+                 claim_idle: float = CLAIM_IDLE_SECONDS) -> None:
         self.router = router
-        self.gateway = gateway
+        self.claim_idle = claim_idle
+        self.outbox = outbox
         self.base = public_base_url.rstrip("/")
         self.stream = router.keys.events()
         self.consumer = consumer or f"pid-{os.getpid()}"
@@ -37,8 +40,10 @@ class Connector:
                 raise
 
     def poll(self, batch: int = 100) -> int:
-        """Handle every new event (own unacknowledged ones first); returns calls redirected."""
-        redirected = 0
+        """Handle every new event (own unacknowledged ones first, with those a dead process
+        left); returns the redirects queued."""
+        claim_stale(self.router.redis, self.stream, GROUP, self.consumer, self.claim_idle)
+        queued = 0
         for start in ("0", ">"):
             while True:
                 reply = self.router.redis.xreadgroup(GROUP, self.consumer, {self.stream: start},
@@ -47,14 +52,13 @@ class Connector:
                 if not entries:
                     break
                 for _, fields in entries:
-                    redirected += self._handle({k.decode(): v.decode()
-                                                for k, v in fields.items()})
+                    queued += self._handle({k.decode(): v.decode() for k, v in fields.items()})
                 self.router.redis.xack(self.stream, GROUP, *[eid for eid, _ in entries])
-        return redirected
+        return queued
 
     def _handle(self, event: dict[str, str]) -> int:
-        if event.get("type") != "reserved":
-            return 0
+        if event.get("type") != "reserved" or event.get("channel", "voice") != "voice":
+            return 0  # (the channel rides on the event: no task read for chats and messages)
         offer = event.get("offer", "")
         try:
             task = self.router.task(event.get("task", ""))
@@ -65,11 +69,5 @@ class Connector:
                 or task["offer"] != offer:
             return 0  # callbacks have no live call; stale offers are someone else's past
         url = f"{self.base}/twilio/voice/connect?{urlencode({'offer': offer})}"
-        try:
-            self.gateway.redirect_call(call_sid, url)
-        except Exception:  # the call ended or Twilio failed: the next agent may still take it
-            log.warning("could not redirect call of task %s; offer returned", task["id"])
-            with contextlib.suppress(RoutingError):  # expired meanwhile
-                self.router.reject(offer)
-            return 0
+        self.outbox.redirect_call(call_sid, url, task=task["id"], offer=offer)
         return 1

@@ -1,11 +1,17 @@
 """Outbound Twilio REST behind a small interface, so the IVR and connector can be tested with a
-fake and the real client can be pointed at a local recorder (VERO_TWILIO_API_BASE)."""
+fake and the real client can be pointed at a local recorder (VERO_TWILIO_API_BASE).
+
+Every request of the real gateway is bounded by VERO_TWILIO_TIMEOUT: a Twilio API that accepts
+the connection and never answers costs one timeout, never a hung thread."""
 
 from __future__ import annotations
 
 import logging
 from typing import Protocol
 
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from vero.settings import Settings
@@ -28,11 +34,21 @@ def mask(phone: str) -> str:
     return digits[:3] + "*" * max(len(digits) - 7, 0) + digits[-4:] if len(digits) > 7 else "***"
 
 
+def retryable(exc: Exception) -> bool:
+    """Worth another try: a timeout, a refused or broken connection, Twilio's 5xx or 429. A
+    4xx such as 'call is not in progress' (21220) or a bad number is final."""
+    if isinstance(exc, TwilioRestException):
+        return exc.status >= 500 or exc.status == 429
+    return isinstance(exc, requests.RequestException | OSError)
+
+
 class TwilioGateway:
-    """The real gateway: the official client, against Twilio's cloud or `twilio_api_base`."""
+    """The real gateway: the official client, against Twilio's cloud or `twilio_api_base`. Its
+    HTTP session is not shared between threads: give each thread its own gateway."""
 
     def __init__(self, settings: Settings) -> None:
-        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
+                             http_client=TwilioHttpClient(timeout=settings.twilio_timeout))
         if settings.twilio_api_base:
             self.client.api.base_url = settings.twilio_api_base.rstrip("/")
 

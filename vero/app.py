@@ -21,6 +21,7 @@ from telephony.console import desk, supervisor
 from telephony.gateway import Gateway, TwilioGateway
 from telephony.ivr import voice
 from telephony.routing import api as routing_api
+from telephony.routing.dispatcher import HEARTBEAT_FRESH_SECONDS, live_dispatchers
 from telephony.routing.router import RedisRouter
 from vero import i18n
 from vero.centre import load_centre
@@ -86,6 +87,18 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     def healthz():
         services().redis.ping()
         return {"status": "ok", "centre": centre.id}
+
+    @app.get("/readyz")
+    def readyz():
+        """Ready for traffic: Redis answers and a dispatcher (timers, ringing agents) is alive."""
+        try:
+            alive = live_dispatchers(services().redis, services().router.keys, time.time())
+        except redis.RedisError as exc:
+            return jsonify(error=f"redis unreachable: {exc}"), 503
+        if not alive:
+            return jsonify(error=f"no dispatcher heartbeat in the last "
+                                 f"{HEARTBEAT_FRESH_SECONDS:g} s (run vero dispatch)"), 503
+        return {"status": "ready", "dispatchers": len(alive)}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -9,6 +9,7 @@ import click
 from simulations.commands import simulate
 from telephony.customers import customers
 from vero.demo import demo
+from vero.dispatch import dispatch
 from vero.errors import VeroError
 from vero.serve import serve
 from wfm.commands import staff
@@ -17,7 +18,8 @@ from wfm.kpi_commands import report
 from wfm.plan_commands import plan_command
 from wfm.scheduler.commands import roster
 
-SUBCOMMANDS = (serve, demo, customers, forecast, staff, roster, simulate, plan_command, report)
+SUBCOMMANDS = (serve, dispatch, demo, customers, forecast, staff, roster, simulate, plan_command,
+               report)
 
 
 class _Vero(click.Group):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,11 +13,8 @@ import click
 from flask import Flask
 from werkzeug.serving import make_server
 
-from telephony.complaints.store import case_store
-from telephony.connector import Connector
-from telephony.routing.contact_log import ContactLog
-from telephony.routing.dispatcher import Dispatcher
 from vero.app import create_app
+from vero.dispatch import dispatching, wait_for_interrupt
 from vero.embedded_redis import EmbeddedRedis
 from vero.services import services
 from vero.settings import Settings
@@ -37,8 +32,9 @@ class Running:
 @contextmanager
 def running(settings: Settings, host: str, port: int) -> Iterator[Running]:
     """Redis (embedded unless REDIS_URL), the app, the dispatcher (timers, contact records, the
-    voice connector) and a threaded HTTP server on (host, port); all stopped on exit. `vero serve`
-    and `vero demo` start Vero this one way."""
+    voice connector, the outbox's senders: the same code as `vero dispatch`) and a threaded HTTP
+    server on (host, port); all stopped on exit. `vero serve` and `vero demo` start Vero this
+    one way."""
     embedded = None
     if settings.redis_url is None:
         embedded = EmbeddedRedis(settings.data_dir / "redis").start()
@@ -46,13 +42,7 @@ def running(settings: Settings, host: str, port: int) -> Iterator[Running]:
         click.echo(f"embedded redis-server on {embedded.url} (data in {embedded.data_dir})")
     try:
         app = create_app(settings)
-        with app.app_context():
-            router, gateway, cases = services().router, services().gateway, case_store()
-        connector = Connector(router, gateway, settings.public_base_url)
-        dispatcher = Dispatcher(router, ContactLog(router.redis, router.keys, router.centre,
-                                                   settings.data_dir),
-                                periodic=(connector.poll, cases.escalate_overdue)).start()
-        try:
+        with dispatching(app):
             server = make_server(host, port, app, threaded=True)
             thread = threading.Thread(target=server.serve_forever, name="vero-http", daemon=True)
             thread.start()
@@ -61,22 +51,9 @@ def running(settings: Settings, host: str, port: int) -> Iterator[Running]:
             finally:
                 server.shutdown()
                 server.server_close()
-        finally:
-            dispatcher.stop()
     finally:
         if embedded is not None:
             embedded.stop()
-
-
-def wait_for_interrupt() -> None:
-    """Block the main thread until Ctrl-C or SIGTERM (a service manager stopping Vero): both
-    leave through the `running` context, which stops the embedded redis-server too."""
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    with contextlib.suppress(KeyboardInterrupt):
-        threading.Event().wait()
 
 
 @click.command()

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from vero.errors import VeroError
@@ -35,6 +36,8 @@ class Settings:
     messaging_number: str = ""  # the WhatsApp/SMS number Vero writes from when not answering
     trust_proxy: bool = False
     twilio_api_base: str | None = None  # e.g. a local recorder in tests; None: Twilio's cloud
+    twilio_timeout: float = 5.0  # seconds one Twilio REST request may take
+    twilio_tries: int = 4  # tries of a queued REST request before its dead letter
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +78,9 @@ class Settings:
         if messaging_number and not re.fullmatch(r"\+[1-9]\d{7,14}", messaging_number):
             problems.append("VERO_MESSAGING_NUMBER: expected an E.164 number such as +6221500123")
 
+        twilio_timeout = _number(env, "VERO_TWILIO_TIMEOUT", "5", float, problems)
+        twilio_tries = _number(env, "VERO_TWILIO_TRIES", "4", int, problems)
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -83,4 +89,18 @@ class Settings:
             data_dir=data_dir, messaging_number=messaging_number,
             trust_proxy=env.get("VERO_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
+            twilio_timeout=twilio_timeout, twilio_tries=twilio_tries,
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: str, kind: type,
+            problems: list[str]) -> Any:
+    """A positive int or float from the environment; a problem line (and the default) if not."""
+    try:
+        value = kind(env.get(name) or default)
+        if value > 0:
+            return value
+    except ValueError:
+        pass
+    problems.append(f"{name}: expected a positive {kind.__name__}, not {env.get(name)!r}")
+    return kind(default)

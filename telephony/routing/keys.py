@@ -117,6 +117,21 @@ class Keys:
         """LIST of one customer's last closed contacts (JSON, newest first, capped)."""
         return f"{self.prefix}customer_contacts:{customer}"
 
+    def outbox(self) -> str:
+        """STREAM of outbound Twilio REST requests (call redirects, messages) for the sender
+        threads of the dispatchers (consumer group); each entry is deleted once sent or buried."""
+        return self.prefix + "outbox"
+
+    def outbox_dead(self) -> str:
+        """STREAM of REST requests that failed their last try (dead letters, for the
+        supervisor); each add trims the entries older than 7 days."""
+        return self.prefix + "outbox_dead"
+
+    def dispatchers(self) -> str:
+        """HASH dispatcher id → heartbeat JSON {"at": epoch, ...}, written every loop round;
+        dispatchers prune entries older than a minute, the hash expires a minute after the last."""
+        return self.prefix + "dispatchers"
+
     def all_keys_pattern(self) -> str:
         """SCAN pattern for every key of this centre (used by tests to clean up their own keys)."""
         return self.prefix.replace("{", "\\{").replace("}", "\\}") + "*"

@@ -25,6 +25,7 @@ from vero.centre import Centre
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,79}$")
 _RETRIES = 20
+TICK_BATCH = 64  # due timers a dispatcher takes per pass when it shares the work
 
 
 def check_id(kind: str, value: str) -> str:
@@ -302,29 +303,45 @@ class RedisRouter:
         head = self.redis.zrange(self.keys.timers(), 0, 0, withscores=True)
         return head[0][1] if head else None
 
-    def tick(self, now: float | None = None) -> list[Reservation]:
-        """Fire every timer due by `now`, one at a time in (due, name) order."""
+    def tick(self, now: float | None = None, lateness: list[float] | None = None,
+             share: float = 0.0) -> list[Reservation]:
+        """Fire every timer due by `now`, one at a time in (due, name) order; with `lateness`,
+        append each handled timer's lateness (clock after it ran − its due time).
+
+        With `share` (0 < share < 1) each pass takes up to TICK_BATCH due timers and begins at
+        that fraction of them: dispatchers running at once pass different shares, so that they
+        apply different timers instead of racing for the same head (the scripts still apply
+        each one once)."""
         now = self.timestamp(now)
         offers: list[Reservation] = []
         while True:
-            due = self.redis.zrangebyscore(self.keys.timers(), "-inf", now, start=0, num=1,
-                                           withscores=True)
+            due = self.redis.zrangebyscore(self.keys.timers(), "-inf", now, start=0,
+                                           num=TICK_BATCH if share else 1, withscores=True)
             if not due:
                 return offers
-            member, at = due[0][0].decode(), round(due[0][1], 3)
-            kind, ref, *rest = member.split("|")
-            if kind == "offer":
-                offers += self._return_offer(ref, ref.rsplit(".", 1)[0], at, "timeout",
-                                             missed=True, timer=True)
-            elif kind == "step":
-                offers += self._advance(ref, int(rest[0]), at)
-            elif kind == "wrap":
-                offers += self._complete(ref, at, timer=True)
-            # drop a stale timer, but not one of the same name the step just set again (an
-            # overflow re-enters step 0 and adds a new 'step|<task>|0' due later)
-            left = self.redis.zscore(self.keys.timers(), member)
-            if left is not None and left <= due[0][1]:
-                self.redis.zrem(self.keys.timers(), member)
+            first = int(share * len(due))
+            for raw, score in due[first:] + due[:first]:
+                offers += self._fire(raw.decode(), score)
+                if lateness is not None:
+                    lateness.append(self.clock() - score)
+
+    def _fire(self, member: str, score: float) -> list[Reservation]:
+        at = round(score, 3)
+        kind, ref, *rest = member.split("|")
+        offers: list[Reservation] = []
+        if kind == "offer":
+            offers = self._return_offer(ref, ref.rsplit(".", 1)[0], at, "timeout",
+                                        missed=True, timer=True)
+        elif kind == "step":
+            offers = self._advance(ref, int(rest[0]), at)
+        elif kind == "wrap":
+            offers = self._complete(ref, at, timer=True)
+        # drop a stale timer, but not one of the same name the step just set again (an
+        # overflow re-enters step 0 and adds a new 'step|<task>|0' due later)
+        left = self.redis.zscore(self.keys.timers(), member)
+        if left is not None and left <= score:
+            self.redis.zrem(self.keys.timers(), member)
+        return offers
 
     def _advance(self, task_id: str, step: int, now: float) -> list[Reservation]:
         for _ in range(_RETRIES):

@@ -6,9 +6,28 @@ from __future__ import annotations
 import csv
 
 from telephony.connector import Connector
+from telephony.outbox import Outbox, Senders
 from telephony.routing.contact_log import ContactLog
 
 CAPACITY = {"voice": 1, "chat": 3, "whatsapp": 5, "sms": 5, "email": 10}
+
+
+class SyncConnector(Connector):
+    """The connector with its outbox worked at once, in the test's thread."""
+
+    def __init__(self, svc, gateway) -> None:
+        super().__init__(svc.router, Outbox(svc.redis, svc.router.keys),
+                         svc.settings.public_base_url, consumer="t")
+        self.senders = Senders(self.outbox, svc.router, lambda: gateway, "t", backoff=0.01)
+        self.gateway = gateway
+
+    def poll(self, batch: int = 100) -> int:
+        queued = super().poll(batch)
+        while entries := self.outbox.read("t", block_seconds=0.01):
+            for entry_id, fields in entries:
+                self.senders.handle(self.gateway, entry_id,
+                                    {k.decode(): v.decode() for k, v in fields.items()})
+        return queued
 
 
 def agent(svc, agent_id: str, contact: dict, languages=("id", "en")) -> None:
@@ -19,7 +38,7 @@ def agent(svc, agent_id: str, contact: dict, languages=("id", "en")) -> None:
 
 def test_call_reaches_agent_then_survey_and_contact_record(twilio, svc, gateway, clock,
                                                            tmp_path):
-    connector = Connector(svc.router, gateway, svc.settings.public_base_url, consumer="t")
+    connector = SyncConnector(svc, gateway)
     agent(svc, "ayu", {"client": "ayu"})
     call = twilio.call("+628999000111").start().press("2").press("3").press("1")
     task_id = f"call-{call.sid}"
@@ -55,7 +74,7 @@ def test_call_reaches_agent_then_survey_and_contact_record(twilio, svc, gateway,
 
 
 def test_no_answer_gives_the_offer_back_and_caller_keeps_waiting(twilio, svc, gateway):
-    connector = Connector(svc.router, gateway, svc.settings.public_base_url, consumer="t")
+    connector = SyncConnector(svc, gateway)
     agent(svc, "budi", {"phone": "+628120000001"})
     call = twilio.call("+628999000111").start().press("1").press("0")
     connector.poll()
@@ -69,7 +88,7 @@ def test_no_answer_gives_the_offer_back_and_caller_keeps_waiting(twilio, svc, ga
 
 
 def test_talk_ends_by_hang_up_completes_the_task(twilio, svc, gateway):
-    connector = Connector(svc.router, gateway, svc.settings.public_base_url, consumer="t")
+    connector = SyncConnector(svc, gateway)
     agent(svc, "citra", {"client": "citra"})
     call = twilio.call("+628999000111").start().press("1").press("0")
     connector.poll()

@@ -25,3 +25,12 @@ def test_every_problem_is_reported_on_its_own_line(tmp_path):
         "REDIS_URL", "PUBLIC_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "VERO_CENTRE",
         "VERO_SUPERVISOR_TOKEN", "VERO_MESSAGING_NUMBER"]
     assert "\n" not in info.value.one_line()
+
+
+def test_twilio_timeout_and_tries_are_positive_numbers():
+    settings = Settings.from_env({**GOOD, "VERO_TWILIO_TIMEOUT": "2.5", "VERO_TWILIO_TRIES": "3"})
+    assert (settings.twilio_timeout, settings.twilio_tries) == (2.5, 3)
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({**GOOD, "VERO_TWILIO_TIMEOUT": "0", "VERO_TWILIO_TRIES": "many"})
+    assert [p.split(":")[0] for p in info.value.problems] == [
+        "VERO_TWILIO_TIMEOUT", "VERO_TWILIO_TRIES"]

@@ -134,7 +134,8 @@ local function reserve(task, wait_key, agent_id, status)
   redis.call('ZADD', TIMERS, task.offer_expires, 'offer|' .. task.offer)
   put_json(TASKS, task.id, task)
   put_json(STATUS, agent_id, status)
-  event('reserved', task.id, agent_id, {offer = task.offer, expires = task.offer_expires})
+  event('reserved', task.id, agent_id, {offer = task.offer, expires = task.offer_expires,
+                                        channel = task.channel})
   return {task.offer, task.id, agent_id, tostring(task.offer_expires)}
 end
 
