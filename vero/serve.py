@@ -49,8 +49,9 @@ def running(settings: Settings, host: str, port: int) -> Iterator[Running]:
         with app.app_context():
             router, gateway, cases = services().router, services().gateway, case_store()
         connector = Connector(router, gateway, settings.public_base_url)
-        dispatcher = Dispatcher(router, ContactLog(router.redis, router.keys, router.centre,
-                                                   settings.data_dir),
+        contact_log = ContactLog(router.redis, router.keys, router.centre, settings.data_dir,
+                                 retention_hours=settings.closed_retention_hours)
+        dispatcher = Dispatcher(router, contact_log,
                                 periodic=(connector.poll, cases.escalate_overdue)).start()
         try:
             server = make_server(host, port, app, threaded=True)

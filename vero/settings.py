@@ -35,6 +35,7 @@ class Settings:
     messaging_number: str = ""  # the WhatsApp/SMS number Vero writes from when not answering
     trust_proxy: bool = False
     twilio_api_base: str | None = None  # e.g. a local recorder in tests; None: Twilio's cloud
+    closed_retention_hours: float = 48.0  # closed tasks kept in Redis after their CSV row
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +76,15 @@ class Settings:
         if messaging_number and not re.fullmatch(r"\+[1-9]\d{7,14}", messaging_number):
             problems.append("VERO_MESSAGING_NUMBER: expected an E.164 number such as +6221500123")
 
+        retention = env.get("VERO_CLOSED_RETENTION_HOURS", "48")
+        try:
+            closed_retention_hours = float(retention)
+        except ValueError:
+            closed_retention_hours = -1.0
+        if not 0 <= closed_retention_hours <= 24 * 366:
+            problems.append("VERO_CLOSED_RETENTION_HOURS: expected hours from 0 to 8784, not "
+                            f"{retention!r}")
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -83,4 +93,5 @@ class Settings:
             data_dir=data_dir, messaging_number=messaging_number,
             trust_proxy=env.get("VERO_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
+            closed_retention_hours=closed_retention_hours,
         )
