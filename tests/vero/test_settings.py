@@ -25,3 +25,12 @@ def test_every_problem_is_reported_on_its_own_line(tmp_path):
         "REDIS_URL", "PUBLIC_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "VERO_CENTRE",
         "VERO_SUPERVISOR_TOKEN", "VERO_MESSAGING_NUMBER"]
     assert "\n" not in info.value.one_line()
+
+
+def test_closed_retention_is_hours_and_checked():
+    assert Settings.from_env(GOOD).closed_retention_hours == 48
+    assert Settings.from_env({**GOOD, "VERO_CLOSED_RETENTION_HOURS": "1.5"}
+                             ).closed_retention_hours == 1.5
+    for bad in ("two days", "-1", "nan"):
+        with pytest.raises(SettingsError, match="VERO_CLOSED_RETENTION_HOURS"):
+            Settings.from_env({**GOOD, "VERO_CLOSED_RETENTION_HOURS": bad})
