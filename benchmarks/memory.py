@@ -8,13 +8,17 @@ Against one Redis in one run, with the reference centre and 20 agents:
   enqueue → offer → accept → messages → complete → wrap-up ended by the agent, with the
   dispatcher's round (timers, CSV rows written and fsynced, settle, purge) every 200 contacts.
   Redis `used_memory` is read after 10% of N and after N (after the round);
-- peer, the design before issue #12, same traffic in the same run: the CSV hand-over only
-  acknowledged and deleted stream entries; closed tasks stayed in the tasks hash and their
-  messages in Redis for ever.
+- peer, the design before issue #12, same traffic in the same run (10,000 contacts by default:
+  it grows linearly): the CSV hand-over only acknowledged and deleted stream entries; closed
+  tasks stayed in the tasks hash and their messages in Redis for ever.
+Two structures are capped rather than per contact, and fill up early in a run: the events stream
+(100,000 entries, about 12 MB) and each customer's recent-contacts list (10 contacts, 1,000
+customers here); the growth beyond them is printed per contact.
 Time is simulated (4 contacts a second) so the retention (0.5 h by default, 48 h in production)
 passes within the run; the hours and the rate are printed with the figures.
 
-Usage: .venv/bin/python benchmarks/memory.py [--contacts 100000] [--retention-hours 0.5]
+Usage: .venv/bin/python benchmarks/memory.py [--contacts 100000] [--peer-contacts 10000]
+[--retention-hours 0.5]
 (REDIS_URL to use a running Redis: figures then include other clients' noise; by default a
 private embedded redis-server is started). The last line prints the key ratio.
 """
@@ -45,7 +49,7 @@ AGENTS = 20
 IN_FLIGHT = 2_000
 ROUND_EVERY = 200
 STEP = 0.25  # simulated seconds between contacts
-CUSTOMERS = 2_000  # distinct phones: each keeps a recent-contacts list (capped, 90-day TTL)
+CUSTOMERS = 1_000  # distinct phones: each keeps a recent-contacts list (capped, 90-day TTL)
 MIX = (("voice", "orders"), ("chat", "general"), ("voice", "general"), ("whatsapp", "product"))
 BODY = "Halo kak, pesanan saya dengan nomor INV-2026-00123 belum sampai, mohon dicek ya."
 T0 = dt.datetime(2026, 7, 14, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))).timestamp()
@@ -136,6 +140,12 @@ def events_bytes(centre: Centre) -> int:
     return centre.client.memory_usage(centre.router.keys.events(), samples=0) or 0
 
 
+def lists_bytes(centre: Centre, customers: int) -> int:
+    """The customers' recent-contacts lists (10 contacts each at most)."""
+    return sum(centre.client.memory_usage(centre.router.keys.customer_contacts(phone(n)),
+                                          samples=0) or 0 for n in range(customers))
+
+
 def in_flight(client: redis.Redis, folder: Path, retention_hours: float) -> dict[str, float]:
     centre = Centre(client, folder, retention_hours, bounded=True)
     centre.dispatcher_round()
@@ -150,8 +160,7 @@ def in_flight(client: redis.Redis, folder: Path, retention_hours: float) -> dict
     centre.router.tick(centre.clock.now)
     centre.dispatcher_round()
     purged = used(client)
-    lists = sum(client.memory_usage(centre.router.keys.customer_contacts(phone(n)), samples=0)
-                or 0 for n in range(IN_FLIGHT))
+    lists = lists_bytes(centre, min(IN_FLIGHT, CUSTOMERS))
     events = events_bytes(centre)
     centre.delete()
     return {"in flight": (queued - base) / IN_FLIGHT, "closed": (settled - base) / IN_FLIGHT,
@@ -172,7 +181,7 @@ def flow(client: redis.Redis, folder: Path, contacts: int, retention_hours: floa
             centre.dispatcher_round()
         if n in (checkpoint, contacts):
             figures[f"at {n}"] = used(client) - base
-            figures[f"events at {n}"] = events_bytes(centre)
+            figures[f"capped at {n}"] = events_bytes(centre) + lists_bytes(centre, CUSTOMERS)
     keys = centre.router.keys
     figures["seconds"] = time.perf_counter() - started
     figures["hot tasks"] = client.hlen(keys.tasks())
@@ -199,17 +208,18 @@ def run(url: str, contacts: int, peer_contacts: int, retention_hours: float) -> 
                                      ("unbounded (before #12)", False, peer_contacts)):
             r = flow(client, Path(folder) / name.split()[0], count, retention_hours, bounded)
             first, last = count // 10, count
-            stream = r[f"events at {last}"] - r[f"events at {first}"]
+            capped = r[f"capped at {last}"] - r[f"capped at {first}"]
             total = r[f"at {last}"] - r[f"at {first}"]
-            growth[bounded] = (total - stream) / (last - first)
+            growth[bounded] = (total - capped) / (last - first)
             print(f"{name}: used_memory +{r[f'at {first}'] / 1e6:.2f} MB after {first:,} "
                   f"contacts, +{r[f'at {last}'] / 1e6:.2f} MB after {last:,} ({r['seconds']:.0f} "
                   f"s, {count * STEP / 3600:.1f} simulated h); growth {total / 1e6:.2f} MB, of "
-                  f"which the events stream filling to its 100,000-entry cap {stream / 1e6:.2f} "
-                  f"MB; the rest {growth[bounded]:,.1f} B/contact; hot tasks "
-                  f"{r['hot tasks']:,.0f}, closed kept {r['closed kept']:,.0f}")
+                  f"which capped structures filling up (events stream: 100,000 entries; "
+                  f"customers' recent lists: 10 each) {capped / 1e6:.2f} MB; the rest "
+                  f"{growth[bounded]:,.1f} B/contact; hot tasks {r['hot tasks']:,.0f}, closed "
+                  f"kept {r['closed kept']:,.0f}")
     client.close()
-    print(f"memory growth per contact beyond the capped events stream: {growth[True]:,.1f} B "
+    print(f"memory growth per contact beyond capped structures: {growth[True]:,.1f} B "
           f"(this design, {contacts // 10:,}→{contacts:,}) vs {growth[False]:,.0f} B (before "
           f"#12, {peer_contacts // 10:,}→{peer_contacts:,}): after 100,000 contacts "
           f"{growth[True] * 1e5 / 1e6:+.1f} MB vs {growth[False] * 1e5 / 1e6:+.0f} MB")

@@ -83,7 +83,7 @@ class Keys:
         """STREAM of every lifecycle change, for live readers (connector, wallboard, desk).
 
         Owner: the router scripts (lib.lua `event`), which cap it at about 100,000 entries
-        (XADD MAXLEN ~). Lifetime: hours of traffic."""
+        (XADD MAXLEN ~, about 12 MB). Lifetime: hours of traffic."""
         return self.prefix + "events"
 
     def contacts(self) -> str:

@@ -7,7 +7,8 @@
 --   KEYS[4] events        STREAM of lifecycle changes (the last ~EVENTS_KEPT entries)
 --   KEYS[5] stats         HASH of today's counters "queue|channel|bucket|metric" (expires
 --                         STATS_TTL seconds after its last change)
---   KEYS[6] contacts      STREAM of closed contacts (for the contact-record CSV)
+--   KEYS[6] contacts      STREAM of closed contacts (for the contact-record CSV; each entry is
+--                         deleted by the contact log once its row is fsynced)
 -- and ARGV with the same two values (a script's own KEYS and ARGV follow these):
 --   ARGV[1] now (epoch seconds, millisecond precision), ARGV[2] config JSON:
 --   {"ch": {"<channel>": {"t": offer timeout, "x": 1 if exclusive, "g": answer target}},
@@ -24,7 +25,7 @@ local NOW = tonumber(ARGV[1])
 local CFG = cjson.decode(ARGV[2])
 local PRIORITY_WEIGHT, LOAD_WEIGHT = 1e10, 1e10
 -- The events stream feeds live readers (connector, wallboard, desk) that follow its tail:
--- 100,000 entries are hours of a busy centre's traffic, and a few MB (benchmarks/memory.py).
+-- 100,000 entries are hours of a busy centre's traffic, about 12 MB (benchmarks/memory.py).
 local EVENTS_KEPT = 100000
 -- A day's counters serve today's wallboard and a look back over the last week.
 local STATS_TTL = 8 * 86400
