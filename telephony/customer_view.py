@@ -3,7 +3,7 @@ complaints are open, and a short script for the reason of the contact (telephony
 
 Everything is read from Redis with a few small reads, so the desk can show it while the offer
 rings: the directory entry, a capped per-customer list of recent contacts (filled by
-`remember_contact` as contacts close) and the customer's open complaint cases.
+the contact log as contacts close) and the customer's open complaint cases.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from vero.errors import VeroError
 SEGMENTS = ("B2C", "B2B", "partner")
 _TRUE = ("1", "true", "yes", "y", "ya")
 RECENT_CONTACTS = 10  # closed contacts kept per customer for the agent's screen pop
+RECENT_CONTACTS_TTL = 90 * 86400  # a customer silent for 90 days leaves no list behind
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -42,23 +43,31 @@ def task_customer(attributes: dict[str, str]) -> str | None:
     return normalise_phone(attributes.get("from") or attributes.get("callback_to") or "")
 
 
-def remember_contact(commands: redis.Redis | redis.client.Pipeline, keys: Keys,
-                     fields: dict[str, str]) -> None:
-    """Keep a closed contact on its customer's recent list. `fields` is one entry of the
-    contact-record stream, decoded (as `ContactLog._append` reads it); `commands` may be the
-    pipeline of a whole batch of entries, which its caller executes."""
+def recent_contact(keys: Keys, fields: dict[str, str]) -> tuple[str, str] | None:
+    """(customer's recent-contacts key, contact JSON) of one decoded entry of the contact-record
+    stream, or None when the contact has no customer phone. The contact log pushes it onto the
+    list (settle.lua) together with the entry's acknowledgement."""
     attributes = json.loads(fields.get("attributes") or "{}")
     customer = task_customer(attributes) if isinstance(attributes, dict) else None
     if customer is None:
-        return
+        return None
     contact = {"task_id": fields["task_id"], "channel": fields["channel"],
                "queue": fields.get("origin_queue") or fields["queue"],
                "topic": attributes.get("topic", ""), "outcome": fields["outcome"],
                "ended_at": float(fields["ended_at"]), "csat": attributes.get("csat", ""),
                "complaint_ref": attributes.get("complaint_ref", "")}
-    key = keys.customer_contacts(customer)
-    commands.lpush(key, json.dumps(contact))
-    commands.ltrim(key, 0, RECENT_CONTACTS - 1)
+    return keys.customer_contacts(customer), json.dumps(contact)
+
+
+def remember_contact(client: redis.Redis, keys: Keys, fields: dict[str, str]) -> None:
+    """Keep a closed contact on its customer's recent list, as the contact log does."""
+    recent = recent_contact(keys, fields)
+    if recent is None:
+        return
+    key, contact = recent
+    with client.pipeline() as pipe:
+        pipe.lpush(key, contact).ltrim(key, 0, RECENT_CONTACTS - 1)
+        pipe.expire(key, RECENT_CONTACTS_TTL).execute()
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,19 @@ bp = Blueprint("messaging", __name__)
 OPEN = ("queued", "reserved", "assigned")
 MAX_BODY = 1600  # Twilio's limit for one message
 IDEMPOTENT_FOR = 86400
+FIRST_RESPONSE_MARK_FOR = 30 * 86400  # longer than any message task stays open
+# Safety nets (see telephony/routing/keys.py): a conversation is deleted with its closed task;
+# these expiries, refreshed by every message, only catch what never closes.
+MESSAGES_TTL = 30 * 86400
+CONVERSATION_TTL = 7 * 86400
 
 
 def append_message(svc: Services, task_id: str, sender: str, body: str) -> dict:
     """Add a message to a task's history ('customer' or 'agent:<id>' as sender)."""
     message = {"from": sender, "body": body, "at": round(svc.router.clock(), 3)}
-    svc.redis.rpush(svc.router.keys.messages(task_id), json.dumps(message))
+    key = svc.router.keys.messages(task_id)
+    with svc.redis.pipeline() as pipe:
+        pipe.rpush(key, json.dumps(message)).expire(key, MESSAGES_TTL).execute()
     return message
 
 
@@ -83,7 +90,7 @@ def inbound() -> Response:
             "b2b" if customer and customer.segment == "B2B" else "general")
         svc.router.enqueue(task_id, channel, queue, language,
                            attributes={"from": address, "to": request.form.get("To", "")})
-        svc.redis.set(conversation, task_id)
+    svc.redis.set(conversation, task_id, ex=CONVERSATION_TTL)
     append_message(svc, task_id, "customer", body)
     if mentions_complaint(body):
         task = svc.router.task(task_id)
@@ -110,7 +117,8 @@ def agent_reply(task_id: str):
     if task["state"] not in OPEN:
         abort(409, f"task {task_id} is {task['state']}")
     message = append_message(svc, task_id, f"agent:{task.get('agent') or 'supervisor'}", body)
-    if svc.redis.set(svc.router.keys.idempotency("first-response", task_id), "1", nx=True):
+    if svc.redis.set(svc.router.keys.idempotency("first-response", task_id), "1", nx=True,
+                     ex=FIRST_RESPONSE_MARK_FOR):
         waited = message["at"] - task["created"]
         target = svc.centre.channels[task["channel"]].target_seconds
         svc.router.annotate(task_id, {"first_response_seconds": f"{waited:.1f}",

@@ -605,7 +605,9 @@ def demo(minutes: float, rate: float, speed: float, seed: int, port: int,
             for agent in agents:
                 agent.join()
             with service.app.app_context():
-                router_ids = [k.decode() for k in svc.redis.hkeys(router.keys.tasks())]
+                router_ids = [k.decode() for hash_key in (router.keys.tasks(),
+                                                          router.keys.closed_tasks())
+                              for k in svc.redis.hkeys(hash_key)]
             tasks = {t: _task(supervisor, t) for t in ledger.tasks}
             records = _records(data_dir, sum(1 for t in tasks.values()
                                              if t and t["state"] in CLOSED))

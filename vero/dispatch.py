@@ -62,7 +62,7 @@ def dispatching(app: Flask, *, ident: str | None = None, senders: int = 4,
     try:
         dispatcher = Dispatcher(
             router, ContactLog(router.redis, router.keys, router.centre, settings.data_dir,
-                               consumer=ident),
+                               consumer=ident, retention_hours=settings.closed_retention_hours),
             interval=interval, ident=ident, report=pool.tally,
             periodic=(connector.poll, escalation.escalate_overdue),
             occasional=(forget_old_consumers,)).start()

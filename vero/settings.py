@@ -38,6 +38,7 @@ class Settings:
     twilio_api_base: str | None = None  # e.g. a local recorder in tests; None: Twilio's cloud
     twilio_timeout: float = 5.0  # seconds one Twilio REST request may take
     twilio_tries: int = 4  # tries of a queued REST request before its dead letter
+    closed_retention_hours: float = 48.0  # closed tasks kept in Redis after their CSV row
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +81,14 @@ class Settings:
 
         twilio_timeout = _number(env, "VERO_TWILIO_TIMEOUT", "5", float, problems)
         twilio_tries = _number(env, "VERO_TWILIO_TRIES", "4", int, problems)
+        retention = env.get("VERO_CLOSED_RETENTION_HOURS", "48")
+        try:
+            closed_retention_hours = float(retention)
+        except ValueError:
+            closed_retention_hours = -1.0
+        if not 0 <= closed_retention_hours <= 24 * 366:
+            problems.append("VERO_CLOSED_RETENTION_HOURS: expected hours from 0 to 8784, not "
+                            f"{retention!r}")
 
         if problems:
             raise SettingsError(problems)
@@ -90,6 +99,7 @@ class Settings:
             trust_proxy=env.get("VERO_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
             twilio_timeout=twilio_timeout, twilio_tries=twilio_tries,
+            closed_retention_hours=closed_retention_hours,
         )
 
 

@@ -1,27 +1,39 @@
 """Closed contacts, from the Redis stream to one CSV per local day under VERO_DATA_DIR/contacts,
-and onto each customer's recent-contacts list (the agent's screen pop).
+then out of Redis's hot state; and onto each customer's recent-contacts list (the screen pop).
 
-These files are the history the forecast reads. A consumer group makes the hand-over safe with
-several Vero processes: each record is written by one of them and acknowledged after the write.
+These files are the history the forecast reads, so the hand-over is at-least-once and the files
+are idempotent (contact_files.py): a consumer group gives each entry to one process; the rows are
+appended and fsynced; only then one script (settle.lua) acknowledges and deletes the entries and
+moves their closed tasks from the hot tasks hash to the closed-tasks hash. If Redis fails in
+between, the entries stay pending and are written again next round, skipped as already there.
+Entries left pending by a dead process are claimed after CLAIM_IDLE_MS. Closed tasks are purged
+(with their conversation) after the retention period, 48 hours by default.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
 
-from telephony.customers import remember_contact, task_customer
+from telephony.customers import RECENT_CONTACTS, RECENT_CONTACTS_TTL, recent_contact, task_customer
+from telephony.routing import scripts
+from telephony.routing.contact_files import ContactFiles
 from telephony.routing.keys import Keys
 from vero.centre import Centre
 
 COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at", "answered_at",
            "ended_at", "wait_seconds", "handle_seconds", "agent_id", "outcome", "csat", "customer")
 GROUP = "contact-csv"
+DEFAULT_RETENTION_HOURS = 48.0
+CLAIM_IDLE_MS = 60_000  # pending this long: its consumer is presumed dead
+_CONSUMER_IDLE_MS = 3_600_000  # consumers with nothing pending, gone this long, are removed
+_PURGE_BATCH = 500
 
 
 def _iso(epoch: str) -> str:
@@ -49,55 +61,102 @@ def record_row(fields: dict[str, str]) -> dict[str, str]:
 
 class ContactLog:
     def __init__(self, client: redis.Redis, keys: Keys, centre: Centre, data_dir: Path,
-                 consumer: str | None = None) -> None:
+                 consumer: str | None = None, *,
+                 retention_hours: float = DEFAULT_RETENTION_HOURS,
+                 clock: Callable[[], float] = time.time) -> None:
         self.redis = client
         self.keys = keys
         self.stream = keys.contacts()
         self.centre = centre
         self.folder = Path(data_dir) / "contacts"
         self.consumer = consumer or f"pid-{os.getpid()}"
+        self.retention = retention_hours * 3600
+        self.clock = clock
+        self.files = ContactFiles(COLUMNS, key="task_id")
+        self._scripts = scripts.register(client, scripts.STANDALONE)
         try:
             client.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+        self._forget_idle_consumers()
 
     def path_for(self, created_at: str) -> Path:
         day = dt.datetime.fromtimestamp(float(created_at), self.centre.tz).date()
         return self.folder / f"{day.isoformat()}.csv"
 
     def flush(self, batch: int = 500) -> int:
-        """Append every pending closed contact to its day's CSV; returns how many were written."""
+        """Append every pending closed contact to its day's CSV, settle it in Redis and purge
+        closed tasks past their retention; returns how many rows were written."""
         written = 0
-        for pending_first in ("0", ">"):  # own unacknowledged entries first (after a crash)
+        for start in ("0", ">"):  # own unacknowledged entries first (after a failed round)
             while True:
-                reply = self.redis.xreadgroup(GROUP, self.consumer, {self.stream: pending_first},
+                reply = self.redis.xreadgroup(GROUP, self.consumer, {self.stream: start},
                                               count=batch)
                 entries = reply[0][1] if reply else []
-                entries = [(eid, f) for eid, f in entries if f]
                 if not entries:
                     break
-                self._append(entries)
-                self.redis.xack(self.stream, GROUP, *[eid for eid, _ in entries])
-                self.redis.xdel(self.stream, *[eid for eid, _ in entries])
-                written += len(entries)
+                written += self._hand_over(entries)
+        written += self._claim_abandoned(batch)
+        self.purge()
         return written
 
-    def _append(self, entries: list) -> None:
+    def _claim_abandoned(self, batch: int) -> int:
+        """Take over the entries a dead process read but never settled."""
+        written, start = 0, "0-0"
+        while True:
+            reply = self.redis.xautoclaim(self.stream, GROUP, self.consumer, CLAIM_IDLE_MS,
+                                          start_id=start, count=batch)
+            start, entries = reply[0], reply[1]
+            if entries:
+                written += self._hand_over(entries)
+            if start in (b"0-0", "0-0"):
+                return written
+
+    def _hand_over(self, entries: list) -> int:
         by_file: dict[Path, list[dict[str, str]]] = {}
-        recent = self.redis.pipeline(transaction=False)
-        for _, raw in entries:
+        recent_keys: dict[str, int] = {}
+        settle: list[str | int] = []
+        for entry_id, raw in entries:
+            if not raw:  # deleted while pending: only its acknowledgement is left to do
+                settle += [entry_id, "", 0, ""]
+                continue
             fields = {k.decode(): v.decode() for k, v in raw.items()}
-            remember_contact(recent, self.keys, fields)
-            by_file.setdefault(self.path_for(fields["created_at"]), []).append(record_row(fields))
-        recent.execute()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for path, rows in by_file.items():
-            new = not path.exists()
-            with path.open("a", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-                if new:
-                    writer.writeheader()
-                writer.writerows(rows)
-                handle.flush()
-                os.fsync(handle.fileno())
+            by_file.setdefault(self.path_for(fields["created_at"]), []).append(
+                record_row(fields))
+            recent = recent_contact(self.keys, fields)
+            index, contact = 0, ""
+            if recent is not None:
+                index = recent_keys.setdefault(recent[0], 5 + len(recent_keys))
+                contact = recent[1]
+            settle += [entry_id, fields["task_id"], index, contact]
+        written = sum(self.files.append(path, rows) for path, rows in by_file.items())
+        self._scripts["settle"](
+            keys=[self.keys.tasks(), self.keys.closed_tasks(), self.keys.closed_index(),
+                  self.stream, *recent_keys],
+            args=[repr(self.clock()), GROUP, RECENT_CONTACTS, RECENT_CONTACTS_TTL, *settle])
+        return written
+
+    def purge(self) -> int:
+        """Delete closed tasks (and their conversations) settled longer ago than the retention
+        period; returns how many."""
+        cutoff = self.clock() - self.retention
+        purged = 0
+        while True:
+            ids = [i.decode() for i in self.redis.zrangebyscore(
+                self.keys.closed_index(), "-inf", cutoff, start=0, num=_PURGE_BATCH)]
+            if not ids:
+                return purged
+            purged += self._scripts["purge_closed"](
+                keys=[self.keys.closed_tasks(), self.keys.closed_index(),
+                      *[self.keys.messages(i) for i in ids]],
+                args=[repr(cutoff), *ids])
+            if len(ids) < _PURGE_BATCH:
+                return purged
+
+    def _forget_idle_consumers(self) -> None:
+        """Consumers of past processes with nothing pending (one per process start)."""
+        for info in self.redis.xinfo_consumers(self.stream, GROUP):
+            name = info["name"].decode() if isinstance(info["name"], bytes) else info["name"]
+            if info["pending"] == 0 and info["idle"] > _CONSUMER_IDLE_MS:
+                self.redis.xgroup_delconsumer(self.stream, GROUP, name)

@@ -2,6 +2,9 @@
 
 All keys of one centre share the hash tag `{centre}` so that every Lua script runs unchanged on a
 Redis Cluster (all keys of a script call live in one slot).
+
+Every docstring says who owns the key (writes it and deletes it) and how long it lives: nothing
+may grow with the number of contacts ever handled.
 """
 
 from __future__ import annotations
@@ -19,102 +22,182 @@ class Keys:
         return f"{self.namespace}:{{{self.centre}}}:"
 
     def agents(self) -> str:
-        """HASH agent id → profile JSON (name, skills, languages, capacity, contact)."""
+        """HASH agent id → profile JSON (name, skills, languages, capacity, contact).
+
+        Owner: the router (upsert_agent.lua). Lifetime: one field per agent, for as long as the
+        agent exists; grows with the staff, not with contacts."""
         return self.prefix + "agents"
 
     def agent_status(self) -> str:
-        """HASH agent id → live status JSON (state, load, idle since, tasks, missed offers)."""
+        """HASH agent id → live status JSON (state, load, idle since, tasks, missed offers).
+
+        Owner: the router scripts. Lifetime: as `agents`; `tasks` lists only open work."""
         return self.prefix + "agent_status"
 
     def agent_tokens(self) -> str:
-        """HASH sha256(token) → agent id."""
+        """HASH sha256(token) → agent id.
+
+        Owner: upsert_agent.lua, which deletes the old hash when a token is rotated. Lifetime:
+        one field per agent."""
         return self.prefix + "agent_tokens"
 
     def tasks(self) -> str:
-        """HASH task id → task JSON."""
+        """HASH task id → task JSON of every open task (queued, reserved, assigned, wrapping), and
+        of a closed one until its contact record is in the CSV.
+
+        Owner: the router scripts create and change tasks; the contact log (settle.lua) moves a
+        closed task to `closed_tasks` once its CSV row is fsynced. Lifetime: the contact's life,
+        plus the dispatcher's next round."""
         return self.prefix + "tasks"
 
     def timers(self) -> str:
-        """ZSET of due work (offer expiry, step timeout, end of wrap-up), scored by due time."""
+        """ZSET of due work (offer expiry, step timeout, end of wrap-up), scored by due time.
+
+        Owner: the router scripts add and remove members; `RedisRouter.tick` drops stale ones.
+        Lifetime: a member lives until due (at most a step timeout)."""
         return self.prefix + "timers"
 
     def waiting(self, queue: str, channel: str, step: int, language: str) -> str:
-        """ZSET of queued task ids on one step of a queue, scored by priority then age."""
+        """ZSET of queued task ids on one step of a queue, scored by priority then age.
+
+        Owner: the router scripts. Lifetime: a member leaves when its task is offered, moves
+        or ends; one key per queue step, channel and language."""
         return f"{self.prefix}wait:{queue}:{channel}:{step}:{language}"
 
     def pool(self, family: str, channel: str, skill: str, level: int, language: str) -> str:
         """ZSET of agent ids who may take `channel` work (lazily cleaned; see the Lua header).
 
         family: 'idle' (scored by idle since) or 'load' (scored by task count, then idle since).
+        Owner: the router scripts. Lifetime: members are agents; one key per skill level.
         """
         return f"{self.prefix}pool:{family}:{channel}:{skill}:{level}:{language}"
 
     def stats(self, day: str) -> str:
-        """HASH of today's counters: field 'queue|channel|bucket|metric' (bucket = HH:MM start)."""
+        """HASH of today's counters: field 'queue|channel|bucket|metric' (bucket = HH:MM start).
+
+        Owner: the router scripts (lib.lua `stat`). Lifetime: expires 8 days after its last
+        change (STATS_TTL in lib.lua); the history is the contact CSVs."""
         return f"{self.prefix}stats:{day}"
 
     def events(self) -> str:
-        """STREAM of every lifecycle change."""
+        """STREAM of every lifecycle change, for live readers (connector, wallboard, desk).
+
+        Owner: the router scripts (lib.lua `event`), which cap it at about 100,000 entries
+        (XADD MAXLEN ~, about 12 MB). Lifetime: hours of traffic."""
         return self.prefix + "events"
 
     def contacts(self) -> str:
-        """STREAM of closed contacts waiting to be appended to the daily contact-record CSV."""
+        """STREAM of closed contacts waiting to be appended to the daily contact-record CSV.
+
+        Owner: written by the router scripts at close; the contact log reads it through a
+        consumer group and deletes each entry (settle.lua) after its row is fsynced. Lifetime:
+        until the next dispatcher round (it buffers while no dispatcher runs)."""
         return self.prefix + "contacts"
 
+    def closed_tasks(self) -> str:
+        """HASH task id → task JSON of a closed task whose contact record is in the CSV, for the
+        desk's and the API's look back (annotations such as a survey still land on it).
+
+        Owner: the contact log: settle.lua moves tasks here from `tasks`; purge_closed.lua
+        deletes them after VERO_CLOSED_RETENTION_HOURS (48 h by default)."""
+        return self.prefix + "closed_tasks"
+
+    def closed_index(self) -> str:
+        """ZSET of the ids in `closed_tasks`, scored by when they were settled.
+
+        Owner and lifetime: as `closed_tasks` (the purge reads the oldest first)."""
+        return self.prefix + "closed_index"
+
     def messages(self, task_id: str) -> str:
-        """LIST of a task's conversation (JSON per message)."""
+        """LIST of a task's conversation (JSON per message).
+
+        Owner: telephony/messaging.py appends; purge_closed.lua deletes it with its closed task.
+        Lifetime: the task's, plus the closed retention; an expiry refreshed by every message
+        (messaging.MESSAGES_TTL) removes lists whose task never closes."""
         return f"{self.prefix}messages:{task_id}"
 
     def customers(self) -> str:
-        """HASH phone (E.164) → customer JSON (name, segment, vip, language)."""
+        """HASH phone (E.164) → customer JSON (name, segment, vip, language).
+
+        Owner: `vero customers import` (the CRM export). Lifetime: the customer directory's; it
+        is replaced by the next import, not by contacts."""
         return self.prefix + "customers"
 
     def conversation(self, channel: str, address: str) -> str:
-        """STRING: the open message task of one customer address on a channel (WhatsApp/SMS)."""
+        """STRING: the open message task of one customer address on a channel (WhatsApp/SMS).
+
+        Owner: telephony/messaging.py. Lifetime: expires CONVERSATION_TTL (7 days) after the
+        customer's last message; a closed task is never continued anyway."""
         return f"{self.prefix}conversation:{channel}:{address}"
 
     def sequence(self, name: str) -> str:
-        """STRING counter for human reference numbers (e.g. complaint references per year)."""
+        """STRING counter for human reference numbers (e.g. complaint references per year).
+
+        Owner: telephony/complaints. Lifetime: kept (one key per name and year)."""
         return f"{self.prefix}seq:{name}"
 
     def idempotency(self, scope: str, ref: str) -> str:
-        """STRING marking that a webhook step was already applied (Twilio retries)."""
+        """STRING marking that a webhook step was already applied (Twilio retries).
+
+        Owner: whoever sets it (telephony/ivr/voice.py, telephony/messaging.py), always with an
+        expiry: a day for webhook retries, 30 days for a first-response mark or a complaint
+        reference."""
         return f"{self.prefix}done:{scope}:{ref}"
 
     def complaint(self, ref: str) -> str:
-        """STRING: one complaint case as JSON (state, classification, teams, deadlines)."""
+        """STRING: one complaint case as JSON (state, classification, teams, deadlines).
+
+        Owner: telephony/complaints/store.py. Lifetime: kept: Redis is the case file today
+        (grows per complaint, not per contact; an archive to disk is still to be built)."""
         return f"{self.prefix}complaint:{ref}"
 
     def complaint_timeline(self, ref: str) -> str:
-        """LIST of a complaint case's timeline entries (JSON, oldest first)."""
+        """LIST of a complaint case's timeline entries (JSON, oldest first).
+
+        Owner and lifetime: as `complaint`."""
         return f"{self.prefix}complaint_timeline:{ref}"
 
     def complaints(self) -> str:
-        """ZSET of every complaint reference, scored by creation time."""
+        """ZSET of every complaint reference, scored by creation time.
+
+        Owner and lifetime: as `complaint`."""
         return self.prefix + "complaints"
 
     def complaints_open(self) -> str:
-        """ZSET of the references of open complaint cases, scored by their resolution deadline."""
+        """ZSET of the references of open complaint cases, scored by their resolution deadline.
+
+        Owner: telephony/complaints/store.py; a member leaves when its case closes."""
         return self.prefix + "complaints_open"
 
     def customer_complaints(self, customer: str) -> str:
-        """SET of the complaint references of one customer (phone E.164 or e-mail address)."""
+        """SET of the complaint references of one customer (phone E.164 or e-mail address).
+
+        Owner and lifetime: as `complaint`."""
         return f"{self.prefix}customer_complaints:{customer}"
 
     def complaint_batch(self, batch: str) -> str:
-        """ZSET of the complaint references naming one product batch, scored by creation time."""
+        """ZSET of the complaint references naming one product batch, scored by creation time.
+
+        Owner and lifetime: as `complaint`."""
         return f"{self.prefix}complaint_batch:{batch}"
 
     def batch_alerts(self) -> str:
-        """HASH alert id → batch alert JSON (batch, product, references, raised at)."""
+        """HASH alert id → batch alert JSON (batch, product, references, raised at).
+
+        Owner: telephony/complaints/store.py. Lifetime: kept (one per alert raised)."""
         return self.prefix + "batch_alerts"
 
     def batch_alert_lock(self, batch: str) -> str:
-        """STRING (with expiry): a batch already has an alert in the current window."""
+        """STRING (with expiry): a batch already has an alert in the current window.
+
+        Owner: telephony/complaints/store.py. Lifetime: the alert window (its expiry)."""
         return f"{self.prefix}batch_alert_lock:{batch}"
 
     def customer_contacts(self, customer: str) -> str:
-        """LIST of one customer's last closed contacts (JSON, newest first, capped)."""
+        """LIST of one customer's last closed contacts (JSON, newest first, capped at 10).
+
+        Owner: the contact log (settle.lua), after the contact's CSV row. Lifetime: expires
+        `customers.RECENT_CONTACTS_TTL` (90 days) after the customer's last contact."""
         return f"{self.prefix}customer_contacts:{customer}"
 
     def outbox(self) -> str:

@@ -87,10 +87,18 @@ class RedisRouter:
                 for i in range(0, len(flat), 4)]
 
     def _task_json(self, task_id: str) -> dict:
+        """An open task, or a closed one still kept for the look back (see `Keys.closed_tasks`).
+        """
         raw = self.redis.hget(self.keys.tasks(), task_id)
+        if raw is None:
+            raw = self.redis.hget(self.keys.closed_tasks(), task_id)
         if raw is None:
             raise RoutingError("unknown", f"no task {task_id}")
         return json.loads(raw)
+
+    def _closed_state(self, task_id: str) -> str | None:
+        raw = self.redis.hget(self.keys.closed_tasks(), task_id)
+        return json.loads(raw)["state"] if raw is not None else None
 
     def _profile(self, agent_id: str) -> dict | None:
         raw = self.redis.hget(self.keys.agents(), agent_id)
@@ -187,7 +195,8 @@ class RedisRouter:
         pools = self.layout.step_pools(queue, 0, channel, language)
         due = now + first.timeout if first.timeout is not None else ""
         reply = self._call("enqueue", now,
-                           [self.layout.wait_key(queue, channel, 0, language), *pools.keys],
+                           [self.layout.wait_key(queue, channel, 0, language),
+                            self.keys.closed_tasks(), *pools.keys],
                            [json.dumps(task), due, pools.family, pools.mode])
         if reply[0] == "exists":
             raise RoutingError("exists", f"task {task_id} exists")
@@ -261,7 +270,10 @@ class RedisRouter:
     def _complete(self, task_id: str, now: float, timer: bool) -> list[Reservation]:
         reply = self._call("complete", now, [], [task_id, "1" if timer else "0"])
         if reply[0] == "unknown" and not timer:
-            raise RoutingError("unknown", f"no task {task_id}")
+            closed = self._closed_state(task_id)
+            if closed is None:
+                raise RoutingError("unknown", f"no task {task_id}")
+            reply = ["state", closed]
         if reply[0] == "state":
             raise RoutingError("state", f"task {task_id} is {reply[1]}, not assigned")
         if reply[0] == "completed":
@@ -284,7 +296,11 @@ class RedisRouter:
                 raise RoutingError("state", f"task {task_id} is {reply[1]}; only waiting tasks "
                                             "can be canceled")
             if reply[0] == "unknown":
-                raise RoutingError("unknown", f"no task {task_id}")
+                closed = self._closed_state(task_id)
+                if closed is None:
+                    raise RoutingError("unknown", f"no task {task_id}")
+                raise RoutingError("state", f"task {task_id} is {closed}; only waiting tasks "
+                                            "can be canceled")
             if reply[0] == "ok":
                 return self._agent_ready(reply[1], now) if reply[1] else []
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
@@ -292,7 +308,7 @@ class RedisRouter:
     def annotate(self, task_id: str, attributes: dict[str, str],
                  now: float | None = None) -> None:
         """Set task attributes (e.g. 'csat', 'voicemail_url', 'complaint_ref') atomically."""
-        reply = self._call("annotate", self.timestamp(now), [],
+        reply = self._call("annotate", self.timestamp(now), [self.keys.closed_tasks()],
                            [task_id, json.dumps({str(k): str(v) for k, v in attributes.items()})])
         if reply[0] == "unknown":
             raise RoutingError("unknown", f"no task {task_id}")

@@ -1,4 +1,5 @@
-"""Loads the routing Lua scripts once: each is `lib.lua` followed by the script's own file."""
+"""Loads the routing Lua scripts once: each is `lib.lua` followed by the script's own file,
+except the contact log's standalone scripts, which touch no routing state but the tasks."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from redis.commands.core import Script
 
 NAMES = ("enqueue", "match_task", "agent_ready", "accept", "return_offer", "complete", "cancel",
          "advance", "upsert_agent", "set_state", "annotate")
+STANDALONE = ("settle", "purge_closed")
 
 
 @cache
 def source(name: str) -> str:
     folder = resources.files("telephony.routing") / "lua"
-    return (folder / "lib.lua").read_text() + "\n" + (folder / f"{name}.lua").read_text()
+    own = (folder / f"{name}.lua").read_text()
+    return own if name in STANDALONE else (folder / "lib.lua").read_text() + "\n" + own
 
 
-def register(client: redis.Redis) -> dict[str, Script]:
+def register(client: redis.Redis, names: tuple[str, ...] = NAMES) -> dict[str, Script]:
     """Script objects by name; redis-py sends EVALSHA and reloads on NOSCRIPT by itself."""
-    return {name: client.register_script(source(name)) for name in NAMES}
+    return {name: client.register_script(source(name)) for name in names}

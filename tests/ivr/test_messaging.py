@@ -44,3 +44,31 @@ def test_website_chat_both_ways_and_first_response_target(twilio, svc, clock):
     assert [m["from"] for m in seen] == ["customer", "customer", "agent:supervisor"]
     assert svc.router.task(task_id)["attributes"]["first_response_in_target"] == "no"
     assert twilio.client.post("/api/chat", json={"language": "fr"}).status_code == 400
+
+
+def test_message_keys_expire_and_a_closed_conversation_stays_readable_until_purged(
+        twilio, svc, clock, tmp_path):
+    from telephony.routing.contact_log import ContactLog
+
+    params = {"MessageSid": "SM" + "7" * 32, "From": "whatsapp:+628999000777",
+              "To": "whatsapp:+622150001234", "Body": "Halo"}
+    twilio.post("/twilio/messaging", params)
+    task_id = f"whatsapp-SM{'7' * 32}"
+    keys = svc.router.keys
+    twilio.client.post(f"/api/tasks/{task_id}/messages", json={"body": "Siap"},
+                       headers=SUPERVISOR)
+    for key in (keys.messages(task_id), keys.conversation("whatsapp", "+628999000777"),
+                keys.idempotency("first-response", task_id), keys.idempotency("message",
+                                                                               params["MessageSid"])):
+        assert svc.redis.ttl(key) > 0, key
+    svc.router.cancel(task_id, "canceled")
+    log = ContactLog(svc.redis, keys, svc.centre, tmp_path, retention_hours=1, clock=clock)
+    assert log.flush() == 1
+    assert not svc.redis.hexists(keys.tasks(), task_id)  # out of the hot hash
+    messages = twilio.client.get(f"/api/tasks/{task_id}/messages", headers=SUPERVISOR)
+    assert [m["body"] for m in messages.json["messages"]] == ["Halo", "Siap"]
+    clock.now += 3601
+    log.flush()
+    assert twilio.client.get(f"/api/tasks/{task_id}/messages",
+                             headers=SUPERVISOR).status_code == 404
+    assert not svc.redis.exists(keys.messages(task_id))

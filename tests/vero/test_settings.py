@@ -34,3 +34,12 @@ def test_twilio_timeout_and_tries_are_positive_numbers():
         Settings.from_env({**GOOD, "VERO_TWILIO_TIMEOUT": "0", "VERO_TWILIO_TRIES": "many"})
     assert [p.split(":")[0] for p in info.value.problems] == [
         "VERO_TWILIO_TIMEOUT", "VERO_TWILIO_TRIES"]
+
+
+def test_closed_retention_is_hours_and_checked():
+    assert Settings.from_env(GOOD).closed_retention_hours == 48
+    assert Settings.from_env({**GOOD, "VERO_CLOSED_RETENTION_HOURS": "1.5"}
+                             ).closed_retention_hours == 1.5
+    for bad in ("two days", "-1", "nan"):
+        with pytest.raises(SettingsError, match="VERO_CLOSED_RETENTION_HOURS"):
+            Settings.from_env({**GOOD, "VERO_CLOSED_RETENTION_HOURS": bad})

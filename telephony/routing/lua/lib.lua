@@ -4,9 +4,11 @@
 --   KEYS[1] agent_status  HASH agent id -> status JSON
 --   KEYS[2] tasks         HASH task id -> task JSON
 --   KEYS[3] timers        ZSET "offer|<offer>", "step|<task>|<k>", "wrap|<task>" -> due time
---   KEYS[4] events        STREAM of lifecycle changes
---   KEYS[5] stats         HASH of today's counters "queue|channel|bucket|metric"
---   KEYS[6] contacts      STREAM of closed contacts (for the contact-record CSV)
+--   KEYS[4] events        STREAM of lifecycle changes (the last ~EVENTS_KEPT entries)
+--   KEYS[5] stats         HASH of today's counters "queue|channel|bucket|metric" (expires
+--                         STATS_TTL seconds after its last change)
+--   KEYS[6] contacts      STREAM of closed contacts (for the contact-record CSV; each entry is
+--                         deleted by the contact log once its row is fsynced)
 -- and ARGV with the same two values (a script's own KEYS and ARGV follow these):
 --   ARGV[1] now (epoch seconds, millisecond precision), ARGV[2] config JSON:
 --   {"ch": {"<channel>": {"t": offer timeout, "x": 1 if exclusive, "g": answer target}},
@@ -22,6 +24,12 @@ local STATUS, TASKS, TIMERS, EVENTS, STATS, CONTACTS = KEYS[1], KEYS[2], KEYS[3]
 local NOW = tonumber(ARGV[1])
 local CFG = cjson.decode(ARGV[2])
 local PRIORITY_WEIGHT, LOAD_WEIGHT = 1e10, 1e10
+-- The events stream feeds live readers (connector, wallboard, desk) that follow its tail:
+-- 100,000 entries are hours of a busy centre's traffic, about 12 MB (benchmarks/memory.py).
+local EVENTS_KEPT = 100000
+-- A day's counters serve today's wallboard and a look back over the last week.
+local STATS_TTL = 8 * 86400
+local stats_expiry_set = false
 
 local function get_json(hash, id)
   local raw = redis.call('HGET', hash, id)
@@ -41,13 +49,17 @@ local function event(kind, task_id, agent_id, extra)
       fields[#fields + 1] = tostring(v)
     end
   end
-  redis.call('XADD', EVENTS, 'MAXLEN', '~', 100000, '*', unpack(fields))
+  redis.call('XADD', EVENTS, 'MAXLEN', '~', EVENTS_KEPT, '*', unpack(fields))
 end
 
 local function stat(queue, channel, metric, amount)
   local base = queue .. '|' .. channel .. '|'
   redis.call('HINCRBYFLOAT', STATS, base .. 'day|' .. metric, amount)
   redis.call('HINCRBYFLOAT', STATS, base .. CFG.bucket .. '|' .. metric, amount)
+  if not stats_expiry_set then
+    redis.call('EXPIRE', STATS, STATS_TTL)
+    stats_expiry_set = true
+  end
 end
 
 local function task_score(task)
