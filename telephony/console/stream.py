@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
 from collections import Counter
@@ -28,8 +29,9 @@ import redis
 RETRY_MS = 1000
 BUSY_RETRY_MS = 5000  # a refused viewer comes back later, not at once
 BLOCK_MS = 1000  # the longest single XREAD BLOCK
-MIN_GAP = 0.25  # a burst of router events becomes one push, not one per event
+MIN_GAP = 1.0  # a stream of router events becomes one push a second, not one per event
 EVERY = 2.0  # a push at least this often, changes or not
+SPREAD = 0.2  # a connection lasts 80-100 % of its max_seconds
 DEFAULT_LIMIT = 64  # open streams per server process
 LIMIT_ENV = "VERO_STREAM_LIMIT"
 
@@ -58,7 +60,8 @@ class StreamHub:
     """One process's reader of the router's events and the snapshots it pushes to every viewer.
 
     `build(language)` makes one snapshot in that page language; it runs on the hub's thread (and
-    once per new viewer, on the viewer's, so that the first frame comes at once).
+    on a new viewer's, when no snapshot in its language is at hand, so that the first frame
+    comes at once). A new viewer otherwise starts with the newest push, at most `every` s old.
     """
 
     def __init__(self, client: redis.Redis, events_key: str,
@@ -89,10 +92,11 @@ class StreamHub:
     def _frames_for(self, language: str, max_seconds: float) -> Iterator[str]:
         try:
             yield retry_hint()
-            yield sse(self.build(language))
-            deadline = self.clock() + max_seconds
             with self._ready:
-                seen = self._version
+                seen, frame = self._version, self._frames.get(language)
+            yield frame if frame is not None else sse(self.build(language))
+            # viewers opened together (a restart, a network blip) reconnect spread out
+            deadline = self.clock() + max_seconds * random.uniform(1 - SPREAD, 1)
             while True:
                 with self._ready:
                     remaining = deadline - self.clock()

@@ -117,6 +117,18 @@ class Keys:
         """LIST of one customer's last closed contacts (JSON, newest first, capped)."""
         return f"{self.prefix}customer_contacts:{customer}"
 
+    def dispatchers(self) -> str:
+        """HASH dispatcher id → heartbeat JSON {"at": epoch, "lateness_p99_s": ..,
+        "rest_ok": .., "rest_retried": .., "rest_dead": ..}, written by each dispatcher every
+        round (a-dispatch owns it; /metrics and /readyz read it)."""
+        return self.prefix + "dispatchers"
+
+    def event_tally(self) -> str:
+        """HASH router event type → count since the first /metrics scrape, and 'cursor' → the
+        last event id counted. Written by the /metrics collector (vero.metrics) at each scrape;
+        bounded (one field per event type), kept while the centre exists."""
+        return self.prefix + "event_tally"
+
     def all_keys_pattern(self) -> str:
         """SCAN pattern for every key of this centre (used by tests to clean up their own keys)."""
         return self.prefix.replace("{", "\\{").replace("}", "\\}") + "*"
