@@ -49,7 +49,7 @@ def test_every_problem_is_one_line_and_nothing_starts(tmp_path):
     env.pop("REDIS_URL", None)
     reply = subprocess.run([sys.executable, "-m", "vero.cli", "web", "--threads", "20",
                             "--stream-limit", "10"], env=env, capture_output=True, text=True,
-                           timeout=60)
+                           timeout=240)
     assert reply.returncode == 2
     lines = reply.stderr.strip().splitlines()
     assert [line.split(":")[1].strip() for line in lines] == [
@@ -70,7 +70,7 @@ def test_an_unreachable_redis_and_a_bad_bind_are_reported(tmp_path):
 def test_check_prints_the_gunicorn_command(tmp_path, redis_url):
     reply = subprocess.run([sys.executable, "-m", "vero.cli", "web", "--check", "-w", "3"],
                            env=_env(tmp_path, REDIS_URL=redis_url), capture_output=True,
-                           text=True, timeout=60)
+                           text=True, timeout=240)
     assert reply.returncode == 0, reply.stderr
     command = reply.stdout.split()
     assert command[1:3] == ["-m", "gunicorn"] and command[-1] == "vero.app:server_app()"
