@@ -27,7 +27,7 @@ FORMAT_ENV = "VERO_LOG_FORMAT"
 FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # +6281234567890, whatsapp:+62812..., or 0812... : 8 to 15 digits not inside a longer token
-PHONE = re.compile(r"(?<![\w+])(?:whatsapp:)?\+?\d{8,15}(?!\w)")
+PHONE = re.compile(r"(?<![\w+\-./])(?:whatsapp:)?\+?\d{8,15}(?![\w\-.])")
 CONTEXT_FIELDS = ("call_sid", "message_sid", "task_id", "offer_id", "agent_id")
 SID_PARAMS = {"CallSid": "call_sid", "MessageSid": "message_sid"}
 VIEW_ARGS = {"task_id": "task_id", "offer_id": "offer_id", "agent_id": "agent_id"}
