@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Mapping
@@ -31,7 +30,10 @@ PHONE = re.compile(r"(?<![\w+\-./])(?:whatsapp:)?\+?\d{8,15}(?![\w\-.])")
 CONTEXT_FIELDS = ("call_sid", "message_sid", "task_id", "offer_id", "agent_id")
 SID_PARAMS = {"CallSid": "call_sid", "MessageSid": "message_sid"}
 VIEW_ARGS = {"task_id": "task_id", "offer_id": "offer_id", "agent_id": "agent_id"}
+# One line per request under `vero web` (it takes the place of gunicorn's access log, which
+# cannot see a call SID); quiet elsewhere, where the server logs requests itself.
 access_log = logging.getLogger("vero.http")
+access_log.setLevel(logging.WARNING)
 
 
 def mask_phones(text: str) -> str:
@@ -115,21 +117,15 @@ def logging_config(format_name: str, level: str = "INFO") -> dict[str, Any]:
         "filters": {"request": {"()": RequestContextFilter}},
         "handlers": {"stderr": handler},
         "root": {"level": level, "handlers": ["stderr"]},
-        "loggers": {name: {"level": level, "handlers": ["stderr"], "propagate": False}
-                    for name in ("gunicorn.error", "gunicorn.access")},
+        "loggers": {**{name: {"level": level, "handlers": ["stderr"], "propagate": False}
+                       for name in ("gunicorn.error", "gunicorn.access")},
+                    access_log.name: {"level": level}},
     }
 
 
-def configure(env: Mapping[str, str] | None = None) -> None:
-    """Set up logging from VERO_LOG_FORMAT (for commands that are not under gunicorn)."""
-    import logging.config
-
-    logging.config.dictConfig(logging_config(log_format(os.environ if env is None else env)))
-
-
 def init_app(app: Flask) -> None:
-    """One access line per request, with its ids and its duration (streams log when they open).
-    Under gunicorn this replaces its access log, which cannot see a call SID."""
+    """One access line per request, with its ids and its duration (streams log when they open),
+    when `vero.http` logs at INFO (`logging_config` sets it)."""
 
     @app.before_request
     def started() -> None:

@@ -19,7 +19,6 @@ same REDIS_URL.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -132,9 +131,9 @@ def metrics_dir(env: Mapping[str, str], data_dir: Path) -> Path:
     """Where the workers' metric files go: PROMETHEUS_MULTIPROC_DIR, else VERO_DATA_DIR/metrics;
     emptied at every start, as prometheus-client's multiprocess mode requires."""
     folder = Path(env.get(MULTIPROC_ENV) or data_dir / "metrics")
-    if folder.is_dir():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):  # only prometheus-client's own files
+        stale.unlink()
     return folder
 
 

@@ -71,6 +71,6 @@ def test_a_traceback_is_one_field_and_masked(captured):
 def test_the_gunicorn_config_routes_every_logger_through_one_format():
     config = logging_config("json")
     assert config["formatters"]["vero"]["()"] is JsonFormatter
-    assert set(config["loggers"]) == {"gunicorn.error", "gunicorn.access"}
+    assert set(config["loggers"]) == {"gunicorn.error", "gunicorn.access", "vero.http"}
     assert config["root"]["handlers"] == ["stderr"]
     assert config["handlers"]["stderr"]["filters"] == ["request"]
