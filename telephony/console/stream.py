@@ -112,8 +112,9 @@ class StreamHub:
         finally:
             with self._ready:
                 self._viewers[language] -= 1
-                if self._viewers[language] <= 0:
+                if self._viewers[language] <= 0:  # nobody left to keep its frame fresh
                     del self._viewers[language]
+                    self._frames.pop(language, None)
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -123,14 +124,16 @@ class StreamHub:
     def _run(self) -> None:
         """Follow the events; push on change (at most every MIN_GAP) and every `every` s.
         An error is logged and retried: the viewers see the wallboard pause, not end."""
-        newest = self.client.xrevrange(self.events_key, count=1)
-        last_id = newest[0][0] if newest else b"0-0"
+        last_id: bytes | None = None  # where the events are followed from
         changed, sent = False, self.clock()
         while True:
             with self._ready:
                 self._ready.wait_for(lambda: self._viewers, timeout=None)
             now = self.clock()
             try:
+                if last_id is None:
+                    newest = self.client.xrevrange(self.events_key, count=1)
+                    last_id = newest[0][0] if newest else b"0-0"
                 if (changed and now >= sent + MIN_GAP) or now >= sent + self.every:
                     self._push()
                     changed, sent = False, self.clock()

@@ -100,3 +100,16 @@ def test_a_change_reaches_every_viewer_within_a_push(app, supervisor):
 def waiting(frame: str) -> int:
     board = json.loads(frame.removeprefix("data: "))
     return next(q["waiting"] for q in board["queues"] if q["id"] == "complaints")
+
+
+def test_a_new_viewer_never_starts_from_a_frame_nobody_kept_fresh(redis_client, namespace):
+    builds = Builds()
+    hub = StreamHub(redis_client, f"{namespace}:events", builds, every=0.2)
+    assert len(list(hub.stream("en", 0.8))) >= 3  # pushes while the viewer watched
+    built = len(builds.calls)
+    time.sleep(0.5)  # nobody watches: nothing is built, the last frame grows old
+    assert len(builds.calls) == built
+    later = hub.stream("en", 0.1)
+    next(later)
+    assert json.loads(next(later).removeprefix("data: "))["n"] > built  # a fresh snapshot
+    later.close()
