@@ -114,7 +114,7 @@ def login_cookie(port: int) -> str:
 
 
 def measure(server: Server) -> dict[str, object]:
-    run_callers(server.port, server.public, CALLERS, rounds=2, pace=0.1)  # warm-up
+    run_callers(server.port, server.public, CALLERS, rounds=4, pace=0.25)  # warm-up
     _, alone = run_callers(server.port, server.public, CALLERS, rounds=ROUNDS, pace=PACE_SECONDS)
     boards = Wallboards(server.port, login_cookie(server.port), WALLBOARDS)
     try:
