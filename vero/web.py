@@ -4,12 +4,17 @@ The settings are checked once, here, before gunicorn starts: every problem is pr
 line and nothing forks. Then this process becomes gunicorn's master (exec, so a service manager
 sees one PID), and each worker builds `vero.app:server_app()`.
 
-The worker class is gthread, measured in benchmarks/streams.py against gevent (figures in the
-docstring of `DEFAULT_WORKER_CLASS`). Each open wallboard stream holds one thread, so a worker
-serves at most `threads - RESERVED_THREADS` streams and answers the next one 503 with a retry
-hint: at least RESERVED_THREADS threads of every worker stay free for webhooks, whatever the
-number of wallboards. The streams themselves cost almost nothing (one snapshot per push per
-process, telephony/console/stream.py).
+The worker class is gthread, measured in benchmarks/streams.py against gevent on the same
+machine (2 cores, heavily loaded: the lead re-runs it quietly): with gevent, Vero's webhooks took
+p50 1.7 s / p99 7.8 s without any stream (a caller timed out), with gthread p50 18-53 ms; under
+gevent one busy request (a snapshot, a KPI page, a forecast upload) also stalls every webhook of
+its worker, where gthread lets the others run.
+
+Each open wallboard stream holds one thread, so a worker serves at most
+`threads - RESERVED_THREADS` streams and answers the next one 503 with a retry hint: at least
+RESERVED_THREADS threads of every worker stay free for webhooks, whatever the number of
+wallboards. The streams themselves cost little: one snapshot per push per process
+(telephony/console/stream.py).
 
 Without `--workers`, one worker per core (threads carry the concurrency; more processes only
 add memory); `vero dispatch` runs the timers and `vero worker` the console's jobs, against the
