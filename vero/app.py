@@ -23,7 +23,7 @@ from telephony.ivr import voice
 from telephony.routing import api as routing_api
 from telephony.routing.dispatcher import HEARTBEAT_FRESH_SECONDS, live_dispatchers
 from telephony.routing.router import RedisRouter
-from vero import i18n
+from vero import i18n, logs, metrics
 from vero.centre import load_centre
 from vero.services import Services, services
 from vero.settings import Settings
@@ -80,6 +80,8 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
                       SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"))
     i18n.init_app(app, PAGES)
+    logs.init_app(app)
+    metrics.init_app(app, app.extensions["vero"].router, settings.supervisor_token)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

@@ -12,14 +12,15 @@ from vero.demo import demo
 from vero.dispatch import dispatch
 from vero.errors import VeroError
 from vero.serve import serve
+from vero.web import web
 from wfm.commands import staff
 from wfm.forecast.commands import forecast
 from wfm.kpi_commands import report
 from wfm.plan_commands import plan_command
 from wfm.scheduler.commands import roster
 
-SUBCOMMANDS = (serve, dispatch, demo, customers, forecast, staff, roster, simulate, plan_command,
-               report)
+SUBCOMMANDS = (serve, web, dispatch, demo, customers, forecast, staff, roster, simulate,
+               plan_command, report)
 
 
 class _Vero(click.Group):

@@ -1,52 +1,164 @@
-"""Server-sent events for the wallboard: push a fresh snapshot when the router's event stream
-moves, and at least every two seconds (waits grow even when nothing happens).
+"""Server-sent events for the wallboard, shared by every viewer of one server process.
 
-A connection lasts at most `max_seconds`: it then ends with a `retry:` hint and the browser's
-EventSource reconnects on its own. That bounds how long one viewer holds a server worker, and
-lets a test read a finite stream.
+One reader per process (the `StreamHub` thread) follows the router's event stream and builds a
+fresh snapshot when it moves (a burst of events becomes one push per `MIN_GAP`) and at least every
+`EVERY` seconds (waits grow even when nothing happens), once per page language in use. Each open
+stream only waits for the next snapshot and writes it: a hundred wallboards cost one snapshot per
+push, not a hundred, and a viewer never touches Redis after its first frame.
+
+A process holds at most `limit` streams; beyond that a viewer is answered 503 with a `retry:`
+hint and `Retry-After`, so that the server's threads stay free for webhooks (under a threaded
+server every open stream holds one thread). A connection lasts at most `max_seconds`: it then
+ends with the `retry:` hint and the browser reconnects on its own, which spreads viewers over the
+server's workers again and lets a test read a finite stream.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import random
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import redis
 
 RETRY_MS = 1000
+BUSY_RETRY_MS = 5000  # a refused viewer comes back later, not at once
 BLOCK_MS = 1000  # the longest single XREAD BLOCK
-MIN_GAP = 0.25  # a burst of router events becomes one push, not one per event
+MIN_GAP = 1.0  # a stream of router events becomes one push a second, not one per event
+EVERY = 2.0  # a push at least this often, changes or not
+SPREAD = 0.2  # a connection lasts 80-100 % of its max_seconds
+DEFAULT_LIMIT = 64  # open streams per server process
+LIMIT_ENV = "VERO_STREAM_LIMIT"
+
+log = logging.getLogger(__name__)
 
 
 def sse(payload: dict[str, Any]) -> str:
     return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n"
 
 
-def live_events(client: redis.Redis, events_key: str, build: Callable[[], dict[str, Any]], *,
-                max_seconds: float, every: float = 2.0,
-                clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
-    """Yield SSE frames: the retry hint, then `build()` now, on change and every `every` s."""
-    yield f"retry: {RETRY_MS}\n\n"
-    newest = client.xrevrange(events_key, count=1)
-    last_id = newest[0][0] if newest else b"0-0"
-    deadline = clock() + max_seconds
-    changed, sent = True, float("-inf")
-    while True:
-        now = clock()
-        if (changed and now >= sent + MIN_GAP) or now >= sent + every:
-            yield sse(build())
-            changed, sent = False, clock()
-        now = clock()
-        if now >= deadline:
-            return
-        due = sent + MIN_GAP if changed else sent + every
-        wait = min(BLOCK_MS, (due - now) * 1000, (deadline - now) * 1000)
-        if changed:  # already due to push: just wait out the gap, do not read further yet
-            time.sleep(max(0.0, wait / 1000))
-            continue
-        reply = client.xread({events_key: last_id}, count=1000, block=max(1, int(wait)))
-        if reply:
-            last_id = reply[0][1][-1][0]
-            changed = True
+def retry_hint(ms: int = RETRY_MS) -> str:
+    return f"retry: {ms}\n\n"
+
+
+def stream_limit(env: Mapping[str, str]) -> int:
+    """VERO_STREAM_LIMIT (open streams per process; `vero web` checks it before it starts),
+    DEFAULT_LIMIT when unset."""
+    return int(env.get(LIMIT_ENV) or DEFAULT_LIMIT)
+
+
+class StreamsFull(Exception):
+    """This process already serves its limit of open streams."""
+
+
+class StreamHub:
+    """One process's reader of the router's events and the snapshots it pushes to every viewer.
+
+    `build(language)` makes one snapshot in that page language; it runs on the hub's thread (and
+    on a new viewer's, when no snapshot in its language is at hand, so that the first frame
+    comes at once). A new viewer otherwise starts with the newest push, at most `every` s old.
+    """
+
+    def __init__(self, client: redis.Redis, events_key: str,
+                 build: Callable[[str], dict[str, Any]], *, limit: int = DEFAULT_LIMIT,
+                 every: float = EVERY, clock: Callable[[], float] = time.monotonic) -> None:
+        self.client, self.events_key, self.build = client, events_key, build
+        self.limit, self.every, self.clock = limit, every, clock
+        self._ready = threading.Condition()
+        self._viewers: Counter[str] = Counter()  # page language → open streams
+        self._frames: dict[str, str] = {}  # page language → newest frame
+        self._version = 0  # bumped at every push
+        self._thread: threading.Thread | None = None
+
+    @property
+    def open_streams(self) -> int:
+        return sum(self._viewers.values())
+
+    def stream(self, language: str, max_seconds: float) -> Iterator[str]:
+        """The frames of one viewer: the retry hint, a snapshot now, then every push for
+        `max_seconds`. Raises StreamsFull (before any frame) when the process is at its limit."""
+        with self._ready:
+            if self.open_streams >= self.limit:
+                raise StreamsFull(f"{self.limit} live streams open in this process")
+            self._viewers[language] += 1
+            self._start()
+        return self._frames_for(language, max_seconds)
+
+    def _frames_for(self, language: str, max_seconds: float) -> Iterator[str]:
+        try:
+            yield retry_hint()
+            with self._ready:
+                seen, frame = self._version, self._frames.get(language)
+            yield frame if frame is not None else sse(self.build(language))
+            # viewers opened together (a restart, a network blip) reconnect spread out
+            deadline = self.clock() + max_seconds * random.uniform(1 - SPREAD, 1)
+            while True:
+                with self._ready:
+                    remaining = deadline - self.clock()
+                    if remaining <= 0:
+                        return
+                    self._ready.wait_for(lambda seen=seen: self._version > seen,
+                                         timeout=remaining)
+                    if self._version == seen:
+                        return
+                    seen, frame = self._version, self._frames.get(language)
+                if frame is not None:
+                    yield frame
+        finally:
+            with self._ready:
+                self._viewers[language] -= 1
+                if self._viewers[language] <= 0:  # nobody left to keep its frame fresh
+                    del self._viewers[language]
+                    self._frames.pop(language, None)
+
+    def _start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="vero-stream-hub", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        """Follow the events; push on change (at most every MIN_GAP) and every `every` s.
+        An error is logged and retried: the viewers see the wallboard pause, not end."""
+        last_id: bytes | None = None  # where the events are followed from
+        changed, sent = False, self.clock()
+        while True:
+            with self._ready:
+                self._ready.wait_for(lambda: self._viewers, timeout=None)
+            now = self.clock()
+            try:
+                if last_id is None:
+                    newest = self.client.xrevrange(self.events_key, count=1)
+                    last_id = newest[0][0] if newest else b"0-0"
+                if (changed and now >= sent + MIN_GAP) or now >= sent + self.every:
+                    self._push()
+                    changed, sent = False, self.clock()
+                    continue
+                due = sent + MIN_GAP if changed else sent + self.every
+                wait = min(BLOCK_MS, (due - now) * 1000)
+                if changed:  # already due to push: just wait out the gap
+                    time.sleep(max(0.0, wait / 1000))
+                    continue
+                reply = self.client.xread({self.events_key: last_id}, count=1000,
+                                          block=max(1, int(wait)))
+                if reply:
+                    last_id, changed = reply[0][1][-1][0], True
+            except redis.RedisError as exc:
+                log.warning("wallboard stream: %s; retrying in 1 s", exc)
+                time.sleep(1.0)
+            except Exception:  # a bug in one snapshot must not end every wallboard
+                log.exception("wallboard stream: the snapshot failed; retrying in 1 s")
+                time.sleep(1.0)
+
+    def _push(self) -> None:
+        with self._ready:
+            languages = list(self._viewers)
+        frames = {language: sse(self.build(language)) for language in languages}
+        with self._ready:
+            self._frames.update(frames)
+            self._version += 1
+            self._ready.notify_all()

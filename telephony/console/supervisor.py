@@ -11,19 +11,22 @@ bearer token the JSON API asks for).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from collections.abc import Callable
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
     request,
     session,
-    stream_with_context,
     url_for,
 )
 
@@ -32,17 +35,25 @@ from telephony.complaints.api import MAX_TEXT
 from telephony.complaints.store import case_store
 from telephony.console.cases import alert_row, case_row, timeline_row
 from telephony.console.kpis import csv_text, display_row, kpi_data, kpi_range
-from telephony.console.stream import live_events
+from telephony.console.stream import (
+    BUSY_RETRY_MS,
+    StreamHub,
+    StreamsFull,
+    retry_hint,
+    stream_limit,
+)
 from telephony.console.wallboard import SETTABLE_STATES, snapshot
 from telephony.routing.api import STATUS_FOR, is_supervisor
 from telephony.routing.errors import RoutingError
 from vero.errors import VeroError
+from vero.i18n import current_language
 from vero.services import services
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
 CSRF_HEADER = "X-Vero-Console"
 STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] overrides it
+_hub_lock = threading.Lock()
 OPEN_ENDPOINTS = ("console.login", "console.static")
 # answered 401 rather than redirected to the login page: fetch() calls, not pages
 API_ENDPOINTS = ("console.stream", "console.agent_state", "console.complaints_classify",
@@ -102,14 +113,36 @@ def agents():
                            states=SETTABLE_STATES)
 
 
+def stream_hub() -> StreamHub:
+    """The app's one hub in this process, made by the first viewer (after a server forks)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _hub_lock:
+        hub = app.extensions.get("vero-streams")
+        if hub is None:
+            router, cases = services().router, case_store()
+
+            def build(language: str) -> dict:
+                with app.test_request_context():
+                    g.lang = language
+                    return snapshot(router, cases)
+
+            # app.config["CONSOLE_STREAM_LIMIT"] (tests) or VERO_STREAM_LIMIT
+            limit = app.config.get("CONSOLE_STREAM_LIMIT") or stream_limit(os.environ)
+            hub = app.extensions["vero-streams"] = StreamHub(router.redis, router.keys.events(),
+                                                             build, limit=limit)
+    return hub
+
+
 @bp.get("/stream")
 def stream():
-    router, cases = services().router, case_store()
     seconds = current_app.config.get("CONSOLE_STREAM_SECONDS", STREAM_SECONDS)
-    frames = live_events(router.redis, router.keys.events(), lambda: snapshot(router, cases),
-                         max_seconds=seconds)
-    return Response(stream_with_context(frames), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    try:
+        frames = stream_hub().stream(current_language(), seconds)
+    except StreamsFull:  # the threads stay free for webhooks; the browser comes back later
+        return Response(retry_hint(BUSY_RETRY_MS), status=503, mimetype="text/event-stream",
+                        headers={**headers, "Retry-After": str(BUSY_RETRY_MS // 1000)})
+    return Response(frames, mimetype="text/event-stream", headers=headers)
 
 
 @bp.post("/agents/<agent_id>/state")

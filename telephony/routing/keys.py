@@ -215,6 +215,12 @@ class Keys:
         dispatchers prune entries older than a minute, the hash expires a minute after the last."""
         return self.prefix + "dispatchers"
 
+    def event_tally(self) -> str:
+        """HASH router event type → count since the first /metrics scrape, and 'cursor' → the
+        last event id counted. Written by the /metrics collector (vero.metrics) at each scrape;
+        bounded (one field per event type), kept while the centre exists."""
+        return self.prefix + "event_tally"
+
     def all_keys_pattern(self) -> str:
         """SCAN pattern for every key of this centre (used by tests to clean up their own keys)."""
         return self.prefix.replace("{", "\\{").replace("}", "\\}") + "*"

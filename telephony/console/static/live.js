@@ -58,9 +58,21 @@
     }
   }
 
-  const source = new EventSource(root.dataset.live);
-  source.onmessage = (event) => { connected(true); show(JSON.parse(event.data)); };
-  source.onerror = () => connected(false);  // EventSource reconnects by itself (retry:)
+  // EventSource reconnects by itself after a stream ends or drops (the server's retry: hint).
+  // A refused stream (503: the server is at its limit of open streams) closes it for good, so
+  // open a new one a little later; the jitter keeps refused wallboards from coming back at once.
+  const REFUSED_RETRY_MS = 5000;
+  function listen() {
+    const source = new EventSource(root.dataset.live);
+    source.onmessage = (event) => { connected(true); show(JSON.parse(event.data)); };
+    source.onerror = () => {
+      connected(false);
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(listen, REFUSED_RETRY_MS * (1 + Math.random()));
+      }
+    };
+  }
+  listen();
 
   root.querySelectorAll("form[data-state-form]").forEach((form) => {
     form.addEventListener("submit", async (event) => {
