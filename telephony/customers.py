@@ -16,6 +16,7 @@ import click
 import redis
 
 from telephony.routing.keys import Keys
+from vero import redis_client
 from vero.errors import VeroError
 
 SEGMENTS = ("B2C", "B2B", "partner")
@@ -141,6 +142,6 @@ def import_command(file: Path) -> None:
     if not settings.redis_url:
         raise VeroError("REDIS_URL is needed to import customers (the directory lives in Redis)")
     centre = load_centre(settings.centre_path)
-    client = redis.Redis.from_url(settings.redis_url)
+    client = redis_client.connect(settings.redis_url)
     count = CustomerDirectory(client, Keys(centre.id)).import_csv(file, centre.languages)
     click.echo(f"imported {count} customers")
