@@ -20,6 +20,7 @@ from flask import Blueprint, abort, jsonify, request
 from telephony.routing.api import require_supervisor
 from vero.centre import Centre, load_centre
 from vero.errors import VeroError
+from vero.files import open_text
 from vero.services import services
 from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
 
@@ -51,23 +52,20 @@ def _read(paths: Iterable[Path], needed: set[str], parse: Callable[[dict[str, st
     """Every row of every file through `parse`; a bad value names its file, line and field."""
     records: list[T] = []
     for path in _files(paths):
-        try:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                missing = needed - set(reader.fieldnames or ())
-                if missing:
-                    raise VeroError(f"missing columns: {', '.join(sorted(missing))}",
-                                    source=str(path), line=1)
-                for row in reader:
-                    try:
-                        records.append(parse({k: (v or "").strip() for k, v in row.items()
-                                              if k is not None}))
-                    except ValueError as exc:
-                        field, _, why = str(exc).partition(": ")
-                        raise VeroError(why, source=str(path), line=reader.line_num,
-                                        field=field) from exc
-        except OSError as exc:
-            raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+        with open_text(path) as lines:
+            reader = csv.DictReader(lines)
+            missing = needed - set(reader.fieldnames or ())
+            if missing:
+                raise VeroError(f"missing columns: {', '.join(sorted(missing))}",
+                                source=str(path), line=1)
+            for row in reader:
+                try:
+                    records.append(parse({k: (v or "").strip() for k, v in row.items()
+                                          if k is not None}))
+                except ValueError as exc:
+                    field, _, why = str(exc).partition(": ")
+                    raise VeroError(why, source=str(path), line=reader.line_num,
+                                    field=field) from exc
     return records
 
 
