@@ -46,8 +46,8 @@ def load_events(path: str | Path) -> list[Event]:
     if path.suffix.lower() == ".csv":
         entries = list(csv_rows(path, ("name", "date")))
     else:
-        raw = read_yaml(path) or []
-        if not isinstance(raw, list):
+        raw = read_yaml(path)
+        if not isinstance(raw, list) or not raw:
             raise VeroError("events must be a list of {name, date, factor}", source=str(path))
         entries = [(None, row) for row in raw]
     return [_event(row, str(path), line, index) for index, (line, row) in enumerate(entries)]
