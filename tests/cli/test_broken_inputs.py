@@ -150,7 +150,7 @@ def _run(args: list[str], env: dict[str, str]):
     return CliRunner().invoke(cli, args, env=env, prog_name="vero")
 
 
-@pytest.mark.parametrize(("suffix", "content", "argv", "env"), _params())
+@pytest.mark.parametrize(("suffix", "content", "argv", "env"), list(_params()))
 def test_a_broken_file_is_one_line_naming_it(tmp_path, suffix, content, argv, env) -> None:
     broken = tmp_path / f"broken{suffix}"
     broken.write_bytes(content)
