@@ -6,7 +6,6 @@ so the IVR's lookup is a single HGET on the call's hot path.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -16,8 +15,11 @@ import click
 import redis
 
 from telephony.routing.keys import Keys
+from vero import redis_client
 from vero.errors import VeroError
+from vero.files import csv_rows
 
+COLUMNS = ("phone", "name", "segment", "vip", "language")
 SEGMENTS = ("B2C", "B2B", "partner")
 _TRUE = ("1", "true", "yes", "y", "ya")
 RECENT_CONTACTS = 10  # closed contacts kept per customer for the agent's screen pop
@@ -97,21 +99,10 @@ class CustomerDirectory:
     def import_csv(self, path: Path, languages: tuple[str, ...]) -> int:
         """Load every row (all or nothing); returns how many customers were stored."""
         customers: dict[str, str] = {}
-        try:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                missing = {"phone", "name", "segment", "vip", "language"} - set(
-                    reader.fieldnames or ())
-                if missing:
-                    raise VeroError(f"missing columns: {', '.join(sorted(missing))}",
-                                    source=str(path), line=1)
-                for row in reader:
-                    customer = _customer(row, languages, path, reader.line_num)
-                    customers[customer.phone] = json.dumps(asdict(customer))
-        except OSError as exc:
-            raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
-        if customers:
-            self.redis.hset(self.key, mapping=customers)
+        for line, row in csv_rows(path, COLUMNS):
+            customer = _customer(row, languages, path, line)
+            customers[customer.phone] = json.dumps(asdict(customer))
+        self.redis.hset(self.key, mapping=customers)
         return len(customers)
 
 
@@ -150,6 +141,6 @@ def import_command(file: Path) -> None:
     if not settings.redis_url:
         raise VeroError("REDIS_URL is needed to import customers (the directory lives in Redis)")
     centre = load_centre(settings.centre_path)
-    client = redis.Redis.from_url(settings.redis_url)
+    client = redis_client.connect(settings.redis_url)
     count = CustomerDirectory(client, Keys(centre.id)).import_csv(file, centre.languages)
     click.echo(f"imported {count} customers")

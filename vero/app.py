@@ -24,6 +24,7 @@ from telephony.routing import api as routing_api
 from telephony.routing.dispatcher import HEARTBEAT_FRESH_SECONDS, live_dispatchers
 from telephony.routing.router import RedisRouter
 from vero import i18n, logs, metrics
+from vero import redis_client as redis_connection
 from vero.centre import load_centre
 from vero.services import Services, services
 from vero.settings import Settings
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     if redis_client is None:
         if not settings.redis_url:
             raise RuntimeError("create_app needs REDIS_URL or a client (vero serve starts one)")
-        redis_client = redis.Redis.from_url(settings.redis_url)
+        redis_client = redis_connection.connect(settings.redis_url)
     app = Flask(__name__)
     app.json.sort_keys = False
     app.extensions["vero"] = Services(

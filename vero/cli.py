@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+import redis
 
 from simulations.commands import simulate
 from telephony.customers import customers
@@ -24,13 +25,17 @@ SUBCOMMANDS = (serve, web, dispatch, demo, customers, forecast, staff, roster, s
 
 
 class _Vero(click.Group):
-    """A click group that turns a VeroError into one line on stderr and exit status 2."""
+    """A click group that turns a VeroError, or a Redis that cannot be reached (after the
+    client's retries), into one line on stderr and exit status 2."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except VeroError as exc:
             click.echo(f"vero: error: {exc.one_line()}", err=True)
+            sys.exit(2)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            click.echo(f"vero: error: REDIS_URL: Redis unreachable: {exc}", err=True)
             sys.exit(2)
 
 

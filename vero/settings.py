@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from vero.errors import VeroError
+from vero.redis_client import SCHEMES as REDIS_SCHEMES
 
 
 class SettingsError(VeroError):
@@ -26,7 +27,7 @@ class SettingsError(VeroError):
 
 @dataclass(frozen=True)
 class Settings:
-    redis_url: str | None  # None: start the embedded redis-server
+    redis_url: str | None  # None: start the embedded redis-server; redis+cluster://: a Cluster
     public_base_url: str
     twilio_account_sid: str
     twilio_auth_token: str
@@ -46,8 +47,9 @@ class Settings:
         problems: list[str] = []
 
         redis_url = env.get("REDIS_URL") or None
-        if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
-            problems.append(f"REDIS_URL: {redis_url!r} is not a redis://, rediss:// or unix:// URL")
+        if redis_url and urlparse(redis_url).scheme not in REDIS_SCHEMES:
+            problems.append(f"REDIS_URL: {redis_url!r} is not a redis://, rediss://, unix:// or "
+                            "redis+cluster:// URL")
 
         public = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         parsed = urlparse(public)

@@ -33,6 +33,7 @@ import click
 import redis
 
 from telephony.console.stream import LIMIT_ENV
+from vero import redis_client
 from vero.centre import load_centre
 from vero.errors import VeroError
 from vero.logs import FORMAT_ENV, FORMATS, log_format
@@ -100,8 +101,7 @@ def problems_with(options: WebOptions, env: Mapping[str, str]) -> tuple[Settings
         except VeroError as exc:
             problems.append(f"VERO_CENTRE: {exc.one_line()}")
         if settings.redis_url is not None:
-            client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3,
-                                          socket_timeout=3)
+            client = redis_client.connect(settings.redis_url)  # a cluster URL too
             try:
                 client.ping()
             except redis.RedisError as exc:

@@ -20,6 +20,7 @@ from flask import Blueprint, abort, jsonify, request
 from telephony.routing.api import require_supervisor
 from vero.centre import Centre, load_centre
 from vero.errors import VeroError
+from vero.files import csv_rows
 from vero.services import services
 from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
 
@@ -28,13 +29,14 @@ MAX_DAYS = 366
 bp = Blueprint("kpis", __name__, url_prefix="/api")
 
 
-def _files(paths: Iterable[Path]) -> list[Path]:
-    found: list[Path] = []
+def _files(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """(file, found in a folder): a folder's file may hold no rows yet, a named file may not."""
+    found: list[tuple[Path, bool]] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(path.glob("*.csv"))
+            found += [(p, True) for p in sorted(path.glob("*.csv"))]
         elif path.is_file():
-            found.append(path)
+            found.append((path, False))
         else:
             raise VeroError("no such file or folder", source=str(path))
     return found
@@ -50,24 +52,13 @@ def _when(value: str) -> dt.datetime:
 def _read(paths: Iterable[Path], needed: set[str], parse: Callable[[dict[str, str]], T]) -> list[T]:
     """Every row of every file through `parse`; a bad value names its file, line and field."""
     records: list[T] = []
-    for path in _files(paths):
-        try:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                missing = needed - set(reader.fieldnames or ())
-                if missing:
-                    raise VeroError(f"missing columns: {', '.join(sorted(missing))}",
-                                    source=str(path), line=1)
-                for row in reader:
-                    try:
-                        records.append(parse({k: (v or "").strip() for k, v in row.items()
-                                              if k is not None}))
-                    except ValueError as exc:
-                        field, _, why = str(exc).partition(": ")
-                        raise VeroError(why, source=str(path), line=reader.line_num,
-                                        field=field) from exc
-        except OSError as exc:
-            raise VeroError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+    for path, in_folder in _files(paths):
+        for line, row in csv_rows(path, tuple(sorted(needed)), allow_empty=in_folder):
+            try:
+                records.append(parse(row))
+            except ValueError as exc:
+                field, _, why = str(exc).partition(": ")
+                raise VeroError(why, source=str(path), line=line, field=field) from exc
     return records
 
 

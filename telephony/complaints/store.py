@@ -143,7 +143,7 @@ class CaseStore:
         and log its entries; `step` returns None to change nothing."""
         key = self.keys.complaint(ref)
         for _ in range(_RETRIES):
-            with self.redis.pipeline() as pipe:
+            with self.redis.pipeline(transaction=True) as pipe:  # WATCH: also on a Cluster
                 try:
                     pipe.watch(key)
                     raw = pipe.get(key)

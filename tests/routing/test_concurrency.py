@@ -18,11 +18,11 @@ import time
 from collections import Counter, deque
 
 import pytest
-import redis
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
 from vero.centre import load_centre
+from vero.redis_client import connect
 
 pytestmark = pytest.mark.concurrency
 
@@ -44,7 +44,7 @@ def _agent_profile(index: int) -> tuple[dict[str, int], tuple[str, ...]]:
 def play(url: str, namespace: str, worker: int, start_at: float, results) -> None:
     """One process: enqueue its share, act for its agents until its work is done."""
     rng = random.Random(worker)
-    client = redis.Redis.from_url(url)
+    client = connect(url)
     router = RedisRouter(client, load_centre(), namespace=namespace)
     mine = [f"a{i:03d}" for i in range(worker, AGENTS, PROCESSES)]
     pending: deque = deque()   # (offer id, task id) this process knows of

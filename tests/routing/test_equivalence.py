@@ -24,6 +24,7 @@ from telephony.routing.policy.memory import MemoryRouter
 from telephony.routing.policy.records import Reservation
 from telephony.routing.router import RedisRouter
 from vero.centre import Centre, load_centre
+from vero.redis_client import connect
 
 CENTRE = load_centre()
 QUEUES = sorted(CENTRE.queues)
@@ -248,7 +249,7 @@ def run_sequence(client: redis.Redis, steps: list) -> None:
 
 @pytest.fixture(scope="module")
 def client(redis_url: str):
-    c = redis.Redis.from_url(redis_url)
+    c = connect(redis_url)
     yield c
     c.close()
 

@@ -97,7 +97,7 @@ def test_interval_counts_local_time_and_bad_rows(tmp_path):
 
 
 def test_fatal_problems_raise_with_file_and_line(tmp_path):
-    with pytest.raises(VeroError, match="cannot read history"):
+    with pytest.raises(VeroError, match="cannot read"):
         load(tmp_path / "absent.csv")
     with pytest.raises(VeroError, match=r"odd\.csv:1: cannot tell the format"):
         load(write(tmp_path, "odd.csv", "a,b\n1,2\n"))

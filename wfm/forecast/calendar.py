@@ -13,10 +13,10 @@ from pathlib import Path
 
 import holidays as holidays_lib
 import pandas as pd
-import yaml
 
 from vero.centre import Centre
 from vero.errors import VeroError
+from vero.files import csv_rows, read_yaml
 from wfm.forecast.intervals import workdays
 
 RAMADAN_DAYS = 30  # Ramadan is the month before Idul Fitri (Eid al-Fitr)
@@ -43,19 +43,11 @@ def load_events(path: str | Path) -> list[Event]:
     """Read event days from YAML (a list of mappings) or CSV with fields name, date
     (YYYY-MM-DD, or MM-DD for every year), optional factor and closed (true/false)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise VeroError(f"cannot read events: {exc.strerror}", source=str(path)) from exc
     if path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        entries = [(i + 2, row) for i, row in enumerate(frame.to_dict("records"))]
+        entries = list(csv_rows(path, ("name", "date")))
     else:
-        try:
-            raw = yaml.safe_load(text) or []
-        except yaml.YAMLError as exc:
-            raise VeroError(f"not valid YAML: {exc}", source=str(path)) from exc
-        if not isinstance(raw, list):
+        raw = read_yaml(path)
+        if not isinstance(raw, list) or not raw:
             raise VeroError("events must be a list of {name, date, factor}", source=str(path))
         entries = [(None, row) for row in raw]
     return [_event(row, str(path), line, index) for index, (line, row) in enumerate(entries)]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from vero.errors import VeroError
+from vero.files import open_text
 
 FORMATS = ("auto", "vero", "contacts", "twilio", "counts")
 VERO_COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at",
@@ -124,13 +125,8 @@ def detect_format(header: list[str], source: str = "<history>") -> str:
 # --- reading --------------------------------------------------------------------------------
 
 def _read_header(path: Path) -> list[str]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), None)
-    except OSError as exc:
-        raise VeroError(f"cannot read history: {exc.strerror}", source=str(path)) from exc
-    except UnicodeDecodeError as exc:
-        raise VeroError("not a UTF-8 text file", source=str(path)) from exc
+    with open_text(path) as lines:
+        header = next(csv.reader(lines), None)
     if not header:
         raise VeroError("empty file (no header row)", source=str(path), line=1)
     return [name.strip() for name in header]
@@ -138,8 +134,8 @@ def _read_header(path: Path) -> list[str]:
 
 def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Rows as (line number, mapping); a short or long row keeps its line for the report."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+    with open_text(path) as lines:
+        reader = csv.reader(lines)
         header = [name.strip() for name in next(reader)]
         rows = []
         for values in reader:
