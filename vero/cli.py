@@ -11,13 +11,15 @@ from telephony.customers import customers
 from vero.demo import demo
 from vero.errors import VeroError
 from vero.serve import serve
+from vero.worker import worker
 from wfm.commands import staff
 from wfm.forecast.commands import forecast
 from wfm.kpi_commands import report
 from wfm.plan_commands import plan_command
 from wfm.scheduler.commands import roster
 
-SUBCOMMANDS = (serve, demo, customers, forecast, staff, roster, simulate, plan_command, report)
+SUBCOMMANDS = (serve, demo, customers, forecast, staff, roster, simulate, plan_command, report,
+               worker)
 
 
 class _Vero(click.Group):

@@ -23,6 +23,7 @@ from vero.app import create_app
 from vero.embedded_redis import EmbeddedRedis
 from vero.services import services
 from vero.settings import Settings
+from vero.worker import WorkerProcess
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def running(settings: Settings, host: str, port: int) -> Iterator[Running]:
         dispatcher = Dispatcher(router, ContactLog(router.redis, router.keys, router.centre,
                                                    settings.data_dir),
                                 periodic=(connector.poll, cases.escalate_overdue)).start()
+        worker = WorkerProcess(settings)  # console background jobs: a `vero worker` child
         try:
             server = make_server(host, port, app, threaded=True)
             thread = threading.Thread(target=server.serve_forever, name="vero-http", daemon=True)
@@ -63,6 +65,7 @@ def running(settings: Settings, host: str, port: int) -> Iterator[Running]:
                 server.server_close()
         finally:
             dispatcher.stop()
+            worker.stop()
     finally:
         if embedded is not None:
             embedded.stop()

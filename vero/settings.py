@@ -35,6 +35,7 @@ class Settings:
     messaging_number: str = ""  # the WhatsApp/SMS number Vero writes from when not answering
     trust_proxy: bool = False
     twilio_api_base: str | None = None  # e.g. a local recorder in tests; None: Twilio's cloud
+    job_retention_days: float = 7.0  # console run folders and their RQ jobs are kept this long
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +76,15 @@ class Settings:
         if messaging_number and not re.fullmatch(r"\+[1-9]\d{7,14}", messaging_number):
             problems.append("VERO_MESSAGING_NUMBER: expected an E.164 number such as +6221500123")
 
+        retention = env.get("VERO_JOB_RETENTION_DAYS", "7")
+        try:
+            job_retention_days = float(retention)
+        except ValueError:
+            job_retention_days = 0.0
+        if not 0 < job_retention_days <= 3650:
+            problems.append(f"VERO_JOB_RETENTION_DAYS: {retention!r} is not a number of days "
+                            "between 0 and 3650")
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -83,4 +93,5 @@ class Settings:
             data_dir=data_dir, messaging_number=messaging_number,
             trust_proxy=env.get("VERO_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
+            job_retention_days=job_retention_days,
         )

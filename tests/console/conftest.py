@@ -4,6 +4,9 @@ the browser tests a real HTTP server in a thread and headless Chromium driven by
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+from telephony.routing.keys import Keys
 from vero.app import create_app
 from vero.services import services
 from vero.settings import Settings
@@ -36,6 +40,49 @@ def app(redis_client, namespace, tmp_path) -> Flask:
     app = create_app(settings, redis_client=redis_client, namespace=namespace)
     app.config["CONSOLE_STREAM_SECONDS"] = 3  # streams end soon: no worker held by a test
     return app
+
+
+class WorkerProcesses:
+    """`vero worker` processes on the test's queue and data dir; stopped by PID afterwards (with
+    their work-horses: a second SIGTERM is RQ's cold shutdown)."""
+
+    def __init__(self, redis_url: str, queue: str, data_dir: Path) -> None:
+        self.env = {**os.environ, "REDIS_URL": redis_url, "VERO_DATA_DIR": str(data_dir),
+                    "TWILIO_AUTH_TOKEN": "secret", "VERO_SUPERVISOR_TOKEN": SUPERVISOR}
+        self.queue = queue
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, **env: str) -> subprocess.Popen:
+        process = subprocess.Popen([sys.executable, "-m", "vero.cli", "worker", "--queue",
+                                    self.queue], env={**self.env, **env})
+        self.started.append(process)
+        return process
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            for _ in range(2):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                    try:
+                        process.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        continue
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def workers(redis_url, namespace, centre, tmp_path) -> Iterator[WorkerProcesses]:
+    started = WorkerProcesses(redis_url, Keys(centre.id, namespace).jobs_queue(), tmp_path)
+    yield started
+    started.stop_all()
+
+
+@pytest.fixture
+def worker(workers: WorkerProcesses) -> subprocess.Popen:
+    """One `vero worker` working this test's console jobs."""
+    return workers.start()
 
 
 @pytest.fixture
