@@ -32,14 +32,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives headless Chromium through Playwright")
 
 
-@pytest.fixture
-def app(redis_client, namespace, tmp_path) -> Flask:
+def console_app(redis_client, namespace: str, data_dir: Path) -> Flask:
+    """One web app instance; several may serve one Redis and data dir (a restart, a second
+    web process)."""
     settings = Settings(redis_url=None, public_base_url="http://127.0.0.1:8000",
                         twilio_account_sid="AC" + "0" * 32, twilio_auth_token="secret",
-                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=tmp_path)
+                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=data_dir)
     app = create_app(settings, redis_client=redis_client, namespace=namespace)
     app.config["CONSOLE_STREAM_SECONDS"] = 3  # streams end soon: no worker held by a test
     return app
+
+
+@pytest.fixture
+def app(redis_client, namespace, tmp_path) -> Flask:
+    return console_app(redis_client, namespace, tmp_path)
 
 
 class WorkerProcesses:
