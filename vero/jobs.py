@@ -165,13 +165,16 @@ class JobQueue:
 
     def cancel(self, kind: str, folder: Path) -> None:
         """Take a waiting run off the queue, or stop a working one (RQ kills its work-horse);
-        a run that has already ended stays as it is."""
+        a run that has already ended stays as it is. A job cancelled while waiting is deleted
+        once its folder says so: RQ would keep a cancelled job's hash for ever."""
         job = self._job(kind, folder)
         if job is None:
             return
         state = job.get_status()
         if state in WAITING:
             job.cancel()
+            write_status(folder, CANCELLED, step="job.cancelled")
+            job.delete()
         elif state == JobStatus.STARTED:
             with contextlib.suppress(InvalidJobOperation):  # it ended meanwhile
                 send_stop_job_command(self.queue.connection, job.id)

@@ -104,10 +104,14 @@ def test_progress_is_shown_and_a_working_run_is_cancelled(supervisor, worker):
     assert worker.poll() is None  # only the job's work-horse was stopped
 
 
-def test_a_queued_run_is_cancelled_before_any_worker_takes_it(supervisor, workers):
+def test_a_queued_run_is_cancelled_before_any_worker_takes_it(supervisor, workers,
+                                                               redis_client):
     run = slow_run(supervisor.application, steps=3)
     assert supervisor.post(f"{run}/cancel").status_code == 303
     assert supervisor.get(f"{run}/status").json["state"] == "cancelled"
+    with supervisor.application.app_context():
+        job_id = console.job_queue().keys.console_job("whatif", run.split("/")[-1])
+    assert not redis_client.exists(rq.job.Job.key_for(job_id))  # nothing left behind in Redis
     assert supervisor.post(f"{run}/cancel").status_code == 303  # twice: no error
     workers.start()
     time.sleep(3)  # a worker now running does not take the cancelled job
