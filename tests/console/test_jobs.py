@@ -4,6 +4,7 @@ run folders are swept."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -165,34 +166,38 @@ def test_remove_old_runs_keeps_runs_younger_than_the_retention(tmp_path):
         ["20261124-120001-000000"]
 
 
-def test_vero_serve_runs_a_worker_child_and_stops_it(centre, tmp_path):
+@pytest.mark.parametrize("stop", ["sigterm", "kill -9"])
+def test_vero_serve_runs_a_worker_child_that_ends_with_it(centre, tmp_path, stop):
     env = {**os.environ, "TWILIO_AUTH_TOKEN": "t", "VERO_SUPERVISOR_TOKEN": "s" * 16,
            "VERO_DATA_DIR": str(tmp_path)}
     env.pop("REDIS_URL", None)
     serve = subprocess.Popen([sys.executable, "-m", "vero.cli", "serve", "--port", "0"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    connection = None
     try:
-        url = None
         for line in serve.stdout:
             if line.startswith("embedded redis-server on "):
-                url = line.split()[3]
+                connection = redis.Redis.from_url(line.split()[3])
             if line.startswith("Vero serving"):
                 break
-        assert url, "no embedded redis-server line"
-        connection = redis.Redis.from_url(url)
+        assert connection is not None, "no embedded redis-server line"
         queue = rq.Queue(Keys(centre.id).jobs_queue(), connection=connection)
         wait_for(lambda: rq.Worker.count(queue=queue) or None, 60, "worker of vero serve")
         children = Path(f"/proc/{serve.pid}/task/{serve.pid}/children").read_text().split()
         workers = [pid for pid in children
                    if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
         assert len(workers) == 1
-        serve.send_signal(signal.SIGTERM)
+        serve.send_signal(signal.SIGTERM if stop == "sigterm" else signal.SIGKILL)
         serve.wait(timeout=60)
+        wait_for(lambda: not Path(f"/proc/{workers[0]}").exists() or None, 30,
+                 "end of the worker child")
     finally:
         serve.kill()
         serve.stdout.close()
-    assert serve.returncode == 0
-    assert not Path(f"/proc/{workers[0]}").exists()
+        if stop != "sigterm" and connection is not None:  # the test's own orphaned server
+            with contextlib.suppress(redis.ConnectionError):
+                connection.shutdown(nosave=True)
+    assert serve.returncode == (0 if stop == "sigterm" else -signal.SIGKILL)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
