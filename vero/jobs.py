@@ -154,7 +154,7 @@ class JobQueue:
             StartedJobRegistry(queue=self.queue).cleanup()
             state = job.get_status()
         if state in WAITING:
-            waiting = "job.queued" if rq.Worker.count(queue=self.queue) else "job.no_worker"
+            waiting = "job.queued" if self.workers() else "job.no_worker"
             return {"state": RUNNING, "step": waiting}
         if state == JobStatus.STARTED:
             return {"state": RUNNING, "step": "job.started", **job.get_meta()}
@@ -162,6 +162,10 @@ class JobQueue:
             return {"state": CANCELLED, "step": "job.cancelled"}
         # finished or failed: the work records its end first, unless its process was killed
         return read_status(folder) or {"state": FAILED, "step": "job.worker_lost"}
+
+    def workers(self) -> int:
+        """How many workers are listening on this queue (registered and alive in Redis)."""
+        return rq.Worker.count(queue=self.queue)
 
     def cancel(self, kind: str, folder: Path) -> None:
         """Take a waiting run off the queue, or stop a working one (RQ kills its work-horse);

@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from telephony.routing.keys import Keys, job_key_prefix
-from tests.console.conftest import SUPERVISOR, console_app
+from tests.console.conftest import SUPERVISOR, WORKER_START_SECONDS, console_app
 from tests.console.slow_work import count_slowly
 from tests.console.test_planning import AGENTS, finish, start, tiny_requirements, upload
 from vero import jobs
@@ -182,7 +182,8 @@ def test_vero_serve_runs_a_worker_child_that_ends_with_it(centre, tmp_path, stop
                 break
         assert connection is not None, "no embedded redis-server line"
         queue = rq.Queue(Keys(centre.id).jobs_queue(), connection=connection)
-        wait_for(lambda: rq.Worker.count(queue=queue) or None, 60, "worker of vero serve")
+        wait_for(lambda: rq.Worker.count(queue=queue) or None, WORKER_START_SECONDS,
+                 "worker of vero serve")
         children = Path(f"/proc/{serve.pid}/task/{serve.pid}/children").read_text().split()
         workers = [pid for pid in children
                    if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]

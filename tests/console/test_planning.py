@@ -36,7 +36,7 @@ def upload(content: bytes | str, name: str) -> tuple[io.BytesIO, str]:
     return io.BytesIO(data), name
 
 
-def finish(client: FlaskClient, location: str, timeout: float = 60) -> str:
+def finish(client: FlaskClient, location: str, timeout: float = 120) -> str:
     """Poll the run's status endpoint until its job (in a `vero worker`) ends; the run page's
     HTML."""
     deadline = time.monotonic() + timeout

@@ -26,7 +26,7 @@ def test_a_roster_is_generated_and_downloaded_from_the_console(live_server, work
     page.fill("input[name=time_limit]", "5")
     page.click("form.plan-form button[type=submit]")
     expect(page.locator("[data-run-state]")).to_be_visible()
-    expect(page.locator("[data-run-state=done]")).to_be_visible(timeout=60_000)  # polled
+    expect(page.locator("[data-run-state=done]")).to_be_visible(timeout=120_000)  # polled
     expect(page.locator("table.grid tbody tr")).to_have_count(6)
     page.screenshot(path=tmp_path / "roster.png", full_page=True)
     with page.expect_download() as download:
