@@ -3,8 +3,8 @@
 The base is the last console roster with the forecast it was made from, the last console
 forecast with its staffing table, or uploaded files. The page writes an ordinary scenario file
 (`simulations.scenario`) into the run folder and runs it as `vero simulate` does, with few
-replications in a background thread; runs, jobs and the login check are the planning pages'
-(`wfm.console`).
+replications, as a job on the console's job queue (`vero.jobs`); runs, jobs and the login check
+are the planning pages' (`wfm.console`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -24,9 +23,11 @@ from simulations.report import service_level_chart, summarise_study, write_repor
 from simulations.scenario import Study, load_study
 from vero.errors import VeroError
 from vero.i18n import t
+from vero.jobs import Say
 from vero.services import services
 from wfm.console import (
-    Say,
+    Prepared,
+    cancel_reply,
     form_number,
     last_run,
     new_run,
@@ -76,7 +77,7 @@ def whatif():
 def whatif_start():
     folder = new_run("whatif")
 
-    def prepare() -> Callable[[Say], dict[str, str]]:
+    def prepare() -> Prepared:
         days = int(form_number("days", 1, 1, MAX_DAYS))
         replications = int(form_number("replications", DEFAULT_REPLICATIONS, 2,
                                        MAX_REPLICATIONS))
@@ -88,9 +89,9 @@ def whatif_start():
         path = folder / "scenario.yaml"
         path.write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
         study = load_study(path)
-        return lambda say: _job(study, folder, say)
+        return whatif_job, (study,)
 
-    return start_or_explain(folder, prepare, _form, "whatif.whatif_run")
+    return start_or_explain("whatif", folder, prepare, _form, "whatif.whatif_run")
 
 
 def _base_files(folder: Path) -> dict[str, str]:
@@ -149,8 +150,8 @@ def _change() -> tuple[dict, str]:
     raise VeroError(f"choose one of {', '.join(CHANGES)}", field="change")
 
 
-def _job(study: Study, folder: Path, say: Say) -> None:
-    """Replicate every case as `vero simulate` does, in this thread; then the report and one
+def whatif_job(study: Study, *, folder: Path, say: Say) -> None:
+    """Replicate every case as `vero simulate` does, in this process; then the report and one
     service-level chart per channel for the page."""
     jobs = study_jobs(study)
     finished = 0
@@ -174,7 +175,7 @@ def _job(study: Study, folder: Path, say: Say) -> None:
 @bp.get("/<run_id>")
 def whatif_run(run_id: str):
     folder = run_folder("whatif", run_id)
-    status = read_status(folder)
+    status = read_status("whatif", folder)
     figures = None
     if status["state"] == "done":
         figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
@@ -184,7 +185,12 @@ def whatif_run(run_id: str):
 
 @bp.get("/<run_id>/status")
 def whatif_status(run_id: str):
-    return status_reply(run_folder("whatif", run_id))
+    return status_reply("whatif", run_folder("whatif", run_id))
+
+
+@bp.post("/<run_id>/cancel")
+def whatif_cancel(run_id: str):
+    return cancel_reply("whatif", run_folder("whatif", run_id), "whatif.whatif_run")
 
 
 @bp.get("/<run_id>/files/<name>")

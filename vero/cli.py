@@ -14,13 +14,14 @@ from vero.dispatch import dispatch
 from vero.errors import VeroError
 from vero.serve import serve
 from vero.web import web
+from vero.worker import worker
 from wfm.commands import staff
 from wfm.forecast.commands import forecast
 from wfm.kpi_commands import report
 from wfm.plan_commands import plan_command
 from wfm.scheduler.commands import roster
 
-SUBCOMMANDS = (serve, web, dispatch, demo, customers, forecast, staff, roster, simulate,
+SUBCOMMANDS = (serve, web, dispatch, worker, demo, customers, forecast, staff, roster, simulate,
                plan_command, report)
 
 

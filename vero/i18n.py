@@ -97,6 +97,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "job.crashed": {"id": "kesalahan tak terduga; lihat log server",
                     "en": "unexpected error; see the server log"},
     "job.lost": {"id": "status proses tidak terbaca", "en": "the run's status cannot be read"},
+    "job.started": {"id": "dimulai", "en": "started"},
+    "job.no_worker": {"id": "menunggu worker (jalankan `vero worker`)",
+                      "en": "waiting for a worker (is `vero worker` running?)"},
+    "job.worker_lost": {"id": "worker berhenti di tengah proses; jalankan lagi",
+                        "en": "the worker stopped during the run; run it again"},
+    "job.cancel": {"id": "Batalkan", "en": "Cancel"},
+    "job.cancelled": {"id": "Dibatalkan.", "en": "Cancelled."},
     "forecast.title": {"id": "Prakiraan volume kontak", "en": "Contact volume forecast"},
     "forecast.history": {"id": "Berkas riwayat (CSV)", "en": "History file (CSV)"},
     "forecast.history_help": {

@@ -18,6 +18,7 @@ from vero.dispatch import dispatching, wait_for_interrupt
 from vero.embedded_redis import EmbeddedRedis
 from vero.services import services
 from vero.settings import Settings
+from vero.worker import WorkerProcess
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,20 @@ def running(settings: Settings, host: str, port: int) -> Iterator[Running]:
         click.echo(f"embedded redis-server on {embedded.url} (data in {embedded.data_dir})")
     try:
         app = create_app(settings)
-        with dispatching(app):
-            server = make_server(host, port, app, threaded=True)
-            thread = threading.Thread(target=server.serve_forever, name="vero-http", daemon=True)
-            thread.start()
-            try:
-                yield Running(app, settings, f"http://{host}:{server.server_port}")
-            finally:
-                server.shutdown()
-                server.server_close()
+        worker = WorkerProcess(settings)  # console background jobs: a `vero worker` child
+        try:
+            with dispatching(app):
+                server = make_server(host, port, app, threaded=True)
+                thread = threading.Thread(target=server.serve_forever, name="vero-http",
+                                          daemon=True)
+                thread.start()
+                try:
+                    yield Running(app, settings, f"http://{host}:{server.server_port}")
+                finally:
+                    server.shutdown()
+                    server.server_close()
+        finally:
+            worker.stop()
     finally:
         if embedded is not None:
             embedded.stop()

@@ -40,6 +40,7 @@ class Settings:
     twilio_timeout: float = 5.0  # seconds one Twilio REST request may take
     twilio_tries: int = 4  # tries of a queued REST request before its dead letter
     closed_retention_hours: float = 48.0  # closed tasks kept in Redis after their CSV row
+    job_retention_days: float = 7.0  # console run folders and their RQ jobs are kept this long
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -91,6 +92,14 @@ class Settings:
         if not 0 <= closed_retention_hours <= 24 * 366:
             problems.append("VERO_CLOSED_RETENTION_HOURS: expected hours from 0 to 8784, not "
                             f"{retention!r}")
+        job_retention = env.get("VERO_JOB_RETENTION_DAYS", "7")
+        try:
+            job_retention_days = float(job_retention)
+        except ValueError:
+            job_retention_days = 0.0
+        if not 0 < job_retention_days <= 3650:
+            problems.append(f"VERO_JOB_RETENTION_DAYS: {job_retention!r} is not a number of days "
+                            "between 0 and 3650")
 
         if problems:
             raise SettingsError(problems)
@@ -102,6 +111,7 @@ class Settings:
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
             twilio_timeout=twilio_timeout, twilio_tries=twilio_tries,
             closed_retention_hours=closed_retention_hours,
+            job_retention_days=job_retention_days,
         )
 
 

@@ -1,25 +1,21 @@
 """The console's planning pages: a forecast from uploaded history, and next week's roster.
 
-Every run gets a folder `VERO_DATA_DIR/console/<kind>/<run id>/` holding its inputs, the files a
-supervisor downloads and `status.json`. Inputs are read and checked inside the request, so a bad
-file is answered at once with its one-line error; the slow part (backtests, the solver, the twin)
-runs in a background thread that records its progress in `status.json`, which the run's page
-polls. Files rather than memory hold the state: a reload or another server thread sees the same.
-The What-if page (`simulations.console`) uses the same runs, jobs and login check.
+Every run gets a folder `VERO_DATA_DIR/console/<kind>/<run id>/` holding its inputs and the files
+a supervisor downloads. Inputs are read and checked inside the request, so a bad file is answered
+at once with its one-line error; the slow part (backtests, the solver, the twin) is a job on the
+console's job queue (`vero.jobs`), run by a `vero worker`, whose progress the run's page polls
+and which the page can cancel. The What-if page (`simulations.console`) uses the same runs, jobs
+and login check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import logging
-import os
-import re
 import shutil
-import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from flask import (
@@ -36,9 +32,11 @@ from flask import (
 )
 from openpyxl import load_workbook
 
+from vero import jobs
 from vero.centre import Centre
 from vero.errors import VeroError
 from vero.i18n import t
+from vero.jobs import Say, Work
 from vero.services import services
 from wfm.commands import plan_forecast, read_forecast
 from wfm.forecast.commands import write_chart
@@ -50,12 +48,9 @@ from wfm.scheduler.problem import DAYS, Problem, build_problem
 from wfm.scheduler.roster import make_roster
 from wfm.staffing_plan import PlanOptions
 
-log = logging.getLogger(__name__)
-bp = Blueprint("planning", __name__, url_prefix="/console", template_folder="templates")
+bp = Blueprint("planning", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static", static_url_path="/planning/static")
 
-RUN_ID = re.compile(r"\d{8}-\d{6}-\d{6}")
-STATUS = "status.json"
-Say = Callable[..., None]  # say(step_key, **details): progress of a job, shown by the page
 # What `vero forecast` assumes for history without channel, queue or language (its defaults).
 HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
 INTERVALS = (15, 30, 60)
@@ -63,15 +58,17 @@ FORECAST_FILES = ("forecast.csv", "backtest.csv", "staffing.csv", "forecast.png"
 ROSTER_FILES = ("roster.xlsx", "roster.csv", "calendars.zip", "coverage.png")
 DEFAULT_TIME_LIMIT = 20
 MAX_TIME_LIMIT = 600
+Prepared = tuple[Work, tuple[Any, ...]]  # the job's work and its (picklable) inputs
 
 
 # --- runs, jobs and the login check, shared with the What-if page ------------------------------
 
 def require_supervisor() -> Response | None:
-    """Every planning page needs the supervisor's console session; a status poll gets a 401."""
+    """Every planning page needs the supervisor's console session; a status poll or a cancel
+    gets a 401."""
     if session.get("supervisor"):
         return None
-    if request.endpoint and request.endpoint.endswith("_status"):
+    if request.endpoint and request.endpoint.endswith(("_status", "_cancel")):
         abort(401, "log in to the console first")
     return redirect(url_for("console.login", next=request.path))
 
@@ -79,70 +76,37 @@ def require_supervisor() -> Response | None:
 bp.before_request(require_supervisor)
 
 
-def runs_dir(kind: str) -> Path:
-    return services().settings.data_dir / "console" / kind
+def job_queue() -> jobs.JobQueue:
+    found = services()
+    return jobs.JobQueue(found.redis, found.router.keys,
+                         dt.timedelta(days=found.settings.job_retention_days))
 
 
 def new_run(kind: str) -> Path:
-    """A fresh run folder; ids sort by creation time (UTC, to the microsecond)."""
-    folder = runs_dir(kind) / dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
-    folder.mkdir(parents=True)
-    return folder
+    return jobs.new_run(services().settings.data_dir, kind)
 
 
 def run_folder(kind: str, run_id: str) -> Path:
-    folder = runs_dir(kind) / run_id
-    if not RUN_ID.fullmatch(run_id) or not folder.is_dir():
+    folder = jobs.runs_dir(services().settings.data_dir, kind) / run_id
+    if not jobs.RUN_ID.fullmatch(run_id) or not folder.is_dir():
         abort(404, "no such run")
     return folder
 
 
-def read_status(folder: Path) -> dict[str, str]:
-    try:
-        return json.loads((folder / STATUS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"state": "failed", "step": "job.lost"}
-
-
-def _write_status(folder: Path, state: str, **fields: str) -> None:
-    """Replace status.json in one step, so a poll never reads half a file."""
-    partial = folder / f".{STATUS}.tmp"
-    partial.write_text(json.dumps({"state": state, **fields}), encoding="utf-8")
-    os.replace(partial, folder / STATUS)
-
-
 def last_run(kind: str, needs: str) -> Path | None:
     """The newest finished run of `kind` that holds the file `needs`."""
-    root = runs_dir(kind)
+    root = jobs.runs_dir(services().settings.data_dir, kind)
     if not root.is_dir():
         return None
     for folder in sorted(root.iterdir(), reverse=True):
-        if RUN_ID.fullmatch(folder.name) and (folder / needs).is_file() \
-                and read_status(folder)["state"] == "done":
+        if jobs.RUN_ID.fullmatch(folder.name) and (folder / needs).is_file() \
+                and (jobs.read_status(folder) or {}).get("state") == jobs.DONE:
             return folder
     return None
 
 
-def start_job(folder: Path, work: Callable[[Say], dict[str, str] | None]) -> None:
-    """Run `work(say)` in a background thread; what it returns is kept in the final status."""
-    _write_status(folder, "running", step="job.queued")
-    threading.Thread(target=_run_job, args=(folder, work), name=f"planning-{folder.name}",
-                     daemon=True).start()
-
-
-def _run_job(folder: Path, work: Callable[[Say], dict[str, str] | None]) -> None:
-    def say(step: str, **details: str) -> None:
-        _write_status(folder, "running", step=step, **details)
-
-    try:
-        extra = work(say) or {}
-    except VeroError as exc:
-        _write_status(folder, "failed", error=shown_error(exc, folder))
-    except Exception:  # a bug: the page says so, the log has the traceback
-        log.exception("planning run %s failed", folder)
-        _write_status(folder, "failed", step="job.crashed")
-    else:
-        _write_status(folder, "done", **extra)
+def read_status(kind: str, folder: Path) -> dict[str, str]:
+    return job_queue().status(kind, folder)
 
 
 def status_text(status: dict[str, str]) -> str:
@@ -153,26 +117,20 @@ def status_text(status: dict[str, str]) -> str:
     return status.get("error") or text
 
 
-def status_reply(folder: Path) -> Response:
-    status = read_status(folder)
-    return jsonify(state=status["state"], text=status_text(status))
+def status_reply(kind: str, folder: Path) -> Response:
+    status = read_status(kind, folder)
+    return jsonify(state=status["state"], text=status_text(status),
+                   done=_count(status, "done_count"), total=_count(status, "total"))
 
 
-def shown_error(exc: VeroError, folder: Path) -> str:
-    """The one-line error with the run folder's path left out: the supervisor knows the file by
-    the name it was uploaded under, which `save_upload` kept in `uploads.json`."""
-    names = _upload_names(folder)
-    source = exc.source
-    if source and Path(source).parent == folder:
-        source = names.get(Path(source).name, Path(source).name)
-    return VeroError(exc.message, source=source, line=exc.line, field=exc.field).one_line()
+def _count(status: dict[str, str], field: str) -> int | None:
+    return int(status[field]) if str(status.get(field, "")).isdigit() else None
 
 
-def _upload_names(folder: Path) -> dict[str, str]:
-    try:
-        return json.loads((folder / "uploads.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+def cancel_reply(kind: str, folder: Path, endpoint: str) -> Response:
+    """Cancel the run (see `JobQueue.cancel`) and show its page again."""
+    job_queue().cancel(kind, folder)
+    return redirect(url_for(endpoint, run_id=folder.name), code=303)
 
 
 def save_upload(field: str, folder: Path, name: str) -> Path:
@@ -182,8 +140,7 @@ def save_upload(field: str, folder: Path, name: str) -> Path:
         raise VeroError(t("planning.no_file"), field=field)
     path = folder / name
     upload.save(path)
-    names = _upload_names(folder) | {name: Path(upload.filename).name}
-    (folder / "uploads.json").write_text(json.dumps(names), encoding="utf-8")
+    jobs.remember_upload(folder, name, Path(upload.filename).name)
     return path
 
 
@@ -199,17 +156,17 @@ def form_number(field: str, default: float, low: float, high: float) -> float:
     return value
 
 
-def start_or_explain(folder: Path, prepare: Callable[[], Callable[[Say], dict | None]],
+def start_or_explain(kind: str, folder: Path, prepare: Callable[[], Prepared],
                      form: Callable[[str], tuple[str, int]], endpoint: str) -> Response | tuple:
-    """Read the inputs now (`prepare` returns the slow work); a VeroError removes the run and
-    shows the form again with the error, never a 500."""
+    """Read the inputs now (`prepare` returns the slow work and its inputs) and queue the job; a
+    VeroError removes the run and shows the form again with the error, never a 500."""
     try:
-        work = prepare()
+        work, inputs = prepare()
     except VeroError as exc:
-        message = shown_error(exc, folder)
+        message = jobs.shown_error(exc, folder)
         shutil.rmtree(folder, ignore_errors=True)
         return form(message)
-    start_job(folder, work)
+    job_queue().enqueue(kind, folder, work, *inputs)
     return redirect(url_for(endpoint, run_id=folder.name), code=303)
 
 
@@ -237,7 +194,7 @@ def forecast():
 def forecast_start():
     folder = new_run("forecast")
 
-    def prepare() -> Callable[[Say], dict[str, str]]:
+    def prepare() -> Prepared:
         fmt = request.form.get("format", "auto")
         interval = int(form_number("interval", 30, 15, 60))
         if interval not in INTERVALS:
@@ -248,13 +205,13 @@ def forecast_start():
         history = load_history(path, fmt, tz=centre.tz, defaults=HISTORY_DEFAULTS)
         if history.used == 0:
             raise VeroError(f"no usable history rows ({history.summary()})", source=str(path))
-        return lambda say: _forecast_job(history, centre, interval, horizon, folder, say)
+        return forecast_job, (history, centre, interval, horizon)
 
-    return start_or_explain(folder, prepare, _forecast_form, "planning.forecast_run")
+    return start_or_explain("forecast", folder, prepare, _forecast_form, "planning.forecast_run")
 
 
-def _forecast_job(history: History, centre: Centre, interval: int, horizon: int, folder: Path,
-                  say: Say) -> dict[str, str]:
+def forecast_job(history: History, centre: Centre, interval: int, horizon: int, *, folder: Path,
+                 say: Say) -> dict[str, str]:
     """Forecast, chart and backtest table; then the staffing requirement the roster page can
     use (a forecast the centre cannot staff still shows, with the reason)."""
     say("forecast.step.models")
@@ -268,7 +225,7 @@ def _forecast_job(history: History, centre: Centre, interval: int, horizon: int,
         staffing = plan_forecast(read_forecast(folder / "forecast.csv", centre), centre,
                                  PlanOptions())
     except VeroError as exc:
-        return {"staffing_error": shown_error(exc, folder)}
+        return {"staffing_error": jobs.shown_error(exc, folder)}
     staffing["interval_start"] = [moment.isoformat() for moment in staffing["interval_start"]]
     staffing.to_csv(folder / "staffing.csv", index=False)
     return {}
@@ -277,7 +234,7 @@ def _forecast_job(history: History, centre: Centre, interval: int, horizon: int,
 @bp.get("/forecast/<run_id>")
 def forecast_run(run_id: str):
     folder = run_folder("forecast", run_id)
-    status = read_status(folder)
+    status = read_status("forecast", folder)
     backtest = None
     if status["state"] == "done" and (folder / "backtest.csv").stat().st_size > 1:
         backtest = pd.read_csv(folder / "backtest.csv")
@@ -288,7 +245,12 @@ def forecast_run(run_id: str):
 
 @bp.get("/forecast/<run_id>/status")
 def forecast_status(run_id: str):
-    return status_reply(run_folder("forecast", run_id))
+    return status_reply("forecast", run_folder("forecast", run_id))
+
+
+@bp.post("/forecast/<run_id>/cancel")
+def forecast_cancel(run_id: str):
+    return cancel_reply("forecast", run_folder("forecast", run_id), "planning.forecast_run")
 
 
 @bp.get("/forecast/<run_id>/files/<name>")
@@ -314,7 +276,7 @@ def roster():
 def roster_start():
     folder = new_run("roster")
 
-    def prepare() -> Callable[[Say], dict[str, str]]:
+    def prepare() -> Prepared:
         time_limit = form_number("time_limit", DEFAULT_TIME_LIMIT, 1, MAX_TIME_LIMIT)
         if request.form.get("requirements_from") == "forecast":
             source = last_run("forecast", "staffing.csv")
@@ -332,12 +294,12 @@ def roster_start():
         problem = build_problem(centre, load_requirements(requirements, groups, centre.tz),
                                 load_agents(agents, groups, centre.tz), load_templates(None),
                                 load_rules(None))
-        return lambda say: _roster_job(problem, time_limit, folder, say)
+        return roster_job, (problem, time_limit)
 
-    return start_or_explain(folder, prepare, _roster_form, "planning.roster_run")
+    return start_or_explain("roster", folder, prepare, _roster_form, "planning.roster_run")
 
 
-def _roster_job(problem: Problem, time_limit: float, folder: Path, say: Say) -> dict[str, str]:
+def roster_job(problem: Problem, time_limit: float, *, folder: Path, say: Say) -> dict[str, str]:
     """Solve, then write the files `vero roster` writes, with the calendars zipped as one
     download."""
     say("roster.step.solving")
@@ -357,7 +319,7 @@ def _roster_job(problem: Problem, time_limit: float, folder: Path, say: Say) -> 
 @bp.get("/roster/<run_id>")
 def roster_run(run_id: str):
     folder = run_folder("roster", run_id)
-    status = read_status(folder)
+    status = read_status("roster", folder)
     days, grid = [], []
     if status["state"] == "done":
         first = dt.date.fromisoformat(status["week_start"])
@@ -378,7 +340,12 @@ def _grid(workbook: Path) -> list[list[str]]:
 
 @bp.get("/roster/<run_id>/status")
 def roster_status(run_id: str):
-    return status_reply(run_folder("roster", run_id))
+    return status_reply("roster", run_folder("roster", run_id))
+
+
+@bp.post("/roster/<run_id>/cancel")
+def roster_cancel(run_id: str):
+    return cancel_reply("roster", run_folder("roster", run_id), "planning.roster_run")
 
 
 @bp.get("/roster/<run_id>/files/<name>")

@@ -221,6 +221,24 @@ class Keys:
         bounded (one field per event type), kept while the centre exists."""
         return self.prefix + "event_tally"
 
+    def jobs_queue(self) -> str:
+        """Name of this centre's RQ queue of console jobs (forecast, roster, what-if). RQ owns its
+        keys (`job_key_prefix()`:queue:<name>, :job:<id>, its registries): a job hash expires
+        with its result (the run retention, VERO_JOB_RETENTION_DAYS); RQ's workers clean the
+        registries."""
+        return f"{self.namespace}-{self.centre}-console"
+
+    def console_job(self, kind: str, run_id: str) -> str:
+        """RQ job id of one console run: unique across centres and namespaces on one Redis."""
+        return f"{self.namespace}-{self.centre}-{kind}-{run_id}"
+
     def all_keys_pattern(self) -> str:
         """SCAN pattern for every key of this centre (used by tests to clean up their own keys)."""
         return self.prefix.replace("{", "\\{").replace("}", "\\}") + "*"
+
+
+def job_key_prefix() -> str:
+    """Prefix of every key RQ writes (RQ_KEY_PREFIX, read by rq once, at import). RQ names its keys
+    itself, so they cannot carry a centre's hash tag; all of them share the one tag `{jobs}`, so
+    RQ's multi-key scripts and transactions stay in one Redis Cluster slot."""
+    return "vero:{jobs}"

@@ -3,22 +3,31 @@ the browser tests a real HTTP server in a thread and headless Chromium driven by
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+from telephony.routing.keys import Keys
 from vero.app import create_app
+from vero.jobs import JobQueue
 from vero.services import services
 from vero.settings import Settings
 
 SUPERVISOR = "supervisor-token-0123456789"
 CHROMIUM = Path("/usr/bin/chromium")
+WORKER_START_SECONDS = 240
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -28,14 +37,71 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives headless Chromium through Playwright")
 
 
-@pytest.fixture
-def app(redis_client, namespace, tmp_path) -> Flask:
+def console_app(redis_client, namespace: str, data_dir: Path) -> Flask:
+    """One web app instance; several may serve one Redis and data dir (a restart, a second
+    web process)."""
     settings = Settings(redis_url=None, public_base_url="http://127.0.0.1:8000",
                         twilio_account_sid="AC" + "0" * 32, twilio_auth_token="secret",
-                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=tmp_path)
+                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=data_dir)
     app = create_app(settings, redis_client=redis_client, namespace=namespace)
     app.config["CONSOLE_STREAM_SECONDS"] = 3  # streams end soon: no worker held by a test
     return app
+
+
+@pytest.fixture
+def app(redis_client, namespace, tmp_path) -> Flask:
+    return console_app(redis_client, namespace, tmp_path)
+
+
+class WorkerProcesses:
+    """`vero worker` processes on the test's queue and data dir; stopped by PID afterwards (with
+    their work-horses: a second SIGTERM is RQ's cold shutdown)."""
+
+    def __init__(self, redis_url: str, keys: Keys, data_dir: Path) -> None:
+        self.env = {**os.environ, "REDIS_URL": redis_url, "VERO_DATA_DIR": str(data_dir),
+                    "TWILIO_AUTH_TOKEN": "secret", "VERO_SUPERVISOR_TOKEN": SUPERVISOR}
+        self.queue = JobQueue(redis.Redis.from_url(redis_url), keys, dt.timedelta(days=7))
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, **env: str) -> subprocess.Popen:
+        """A worker, once it listens (its start imports pandas, PuLP, SimPy: slow on a busy
+        machine, and not part of any job's time)."""
+        before = self.queue.workers()
+        process = subprocess.Popen([sys.executable, "-m", "vero.cli", "worker", "--queue",
+                                    self.queue.keys.jobs_queue()], env={**self.env, **env})
+        self.started.append(process)
+        deadline = time.monotonic() + WORKER_START_SECONDS
+        while self.queue.workers() <= before:
+            assert process.poll() is None, f"vero worker exited with {process.returncode}"
+            assert time.monotonic() < deadline, "vero worker did not start listening"
+            time.sleep(0.2)
+        return process
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            for _ in range(2):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                    try:
+                        process.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        continue
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def workers(redis_url, namespace, centre, tmp_path) -> Iterator[WorkerProcesses]:
+    started = WorkerProcesses(redis_url, Keys(centre.id, namespace), tmp_path)
+    yield started
+    started.stop_all()
+
+
+@pytest.fixture
+def worker(workers: WorkerProcesses) -> subprocess.Popen:
+    """One `vero worker` working this test's console jobs."""
+    return workers.start()
 
 
 @pytest.fixture

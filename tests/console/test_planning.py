@@ -36,8 +36,9 @@ def upload(content: bytes | str, name: str) -> tuple[io.BytesIO, str]:
     return io.BytesIO(data), name
 
 
-def finish(client: FlaskClient, location: str, timeout: float = 60) -> str:
-    """Poll the run's status endpoint until the background job ends; the run page's HTML."""
+def finish(client: FlaskClient, location: str, timeout: float = 120) -> str:
+    """Poll the run's status endpoint until its job (in a `vero worker`) ends; the run page's
+    HTML."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = client.get(f"{location}/status").json
@@ -71,7 +72,7 @@ def test_the_forms_speak_both_languages_and_link_from_the_nav(supervisor):
         english
 
 
-def test_forecast_roster_and_what_if_chain_through_the_console(supervisor, tmp_path):
+def test_forecast_roster_and_what_if_chain_through_the_console(supervisor, worker, tmp_path):
     history = tmp_path / "contacts.csv"
     router_history(history)
     run = start(supervisor, "/console/forecast?lang=en", {
@@ -100,7 +101,7 @@ def test_forecast_roster_and_what_if_chain_through_the_console(supervisor, tmp_p
     assert 'data-scenario="base"' in page and "Remove agents −2 voice-id" in page
 
 
-def test_a_roster_from_uploads_shows_the_grid_and_downloads(supervisor):
+def test_a_roster_from_uploads_shows_the_grid_and_downloads(supervisor, worker):
     run = start(supervisor, "/console/roster?lang=en", {
         "requirements_from": "upload", "requirements": upload(tiny_requirements(), "req.csv"),
         "agents": upload(AGENTS, "agents.csv"), "time_limit": "5"})
@@ -161,7 +162,7 @@ def what_if_files() -> dict:
             "plan": upload("\n".join(staffing) + "\n", "staffing.csv"), "replications": "2"}
 
 
-def test_what_if_on_uploaded_files_shows_kpis_and_curves(supervisor):
+def test_what_if_on_uploaded_files_shows_kpis_and_curves(supervisor, worker):
     run = start(supervisor, "/console/whatif/?lang=en", {
         **what_if_files(), "change": "volume", "factor": "1.5", "day": "2026-12-01"})
     page = finish(supervisor, run)
@@ -180,7 +181,7 @@ def test_an_impossible_scenario_names_the_field(supervisor):
     assert "scenario.yaml field" in reply.text and "cannot remove 99 agents" in reply.text
 
 
-def test_a_failure_in_the_background_shows_on_the_run_page(supervisor):
+def test_a_failure_in_the_background_shows_on_the_run_page(supervisor, worker):
     """Rules that contradict each other are found by the solve, after the request: the run page
     shows the one-line reason (not a 500)."""
     away = ("id,name,groups,contract,unavailable\n"

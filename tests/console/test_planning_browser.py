@@ -1,5 +1,5 @@
 """The roster page in headless Chromium against a real server: upload, wait for the background
-solve while the page polls, then download the workbook."""
+solve (in a `vero worker` process) while the page polls, then download the workbook."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from tests.console.test_planning import AGENTS, tiny_requirements
 pytestmark = pytest.mark.browser
 
 
-def test_a_roster_is_generated_and_downloaded_from_the_console(live_server, page, tmp_path):
+def test_a_roster_is_generated_and_downloaded_from_the_console(live_server, worker, page,
+                                                               tmp_path):
     from playwright.sync_api import expect
 
     page.goto(f"{live_server}/console/login?lang=en&next=/console/roster")
@@ -25,7 +26,7 @@ def test_a_roster_is_generated_and_downloaded_from_the_console(live_server, page
     page.fill("input[name=time_limit]", "5")
     page.click("form.plan-form button[type=submit]")
     expect(page.locator("[data-run-state]")).to_be_visible()
-    expect(page.locator("[data-run-state=done]")).to_be_visible(timeout=60_000)  # polled
+    expect(page.locator("[data-run-state=done]")).to_be_visible(timeout=120_000)  # polled
     expect(page.locator("table.grid tbody tr")).to_have_count(6)
     page.screenshot(path=tmp_path / "roster.png", full_page=True)
     with page.expect_download() as download:

@@ -1,0 +1,20 @@
+// A background run's page: poll its status every second, show the step and the progress,
+// and reload the page once the run has ended (done, failed or cancelled).
+(function () {
+  const box = document.querySelector("[data-poll]");
+  if (!box) { return; }
+  const text = box.querySelector("[data-run-text]");
+  const bar = box.querySelector("[data-run-progress]");
+  async function poll() {
+    try {
+      const reply = await fetch(box.dataset.poll, {headers: {Accept: "application/json"}});
+      const status = await reply.json();
+      if (status.state !== "running") { location.reload(); return; }
+      text.textContent = status.text;
+      if (status.total) { bar.max = status.total; bar.value = status.done; }
+      else { bar.removeAttribute("value"); }
+    } catch (error) { /* a dropped poll: the next one tries again */ }
+    setTimeout(poll, 1000);
+  }
+  setTimeout(poll, 1000);
+})();
