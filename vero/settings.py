@@ -35,6 +35,8 @@ class Settings:
     messaging_number: str = ""  # the WhatsApp/SMS number Vero writes from when not answering
     trust_proxy: bool = False
     twilio_api_base: str | None = None  # e.g. a local recorder in tests; None: Twilio's cloud
+    session_idle_minutes: int = 60  # a console/desk login unused this long has ended
+    session_hours: int = 12  # and every login ends this long after it began (one long shift)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +77,11 @@ class Settings:
         if messaging_number and not re.fullmatch(r"\+[1-9]\d{7,14}", messaging_number):
             problems.append("VERO_MESSAGING_NUMBER: expected an E.164 number such as +6221500123")
 
+        idle = _whole_number(env, "VERO_SESSION_IDLE_MINUTES", 60, problems)
+        hours = _whole_number(env, "VERO_SESSION_HOURS", 12, problems)
+        if idle and hours and idle > hours * 60:
+            problems.append("VERO_SESSION_IDLE_MINUTES: longer than VERO_SESSION_HOURS")
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -83,4 +90,16 @@ class Settings:
             data_dir=data_dir, messaging_number=messaging_number,
             trust_proxy=env.get("VERO_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
+            session_idle_minutes=idle, session_hours=hours,
         )
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    """A positive whole number from the environment; a problem line (and 0) otherwise."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        problems.append(f"{name}: {text!r} is not a whole number of at least 1")
+        return 0
+    return int(text)

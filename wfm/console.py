@@ -5,7 +5,8 @@ supervisor downloads and `status.json`. Inputs are read and checked inside the r
 file is answered at once with its one-line error; the slow part (backtests, the solver, the twin)
 runs in a background thread that records its progress in `status.json`, which the run's page
 polls. Files rather than memory hold the state: a reload or another server thread sees the same.
-The What-if page (`simulations.console`) uses the same runs, jobs and login check.
+The What-if page (`simulations.console`) uses the same runs and jobs; both pages have the
+console's one login guard (`telephony.console.auth`).
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ from flask import (
     render_template,
     request,
     send_from_directory,
-    session,
     url_for,
 )
 from openpyxl import load_workbook
 
+from telephony.console.auth import require_supervisor
 from vero.centre import Centre
 from vero.errors import VeroError
 from vero.i18n import t
@@ -65,16 +66,7 @@ DEFAULT_TIME_LIMIT = 20
 MAX_TIME_LIMIT = 600
 
 
-# --- runs, jobs and the login check, shared with the What-if page ------------------------------
-
-def require_supervisor() -> Response | None:
-    """Every planning page needs the supervisor's console session; a status poll gets a 401."""
-    if session.get("supervisor"):
-        return None
-    if request.endpoint and request.endpoint.endswith("_status"):
-        abort(401, "log in to the console first")
-    return redirect(url_for("console.login", next=request.path))
-
+# --- runs and jobs, shared with the What-if page; the login check is the console's ----------
 
 bp.before_request(require_supervisor)
 

@@ -117,6 +117,18 @@ class Keys:
         """LIST of one customer's last closed contacts (JSON, newest first, capped)."""
         return f"{self.prefix}customer_contacts:{customer}"
 
+    def web_session(self, id_hash: str) -> str:
+        """STRING: one console or desk login (JSON role, agent, token hash, created, seen), under
+        the sha256 of the cookie's session id. TTL = the idle lifetime, renewed while used; deleted
+        at logout, past the absolute lifetime, and by the router when the agent's token changes."""
+        return f"{self.prefix}web_session:{id_hash}"
+
+    def agent_web_sessions(self, agent_id: str) -> str:
+        """SET of the web_session id hashes of one agent's logins; TTL = the absolute session
+        lifetime from the agent's last login; deleted with those sessions by the router when the
+        agent's token is rotated."""
+        return f"{self.prefix}agent_web_sessions:{agent_id}"
+
     def all_keys_pattern(self) -> str:
         """SCAN pattern for every key of this centre (used by tests to clean up their own keys)."""
         return self.prefix.replace("{", "\\{").replace("}", "\\}") + "*"

@@ -4,6 +4,7 @@ the browser tests a real HTTP server in a thread and headless Chromium driven by
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+from telephony.console import csrf
 from vero.app import create_app
 from vero.services import services
 from vero.settings import Settings
@@ -38,8 +40,22 @@ def app(redis_client, namespace, tmp_path) -> Flask:
     return app
 
 
+class PageClient(FlaskClient):
+    """A test client that sends with every state change the CSRF token of its session, as the
+    console's forms and scripts do (`csrf=False`: none, as a forged request from another site).
+    tests/security proves the refusals with plain clients."""
+
+    def open(self, *args, csrf_token: bool = True, **kwargs):
+        if csrf_token and kwargs.get("method", "GET") not in csrf.SAFE_METHODS:
+            with self.session_transaction() as session:
+                token = session.setdefault(csrf.SESSION_KEY, secrets.token_urlsafe(32))
+            kwargs["headers"] = {**dict(kwargs.get("headers") or {}), csrf.HEADER: token}
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = PageClient
     return app.test_client()
 
 

@@ -2,6 +2,8 @@
 // swap the text of the cells marked data-field. The server formats everything; this only places.
 (() => {
   "use strict";
+  // the page's CSRF token (csrf.py): every state change sends it, with the page's Origin
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   const root = document.querySelector("[data-live]");
   if (!root) return;
 
@@ -60,7 +62,11 @@
 
   const source = new EventSource(root.dataset.live);
   source.onmessage = (event) => { connected(true); show(JSON.parse(event.data)); };
-  source.onerror = () => connected(false);  // EventSource reconnects by itself (retry:)
+  source.onerror = () => {
+    connected(false);  // EventSource reconnects by itself (retry:) after a dropped connection;
+    // refused (e.g. 401: the session has ended) it gives up: the reload shows the login page
+    if (source.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 3000);
+  };
 
   root.querySelectorAll("form[data-state-form]").forEach((form) => {
     form.addEventListener("submit", async (event) => {
@@ -68,9 +74,10 @@
       const failed = form.querySelector("[data-failed]");
       const reply = await fetch(form.action, {
         method: "POST",
-        headers: {"Content-Type": "application/json", "X-Vero-Console": "1"},
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken},
         body: JSON.stringify({state: form.elements.state.value}),
       });
+      if (reply.status === 401) { location.reload(); return; }  // the login page says why
       failed.hidden = reply.ok;
       if (!reply.ok) failed.title = (await reply.json()).error || reply.statusText;
     });
