@@ -9,7 +9,13 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.console.conftest import app, chromium, live_server, page  # noqa: F401 (fixtures)
+from tests.console.conftest import (  # noqa: F401 (fixtures, and the browser marker)
+    app,
+    chromium,
+    live_server,
+    page,
+    pytest_configure,
+)
 
 COOKIE = "session"
 FIELD_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
