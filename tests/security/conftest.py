@@ -1,6 +1,7 @@
-"""Fixtures of the security tests: the console's app, live server and browser, and helpers that
-log in the way a browser does (the login page's CSRF token, then the form) with plain test
-clients, which add nothing by themselves."""
+"""Fixtures of the security tests: the console's app, and helpers that log in the way a browser
+does (the login page's CSRF token, then the form) with plain test clients, which add nothing by
+themselves. The browser test under the CSP is tests/console/test_csp_browser.py (it shares the
+console's one Chromium)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.console.conftest import (  # noqa: F401 (fixtures, and the browser marker)
-    app,
-    chromium,
-    live_server,
-    page,
-    pytest_configure,
-)
+from tests.console.conftest import app  # noqa: F401 (the fixture)
 
 COOKIE = "session"
 FIELD_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

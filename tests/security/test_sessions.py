@@ -22,6 +22,7 @@ from vero.services import services
 from vero.settings import Settings
 
 EVENT_STREAM = {"Accept": "text/event-stream"}
+FORGED_SIGNATURE = "bm90IGEgc2lnbmF0dXJlIGF0IGFsbA=="
 
 
 def sessions_in_redis(app) -> list[bytes]:
@@ -197,7 +198,8 @@ def _unsafe_non_page_routes(app) -> list[tuple[str, str]]:
 
 def test_a_cookie_alone_never_authorises_an_api_write_or_a_webhook(app):
     """Every non-page route answers a request carrying the console's and the desk's cookies
-    (and the CSRF token) exactly as it answers the same request without them."""
+    (and the CSRF token, and a forged Twilio signature) exactly as it answers the same request
+    without the cookies: webhooks refuse it, the agent API asks for a bearer token."""
     token = add_agent(app)
     with_cookies = plain_client(app)
     log_in(with_cookies, "/console/login", SUPERVISOR)
@@ -207,12 +209,12 @@ def test_a_cookie_alone_never_authorises_an_api_write_or_a_webhook(app):
     assert len(routes) > 20 and ("PUT", "/api/agents/ayu") in routes
     for method, path in routes:
         body = {"state": "break", "skills": {"general": 5}, "languages": ["id"]}
-        headers = {csrf.HEADER: csrf_token}
+        headers = {csrf.HEADER: csrf_token, "X-Twilio-Signature": FORGED_SIGNATURE}
         logged = with_cookies.open(path, method=method, json=body, headers=headers)
         anonymous = plain_client(app).open(path, method=method, json=body, headers=headers)
         assert logged.status_code == anonymous.status_code, (method, path)
         if path.startswith("/twilio/"):
-            assert logged.status_code == 403, path  # unsigned: refused, cookie or not
+            assert logged.status_code == 403, path  # forged: refused, cookie or not
         if path.startswith("/api/agents"):
             assert logged.status_code == 401, path
     with app.app_context():
