@@ -3,8 +3,8 @@
 The base is the last console roster with the forecast it was made from, the last console
 forecast with its staffing table, or uploaded files. The page writes an ordinary scenario file
 (`simulations.scenario`) into the run folder and runs it as `vero simulate` does, with few
-replications, as a job on the console's job queue (`vero.jobs`); runs, jobs and the login check
-are the planning pages' (`wfm.console`).
+replications, as a job on the console's job queue (`vero.jobs`); runs and jobs are the planning
+pages' (`wfm.console`), the login guard the console's (`telephony.console.auth`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from flask import Blueprint, render_template, request
 from simulations.replications import run_all, study_jobs
 from simulations.report import service_level_chart, summarise_study, write_report
 from simulations.scenario import Study, load_study
+from telephony.console.auth import require_supervisor
 from vero.errors import VeroError
 from vero.i18n import t
 from vero.jobs import Say
@@ -32,7 +33,6 @@ from wfm.console import (
     last_run,
     new_run,
     read_status,
-    require_supervisor,
     run_folder,
     save_upload,
     send_run_file,

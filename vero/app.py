@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from simulations import console as whatif_pages
 from telephony import chat, customer_view, messaging
 from telephony.complaints import api as complaints_api
-from telephony.console import desk, supervisor
+from telephony.console import auth, csrf, desk, headers, supervisor
 from telephony.gateway import Gateway, TwilioGateway
 from telephony.ivr import voice
 from telephony.routing import api as routing_api
@@ -80,6 +80,9 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     app.session_interface = CookieSessions()
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
                       SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"))
+    auth.init_app(app)
+    csrf.init_app(app, PAGES)
+    headers.init_app(app, https=settings.public_base_url.startswith("https://"))
     i18n.init_app(app, PAGES)
     logs.init_app(app)
     metrics.init_app(app, app.extensions["vero"].router, settings.supervisor_token)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Blueprint, Flask, Response, g, has_request_context, request
+from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -342,7 +342,8 @@ def _choose_language() -> None:
 def _remember_language(response: Response) -> Response:
     asked = request.args.get("lang")
     if asked in LANGUAGES and asked != request.cookies.get(COOKIE):
-        response.set_cookie(COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.set_cookie(COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 

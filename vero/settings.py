@@ -41,6 +41,8 @@ class Settings:
     twilio_tries: int = 4  # tries of a queued REST request before its dead letter
     closed_retention_hours: float = 48.0  # closed tasks kept in Redis after their CSV row
     job_retention_days: float = 7.0  # console run folders and their RQ jobs are kept this long
+    session_idle_minutes: int = 60  # a console/desk login unused this long has ended
+    session_hours: int = 12  # and every login ends this long after it began (one long shift)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -101,6 +103,11 @@ class Settings:
             problems.append(f"VERO_JOB_RETENTION_DAYS: {job_retention!r} is not a number of days "
                             "between 0 and 3650")
 
+        idle = _number(env, "VERO_SESSION_IDLE_MINUTES", "60", int, problems)
+        hours = _number(env, "VERO_SESSION_HOURS", "12", int, problems)
+        if idle > hours * 60:
+            problems.append("VERO_SESSION_IDLE_MINUTES: longer than VERO_SESSION_HOURS")
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -112,6 +119,7 @@ class Settings:
             twilio_timeout=twilio_timeout, twilio_tries=twilio_tries,
             closed_retention_hours=closed_retention_hours,
             job_retention_days=job_retention_days,
+            session_idle_minutes=idle, session_hours=hours,
         )
 
 

@@ -5,7 +5,7 @@ a supervisor downloads. Inputs are read and checked inside the request, so a bad
 at once with its one-line error; the slow part (backtests, the solver, the twin) is a job on the
 console's job queue (`vero.jobs`), run by a `vero worker`, whose progress the run's page polls
 and which the page can cancel. The What-if page (`simulations.console`) uses the same runs, jobs
-and login check.
+and the console's one login guard (`telephony.console.auth`).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from flask import (
     render_template,
     request,
     send_from_directory,
-    session,
     url_for,
 )
 from openpyxl import load_workbook
 
+from telephony.console.auth import require_supervisor
 from vero import jobs
 from vero.centre import Centre
 from vero.errors import VeroError
@@ -48,8 +48,7 @@ from wfm.scheduler.problem import DAYS, Problem, build_problem
 from wfm.scheduler.roster import make_roster
 from wfm.staffing_plan import PlanOptions
 
-bp = Blueprint("planning", __name__, url_prefix="/console", template_folder="templates",
-               static_folder="static", static_url_path="/planning/static")
+bp = Blueprint("planning", __name__, url_prefix="/console", template_folder="templates")
 
 # What `vero forecast` assumes for history without channel, queue or language (its defaults).
 HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
@@ -61,17 +60,7 @@ MAX_TIME_LIMIT = 600
 Prepared = tuple[Work, tuple[Any, ...]]  # the job's work and its (picklable) inputs
 
 
-# --- runs, jobs and the login check, shared with the What-if page ------------------------------
-
-def require_supervisor() -> Response | None:
-    """Every planning page needs the supervisor's console session; a status poll or a cancel
-    gets a 401."""
-    if session.get("supervisor"):
-        return None
-    if request.endpoint and request.endpoint.endswith(("_status", "_cancel")):
-        abort(401, "log in to the console first")
-    return redirect(url_for("console.login", next=request.path))
-
+# --- runs and jobs, shared with the What-if page; the login check is the console's ----------
 
 bp.before_request(require_supervisor)
 

@@ -1,11 +1,10 @@
 """Supervisor pages: login with the supervisor token, the live wallboard, the agents page,
 complaint cases and the service KPIs.
 
-The session cookie says "supervisor"; the app signs it with a key derived from the supervisor
-token, so rotating the token also ends every console session. State changes are JSON POSTs that
-must carry the `X-Vero-Console` header: a cross-site form cannot send it, which is the CSRF guard.
-Case steps call the case store in-process, as the supervisor (the session stands in for the
-bearer token the JSON API asks for).
+The login guard and its server-side sessions are `auth`'s (shared with the planning and what-if
+pages); every state change is checked by `csrf` (Origin and token) before it gets here. State
+changes from the pages' scripts are JSON POSTs. Case steps call the case store in-process, as the
+supervisor (the session stands in for the bearer token the JSON API asks for).
 """
 
 from __future__ import annotations
@@ -26,13 +25,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
 from telephony.complaints import model
 from telephony.complaints.api import MAX_TEXT
 from telephony.complaints.store import case_store
+from telephony.console import auth
 from telephony.console.cases import alert_row, case_row, timeline_row
 from telephony.console.kpis import csv_text, display_row, kpi_data, kpi_range
 from telephony.console.stream import (
@@ -51,28 +50,15 @@ from vero.services import services
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
-CSRF_HEADER = "X-Vero-Console"
 STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] overrides it
 _hub_lock = threading.Lock()
-OPEN_ENDPOINTS = ("console.login", "console.static")
-# answered 401 rather than redirected to the login page: fetch() calls, not pages
-API_ENDPOINTS = ("console.stream", "console.agent_state", "console.complaints_classify",
-                 "console.complaints_forward")
 ACTOR = "supervisor"  # as the JSON API records a supervisor's steps
+bp.before_request(auth.require_supervisor)
 
 
-@bp.before_request
-def require_login() -> Response | None:
-    if request.endpoint in OPEN_ENDPOINTS or session.get("supervisor"):
-        return None
-    if request.endpoint in API_ENDPOINTS:
-        abort(401, "log in to the console first")
-    return redirect(url_for("console.login", next=request.path))
-
-
-def _require_console_json() -> dict:
-    if request.headers.get(CSRF_HEADER) != "1" or not request.is_json:
-        abort(403, f"send JSON with the {CSRF_HEADER}: 1 header")
+def _console_json() -> dict:
+    if not request.is_json:
+        abort(415, "send JSON (Content-Type: application/json)")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         abort(400, "send a JSON object")
@@ -84,7 +70,7 @@ def login():
     wrong = False
     if request.method == "POST":
         if is_supervisor(request.form.get("token", "")):
-            session["supervisor"] = True
+            auth.open_login(auth.SUPERVISOR)
             target = request.args.get("next", "")
             # only a path on this site: never an open redirect
             safe = target.startswith("/console") and "//" not in target and "\\" not in target
@@ -96,7 +82,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    session.pop("supervisor", None)
+    auth.close_login(auth.SUPERVISOR)
     return redirect(url_for("console.login"))
 
 
@@ -147,7 +133,7 @@ def stream():
 
 @bp.post("/agents/<agent_id>/state")
 def agent_state(agent_id: str):
-    data = _require_console_json()
+    data = _console_json()
     state, reason = data.get("state"), data.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 60:
         abort(400, "reason: a short text (at most 60 characters)")
@@ -198,14 +184,14 @@ def _case_step(step: Callable[[], dict]) -> Response:
 
 @bp.post("/complaints/<ref>/classify")
 def complaints_classify(ref: str):
-    data = _require_console_json()
+    data = _console_json()
     return _case_step(lambda: case_store().classify(ref, data.get("category"),
                                                     data.get("severity"), ACTOR))
 
 
 @bp.post("/complaints/<ref>/forward")
 def complaints_forward(ref: str):
-    data = _require_console_json()
+    data = _console_json()
     note = data.get("note", "")
     if not isinstance(note, str) or len(note) > MAX_TEXT:
         abort(400, f"note: a text of at most {MAX_TEXT} characters")

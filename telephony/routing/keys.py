@@ -231,6 +231,17 @@ class Keys:
     def console_job(self, kind: str, run_id: str) -> str:
         """RQ job id of one console run: unique across centres and namespaces on one Redis."""
         return f"{self.namespace}-{self.centre}-{kind}-{run_id}"
+    def web_session(self, id_hash: str) -> str:
+        """STRING: one console or desk login (JSON role, agent, token hash, created, seen), under
+        the sha256 of the cookie's session id. TTL = the idle lifetime, renewed while used; deleted
+        at logout, past the absolute lifetime, and by the router when the agent's token changes."""
+        return f"{self.prefix}web_session:{id_hash}"
+
+    def agent_web_sessions(self, agent_id: str) -> str:
+        """SET of the web_session id hashes of one agent's logins; TTL = the absolute session
+        lifetime from the agent's last login; deleted with those sessions by the router when the
+        agent's token is rotated."""
+        return f"{self.prefix}agent_web_sessions:{agent_id}"
 
     def all_keys_pattern(self) -> str:
         """SCAN pattern for every key of this centre (used by tests to clean up their own keys)."""

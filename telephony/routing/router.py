@@ -127,9 +127,18 @@ class RedisRouter:
                                 json.dumps(capacity), token_hash(token) if token else ""])
             if reply[0] == "ok":
                 self._agent_keys.pop(agent_id, None)
+                if token and old is not None:
+                    self._end_web_sessions(agent_id)
                 offers = self._agent_ready(agent_id, now) if reply[2] == "available" else []
                 return offers, token
         raise RoutingError("busy", f"agent {agent_id} kept changing; try again")
+
+    def _end_web_sessions(self, agent_id: str) -> None:
+        """A new token ends the agent's desk logins. They are believed only while the token they
+        were opened with is still the agent's, so this is the cleanup, not the lock."""
+        owned = self.keys.agent_web_sessions(agent_id)
+        sessions = [self.keys.web_session(h.decode()) for h in self.redis.smembers(owned)]
+        self.redis.delete(owned, *sessions)
 
     def set_agent_state(self, agent_id: str, state: str, reason: str = "",
                         now: float | None = None) -> list[Reservation]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+from telephony.console import csrf
 from telephony.routing.keys import Keys
 from vero.app import create_app
 from vero.jobs import JobQueue
@@ -46,6 +48,19 @@ def console_app(redis_client, namespace: str, data_dir: Path) -> Flask:
     app = create_app(settings, redis_client=redis_client, namespace=namespace)
     app.config["CONSOLE_STREAM_SECONDS"] = 3  # streams end soon: no worker held by a test
     return app
+
+
+class PageClient(FlaskClient):
+    """A test client that sends with every state change the CSRF token of its session, as the
+    console's forms and scripts do (`csrf=False`: none, as a forged request from another site).
+    tests/security proves the refusals with plain clients."""
+
+    def open(self, *args, csrf_token: bool = True, **kwargs):
+        if csrf_token and kwargs.get("method", "GET") not in csrf.SAFE_METHODS:
+            with self.session_transaction() as session:
+                token = session.setdefault(csrf.SESSION_KEY, secrets.token_urlsafe(32))
+            kwargs["headers"] = {**dict(kwargs.get("headers") or {}), csrf.HEADER: token}
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
@@ -106,6 +121,7 @@ def worker(workers: WorkerProcesses) -> subprocess.Popen:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = PageClient
     return app.test_client()
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from telephony.console.cases import format_overdue
 from tests.console.conftest import SUPERVISOR
-from tests.console.test_console import CONSOLE, _frames
+from tests.console.test_console import _frames
 from vero.services import services
 from wfm.kpi import COLUMNS
 
@@ -34,8 +34,7 @@ def test_case_and_kpi_pages_need_the_supervisor(client):
         reply = client.get(url)
         assert reply.status_code == 302 and "/console/login" in reply.location
     for step in ("classify", "forward"):
-        reply = client.post(f"/console/complaints/CMP-2025-000001/{step}", json={},
-                            headers=CONSOLE)
+        reply = client.post(f"/console/complaints/CMP-2025-000001/{step}", json={})
         assert reply.status_code == 401
 
 
@@ -65,25 +64,23 @@ def test_a_complaint_is_listed_classified_and_forwarded_from_the_console(app, su
 
     url = f"/console/complaints/{ref}"
     body = {"category": "quality_defect", "severity": "complex"}
-    assert supervisor.post(f"{url}/classify", json=body).status_code == 403  # no CSRF header
-    assert supervisor.post(f"{url}/classify", json={**body, "category": "x"},
-                           headers=CONSOLE).status_code == 400
-    reply = supervisor.post(f"{url}/classify", json=body, headers=CONSOLE)
+    assert supervisor.post(f"{url}/classify", json=body, csrf_token=False).status_code == 403
+    assert supervisor.post(f"{url}/classify", json={**body, "category": "x"}).status_code == 400
+    reply = supervisor.post(f"{url}/classify", json=body)
     assert reply.status_code == 200, reply.json
     assert (reply.json["case"]["state"], reply.json["case"]["severity"]) == (
         "classified", "complex")
 
-    assert supervisor.post(f"{url}/forward", json={"team": "hr"}, headers=CONSOLE).status_code \
+    assert supervisor.post(f"{url}/forward", json={"team": "hr"}).status_code \
         == 400
-    assert supervisor.post("/console/complaints/CMP-1999-000009/forward", json={"team": "qc"},
-                           headers=CONSOLE).status_code == 404
-    reply = supervisor.post(f"{url}/forward", json={"team": "qc", "note": "cek batch"},
-                            headers=CONSOLE)
+    assert supervisor.post("/console/complaints/CMP-1999-000009/forward",
+                           json={"team": "qc"}).status_code == 404
+    reply = supervisor.post(f"{url}/forward", json={"team": "qc", "note": "cek batch"})
     assert reply.status_code == 200 and reply.json["case"]["teams"] == ["qc"]
     with app.app_context():
         task = services().router.task(f"{ref}-qc-1")  # the investigation task of the team
     assert (task["queue"], task["attributes"]["complaint_ref"]) == ("qc", ref)
-    assert supervisor.post(f"{url}/classify", json=body, headers=CONSOLE).status_code == 409
+    assert supervisor.post(f"{url}/classify", json=body).status_code == 409
 
     page = supervisor.get(f"{url}?lang=en").text
     assert "Investigating" in page and "Forwarded" in page and "cek batch" in page

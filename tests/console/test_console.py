@@ -12,8 +12,6 @@ from tests.console.conftest import SUPERVISOR, add_agent, enqueue
 from vero.i18n import CATALOGUE, LANGUAGES
 from vero.services import services
 
-CONSOLE = {"X-Vero-Console": "1"}
-
 
 def test_every_text_exists_in_both_languages():
     for key, texts in CATALOGUE.items():
@@ -35,8 +33,7 @@ def test_console_pages_need_the_supervisor(client):
     reply = client.get("/console/agents")
     assert reply.status_code == 302 and "/console/login" in reply.location
     assert client.get("/console/stream").status_code == 401
-    assert client.post("/console/agents/ayu/state", json={"state": "break"},
-                       headers=CONSOLE).status_code == 401
+    assert client.post("/console/agents/ayu/state", json={"state": "break"}).status_code == 401
 
 
 def test_a_wrong_token_is_refused_and_the_right_one_opens_the_console(client):
@@ -124,16 +121,16 @@ def test_the_agents_page_lists_state_since_and_load(app, supervisor):
 def test_a_supervisor_changes_an_agents_state(app, supervisor):
     add_agent(app)
     url = "/console/agents/ayu/state"
-    assert supervisor.post(url, json={"state": "break"}).status_code == 403  # no CSRF header
-    assert supervisor.post(url, data={"state": "break"}, headers=CONSOLE).status_code == 403
-    reply = supervisor.post(url, json={"state": "break", "reason": "rapat"}, headers=CONSOLE)
+    no_token = supervisor.post(url, json={"state": "break"}, csrf_token=False)
+    assert no_token.status_code == 403 and "csrf_token" in no_token.json["error"]
+    assert supervisor.post(url, data={"state": "break"}).status_code == 415
+    reply = supervisor.post(url, json={"state": "break", "reason": "rapat"})
     assert reply.status_code == 200 and reply.json["state"] == "break"
     assert reply.json["reason"] == "rapat"
-    assert supervisor.post(url, json={"state": "busy"}, headers=CONSOLE).status_code == 400
-    assert supervisor.post(url, json={"state": "break", "reason": "x" * 61},
-                           headers=CONSOLE).status_code == 400
-    assert supervisor.post("/console/agents/nobody/state", json={"state": "break"},
-                           headers=CONSOLE).status_code == 404
+    assert supervisor.post(url, json={"state": "busy"}).status_code == 400
+    assert supervisor.post(url, json={"state": "break", "reason": "x" * 61}).status_code == 400
+    assert supervisor.post("/console/agents/nobody/state",
+                           json={"state": "break"}).status_code == 404
 
 
 def test_the_desk_needs_an_agent_token(app, client):

@@ -1,17 +1,19 @@
-// The case page: the classify and forward forms post JSON with the X-Vero-Console header (the
-// console's CSRF guard, as on the agents page), then reload to show the case and its timeline.
+// The case page: the classify and forward forms post JSON with the page's CSRF token (as on the
+// agents page), then reload to show the case and its timeline.
 (() => {
   "use strict";
+  // the page's CSRF token (csrf.py): every state change sends it, with the page's Origin
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   document.querySelectorAll("form[data-case-form]").forEach((form) => {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const failed = form.querySelector("[data-failed]");
       const reply = await fetch(form.action, {
         method: "POST",
-        headers: {"Content-Type": "application/json", "X-Vero-Console": "1"},
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken},
         body: JSON.stringify(Object.fromEntries(new FormData(form))),
       });
-      if (reply.ok) { location.reload(); return; }
+      if (reply.ok || reply.status === 401) { location.reload(); return; }  // 401: log in
       failed.textContent = (await reply.json()).error || reply.statusText;
       failed.hidden = false;
     });

@@ -235,5 +235,17 @@
       .then((done) => { if (done) form.reset(); });
   });
 
-  if (token) refresh(); else expire();
+  // The desk login (a cookie) is checked every few minutes, which also keeps it from idling out
+  // while the desk is open: a logout elsewhere, a new token or the end of its lifetime stops the
+  // desk here too.
+  const SESSION_CHECK_MS = 5 * 60 * 1000;
+  async function checkSession() {
+    try {
+      const reply = await fetch(desk.dataset.session, {headers: {Accept: "application/json"}});
+      if (reply.status === 401) { expire(); return; }
+    } catch (error) { /* the server is unreachable: the next check tries again */ }
+    if (!stopped) setTimeout(checkSession, SESSION_CHECK_MS);
+  }
+
+  if (token) { refresh(); setTimeout(checkSession, SESSION_CHECK_MS); } else expire();
 })();

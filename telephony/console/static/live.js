@@ -2,6 +2,8 @@
 // swap the text of the cells marked data-field. The server formats everything; this only places.
 (() => {
   "use strict";
+  // the page's CSRF token (csrf.py): every state change sends it, with the page's Origin
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   const root = document.querySelector("[data-live]");
   if (!root) return;
 
@@ -59,17 +61,21 @@
   }
 
   // EventSource reconnects by itself after a stream ends or drops (the server's retry: hint).
-  // A refused stream (503: the server is at its limit of open streams) closes it for good, so
-  // open a new one a little later; the jitter keeps refused wallboards from coming back at once.
+  // A refused stream closes it for good: 401 (the session has ended: a reload shows the login
+  // page) or 503 (the server is at its limit of open streams: open a new one a little later;
+  // the jitter keeps refused wallboards from coming back at once).
   const REFUSED_RETRY_MS = 5000;
   function listen() {
     const source = new EventSource(root.dataset.live);
     source.onmessage = (event) => { connected(true); show(JSON.parse(event.data)); };
-    source.onerror = () => {
+    source.onerror = async () => {
       connected(false);
-      if (source.readyState === EventSource.CLOSED) {
-        setTimeout(listen, REFUSED_RETRY_MS * (1 + Math.random()));
-      }
+      if (source.readyState !== EventSource.CLOSED) return;
+      try {
+        const page = await fetch(location.href, {redirect: "manual"});
+        if (page.type === "opaqueredirect") { location.reload(); return; }
+      } catch (error) { /* the server is away: try the stream again later */ }
+      setTimeout(listen, REFUSED_RETRY_MS * (1 + Math.random()));
     };
   }
   listen();
@@ -80,9 +86,10 @@
       const failed = form.querySelector("[data-failed]");
       const reply = await fetch(form.action, {
         method: "POST",
-        headers: {"Content-Type": "application/json", "X-Vero-Console": "1"},
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken},
         body: JSON.stringify({state: form.elements.state.value}),
       });
+      if (reply.status === 401) { location.reload(); return; }  // the login page says why
       failed.hidden = reply.ok;
       if (!reply.ok) failed.title = (await reply.json()).error || reply.statusText;
     });
