@@ -20,9 +20,10 @@ from telephony.complaints import api as complaints_api
 from telephony.console import desk, supervisor
 from telephony.gateway import Gateway, TwilioGateway
 from telephony.ivr import voice
+from telephony.outbound_policy import OutboundPolicy, PolicedGateway
 from telephony.routing import api as routing_api
 from telephony.routing.router import RedisRouter
-from vero import i18n
+from vero import i18n, limits
 from vero.centre import load_centre
 from vero.services import Services, services
 from vero.settings import Settings
@@ -67,10 +68,12 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
         redis_client = redis.Redis.from_url(settings.redis_url)
     app = Flask(__name__)
     app.json.sort_keys = False
+    router = RedisRouter(redis_client, centre, namespace=namespace, clock=clock)
+    outbound = OutboundPolicy(redis_client, router.keys, centre.tz, settings.outbound_daily_cap,
+                              clock)
     app.extensions["vero"] = Services(
-        settings, centre, redis_client,
-        RedisRouter(redis_client, centre, namespace=namespace, clock=clock),
-        gateway or TwilioGateway(settings))
+        settings, centre, redis_client, router,
+        PolicedGateway(gateway or TwilioGateway(settings), outbound))
     # Console sessions are signed with a key derived from the supervisor token: rotating the
     # token also ends every console session.
     app.secret_key = hmac.new(settings.supervisor_token.encode(), b"vero console session",
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     i18n.init_app(app, PAGES)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    limits.init_app(app, redis_client, router.keys.rate_limits())
 
     @app.get("/healthz")
     def healthz():

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 from vero.errors import VeroError
+
+# one or more "<n>/<unit>" or "<n> per <n> <unit>s" separated by ';' (the `limits` syntax)
+RATE = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?"
+                  r"(\s*;\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?)*")
 
 
 class SettingsError(VeroError):
@@ -35,6 +39,10 @@ class Settings:
     messaging_number: str = ""  # the WhatsApp/SMS number Vero writes from when not answering
     trust_proxy: bool = False
     twilio_api_base: str | None = None  # e.g. a local recorder in tests; None: Twilio's cloud
+    # VERO_RATE_LIMIT_<NAME> (e.g. "20/minute;200/hour"): overrides of vero/limits.py's defaults
+    rate_limits: dict[str, str] = field(default_factory=dict)
+    outbound_daily_cap: int = 20  # messages to one number per local day (VERO_OUTBOUND_DAILY_CAP)
+    open_chats_per_visitor: int = 3  # open web chats per visitor IP (VERO_OPEN_CHATS_PER_VISITOR)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +83,19 @@ class Settings:
         if messaging_number and not re.fullmatch(r"\+[1-9]\d{7,14}", messaging_number):
             problems.append("VERO_MESSAGING_NUMBER: expected an E.164 number such as +6221500123")
 
+        rate_limits = {name.removeprefix("VERO_RATE_LIMIT_").lower(): value
+                       for name, value in env.items() if name.startswith("VERO_RATE_LIMIT_")}
+        for name, value in rate_limits.items():
+            if not RATE.fullmatch(value):
+                problems.append(f"VERO_RATE_LIMIT_{name.upper()}: {value!r} is not a rate such "
+                                "as '20/minute' or '5/hour;20/day'")
+        counts = {}
+        for name, default in (("VERO_OUTBOUND_DAILY_CAP", 20), ("VERO_OPEN_CHATS_PER_VISITOR", 3)):
+            raw = env.get(name, str(default))
+            if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+                problems.append(f"{name}: {raw!r} is not a whole number of at least 1")
+            counts[name] = int(raw) if raw.isascii() and raw.isdigit() else default
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -83,4 +104,6 @@ class Settings:
             data_dir=data_dir, messaging_number=messaging_number,
             trust_proxy=env.get("VERO_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
+            rate_limits=rate_limits, outbound_daily_cap=counts["VERO_OUTBOUND_DAILY_CAP"],
+            open_chats_per_visitor=counts["VERO_OPEN_CHATS_PER_VISITOR"],
         )
