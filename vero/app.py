@@ -15,7 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 
 from simulations import console as whatif_pages
-from telephony import chat, customer_view, messaging
+from telephony import accounts_api, chat, customer_auth, customer_view, messaging
 from telephony.complaints import api as complaints_api
 from telephony.console import desk, supervisor
 from telephony.gateway import Gateway, TwilioGateway
@@ -32,7 +32,7 @@ from wfm import kpi_commands
 
 PAGES = (supervisor.bp, desk.bp, planning_pages.bp, whatif_pages.bp)  # bilingual HTML
 BLUEPRINTS = (routing_api.bp, voice.bp, messaging.bp, chat.bp, complaints_api.bp,
-              customer_view.bp, kpi_commands.bp, *PAGES)
+              customer_view.bp, kpi_commands.bp, customer_auth.bp, accounts_api.bp, *PAGES)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # history files and rosters uploaded in the console
 
 

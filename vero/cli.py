@@ -7,6 +7,7 @@ import sys
 import click
 
 from simulations.commands import simulate
+from telephony.accounts import accounts
 from telephony.customers import customers
 from vero.demo import demo
 from vero.errors import VeroError
@@ -17,7 +18,8 @@ from wfm.kpi_commands import report
 from wfm.plan_commands import plan_command
 from wfm.scheduler.commands import roster
 
-SUBCOMMANDS = (serve, demo, customers, forecast, staff, roster, simulate, plan_command, report)
+SUBCOMMANDS = (serve, demo, customers, forecast, staff, roster, simulate, plan_command, report,
+               accounts)
 
 
 class _Vero(click.Group):

@@ -38,6 +38,7 @@ DEFAULTS = {
     "twilio": "6000/minute",  # per IP, per webhook: Twilio's bursts pass
     "forged": "30/minute",  # per IP, webhooks refused for their signature, together
     "otp_phone": "3/15minutes;10/day",  # one-time codes sent to one phone
+    "otp_total": "300/hour",  # one-time codes sent in all (against SMS-pumping fraud)
     "otp_verify": "10/15minutes",  # codes tried for one phone (each code has 5 attempts too)
     "complaint_customer": "5/hour;20/day",  # cases filed by one phone or account
     "customer_login": "10/15minutes",  # logins tried for one account name (lockout after 5)

@@ -7,6 +7,7 @@ import pytest
 
 from telephony.complaints.model import Policy
 from tests.ivr.conftest import OPEN_AT, Clock, FakeGateway, settings
+from tests.public.conftest import account_headers
 from vero.app import create_app
 from vero.services import services
 
@@ -26,8 +27,9 @@ def gateway() -> FakeGateway:
 
 @pytest.fixture
 def app(redis_client, namespace, tmp_path, clock, gateway):
-    app = create_app(settings(tmp_path), redis_client=redis_client, namespace=namespace,
-                     clock=clock, gateway=gateway)
+    app = create_app(settings(tmp_path, rate_limits={"complaint_customer": "100/hour"}),
+                     redis_client=redis_client, namespace=namespace, clock=clock,
+                     gateway=gateway)
     app.testing = True
     app.extensions["vero-complaints"].policy = Policy(sender=SENDER)  # the website's number
     return app
@@ -35,7 +37,11 @@ def app(redis_client, namespace, tmp_path, clock, gateway):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A client logged in as the website customer of +628111000001 (explicit headers win)."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = account_headers(
+        client, SUPERVISOR, "+628111000001")["Authorization"]
+    return client
 
 
 @pytest.fixture
