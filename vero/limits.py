@@ -5,7 +5,7 @@ Flask-Limiter (storage: the app's own Redis connection pool, counters under the 
 applies, per client IP:
 
 - `public`: each anonymous route (open a chat, the complaint form, codes, customer login);
-- `api`: each token-checked route (a generous ceiling: agents' desks poll);
+- `api`: each token-checked route, per IP and token (a generous ceiling: agents' desks poll);
 - `bad_credentials`: wrong bearer tokens, wrong console/desk/customer logins and wrong chat
   tokens, counted together for the IP; once spent, that IP's credential checks answer 429 (the
   right token from another address still works);
@@ -19,6 +19,7 @@ for a Twilio webhook). Each limit can be changed with VERO_RATE_LIMIT_<NAME>.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 
@@ -60,6 +61,13 @@ def client_ip() -> str:
         if forwarded:
             return forwarded
     return request.remote_addr or "unknown"
+
+
+def client_and_token() -> str:
+    """The caller's address and a digest of its bearer token: each agent behind one office
+    address has its own allowance (wrong tokens are held back by `bad_credentials`)."""
+    token = request.headers.get("Authorization", "")
+    return f"{client_ip()}|{hashlib.sha256(token.encode()).hexdigest()[:16]}"
 
 
 def _endpoint() -> str:
@@ -109,8 +117,8 @@ def init_app(app: Flask, client: redis.Redis, prefix: str) -> Limiter:
         strategy="sliding-window-counter",
         default_limits=[
             Limit(rate["public"], exempt_when=lambda: not _is_public()),
-            Limit(rate["api"], exempt_when=lambda: _is_public() or _is_twilio()
-                  or not _checks_credentials()),
+            Limit(rate["api"], key_function=client_and_token,
+                  exempt_when=lambda: _is_public() or _is_twilio() or not _checks_credentials()),
             Limit(rate["twilio"], exempt_when=lambda: not _is_twilio()),
         ],
         application_limits=[

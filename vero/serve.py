@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import signal
 import threading
@@ -15,6 +16,7 @@ import click
 from flask import Flask
 from werkzeug.serving import make_server
 
+from telephony.chat import end_idle_chats
 from telephony.complaints.store import case_store
 from telephony.connector import Connector
 from telephony.routing.contact_log import ContactLog
@@ -51,7 +53,8 @@ def running(settings: Settings, host: str, port: int) -> Iterator[Running]:
         connector = Connector(router, gateway, settings.public_base_url)
         dispatcher = Dispatcher(router, ContactLog(router.redis, router.keys, router.centre,
                                                    settings.data_dir),
-                                periodic=(connector.poll, cases.escalate_overdue)).start()
+                                periodic=(connector.poll, cases.escalate_overdue,
+                                          functools.partial(end_idle_chats, router))).start()
         try:
             server = make_server(host, port, app, threaded=True)
             thread = threading.Thread(target=server.serve_forever, name="vero-http", daemon=True)
