@@ -97,11 +97,16 @@ def end_chat(router: RedisRouter, task: dict, ended_by: str) -> str:
     return outcome
 
 
+def idle_timeout(router: RedisRouter) -> float | None:
+    """The centre's chat idle timeout (None: chats never time out, and nobody tracks them)."""
+    chat = router.centre.channels.get("chat")
+    return chat.idle_timeout_seconds if chat else None
+
+
 def end_idle_chats(router: RedisRouter) -> list[str]:
     """End the chats idle past the centre's timeout (the dispatcher's periodic work; safe to
     run in several processes at once). The ids of the chats it ended."""
-    timeout = router.centre.channels["chat"].idle_timeout_seconds \
-        if "chat" in router.centre.channels else None
+    timeout = idle_timeout(router)
     if timeout is None:
         return []
     idle = router.redis.zrangebyscore(router.keys.chat_activity(), "-inf",
@@ -151,7 +156,8 @@ def open_chat():
     with svc.redis.pipeline() as pipe:
         pipe.sadd(keys.open_chats(visitor), task_id)
         pipe.expire(keys.open_chats(visitor), VISITOR_SECONDS)
-        pipe.zadd(keys.chat_activity(), {task_id: svc.router.clock()})
+        if idle_timeout(svc.router) is not None:
+            pipe.zadd(keys.chat_activity(), {task_id: svc.router.clock()})
         pipe.execute()
     if first:
         append_message(svc, task_id, "customer", first)

@@ -9,8 +9,9 @@ message goes only to a number that
 - is in the customer directory or on a customer account,
 - passed a one-time code, or is being sent one right now (the code's own send);
 
-and at most `daily_cap` messages per number and local day (a Redis counter that expires after
-the day). A refusal raises `OutboundRefused`, which every sender already treats as a failed send.
+and at most `daily_cap` messages sent per number and local day (a Redis counter that expires
+after the day; a failed send gives its count back). A refusal raises `OutboundRefused`, which
+every sender already treats as a failed send.
 """
 
 from __future__ import annotations
@@ -54,22 +55,35 @@ class OutboundPolicy:
             pipe.hexists(keys.customer_account_phones(), phone)
             return any(pipe.execute())
 
+    def _counter(self, phone: str) -> tuple[str, int]:
+        """Today's counter of `phone` and the seconds until it may go (after the local day)."""
+        now = dt.datetime.fromtimestamp(self.clock(), self.tz)
+        end_of_day = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(),
+                                         tzinfo=self.tz)
+        # relative: the clock may be a test's
+        return (self.keys.outbound_count(now.date().isoformat(), phone),
+                int((end_of_day - now).total_seconds()) + 3600)
+
     def admit(self, to: str) -> None:
-        """Count one message to `to`, or raise OutboundRefused."""
+        """Count one message to `to`, or raise OutboundRefused (and count nothing)."""
         phone = normalise_phone(to or "")
         if phone is None or not self.known(phone):
             raise OutboundRefused(f"{mask(to or '')} never wrote in, has no account and did not "
                                   "pass a one-time code")
-        now = dt.datetime.fromtimestamp(self.clock(), self.tz)
-        end_of_day = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(),
-                                         tzinfo=self.tz)
-        key = self.keys.outbound_count(now.date().isoformat(), phone)
-        with self.redis.pipeline() as pipe:  # relative: the clock may be a test's
+        key, ttl = self._counter(phone)
+        with self.redis.pipeline() as pipe:
             pipe.incr(key)
-            pipe.expire(key, int((end_of_day - now).total_seconds()) + 3600)
+            pipe.expire(key, ttl)
             sent, _ = pipe.execute()
         if sent > self.daily_cap:
+            self.refund(phone)
             raise OutboundRefused(f"{mask(phone)} had its {self.daily_cap} messages today")
+
+    def refund(self, to: str) -> None:
+        """Give back the count of a message that was not sent after all."""
+        phone = normalise_phone(to or "")
+        if phone is not None:
+            self.redis.decr(self._counter(phone)[0])
 
 
 class PolicedGateway:
@@ -88,4 +102,8 @@ class PolicedGateway:
         except OutboundRefused as exc:
             log.warning("outbound %s message refused: %s", channel, exc)
             raise
-        return self.inner.send_message(to, body, channel, sender)
+        try:
+            return self.inner.send_message(to, body, channel, sender)
+        except Exception:  # not sent: it does not count against the cap
+            self.policy.refund(to)
+            raise

@@ -45,6 +45,9 @@ DEFAULTS = {
     "customer_login": "10/15minutes",  # logins tried for one account name (lockout after 5)
     "chat_visitor": "60/minute",  # requests on one chat by its visitor
 }
+# what the identity of a limit spent by a view is, for its 429 message
+SUBJECT = {"otp_phone": "phone", "otp_total": "service", "otp_verify": "phone",
+           "complaint_customer": "customer", "customer_login": "account", "chat_visitor": "chat"}
 PUBLIC_ENDPOINTS = frozenset({
     "chat.open_chat", "complaints.file_complaint", "customer_auth.request_code",
     "customer_auth.verify_code", "customer_auth.login", "customer_auth.logout"})
@@ -142,7 +145,7 @@ def spend(name: str, *identity: str) -> None:
     for item in parse_many(current_app.extensions["vero-rates"][name]):
         if not limiter.limiter.hit(item, name, *identity):
             reset, _ = limiter.limiter.get_window_stats(item, name, *identity)
-            raise TooManyRequests(f"too many requests: {item} for this {name.split('_')[0]}",
+            raise TooManyRequests(f"too many requests: {item} for this {SUBJECT[name]}",
                                   retry_after=max(1, math.ceil(reset - time.time())))
 
 
