@@ -21,7 +21,7 @@ from telephony.complaints.store import case_store
 from telephony.customers import normalise_phone
 from telephony.otp import TTL_SECONDS, CodeNotSent, OneTimeCodes
 from telephony.request_body import parsed
-from vero.limits import spend
+from vero.limits import client_ip, spend
 from vero.services import services
 
 bp = Blueprint("customer_auth", __name__, url_prefix="/api/public")
@@ -105,6 +105,7 @@ def request_code():
     language = body.language if body.language in services().centre.languages \
         else services().centre.default_language
     spend("otp_phone", phone)
+    spend("otp_ip", client_ip())
     spend("otp_total")
     store = case_store()
     try:

@@ -39,6 +39,7 @@ DEFAULTS = {
     "twilio": "6000/minute",  # per IP, per webhook: Twilio's bursts pass
     "forged": "30/minute",  # per IP, webhooks refused for their signature, together
     "otp_phone": "3/15minutes;10/day",  # one-time codes sent to one phone
+    "otp_ip": "5/15minutes;20/day",  # one-time codes asked for from one address
     "otp_total": "300/hour",  # one-time codes sent in all (against SMS-pumping fraud)
     "otp_verify": "10/15minutes",  # codes tried for one phone (each code has 5 attempts too)
     "complaint_customer": "5/hour;20/day",  # cases filed by one phone or account
@@ -46,7 +47,7 @@ DEFAULTS = {
     "chat_visitor": "60/minute",  # requests on one chat by its visitor
 }
 # what the identity of a limit spent by a view is, for its 429 message
-SUBJECT = {"otp_phone": "phone", "otp_total": "service", "otp_verify": "phone",
+SUBJECT = {"otp_phone": "phone", "otp_ip": "address", "otp_total": "service", "otp_verify": "phone",
            "complaint_customer": "customer", "customer_login": "account", "chat_visitor": "chat"}
 PUBLIC_ENDPOINTS = frozenset({
     "chat.open_chat", "complaints.file_complaint", "customer_auth.request_code",

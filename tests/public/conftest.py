@@ -20,8 +20,8 @@ PHONE = "+6281234567890"
 FORM = {"description": "Krim wajah membuat kulit saya gatal", "product": "Krim Siang",
         "batch": "", "language": "id"}
 LIMITS = {"public": "8/minute", "bad_credentials": "4/minute", "forged": "3/minute",
-          "otp_phone": "3/15minutes", "otp_total": "50/hour", "complaint_customer": "3/hour",
-          "chat_visitor": "30/minute"}
+          "otp_phone": "3/15minutes", "otp_ip": "6/minute", "otp_total": "50/hour",
+          "complaint_customer": "3/hour", "chat_visitor": "30/minute"}
 
 
 @pytest.fixture
