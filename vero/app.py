@@ -15,15 +15,16 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 
 from simulations import console as whatif_pages
-from telephony import chat, customer_view, messaging
+from telephony import accounts_api, chat, customer_auth, customer_view, messaging
 from telephony.complaints import api as complaints_api
 from telephony.console import auth, csrf, desk, headers, supervisor
 from telephony.gateway import Gateway, TwilioGateway
 from telephony.ivr import voice
+from telephony.outbound_policy import OutboundPolicy, PolicedGateway
 from telephony.routing import api as routing_api
 from telephony.routing.dispatcher import HEARTBEAT_FRESH_SECONDS, live_dispatchers
 from telephony.routing.router import RedisRouter
-from vero import i18n, logs, metrics
+from vero import i18n, limits, logs, metrics
 from vero import redis_client as redis_connection
 from vero.centre import load_centre
 from vero.services import Services, services
@@ -33,7 +34,7 @@ from wfm import kpi_commands
 
 PAGES = (supervisor.bp, desk.bp, planning_pages.bp, whatif_pages.bp)  # bilingual HTML
 BLUEPRINTS = (routing_api.bp, voice.bp, messaging.bp, chat.bp, complaints_api.bp,
-              customer_view.bp, kpi_commands.bp, *PAGES)
+              customer_view.bp, kpi_commands.bp, customer_auth.bp, accounts_api.bp, *PAGES)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # history files and rosters uploaded in the console
 
 
@@ -69,10 +70,12 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
         redis_client = redis_connection.connect(settings.redis_url)
     app = Flask(__name__)
     app.json.sort_keys = False
+    router = RedisRouter(redis_client, centre, namespace=namespace, clock=clock)
+    outbound = OutboundPolicy(redis_client, router.keys, centre.tz, settings.outbound_daily_cap,
+                              clock)
     app.extensions["vero"] = Services(
-        settings, centre, redis_client,
-        RedisRouter(redis_client, centre, namespace=namespace, clock=clock),
-        gateway or TwilioGateway(settings))
+        settings, centre, redis_client, router,
+        PolicedGateway(gateway or TwilioGateway(settings), outbound))
     # Console sessions are signed with a key derived from the supervisor token: rotating the
     # token also ends every console session.
     app.secret_key = hmac.new(settings.supervisor_token.encode(), b"vero console session",
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     metrics.init_app(app, app.extensions["vero"].router, settings.supervisor_token)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    limits.init_app(app, redis_client, router.keys.rate_limits())
 
     @app.get("/healthz")
     def healthz():

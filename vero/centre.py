@@ -34,6 +34,8 @@ class Channel(_Strict):
     capacity: int = Field(default=1, ge=1)
     offer_timeout: float = Field(default=30, gt=0)
     exclusive: bool = False  # an agent holding such a task gets no other task, and vice versa
+    # web chat: a chat whose visitor has been silent this long ends (queued: abandoned)
+    idle_timeout_seconds: float | None = Field(default=None, gt=0)
 
 
 class Step(_Strict):

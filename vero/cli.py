@@ -8,6 +8,7 @@ import click
 import redis
 
 from simulations.commands import simulate
+from telephony.accounts import accounts
 from telephony.customers import customers
 from vero.demo import demo
 from vero.dispatch import dispatch
@@ -21,8 +22,8 @@ from wfm.kpi_commands import report
 from wfm.plan_commands import plan_command
 from wfm.scheduler.commands import roster
 
-SUBCOMMANDS = (serve, web, dispatch, worker, demo, customers, forecast, staff, roster, simulate,
-               plan_command, report)
+SUBCOMMANDS = (serve, web, dispatch, worker, demo, customers, accounts, forecast, staff, roster,
+               simulate, plan_command, report)
 
 
 class _Vero(click.Group):

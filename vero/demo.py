@@ -581,7 +581,10 @@ def demo(minutes: float, rate: float, speed: float, seed: int, port: int,
                             twilio_account_sid="AC" + "0" * 32, twilio_auth_token=AUTH_TOKEN,
                             centre_path=demo_centre(data_dir),
                             supervisor_token=secrets.token_urlsafe(18), data_dir=data_dir,
-                            twilio_api_base=recorder.url)
+                            twilio_api_base=recorder.url,
+                            # every simulated website visitor comes from 127.0.0.1
+                            rate_limits={"public": "100000/minute"},
+                            open_chats_per_visitor=100000)
         with running(settings, "127.0.0.1", port) as service:
             with service.app.app_context():
                 svc = services()

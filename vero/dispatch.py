@@ -5,6 +5,7 @@ web processes, against the same Redis; `vero serve` runs the same code inside it
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import signal
 import threading
@@ -16,10 +17,12 @@ import click
 import redis
 from flask import Flask
 
+from telephony.chat import end_idle_chats
 from telephony.complaints.store import CaseStore, case_store
 from telephony.connector import GROUP as CONNECTOR_GROUP
 from telephony.connector import Connector
 from telephony.gateway import TwilioGateway
+from telephony.outbound_policy import OutboundPolicy, PolicedGateway
 from telephony.outbox import GROUP as OUTBOX_GROUP
 from telephony.outbox import Outbox, Senders
 from telephony.routing.contact_log import ContactLog
@@ -50,7 +53,11 @@ def dispatching(app: Flask, *, ident: str | None = None, senders: int = 4,
     settings, router = svc.settings, svc.router
     outbox = Outbox(router.redis, router.keys)
     connector = Connector(router, outbox, settings.public_base_url, consumer=ident)
-    escalation = CaseStore(cases.redis, cases.keys, router, outbox, settings.data_dir,
+    # the outbound policy (who may be written to) in front of the outbox, as in front of the
+    # web's gateway
+    policed = PolicedGateway(outbox, OutboundPolicy(router.redis, router.keys, router.centre.tz,
+                                                    settings.outbound_daily_cap, router.clock))
+    escalation = CaseStore(cases.redis, cases.keys, router, policed, settings.data_dir,
                            cases.policy)
 
     def forget_old_consumers() -> None:
@@ -64,7 +71,8 @@ def dispatching(app: Flask, *, ident: str | None = None, senders: int = 4,
             router, ContactLog(router.redis, router.keys, router.centre, settings.data_dir,
                                consumer=ident, retention_hours=settings.closed_retention_hours),
             interval=interval, ident=ident, report=pool.tally,
-            periodic=(connector.poll, escalation.escalate_overdue),
+            periodic=(connector.poll, escalation.escalate_overdue,
+                      functools.partial(end_idle_chats, router)),
             occasional=(forget_old_consumers,)).start()
         try:
             yield Dispatching(dispatcher, pool, outbox)

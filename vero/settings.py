@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from vero.errors import VeroError
 from vero.redis_client import SCHEMES as REDIS_SCHEMES
+
+# one or more "<n>/<unit>" or "<n> per <n> <unit>s" separated by ';' (the `limits` syntax)
+RATE = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?"
+                  r"(\s*;\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?)*")
 
 
 class SettingsError(VeroError):
@@ -43,6 +47,10 @@ class Settings:
     job_retention_days: float = 7.0  # console run folders and their RQ jobs are kept this long
     session_idle_minutes: int = 60  # a console/desk login unused this long has ended
     session_hours: int = 12  # and every login ends this long after it began (one long shift)
+    # VERO_RATE_LIMIT_<NAME> (e.g. "20/minute;200/hour"): overrides of vero/limits.py's defaults
+    rate_limits: dict[str, str] = field(default_factory=dict)
+    outbound_daily_cap: int = 20  # messages to one number per local day (VERO_OUTBOUND_DAILY_CAP)
+    open_chats_per_visitor: int = 3  # open web chats per visitor IP (VERO_OPEN_CHATS_PER_VISITOR)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +115,14 @@ class Settings:
         hours = _number(env, "VERO_SESSION_HOURS", "12", int, problems)
         if idle > hours * 60:
             problems.append("VERO_SESSION_IDLE_MINUTES: longer than VERO_SESSION_HOURS")
+        rate_limits = {name.removeprefix("VERO_RATE_LIMIT_").lower(): value
+                       for name, value in env.items() if name.startswith("VERO_RATE_LIMIT_")}
+        for name, value in rate_limits.items():
+            if not RATE.fullmatch(value):
+                problems.append(f"VERO_RATE_LIMIT_{name.upper()}: {value!r} is not a rate such "
+                                "as '20/minute' or '5/hour;20/day'")
+        outbound_daily_cap = _number(env, "VERO_OUTBOUND_DAILY_CAP", "20", int, problems)
+        open_chats = _number(env, "VERO_OPEN_CHATS_PER_VISITOR", "3", int, problems)
 
         if problems:
             raise SettingsError(problems)
@@ -120,6 +136,8 @@ class Settings:
             closed_retention_hours=closed_retention_hours,
             job_retention_days=job_retention_days,
             session_idle_minutes=idle, session_hours=hours,
+            rate_limits=rate_limits, outbound_daily_cap=outbound_daily_cap,
+            open_chats_per_visitor=open_chats,
         )
 
 

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from telephony.complaints import model
 from telephony.complaints.store import CaseStore, case_store
+from telephony.customer_auth import current_customer
 from telephony.customers import normalise_phone
 from telephony.messaging import history
 from telephony.routing.api import (
@@ -23,6 +24,7 @@ from telephony.routing.api import (
     require_agent_or_supervisor,
 )
 from telephony.routing.errors import RoutingError
+from vero.limits import spend
 from vero.services import services
 
 bp = Blueprint("complaints", __name__, url_prefix="/api")
@@ -64,14 +66,21 @@ def _text(data: dict[str, Any], field: str, limit: int, required: bool = False) 
     return value.strip()
 
 
-def _form(data: dict[str, Any]) -> dict[str, Any]:
-    """The website form, checked field by field; at least a phone/WhatsApp or an e-mail."""
+def _form(data: dict[str, Any], proof: dict[str, str]) -> dict[str, Any]:
+    """The website form, checked field by field; at least a phone/WhatsApp or an e-mail. The
+    phone is the one the customer proved (their code, or their account's): Vero writes to no
+    other."""
     centre = services().centre
     raw_phone = _text(data, "phone", 40) or _text(data, "whatsapp", 40)
     phone = normalise_phone(raw_phone) if raw_phone else ""
     if phone is None:
         abort(400, "phone: not a phone number (e.g. 0812 3456 7890 or +62 812 3456 7890)")
-    email = _text(data, "email", 254).lower()
+    if phone and proof.get("phone") and phone != proof["phone"]:
+        abort(403, "phone: not the number you verified or your account's; verify this one")
+    if phone and not proof.get("phone"):
+        abort(403, "phone: your account has no phone number; verify this one with a code")
+    phone = proof.get("phone", "")
+    email = _text(data, "email", 254).lower() or proof.get("email", "")
     if email and not EMAIL.match(email):
         abort(400, "email: not an e-mail address")
     if not phone and not email:
@@ -87,7 +96,8 @@ def _form(data: dict[str, Any]) -> dict[str, Any]:
             isinstance(p, str) and p.startswith("https://") and len(p) <= 500 for p in photos):
         abort(400, "photos: a list of at most 10 https:// URLs")
     return {"origin": "web", "language": language,
-            "customer": {"phone": phone, "email": email, "name": _text(data, "name", 80)},
+            "customer": {"phone": phone, "email": email,
+                         "name": _text(data, "name", 80) or proof.get("name", "")},
             "product": _text(data, "product", 120), "batch": batch,
             "purchase_channel": _text(data, "purchase_channel", 60),
             "description": _text(data, "description", MAX_TEXT, required=True),
@@ -102,8 +112,12 @@ def _view(case: dict) -> dict:
 
 @bp.post("/complaints")
 def file_complaint():
-    """The website form (no login: the customer files it)."""
-    case = case_store().create(_form(_body()), actor="customer")
+    """The website form: the customer logged in with their account or verified their phone
+    with a one-time code first (telephony/customer_auth.py)."""
+    proof = current_customer()
+    fields = _form(_body(), proof)
+    spend("complaint_customer", proof.get("account") or proof["phone"])
+    case = case_store().create(fields, actor="customer")
     return jsonify(ref=case["ref"], case=_view(case)), 201
 
 

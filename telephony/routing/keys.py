@@ -242,6 +242,52 @@ class Keys:
         lifetime from the agent's last login; deleted with those sessions by the router when the
         agent's token is rotated."""
         return f"{self.prefix}agent_web_sessions:{agent_id}"
+    def rate_limits(self) -> str:
+        """Prefix of Flask-Limiter's counters (the `limits` library adds `:<limit key>`); each
+        counter expires with its window (vero/limits.py)."""
+        return self.prefix + "ratelimit"
+
+    def customer_accounts(self) -> str:
+        """HASH username → customer account JSON (B2B clients, partners; managed by supervisors,
+        kept until deleted: disabling keeps the record)."""
+        return self.prefix + "customer_accounts"
+
+    def customer_account_phones(self) -> str:
+        """HASH phone (E.164) → username of the account holding it (kept with the account)."""
+        return self.prefix + "customer_account_phones"
+
+    def login_failures(self, username: str) -> str:
+        """STRING count of failed logins of one customer account; expires with the lockout
+        window, deleted by a successful login or a password reset."""
+        return f"{self.prefix}login_failures:{username}"
+
+    def customer_session(self, token_sha256: str) -> str:
+        """STRING JSON of a logged-in or phone-verified website customer; expires (TTL), deleted
+        at logout."""
+        return f"{self.prefix}customer_session:{token_sha256}"
+
+    def one_time_code(self, phone: str) -> str:
+        """HASH of the pending one-time code of a phone (its HMAC, attempts); expires with the
+        code (TTL), deleted when used or when its attempts run out."""
+        return f"{self.prefix}otp:{phone}"
+
+    def verified_phone(self, phone: str) -> str:
+        """STRING: the phone passed a one-time code (outbound allow-list); expires (TTL)."""
+        return f"{self.prefix}verified_phone:{phone}"
+
+    def outbound_count(self, day: str, phone: str) -> str:
+        """STRING count of messages sent to one phone on one local day; expires after that day."""
+        return f"{self.prefix}outbound:{day}:{phone}"
+
+    def chat_activity(self) -> str:
+        """ZSET open web-chat task id → the visitor's last request (epoch); a member leaves when
+        its chat ends (visitor, idle sweep) or is found closed by the sweep."""
+        return self.prefix + "chat_activity"
+
+    def open_chats(self, visitor: str) -> str:
+        """SET of the open web-chat task ids of one visitor (IP); closed members are pruned when
+        read; expires a day after the visitor's last chat."""
+        return f"{self.prefix}open_chats:{visitor}"
 
     def all_keys_pattern(self) -> str:
         """SCAN pattern for every key of this centre (used by tests to clean up their own keys)."""

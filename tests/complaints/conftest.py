@@ -7,6 +7,7 @@ import pytest
 
 from telephony.complaints.model import Policy
 from tests.ivr.conftest import OPEN_AT, Clock, FakeGateway, settings
+from tests.public.conftest import account_headers
 from vero.app import create_app
 from vero.services import services
 
@@ -26,8 +27,9 @@ def gateway() -> FakeGateway:
 
 @pytest.fixture
 def app(redis_client, namespace, tmp_path, clock, gateway):
-    app = create_app(settings(tmp_path), redis_client=redis_client, namespace=namespace,
-                     clock=clock, gateway=gateway)
+    app = create_app(settings(tmp_path, rate_limits={"complaint_customer": "100/hour"}),
+                     redis_client=redis_client, namespace=namespace, clock=clock,
+                     gateway=gateway)
     app.testing = True
     app.extensions["vero-complaints"].policy = Policy(sender=SENDER)  # the website's number
     return app
@@ -35,7 +37,11 @@ def app(redis_client, namespace, tmp_path, clock, gateway):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A client logged in as the website customer of +628111000001 (explicit headers win)."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = account_headers(
+        client, SUPERVISOR, "+628111000001")["Authorization"]
+    return client
 
 
 @pytest.fixture
@@ -53,6 +59,8 @@ def make_agent(client, agent_id: str, skills: dict[str, int]) -> dict[str, str]:
 
 
 def snapshot(redis_client, namespace) -> dict[bytes, bytes]:
-    """Every key of this test with its serialised value: compared before and after a refusal."""
+    """Every key of this test with its serialised value: compared before and after a refusal
+    (but the rate-limit counters: a refused request still counts against those)."""
     return {key: redis_client.dump(key)
-            for key in sorted(redis_client.scan_iter(match=f"{namespace}:*", count=1000))}
+            for key in sorted(redis_client.scan_iter(match=f"{namespace}:*", count=1000))
+            if b":ratelimit:" not in key}

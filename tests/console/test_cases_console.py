@@ -14,6 +14,7 @@ import pytest
 from telephony.console.cases import format_overdue
 from tests.console.conftest import SUPERVISOR
 from tests.console.test_console import _frames
+from tests.public.conftest import account_headers
 from vero.services import services
 from wfm.kpi import COLUMNS
 
@@ -23,7 +24,10 @@ HOUR = 3600
 
 
 def file_complaint(client, **extra: str) -> str:
-    reply = client.post("/api/complaints", json={**FORM, **extra})
+    """Filed on the website by the logged-in account holder of FORM's number."""
+    customer = account_headers(client, {"Authorization": f"Bearer {SUPERVISOR}"},
+                               "+628111000001")
+    reply = client.post("/api/complaints", json={**FORM, **extra}, headers=customer)
     assert reply.status_code == 201, reply.json
     return reply.json["ref"]
 
