@@ -21,6 +21,7 @@ from telephony.gateway import mask
 from telephony.routing.api import _task_for_caller
 from telephony.routing.errors import RoutingError
 from telephony.signature import twilio_signed
+from vero.bodies import Body, Text, parse_body
 from vero.services import Services, services
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,10 @@ def history(svc: Services, task_id: str) -> list[dict]:
     return [json.loads(m) for m in svc.redis.lrange(svc.router.keys.messages(task_id), 0, -1)]
 
 
-def _body_text() -> str:
-    data = request.get_json(silent=True)
-    body = data.get("body") if isinstance(data, dict) else None
-    if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
-        abort(400, f"body: a text of 1 to {MAX_BODY} characters")
-    return body.strip()
+class MessageBody(Body):
+    """One message of a conversation (an agent's reply, a chat visitor's line)."""
+
+    body: Text(MAX_BODY, required=True)
 
 
 @bp.post("/twilio/messaging")
@@ -103,7 +102,7 @@ def list_messages(task_id: str):
 def agent_reply(task_id: str):
     """An agent's reply: kept in the history, sent out for WhatsApp and SMS."""
     task = _task_for_caller(task_id)
-    body = _body_text()
+    body = parse_body(MessageBody).body
     svc = services()
     if task["channel"] not in ("whatsapp", "sms", "chat"):
         abort(409, f"a {task['channel']} task has no messages")

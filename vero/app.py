@@ -22,7 +22,7 @@ from telephony.gateway import Gateway, TwilioGateway
 from telephony.ivr import voice
 from telephony.routing import api as routing_api
 from telephony.routing.router import RedisRouter
-from vero import i18n
+from vero import bodies, i18n
 from vero.centre import load_centre
 from vero.services import Services, services
 from vero.settings import Settings
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
                       SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"))
     i18n.init_app(app, PAGES)
+    bodies.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import (
     Blueprint,
@@ -28,14 +29,15 @@ from flask import (
 )
 
 from telephony.complaints import model
-from telephony.complaints.api import MAX_TEXT
+from telephony.complaints.api import Classification, Forwarding
 from telephony.complaints.store import case_store
 from telephony.console.cases import alert_row, case_row, timeline_row
 from telephony.console.kpis import csv_text, display_row, kpi_data, kpi_range
 from telephony.console.stream import live_events
 from telephony.console.wallboard import SETTABLE_STATES, snapshot
-from telephony.routing.api import STATUS_FOR, is_supervisor
+from telephony.routing.api import STATUS_FOR, StateChange, is_supervisor
 from telephony.routing.errors import RoutingError
+from vero.bodies import Body, parse_body
 from vero.errors import VeroError
 from vero.services import services
 
@@ -48,6 +50,7 @@ OPEN_ENDPOINTS = ("console.login", "console.static")
 API_ENDPOINTS = ("console.stream", "console.agent_state", "console.complaints_classify",
                  "console.complaints_forward")
 ACTOR = "supervisor"  # as the JSON API records a supervisor's steps
+B = TypeVar("B", bound=Body)
 
 
 @bp.before_request
@@ -59,13 +62,10 @@ def require_login() -> Response | None:
     return redirect(url_for("console.login", next=request.path))
 
 
-def _require_console_json() -> dict:
+def _require_console_json(schema: type[B]) -> B:
     if request.headers.get(CSRF_HEADER) != "1" or not request.is_json:
         abort(403, f"send JSON with the {CSRF_HEADER}: 1 header")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, "send a JSON object")
-    return data
+    return parse_body(schema)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -114,13 +114,10 @@ def stream():
 
 @bp.post("/agents/<agent_id>/state")
 def agent_state(agent_id: str):
-    data = _require_console_json()
-    state, reason = data.get("state"), data.get("reason", "")
-    if not isinstance(reason, str) or len(reason) > 60:
-        abort(400, "reason: a short text (at most 60 characters)")
+    body = _require_console_json(StateChange)
     router = services().router
     try:
-        router.set_agent_state(agent_id, state, reason)
+        router.set_agent_state(agent_id, body.state, body.reason)
     except RoutingError as exc:
         abort(404 if exc.code == "unknown" else 400, str(exc))
     return jsonify(router.agent(agent_id))
@@ -165,18 +162,14 @@ def _case_step(step: Callable[[], dict]) -> Response:
 
 @bp.post("/complaints/<ref>/classify")
 def complaints_classify(ref: str):
-    data = _require_console_json()
-    return _case_step(lambda: case_store().classify(ref, data.get("category"),
-                                                    data.get("severity"), ACTOR))
+    body = _require_console_json(Classification)
+    return _case_step(lambda: case_store().classify(ref, body.category, body.severity, ACTOR))
 
 
 @bp.post("/complaints/<ref>/forward")
 def complaints_forward(ref: str):
-    data = _require_console_json()
-    note = data.get("note", "")
-    if not isinstance(note, str) or len(note) > MAX_TEXT:
-        abort(400, f"note: a text of at most {MAX_TEXT} characters")
-    return _case_step(lambda: case_store().forward(ref, data.get("team"), note.strip(), ACTOR))
+    body = _require_console_json(Forwarding)
+    return _case_step(lambda: case_store().forward(ref, body.team, body.note, ACTOR))
 
 
 def _kpi_request() -> tuple[dt.date, dt.date, str, list[dict]]:
