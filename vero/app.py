@@ -22,7 +22,7 @@ from telephony.gateway import Gateway, TwilioGateway
 from telephony.ivr import voice
 from telephony.routing import api as routing_api
 from telephony.routing.router import RedisRouter
-from vero import bodies, i18n
+from vero import bodies, i18n, openapi
 from vero.centre import load_centre
 from vero.services import Services, services
 from vero.settings import Settings
@@ -31,7 +31,7 @@ from wfm import kpi_commands
 
 PAGES = (supervisor.bp, desk.bp, planning_pages.bp, whatif_pages.bp)  # bilingual HTML
 BLUEPRINTS = (routing_api.bp, voice.bp, messaging.bp, chat.bp, complaints_api.bp,
-              customer_view.bp, kpi_commands.bp, *PAGES)
+              customer_view.bp, kpi_commands.bp, openapi.bp, *PAGES)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # history files and rosters uploaded in the console
 
 

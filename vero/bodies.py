@@ -69,14 +69,15 @@ def nesting_depth(raw: bytes) -> int:
 
 
 def read_json(*, optional: bool = False) -> Any:
-    """The request's JSON value after the size and depth guards (None: no body, when allowed)."""
+    """The request's JSON value after the size and depth guards; `optional`: no body at all is
+    taken as an empty object (every default)."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise BodyError(f"at most {MAX_BODY_BYTES} bytes", field="body", status=413)
     raw = request.stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
         raise BodyError(f"at most {MAX_BODY_BYTES} bytes", field="body", status=413)
     if optional and not raw.strip():
-        return None
+        return {}
     if not request.is_json:
         raise BodyError("send a JSON object with Content-Type: application/json", field="body")
     if nesting_depth(raw) > MAX_DEPTH:
@@ -90,16 +91,32 @@ def read_json(*, optional: bool = False) -> Any:
 def parse_body(model: type[M], *, optional: bool = False) -> M:
     """The request body as `model`; `optional`: an empty body means every default."""
     data = read_json(optional=optional)
-    if data is None:
-        data = {}
     if not isinstance(data, dict):
         raise BodyError("send a JSON object with Content-Type: application/json", field="body")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
+        field = _field_path(data, first["loc"]) or "body"
         raise BodyError(first["msg"].removeprefix("Value error, "), field=field) from exc
+
+
+def _field_path(data: Any, loc: tuple[int | str, ...]) -> str:
+    """The dotted path of an error in the client's own terms: pydantic's location also names
+    the member types it tried for a union ('attributes.a.constrained-str'), which the client
+    never wrote, so the path stops where the body stops (after a missing field's name)."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(data, dict) and part not in data:
+            parts.append(str(part))
+            break
+        if isinstance(data, dict) or (isinstance(data, list) and isinstance(part, int)
+                                      and 0 <= part < len(data)):
+            parts.append(str(part))
+            data = data[part]
+        else:
+            break
+    return ".".join(parts)
 
 
 def init_app(app: Flask) -> None:
