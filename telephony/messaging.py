@@ -3,6 +3,10 @@ task's message API and Vero sends the reply with the Messages API.
 
 The conversation history of any message task (chat too) is one Redis list per task. The first
 agent reply is timed against the channel's answer target (5 minutes for chat).
+
+Inbound messages are processed at least once: every step before the message is stored is
+idempotent (a deterministic task id per first message, so a redelivery finds its task), and the
+message is stored together with its idempotency mark in one script (append_once.lua).
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from importlib import resources
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from telephony.complaints.keywords import mentions_complaint
@@ -31,9 +36,20 @@ MAX_BODY = 1600  # Twilio's limit for one message
 IDEMPOTENT_FOR = 86400
 
 
+@bp.record_once
+def _load(state) -> None:
+    svc = state.app.extensions["vero"]
+    state.app.extensions["vero-append-once"] = svc.redis.register_script(
+        (resources.files("telephony") / "append_once.lua").read_text())
+
+
+def _message(svc: Services, sender: str, body: str) -> dict:
+    return {"from": sender, "body": body, "at": round(svc.router.clock(), 3)}
+
+
 def append_message(svc: Services, task_id: str, sender: str, body: str) -> dict:
     """Add a message to a task's history ('customer' or 'agent:<id>' as sender)."""
-    message = {"from": sender, "body": body, "at": round(svc.router.clock(), 3)}
+    message = _message(svc, sender, body)
     svc.redis.rpush(svc.router.keys.messages(task_id), json.dumps(message))
     return message
 
@@ -62,8 +78,8 @@ def inbound() -> Response:
     if address is None:
         log.warning("message without a usable sender ignored")
         return empty
-    if not svc.redis.set(svc.router.keys.idempotency("message", ref), "1", nx=True,
-                         ex=IDEMPOTENT_FOR):
+    mark = svc.router.keys.idempotency("message", ref)
+    if svc.redis.exists(mark):  # a redelivery of a message already stored
         return empty
     conversation = svc.router.keys.conversation(channel, address)
     current = svc.redis.get(conversation)
@@ -80,14 +96,21 @@ def inbound() -> Response:
         language = customer.language if customer else svc.centre.default_language
         queue = "vip" if customer and customer.vip else (
             "b2b" if customer and customer.segment == "B2B" else "general")
-        svc.router.enqueue(task_id, channel, queue, language,
-                           attributes={"from": address, "to": request.form.get("To", "")})
+        try:
+            svc.router.enqueue(task_id, channel, queue, language,
+                               attributes={"from": address, "to": request.form.get("To", "")})
+        except RoutingError as exc:
+            if exc.code != "exists":  # "exists": a redelivery finds the task it made before
+                raise
         svc.redis.set(conversation, task_id)
-    append_message(svc, task_id, "customer", body)
-    if mentions_complaint(body):
+    if mentions_complaint(body):  # idempotent too: the task keeps its case's reference
         task = svc.router.task(task_id)
         if not task["attributes"].get("complaint_ref"):
             case_store().open_from_task(task, actor="customer", description=body)
+    message = json.dumps(_message(svc, "customer", body))
+    if not current_app.extensions["vero-append-once"](
+            keys=[mark, svc.router.keys.messages(task_id)], args=[message, IDEMPOTENT_FOR]):
+        return empty  # a concurrent delivery of the same message stored it
     log.info("%s message from %s on task %s", channel, mask(address), task_id)
     return empty
 
@@ -109,7 +132,7 @@ def agent_reply(task_id: str):
     if task["state"] not in OPEN:
         abort(409, f"task {task_id} is {task['state']}")
     message = append_message(svc, task_id, f"agent:{task.get('agent') or 'supervisor'}", body)
-    if svc.redis.set(svc.router.keys.idempotency("first-response", task_id), "1", nx=True):
+    if "first_response_seconds" not in task["attributes"]:  # set with the first reply's time
         waited = message["at"] - task["created"]
         target = svc.centre.channels[task["channel"]].target_seconds
         svc.router.annotate(task_id, {"first_response_seconds": f"{waited:.1f}",

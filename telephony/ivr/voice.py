@@ -114,10 +114,15 @@ def _say_text(response: VoiceResponse | object, text: str, lang: str) -> None:
     response.say(text, voice=voice["voice"], language=voice["language"])
 
 
-def _once(svc: Services, scope: str, ref: str, value: str = "1") -> bool:
-    """True the first time a step is applied (Twilio retries a webhook that timed out)."""
-    key = svc.router.keys.idempotency(scope, ref)
-    return bool(svc.redis.set(key, value, nx=True, ex=IDEMPOTENT_FOR))
+def _done(svc: Services, scope: str, ref: str) -> bool:
+    """Whether a step with an outside effect was already applied (Twilio retries a webhook)."""
+    return bool(svc.redis.exists(svc.router.keys.idempotency(scope, ref)))
+
+
+def _mark_done(svc: Services, scope: str, ref: str) -> None:
+    """Mark a step applied, after its work: a failure in between means it is done again on the
+    retry (at least once), never not at all."""
+    svc.redis.set(svc.router.keys.idempotency(scope, ref), "1", ex=IDEMPOTENT_FOR)
 
 
 def _customer(svc: Services) -> Customer | None:
@@ -307,10 +312,11 @@ def _spoken(ref: str) -> str:
 def _confirm_complaint(svc: Services, call_sid: str, lang: str, ref: str) -> None:
     """The reference by WhatsApp (SMS if that fails), once; a failure never breaks the call."""
     caller, number = request.form.get("From", ""), request.form.get("To", "")
-    if not caller or not _once(svc, "complaint-message", call_sid):
+    if not caller or _done(svc, "complaint-message", call_sid):
         return
     body = menu().text("complaint_message", lang, ref=ref)
     send_message(svc.gateway, caller, body, menu().complaint_channel, number)
+    _mark_done(svc, "complaint-message", call_sid)
 
 
 # --- waiting --------------------------------------------------------------------------------
@@ -624,9 +630,9 @@ def survey() -> Response:
     digits = request.form.get("Digits", "")
     response = VoiceResponse()
     if digits in ("1", "2", "3", "4", "5"):
-        task_id = _task_id(_call_sid())
-        if _task(svc, task_id) is not None and _once(svc, "csat", task_id):
-            svc.router.annotate(task_id, {"csat": digits})
+        task = _task(svc, _task_id(_call_sid()))
+        if task is not None and "csat" not in task["attributes"]:  # a retry finds it set
+            svc.router.annotate(task["id"], {"csat": digits})
         _say(response, "survey_thanks", lang)
         response.hangup()
         return _twiml(response)
