@@ -53,7 +53,7 @@ def open_chat():
     language = body.language or svc.centre.default_language
     if language not in svc.centre.languages:
         abort(400, f"language: one of {', '.join(svc.centre.languages)}")
-    queue = body.queue or "general"
+    queue = body.queue or svc.centre.default_queue
     if queue not in svc.centre.queues or "chat" not in svc.centre.queue_channels(queue):
         abort(400, "queue: a queue that takes chat")
     name, first = body.name, body.message

@@ -94,8 +94,8 @@ def inbound() -> Response:
         task_id = f"{channel}-{ref}"[:80]
         customer = CustomerDirectory(svc.redis, svc.router.keys).lookup(address)
         language = customer.language if customer else svc.centre.default_language
-        queue = "vip" if customer and customer.vip else (
-            "b2b" if customer and customer.segment == "B2B" else "general")
+        placed = customer and svc.centre.customer_queue(customer.segment, customer.vip)
+        queue = placed or svc.centre.default_queue
         try:
             svc.router.enqueue(task_id, channel, queue, language,
                                attributes={"from": address, "to": request.form.get("To", "")})

@@ -35,6 +35,7 @@ class Settings:
     messaging_number: str = ""  # the WhatsApp/SMS number Vero writes from when not answering
     trust_proxy: bool = False
     twilio_api_base: str | None = None  # e.g. a local recorder in tests; None: Twilio's cloud
+    ivr_menu_path: Path | None = None  # the centre's IVR menu; None: the one shipped with Vero
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +64,10 @@ class Settings:
         if centre_path is not None and not centre_path.is_file():
             problems.append(f"VERO_CENTRE: no file at {centre_path}")
 
+        menu = env.get("VERO_IVR_MENU") or None
+        if menu is not None and not Path(menu).is_file():
+            problems.append(f"VERO_IVR_MENU: no file at {menu}")
+
         supervisor = env.get("VERO_SUPERVISOR_TOKEN", "")
         if len(supervisor) < 16:
             problems.append("VERO_SUPERVISOR_TOKEN: missing or shorter than 16 characters")
@@ -83,4 +88,5 @@ class Settings:
             data_dir=data_dir, messaging_number=messaging_number,
             trust_proxy=env.get("VERO_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
+            ivr_menu_path=Path(menu) if menu else None,
         )
