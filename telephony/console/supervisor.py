@@ -172,33 +172,35 @@ def complaints_forward(ref: str):
     return _case_step(lambda: case_store().forward(ref, body.team, body.note, ACTOR))
 
 
-def _kpi_request() -> tuple[dt.date, dt.date, str, list[dict]]:
-    """The range asked for and its KPI rows; VeroError for a bad range or record file."""
+def _kpi_request(skipped: list[str]) -> tuple[dt.date, dt.date, str, list[dict]]:
+    """The range asked for and its KPI rows; VeroError for a bad range; a broken record file
+    is left out and named in `skipped`."""
     router = services().router
     today = dt.datetime.fromtimestamp(router.clock(), router.centre.tz).date()
     first, last, period = kpi_range(request.args, today)
-    return first, last, period, kpi_data(services(), first, last, period)
+    return first, last, period, kpi_data(services(), first, last, period, skipped)
 
 
 @bp.get("/kpis")
 def kpis():
     """Daily or weekly KPIs per channel and queue; a bad range is said on the page."""
+    skipped: list[str] = []
     try:
-        first, last, period, rows = _kpi_request()
+        first, last, period, rows = _kpi_request(skipped)
     except VeroError as exc:
         form = {name: request.args.get(name, "") for name in ("from", "to", "period")}
-        return render_template("console/kpis.html", form=form, rows=[],
+        return render_template("console/kpis.html", form=form, rows=[], skipped=skipped,
                                error=exc.one_line()), 400
     form = {"from": first.isoformat(), "to": last.isoformat(), "period": period}
     centre = services().centre
-    return render_template("console/kpis.html", form=form, error="",
+    return render_template("console/kpis.html", form=form, error="", skipped=skipped,
                            rows=[display_row(centre, r) for r in rows])
 
 
 @bp.get("/kpis.csv")
 def kpis_csv():
     try:
-        first, last, period, rows = _kpi_request()
+        first, last, period, rows = _kpi_request([])  # skipped files: logged (see kpi_commands)
     except VeroError as exc:
         abort(400, exc.one_line())
     name = f"kpis-{period}-{first}-{last}.csv"
