@@ -17,10 +17,12 @@ import secrets
 import uuid
 
 from flask import Blueprint, abort, jsonify, request
+from pydantic import Field
 
-from telephony.messaging import MAX_BODY, OPEN, append_message, history
+from telephony.messaging import MAX_BODY, OPEN, MessageBody, append_message, history
 from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
+from vero.bodies import Body, Text, parse_body
 from vero.limits import client_ip, spend
 from vero.services import services
 
@@ -124,27 +126,26 @@ def end_idle_chats(router: RedisRouter) -> list[str]:
     return ended
 
 
-def _text(data: object, field: str, limit: int, required: bool) -> str:
-    value = data.get(field, "") if isinstance(data, dict) else ""
-    if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
-        abort(400, f"{field}: a text of {'1' if required else '0'} to {limit} characters")
-    return value.strip()
+class NewChat(Body):
+    """The website's chat opening: language and queue default to the centre's."""
+
+    language: str | None = Field(default=None, max_length=10)
+    queue: str | None = Field(default=None, max_length=40)
+    name: Text(80) = ""
+    message: Text(MAX_BODY) = ""
 
 
 @bp.post("")
 def open_chat():
     svc = services()
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, "send a JSON object with Content-Type: application/json")
-    language = data.get("language", svc.centre.default_language)
+    body = parse_body(NewChat)
+    language = body.language or svc.centre.default_language
     if language not in svc.centre.languages:
         abort(400, f"language: one of {', '.join(svc.centre.languages)}")
-    queue = data.get("queue", "general")
+    queue = body.queue or svc.centre.default_queue
     if queue not in svc.centre.queues or "chat" not in svc.centre.queue_channels(queue):
         abort(400, "queue: a queue that takes chat")
-    name = _text(data, "name", 80, required=False)
-    first = _text(data, "message", MAX_BODY, required=False)
+    name, first = body.name, body.message
     visitor, cap = _visitor(), svc.settings.open_chats_per_visitor
     if _open_chats(visitor) >= cap:
         abort(429, f"you have {cap} open chats already; end one first")
@@ -175,7 +176,7 @@ def visitor_message(task_id: str):
     task = _visitor_task(task_id)
     if task["state"] not in OPEN:
         abort(409, "this chat has ended")
-    body = _text(request.get_json(silent=True), "body", MAX_BODY, required=True)
+    body = parse_body(MessageBody).body
     return jsonify(message=append_message(services(), task_id, "customer", body)), 201
 
 

@@ -3,6 +3,10 @@ task's message API and Vero sends the reply with the Messages API.
 
 The conversation history of any message task (chat too) is one Redis list per task. The first
 agent reply is timed against the channel's answer target (5 minutes for chat).
+
+Inbound messages are processed at least once: every step before the message is stored is
+idempotent (a deterministic task id per first message, so a redelivery finds its task), and the
+message is stored together with its idempotency mark in one script (append_once.lua).
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from importlib import resources
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from telephony.complaints.keywords import mentions_complaint
@@ -21,6 +26,7 @@ from telephony.gateway import mask
 from telephony.routing.api import _task_for_caller
 from telephony.routing.errors import RoutingError
 from telephony.signature import twilio_signed
+from vero.bodies import Body, Text, parse_body
 from vero.services import Services, services
 
 log = logging.getLogger(__name__)
@@ -28,16 +34,26 @@ bp = Blueprint("messaging", __name__)
 OPEN = ("queued", "reserved", "assigned")
 MAX_BODY = 1600  # Twilio's limit for one message
 IDEMPOTENT_FOR = 86400
-FIRST_RESPONSE_MARK_FOR = 30 * 86400  # longer than any message task stays open
 # Safety nets (see telephony/routing/keys.py): a conversation is deleted with its closed task;
 # these expiries, refreshed by every message, only catch what never closes.
 MESSAGES_TTL = 30 * 86400
 CONVERSATION_TTL = 7 * 86400
 
 
+@bp.record_once
+def _load(state) -> None:
+    svc = state.app.extensions["vero"]
+    state.app.extensions["vero-append-once"] = svc.redis.register_script(
+        (resources.files("telephony") / "append_once.lua").read_text())
+
+
+def _message(svc: Services, sender: str, body: str) -> dict:
+    return {"from": sender, "body": body, "at": round(svc.router.clock(), 3)}
+
+
 def append_message(svc: Services, task_id: str, sender: str, body: str) -> dict:
     """Add a message to a task's history ('customer' or 'agent:<id>' as sender)."""
-    message = {"from": sender, "body": body, "at": round(svc.router.clock(), 3)}
+    message = _message(svc, sender, body)
     key = svc.router.keys.messages(task_id)
     with svc.redis.pipeline() as pipe:
         pipe.rpush(key, json.dumps(message)).expire(key, MESSAGES_TTL).execute()
@@ -48,12 +64,10 @@ def history(svc: Services, task_id: str) -> list[dict]:
     return [json.loads(m) for m in svc.redis.lrange(svc.router.keys.messages(task_id), 0, -1)]
 
 
-def _body_text() -> str:
-    data = request.get_json(silent=True)
-    body = data.get("body") if isinstance(data, dict) else None
-    if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
-        abort(400, f"body: a text of 1 to {MAX_BODY} characters")
-    return body.strip()
+class MessageBody(Body):
+    """One message of a conversation (an agent's reply, a chat visitor's line)."""
+
+    body: Text(MAX_BODY, required=True)
 
 
 @bp.post("/twilio/messaging")
@@ -70,8 +84,8 @@ def inbound() -> Response:
     if address is None:
         log.warning("message without a usable sender ignored")
         return empty
-    if not svc.redis.set(svc.router.keys.idempotency("message", ref), "1", nx=True,
-                         ex=IDEMPOTENT_FOR):
+    mark = svc.router.keys.idempotency("message", ref)
+    if svc.redis.exists(mark):  # a redelivery of a message already stored
         return empty
     conversation = svc.router.keys.conversation(channel, address)
     current = svc.redis.get(conversation)
@@ -86,16 +100,24 @@ def inbound() -> Response:
         task_id = f"{channel}-{ref}"[:80]
         customer = CustomerDirectory(svc.redis, svc.router.keys).lookup(address)
         language = customer.language if customer else svc.centre.default_language
-        queue = "vip" if customer and customer.vip else (
-            "b2b" if customer and customer.segment == "B2B" else "general")
-        svc.router.enqueue(task_id, channel, queue, language,
-                           attributes={"from": address, "to": request.form.get("To", "")})
-    svc.redis.set(conversation, task_id, ex=CONVERSATION_TTL)
-    append_message(svc, task_id, "customer", body)
-    if mentions_complaint(body):
+        placed = customer and svc.centre.customer_queue(customer.segment, customer.vip)
+        queue = placed or svc.centre.default_queue
+        try:
+            svc.router.enqueue(task_id, channel, queue, language,
+                               attributes={"from": address, "to": request.form.get("To", "")})
+        except RoutingError as exc:
+            if exc.code != "exists":  # "exists": a redelivery finds the task it made before
+                raise
+        svc.redis.set(conversation, task_id, ex=CONVERSATION_TTL)
+    if mentions_complaint(body):  # idempotent too: the task keeps its case's reference
         task = svc.router.task(task_id)
         if not task["attributes"].get("complaint_ref"):
             case_store().open_from_task(task, actor="customer", description=body)
+    message = json.dumps(_message(svc, "customer", body))
+    if not current_app.extensions["vero-append-once"](
+            keys=[mark, svc.router.keys.messages(task_id)],
+            args=[message, IDEMPOTENT_FOR, MESSAGES_TTL]):
+        return empty  # a concurrent delivery of the same message stored it
     log.info("%s message from %s on task %s", channel, mask(address), task_id)
     return empty
 
@@ -110,15 +132,14 @@ def list_messages(task_id: str):
 def agent_reply(task_id: str):
     """An agent's reply: kept in the history, sent out for WhatsApp and SMS."""
     task = _task_for_caller(task_id)
-    body = _body_text()
+    body = parse_body(MessageBody).body
     svc = services()
     if task["channel"] not in ("whatsapp", "sms", "chat"):
         abort(409, f"a {task['channel']} task has no messages")
     if task["state"] not in OPEN:
         abort(409, f"task {task_id} is {task['state']}")
     message = append_message(svc, task_id, f"agent:{task.get('agent') or 'supervisor'}", body)
-    if svc.redis.set(svc.router.keys.idempotency("first-response", task_id), "1", nx=True,
-                     ex=FIRST_RESPONSE_MARK_FOR):
+    if "first_response_seconds" not in task["attributes"]:  # set with the first reply's time
         waited = message["at"] - task["created"]
         target = svc.centre.channels[task["channel"]].target_seconds
         svc.router.annotate(task_id, {"first_response_seconds": f"{waited:.1f}",

@@ -24,7 +24,7 @@ from telephony.outbound_policy import OutboundPolicy, PolicedGateway
 from telephony.routing import api as routing_api
 from telephony.routing.dispatcher import HEARTBEAT_FRESH_SECONDS, live_dispatchers
 from telephony.routing.router import RedisRouter
-from vero import i18n, limits, logs, metrics
+from vero import bodies, i18n, limits, logs, metrics, openapi
 from vero import redis_client as redis_connection
 from vero.centre import load_centre
 from vero.services import Services, services
@@ -34,7 +34,8 @@ from wfm import kpi_commands
 
 PAGES = (supervisor.bp, desk.bp, planning_pages.bp, whatif_pages.bp)  # bilingual HTML
 BLUEPRINTS = (routing_api.bp, voice.bp, messaging.bp, chat.bp, complaints_api.bp,
-              customer_view.bp, kpi_commands.bp, customer_auth.bp, accounts_api.bp, *PAGES)
+              customer_view.bp, kpi_commands.bp, customer_auth.bp, accounts_api.bp, openapi.bp,
+              *PAGES)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # history files and rosters uploaded in the console
 
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     i18n.init_app(app, PAGES)
     logs.init_app(app)
     metrics.init_app(app, app.extensions["vero"].router, settings.supervisor_token)
+    bodies.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     limits.init_app(app, redis_client, router.keys.rate_limits())

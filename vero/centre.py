@@ -19,6 +19,7 @@ from vero.errors import VeroError
 from vero.files import read_yaml
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PLACED_CHANNELS = ("voice", "chat", "whatsapp", "sms")  # contacts the IVR and messaging place
 Selection = Literal["longest_idle", "highest_level", "least_occupied"]
 
 
@@ -88,6 +89,18 @@ class StaffingGroup(_Strict):
                 and (self.languages is None or language in self.languages))
 
 
+class Placement(_Strict):
+    """Which queue a contact goes to by who the customer is (the customer directory): VIP
+    members to `vip`, a directory segment to its queue, everyone else where the IVR menu sent
+    them, or to `default` (messages, web chats, callers the menu did not route). A queue that
+    is not named here is never chosen for a customer: a centre without a VIP queue places its
+    VIP members like everyone else."""
+
+    default: str
+    vip: str | None = None
+    segments: dict[str, str] = Field(default_factory=dict)
+
+
 class Centre(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
@@ -104,6 +117,7 @@ class Centre(_Strict):
     skills: dict[str, dict[str, str]] = Field(min_length=1)
     queues: dict[str, Queue] = Field(min_length=1)
     staffing_groups: dict[str, StaffingGroup] = Field(min_length=1)
+    placement: Placement | None = None  # required by the live service, not by the twin
 
     @field_validator("timezone")
     @classmethod
@@ -155,6 +169,7 @@ class Centre(_Strict):
                 target = queue.fallback.overflow
                 if target is not None and (target not in self.queues or target == qname):
                     raise ValueError(f"{where}.fallback.overflow: unknown queue {target!r}")
+        self._check_placement()
         for gname, group in self.staffing_groups.items():
             for ch in group.channels:
                 if ch not in self.channels:
@@ -168,7 +183,44 @@ class Centre(_Strict):
                         f"staffing_groups.{gname}.languages: unknown language {lang!r}")
         return self
 
+    def _check_placement(self) -> None:
+        if self.placement is None:
+            return
+        named = {"default": self.placement.default, "vip": self.placement.vip,
+                 **{f"segments.{s}": q for s, q in self.placement.segments.items()}}
+        for field, queue in named.items():
+            if queue is None:
+                continue
+            if queue not in self.queues:
+                raise ValueError(f"placement.{field}: unknown queue {queue!r}")
+            refused = [ch for ch in PLACED_CHANNELS
+                       if ch in self.channels and ch not in self.queue_channels(queue)]
+            if refused:
+                raise ValueError(f"placement.{field}: queue {queue!r} takes no "
+                                 f"{', '.join(refused)} contacts")
+
     # --- derived facts used across Vero -------------------------------------------------
+
+    @property
+    def live_placement(self) -> Placement:
+        """The placement of live contacts; a centre without one cannot take them (the live
+        service asks for it at start, so this fails there and nowhere later)."""
+        if self.placement is None:
+            raise VeroError("a centre that takes live contacts needs a placement "
+                            "(at least its default queue)", field="placement")
+        return self.placement
+
+    @property
+    def default_queue(self) -> str:
+        return self.live_placement.default
+
+    def customer_queue(self, segment: str, vip: bool) -> str | None:
+        """The queue of a known customer's own (VIP first, then by segment), None when the
+        centre has none for them."""
+        placement = self.live_placement
+        if vip and placement.vip:
+            return placement.vip
+        return placement.segments.get(segment)
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -304,6 +304,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.answers": {"id": "jawaban", "en": "answers"},
     "kpi.none": {"id": "Tidak ada data pada rentang ini.", "en": "No data in this range."},
     "kpi.bad_range": {"id": "Rentang tanggal tidak valid", "en": "Invalid date range"},
+    "kpi.skipped": {"id": "Berkas catatan dilewati", "en": "Record file skipped"},
     "desk.customer_view": {"id": "Pelanggan", "en": "Customer"},
     "desk.unknown_customer": {"id": "Pelanggan tidak dikenal", "en": "Unknown customer"},
     "desk.vip": {"id": "VIP", "en": "VIP"},

@@ -51,6 +51,7 @@ class Settings:
     rate_limits: dict[str, str] = field(default_factory=dict)
     outbound_daily_cap: int = 20  # messages to one number per local day (VERO_OUTBOUND_DAILY_CAP)
     open_chats_per_visitor: int = 3  # open web chats per visitor IP (VERO_OPEN_CHATS_PER_VISITOR)
+    ivr_menu_path: Path | None = None  # the centre's IVR menu; None: the one shipped with Vero
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +80,10 @@ class Settings:
         centre_path = Path(centre) if centre else None
         if centre_path is not None and not centre_path.is_file():
             problems.append(f"VERO_CENTRE: no file at {centre_path}")
+
+        menu = env.get("VERO_IVR_MENU") or None
+        if menu is not None and not Path(menu).is_file():
+            problems.append(f"VERO_IVR_MENU: no file at {menu}")
 
         supervisor = env.get("VERO_SUPERVISOR_TOKEN", "")
         if len(supervisor) < 16:
@@ -138,6 +143,7 @@ class Settings:
             session_idle_minutes=idle, session_hours=hours,
             rate_limits=rate_limits, outbound_daily_cap=outbound_daily_cap,
             open_chats_per_visitor=open_chats,
+            ivr_menu_path=Path(menu) if menu else None,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO, TypeVar
@@ -25,6 +26,7 @@ from vero.services import services
 from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 MAX_DAYS = 366
 bp = Blueprint("kpis", __name__, url_prefix="/api")
 
@@ -49,16 +51,33 @@ def _when(value: str) -> dt.datetime:
     return moment
 
 
-def _read(paths: Iterable[Path], needed: set[str], parse: Callable[[dict[str, str]], T]) -> list[T]:
-    """Every row of every file through `parse`; a bad value names its file, line and field."""
+def _read(paths: Iterable[Path], needed: set[str], parse: Callable[[dict[str, str]], T],
+          skipped: list[str] | None = None) -> list[T]:
+    """Every row of every file through `parse`; a bad value names its file, line and field.
+    With a `skipped` list (the web pages), a bad file is left out and its problem added there
+    instead: one broken day must not hide the others."""
     records: list[T] = []
     for path, in_folder in _files(paths):
-        for line, row in csv_rows(path, tuple(sorted(needed)), allow_empty=in_folder):
-            try:
-                records.append(parse(row))
-            except ValueError as exc:
-                field, _, why = str(exc).partition(": ")
-                raise VeroError(why, source=str(path), line=line, field=field) from exc
+        try:
+            records += _read_file(path, needed, parse, in_folder)
+        except VeroError as exc:
+            if skipped is None:
+                raise
+            log.warning("KPI records skipped: %s", exc.one_line())
+            skipped.append(exc.one_line())
+    return records
+
+
+def _read_file(path: Path, needed: set[str], parse: Callable[[dict[str, str]], T],
+               in_folder: bool) -> list[T]:
+    """One file's records; any problem is a VeroError naming the file (and line, field)."""
+    records: list[T] = []
+    for line, row in csv_rows(path, tuple(sorted(needed)), allow_empty=in_folder):
+        try:
+            records.append(parse(row))
+        except ValueError as exc:
+            field, _, why = str(exc).partition(": ")
+            raise VeroError(why, source=str(path), line=line, field=field) from exc
     return records
 
 
@@ -88,13 +107,13 @@ def _case_entry(row: dict[str, str]) -> CaseEntry:
                      origin=row["origin"], due=_field(row, "due_at", _when), nps=nps)
 
 
-def load_contacts(paths: Iterable[Path]) -> list[Contact]:
+def load_contacts(paths: Iterable[Path], skipped: list[str] | None = None) -> list[Contact]:
     return _read(paths, {"created_at", "channel", "queue", "answered_at", "wait_seconds", "csat"},
-                 _contact)
+                 _contact, skipped)
 
 
-def load_case_entries(paths: Iterable[Path]) -> list[CaseEntry]:
-    return _read(paths, {"at", "ref", "event", "origin", "due_at", "nps"}, _case_entry)
+def load_case_entries(paths: Iterable[Path], skipped: list[str] | None = None) -> list[CaseEntry]:
+    return _read(paths, {"at", "ref", "event", "origin", "due_at", "nps"}, _case_entry, skipped)
 
 
 def targets(centre: Centre) -> dict[str, float]:
@@ -104,12 +123,14 @@ def targets(centre: Centre) -> dict[str, float]:
 
 
 def report_rows(centre: Centre, contacts: Iterable[Path], cases: Iterable[Path], first: dt.date,
-                last: dt.date, period: str) -> list[dict]:
+                last: dt.date, period: str, skipped: list[str] | None = None) -> list[dict]:
+    """The KPI rows; with a `skipped` list, bad record files are left out and named there."""
     if last < first:
         raise VeroError("--to is before --from")
     if (last - first).days >= MAX_DAYS:
         raise VeroError(f"at most {MAX_DAYS} days at once")
-    return kpi_rows(load_contacts(contacts), fold_cases(load_case_entries(cases)),
+    return kpi_rows(load_contacts(contacts, skipped),
+                    fold_cases(load_case_entries(cases, skipped)),
                     targets(centre), centre.tz, period, first, last)
 
 
@@ -166,8 +187,9 @@ def kpis():
     folders = [svc.settings.data_dir / name for name in ("contacts", "cases")]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
+    skipped: list[str] = []
     try:
-        rows = report_rows(svc.centre, [folders[0]], [folders[1]], first, last, period)
+        rows = report_rows(svc.centre, [folders[0]], [folders[1]], first, last, period, skipped)
     except VeroError as exc:
         abort(400, exc.one_line())
-    return jsonify(period=period, rows=rows)
+    return jsonify(period=period, rows=rows, skipped=skipped)

@@ -8,9 +8,10 @@ a message the gateway could not send a 502; none of them changes anything.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 from flask import Blueprint, abort, jsonify, request
+from pydantic import Field
 
 from telephony.complaints import model
 from telephony.complaints.store import CaseStore, case_store
@@ -19,11 +20,11 @@ from telephony.customers import normalise_phone
 from telephony.messaging import history
 from telephony.routing.api import (
     STATUS_FOR,
-    _body,
     _task_for_caller,
     require_agent_or_supervisor,
 )
 from telephony.routing.errors import RoutingError
+from vero.bodies import Body, Text, parse_body
 from vero.limits import spend
 from vero.services import services
 
@@ -33,6 +34,58 @@ CASE_STAFF = ("complaints", *model.TEAMS)  # who may read cases and document the
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}$")
 BATCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_-]{0,39}$")
 MAX_TEXT = 4000
+B = TypeVar("B", bound=Body)
+Photo = Annotated[str, Field(pattern=r"^https://", max_length=500)]
+
+
+# --- request bodies (the checks against the centre and the case follow in the routes) -----------
+
+class ComplaintForm(Body):
+    """The website form: at least a phone/WhatsApp number or an e-mail address."""
+
+    phone: Text(40) = ""
+    whatsapp: Text(40) = ""
+    email: Text(254) = ""
+    name: Text(80) = ""
+    language: str | None = Field(default=None, max_length=10)
+    product: Text(120) = ""
+    batch: Text(40) = ""
+    purchase_channel: Text(60) = ""
+    description: Text(MAX_TEXT, required=True)
+    photos: list[Photo] = Field(default_factory=list, max_length=10)
+
+
+class MarkComplaint(Body):
+    description: Text(MAX_TEXT) = ""
+    product: Text(120) = ""
+    batch: Text(40) = ""
+
+
+class Classification(Body):
+    category: str = Field(max_length=40)
+    severity: str = Field(max_length=40)
+
+
+class Forwarding(Body):
+    team: str = Field(max_length=40)
+    note: Text(MAX_TEXT) = ""
+
+
+class CaseText(Body):
+    text: Text(MAX_TEXT, required=True)
+
+
+class Notification(Body):
+    message: Text(1200, required=True)
+
+
+class CustomerAnswer(Body):
+    solved: bool
+    text: Text(MAX_TEXT) = ""
+
+
+class NpsScore(Body):
+    score: int
 
 
 @bp.record_once
@@ -41,7 +94,8 @@ def _setup(state) -> None:
     policy = (state.app.config.get("VERO_COMPLAINT_POLICY")
               or model.Policy(sender=svc.settings.messaging_number))
     state.app.extensions["vero-complaints"] = CaseStore(
-        svc.redis, svc.router.keys, svc.router, svc.gateway, svc.settings.data_dir, policy)
+        svc.redis, svc.router.keys, svc.router, svc.gateway, svc.settings.data_dir, policy,
+        menu_path=svc.settings.ivr_menu_path)
 
 
 @bp.errorhandler(RoutingError)
@@ -59,19 +113,19 @@ def _staff(skills: tuple[str, ...]) -> str:
     return f"agent:{caller}"
 
 
-def _text(data: dict[str, Any], field: str, limit: int, required: bool = False) -> str:
-    value = data.get(field, "")
-    if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
-        abort(400, f"{field}: a text of {1 if required else 0} to {limit} characters")
-    return value.strip()
+def _batch(value: str) -> str:
+    batch = value.upper()
+    if batch and not BATCH.match(batch):
+        abort(400, "batch: letters, digits and . / _ - (as printed on the pack)")
+    return batch
 
 
-def _form(data: dict[str, Any], proof: dict[str, str]) -> dict[str, Any]:
-    """The website form, checked field by field; at least a phone/WhatsApp or an e-mail. The
-    phone is the one the customer proved (their code, or their account's): Vero writes to no
-    other."""
+def _form(form: ComplaintForm, proof: dict[str, str]) -> dict[str, Any]:
+    """The website form's fields, checked against what the centre knows; at least a
+    phone/WhatsApp or an e-mail. The phone is the one the customer proved (their code, or their
+    account's): Vero writes to no other."""
     centre = services().centre
-    raw_phone = _text(data, "phone", 40) or _text(data, "whatsapp", 40)
+    raw_phone = form.phone or form.whatsapp
     phone = normalise_phone(raw_phone) if raw_phone else ""
     if phone is None:
         abort(400, "phone: not a phone number (e.g. 0812 3456 7890 or +62 812 3456 7890)")
@@ -80,28 +134,20 @@ def _form(data: dict[str, Any], proof: dict[str, str]) -> dict[str, Any]:
     if phone and not proof.get("phone"):
         abort(403, "phone: your account has no phone number; verify this one with a code")
     phone = proof.get("phone", "")
-    email = _text(data, "email", 254).lower() or proof.get("email", "")
+    email = form.email.lower() or proof.get("email", "")
     if email and not EMAIL.match(email):
         abort(400, "email: not an e-mail address")
     if not phone and not email:
         abort(400, "contact: give a phone/WhatsApp number or an e-mail address")
-    language = data.get("language", centre.default_language)
+    language = form.language or centre.default_language
     if language not in centre.languages:
         abort(400, f"language: one of {', '.join(centre.languages)}")
-    batch = _text(data, "batch", 40).upper()
-    if batch and not BATCH.match(batch):
-        abort(400, "batch: letters, digits and . / _ - (as printed on the pack)")
-    photos = data.get("photos", [])
-    if not isinstance(photos, list) or len(photos) > 10 or not all(
-            isinstance(p, str) and p.startswith("https://") and len(p) <= 500 for p in photos):
-        abort(400, "photos: a list of at most 10 https:// URLs")
     return {"origin": "web", "language": language,
             "customer": {"phone": phone, "email": email,
-                         "name": _text(data, "name", 80) or proof.get("name", "")},
-            "product": _text(data, "product", 120), "batch": batch,
-            "purchase_channel": _text(data, "purchase_channel", 60),
-            "description": _text(data, "description", MAX_TEXT, required=True),
-            "photos": photos}
+                         "name": form.name or proof.get("name", "")},
+            "product": form.product, "batch": _batch(form.batch),
+            "purchase_channel": form.purchase_channel, "description": form.description,
+            "photos": form.photos}
 
 
 def _view(case: dict) -> dict:
@@ -115,7 +161,7 @@ def file_complaint():
     """The website form: the customer logged in with their account or verified their phone
     with a one-time code first (telephony/customer_auth.py)."""
     proof = current_customer()
-    fields = _form(_body(), proof)
+    fields = _form(parse_body(ComplaintForm), proof)
     spend("complaint_customer", proof.get("account") or proof["phone"])
     case = case_store().create(fields, actor="customer")
     return jsonify(ref=case["ref"], case=_view(case)), 201
@@ -126,20 +172,16 @@ def mark_conversation(task_id: str):
     """An agent marks their call or conversation as a complaint; the case starts from what the
     customer wrote (and the agent's own summary, when given)."""
     task = _task_for_caller(task_id)
-    data = request.get_json(silent=True) or {}
-    if not isinstance(data, dict):
-        abort(400, "send a JSON object")
-    batch = _text(data, "batch", 40).upper()
-    if batch and not BATCH.match(batch):
-        abort(400, "batch: letters, digits and . / _ - (as printed on the pack)")
+    body = parse_body(MarkComplaint, optional=True)
+    batch = _batch(body.batch)
     written = "\n".join(m["body"] for m in history(services(), task_id)
                         if m["from"] == "customer")
-    description = _text(data, "description", MAX_TEXT) or written[:MAX_TEXT]
+    description = body.description or written[:MAX_TEXT]
     had = bool(task["attributes"].get("complaint_ref"))
     actor = require_agent_or_supervisor(None)
     case = case_store().open_from_task(task, actor=f"agent:{actor}" if actor else "supervisor",
                                        description=description,
-                                       product=_text(data, "product", 120), batch=batch)
+                                       product=body.product, batch=batch)
     return jsonify(ref=case["ref"], case=_view(case)), 200 if had else 201
 
 
@@ -169,58 +211,51 @@ def batch_alerts():
 
 # --- the procedure --------------------------------------------------------------------------
 
-def _step(ref: str, skills: tuple[str, ...]) -> tuple[CaseStore, str, dict[str, Any]]:
+def _step(ref: str, skills: tuple[str, ...], schema: type[B]) -> tuple[CaseStore, str, B]:
     """Who acts and with what; an unknown reference is a 404 before the body is looked at."""
     actor = _staff(skills)
     store = case_store()
     store.get(ref)
-    return store, actor, _body()
+    return store, actor, parse_body(schema)
 
 
 @bp.post("/complaints/<ref>/classify")
 def classify(ref: str):
-    store, actor, data = _step(ref, CX_TEAM)
-    return jsonify(case=_view(store.classify(ref, data.get("category"), data.get("severity"),
-                                             actor)))
+    store, actor, body = _step(ref, CX_TEAM, Classification)
+    return jsonify(case=_view(store.classify(ref, body.category, body.severity, actor)))
 
 
 @bp.post("/complaints/<ref>/forward")
 def forward(ref: str):
-    store, actor, data = _step(ref, CX_TEAM)
-    return jsonify(case=_view(store.forward(ref, data.get("team"), _text(data, "note", MAX_TEXT),
-                                            actor)))
+    store, actor, body = _step(ref, CX_TEAM, Forwarding)
+    return jsonify(case=_view(store.forward(ref, body.team, body.note, actor)))
 
 
 @bp.post("/complaints/<ref>/notes")
 def add_note(ref: str):
-    store, actor, data = _step(ref, CASE_STAFF)
-    return jsonify(case=_view(store.note(ref, _text(data, "text", MAX_TEXT, True), actor)))
+    store, actor, body = _step(ref, CASE_STAFF, CaseText)
+    return jsonify(case=_view(store.note(ref, body.text, actor)))
 
 
 @bp.post("/complaints/<ref>/corrective-action")
 def corrective_action(ref: str):
-    store, actor, data = _step(ref, CASE_STAFF)
-    text = _text(data, "text", MAX_TEXT, True)
-    return jsonify(case=_view(store.corrective_action(ref, text, actor)))
+    store, actor, body = _step(ref, CASE_STAFF, CaseText)
+    return jsonify(case=_view(store.corrective_action(ref, body.text, actor)))
 
 
 @bp.post("/complaints/<ref>/notify")
 def notify(ref: str):
-    store, actor, data = _step(ref, CX_TEAM)
-    message = _text(data, "message", 1200, True)
-    return jsonify(case=_view(store.notify(ref, message, actor)))
+    store, actor, body = _step(ref, CX_TEAM, Notification)
+    return jsonify(case=_view(store.notify(ref, body.message, actor)))
 
 
 @bp.post("/complaints/<ref>/answer")
 def answer(ref: str):
-    store, actor, data = _step(ref, CX_TEAM)
-    if not isinstance(data.get("solved"), bool):
-        abort(400, "solved: true or false (the customer's answer)")
-    text = _text(data, "text", MAX_TEXT)
-    return jsonify(case=_view(store.answer(ref, data["solved"], text, actor)))
+    store, actor, body = _step(ref, CX_TEAM, CustomerAnswer)
+    return jsonify(case=_view(store.answer(ref, body.solved, body.text, actor)))
 
 
 @bp.post("/complaints/<ref>/nps")
 def nps(ref: str):
-    store, actor, data = _step(ref, CX_TEAM)
-    return jsonify(case=_view(store.record_nps(ref, data.get("score"), actor)))
+    store, actor, body = _step(ref, CX_TEAM, NpsScore)
+    return jsonify(case=_view(store.record_nps(ref, body.score, actor)))

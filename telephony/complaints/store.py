@@ -84,14 +84,14 @@ def customer_key(customer: dict[str, str]) -> str:
 
 class CaseStore:
     def __init__(self, client: redis.Redis, keys: Keys, router: RedisRouter, gateway: Gateway,
-                 data_dir: Path, policy: Policy) -> None:
+                 data_dir: Path, policy: Policy, *, menu_path: Path | None = None) -> None:
         self.redis = client
         self.keys = keys
         self.router = router  # its clock, centre, and the back-office tasks
         self.gateway = gateway
         self.folder = Path(data_dir) / "cases"
         self.policy = policy
-        self.menu = load_menu(router.centre)
+        self.menu = load_menu(router.centre, menu_path)  # the IVR's, for its texts
         centre = router.centre
         missing = [q for q in (*TEAM_QUEUES.values(), ESCALATION_QUEUE)
                    if q not in centre.queues or BACKOFFICE_CHANNEL not in centre.queue_channels(q)]

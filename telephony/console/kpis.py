@@ -38,11 +38,13 @@ def kpi_range(args: dict[str, str], today: dt.date) -> tuple[dt.date, dt.date, s
     return first, last, period
 
 
-def kpi_data(svc: Services, first: dt.date, last: dt.date, period: str) -> list[dict[str, Any]]:
-    """The KPI rows over VERO_DATA_DIR's contact and case records (a missing folder: none)."""
+def kpi_data(svc: Services, first: dt.date, last: dt.date, period: str,
+             skipped: list[str]) -> list[dict[str, Any]]:
+    """The KPI rows over VERO_DATA_DIR's contact and case records (a missing folder: none); a
+    broken record file is left out and named in `skipped`."""
     folders = [svc.settings.data_dir / name for name in ("contacts", "cases")]
     contacts, cases = ([f] if f.is_dir() else [] for f in folders)
-    return report_rows(svc.centre, contacts, cases, first, last, period)
+    return report_rows(svc.centre, contacts, cases, first, last, period, skipped)
 
 
 def _percent(share: float | None) -> str:

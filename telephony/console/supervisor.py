@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import (
     Blueprint,
@@ -29,7 +30,7 @@ from flask import (
 )
 
 from telephony.complaints import model
-from telephony.complaints.api import MAX_TEXT
+from telephony.complaints.api import Classification, Forwarding
 from telephony.complaints.store import case_store
 from telephony.console import auth
 from telephony.console.cases import alert_row, case_row, timeline_row
@@ -42,8 +43,9 @@ from telephony.console.stream import (
     stream_limit,
 )
 from telephony.console.wallboard import SETTABLE_STATES, snapshot
-from telephony.routing.api import STATUS_FOR, is_supervisor
+from telephony.routing.api import STATUS_FOR, StateChange, is_supervisor
 from telephony.routing.errors import RoutingError
+from vero.bodies import Body, parse_body
 from vero.errors import VeroError
 from vero.i18n import current_language
 from vero.services import services
@@ -54,15 +56,15 @@ STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] over
 _hub_lock = threading.Lock()
 ACTOR = "supervisor"  # as the JSON API records a supervisor's steps
 bp.before_request(auth.require_supervisor)
+B = TypeVar("B", bound=Body)
 
 
-def _console_json() -> dict:
+def _console_json(schema: type[B]) -> B:
+    """The JSON body of a page's fetch() call (CSRF and Origin are checked for every request by
+    telephony.console.csrf), validated by `schema`."""
     if not request.is_json:
         abort(415, "send JSON (Content-Type: application/json)")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, "send a JSON object")
-    return data
+    return parse_body(schema)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -133,13 +135,10 @@ def stream():
 
 @bp.post("/agents/<agent_id>/state")
 def agent_state(agent_id: str):
-    data = _console_json()
-    state, reason = data.get("state"), data.get("reason", "")
-    if not isinstance(reason, str) or len(reason) > 60:
-        abort(400, "reason: a short text (at most 60 characters)")
+    body = _console_json(StateChange)
     router = services().router
     try:
-        router.set_agent_state(agent_id, state, reason)
+        router.set_agent_state(agent_id, body.state, body.reason)
     except RoutingError as exc:
         abort(404 if exc.code == "unknown" else 400, str(exc))
     return jsonify(router.agent(agent_id))
@@ -184,47 +183,45 @@ def _case_step(step: Callable[[], dict]) -> Response:
 
 @bp.post("/complaints/<ref>/classify")
 def complaints_classify(ref: str):
-    data = _console_json()
-    return _case_step(lambda: case_store().classify(ref, data.get("category"),
-                                                    data.get("severity"), ACTOR))
+    body = _console_json(Classification)
+    return _case_step(lambda: case_store().classify(ref, body.category, body.severity, ACTOR))
 
 
 @bp.post("/complaints/<ref>/forward")
 def complaints_forward(ref: str):
-    data = _console_json()
-    note = data.get("note", "")
-    if not isinstance(note, str) or len(note) > MAX_TEXT:
-        abort(400, f"note: a text of at most {MAX_TEXT} characters")
-    return _case_step(lambda: case_store().forward(ref, data.get("team"), note.strip(), ACTOR))
+    body = _console_json(Forwarding)
+    return _case_step(lambda: case_store().forward(ref, body.team, body.note, ACTOR))
 
 
-def _kpi_request() -> tuple[dt.date, dt.date, str, list[dict]]:
-    """The range asked for and its KPI rows; VeroError for a bad range or record file."""
+def _kpi_request(skipped: list[str]) -> tuple[dt.date, dt.date, str, list[dict]]:
+    """The range asked for and its KPI rows; VeroError for a bad range; a broken record file
+    is left out and named in `skipped`."""
     router = services().router
     today = dt.datetime.fromtimestamp(router.clock(), router.centre.tz).date()
     first, last, period = kpi_range(request.args, today)
-    return first, last, period, kpi_data(services(), first, last, period)
+    return first, last, period, kpi_data(services(), first, last, period, skipped)
 
 
 @bp.get("/kpis")
 def kpis():
     """Daily or weekly KPIs per channel and queue; a bad range is said on the page."""
+    skipped: list[str] = []
     try:
-        first, last, period, rows = _kpi_request()
+        first, last, period, rows = _kpi_request(skipped)
     except VeroError as exc:
         form = {name: request.args.get(name, "") for name in ("from", "to", "period")}
-        return render_template("console/kpis.html", form=form, rows=[],
+        return render_template("console/kpis.html", form=form, rows=[], skipped=skipped,
                                error=exc.one_line()), 400
     form = {"from": first.isoformat(), "to": last.isoformat(), "period": period}
     centre = services().centre
-    return render_template("console/kpis.html", form=form, error="",
+    return render_template("console/kpis.html", form=form, error="", skipped=skipped,
                            rows=[display_row(centre, r) for r in rows])
 
 
 @bp.get("/kpis.csv")
 def kpis_csv():
     try:
-        first, last, period, rows = _kpi_request()
+        first, last, period, rows = _kpi_request([])  # skipped files: logged (see kpi_commands)
     except VeroError as exc:
         abort(400, exc.one_line())
     name = f"kpis-{period}-{first}-{last}.csv"

@@ -4,8 +4,9 @@ Only `/twilio/voice` (the number's Voice URL) and `/twilio/voice/status` (its st
 are configured in Twilio; every other URL is handed out in TwiML. Call state lives in the router
 task `call-<CallSid>` and in the URL (language, tries; on hold, a hint of the call's place), so
 any worker can answer any step, and a retried step finds its work done (deterministic task ids,
-idempotency keys). Whatever arrives, the caller gets valid TwiML that ends in the general queue:
-never a 500, never a hang-up.
+idempotency keys). Whatever arrives, the caller gets valid TwiML that ends in the centre's
+default queue, never a 500; when even that keeps failing (the error path counts its rounds in
+the URL), the caller hears an apology and the call ends rather than loop for ever.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ POSITION_SLOT = "@@position@@"  # where the hold loop's rendered TwiML takes the
 @bp.record_once
 def _load(state) -> None:
     svc = state.app.extensions["vero"]
-    state.app.extensions["vero-ivr"] = load_menu(svc.centre)
+    svc.centre.live_placement  # noqa: B018 -- a centre without one fails at start, not mid-call
+    state.app.extensions["vero-ivr"] = load_menu(svc.centre, svc.settings.ivr_menu_path)
     state.app.extensions["vero-ivr-twiml"] = {}
     state.app.extensions["vero-ivr-hold"] = svc.redis.register_script(
         (resources.files("telephony.ivr") / "hold.lua").read_text())
@@ -114,10 +116,15 @@ def _say_text(response: VoiceResponse | object, text: str, lang: str) -> None:
     response.say(text, voice=voice["voice"], language=voice["language"])
 
 
-def _once(svc: Services, scope: str, ref: str, value: str = "1") -> bool:
-    """True the first time a step is applied (Twilio retries a webhook that timed out)."""
-    key = svc.router.keys.idempotency(scope, ref)
-    return bool(svc.redis.set(key, value, nx=True, ex=IDEMPOTENT_FOR))
+def _done(svc: Services, scope: str, ref: str) -> bool:
+    """Whether a step with an outside effect was already applied (Twilio retries a webhook)."""
+    return bool(svc.redis.exists(svc.router.keys.idempotency(scope, ref)))
+
+
+def _mark_done(svc: Services, scope: str, ref: str) -> None:
+    """Mark a step applied, after its work: a failure in between means it is done again on the
+    retry (at least once), never not at all."""
+    svc.redis.set(svc.router.keys.idempotency(scope, ref), "1", ex=IDEMPOTENT_FOR)
 
 
 def _customer(svc: Services) -> Customer | None:
@@ -234,17 +241,16 @@ def choice() -> Response:
 # --- into the queue -------------------------------------------------------------------------
 
 def _placement(customer: Customer | None, option: Option | None) -> tuple[str, int]:
-    """Queue and priority: urgent complaints jump every queue; VIP and B2B accounts go to their
-    own queues (VIP first); everyone else where the menu sent them (general by default)."""
-    queue = option.queue if option is not None else "general"
+    """Queue and priority: urgent complaints jump every queue; known customers go to their
+    segment's queue when the centre has one (see `Placement`), VIP members first in any queue;
+    everyone else where the menu sent them (the centre's default queue without a choice)."""
+    centre = services().centre
+    queue = option.queue if option is not None else centre.default_queue
     priority = option.priority if option is not None else 0
-    if priority >= URGENT_PRIORITY:
+    if priority >= URGENT_PRIORITY or customer is None:
         return queue, priority
-    if customer is not None and customer.vip:
-        return "vip", max(priority, VIP_PRIORITY)
-    if customer is not None and customer.segment == "B2B":
-        return "b2b", priority
-    return queue, priority
+    queue = centre.customer_queue(customer.segment, customer.vip) or queue
+    return queue, max(priority, VIP_PRIORITY) if customer.vip else priority
 
 
 def _queue(svc: Services, response: VoiceResponse, lang: str,
@@ -307,10 +313,11 @@ def _spoken(ref: str) -> str:
 def _confirm_complaint(svc: Services, call_sid: str, lang: str, ref: str) -> None:
     """The reference by WhatsApp (SMS if that fails), once; a failure never breaks the call."""
     caller, number = request.form.get("From", ""), request.form.get("To", "")
-    if not caller or not _once(svc, "complaint-message", call_sid):
+    if not caller or _done(svc, "complaint-message", call_sid):
         return
     body = menu().text("complaint_message", lang, ref=ref)
     send_message(svc.gateway, caller, body, menu().complaint_channel, number)
+    _mark_done(svc, "complaint-message", call_sid)
 
 
 # --- waiting --------------------------------------------------------------------------------
@@ -328,8 +335,11 @@ class Place(NamedTuple):
         return cls(task["queue"], task["step"], task["language"], task["origin_queue"])
 
 
-def _hold_url(lang: str, place: Place | None = None) -> str:
-    """The hold loop's URL, with the call's place as a hint that saves `hold` a round trip."""
+def _hold_url(lang: str, place: Place | None = None, failures: int = 0) -> str:
+    """The hold loop's URL, with the call's place as a hint that saves `hold` a round trip, or
+    (from the error path) the number of failed rounds so far."""
+    if failures:
+        return _url("hold", lang=lang, **{"try": failures})
     if place is None:
         return _url("hold", lang=lang)
     return _url("hold", lang=lang, queue=place.queue, step=place.step, origin=place.origin)
@@ -380,7 +390,9 @@ def hold() -> Response:
     task, reads = (_read_hold(svc, task_id, hint) if hint is not None
                    else (_task(svc, task_id), []))
     response = VoiceResponse()
-    if task is None:  # a call we do not know: politely into the general queue
+    if task is None and _tries() >= menu().max_failures:  # the error path came round again
+        return _twiml(_give_up(response, lang))
+    if task is None:  # a call we do not know: politely into the default queue
         _say(response, "to_general", lang)
         return _twiml(_queue(svc, response, lang, None))
     place = Place.of(task)
@@ -624,9 +636,9 @@ def survey() -> Response:
     digits = request.form.get("Digits", "")
     response = VoiceResponse()
     if digits in ("1", "2", "3", "4", "5"):
-        task_id = _task_id(_call_sid())
-        if _task(svc, task_id) is not None and _once(svc, "csat", task_id):
-            svc.router.annotate(task_id, {"csat": digits})
+        task = _task(svc, _task_id(_call_sid()))
+        if task is not None and "csat" not in task["attributes"]:  # a retry finds it set
+            svc.router.annotate(task["id"], {"csat": digits})
         _say(response, "survey_thanks", lang)
         response.hangup()
         return _twiml(response)
@@ -657,15 +669,26 @@ def status() -> Response:
     return _twiml(VoiceResponse())
 
 
+def _give_up(response: VoiceResponse, lang: str) -> VoiceResponse:
+    """The end of the error path: an apology and a hang-up, instead of another round."""
+    _say(response, "goodbye", lang)
+    response.hangup()
+    return response
+
+
 @bp.errorhandler(Exception)
 def _any_error(exc: Exception):
-    """Whatever went wrong, the caller hears an apology and waits for the general queue."""
+    """Whatever went wrong, the caller hears an apology and waits for the default queue; the
+    hold URL counts these rounds, and after `max_failures` of them the call ends."""
     if isinstance(exc, HTTPException):  # the 403 of the signature check stays a 403
         return jsonify(error=exc.description), exc.code
     log.exception("voice webhook %s failed", request.path)
     response = VoiceResponse()
     lang = _lang()
+    failures = _tries() + 1 if request.path.endswith("/hold") else 1
+    if failures >= menu().max_failures:
+        return _twiml(_give_up(response, lang))
     _say(response, "to_general", lang)
     response.pause(length=2)
-    response.redirect(_hold_url(lang), method="POST")
+    response.redirect(_hold_url(lang, failures=failures), method="POST")
     return _twiml(response)

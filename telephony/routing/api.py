@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, abort, jsonify, request
+from pydantic import Field
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.stats import queue_stats
+from vero.bodies import Body, Text, parse_body
 from vero.services import services
 
 bp = Blueprint("routing_api", __name__, url_prefix="/api")
@@ -58,42 +60,63 @@ def require_agent_or_supervisor(agent_id: str | None) -> str | None:
     return caller
 
 
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, "send a JSON object with Content-Type: application/json")
-    return data
+# --- request bodies -------------------------------------------------------------------------
+
+Level = Annotated[int, Field(ge=1, le=5)]
+Capacity = Annotated[int, Field(ge=0, le=50)]
+Attribute = Annotated[str, Field(max_length=2000)] | int | float | bool
+Name, Reason, Phone = Text(80), Text(60), Text(40)
 
 
-# --- validation -----------------------------------------------------------------------------
+class AgentContact(Body):
+    """How the agent's phone leg is reached: a Twilio Client identity or a phone number."""
 
-def _agent_profile(data: dict[str, Any]) -> tuple[dict[str, int], list[str], dict[str, int]]:
+    client: Name = ""
+    phone: Phone = ""
+
+
+class AgentProfile(Body):
+    name: Name = ""
+    skills: dict[str, Level] = Field(min_length=1, max_length=50,
+                                     description='skill → level 1-5, e.g. {"complaints": 3}')
+    languages: list[str] = Field(min_length=1, max_length=10)
+    capacity: dict[str, Capacity] = Field(default_factory=dict, max_length=20,
+                                          description="channel → tasks at once")
+    contact: AgentContact = Field(default_factory=AgentContact)
+    rotate_token: bool = False
+
+
+class StateChange(Body):
+    state: Literal["available", "break", "offline"]
+    reason: Reason = ""
+
+
+class NewTask(Body):
+    channel: str = Field(max_length=40)
+    queue: str = Field(max_length=40)
+    language: str = Field(max_length=10)
+    priority: int = Field(default=0, ge=-100, le=100)
+    attributes: dict[str, Attribute] = Field(default_factory=dict, max_length=50)
+    id: str | None = Field(default=None, max_length=80)
+
+
+class Cancel(Body):
+    outcome: Literal["canceled", "abandoned", "callback", "voicemail"] = "canceled"
+
+
+def _check_profile(body: AgentProfile) -> dict[str, int]:
+    """The names in a profile against the centre; the capacity per channel, defaults filled."""
     centre = services().centre
-    skills = data.get("skills")
-    if not isinstance(skills, dict) or not skills:
-        abort(400, "skills: give an object of skill → level 1-5, e.g. {\"complaints\": 3}")
-    for skill, level in skills.items():
+    for skill in body.skills:
         if skill not in centre.skills:
             abort(400, f"skills: unknown skill {skill!r}; known: {', '.join(centre.skills)}")
-        if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 5:
-            abort(400, f"skills.{skill}: level must be a whole number from 1 to 5")
-    languages = data.get("languages")
-    if not isinstance(languages, list) or not languages:
-        abort(400, "languages: give a list such as [\"id\", \"en\"]")
-    for lang in languages:
+    for lang in body.languages:
         if lang not in centre.languages:
             abort(400, f"languages: unknown language {lang!r}")
-    capacity = {name: ch.capacity for name, ch in centre.channels.items()}
-    given = data.get("capacity", {})
-    if not isinstance(given, dict):
-        abort(400, "capacity: give an object of channel → tasks at once")
-    for channel, n in given.items():
+    for channel in body.capacity:
         if channel not in centre.channels:
             abort(400, f"capacity: unknown channel {channel!r}")
-        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= 50:
-            abort(400, f"capacity.{channel}: a whole number from 0 to 50")
-        capacity[channel] = n
-    return {k: int(v) for k, v in skills.items()}, list(languages), capacity
+    return {**{name: ch.capacity for name, ch in centre.channels.items()}, **body.capacity}
 
 
 # --- agents ---------------------------------------------------------------------------------
@@ -101,15 +124,13 @@ def _agent_profile(data: dict[str, Any]) -> tuple[dict[str, int], list[str], dic
 @bp.put("/agents/<agent_id>")
 def put_agent(agent_id: str):
     require_supervisor()
-    data = _body()
-    skills, languages, capacity = _agent_profile(data)
-    contact = data.get("contact", {})
-    if not isinstance(contact, dict):
-        abort(400, "contact: give an object such as {\"client\": \"ayu\", \"phone\": \"+62...\"}")
+    body = parse_body(AgentProfile)
+    capacity = _check_profile(body)
+    contact = {k: v for k, v in body.contact.model_dump().items() if v}
     router = services().router
-    _, token = router.upsert_agent(agent_id, skills, tuple(languages), capacity,
-                                   name=str(data.get("name", "")), contact=contact,
-                                   new_token=bool(data.get("rotate_token")))
+    _, token = router.upsert_agent(agent_id, body.skills, tuple(body.languages), capacity,
+                                   name=body.name, contact=contact,
+                                   new_token=body.rotate_token)
     body: dict[str, Any] = {"agent": router.agent(agent_id)}
     if token:
         body["token"] = token
@@ -131,15 +152,9 @@ def get_agent(agent_id: str):
 @bp.post("/agents/<agent_id>/state")
 def set_state(agent_id: str):
     require_agent_or_supervisor(agent_id)
-    data = _body()
-    state = data.get("state")
-    if state not in ("available", "break", "offline"):
-        abort(400, "state: one of available, break, offline")
-    reason = data.get("reason", "")
-    if not isinstance(reason, str) or len(reason) > 60:
-        abort(400, "reason: a short text (at most 60 characters)")
+    body = parse_body(StateChange)
     router = services().router
-    router.set_agent_state(agent_id, state, reason)
+    router.set_agent_state(agent_id, body.state, body.reason)
     return jsonify(router.agent(agent_id))
 
 
@@ -181,22 +196,16 @@ def reject_offer(offer_id: str):
 @bp.post("/tasks")
 def create_task():
     require_supervisor()
-    data = _body()
+    body = parse_body(NewTask)
     centre = services().centre
     for field, options in (("channel", centre.channels), ("queue", centre.queues),
                            ("language", centre.languages)):
-        if data.get(field) not in options:
+        if getattr(body, field) not in options:
             abort(400, f"{field}: one of {', '.join(options)}")
-    priority = data.get("priority", 0)
-    if not isinstance(priority, int) or isinstance(priority, bool) or not -100 <= priority <= 100:
-        abort(400, "priority: a whole number from -100 to 100")
-    attributes = data.get("attributes", {})
-    if not isinstance(attributes, dict):
-        abort(400, "attributes: an object of text values")
-    task_id = data.get("id") or f"t-{uuid.uuid4().hex[:20]}"
+    task_id = body.id or f"t-{uuid.uuid4().hex[:20]}"
     router = services().router
-    router.enqueue(task_id, data["channel"], data["queue"], data["language"], priority,
-                   attributes=attributes)
+    router.enqueue(task_id, body.channel, body.queue, body.language, body.priority,
+                   attributes=body.attributes)
     return jsonify(id=task_id, task=router.task(task_id)), 201
 
 
@@ -224,10 +233,9 @@ def complete_task(task_id: str):
 @bp.post("/tasks/<task_id>/cancel")
 def cancel_task(task_id: str):
     require_supervisor()
-    data = request.get_json(silent=True) or {}
-    outcome = data.get("outcome", "canceled") if isinstance(data, dict) else "canceled"
+    body = parse_body(Cancel, optional=True)
     router = services().router
-    router.cancel(task_id, outcome)
+    router.cancel(task_id, body.outcome)
     return jsonify(router.task(task_id))
 
 

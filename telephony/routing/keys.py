@@ -140,8 +140,7 @@ class Keys:
         """STRING marking that a webhook step was already applied (Twilio retries).
 
         Owner: whoever sets it (telephony/ivr/voice.py, telephony/messaging.py), always with an
-        expiry: a day for webhook retries, 30 days for a first-response mark or a complaint
-        reference."""
+        expiry: a day for webhook retries, 30 days for a complaint reference."""
         return f"{self.prefix}done:{scope}:{ref}"
 
     def complaint(self, ref: str) -> str:

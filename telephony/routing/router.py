@@ -129,7 +129,8 @@ class RedisRouter:
                 self._agent_keys.pop(agent_id, None)
                 if token and old is not None:
                     self._end_web_sessions(agent_id)
-                offers = self._agent_ready(agent_id, now) if reply[2] == "available" else []
+                ready = reply[2] == "available"
+                offers = self._committed(self._agent_ready, agent_id, now) if ready else []
                 return offers, token
         raise RoutingError("busy", f"agent {agent_id} kept changing; try again")
 
@@ -142,6 +143,10 @@ class RedisRouter:
 
     def set_agent_state(self, agent_id: str, state: str, reason: str = "",
                         now: float | None = None) -> list[Reservation]:
+        """All or nothing: the new state is one script call; what follows (withdrawing the
+        agent's pending offers, or offering work to an available agent) can no longer fail
+        the change. An offer that expired or was answered meanwhile needs no withdrawing, and
+        one that keeps moving is returned by its own expiry timer."""
         if state not in ("available", "break", "offline"):
             raise RoutingError("invalid", "state must be available, break or offline")
         now = self.timestamp(now)
@@ -149,11 +154,25 @@ class RedisRouter:
         if reply[0] == "unknown":
             raise RoutingError("unknown", f"no agent {agent_id}")
         if state == "available":
-            return self._agent_ready(agent_id, now)
+            return self._committed(self._agent_ready, agent_id, now)
         offers: list[Reservation] = []
         for offer_id, task_id in zip(reply[2::2], reply[3::2], strict=True):
-            offers += self._return_offer(offer_id, task_id, now, "withdrawn", missed=False)
+            try:  # as its expiry timer would: an offer no longer pending is no error
+                offers += self._return_offer(offer_id, task_id, now, "withdrawn",
+                                             missed=False, timer=True)
+            except RoutingError:  # "busy": still moving; its expiry timer returns it
+                continue
         return offers
+
+    @staticmethod
+    def _committed(match: Callable[[str, float], list[Reservation]], ref: str,
+                   now: float) -> list[Reservation]:
+        """The matching that follows a committed change: if it keeps losing races ("busy"),
+        the change still stands and reports success; the next event or timer matches again."""
+        try:
+            return match(ref, now)
+        except RoutingError:
+            return []
 
     def _keys_for_agent(self, agent_id: str, refresh: bool) -> AgentKeys | None:
         cached = self._agent_keys.get(agent_id)
@@ -243,6 +262,8 @@ class RedisRouter:
 
     def _return_offer(self, offer_id: str, task_id: str, now: float, reason: str, *,
                       missed: bool, timer: bool = False) -> list[Reservation]:
+        """`timer`: the offer's expiry timer must still be set, and an offer no longer pending
+        is no error (the expiry itself, and an agent leaving withdraws its offers so)."""
         refresh = False
         for _ in range(_RETRIES):
             try:
@@ -266,7 +287,8 @@ class RedisRouter:
                                 version, desc])
             refresh = True
             if reply[0] == "ok":
-                return self._match_task(task_id, now) + self._agent_ready(reply[1], now)
+                return (self._committed(self._match_task, task_id, now)
+                        + self._committed(self._agent_ready, reply[1], now))
             if reply[0] == "gone":
                 if timer:
                     return []
@@ -286,7 +308,7 @@ class RedisRouter:
         if reply[0] == "state":
             raise RoutingError("state", f"task {task_id} is {reply[1]}, not assigned")
         if reply[0] == "completed":
-            return self._agent_ready(reply[1], now)
+            return self._committed(self._agent_ready, reply[1], now)
         return []
 
     def cancel(self, task_id: str, outcome: str = "canceled",
@@ -311,7 +333,7 @@ class RedisRouter:
                 raise RoutingError("state", f"task {task_id} is {closed}; only waiting tasks "
                                             "can be canceled")
             if reply[0] == "ok":
-                return self._agent_ready(reply[1], now) if reply[1] else []
+                return self._committed(self._agent_ready, reply[1], now) if reply[1] else []
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
 
     def annotate(self, task_id: str, attributes: dict[str, str],

@@ -100,7 +100,8 @@ def test_tokens_are_checked(client):
 @pytest.mark.parametrize(("path", "method", "body", "status", "words"), [
     ("/api/agents/x", "put", {"skills": {"astrology": 1}, "languages": ["id"]}, 400,
      "unknown skill"),
-    ("/api/agents/x", "put", {"skills": {"orders": 9}, "languages": ["id"]}, 400, "1 to 5"),
+    ("/api/agents/x", "put", {"skills": {"orders": 9}, "languages": ["id"]}, 400,
+     "skills.orders': input should be less than or equal to 5"),
     ("/api/agents/x", "put", {"skills": {"orders": 1}, "languages": ["fr"]}, 400,
      "unknown language"),
     ("/api/agents/bad id!", "put", {"skills": {"orders": 1}, "languages": ["id"]}, 400,
