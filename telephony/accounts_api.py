@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from telephony.accounts import AccountError
 from telephony.customer_auth import accounts
-from telephony.request_body import parsed
 from telephony.routing.api import require_supervisor
+from vero.bodies import Body, parse_body
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/accounts")
 
 
-class NewAccount(BaseModel):
+class NewAccount(Body):
     username: str = Field(min_length=3, max_length=64)
     password: str = Field(min_length=10, max_length=200)
     name: str = Field(default="", max_length=80)
@@ -22,7 +22,7 @@ class NewAccount(BaseModel):
     email: str = Field(default="", max_length=254)
 
 
-class NewPassword(BaseModel):
+class NewPassword(Body):
     password: str = Field(min_length=10, max_length=200)
 
 
@@ -42,7 +42,7 @@ def list_accounts():
 @bp.post("")
 def add_account():
     require_supervisor()
-    body = parsed(NewAccount)
+    body = parse_body(NewAccount)
     account = accounts().add(body.username, body.password, name=body.name,
                              segment=body.segment, phone=body.phone, email=body.email)
     return jsonify(account=account.public()), 201
@@ -63,5 +63,5 @@ def enable(username: str):
 @bp.post("/<username>/password")
 def reset_password(username: str):
     require_supervisor()
-    return jsonify(account=accounts().reset_password(username, parsed(NewPassword).password)
+    return jsonify(account=accounts().reset_password(username, parse_body(NewPassword).password)
                    .public())

@@ -14,13 +14,13 @@ import json
 import secrets
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from telephony.accounts import AccountStore, LockedOut
 from telephony.complaints.store import case_store
 from telephony.customers import normalise_phone
 from telephony.otp import TTL_SECONDS, CodeNotSent, OneTimeCodes
-from telephony.request_body import parsed
+from vero.bodies import Body, parse_body
 from vero.limits import client_ip, spend
 from vero.services import services
 
@@ -29,17 +29,17 @@ SESSION_SECONDS = 30 * 60
 COUNTRY_CODES = ("62",)  # one-time codes go to Indonesian numbers only
 
 
-class CodeRequest(BaseModel):
+class CodeRequest(Body):
     phone: str = Field(min_length=1, max_length=40)
     language: str = Field(default="id", max_length=5)
 
 
-class CodeCheck(BaseModel):
+class CodeCheck(Body):
     phone: str = Field(min_length=1, max_length=40)
     code: str = Field(pattern=r"^[0-9]{6}$")
 
 
-class Login(BaseModel):
+class Login(Body):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
 
@@ -100,7 +100,7 @@ def current_customer() -> dict[str, str]:
 @bp.post("/code")
 def request_code():
     """Send a one-time code to a phone (WhatsApp, SMS as fallback)."""
-    body = parsed(CodeRequest)
+    body = parse_body(CodeRequest)
     phone = _phone(body.phone)
     language = body.language if body.language in services().centre.languages \
         else services().centre.default_language
@@ -117,7 +117,7 @@ def request_code():
 
 @bp.post("/code/verify")
 def verify_code():
-    body = parsed(CodeCheck)
+    body = parse_body(CodeCheck)
     phone = _phone(body.phone)
     spend("otp_verify", phone)
     outcome, left = _codes().check(phone, body.code)
@@ -131,7 +131,7 @@ def verify_code():
 
 @bp.post("/login")
 def login():
-    body = parsed(Login)
+    body = parse_body(Login)
     username = body.username.strip().lower()
     spend("customer_login", username)
     try:

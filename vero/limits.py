@@ -27,6 +27,7 @@ import redis
 from flask import Flask, Response, current_app, jsonify, request
 from flask_limiter import ApplicationLimit, Limit, Limiter, RateLimitExceeded
 from limits import parse_many
+from redis.cluster import RedisCluster
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import TooManyRequests
 
@@ -110,14 +111,25 @@ def rates(settings: Settings) -> dict[str, str]:
     return {**DEFAULTS, **settings.rate_limits}
 
 
-def init_app(app: Flask, client: redis.Redis, prefix: str) -> Limiter:
+def _storage(client: redis.Redis | RedisCluster, prefix: str) -> dict:
+    """Limiter storage on Vero's own Redis: its connection pool, or for a Redis Cluster the
+    cluster's primaries (the limits library builds its own cluster client). Every counter key
+    starts with `prefix`, whose hash tag puts it in the centre's slot."""
+    if isinstance(client, RedisCluster):
+        nodes = ",".join(f"{node.host}:{node.port}" for node in client.get_primaries())
+        return {"storage_uri": f"redis+cluster://{nodes}",
+                "storage_options": {"key_prefix": prefix}}
+    return {"storage_uri": "redis://",  # the connection pool is used, not this URI
+            "storage_options": {"connection_pool": client.connection_pool, "key_prefix": prefix}}
+
+
+def init_app(app: Flask, client: redis.Redis | RedisCluster, prefix: str) -> Limiter:
     """Plug the limits into `app` (after its blueprints are registered)."""
     rate = rates(app.extensions["vero"].settings)
     limiter = Limiter(
         client_ip,
         app=app,
-        storage_uri="redis://",  # the connection pool below is used, not this URI
-        storage_options={"connection_pool": client.connection_pool, "key_prefix": prefix},
+        **_storage(client, prefix),
         strategy="sliding-window-counter",
         default_limits=[
             Limit(rate["public"], exempt_when=lambda: not _is_public()),

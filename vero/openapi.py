@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
+from telephony.accounts_api import NewAccount, NewPassword
 from telephony.chat import NewChat
 from telephony.complaints.api import (
     CaseText,
@@ -24,18 +25,21 @@ from telephony.complaints.api import (
     Notification,
     NpsScore,
 )
+from telephony.customer_auth import CodeCheck, CodeRequest, Login
 from telephony.messaging import MessageBody
 from telephony.routing.api import AgentProfile, Cancel, NewTask, StateChange
 
 bp = Blueprint("openapi", __name__)
-SUPERVISOR, AGENT, VISITOR, ANYONE = "supervisor", "agent", "visitor", "anyone"
+SUPERVISOR, AGENT, VISITOR, CUSTOMER, ANYONE = ("supervisor", "agent", "visitor", "customer",
+                                                "anyone")
 
 
 class Route(NamedTuple):
     method: str
     path: str  # OpenAPI style: {name} for a path parameter
     summary: str
-    who: tuple[str, ...]  # who may call: supervisor and agent tokens, a chat visitor token
+    who: tuple[str, ...]  # who may call: supervisor and agent tokens, a chat visitor token, a
+    # website customer's token (after a login or a one-time code)
     body: type[BaseModel] | None = None
     body_optional: bool = False
     query: tuple[str, ...] = ()
@@ -46,6 +50,8 @@ def _routes() -> tuple[Route, ...]:
     staff = (SUPERVISOR, AGENT)
     return (
         Route("get", "/healthz", "liveness and Redis", (ANYONE,)),
+        Route("get", "/readyz", "Redis answers and a dispatcher beat in the last 5 s", (ANYONE,)),
+        Route("get", "/metrics", "Prometheus text format (VERO_METRICS_TOKEN)", (SUPERVISOR,)),
         Route("get", "/api/openapi.json", "this description", (ANYONE,)),
         Route("put", "/api/agents/{agent_id}", "create or update an agent", (SUPERVISOR,),
               AgentProfile),
@@ -73,8 +79,23 @@ def _routes() -> tuple[Route, ...]:
               (VISITOR,)),
         Route("post", "/api/chat/{task_id}/messages", "a visitor's message", (VISITOR,),
               MessageBody, created=True),
-        Route("post", "/api/complaints", "the website complaint form", (ANYONE,),
+        Route("post", "/api/chat/{task_id}/end", "the visitor ends the chat", (VISITOR,)),
+        Route("post", "/api/public/code", "send a one-time code to a phone", (ANYONE,),
+              CodeRequest),
+        Route("post", "/api/public/code/verify", "check a one-time code: a customer token",
+              (ANYONE,), CodeCheck),
+        Route("post", "/api/public/login", "a customer account's login: a customer token",
+              (ANYONE,), Login),
+        Route("post", "/api/public/logout", "end a customer token", (CUSTOMER,)),
+        Route("post", "/api/complaints", "the website complaint form", (CUSTOMER,),
               ComplaintForm, created=True),
+        Route("get", "/api/accounts", "customer accounts", (SUPERVISOR,)),
+        Route("post", "/api/accounts", "add a customer account", (SUPERVISOR,), NewAccount,
+              created=True),
+        Route("post", "/api/accounts/{username}/disable", "disable an account", (SUPERVISOR,)),
+        Route("post", "/api/accounts/{username}/enable", "enable an account", (SUPERVISOR,)),
+        Route("post", "/api/accounts/{username}/password", "reset an account's password",
+              (SUPERVISOR,), NewPassword),
         Route("get", "/api/complaints", "complaint cases", staff, query=("open", "overdue")),
         Route("get", "/api/complaints/{ref}", "one case and its timeline", staff),
         Route("get", "/api/complaint-alerts", "batch alerts", staff),

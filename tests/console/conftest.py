@@ -39,17 +39,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives headless Chromium through Playwright")
 
 
-def console_app(redis_client, namespace: str, data_dir: Path) -> Flask:
-    """One web app instance; several may serve one Redis and data dir (a restart, a second
-    web process)."""
-    settings = Settings(redis_url=None, public_base_url="http://127.0.0.1:8000",
-                        twilio_account_sid="AC" + "0" * 32, twilio_auth_token="secret",
-                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=data_dir)
-    app = create_app(settings, redis_client=redis_client, namespace=namespace)
-    app.config["CONSOLE_STREAM_SECONDS"] = 3  # streams end soon: no worker held by a test
-    return app
-
-
 class PageClient(FlaskClient):
     """A test client that sends with every state change the CSRF token of its session, as the
     console's forms and scripts do (`csrf=False`: none, as a forged request from another site).
@@ -61,6 +50,18 @@ class PageClient(FlaskClient):
                 token = session.setdefault(csrf.SESSION_KEY, secrets.token_urlsafe(32))
             kwargs["headers"] = {**dict(kwargs.get("headers") or {}), csrf.HEADER: token}
         return super().open(*args, **kwargs)
+
+
+def console_app(redis_client, namespace: str, data_dir: Path) -> Flask:
+    """One web app instance; several may serve one Redis and data dir (a restart, a second
+    web process)."""
+    settings = Settings(redis_url=None, public_base_url="http://127.0.0.1:8000",
+                        twilio_account_sid="AC" + "0" * 32, twilio_auth_token="secret",
+                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=data_dir)
+    app = create_app(settings, redis_client=redis_client, namespace=namespace)
+    app.config["CONSOLE_STREAM_SECONDS"] = 3  # streams end soon: no worker held by a test
+    app.test_client_class = PageClient  # its clients post as the pages do (CSRF token)
+    return app
 
 
 @pytest.fixture
@@ -121,7 +122,6 @@ def worker(workers: WorkerProcesses) -> subprocess.Popen:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    app.test_client_class = PageClient
     return app.test_client()
 
 

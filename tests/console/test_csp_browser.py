@@ -68,7 +68,8 @@ def test_the_supervisor_pages_work_under_the_policy(app, live_server, watched):
     assert _violations(problems), problems
 
 
-def test_the_forecast_upload_submits_and_its_run_is_followed(live_server, watched, tmp_path):
+def test_the_forecast_upload_submits_and_its_run_is_followed(live_server, worker, watched,
+                                                            tmp_path):
     from playwright.sync_api import expect
 
     page, problems = watched

@@ -51,10 +51,10 @@ def test_codes_go_to_the_centre_country_only(client, recorder):
 
 
 def test_bad_bodies_are_400_naming_the_field(client):
-    assert client.post("/api/public/code", json={"phone": 5}).json["error"].startswith("phone")
+    assert "'phone'" in client.post("/api/public/code", json={"phone": 5}).json["error"]
     bad = client.post("/api/public/code/verify", json={"phone": PHONE, "code": "12"})
-    assert bad.status_code == 400 and bad.json["error"].startswith("code:")
-    assert client.post("/api/public/login", json={}).json["error"].startswith("username")
+    assert bad.status_code == 400 and "'code'" in bad.json["error"]
+    assert "'username'" in client.post("/api/public/login", json={}).json["error"]
 
 
 def test_codes_are_limited_per_phone(client, recorder):

@@ -5,6 +5,7 @@ instances (two web workers) share them."""
 from __future__ import annotations
 
 from telephony.twilio_emulator import Emulator
+from tests.console.conftest import PageClient
 from tests.ivr.conftest import PUBLIC, TOKEN
 from tests.public.conftest import FORM, SUPERVISOR, make_app
 
@@ -56,7 +57,9 @@ def test_wrong_tokens_are_throttled_per_address(client):
     assert client.get("/api/agents", headers=SUPERVISOR, environ_base=OFFICE).status_code == 200
 
 
-def test_wrong_console_and_desk_logins_are_throttled(client):
+def test_wrong_console_and_desk_logins_are_throttled(app):
+    app.test_client_class = PageClient  # posts the login forms as the pages do (CSRF token)
+    client = app.test_client()
     for n in range(4):
         page = "/console/login" if n % 2 else "/desk/login"
         assert client.post(page, data={"token": "guess"},
