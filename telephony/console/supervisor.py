@@ -1,5 +1,5 @@
 """Supervisor pages: login with the supervisor token, the live wallboard, the agents page,
-complaint cases and the service KPIs.
+complaint cases and the service KPIs (and, from `accounts_page`, the customer accounts).
 
 The login guard and its server-side sessions are `auth`'s (shared with the planning and what-if
 pages); every state change is checked by `csrf` (Origin and token) before it gets here. State
@@ -32,7 +32,7 @@ from flask import (
 from telephony.complaints import model
 from telephony.complaints.api import Classification, Forwarding
 from telephony.complaints.store import case_store
-from telephony.console import auth
+from telephony.console import accounts_page, auth
 from telephony.console.cases import alert_row, case_row, timeline_row
 from telephony.console.kpis import csv_text, display_row, kpi_data, kpi_range
 from telephony.console.stream import (
@@ -56,6 +56,7 @@ STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] over
 _hub_lock = threading.Lock()
 ACTOR = "supervisor"  # as the JSON API records a supervisor's steps
 bp.before_request(auth.require_supervisor)
+accounts_page.add_routes(bp)  # the customer accounts page
 B = TypeVar("B", bound=Body)
 
 

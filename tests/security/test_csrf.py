@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from telephony.console import csrf
+from telephony.customer_auth import accounts
 from tests.console.conftest import SUPERVISOR, add_agent
 from tests.console.test_cases_console import file_complaint
 from tests.security.conftest import log_in, page_token, plain_client
@@ -48,6 +49,12 @@ CASES: dict[str, Case] = {
     "planning.forecast_cancel": ("/console/forecast/r1/cancel", lambda: {"data": {}}),
     "planning.roster_cancel": ("/console/roster/r1/cancel", lambda: {"data": {}}),
     "whatif.whatif_cancel": ("/console/whatif/r1/cancel", lambda: {"data": {}}),
+    "console.accounts_add": ("/console/accounts", lambda: {"data": {
+        "username": "toko-baru", "password": "rahasia-toko-2026", "segment": "partner"}}),
+    "console.accounts_disable": ("/console/accounts/toko-ayu/disable", lambda: {"data": {}}),
+    "console.accounts_enable": ("/console/accounts/toko-ayu/enable", lambda: {"data": {}}),
+    "console.accounts_password": ("/console/accounts/toko-ayu/password", lambda: {
+        "data": {"password": "kata-sandi-baru-99"}}),
 }
 ATTACKS = {
     "no token": ({}, None),
@@ -77,8 +84,11 @@ def snapshot(app) -> dict:
 
 @pytest.fixture
 def logged_in(app):
-    """A browser logged into the console and the desk; the complaint and agent to act on."""
+    """A browser logged into the console and the desk; the complaint, agent and customer account
+    to act on."""
     token = add_agent(app)
+    with app.app_context():
+        accounts().add("toko-ayu", "rahasia-toko-2026", segment="partner")
     browser = plain_client(app)
     log_in(browser, "/console/login", SUPERVISOR)
     log_in(browser, "/desk/login", token)
@@ -121,6 +131,11 @@ def test_from_vero_s_own_pages_the_same_requests_go_through(app, logged_in, orig
     bad = browser.post("/console/forecast", data={"history": _csv(), csrf.FIELD: token},
                        content_type="multipart/form-data", headers={"Origin": origin})
     assert bad.status_code == 400 and "data-error" in bad.text
+    # a plain form of the accounts page (its csrf_token field) goes through too
+    path, request = CASES["console.accounts_disable"]
+    reply = browser.post(path, data={**request()["data"], csrf.FIELD: token},
+                         headers={"Origin": origin})
+    assert reply.status_code == 303
 
 
 def test_behind_a_trusted_proxy_the_forwarded_origin_is_vero_s(redis_client, namespace, tmp_path):
