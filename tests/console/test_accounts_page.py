@@ -150,3 +150,37 @@ def test_the_page_needs_a_supervisor(app, client):
     assert client.post("/console/accounts", data=NEW_ACCOUNT).status_code == 302
     with app.app_context():
         assert accounts().get("toko-ayu") is None
+
+
+@pytest.mark.browser
+def test_the_page_works_in_a_browser_under_the_policy(app, live_server, page):
+    """Headless Chromium under the CSP: the forms post with their CSRF field, without a script,
+    and no policy violation is reported."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" else None)
+    page.goto(f"{live_server}/console/login?lang=en&next=/console/accounts")
+    page.fill("input[name=token]", SUPERVISOR)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/accounts")
+    form = page.locator("form[data-add-account]")
+    for name in ("username", "password", "name", "phone", "email"):
+        form.locator(f"[name={name}]").fill(NEW_ACCOUNT[name])
+    form.locator("select[name=segment]").select_option("partner")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-notice]")
+    line = page.locator('tr[data-account="toko-ayu"]')
+    assert line.get_attribute("data-state") == "active"
+    assert "+62*******7890" in line.inner_text()
+    line.get_by_role("button", name="Disable").click()
+    page.wait_for_selector('tr[data-account="toko-ayu"][data-state="disabled"]')
+    line = page.locator('tr[data-account="toko-ayu"]')
+    line.locator("input[name=password]").fill("kata-sandi-baru-99")
+    line.get_by_role("button", name="Reset password").click()
+    page.wait_for_selector("[data-notice]")
+    plain = app.test_client()
+    assert login_status(plain, "toko-ayu", "kata-sandi-baru-99") == 401  # still disabled
+    page.locator('tr[data-account="toko-ayu"]').get_by_role("button", name="Enable").click()
+    page.wait_for_selector('tr[data-account="toko-ayu"][data-state="active"]')
+    assert login_status(plain, "toko-ayu", "kata-sandi-baru-99") == 200
+    assert [p for p in problems if "Content Security Policy" in p] == []
