@@ -43,10 +43,11 @@ def _fuzz(app, client, method: str, path: str, examples: int) -> None:
     def run(case) -> None:
         response = case.call(headers=SUPERVISOR)
         FUZZ_TALLY["requests"] += 1
-        if response.status_code >= 500:
-            FUZZ_TALLY["5xx"] += 1
-        assert response.status_code < 500, (case.method, case.formatted_path, case.body,
-                                            response.text[:300])
+        # /readyz answers 503 by design here: no dispatcher runs beside the test app
+        failed = response.status_code >= 500 and not (
+            case.formatted_path == "/readyz" and response.status_code == 503)
+        FUZZ_TALLY["5xx"] += failed
+        assert not failed, (case.method, case.formatted_path, case.body, response.text[:300])
 
     run()
 

@@ -7,6 +7,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -123,11 +124,20 @@ class Web:
         return reply.status, body, time.monotonic() - started
 
     def login(self) -> str:
+        """The console's login form, posted as its page does: with the page's session cookie
+        and CSRF token. The logged-in session's cookie."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        conn.request("POST", "/console/login", urlencode({"token": SUPERVISOR}),
-                     {"Content-Type": "application/x-www-form-urlencoded"})
+        conn.request("GET", "/console/login")
+        page = conn.getresponse()
+        form = page.read().decode()
+        cookie = page.getheader("Set-Cookie").split(";", 1)[0]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        conn.request("POST", "/console/login", urlencode({"token": SUPERVISOR,
+                                                          "csrf_token": token}),
+                     {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
         reply = conn.getresponse()
         reply.read()
+        conn.close()
         assert reply.status == 302
         return reply.getheader("Set-Cookie").split(";", 1)[0]
 
