@@ -121,13 +121,24 @@ class AccountStore:
         self.redis.delete(self.keys.login_failures(username))
         return account
 
+    def locked_for(self, usernames: list[str]) -> list[int]:
+        """Seconds each account stays locked after too many wrong passwords (0: not locked);
+        one round trip for the whole list."""
+        pipe = self.redis.pipeline(transaction=False)
+        for username in usernames:
+            pipe.get(self.keys.login_failures(username))
+            pipe.ttl(self.keys.login_failures(username))
+        replies = pipe.execute()
+        return [max(1, int(ttl)) if int(count or 0) >= MAX_FAILURES else 0
+                for count, ttl in zip(replies[::2], replies[1::2], strict=True)]
+
     def authenticate(self, username: str, password: str) -> Account | None:
         """The account for a right password (None for a wrong one, an unknown or disabled
         account); LockedOut while locked."""
         failures = self.keys.login_failures(username)
-        count = int(self.redis.get(failures) or 0)
-        if count >= MAX_FAILURES:
-            raise LockedOut(max(1, self.redis.ttl(failures)))
+        locked = self.locked_for([username])[0]
+        if locked:
+            raise LockedOut(locked)
         account = self.get(username) if isinstance(username, str) else None
         right = check_password_hash(account.password_hash if account else _NOBODY, password)
         if account is not None and right and not account.disabled:
@@ -143,13 +154,14 @@ class AccountStore:
 # --- the `vero accounts` commands -------------------------------------------------------------
 
 def _store() -> AccountStore:
+    from vero import redis_client
     from vero.centre import load_centre
     from vero.settings import Settings
 
     settings = Settings.from_env()
     if not settings.redis_url:
         raise VeroError("REDIS_URL is needed to manage accounts (they live in Redis)")
-    return AccountStore(redis.Redis.from_url(settings.redis_url),
+    return AccountStore(redis_client.connect(settings.redis_url),
                         Keys(load_centre(settings.centre_path).id))
 
 

@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     headers.init_app(app, https=settings.public_base_url.startswith("https://"))
     i18n.init_app(app, PAGES)
     logs.init_app(app)
-    metrics.init_app(app, app.extensions["vero"].router, settings.supervisor_token)
+    metrics.init_app(app, router, settings.supervisor_token)
     bodies.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

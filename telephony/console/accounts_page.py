@@ -23,12 +23,10 @@ from flask import (
 )
 
 from telephony.accounts import (
-    MAX_FAILURES,
     MIN_PASSWORD,
     SEGMENTS,
     Account,
     AccountError,
-    AccountStore,
 )
 from telephony.customer_auth import accounts
 from telephony.gateway import mask
@@ -36,18 +34,6 @@ from vero.i18n import t
 
 FORM_FIELDS = ("username", "name", "segment", "phone", "email")  # kept on a refused add
 SHOW_PHONES = "shown"  # ?phones=shown
-
-
-def _locked_seconds(store: AccountStore, usernames: list[str]) -> list[int]:
-    """How long each account is still locked after too many wrong passwords (0: not locked),
-    counted as AccountStore.authenticate counts them; one round trip for the whole list."""
-    pipe = store.redis.pipeline(transaction=False)
-    for username in usernames:
-        pipe.get(store.keys.login_failures(username))
-        pipe.ttl(store.keys.login_failures(username))
-    replies = pipe.execute()
-    return [max(1, int(ttl)) if int(count or 0) >= MAX_FAILURES else 0
-            for count, ttl in zip(replies[::2], replies[1::2], strict=True)]
 
 
 def _row(account: Account, locked: int, show_phones: bool) -> dict[str, object]:
@@ -61,7 +47,7 @@ def _page(error: str = "", form: dict[str, str] | None = None, status: int = 200
     show_phones = request.args.get("phones") == SHOW_PHONES
     store = accounts()
     listing = store.listing()
-    locks = _locked_seconds(store, [a.username for a in listing])
+    locks = store.locked_for([a.username for a in listing])
     rows = [_row(a, locked, show_phones) for a, locked in zip(listing, locks, strict=True)]
     return render_template("console/accounts.html", rows=rows, error=error,
                            form=form or {"segment": SEGMENTS[0]}, segments=SEGMENTS,
