@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import re
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -102,9 +104,17 @@ class Wallboards:
 
 
 def login_cookie(port: int) -> str:
+    """The console's login form, posted as its page does: with the page's session cookie and
+    CSRF token."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("POST", "/console/login", f"token={SUPERVISOR_TOKEN}",
-                 {"Content-Type": "application/x-www-form-urlencoded"})
+    conn.request("GET", "/console/login")
+    page = conn.getresponse()
+    form = page.read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)  # none on the bare peer
+    fields = {"token": SUPERVISOR_TOKEN, **({"csrf_token": token.group(1)} if token else {})}
+    conn.request("POST", "/console/login", urlencode(fields),
+                 {"Content-Type": "application/x-www-form-urlencoded",
+                  "Cookie": page.getheader("Set-Cookie", "").split(";", 1)[0]})
     reply = conn.getresponse()
     reply.read()
     cookie = reply.getheader("Set-Cookie", "").split(";", 1)[0]
