@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from vero.centre import parse_centre
+from vero.kernel.centre import parse_centre
 from wfm.forecast.backtest import rolling_origin
 from wfm.forecast.calendar import Event, day_features, fixed_multipliers
 from wfm.forecast.history import load_history

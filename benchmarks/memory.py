@@ -42,8 +42,8 @@ from telephony.messaging import MESSAGES_TTL
 from telephony.routing.contact_log import GROUP, ContactLog
 from telephony.routing.policy.records import Reservation
 from telephony.routing.router import RedisRouter
-from vero.centre import load_centre
-from vero.embedded_redis import EmbeddedRedis
+from vero.cli.embedded_redis import EmbeddedRedis
+from vero.kernel.centre import load_centre
 
 AGENTS = 20
 IN_FLIGHT = 2_000

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from vero.centre import load_centre
+from vero.kernel.centre import load_centre
 from wfm.scheduler.check import check_roster
 from wfm.scheduler.inputs import Agent, Requirements, Rules, ShiftTemplates, parse_contract
 from wfm.scheduler.problem import build_problem

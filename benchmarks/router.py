@@ -31,8 +31,8 @@ from rich.console import Console
 from rich.table import Table
 
 from telephony.routing.router import RedisRouter
-from vero.centre import Centre, parse_centre
-from vero.embedded_redis import EmbeddedRedis
+from vero.cli.embedded_redis import EmbeddedRedis
+from vero.kernel.centre import Centre, parse_centre
 
 SIZES = (100, 1_000, 10_000)
 SKILLS = [f"s{i:02d}" for i in range(20)]

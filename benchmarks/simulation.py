@@ -27,7 +27,7 @@ from simulations.replications import Job, run_all
 from simulations.scenario import Case
 from simulations.staff import Profile, Shift, group_profile, shifts_from_staffing
 from simulations.textbook import single_skill_centre
-from vero.centre import WEEKDAYS, Centre, load_centre
+from vero.kernel.centre import WEEKDAYS, Centre, load_centre
 from wfm.staffing_plan import PlanOptions, plan_group
 
 RATE, SERVICE, SERVERS, HOURS = 2.0, 180.0, 400, 8.0

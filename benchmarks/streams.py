@@ -38,14 +38,15 @@ from benchmarks.support.ivr_calls import (  # noqa: E402
     run_callers,
     vero_env,
 )
-from vero.web import WebOptions, gunicorn_argv  # noqa: E402
+from vero.cli.web import WebOptions, gunicorn_argv  # noqa: E402
 
 CALLERS = 200
 ROUNDS = 12  # webhooks per caller and phase
 PACE_SECONDS = 0.5
 WALLBOARDS = 100
 SETTLE_SECONDS = 3.0  # after opening the streams, before the callers start
-APPS = {"Vero": "vero.app:server_app()", "bare Flask": "benchmarks.support.ivr_calls:bare_app()"}
+APPS = {"Vero": "vero.web.app:server_app()",
+        "bare Flask": "benchmarks.support.ivr_calls:bare_app()"}
 
 
 @dataclass
@@ -143,7 +144,7 @@ def measure(server: Server) -> dict[str, object]:
 
 
 def main() -> None:
-    from vero.embedded_redis import EmbeddedRedis
+    from vero.cli.embedded_redis import EmbeddedRedis
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--worker-class", default=WebOptions.worker_class)

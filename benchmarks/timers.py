@@ -47,9 +47,9 @@ def run(dispatchers: int, seconds: float, tasks: int, kill: bool) -> dict:
     from telephony.routing.keys import Keys
     from telephony.routing.router import RedisRouter
     from tests.production.layout import Processes, environment, wait_until
-    from vero.centre import load_centre
-    from vero.demo import demo_centre
-    from vero.embedded_redis import EmbeddedRedis
+    from vero.cli.demo import demo_centre
+    from vero.cli.embedded_redis import EmbeddedRedis
+    from vero.kernel.centre import load_centre
 
     keys = Keys("cosmetics")
     folder = Path(tempfile.mkdtemp(prefix="vero-timers-"))

@@ -31,7 +31,7 @@ TOTAL = 6000  # requests of the throughput phase, per server
 PACED_ROUNDS = 8  # requests per caller in the latency phase
 PACE_SECONDS = 0.5
 FACTORIES = {"bare Flask (constant TwiML)": "benchmarks.support.ivr_calls:bare_app()",
-             "Vero IVR webhooks": "vero.app:server_app()"}
+             "Vero IVR webhooks": "vero.web.app:server_app()"}
 
 
 def gunicorn(app: str) -> list[str]:
@@ -40,7 +40,7 @@ def gunicorn(app: str) -> list[str]:
 
 
 def main() -> None:
-    from vero.embedded_redis import EmbeddedRedis
+    from vero.cli.embedded_redis import EmbeddedRedis
 
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis",
                                                              persistent=False) as redis_server:

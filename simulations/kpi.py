@@ -16,7 +16,7 @@ from scipy import stats
 
 from simulations.arrivals import Series
 from simulations.model import Outcome
-from vero.centre import Centre
+from vero.kernel.centre import Centre
 
 COUNTS = ("offered", "answered", "in_target", "abandoned", "short_abandoned", "answer_wait",
           "total_wait", "left")

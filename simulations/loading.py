@@ -17,9 +17,9 @@ import pandas as pd
 
 from simulations.arrivals import Series
 from simulations.staff import Profile, Shift, group_profile, shifts_from_staffing
-from vero.centre import Centre
-from vero.errors import VeroError
-from vero.files import csv_rows
+from vero.kernel.centre import Centre
+from vero.kernel.errors import VeroError
+from vero.kernel.files import csv_rows
 from wfm.commands import read_forecast
 
 ROSTER_COLUMNS = ("agent", "date", "shift_start", "shift_end", "break_start", "break_end",

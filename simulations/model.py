@@ -19,7 +19,7 @@ from simulations.staff import Profile, Shift
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy.memory import MemoryRouter
 from telephony.routing.policy.records import Reservation
-from vero.centre import Centre
+from vero.kernel.centre import Centre
 
 
 @dataclass(frozen=True)

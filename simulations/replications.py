@@ -17,7 +17,7 @@ import pandas as pd
 from simulations.kpi import tally
 from simulations.model import Twin
 from simulations.scenario import Case, Study
-from vero.centre import parse_centre
+from vero.kernel.centre import parse_centre
 
 
 @dataclass(frozen=True)

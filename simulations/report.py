@@ -25,7 +25,7 @@ import pandas as pd  # noqa: E402
 
 from simulations.kpi import COUNTS, FIGURES, confidence, figures, occupancy, summarise  # noqa: E402
 from simulations.scenario import Study  # noqa: E402
-from vero.errors import VeroError  # noqa: E402
+from vero.kernel.errors import VeroError  # noqa: E402
 
 
 @dataclass(frozen=True)

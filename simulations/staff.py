@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vero.centre import Centre
+from vero.kernel.centre import Centre
 
 
 @dataclass(frozen=True)

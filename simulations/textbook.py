@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vero.centre import Centre, parse_centre
+from vero.kernel.centre import Centre, parse_centre
 
 
 def single_skill_centre(target: float) -> Centre:

@@ -1,7 +1,7 @@
 """Customer accounts for the website: the logins sales gives B2B clients and partners.
 
 Supervisors manage them (`vero accounts ...`, or the supervisor API in
-telephony/customer_auth.py). Passwords are kept as werkzeug's scrypt hashes. After
+vero/web/api/customer_auth.py). Passwords are kept as werkzeug's scrypt hashes. After
 `MAX_FAILURES` wrong passwords within `LOCKOUT_SECONDS` an account is locked for the rest of that
 window, even for the right password; a supervisor's password reset lifts the lock.
 """
@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from telephony.customers import normalise_phone
 from telephony.routing.keys import Keys
-from vero.errors import VeroError
+from vero.kernel.errors import VeroError
 
 SEGMENTS = ("B2B", "partner")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
@@ -154,9 +154,9 @@ class AccountStore:
 # --- the `vero accounts` commands -------------------------------------------------------------
 
 def _store() -> AccountStore:
-    from vero import redis_client
-    from vero.centre import load_centre
-    from vero.settings import Settings
+    from vero.kernel import redis_client
+    from vero.kernel.centre import load_centre
+    from vero.kernel.settings import Settings
 
     settings = Settings.from_env()
     if not settings.redis_url:

@@ -15,9 +15,9 @@ import click
 import redis
 
 from telephony.routing.keys import Keys
-from vero import redis_client
-from vero.errors import VeroError
-from vero.files import csv_rows
+from vero.kernel import redis_client
+from vero.kernel.errors import VeroError
+from vero.kernel.files import csv_rows
 
 COLUMNS = ("phone", "name", "segment", "vip", "language")
 SEGMENTS = ("B2C", "B2B", "partner")
@@ -134,8 +134,8 @@ def customers() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def import_command(file: Path) -> None:
     """Load customers from a CSV with columns phone,name,segment,vip,language."""
-    from vero.centre import load_centre
-    from vero.settings import Settings
+    from vero.kernel.centre import load_centre
+    from vero.kernel.settings import Settings
 
     settings = Settings.from_env()
     if not settings.redis_url:

@@ -14,7 +14,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from vero.settings import Settings
+from vero.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ from telephony.complaints.keywords import mentions_complaint
 from telephony.complaints.store import case_store
 from telephony.customers import CustomerDirectory, normalise_phone
 from telephony.gateway import mask
-from telephony.routing.api import _task_for_caller
 from telephony.routing.errors import RoutingError
+from telephony.services import Services, services
 from telephony.signature import twilio_signed
-from vero.bodies import Body, Text, parse_body
-from vero.services import Services, services
+from vero.kernel.bodies import Body, Text, parse_body
+from vero.web.api.routing import _task_for_caller
 
 log = logging.getLogger(__name__)
 bp = Blueprint("messaging", __name__)

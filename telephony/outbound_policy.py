@@ -1,6 +1,6 @@
 """Who Vero may write to: the one check in front of every outbound WhatsApp/SMS message.
 
-`PolicedGateway` wraps the app's gateway (vero/app.py), so every sender (agent replies,
+`PolicedGateway` wraps the app's gateway (vero/web/app.py), so every sender (agent replies,
 complaint confirmations and notices, the IVR's complaint message, one-time codes) passes here. A
 message goes only to a number that
 

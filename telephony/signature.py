@@ -18,8 +18,8 @@ from flask import Request, abort, request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from vero.services import services
-from vero.settings import Settings
+from telephony.services import services
+from vero.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import pytest
 import redis
 
 from tests.cluster.servers import Cluster, require_debian_redis
-from vero.centre import Centre, load_centre
-from vero.embedded_redis import EmbeddedRedis
-from vero.redis_client import connect
+from vero.cli.embedded_redis import EmbeddedRedis
+from vero.kernel.centre import Centre, load_centre
+from vero.kernel.redis_client import connect
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

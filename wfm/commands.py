@@ -12,9 +12,9 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import track
 
-from vero.centre import Centre, load_centre
-from vero.errors import VeroError
-from vero.files import csv_rows, interval_fields
+from vero.kernel.centre import Centre, load_centre
+from vero.kernel.errors import VeroError
+from vero.kernel.files import csv_rows, interval_fields
 from wfm.staffing_plan import PlanOptions, plan_group
 
 FORECAST_COLUMNS = ("interval_start", "interval_minutes", "channel", "queue", "language",

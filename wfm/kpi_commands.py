@@ -18,11 +18,11 @@ from typing import TextIO, TypeVar
 import click
 from flask import Blueprint, abort, jsonify, request
 
-from telephony.routing.api import require_supervisor
-from vero.centre import Centre, load_centre
-from vero.errors import VeroError
-from vero.files import csv_rows
-from vero.services import services
+from telephony.services import services
+from vero.kernel.centre import Centre, load_centre
+from vero.kernel.errors import VeroError
+from vero.kernel.files import csv_rows
+from vero.web.api.routing import require_supervisor
 from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
 
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vero.centre import Centre
+from vero.kernel.centre import Centre
 from wfm.staffing import Model, QueueModel, Target, gross_up, requirement, round_up
 
 OUTPUT_COLUMNS = ("interval_start", "interval_minutes", "group", "volume", "aht_seconds",

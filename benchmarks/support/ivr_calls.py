@@ -63,7 +63,7 @@ def bare_app():
 def always_open_centre(folder: Path) -> Path:
     """The reference centre open around the clock and on holidays, so that every run walks the
     same path (menu, queue, hold) whatever the hour in Jakarta."""
-    from vero.centre import WEEKDAYS, reference_centre_path
+    from vero.kernel.centre import WEEKDAYS, reference_centre_path
 
     raw = yaml.safe_load(reference_centre_path().read_text(encoding="utf-8"))
     raw["opening_hours"] = {day: ["00:00", "24:00"] for day in WEEKDAYS}

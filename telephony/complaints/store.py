@@ -36,7 +36,7 @@ from telephony.ivr.menu import load_menu
 from telephony.routing.errors import RoutingError
 from telephony.routing.keys import Keys
 from telephony.routing.router import RedisRouter
-from vero.errors import VeroError
+from vero.kernel.errors import VeroError
 
 log = logging.getLogger(__name__)
 TEAM_QUEUES = {team: team for team in model.TEAMS}  # the centre's investigation queue per team

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from vero.centre import Centre
-from vero.errors import VeroError
-from vero.files import read_yaml
+from vero.kernel.centre import Centre
+from vero.kernel.errors import VeroError
+from vero.kernel.files import read_yaml
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from telephony.customers import Customer, CustomerDirectory
 from telephony.gateway import mask
 from telephony.ivr.menu import Menu, Option, load_menu
 from telephony.routing.errors import RoutingError
+from telephony.services import Services, services
 from telephony.signature import twilio_signed
-from vero.services import Services, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")

@@ -25,7 +25,7 @@ from telephony.customers import RECENT_CONTACTS, RECENT_CONTACTS_TTL, recent_con
 from telephony.routing import scripts
 from telephony.routing.contact_files import ContactFiles
 from telephony.routing.keys import Keys
-from vero.centre import Centre
+from vero.kernel.centre import Centre
 
 COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at", "answered_at",
            "ended_at", "wait_seconds", "handle_seconds", "agent_id", "outcome", "csat", "customer")

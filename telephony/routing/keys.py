@@ -216,7 +216,7 @@ class Keys:
 
     def event_tally(self) -> str:
         """HASH router event type → count since the first /metrics scrape, and 'cursor' → the
-        last event id counted. Written by the /metrics collector (vero.metrics) at each scrape;
+        last event id counted. Written by the /metrics collector (vero.web.metrics) at each scrape;
         bounded (one field per event type), kept while the centre exists."""
         return self.prefix + "event_tally"
 
@@ -243,7 +243,7 @@ class Keys:
         return f"{self.prefix}agent_web_sessions:{agent_id}"
     def rate_limits(self) -> str:
         """Prefix of Flask-Limiter's counters (the `limits` library adds `:<limit key>`); each
-        counter expires with its window (vero/limits.py)."""
+        counter expires with its window (vero/web/limits.py)."""
         return self.prefix + "ratelimit"
 
     def customer_accounts(self) -> str:

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from telephony.routing.keys import Keys
 from telephony.routing.policy import rules
-from vero.centre import Centre
+from vero.kernel.centre import Centre
 
 MAX_LEVEL = 5
 

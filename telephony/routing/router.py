@@ -21,7 +21,7 @@ from telephony.routing.errors import RoutingError
 from telephony.routing.keys import Keys
 from telephony.routing.layout import AgentKeys, Layout
 from telephony.routing.policy.records import Reservation
-from vero.centre import Centre
+from vero.kernel.centre import Centre
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,79}$")
 _RETRIES = 20

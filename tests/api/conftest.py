@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from tests.ivr.conftest import OPEN_AT, Clock, FakeGateway, settings
-from vero.app import create_app
+from vero.web.app import create_app
 
 SUPERVISOR = {"Authorization": "Bearer supervisor-token-for-tests"}
 FUZZ_TALLY: Counter[str] = Counter()

@@ -16,11 +16,11 @@ from redis.retry import Retry
 
 from telephony.routing import scripts
 from telephony.routing.keys import Keys
+from telephony.services import services
 from telephony.twilio_emulator import Emulator
 from tests.api.tcp_cut import CuttableProxy
 from tests.ivr.conftest import OPEN_AT, PUBLIC, TOKEN, Clock, FakeGateway, settings
-from vero.app import create_app
-from vero.services import services
+from vero.web.app import create_app
 
 SID = "SM" + "7" * 32
 MESSAGE = {"MessageSid": SID, "From": "whatsapp:+628999000111",

@@ -9,8 +9,8 @@ import pytest
 
 from tests.api.conftest import SUPERVISOR
 from tests.public.conftest import account_headers
-from vero.bodies import MAX_BODY_BYTES, MAX_DEPTH, nesting_depth
-from vero.openapi import ROUTES
+from vero.kernel.bodies import MAX_BODY_BYTES, MAX_DEPTH, nesting_depth
+from vero.web.openapi import ROUTES
 
 BODY_ROUTES = [r for r in ROUTES if r.body is not None]
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from tests.api.conftest import FUZZ_TALLY, SUPERVISOR
-from vero.openapi import ROUTES
+from vero.web.openapi import ROUTES
 
 FUZZ_EXAMPLES = 20
 OPERATIONS = [(r.method, r.path) for r in ROUTES if r.path != "/api/openapi.json"]

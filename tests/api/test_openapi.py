@@ -6,7 +6,7 @@ import re
 
 import schemathesis
 
-from vero.openapi import ROUTES
+from vero.web.openapi import ROUTES
 
 NOT_JSON_API = ("/twilio/", "/console/", "/desk/", "/static/")  # webhooks (TwiML), HTML pages
 

@@ -13,12 +13,12 @@ import yaml
 
 from telephony.customers import Customer, CustomerDirectory
 from telephony.ivr.menu import default_menu_path
+from telephony.services import services
 from telephony.twilio_emulator import Emulator
 from tests.ivr.conftest import OPEN_AT, PUBLIC, TOKEN, Clock, FakeGateway, settings
-from vero.app import create_app
-from vero.centre import parse_centre, reference_centre_path
-from vero.errors import VeroError
-from vero.services import services
+from vero.kernel.centre import parse_centre, reference_centre_path
+from vero.kernel.errors import VeroError
+from vero.web.app import create_app
 
 CALLER = "+628111222333"
 CALL = "CA" + "5" * 32

@@ -16,9 +16,9 @@ from redis.exceptions import RedisClusterException
 from telephony.routing.contact_log import ContactLog
 from telephony.routing.router import RedisRouter
 from tests.cluster.servers import Cluster, require_debian_redis
-from vero.centre import Centre
-from vero.redis_client import connect
-from vero.settings import Settings
+from vero.kernel.centre import Centre
+from vero.kernel.redis_client import connect
+from vero.kernel.settings import Settings
 
 T0 = 1_790_000_000.0
 OTHER_CENTRES = ("haircare", "fragrance", "skincare", "oem-maklon", "retail")

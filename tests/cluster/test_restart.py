@@ -1,6 +1,6 @@
-"""Redis restarted under traffic (AOF, fsync every second, as production runs it): the same client
-object reconnects by itself (vero/redis_client.py), service is back within 5 s, and no task whose
-accept was answered is lost."""
+"""Redis restarted under traffic (AOF, fsync every second, as production runs it): the same
+client object reconnects by itself (vero/kernel/redis_client.py), service is back within 5 s, and
+no task whose accept was answered is lost."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import redis
 from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
 from tests.cluster.servers import RedisServer, require_debian_redis
-from vero.redis_client import connect
+from vero.kernel.redis_client import connect
 
 AGENTS = 4
 BACK_WITHIN_SECONDS = 5

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from telephony.complaints.model import Policy
+from telephony.services import services
 from tests.ivr.conftest import OPEN_AT, Clock, FakeGateway, settings
 from tests.public.conftest import account_headers
-from vero.app import create_app
-from vero.services import services
+from vero.web.app import create_app
 
 SUPERVISOR = {"Authorization": "Bearer supervisor-token-for-tests"}
 SENDER = "+622150001234"

@@ -20,12 +20,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from telephony.console import csrf
 from telephony.routing.keys import Keys
-from vero.app import create_app
-from vero.jobs import JobQueue
-from vero.services import services
-from vero.settings import Settings
+from telephony.services import services
+from vero.kernel.settings import Settings
+from vero.web import csrf
+from vero.web.app import create_app
+from vero.web.jobs import JobQueue
 
 SUPERVISOR = "supervisor-token-0123456789"
 CHROMIUM = Path("/usr/bin/chromium")

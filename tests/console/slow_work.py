@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from vero.jobs import Say
+from vero.web.jobs import Say
 
 
 def count_slowly(steps: int, pause: float, *, folder: Path, say: Say) -> dict[str, str]:

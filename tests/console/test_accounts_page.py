@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from telephony.accounts import MAX_FAILURES
-from telephony.customer_auth import accounts
 from tests.console.conftest import SUPERVISOR
+from vero.web.api.customer_auth import accounts
 
 PASSWORD = "rahasia-toko-2026"
 NEW_ACCOUNT = {"username": "toko-ayu", "password": PASSWORD, "name": "Toko Ayu Kosmetik",

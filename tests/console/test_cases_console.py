@@ -11,11 +11,11 @@ import time
 
 import pytest
 
-from telephony.console.cases import format_overdue
+from telephony.services import services
 from tests.console.conftest import SUPERVISOR
 from tests.console.test_console import _frames
 from tests.public.conftest import account_headers
-from vero.services import services
+from vero.web.console.cases import format_overdue
 from wfm.kpi import COLUMNS
 
 FORM = {"phone": "0811-1000-001", "name": "Sari", "product": "Serum Cerah 30 ml",

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from telephony.console.wallboard import format_duration, verdict
+from telephony.services import services
 from tests.console.conftest import SUPERVISOR, add_agent, enqueue
-from vero.i18n import CATALOGUE, LANGUAGES
-from vero.services import services
+from vero.web.console.wallboard import format_duration, verdict
+from vero.web.i18n import CATALOGUE, LANGUAGES
 
 
 def test_every_text_exists_in_both_languages():

@@ -24,9 +24,9 @@ from telephony.routing.keys import Keys, job_key_prefix
 from tests.console.conftest import SUPERVISOR, WORKER_START_SECONDS, console_app
 from tests.console.slow_work import count_slowly
 from tests.console.test_planning import AGENTS, finish, start, tiny_requirements, upload
-from vero import jobs
-from vero.settings import Settings, SettingsError
-from wfm import console
+from vero.kernel.settings import Settings, SettingsError
+from vero.web import jobs
+from vero.web.console import planning as console
 
 
 def logged_in(app: Flask) -> FlaskClient:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from telephony.customers import Customer, CustomerDirectory
+from telephony.services import services
 from tests.console.conftest import add_agent
 from tests.console.test_browser import start_desk
-from vero.services import services
 
 pytestmark = pytest.mark.browser
 NAME = "Sari <i>Dewi</i>"  # a name from the CRM is shown as text, never as HTML

@@ -8,8 +8,8 @@ import json
 import threading
 import time
 
-from telephony.console.stream import StreamHub, StreamsFull
 from tests.console.conftest import enqueue
+from vero.web.stream import StreamHub, StreamsFull
 
 
 class Builds:

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from telephony.customers import Customer, CustomerDirectory
+from telephony.services import services
 from telephony.twilio_emulator import Emulator
-from vero.app import create_app
-from vero.services import services
-from vero.settings import Settings
+from vero.kernel.settings import Settings
+from vero.web.app import create_app
 
 TOKEN = "test-twilio-auth-token"
 PUBLIC = "https://vero.example.co.id"

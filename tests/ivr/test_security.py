@@ -13,7 +13,7 @@ from telephony.ivr.menu import load_menu
 from telephony.signature import signature
 from telephony.twilio_emulator import Emulator, new_sid
 from tests.ivr.conftest import PUBLIC, TOKEN, settings
-from vero.app import create_app
+from vero.web.app import create_app
 
 ENTRY = {"CallSid": "CA" + "1" * 32, "From": "+628999000111", "To": "+622150001234"}
 
@@ -125,7 +125,7 @@ def test_a_missing_translation_fails_at_load(centre, tmp_path):
     import yaml
 
     from telephony.ivr.menu import default_menu_path
-    from vero.errors import VeroError
+    from vero.kernel.errors import VeroError
 
     raw = yaml.safe_load(default_menu_path().read_text())
     del raw["prompts"]["closed"]["en"]

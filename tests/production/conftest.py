@@ -14,7 +14,7 @@ import redis
 from telephony.routing.keys import Keys
 from telephony.twilio_emulator import RestRecorder
 from tests.production.layout import Api, Processes, environment, free_port, ready, wait_until
-from vero.embedded_redis import EmbeddedRedis
+from vero.cli.embedded_redis import EmbeddedRedis
 
 KEYS = Keys("cosmetics")
 

@@ -1,5 +1,5 @@
 """The production layout as separate OS processes, for the tests and the timer benchmark: a
-redis-server of its own, gunicorn serving `vero.app:server_app()`, `vero dispatch` processes,
+redis-server of its own, gunicorn serving `vero.web.app:server_app()`, `vero dispatch` processes,
 a Twilio REST stand-in. Every process is stopped by its PID, each wait is bounded."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from vero.centre import reference_centre_path
+from vero.kernel.centre import reference_centre_path
 
 BIN = Path(sys.executable).parent
 AUTH_TOKEN = "production-layout-auth-token"
@@ -75,7 +75,7 @@ class Processes:
     def web(self, env: dict, port: int, workers: int = 2) -> subprocess.Popen:
         return self.start("gunicorn", [str(BIN / "gunicorn"), "-w", str(workers), "--threads",
                                        "4", "-b", f"127.0.0.1:{port}", "--graceful-timeout",
-                                       "5", "vero.app:server_app()"], env)
+                                       "5", "vero.web.app:server_app()"], env)
 
     def stop(self, proc: subprocess.Popen, timeout: float = 15) -> int:
         if proc.poll() is None:

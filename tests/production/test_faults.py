@@ -28,8 +28,8 @@ from tests.production.layout import (
     ready,
     wait_until,
 )
-from vero.centre import load_centre
-from vero.embedded_redis import EmbeddedRedis
+from vero.cli.embedded_redis import EmbeddedRedis
+from vero.kernel.centre import load_centre
 
 
 def children(pid: int) -> list[int]:

@@ -15,7 +15,7 @@ import redis
 from telephony.twilio_emulator import RestRecorder
 from tests.production.conftest import KEYS
 from tests.production.layout import Api, Processes, environment, free_port, ready, wait_until
-from vero.embedded_redis import EmbeddedRedis
+from vero.cli.embedded_redis import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 

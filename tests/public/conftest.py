@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from telephony.complaints.model import Policy
+from telephony.services import services
 from telephony.twilio_emulator import RestRecorder
 from tests.ivr.conftest import OPEN_AT, Clock, settings
-from vero.app import create_app
-from vero.services import services
+from vero.web.app import create_app
 
 SUPERVISOR = {"Authorization": "Bearer supervisor-token-for-tests"}
 SENDER = "+622150001234"

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from telephony.accounts import AccountStore
 from telephony.routing.keys import Keys
-from vero.centre import reference_centre_path
 from vero.cli import cli
-from vero.limits import rates
-from vero.settings import Settings, SettingsError
+from vero.kernel.centre import reference_centre_path
+from vero.kernel.settings import Settings, SettingsError
+from vero.web.limits import rates
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 
-from telephony.chat import end_idle_chats
 from telephony.routing.contact_log import ContactLog
+from vero.web.api.chat import end_idle_chats
 
 IDLE = 900  # channels.chat.idle_timeout_seconds of the reference centre
 

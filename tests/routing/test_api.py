@@ -2,8 +2,8 @@
 
 import pytest
 
-from vero.app import create_app
-from vero.settings import Settings
+from vero.kernel.settings import Settings
+from vero.web.app import create_app
 
 SUPERVISOR = "supervisor-token-0123456789"
 

@@ -21,8 +21,8 @@ import pytest
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
-from vero.centre import load_centre
-from vero.redis_client import connect
+from vero.kernel.centre import load_centre
+from vero.kernel.redis_client import connect
 
 pytestmark = pytest.mark.concurrency
 

@@ -12,7 +12,7 @@ from telephony.routing.contact_files import ContactFiles
 from telephony.routing.contact_log import COLUMNS, ContactLog
 from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
-from vero.embedded_redis import EmbeddedRedis
+from vero.cli.embedded_redis import EmbeddedRedis
 
 T0 = 1_790_000_000.0  # 2026-09-21 21:53:20 in Jakarta
 

@@ -23,8 +23,8 @@ from telephony.routing.errors import RoutingError
 from telephony.routing.policy.memory import MemoryRouter
 from telephony.routing.policy.records import Reservation
 from telephony.routing.router import RedisRouter
-from vero.centre import Centre, load_centre
-from vero.redis_client import connect
+from vero.kernel.centre import Centre, load_centre
+from vero.kernel.redis_client import connect
 
 CENTRE = load_centre()
 QUEUES = sorted(CENTRE.queues)

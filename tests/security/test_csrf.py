@@ -9,14 +9,14 @@ from collections.abc import Callable
 
 import pytest
 
-from telephony.console import csrf
-from telephony.customer_auth import accounts
+from telephony.services import services
 from tests.console.conftest import SUPERVISOR, add_agent
 from tests.console.test_cases_console import file_complaint
 from tests.security.conftest import log_in, page_token, plain_client
-from vero.app import create_app
-from vero.services import services
-from vero.settings import Settings
+from vero.kernel.settings import Settings
+from vero.web import csrf
+from vero.web.api.customer_auth import accounts
+from vero.web.app import create_app
 
 OWN = "http://127.0.0.1:8000"  # PUBLIC_BASE_URL of the test app
 FOREIGN = "https://evil.example"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from telephony.console.headers import PAGE_POLICY, RUN_FILE_POLICY
 from tests.console.conftest import SUPERVISOR, add_agent
 from tests.console.test_cases_console import file_complaint
 from tests.security.conftest import log_in, plain_client
+from vero.web.headers import PAGE_POLICY, RUN_FILE_POLICY
 
 PAGE_BLUEPRINTS = ("console", "desk", "planning", "whatif")
 RUN_ID = "20260101-000000-000000"

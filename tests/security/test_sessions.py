@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from telephony.console import auth, csrf
+from telephony.services import services
 from tests.console.conftest import SUPERVISOR, add_agent
 from tests.security.conftest import (
     cookie,
@@ -17,9 +17,9 @@ from tests.security.conftest import (
     plain_client,
     replay,
 )
-from vero.app import create_app
-from vero.services import services
-from vero.settings import Settings
+from vero.kernel.settings import Settings
+from vero.web import auth, csrf
+from vero.web.app import create_app
 
 EVENT_STREAM = {"Accept": "text/event-stream"}
 FORGED_SIGNATURE = "bm90IGEgc2lnbmF0dXJlIGF0IGFsbA=="

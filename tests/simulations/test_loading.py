@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from simulations.loading import demand, load_forecast, load_roster, load_staffing
-from vero.centre import load_centre
-from vero.errors import VeroError
+from vero.kernel.centre import load_centre
+from vero.kernel.errors import VeroError
 
 FORECAST = """\
 interval_start,interval_minutes,channel,queue,language,volume,volume_lo,volume_hi,\

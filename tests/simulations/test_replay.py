@@ -15,7 +15,7 @@ from simulations.staff import Shift, group_profile
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy.memory import MemoryRouter
 from telephony.routing.router import RedisRouter
-from vero.centre import Centre
+from vero.kernel.centre import Centre
 
 CALLS = ("upsert_agent", "set_agent_state", "enqueue", "accept", "complete", "cancel", "tick")
 

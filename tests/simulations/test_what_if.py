@@ -14,7 +14,7 @@ from simulations.replications import Job, run_all
 from simulations.report import summarise_study
 from simulations.scenario import Study, load_study
 from vero.cli import cli
-from vero.errors import VeroError
+from vero.kernel.errors import VeroError
 
 SERIES = (("voice", "general", "id", 60, 180, "voice-id", 9),
           ("voice", "orders", "en", 10, 200, "voice-en", 3),

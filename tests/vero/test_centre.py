@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 import yaml
 
-from vero.centre import load_centre, reference_centre_path
-from vero.errors import VeroError
+from vero.kernel.centre import load_centre, reference_centre_path
+from vero.kernel.errors import VeroError
 
 JAKARTA = dt.timezone(dt.timedelta(hours=7))
 

@@ -11,7 +11,7 @@ import sys
 from click.testing import CliRunner
 
 from vero.cli import cli
-from vero.demo import Row, account, plan
+from vero.cli.demo import Row, account, plan
 
 
 def test_short_demo_accounts_for_every_contact():

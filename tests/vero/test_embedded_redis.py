@@ -9,13 +9,13 @@ import pytest
 import redis
 
 from telephony.routing.router import RedisRouter
-from vero.embedded_redis import PID_FILE, REDIS_SERVER, DataDirBusy, EmbeddedRedis
+from vero.cli.embedded_redis import PID_FILE, REDIS_SERVER, DataDirBusy, EmbeddedRedis
 
 # A parent that starts the embedded server, prints the server's pid and waits to be killed.
 PARENT = """
 import sys, time
 from pathlib import Path
-from vero.embedded_redis import EmbeddedRedis
+from vero.cli.embedded_redis import EmbeddedRedis
 server = EmbeddedRedis(Path(sys.argv[1])).start()
 print(server.pid, flush=True)
 time.sleep(120)

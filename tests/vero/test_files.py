@@ -2,8 +2,8 @@
 
 import pytest
 
-from vero.errors import VeroError
-from vero.files import csv_rows, interval_fields, read_yaml
+from vero.kernel.errors import VeroError
+from vero.kernel.files import csv_rows, interval_fields, read_yaml
 
 
 def test_csv_rows_strip_values_and_number_lines(tmp_path):

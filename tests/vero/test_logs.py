@@ -10,7 +10,7 @@ import logging
 import pytest
 from flask import Flask
 
-from vero.logs import JsonFormatter, RequestContextFilter, logging_config, mask_phones
+from vero.web.logs import JsonFormatter, RequestContextFilter, logging_config, mask_phones
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
-from vero.app import create_app
-from vero.metrics import tally_events
-from vero.settings import Settings
+from vero.kernel.settings import Settings
+from vero.web.app import create_app
+from vero.web.metrics import tally_events
 
 SUPERVISOR = "metrics-supervisor-token"
 

@@ -8,7 +8,7 @@ import time
 import redis
 
 from tests.ivr.conftest import settings
-from vero.app import create_app
+from vero.web.app import create_app
 
 
 def test_ready_only_with_a_fresh_dispatcher_heartbeat(redis_client, namespace, tmp_path):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from vero.settings import Settings, SettingsError
+from vero.kernel.settings import Settings, SettingsError
 
 GOOD = {"TWILIO_AUTH_TOKEN": "secret", "VERO_SUPERVISOR_TOKEN": "s" * 16}
 

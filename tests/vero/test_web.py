@@ -22,8 +22,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from twilio.request_validator import RequestValidator
 
-from vero.embedded_redis import EmbeddedRedis
-from vero.web import WebOptions, problems_with
+from vero.cli.embedded_redis import EmbeddedRedis
+from vero.cli.web import WebOptions, problems_with
 
 TWILIO_TOKEN = "web-test-twilio-token"
 SUPERVISOR = "web-test-supervisor-token"
@@ -74,7 +74,7 @@ def test_check_prints_the_gunicorn_command(tmp_path, redis_url):
                            text=True, timeout=240)
     assert reply.returncode == 0, reply.stderr
     command = reply.stdout.split()
-    assert command[1:3] == ["-m", "gunicorn"] and command[-1] == "vero.app:server_app()"
+    assert command[1:3] == ["-m", "gunicorn"] and command[-1] == "vero.web.app:server_app()"
     assert command[command.index("--workers") + 1] == "3"
     assert command[command.index("--worker-class") + 1] == "gthread"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from vero.centre import load_centre
+from vero.kernel.centre import load_centre
 from wfm.scheduler.inputs import Agent, Pin, Requirements, Rules, ShiftTemplates, parse_contract
 from wfm.scheduler.problem import Problem, build_problem
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from vero.centre import load_centre, parse_centre, reference_centre_path
+from vero.kernel.centre import load_centre, parse_centre, reference_centre_path
 from wfm.forecast.backtest import bias, coverage, mase, rolling_origin, wape
 from wfm.forecast.calendar import Event, day_features, eid_al_fitr, fixed_multipliers, load_events
 from wfm.forecast.history import History

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from vero.errors import VeroError
+from vero.kernel.errors import VeroError
 from wfm.forecast.history import combine, detect_format, load_history
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from tests.wfm.test_forecast_core import contacts
-from vero.centre import load_centre
-from vero.errors import VeroError
+from vero.kernel.centre import load_centre
+from vero.kernel.errors import VeroError
 from wfm.forecast.calendar import day_features
 from wfm.forecast.pipeline import forecast_history
 

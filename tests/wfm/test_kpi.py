@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from telephony.complaints.store import CASE_COLUMNS
 from tests.ivr.conftest import settings
-from vero.app import create_app
 from vero.cli import cli
+from vero.web.app import create_app
 from wfm.kpi import nps_score
 
 CONTACT_COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at",

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planning.plan import STOP_BUDGET, STOP_MET, STOP_STUCK, raise_requirements
 from vero.cli import cli
-from wfm.plan import STOP_BUDGET, STOP_MET, STOP_STUCK, raise_requirements
 from wfm.scheduler.inputs import Requirements
 from wfm.scheduler.model import Coverage, Roster
 from wfm.scheduler.solver import SolveInfo

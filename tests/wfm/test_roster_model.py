@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.wfm.roster_helpers import WEEK, agent, problem
-from vero.errors import VeroError
+from vero.kernel.errors import VeroError
 from wfm.scheduler import roster as roster_module
 from wfm.scheduler.check import check_roster
 from wfm.scheduler.diagnose import pre_solve

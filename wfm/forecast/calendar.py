@@ -14,9 +14,9 @@ from pathlib import Path
 import holidays as holidays_lib
 import pandas as pd
 
-from vero.centre import Centre
-from vero.errors import VeroError
-from vero.files import csv_rows, read_yaml
+from vero.kernel.centre import Centre
+from vero.kernel.errors import VeroError
+from vero.kernel.files import csv_rows, read_yaml
 from wfm.forecast.intervals import workdays
 
 RAMADAN_DAYS = 30  # Ramadan is the month before Idul Fitri (Eid al-Fitr)

@@ -11,8 +11,8 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import Progress
 
-from vero.centre import load_centre
-from vero.errors import VeroError
+from vero.kernel.centre import load_centre
+from vero.kernel.errors import VeroError
 from wfm.forecast.calendar import load_events
 from wfm.forecast.history import FORMATS, combine, load_history
 from wfm.forecast.models import MODELS

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from vero.errors import VeroError
-from vero.files import open_text
+from vero.kernel.errors import VeroError
+from vero.kernel.files import open_text
 
 FORMATS = ("auto", "vero", "contacts", "twilio", "counts")
 VERO_COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at",

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vero.centre import WEEKDAYS, Centre
-from vero.errors import VeroError
+from vero.kernel.centre import WEEKDAYS, Centre
+from vero.kernel.errors import VeroError
 from wfm.forecast.history import KEYS, History
 
 INTERVALS = (15, 30, 60)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.seasonal import MSTL
 
-from vero.errors import VeroError
+from vero.kernel.errors import VeroError
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import poisson
 
-from vero.centre import Centre
-from vero.errors import VeroError
+from vero.kernel.centre import Centre
+from vero.kernel.errors import VeroError
 from wfm.forecast.backtest import (
     MIN_HISTORY_DAYS,
     Backtest,

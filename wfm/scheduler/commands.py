@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from vero.centre import load_centre
+from vero.kernel.centre import load_centre
 from wfm.scheduler import exports
 from wfm.scheduler.inputs import (
     load_agents,

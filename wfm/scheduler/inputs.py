@@ -31,9 +31,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from vero.centre import WEEKDAYS
-from vero.errors import VeroError
-from vero.files import csv_rows, interval_fields, read_yaml
+from vero.kernel.centre import WEEKDAYS
+from vero.kernel.errors import VeroError
+from vero.kernel.files import csv_rows, interval_fields, read_yaml
 
 REQUIREMENT_COLUMNS = ("interval_start", "interval_minutes", "group", "required_agents")
 AGENT_COLUMNS = ("id", "name", "groups", "contract")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from vero.centre import Centre
-from vero.errors import VeroError
+from vero.kernel.centre import Centre
+from vero.kernel.errors import VeroError
 from wfm.scheduler.inputs import Agent, Pin, Requirements, Rules, ShiftTemplates
 from wfm.scheduler.templates import ShiftOption, shift_options
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from vero.errors import VeroError
+from vero.kernel.errors import VeroError
 from wfm.scheduler.check import check_roster
 from wfm.scheduler.columns import solve_patterns
 from wfm.scheduler.diagnose import infeasible_family, pre_solve

@@ -14,7 +14,7 @@ import heapq
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy import rules
 from telephony.routing.policy.records import Agent, Reservation, Task
-from vero.centre import Centre
+from vero.kernel.centre import Centre
 
 Need = tuple[str, int, str]  # (skill, min level, language), as `rules.step_requirement` gives
 Work = tuple[Need, str]  # (requirement, channel): tasks alike for every agent

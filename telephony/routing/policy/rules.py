@@ -6,7 +6,7 @@ the last bit: the same IEEE arithmetic runs on both sides, and ties break on the
 
 from __future__ import annotations
 
-from vero.centre import Centre, Step
+from vero.kernel.centre import Centre, Step
 
 ANY = "*"              # pool / wait-list wildcard for "any skill" and "any language"
 PRIORITY_WEIGHT = 1e10  # one priority point outweighs any difference in creation time

@@ -1,0 +1,26 @@
+"""What every blueprint shares, set up once by `create_app`: reach it with `services()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import current_app
+
+from telephony.gateway import Gateway
+from telephony.routing.router import RedisRouter
+from vero.kernel.centre import Centre
+from vero.kernel.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    centre: Centre
+    redis: redis.Redis
+    router: RedisRouter
+    gateway: Gateway  # outbound Twilio REST (dial-out redirects, messages)
+
+
+def services() -> Services:
+    return current_app.extensions["vero"]

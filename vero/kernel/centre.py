@@ -1,0 +1,301 @@
+"""The centre definition: one YAML file read by the live router, the IVR, the planner and the twin.
+
+Validation happens once, here; every error names the file and the field so a supervisor can fix it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache, cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holidays_lib
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from vero.kernel.errors import VeroError
+from vero.kernel.files import read_yaml
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PLACED_CHANNELS = ("voice", "chat", "whatsapp", "sms")  # contacts the IVR and messaging place
+Selection = Literal["longest_idle", "highest_level", "least_occupied"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Channel(_Strict):
+    """A contact channel with its answer target and how many of its tasks one agent may hold."""
+
+    target_seconds: float = Field(gt=0)
+    service_level: float = Field(default=0.8, gt=0, le=1)
+    capacity: int = Field(default=1, ge=1)
+    offer_timeout: float = Field(default=30, gt=0)
+    exclusive: bool = False  # an agent holding such a task gets no other task, and vice versa
+    # web chat: a chat whose visitor has been silent this long ends (queued: abandoned)
+    idle_timeout_seconds: float | None = Field(default=None, gt=0)
+
+
+class Step(_Strict):
+    """One routing step. `skill`: the queue's skill when omitted, None for any agent.
+
+    The step applies while the task's age in the queue is below `timeout` (None: for ever).
+    """
+
+    skill: str | None = "__queue__"
+    min_level: int = Field(default=1, ge=1, le=5)
+    language: Literal["same", "any"] = "same"
+    timeout: float | None = Field(default=None, gt=0)
+    priority: int | None = None
+
+
+class Fallback(_Strict):
+    """What happens after the last step's timeout: overflow to another queue, or an offer to the
+    caller (callback or voicemail) signalled to the channel while the task keeps its place."""
+
+    overflow: str | None = None
+    offer: Literal["callback", "voicemail"] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Fallback:
+        if (self.overflow is None) == (self.offer is None):
+            raise ValueError("give exactly one of 'overflow' or 'offer'")
+        return self
+
+
+class Queue(_Strict):
+    skill: str
+    channels: tuple[str, ...] | None = None  # None: every channel of the centre
+    wrap_up_seconds: float = Field(default=30, ge=0)
+    selection: Selection = "longest_idle"
+    steps: tuple[Step, ...] = Field(min_length=1)
+    fallback: Fallback | None = None
+
+
+class StaffingGroup(_Strict):
+    """A pool of agents planned together (e.g. voice-Indonesian). A contact series belongs to the
+    first group whose channels, queues and languages all match it (None matches all)."""
+
+    channels: tuple[str, ...]
+    queues: tuple[str, ...] | None = None
+    languages: tuple[str, ...] | None = None
+
+    def covers(self, channel: str, queue: str, language: str) -> bool:
+        return (channel in self.channels
+                and (self.queues is None or queue in self.queues)
+                and (self.languages is None or language in self.languages))
+
+
+class Placement(_Strict):
+    """Which queue a contact goes to by who the customer is (the customer directory): VIP
+    members to `vip`, a directory segment to its queue, everyone else where the IVR menu sent
+    them, or to `default` (messages, web chats, callers the menu did not route). A queue that
+    is not named here is never chosen for a customer: a centre without a VIP queue places its
+    VIP members like everyone else."""
+
+    default: str
+    vip: str | None = None
+    segments: dict[str, str] = Field(default_factory=dict)
+
+
+class Centre(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    timezone: str = "Asia/Jakarta"
+    ring_seconds: float = Field(default=5, gt=0)
+    answer_rings: int = Field(default=3, ge=1)
+    max_missed_offers: int = Field(default=3, ge=1)  # missed in a row, then break "missed"
+    holiday_country: str | None = "ID"
+    closed_on_holidays: bool = True
+    opening_hours: dict[str, tuple[str, str]]
+    languages: tuple[str, ...] = Field(min_length=1)
+    default_language: str
+    channels: dict[str, Channel] = Field(min_length=1)
+    skills: dict[str, dict[str, str]] = Field(min_length=1)
+    queues: dict[str, Queue] = Field(min_length=1)
+    staffing_groups: dict[str, StaffingGroup] = Field(min_length=1)
+    placement: Placement | None = None  # required by the live service, not by the twin
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, value: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        for day, (start, end) in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown day {day!r}; use {', '.join(WEEKDAYS)}")
+            if _minutes(start) >= _minutes(end):
+                raise ValueError(f"{day}: opening {start} is not before closing {end}")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Centre:
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} is not in languages")
+        for name, skill_labels in self.skills.items():
+            missing = [lang for lang in self.languages if lang not in skill_labels]
+            if missing:
+                raise ValueError(f"skills.{name}: no label in {', '.join(missing)}")
+        for qname, queue in self.queues.items():
+            where = f"queues.{qname}"
+            if queue.skill not in self.skills:
+                raise ValueError(f"{where}.skill: unknown skill {queue.skill!r}")
+            for ch in queue.channels or ():
+                if ch not in self.channels:
+                    raise ValueError(f"{where}.channels: unknown channel {ch!r}")
+            last_timeout = 0.0
+            for i, step in enumerate(queue.steps):
+                if step.skill not in (None, "__queue__") and step.skill not in self.skills:
+                    raise ValueError(f"{where}.steps[{i}].skill: unknown skill {step.skill!r}")
+                if step.timeout is not None:
+                    if step.timeout <= last_timeout:
+                        raise ValueError(f"{where}.steps[{i}].timeout must grow from step to step")
+                    last_timeout = step.timeout
+                elif i != len(queue.steps) - 1:
+                    raise ValueError(f"{where}.steps[{i}]: only the last step may have no timeout")
+            if queue.fallback is not None:
+                if queue.steps[-1].timeout is None:
+                    raise ValueError(f"{where}.fallback: the last step needs a timeout")
+                target = queue.fallback.overflow
+                if target is not None and (target not in self.queues or target == qname):
+                    raise ValueError(f"{where}.fallback.overflow: unknown queue {target!r}")
+        self._check_placement()
+        for gname, group in self.staffing_groups.items():
+            for ch in group.channels:
+                if ch not in self.channels:
+                    raise ValueError(f"staffing_groups.{gname}.channels: unknown channel {ch!r}")
+            for q in group.queues or ():
+                if q not in self.queues:
+                    raise ValueError(f"staffing_groups.{gname}.queues: unknown queue {q!r}")
+            for lang in group.languages or ():
+                if lang not in self.languages:
+                    raise ValueError(
+                        f"staffing_groups.{gname}.languages: unknown language {lang!r}")
+        return self
+
+    def _check_placement(self) -> None:
+        if self.placement is None:
+            return
+        named = {"default": self.placement.default, "vip": self.placement.vip,
+                 **{f"segments.{s}": q for s, q in self.placement.segments.items()}}
+        for field, queue in named.items():
+            if queue is None:
+                continue
+            if queue not in self.queues:
+                raise ValueError(f"placement.{field}: unknown queue {queue!r}")
+            refused = [ch for ch in PLACED_CHANNELS
+                       if ch in self.channels and ch not in self.queue_channels(queue)]
+            if refused:
+                raise ValueError(f"placement.{field}: queue {queue!r} takes no "
+                                 f"{', '.join(refused)} contacts")
+
+    # --- derived facts used across Vero -------------------------------------------------
+
+    @property
+    def live_placement(self) -> Placement:
+        """The placement of live contacts; a centre without one cannot take them (the live
+        service asks for it at start, so this fails there and nowhere later)."""
+        if self.placement is None:
+            raise VeroError("a centre that takes live contacts needs a placement "
+                            "(at least its default queue)", field="placement")
+        return self.placement
+
+    @property
+    def default_queue(self) -> str:
+        return self.live_placement.default
+
+    def customer_queue(self, segment: str, vip: bool) -> str | None:
+        """The queue of a known customer's own (VIP first, then by segment), None when the
+        centre has none for them."""
+        placement = self.live_placement
+        if vip and placement.vip:
+            return placement.vip
+        return placement.segments.get(segment)
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def answer_target_seconds(self) -> float:
+        """'Answered in under three rings' in seconds (15 s with the Indonesian cadence)."""
+        return self.ring_seconds * self.answer_rings
+
+    def step_skill(self, queue: str, step: Step) -> str | None:
+        return self.queues[queue].skill if step.skill == "__queue__" else step.skill
+
+    def queue_channels(self, queue: str) -> tuple[str, ...]:
+        return self.queues[queue].channels or tuple(self.channels)
+
+    def staffing_group(self, channel: str, queue: str, language: str) -> str | None:
+        """The staffing group a contact series is planned in, or None if no group covers it."""
+        for name, group in self.staffing_groups.items():
+            if group.covers(channel, queue, language):
+                return name
+        return None
+
+    def is_holiday(self, day: dt.date) -> bool:
+        if not self.holiday_country:
+            return False
+        return day in _holidays(self.holiday_country, day.year)
+
+    def is_open(self, moment: dt.datetime) -> bool:
+        """Whether the centre takes live contacts at an aware moment (opening hours, holidays)."""
+        local = moment.astimezone(self.tz)
+        if self.closed_on_holidays and self.is_holiday(local.date()):
+            return False
+        hours = self.opening_hours.get(WEEKDAYS[local.weekday()])
+        if hours is None:
+            return False
+        minute = local.hour * 60 + local.minute
+        return _minutes(hours[0]) <= minute < _minutes(hours[1])
+
+
+@cache
+def _holidays(country: str, year: int) -> holidays_lib.HolidayBase:
+    """A country's public holidays of one year: built once, asked on every IVR step."""
+    return holidays_lib.country_holidays(country, years=year)
+
+
+def _minutes(hhmm: str) -> int:
+    try:
+        hours, minutes = hhmm.split(":")
+        value = int(hours) * 60 + int(minutes)
+    except ValueError as exc:
+        raise ValueError(f"{hhmm!r} is not a HH:MM time") from exc
+    if not 0 <= value <= 24 * 60:
+        raise ValueError(f"{hhmm!r} is not a time of day")
+    return value
+
+
+def reference_centre_path() -> Path:
+    return Path(str(resources.files("vero.kernel.centres").joinpath("cosmetics.yaml")))
+
+
+def load_centre(path: str | Path | None = None) -> Centre:
+    """Read and validate a centre definition; the reference centre when no path is given."""
+    source = Path(path) if path else reference_centre_path()
+    raw = read_yaml(source)
+    if not isinstance(raw, dict):
+        raise VeroError("the centre definition must be a mapping", source=str(source))
+    return parse_centre(raw, source=str(source))
+
+
+def parse_centre(raw: dict, source: str = "<centre>") -> Centre:
+    try:
+        return Centre.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        message = first["msg"].removeprefix("Value error, ")
+        raise VeroError(message, source=source, field=field) from exc

@@ -1,0 +1,85 @@
+"""The service KPIs as the console shows them: the figures come from `wfm/kpi_commands.py` (the
+same rows as `vero report` and `GET /api/kpis`), this only reads the page's range and formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from telephony.services import Services
+from vero.kernel.centre import Centre
+from vero.kernel.errors import VeroError
+from vero.web.console.cases import label
+from vero.web.console.wallboard import format_span, queue_label
+from vero.web.i18n import t
+from wfm.kpi import ALL
+from wfm.kpi_commands import report_rows, write_csv
+
+PERIODS = ("day", "week")
+DEFAULT_DAYS = 7  # the page opens on the last week, today included
+
+
+def kpi_range(args: dict[str, str], today: dt.date) -> tuple[dt.date, dt.date, str]:
+    """First day, last day and period of the request; the last week by day when not given.
+    A bad value raises VeroError (shown on the page, a 400 for the download)."""
+    try:
+        last = dt.date.fromisoformat(args.get("to") or today.isoformat())
+        first = dt.date.fromisoformat(
+            args.get("from") or (last - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat())
+    except ValueError as exc:
+        raise VeroError("days as YYYY-MM-DD", field="from, to") from exc
+    if last < first:
+        raise VeroError("the last day is before the first", field="from, to")
+    period = args.get("period") or "day"
+    if period not in PERIODS:
+        raise VeroError("day or week", field="period")
+    return first, last, period
+
+
+def kpi_data(svc: Services, first: dt.date, last: dt.date, period: str,
+             skipped: list[str]) -> list[dict[str, Any]]:
+    """The KPI rows over VERO_DATA_DIR's contact and case records (a missing folder: none); a
+    broken record file is left out and named in `skipped`."""
+    folders = [svc.settings.data_dir / name for name in ("contacts", "cases")]
+    contacts, cases = ([f] if f.is_dir() else [] for f in folders)
+    return report_rows(svc.centre, contacts, cases, first, last, period, skipped)
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share:.0%}"
+
+
+def display_row(centre: Centre, row: dict[str, Any]) -> dict[str, Any]:
+    """One KPI row as text: each figure with what it is based on."""
+    queue = row["queue"]
+    mean, target = row["response_mean_seconds"], row["response_target_seconds"]
+    response = "—" if mean is None else format_span(mean)
+    if target is not None:
+        response += f" / {format_span(target)} · {_percent(row['response_in_target_share'])}"
+    csat = "—" if row["csat_mean"] is None else (
+        f"{row['csat_mean']:.1f} · {_percent(row['csat_satisfied_share'])} "
+        f"({row['csat_responses']} {t('kpi.answers')})")
+    return {
+        "start": row["start"], "all": row["channel"] == ALL,
+        "channel": t("kpi.all") if row["channel"] == ALL else label("channel", row["channel"]),
+        "queue": t("kpi.all") if queue == ALL else (
+            queue_label(centre, queue) if queue in centre.queues else queue),
+        "contacts": f"{row['answered']}/{row['contacts']}",
+        "csat": csat,
+        "fcr": "—" if row["fcr_rate"] is None else
+               f"{_percent(row['fcr_rate'])} ({row['fcr_contacts']})",
+        "cases": "—" if not row["cases_closed"] else
+                 f"{row['cases_closed_in_target']}/{row['cases_closed']} · "
+                 f"{_percent(row['cases_in_target_share'])}",
+        "nps": "—" if row["nps"] is None else f"{row['nps']:+g} ({row['nps_responses']})",
+        "response": response,
+    }
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """The rows exactly as `vero report` writes them."""
+    buffer = io.StringIO()
+    write_csv(rows, buffer)
+    return buffer.getvalue()

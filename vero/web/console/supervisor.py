@@ -1,0 +1,231 @@
+"""Supervisor pages: login with the supervisor token, the live wallboard, the agents page,
+complaint cases and the service KPIs (and, from `accounts_page`, the customer accounts).
+
+The login guard and its server-side sessions are `auth`'s (shared with the planning and what-if
+pages); every state change is checked by `csrf` (Origin and token) before it gets here. State
+changes from the pages' scripts are JSON POSTs. Case steps call the case store in-process, as the
+supervisor (the session stands in for the bearer token the JSON API asks for).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from telephony.complaints import model
+from telephony.complaints.store import case_store
+from telephony.routing.errors import RoutingError
+from telephony.services import services
+from vero.kernel.bodies import Body, parse_body
+from vero.kernel.errors import VeroError
+from vero.web import auth
+from vero.web.api.complaints import Classification, Forwarding
+from vero.web.api.routing import STATUS_FOR, StateChange, is_supervisor
+from vero.web.console import accounts_page
+from vero.web.console.cases import alert_row, case_row, timeline_row
+from vero.web.console.kpis import csv_text, display_row, kpi_data, kpi_range
+from vero.web.console.wallboard import SETTABLE_STATES, snapshot
+from vero.web.i18n import current_language
+from vero.web.stream import (
+    BUSY_RETRY_MS,
+    StreamHub,
+    StreamsFull,
+    retry_hint,
+    stream_limit,
+)
+
+bp = Blueprint("console", __name__, url_prefix="/console",
+               static_folder="../static", static_url_path="/static")
+STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] overrides it
+_hub_lock = threading.Lock()
+ACTOR = "supervisor"  # as the JSON API records a supervisor's steps
+bp.before_request(auth.require_supervisor)
+accounts_page.add_routes(bp)  # the customer accounts page
+B = TypeVar("B", bound=Body)
+
+
+def _console_json(schema: type[B]) -> B:
+    """The JSON body of a page's fetch() call (CSRF and Origin are checked for every request by
+    vero.web.csrf), validated by `schema`."""
+    if not request.is_json:
+        abort(415, "send JSON (Content-Type: application/json)")
+    return parse_body(schema)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    wrong = False
+    if request.method == "POST":
+        if is_supervisor(request.form.get("token", "")):
+            auth.open_login(auth.SUPERVISOR)
+            target = request.args.get("next", "")
+            # only a path on this site: never an open redirect
+            safe = target.startswith("/console") and "//" not in target and "\\" not in target
+            return redirect(target if safe else url_for("console.wallboard"))
+        wrong = True
+    return render_template("console/login.html", wrong=wrong,
+                           title_key="login.supervisor"), 401 if wrong else 200
+
+
+@bp.post("/logout")
+def logout():
+    auth.close_login(auth.SUPERVISOR)
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/")
+def wallboard():
+    return render_template("console/wallboard.html",
+                           board=snapshot(services().router, case_store()))
+
+
+@bp.get("/agents")
+def agents():
+    return render_template("console/agents.html",
+                           board=snapshot(services().router, case_store()),
+                           states=SETTABLE_STATES)
+
+
+def stream_hub() -> StreamHub:
+    """The app's one hub in this process, made by the first viewer (after a server forks)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _hub_lock:
+        hub = app.extensions.get("vero-streams")
+        if hub is None:
+            router, cases = services().router, case_store()
+
+            def build(language: str) -> dict:
+                with app.test_request_context():
+                    g.lang = language
+                    return snapshot(router, cases)
+
+            # app.config["CONSOLE_STREAM_LIMIT"] (tests) or VERO_STREAM_LIMIT
+            limit = app.config.get("CONSOLE_STREAM_LIMIT") or stream_limit(os.environ)
+            hub = app.extensions["vero-streams"] = StreamHub(router.redis, router.keys.events(),
+                                                             build, limit=limit)
+    return hub
+
+
+@bp.get("/stream")
+def stream():
+    seconds = current_app.config.get("CONSOLE_STREAM_SECONDS", STREAM_SECONDS)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    try:
+        frames = stream_hub().stream(current_language(), seconds)
+    except StreamsFull:  # the threads stay free for webhooks; the browser comes back later
+        return Response(retry_hint(BUSY_RETRY_MS), status=503, mimetype="text/event-stream",
+                        headers={**headers, "Retry-After": str(BUSY_RETRY_MS // 1000)})
+    return Response(frames, mimetype="text/event-stream", headers=headers)
+
+
+@bp.post("/agents/<agent_id>/state")
+def agent_state(agent_id: str):
+    body = _console_json(StateChange)
+    router = services().router
+    try:
+        router.set_agent_state(agent_id, body.state, body.reason)
+    except RoutingError as exc:
+        abort(404 if exc.code == "unknown" else 400, str(exc))
+    return jsonify(router.agent(agent_id))
+
+
+@bp.get("/complaints")
+def complaints():
+    """The open cases, most urgent first, and the batch alerts."""
+    store, router = case_store(), services().router
+    now, tz = router.clock(), router.centre.tz
+    return render_template("console/complaints.html",
+                           cases=[case_row(c, now, tz) for c in store.listing(open_only=True)],
+                           alerts=[alert_row(a, tz) for a in store.alerts()])
+
+
+@bp.get("/complaints/<ref>")
+def complaints_case(ref: str):
+    """One case with its timeline, and the classify and forward forms when its state allows."""
+    store, router = case_store(), services().router
+    try:
+        case = store.get(ref)
+    except RoutingError as exc:
+        abort(404, str(exc))
+    tz = router.centre.tz
+    return render_template(
+        "console/case.html", case=case, row=case_row(case, router.clock(), tz),
+        timeline=[timeline_row(e, tz) for e in store.timeline(ref)],
+        category=case["category"] or case["suggested_category"] or "",
+        severity=case["severity"] or ("escalated" if case["urgent"] else model.UNCLASSIFIED),
+        can_classify=case["state"] in model.ALLOWED["classify"],
+        can_forward=case["state"] in model.ALLOWED["forward"],
+        categories=model.CATEGORIES, severities=model.SEVERITIES, teams=model.TEAMS)
+
+
+def _case_step(step: Callable[[], dict]) -> Response:
+    """Run a case step; a refused one answers like the JSON API (404, 400 or 409)."""
+    try:
+        return jsonify(case=step())
+    except RoutingError as exc:
+        abort(STATUS_FOR.get(exc.code, 409), str(exc))
+
+
+@bp.post("/complaints/<ref>/classify")
+def complaints_classify(ref: str):
+    body = _console_json(Classification)
+    return _case_step(lambda: case_store().classify(ref, body.category, body.severity, ACTOR))
+
+
+@bp.post("/complaints/<ref>/forward")
+def complaints_forward(ref: str):
+    body = _console_json(Forwarding)
+    return _case_step(lambda: case_store().forward(ref, body.team, body.note, ACTOR))
+
+
+def _kpi_request(skipped: list[str]) -> tuple[dt.date, dt.date, str, list[dict]]:
+    """The range asked for and its KPI rows; VeroError for a bad range; a broken record file
+    is left out and named in `skipped`."""
+    router = services().router
+    today = dt.datetime.fromtimestamp(router.clock(), router.centre.tz).date()
+    first, last, period = kpi_range(request.args, today)
+    return first, last, period, kpi_data(services(), first, last, period, skipped)
+
+
+@bp.get("/kpis")
+def kpis():
+    """Daily or weekly KPIs per channel and queue; a bad range is said on the page."""
+    skipped: list[str] = []
+    try:
+        first, last, period, rows = _kpi_request(skipped)
+    except VeroError as exc:
+        form = {name: request.args.get(name, "") for name in ("from", "to", "period")}
+        return render_template("console/kpis.html", form=form, rows=[], skipped=skipped,
+                               error=exc.one_line()), 400
+    form = {"from": first.isoformat(), "to": last.isoformat(), "period": period}
+    centre = services().centre
+    return render_template("console/kpis.html", form=form, error="", skipped=skipped,
+                           rows=[display_row(centre, r) for r in rows])
+
+
+@bp.get("/kpis.csv")
+def kpis_csv():
+    try:
+        first, last, period, rows = _kpi_request([])  # skipped files: logged (see kpi_commands)
+    except VeroError as exc:
+        abort(400, exc.one_line())
+    name = f"kpis-{period}-{first}-{last}.csv"
+    return Response(csv_text(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,120 @@
+"""What the wallboard and the agents page show, as one JSON-ready snapshot.
+
+The snapshot carries display-ready text (durations, percentages, state labels in the page's
+language, a red/amber/green verdict) so that the browser only swaps text: formatting lives here,
+once, in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from telephony.complaints.store import CaseStore
+from telephony.routing.router import RedisRouter
+from telephony.routing.stats import queue_stats
+from vero.kernel.centre import Centre
+from vero.web.console.cases import overdue_summary
+from vero.web.i18n import current_language, t
+
+SHOWN_STATES = ("available", "busy", "break", "offline")
+SETTABLE_STATES = ("available", "break", "offline")  # busy follows from the tasks
+AMBER_POINTS = 0.10  # within 10 points below the target is amber, further below is red
+
+
+def format_duration(seconds: float) -> str:
+    """`m:ss`, or `h:mm:ss` from an hour on: what a wallboard reader scans fastest."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_span(seconds: float) -> str:
+    """A target or a mean in its natural unit, to a tenth: 15 dtk, 10.2 mnt, 24 jam."""
+    if seconds < 120:
+        return f"{round(seconds, 1):g} {t('unit.s')}"
+    if seconds < 7200:
+        return f"{round(seconds / 60, 1):g} {t('unit.min')}"
+    return f"{round(seconds / 3600, 1):g} {t('unit.h')}"
+
+
+def verdict(service_level: float | None, goal: float) -> str:
+    """green at or above the goal, amber within 10 points below it, red further below."""
+    if service_level is None:
+        return "none"
+    if service_level >= goal:
+        return "green"
+    return "amber" if service_level >= round(goal - AMBER_POINTS, 3) else "red"
+
+
+def primary_channel(centre: Centre, queue: str) -> str:
+    """The channel a queue is judged against: its first (the centre lists voice first)."""
+    return centre.queue_channels(queue)[0]
+
+
+def queue_label(centre: Centre, queue: str) -> str:
+    """A queue by the name of its skill in the page's language (the id when it has none)."""
+    skill = centre.skills.get(centre.queues[queue].skill, {})
+    return skill.get(current_language(), queue)
+
+
+def _target_seconds(centre: Centre, channel: str) -> float:
+    """Voice answers within three rings; the router uses the same figure."""
+    return centre.answer_target_seconds if channel == "voice" else \
+        centre.channels[channel].target_seconds
+
+
+def _queue_row(centre: Centre, queue: str, stats: dict[str, Any]) -> dict[str, Any]:
+    channel = primary_channel(centre, queue)
+    goal = centre.channels[channel].service_level
+    live, today = stats["live"], stats["today"]
+    level = today["service_level"]
+    return {
+        "id": queue, "label": queue_label(centre, queue),
+        "waiting": live["waiting"],
+        "longest_wait": format_duration(live["longest_wait_seconds"]),
+        "eligible": live["eligible_agents"],
+        "offered": today["offered"], "answered": today["answered"],
+        "abandoned": today["abandoned"],
+        "service_level": level,
+        "service_level_text": "—" if level is None else f"{level:.0%}",
+        "target_text": f"{t('wall.target')} {goal:.0%} {t('wall.within')} "
+                       f"{format_span(_target_seconds(centre, channel))} "
+                       f"({t('channel.' + channel)})",
+        "verdict": verdict(level, goal),
+    }
+
+
+def _agent_row(centre: Centre, agent: dict[str, Any], now: float) -> dict[str, Any]:
+    load = agent["load"]
+    parts = [f"{t('channel.' + ch)} {load.get(ch, 0)}/{cap}"
+             for ch, cap in agent["capacity"].items() if cap > 0 and ch in centre.channels]
+    since = dt.datetime.fromtimestamp(agent["since"], centre.tz)
+    return {
+        "id": agent["id"], "name": agent["name"] or agent["id"],
+        "state": agent["shown_state"], "state_label": t("state." + agent["shown_state"]),
+        "reason": agent["reason"],
+        "since": since.strftime("%H:%M"), "for": format_duration(now - agent["since"]),
+        "load_text": " · ".join(parts),
+    }
+
+
+def snapshot(router: RedisRouter, cases: CaseStore) -> dict[str, Any]:
+    """The live picture of every queue, agent and overdue complaint case, in the current
+    request's language."""
+    centre = router.centre
+    now = router.clock()
+    stats = queue_stats(router, now)
+    agents = router.agents()
+    counts = dict.fromkeys(SHOWN_STATES, 0)
+    for agent in agents:
+        counts[agent["shown_state"]] = counts.get(agent["shown_state"], 0) + 1
+    return {
+        "updated": dt.datetime.fromtimestamp(now, centre.tz).strftime("%H:%M:%S"),
+        "queues": [_queue_row(centre, q, stats[q]) for q in centre.queues],
+        "states": [{"state": s, "label": t("state." + s), "count": n}
+                   for s, n in counts.items()],
+        "agents": [_agent_row(centre, a, now) for a in agents],
+        "overdue": overdue_summary(cases, now, centre.tz),
+    }
