@@ -1,0 +1,70 @@
+"""Docs name only what exists: every file or folder a README.md or docs/*.md cites is in the
+repository, so a doc cannot go on pointing at a module that was moved or split.
+
+A cited name is a word that ends in a file suffix (`keys.py`, `lib.lua`, `compose.yaml`) or a path
+whose first part is a top-level folder of the repository (`tests/cluster/`, `deploy/`). It exists
+when it resolves from the repository root or from the doc's own folder. URLs and routes
+(`/twilio/voice`) are not files and are not checked; `NOT_FILES` lists the few cited names that
+are patterns of files Vero writes, not files of the repository.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SUFFIXES = ("py", "lua", "yaml", "yml", "md", "toml", "html", "js", "css", "cfg", "ini", "txt",
+            "json", "csv", "sh", "service", "example")
+# Top-level folders of the repository; the tools' own folders are no part of it.
+TOP_FOLDERS = frozenset(p.name for p in ROOT.iterdir() if p.is_dir()
+                        and p.name not in {".git", ".venv", ".pytest_cache", ".hypothesis",
+                                           ".mypy_cache", ".ruff_cache", "var", "build"})
+# A run of path characters; what precedes it must not make it part of a URL or a route.
+WORD = re.compile(r"(?<![\w/.:~$-])[\w.][\w./-]*")
+URL = re.compile(r"\w+://\S+")
+
+NOT_FILES = {
+    # the day's contact record file Vero writes under VERO_DATA_DIR, named in the settings table
+    "contacts/YYYY-MM-DD.csv": "a file name pattern under VERO_DATA_DIR, not a repository file",
+}
+
+
+def _docs() -> list[Path]:
+    found = [p for p in ROOT.rglob("README.md") if not _ignored(p)]
+    found += sorted((ROOT / "docs").glob("*.md"))
+    return sorted(set(found))
+
+
+def _ignored(path: Path) -> bool:
+    parts = path.relative_to(ROOT).parts
+    return any(part.startswith(".") or part in {"node_modules", "build"} or part.endswith(
+        ".egg-info") for part in parts)
+
+
+def cited(text: str) -> set[str]:
+    """The file and folder names a Markdown text cites (see the module docstring)."""
+    names = set()
+    for word in WORD.findall(URL.sub(" ", text)):
+        word = word.rstrip(".")
+        has_suffix = re.search(r"\.(" + "|".join(SUFFIXES) + r")$", word) is not None
+        in_tree = "/" in word and word.split("/", 1)[0] in TOP_FOLDERS
+        if has_suffix or in_tree:
+            names.add(word)
+    return names
+
+
+def test_cited_finds_files_and_folders_not_routes() -> None:
+    text = ("See `telephony/routing/keys.py`, lib.lua and tests/cluster/; POST "
+            "/twilio/voice, http://127.0.0.1:8000/x.py and `/api/chat/<id>/end`.")
+    assert cited(text) == {"telephony/routing/keys.py", "lib.lua", "tests/cluster/"}
+
+
+@pytest.mark.parametrize("doc", _docs(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_cited_name_exists(doc: Path) -> None:
+    missing = sorted(name for name in cited(doc.read_text(encoding="utf-8"))
+                     if name not in NOT_FILES
+                     and not (ROOT / name).exists() and not (doc.parent / name).exists())
+    assert not missing, f"{doc.relative_to(ROOT)} cites what does not exist: {missing}"
