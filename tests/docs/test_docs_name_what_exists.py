@@ -22,8 +22,9 @@ SUFFIXES = ("py", "lua", "yaml", "yml", "md", "toml", "html", "js", "css", "cfg"
 TOP_FOLDERS = frozenset(p.name for p in ROOT.iterdir() if p.is_dir()
                         and p.name not in {".git", ".venv", ".pytest_cache", ".hypothesis",
                                            ".mypy_cache", ".ruff_cache", "var", "build"})
-# A run of path characters; what precedes it must not make it part of a URL or a route.
-WORD = re.compile(r"(?<![\w/.:~$-])[\w.][\w./-]*")
+# A run of path characters; what precedes it must not make it part of a URL, a route or a
+# pattern (`lua/<name>.lua`, `*.csv`).
+WORD = re.compile(r"(?<![\w/.:~$*<>-])[\w.][\w./-]*")
 URL = re.compile(r"\w+://\S+")
 
 NOT_FILES = {
@@ -58,7 +59,8 @@ def cited(text: str) -> set[str]:
 
 def test_cited_finds_files_and_folders_not_routes() -> None:
     text = ("See `telephony/routing/keys.py`, lib.lua and tests/cluster/; POST "
-            "/twilio/voice, http://127.0.0.1:8000/x.py and `/api/chat/<id>/end`.")
+            "/twilio/voice, http://127.0.0.1:8000/x.py, `/api/chat/<id>/end`, `lua/<name>.lua`"
+            " and *.csv.")
     assert cited(text) == {"telephony/routing/keys.py", "lib.lua", "tests/cluster/"}
 
 
