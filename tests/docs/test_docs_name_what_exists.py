@@ -10,6 +10,7 @@ are patterns of files Vero writes, not files of the repository.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -18,31 +19,32 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SUFFIXES = ("py", "lua", "yaml", "yml", "md", "toml", "html", "js", "css", "cfg", "ini", "txt",
             "json", "csv", "sh", "service", "example")
-# Top-level folders of the repository; the tools' own folders are no part of it.
-TOP_FOLDERS = frozenset(p.name for p in ROOT.iterdir() if p.is_dir()
-                        and p.name not in {".git", ".venv", ".pytest_cache", ".hypothesis",
-                                           ".mypy_cache", ".ruff_cache", "var", "build"})
+SKIPPED = {"var", "build", "dist", "node_modules", "__pycache__"}  # data and build output
+# Top-level folders of the repository (`.ci` is one); tools' caches and the venv are not.
+TOP_FOLDERS = frozenset(p.name for p in ROOT.iterdir() if p.is_dir() and p.name not in SKIPPED
+                        and (p.name == ".ci" or not p.name.startswith(".")))
 # A run of path characters; what precedes it must not make it part of a URL, a route or a
 # pattern (`lua/<name>.lua`, `*.csv`).
 WORD = re.compile(r"(?<![\w/.:~$*<>-])[\w.][\w./-]*")
 URL = re.compile(r"\w+://\S+")
+FILE_NAME = re.compile(r"\.(" + "|".join(SUFFIXES) + r")$")
 
-NOT_FILES = {
-    # the day's contact record file Vero writes under VERO_DATA_DIR, named in the settings table
-    "contacts/YYYY-MM-DD.csv": "a file name pattern under VERO_DATA_DIR, not a repository file",
+NOT_FILES = {  # name → why it is no file of the repository
+    "contacts/YYYY-MM-DD.csv": "README's settings table: the daily contact records Vero writes "
+                               "under VERO_DATA_DIR",
 }
 
 
 def _docs() -> list[Path]:
-    found = [p for p in ROOT.rglob("README.md") if not _ignored(p)]
-    found += sorted((ROOT / "docs").glob("*.md"))
-    return sorted(set(found))
-
-
-def _ignored(path: Path) -> bool:
-    parts = path.relative_to(ROOT).parts
-    return any(part.startswith(".") or part in {"node_modules", "build"} or part.endswith(
-        ".egg-info") for part in parts)
+    """Every README.md of the repository and every docs/*.md, not walking the tools' folders
+    (a .venv holds thousands of files, none of them ours)."""
+    found = set((ROOT / "docs").glob("*.md"))
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in SKIPPED
+                         and not d.endswith(".egg-info")]
+        if "README.md" in files:
+            found.add(Path(folder) / "README.md")
+    return sorted(found)
 
 
 def cited(text: str) -> set[str]:
@@ -50,7 +52,7 @@ def cited(text: str) -> set[str]:
     names = set()
     for word in WORD.findall(URL.sub(" ", text)):
         word = word.rstrip(".")
-        has_suffix = re.search(r"\.(" + "|".join(SUFFIXES) + r")$", word) is not None
+        has_suffix = FILE_NAME.search(word) is not None
         in_tree = "/" in word and word.split("/", 1)[0] in TOP_FOLDERS
         if has_suffix or in_tree:
             names.add(word)
