@@ -17,8 +17,13 @@ setup: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2
 
+# The same four checks run before each commit (.pre-commit-config.yaml): style, format, the
+# layers' import contracts (pyproject [tool.importlinter]) and types (pyproject [tool.mypy]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # Development secrets when none are set; production sets its own in the environment.
 serve: $(STAMP)

@@ -129,7 +129,7 @@ def _segments(text: str, day: dt.date, start: dt.datetime,
     switches groups within the shift (None bounds: the whole shift)."""
     if ";" not in text and " " not in text:
         return [(None, None, text)]
-    parts = []
+    parts: list[tuple[dt.datetime | None, dt.datetime | None, str]] = []
     for item in filter(None, (p.strip() for p in text.split(";"))):
         name, _, span = item.rpartition(" ")
         first, sep, last = span.partition("-")
@@ -262,7 +262,8 @@ def load_roster(path: Path, centre: Centre, forecast: Forecast,
             shifts.append(Shift(agent, group, seconds(start), seconds(end),
                                 *((seconds(pause[0]), seconds(pause[1])) if pause else ())))
         else:
-            shifts += [Shift(agent, group, seconds(a), seconds(b)) for a, b, group in segments]
+            shifts += [Shift(agent, group, seconds(a or start), seconds(b or end))
+                       for a, b, group in segments]  # None bounds: the whole shift
         groups = rostered.setdefault(agent, [])
         groups += [g for _, _, g in segments if g not in groups]
     profiles = {}

@@ -55,7 +55,7 @@ class Outcome:
 
 
 class Twin:
-    """One replication. Build it, then `run(until)`; read `outcome()`."""
+    """One replication. Build it, then `run(until)`, which returns its `Outcome`."""
 
     def __init__(self, centre: Centre, demand: list[Series], shifts: list[Shift],
                  profiles: dict[str, Profile], behaviour: Behaviour,

@@ -110,7 +110,9 @@ def service_level_chart(results: Results, study: Study, channel: str) -> str:
     for case in study.cases:
         part = data[data.scenario == case.name].set_index("bin")["service_level"]
         full = part.reindex(range(last))
-        ax.plot(_interval_start(study, pd.Series(full.index)), full.to_numpy(dtype=float),
+        starts = _interval_start(study, pd.Series(full.index))
+        # matplotlib plots datetimes through its unit converters; its stubs list numbers only
+        ax.plot(starts, full.to_numpy(dtype=float),  # type: ignore[arg-type]
                 label=case.name, linewidth=1.2)
     target = study.centre.channels[channel].service_level
     ax.axhline(target, color="black", linestyle="--", linewidth=1,

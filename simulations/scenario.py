@@ -257,9 +257,12 @@ def load_study(path: Path, *, replications: int | None = None, seed: int | None 
             raise VeroError(f"unknown channel {channel!r}", source=str(path),
                             field="base.behaviour")
     forecast = load_forecast(at(base.forecast), centre)
-    staff = (load_roster(at(base.roster), centre, forecast,
-                         at(base.agents) if base.agents else None)
-             if base.roster is not None else load_staffing(at(base.staffing), centre, forecast))
+    if base.roster is not None:
+        staff = load_roster(at(base.roster), centre, forecast,
+                            at(base.agents) if base.agents else None)
+    else:
+        assert base.staffing is not None  # Base._one_staffing: exactly one of the two
+        staff = load_staffing(at(base.staffing), centre, forecast)
     cases = [Case("base", centre.model_dump(), tuple(demand(forecast)), staff.shifts,
                   staff.profiles, _behaviour(base.behaviour, base.behaviour.callbacks))]
     for scenario in spec.scenarios:
@@ -325,6 +328,8 @@ def _days(items: tuple[dt.date | str, ...], forecast: Forecast) -> set[dt.date]:
 
 def _span(text: str) -> tuple[dt.time, dt.time]:
     first, sep, last = text.partition("-")
+    start: dt.time | None
+    end: dt.time | None
     try:
         start, end = dt.time.fromisoformat(first.strip()), dt.time.fromisoformat(last.strip())
     except ValueError:
@@ -370,6 +375,7 @@ def _remove(spec: RemoveAgents, shifts: list[Shift], centre: Centre) -> list[Shi
         if spec.group not in centre.staffing_groups:
             raise ValueError(f"unknown group {spec.group!r}; the centre has "
                              f"{', '.join(centre.staffing_groups)}")
+        assert spec.count is not None  # RemoveAgents._one_way: 'group' comes with 'count'
         hours: dict[str, float] = {}
         for s in shifts:
             if s.group == spec.group:
@@ -400,7 +406,7 @@ def _add(spec: AddAgents, centre: Centre, forecast: Forecast, taken: set[str]) -
     days = sorted(_days(spec.days, forecast)) if spec.days is not None else forecast.days
     shifts = []
     for day in days:
-        hours = ((spec.start, spec.end) if spec.start is not None
+        hours = ((spec.start, spec.end) if spec.start is not None and spec.end is not None
                  else centre.opening_hours.get(WEEKDAYS[day.weekday()]))
         if hours is None:
             continue

@@ -29,7 +29,9 @@ class Shift:
 
     @property
     def work_seconds(self) -> float:
-        pause = (self.break_end - self.break_start) if self.break_start is not None else 0.0
+        pause = 0.0
+        if self.break_start is not None and self.break_end is not None:
+            pause = self.break_end - self.break_start
         return self.end - self.start - pause
 
 

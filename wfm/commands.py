@@ -15,6 +15,7 @@ from rich.progress import track
 from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, interval_fields
+from wfm.staffing import Model
 from wfm.staffing_plan import PlanOptions, plan_group
 
 FORECAST_COLUMNS = ("interval_start", "interval_minutes", "channel", "queue", "language",
@@ -48,7 +49,7 @@ FORECAST_COLUMNS = ("interval_start", "interval_minutes", "channel", "queue", "l
               help="Write interpolated fractional requirements instead of whole agents "
                    "(for planning; the roster needs whole agents).")
 def staff(forecast_path: Path, centre_path: Path | None, out_path: Path | None,
-          chart_path: Path | None, model: str, patience: float, shrinkage: float,
+          chart_path: Path | None, model: Model, patience: float, shrinkage: float,
           max_occupancy: float, fractional: bool) -> None:
     """Turn a contact forecast into required agents per interval and staffing group."""
     centre = load_centre(centre_path)

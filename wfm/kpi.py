@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 from zoneinfo import ZoneInfo
@@ -106,7 +106,7 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _mean(values: list[float], digits: int) -> float | None:
+def _mean(values: Sequence[float], digits: int) -> float | None:
     return round(fmean(values), digits) if values else None
 
 
@@ -146,7 +146,7 @@ def kpi_rows(contacts: list[Contact], cases: list[Case], targets: dict[str, floa
         waits = [(c.wait_seconds, targets.get(c.channel)) for c in answered]
         in_target = [w <= t for w, t in waits if t is not None]
         done = closed.get(key, [])
-        on_time = sum(c.closed <= c.due for c in done)
+        on_time = sum(c.closed is not None and c.closed <= c.due for c in done)
         nps = [c.nps for c in done if c.nps is not None]
         rows.append({
             "period": period, "start": start.isoformat(), "channel": channel, "queue": queue,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from wfm.erlang import Array, QueueMetrics, erlang_a_metrics, erlang_c_metrics
 
@@ -158,7 +158,7 @@ def _metrics(load: Array, aht: Array, agents: Array, answer_seconds: ArrayLike,
     return erlang_a_metrics(servers, load, aht, answer_seconds, model.patience_seconds)
 
 
-def _meets(metrics: QueueMetrics, target: Target) -> Array:
+def _meets(metrics: QueueMetrics, target: Target) -> NDArray[np.bool_]:
     ok = ((metrics.service_level >= target.service_level - _EPS)
           & (metrics.occupancy <= target.max_occupancy + _EPS))
     if target.asa_seconds is not None:

@@ -139,7 +139,8 @@ def rolling_origin(matrix: DayMatrix, features: pd.DataFrame, multipliers: pd.Se
     days, jobs = plan_origins(matrix, horizons, last_days)
     first_origin = days[min(jobs)] if jobs else days[-1]
     scale = naive_scale(problem_at(matrix, features, multipliers, first_origin, days[:0]))
-    rows, pairs = [], {name: [] for name in models}
+    rows = []
+    pairs: dict[str, list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]] = {n: [] for n in models}
     results: dict[tuple[str, int], list[tuple[np.ndarray, np.ndarray]]] = {}
     for origin, wanted in sorted(jobs.items()):
         target_days = pd.DatetimeIndex([days[t] for _, t in wanted])

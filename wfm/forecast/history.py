@@ -100,7 +100,8 @@ def combine(histories: list[History]) -> History:
         raise VeroError("cannot mix contact records with interval counts in one forecast")
     minutes = {h.source_minutes for h in histories}
     if len(minutes) != 1:
-        raise VeroError(f"interval counts of different lengths: {sorted(minutes)} minutes")
+        lengths = sorted(m for m in minutes if m is not None)  # one kind: all None or all int
+        raise VeroError(f"interval counts of different lengths: {lengths} minutes")
     return History(kind=kinds.pop(), source_minutes=minutes.pop(),
                    records=pd.concat([h.records for h in histories], ignore_index=True),
                    used=sum(h.used for h in histories),
@@ -275,11 +276,12 @@ def _load_counts(rows, header, source, tz, defaults) -> History:
 
 
 def _load_contacts(rows, header, source, tz, defaults, columns) -> History:
-    names = {role: columns.get(role) or _guess(header, role) for role in CONTACT_NAME_GUESSES}
+    names: dict[str, str] = {role: columns.get(role) or _guess(header, role) or ""
+                             for role in CONTACT_NAME_GUESSES}  # "" = no such column
     for role, name in columns.items():
         if name not in header:
             raise VeroError(f"no column {name!r} for {role}", source=source, line=1)
-    if names["timestamp"] is None:
+    if not names["timestamp"]:
         raise VeroError("no timestamp column found; name it with --column timestamp=NAME",
                         source=source, line=1)
 

@@ -49,9 +49,8 @@ def open_mask(centre: Centre, dates: pd.DatetimeIndex, interval_minutes: int,
     rows = []
     for day in dates:
         hours = centre.opening_hours.get(WEEKDAYS[day.day_of_week])
-        closed = (hours is None or day.date() in closures
-                  or (centre.closed_on_holidays and centre.is_holiday(day.date())))
-        if closed:
+        if (hours is None or day.date() in closures
+                or (centre.closed_on_holidays and centre.is_holiday(day.date()))):
             rows.append(np.zeros(len(slots), dtype=bool))
             continue
         start, end = (_minutes(text) for text in hours)
@@ -69,9 +68,10 @@ def aggregate(history: History, centre: Centre, interval_minutes: int,
     """Count contacts per local interval for every channel/queue/language series."""
     if interval_minutes not in INTERVALS:
         raise VeroError(f"interval must be one of {INTERVALS} minutes")
-    if history.kind == "counts" and interval_minutes % history.source_minutes:
+    step = history.source_minutes or 0  # minutes per counts row; contact records have none
+    if history.kind == "counts" and interval_minutes % step:
         raise VeroError(f"cannot build {interval_minutes}-minute intervals from "
-                         f"{history.source_minutes}-minute counts")
+                         f"{step}-minute counts")
     records = history.records
     if records.empty:
         raise VeroError("no usable history rows")
@@ -102,7 +102,7 @@ def aggregate(history: History, centre: Centre, interval_minutes: int,
             volume = volume.fillna(0.0)
         else:
             rows = group.groupby(["date", "slot"]).size().unstack()
-            expected = interval_minutes // history.source_minutes
+            expected = interval_minutes // step
             observed = rows.reindex(index=dates, columns=columns).eq(expected)
         volume = volume.where(observed & is_open)
         handle = (cells["handle_sum"] / cells["handled"].replace(0, np.nan)).unstack()

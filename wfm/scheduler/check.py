@@ -90,7 +90,7 @@ def _break(s: Shift, tpl, where: str) -> list[str]:
     with no work block longer than allowed."""
     longest = tpl.max_work_before_break_minutes
     span = (s.end - s.start).total_seconds() / 60
-    if s.break_start is None:
+    if s.break_start is None or s.break_end is None:
         ok = s.work_minutes <= longest and span == s.work_minutes
         return [] if ok else [f"{where}: missing break"]
     before = (s.break_start - s.start).total_seconds() / 60

@@ -152,6 +152,12 @@ class Master:
         self.known[k, week] = j = self._column(cost, 0, len(cls.members), True, rows, (k, week))
         return j
 
+    def pattern(self, j: int) -> tuple[int, tuple[Choice, ...]]:
+        """(class, week) of column `j`, which the caller knows to be a pattern column."""
+        week = self.columns[j].week
+        assert week is not None, f"column {j} is not a pattern"
+        return week
+
     def price(self, k: int, duals: np.ndarray) -> tuple[float, tuple[Choice, ...]]:
         """Class k's week of least reduced cost under the row duals, and that reduced cost."""
         cls = self.classes[k]
@@ -190,7 +196,9 @@ class Master:
     def add_to(self, h: highspy.Highs, chosen: range) -> None:
         """These columns into the LP, after those it has."""
         new = [self.columns[j] for j in chosen]
-        starts, indices, values = [], [], []
+        starts: list[int] = []
+        indices: list[int] = []
+        values: list[float] = []
         for column in new:
             starts.append(len(indices))
             for row, value in sorted(column.rows.items()):
@@ -265,7 +273,7 @@ class PricedLP:
             share = 1.0 if hurry else 0.0 if late else DIVE_STEP
             for j, agents in self._fixings(self.values(), share):
                 self.fixed[j] = self.fixed.get(j, 0) + agents
-                self.open[self.master.columns[j].week[0]] -= agents
+                self.open[self.master.pattern(j)[0]] -= agents
                 self.h.changeColBounds(j, self.fixed[j], self.master.columns[j].upper)
             self.h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
             if any(self.open):
@@ -318,7 +326,7 @@ def solve_patterns(problem: Problem, plan: Plan, solver: str, time_limit: float,
     if info.objective is not None:
         taken = [0] * len(classes)
         for j, n in sorted(lp.fixed.items()):
-            k, week = master.columns[j].week
+            k, week = master.pattern(j)
             for a in classes[k].members[taken[k]:taken[k] + n]:
                 chosen[a] = list(week)
             taken[k] += n

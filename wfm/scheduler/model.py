@@ -399,11 +399,14 @@ def assign_groups(problem: Problem, plan: Plan, counts: Counts) -> dict[tuple[in
         for a in working[s]:
             groups = problem.agents[a].groups
             previous = group_of.get((a, s - 1))
-            if len(groups) == 1 or left[groups, previous] > 0:
-                group_of[a, s] = groups[0] if len(groups) == 1 else previous
-                left[groups, group_of[a, s]] -= 1
+            if len(groups) == 1:
+                group_of[a, s] = groups[0]
+            elif previous is not None and left[groups, previous] > 0:
+                group_of[a, s] = previous
             else:
                 pending.append(a)
+                continue
+            left[groups, group_of[a, s]] -= 1
         for a in pending:
             groups = problem.agents[a].groups
             group_of[a, s] = next((g for g in groups if left[groups, g] > 0), groups[0])

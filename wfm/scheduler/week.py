@@ -86,6 +86,7 @@ def best_week(problem: Problem, agent: Agent, scored: list[tuple[float, Choice]]
     later_start = [min((c[0].start * slot for d in range(day + 1, DAYS) for _, c in by_day[d]),
                        default=math.inf) for day in range(DAYS)]
     contract = agent.contract
+    lefts: list[int | tuple[tuple[int, int], ...]]
     if contract.patterns:
         lefts = [tuple(sorted((length // slot, count) for length, count in p))
                  for p in contract.patterns]
