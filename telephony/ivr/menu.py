@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from vero.kernel import priorities
 from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import read_yaml
@@ -20,7 +21,7 @@ class Option:
     topic: str = ""
     queue: str = ""
     menu: str = ""  # a sub-menu instead of a queue
-    priority: int = 0
+    priority: int = priorities.NORMAL
     complaint: bool = False
 
 
@@ -60,6 +61,17 @@ class Menu:
         return None
 
 
+def _priority(value: object) -> int | None:
+    """A level of `vero/kernel/priorities.py` by name, or a number below urgent (None for
+    anything else): urgent is only ever written `urgent`, so the menu cannot drift from the one
+    scale."""
+    if isinstance(value, str) and value in priorities.NAMED:
+        return priorities.NAMED[value]
+    if isinstance(value, int) and not isinstance(value, bool) and value < priorities.URGENT:
+        return value
+    return None
+
+
 def default_menu_path() -> Path:
     return Path(str(resources.files("telephony.ivr").joinpath("menu.yaml")))
 
@@ -93,9 +105,14 @@ def load_menu(centre: Centre, path: Path | None = None) -> Menu:
             speech = {lang: tuple(words) for lang, words in (opt.get("speech") or {}).items()}
             if set(speech) != set(languages):
                 raise fail(f"{where}.speech", f"give keywords in {', '.join(languages)}")
+            priority = _priority(opt.get("priority", "normal"))
+            if priority is None:
+                raise fail(f"{where}.priority", f"give one of {', '.join(priorities.NAMED)} or "
+                           f"a number below {priorities.URGENT} (urgent is written 'urgent'), "
+                           f"not {opt.get('priority')!r}")
             option = Option(digit=str(digit), speech=speech, topic=opt.get("topic", ""),
                             queue=opt.get("queue", ""), menu=opt.get("menu", ""),
-                            priority=int(opt.get("priority", 0)),
+                            priority=priority,
                             complaint=bool(opt.get("complaint", False)))
             if bool(option.queue) == bool(option.menu):
                 raise fail(where, "give exactly one of 'queue' or 'menu'")
