@@ -1,6 +1,7 @@
 """What a voice webhook knows of its call, read from the request and Redis: the CallSid, the
 router task `call-<CallSid>`, the caller's language and tries (carried in the URL), the customer,
-and the marks that let a retried step find its work done. No TwiML here (see twiml.py).
+its place while waiting, and the marks that let a retried step find its work done. No TwiML here
+(see twiml.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The hold loop: every waiting caller comes back here every `announce_every` seconds to hear
-their position and estimated wait (read in one round trip by `hold.lua`), and may press 1 for a
-callback or 2 for voicemail instead of waiting on.
+"""The hold loop: every waiting caller comes back here after each pause (`announce_every`) or
+round of hold music to hear their position and estimated wait (read in one round trip by
+`hold.lua`), and may press 1 for a callback or 2 for voicemail instead of waiting on.
 """
 
 from __future__ import annotations

@@ -61,17 +61,6 @@ class Menu:
         return None
 
 
-def _priority(value: object) -> int | None:
-    """A level of `vero/kernel/priorities.py` by name, or a number below urgent (None for
-    anything else): urgent is only ever written `urgent`, so the menu cannot drift from the one
-    scale."""
-    if isinstance(value, str) and value in priorities.NAMED:
-        return priorities.NAMED[value]
-    if isinstance(value, int) and not isinstance(value, bool) and value < priorities.URGENT:
-        return value
-    return None
-
-
 def default_menu_path() -> Path:
     return Path(str(resources.files("telephony.ivr").joinpath("menu.yaml")))
 
@@ -105,14 +94,15 @@ def load_menu(centre: Centre, path: Path | None = None) -> Menu:
             speech = {lang: tuple(words) for lang, words in (opt.get("speech") or {}).items()}
             if set(speech) != set(languages):
                 raise fail(f"{where}.speech", f"give keywords in {', '.join(languages)}")
-            priority = _priority(opt.get("priority", "normal"))
-            if priority is None:
-                raise fail(f"{where}.priority", f"give one of {', '.join(priorities.NAMED)} or "
-                           f"a number below {priorities.URGENT} (urgent is written 'urgent'), "
-                           f"not {opt.get('priority')!r}")
+            level = opt.get("priority", "normal")
+            if not isinstance(level, str) or level not in priorities.NAMED:
+                # by name only: a number would restate the scale, and an old 50 would silently
+                # stop being urgent
+                raise fail(f"{where}.priority", f"give a level of vero/kernel/priorities.py, one "
+                           f"of {', '.join(priorities.NAMED)}, not {level!r}")
             option = Option(digit=str(digit), speech=speech, topic=opt.get("topic", ""),
                             queue=opt.get("queue", ""), menu=opt.get("menu", ""),
-                            priority=priority,
+                            priority=priorities.NAMED[level],
                             complaint=bool(opt.get("complaint", False)))
             if bool(option.queue) == bool(option.menu):
                 raise fail(where, "give exactly one of 'queue' or 'menu'")

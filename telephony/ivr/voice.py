@@ -36,8 +36,17 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from telephony.gateway import mask
-from telephony.ivr import after_hours, agent_leg, call, hold, placement, status, survey, twiml
-from telephony.ivr import voicemail as voicemail_step
+from telephony.ivr import (
+    after_hours,
+    agent_leg,
+    call,
+    hold,
+    placement,
+    status,
+    survey,
+    twiml,
+    voicemail,
+)
 from telephony.ivr.menu import load_menu
 from telephony.ivr.twiml import gather, menu, rendered, reply, say, url
 from telephony.services import Services, services
@@ -147,15 +156,15 @@ def choice() -> Response:
 
 # --- every URL of a call --------------------------------------------------------------------
 
-VIEWS = {
+VIEWS = {  # all POSTed by Twilio; each endpoint keeps its view's name (voice.incoming, voice.hold)
     "": incoming, "/language": language, "/choice": choice,
     "/closed-choice": after_hours.closed_choice,
     "/hold": hold.hold, "/hold-choice": hold.hold_choice,
-    "/voicemail-done": voicemail_step.voicemail_done,
+    "/voicemail-done": voicemail.voicemail_done,
     "/connect": agent_leg.connect, "/whisper": agent_leg.whisper, "/dialled": agent_leg.dialled,
     "/survey": survey.survey, "/status": status.status,
 }
-for _rule, _view in VIEWS.items():  # endpoints keep their names: voice.incoming, voice.hold, ...
+for _rule, _view in VIEWS.items():
     bp.add_url_rule(_rule, view_func=_view, methods=["POST"])
 
 

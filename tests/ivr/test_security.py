@@ -137,7 +137,8 @@ def test_a_missing_translation_fails_at_load(centre, tmp_path):
 
 
 @pytest.mark.parametrize(("priority", "loaded"),
-                         [("urgent", priorities.URGENT), ("vip", priorities.VIP), (30, 30)])
+                         [("urgent", priorities.URGENT), ("vip", priorities.VIP),
+                          ("normal", priorities.NORMAL)])
 def test_an_option_names_its_priority_on_the_one_scale(centre, tmp_path, priority, loaded):
     import yaml
 
@@ -152,10 +153,10 @@ def test_an_option_names_its_priority_on_the_one_scale(centre, tmp_path, priorit
     assert option.priority == loaded
 
 
-@pytest.mark.parametrize("priority", [priorities.URGENT, 150, "high", "50", True, 2.5])
-def test_an_urgent_number_or_unknown_priority_fails_at_load(centre, tmp_path, priority):
-    """Urgent is written by name, so a menu cannot hold an urgent number that drifts from the
-    scale (the IVR once said 50 and the complaints 100)."""
+@pytest.mark.parametrize("priority", [50, priorities.URGENT, 0, "high", "50", True, None])
+def test_a_number_or_unknown_priority_fails_at_load(centre, tmp_path, priority):
+    """A level is written by name, so a menu cannot hold a number that drifts from the scale
+    (the IVR once said 50 where the complaints said 100)."""
     import yaml
 
     from telephony.ivr.menu import default_menu_path
