@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telephony.routing.errors import RoutingError
+from vero.kernel import priorities
 
 CATEGORIES = ("product_reaction", "quality_defect", "packaging_leak", "logistics", "b2b_project")
 SEVERITIES = ("simple", "complex", "escalated")
@@ -27,7 +28,7 @@ HOUR = 3600.0
 TARGET_SECONDS = {"simple": 24 * HOUR, "complex": 72 * HOUR, "escalated": 7 * 24 * HOUR}
 # router priority of the back-office tasks; an allergic or skin reaction goes before everything
 PRIORITY = {"simple": 0, "complex": 10, "escalated": 30}
-URGENT_PRIORITY = 100
+URGENT_PRIORITY = priorities.URGENT  # the one scale: vero/kernel/priorities.py
 UNCLASSIFIED = "simple"  # the deadline of a case nobody has classified yet
 
 # which states each step may start from

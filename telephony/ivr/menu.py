@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from vero.kernel import priorities
 from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import read_yaml
@@ -20,7 +21,7 @@ class Option:
     topic: str = ""
     queue: str = ""
     menu: str = ""  # a sub-menu instead of a queue
-    priority: int = 0
+    priority: int = priorities.NORMAL
     complaint: bool = False
 
 
@@ -93,9 +94,15 @@ def load_menu(centre: Centre, path: Path | None = None) -> Menu:
             speech = {lang: tuple(words) for lang, words in (opt.get("speech") or {}).items()}
             if set(speech) != set(languages):
                 raise fail(f"{where}.speech", f"give keywords in {', '.join(languages)}")
+            level = opt.get("priority", "normal")
+            if not isinstance(level, str) or level not in priorities.NAMED:
+                # by name only: a number would restate the scale, and an old 50 would silently
+                # stop being urgent
+                raise fail(f"{where}.priority", f"give a level of vero/kernel/priorities.py, one "
+                           f"of {', '.join(priorities.NAMED)}, not {level!r}")
             option = Option(digit=str(digit), speech=speech, topic=opt.get("topic", ""),
                             queue=opt.get("queue", ""), menu=opt.get("menu", ""),
-                            priority=int(opt.get("priority", 0)),
+                            priority=priorities.NAMED[level],
                             complaint=bool(opt.get("complaint", False)))
             if bool(option.queue) == bool(option.menu):
                 raise fail(where, "give exactly one of 'queue' or 'menu'")

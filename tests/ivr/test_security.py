@@ -13,6 +13,7 @@ from telephony.ivr.menu import load_menu
 from telephony.signature import signature
 from telephony.twilio_emulator import Emulator, new_sid
 from tests.ivr.conftest import PUBLIC, TOKEN, settings
+from vero.kernel import priorities
 from vero.web.app import create_app
 
 ENTRY = {"CallSid": "CA" + "1" * 32, "From": "+628999000111", "To": "+622150001234"}
@@ -132,4 +133,38 @@ def test_a_missing_translation_fails_at_load(centre, tmp_path):
     path = tmp_path / "menu.yaml"
     path.write_text(json.dumps(raw))
     with pytest.raises(VeroError, match="prompts.closed"):
+        load_menu(centre, path)
+
+
+@pytest.mark.parametrize(("priority", "loaded"),
+                         [("urgent", priorities.URGENT), ("vip", priorities.VIP),
+                          ("normal", priorities.NORMAL)])
+def test_an_option_names_its_priority_on_the_one_scale(centre, tmp_path, priority, loaded):
+    import yaml
+
+    from telephony.ivr.menu import default_menu_path
+
+    raw = yaml.safe_load(default_menu_path().read_text())
+    assert raw["menus"]["complaints"]["options"]["1"]["priority"] == "urgent"
+    raw["menus"]["complaints"]["options"]["1"]["priority"] = priority
+    path = tmp_path / "menu.yaml"
+    path.write_text(json.dumps(raw))
+    option = load_menu(centre, path).menus["complaints"][1]["1"]
+    assert option.priority == loaded
+
+
+@pytest.mark.parametrize("priority", [50, priorities.URGENT, 0, "high", "50", True, None])
+def test_a_number_or_unknown_priority_fails_at_load(centre, tmp_path, priority):
+    """A level is written by name, so a menu cannot hold a number that drifts from the scale
+    (the IVR once said 50 where the complaints said 100)."""
+    import yaml
+
+    from telephony.ivr.menu import default_menu_path
+    from vero.kernel.errors import VeroError
+
+    raw = yaml.safe_load(default_menu_path().read_text())
+    raw["menus"]["complaints"]["options"]["1"]["priority"] = priority
+    path = tmp_path / "menu.yaml"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(VeroError, match=r"menus\.complaints\.options\.1\.priority"):
         load_menu(centre, path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ivr.conftest import CLOSED_AT
+from vero.kernel import priorities
 
 UNKNOWN = "+628999000111"
 
@@ -69,7 +70,7 @@ def test_skin_reaction_is_urgent_and_gets_a_complaint_reference(twilio, svc, dir
     assert urgent.said("alergi atau reaksi kulit")
     urgent.press("1")
     task = task_of(svc, urgent)
-    assert task["queue"] == "complaints" and task["priority"] == 50
+    assert task["queue"] == "complaints" and task["priority"] == priorities.URGENT
     ref = task["attributes"]["complaint_ref"]
     assert ref.startswith("CMP-2025-") and len(ref) == len("CMP-2025-000001")
     assert urgent.said("Keluhan Anda kami prioritaskan")
