@@ -401,7 +401,7 @@ def _add(spec: AddAgents, centre: Centre, forecast: Forecast, taken: set[str]) -
     shifts = []
     for day in days:
         hours = ((spec.start, spec.end) if spec.start is not None
-                 else centre.opening_hours.get(WEEKDAYS[day.weekday()]))
+                 else centre.hours_on(day))
         if hours is None:
             continue
         start, end = (_local(day, hhmm, centre) - forecast.origin for hhmm in hours)

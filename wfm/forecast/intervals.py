@@ -48,9 +48,8 @@ def open_mask(centre: Centre, dates: pd.DatetimeIndex, interval_minutes: int,
     slots = np.arange(0, 24 * 60, interval_minutes)
     rows = []
     for day in dates:
-        hours = centre.opening_hours.get(WEEKDAYS[day.day_of_week])
-        closed = (hours is None or day.date() in closures
-                  or (centre.closed_on_holidays and centre.is_holiday(day.date())))
+        hours = centre.hours_on(day.date())
+        closed = hours is None or day.date() in closures
         if closed:
             rows.append(np.zeros(len(slots), dtype=bool))
             continue
