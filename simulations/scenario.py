@@ -40,7 +40,8 @@ from simulations.arrivals import HandleTimes, Series
 from simulations.loading import Forecast, Staff, demand, load_forecast, load_roster, load_staffing
 from simulations.model import Behaviour
 from simulations.staff import Profile, Shift, group_profile
-from vero.kernel.centre import WEEKDAYS, Centre, load_centre, parse_centre
+from vero.kernel.calendar import WEEKDAYS
+from vero.kernel.centre import Centre, load_centre, parse_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import read_yaml
 

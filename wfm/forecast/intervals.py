@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vero.kernel.centre import WEEKDAYS, Centre
+from vero.kernel.calendar import WEEKDAYS
+from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
 from wfm.forecast.history import KEYS, History
 
