@@ -17,6 +17,7 @@ from scipy import stats
 from simulations.arrivals import Series
 from simulations.model import Outcome
 from vero.kernel.centre import Centre
+from vero.kernel.targets import answer_target
 
 COUNTS = ("offered", "answered", "in_target", "abandoned", "short_abandoned", "answer_wait",
           "total_wait", "left")
@@ -25,9 +26,7 @@ FIGURES = ("service_level", "asa", "mean_wait", "abandonment")
 
 def target_seconds(centre: Centre, channel: str) -> float:
     """The answer target: three rings on voice, the channel's first-response target otherwise."""
-    if channel == "voice":
-        return centre.answer_target_seconds
-    return centre.channels[channel].target_seconds
+    return answer_target(centre, channel)
 
 
 def tally(outcome: Outcome, demand: list[Series], centre: Centre, warmup: float,

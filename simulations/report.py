@@ -26,6 +26,7 @@ import pandas as pd  # noqa: E402
 from simulations.kpi import COUNTS, FIGURES, confidence, figures, occupancy, summarise  # noqa: E402
 from simulations.scenario import Study  # noqa: E402
 from vero.kernel.errors import VeroError  # noqa: E402
+from vero.kernel.targets import answer_target  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,7 @@ def figures_json(results: Results, study: Study) -> dict[str, Any]:
 
 
 def _target(study: Study, channel: str) -> float:
-    return (study.centre.answer_target_seconds if channel == "voice"
-            else study.centre.channels[channel].target_seconds)
+    return answer_target(study.centre, channel)
 
 
 def service_level_chart(results: Results, study: Study, channel: str) -> str:

@@ -40,7 +40,8 @@ from simulations.arrivals import HandleTimes, Series
 from simulations.loading import Forecast, Staff, demand, load_forecast, load_roster, load_staffing
 from simulations.model import Behaviour
 from simulations.staff import Profile, Shift, group_profile
-from vero.kernel.centre import WEEKDAYS, Centre, load_centre, parse_centre
+from vero.kernel.calendar import WEEKDAYS
+from vero.kernel.centre import Centre, load_centre, parse_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import read_yaml
 
@@ -407,7 +408,7 @@ def _add(spec: AddAgents, centre: Centre, forecast: Forecast, taken: set[str]) -
     shifts = []
     for day in days:
         hours = ((spec.start, spec.end) if spec.start is not None and spec.end is not None
-                 else centre.opening_hours.get(WEEKDAYS[day.weekday()]))
+                 else centre.hours_on(day))
         if hours is None:
             continue
         start, end = (_local(day, hhmm, centre) - forecast.origin for hhmm in hours)

@@ -27,6 +27,7 @@ from telephony.routing.errors import RoutingError
 from telephony.services import Services, services
 from telephony.signature import twilio_signed
 from vero.kernel.bodies import Body, Text, parse_body
+from vero.kernel.targets import answer_target
 from vero.web.api.routing import _task_for_caller
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def agent_reply(task_id: str):
     message = append_message(svc, task_id, f"agent:{task.get('agent') or 'supervisor'}", body)
     if "first_response_seconds" not in task["attributes"]:  # set with the first reply's time
         waited = message["at"] - task["created"]
-        target = svc.centre.channels[task["channel"]].target_seconds
+        target = answer_target(svc.centre, task["channel"])
         svc.router.annotate(task_id, {"first_response_seconds": f"{waited:.1f}",
                                       "first_response_in_target":
                                           "yes" if waited <= target else "no"})

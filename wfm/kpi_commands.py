@@ -22,6 +22,7 @@ from telephony.services import services
 from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows
+from vero.kernel.targets import answer_targets
 from vero.web.api.routing import require_supervisor
 from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
 
@@ -118,8 +119,7 @@ def load_case_entries(paths: Iterable[Path], skipped: list[str] | None = None) -
 
 def targets(centre: Centre) -> dict[str, float]:
     """The answer target per channel: three rings on voice, the channel's target otherwise."""
-    return {name: centre.answer_target_seconds if name == "voice" else ch.target_seconds
-            for name, ch in centre.channels.items()}
+    return answer_targets(centre)
 
 
 def report_rows(centre: Centre, contacts: Iterable[Path], cases: Iterable[Path], first: dt.date,

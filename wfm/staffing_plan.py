@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from vero.kernel.centre import Centre
+from vero.kernel.targets import answer_target
 from wfm.staffing import Model, QueueModel, Target, gross_up, requirement, round_up
 
 OUTPUT_COLUMNS = ("interval_start", "interval_minutes", "group", "volume", "aht_seconds",
@@ -78,7 +79,8 @@ def _plan_channel(rows: pd.DataFrame, channel: str, centre: Centre,
                    pooled["aht_seconds"])
     result = requirement(
         volume, aht, pooled["interval_minutes"].to_numpy(dtype=float) * 60,
-        Target(spec.target_seconds, spec.service_level, max_occupancy=options.max_occupancy),
+        Target(answer_target(centre, channel), spec.service_level,
+               max_occupancy=options.max_occupancy),
         QueueModel(options.model, options.patience_seconds, spec.capacity),
         fractional=options.fractional)
     metrics = result.metrics

@@ -22,6 +22,7 @@ from telephony.routing.keys import Keys
 from telephony.routing.layout import AgentKeys, Layout
 from telephony.routing.policy.records import Reservation
 from vero.kernel.centre import Centre
+from vero.kernel.targets import answer_target
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,79}$")
 _RETRIES = 20
@@ -51,8 +52,7 @@ class RedisRouter:
         self._agent_keys: dict[str, AgentKeys] = {}
         self._config_base = {
             "ch": {name: {"t": ch.offer_timeout, "x": int(ch.exclusive),
-                          "g": ch.target_seconds if name != "voice"
-                          else centre.answer_target_seconds}
+                          "g": answer_target(centre, name)}
                    for name, ch in centre.channels.items()},
             "wrap": {name: q.wrap_up_seconds for name, q in centre.queues.items()},
             "missed": centre.max_missed_offers,

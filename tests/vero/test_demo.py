@@ -11,7 +11,8 @@ import sys
 from click.testing import CliRunner
 
 from vero.cli import cli
-from vero.cli.demo import Row, account, plan
+from vero.cli.demo.arrivals import plan
+from vero.cli.demo.summary import Row, account
 
 
 def test_short_demo_accounts_for_every_contact():

@@ -11,7 +11,7 @@ from planning.commands import plan_command
 from simulations.commands import simulate
 from telephony.accounts import accounts
 from telephony.customers import customers
-from vero.cli.demo import demo
+from vero.cli.demo.command import demo_command
 from vero.cli.dispatch import dispatch
 from vero.cli.serve import serve
 from vero.cli.web import web
@@ -22,8 +22,8 @@ from wfm.forecast.commands import forecast
 from wfm.kpi_commands import report
 from wfm.scheduler.commands import roster
 
-SUBCOMMANDS = (serve, web, dispatch, worker, demo, customers, accounts, forecast, staff, roster,
-               simulate, plan_command, report)
+SUBCOMMANDS = (serve, web, dispatch, worker, demo_command, customers, accounts, forecast, staff,
+               roster, simulate, plan_command, report)
 
 
 class _Vero(click.Group):

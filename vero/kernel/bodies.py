@@ -110,12 +110,11 @@ def _field_path(data: Any, loc: tuple[int | str, ...]) -> str:
         if isinstance(data, dict) and part not in data:
             parts.append(str(part))
             break
-        if isinstance(data, dict) or (isinstance(data, list) and isinstance(part, int)
-                                      and 0 <= part < len(data)):
-            parts.append(str(part))
-            data = data[part]
-        else:
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (isinstance(data, dict) or in_list):
             break
+        parts.append(str(part))
+        data = data[part]
     return ".".join(parts)
 
 

@@ -6,20 +6,23 @@ Validation happens once, here; every error names the file and the field so a sup
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache, cached_property
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holidays_lib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from vero.kernel import calendar, targets
+from vero.kernel import placement as placing
+from vero.kernel.calendar import WEEKDAYS, EventDay, event_day
 from vero.kernel.errors import VeroError
 from vero.kernel.files import read_yaml
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-PLACED_CHANNELS = ("voice", "chat", "whatsapp", "sms")  # contacts the IVR and messaging place
+__all__ = ["WEEKDAYS", "Centre", "Channel", "Fallback", "Placement", "Queue", "StaffingGroup",
+           "Step", "ClosedDay", "load_centre", "parse_centre", "reference_centre_path"]
+
 Selection = Literal["longest_idle", "highest_level", "least_occupied"]
 
 
@@ -101,6 +104,21 @@ class Placement(_Strict):
     segments: dict[str, str] = Field(default_factory=dict)
 
 
+class ClosedDay(_Strict):
+    """A day the centre closes beyond its weekly hours and public holidays (a company day, a
+    stocktake): closed for the IVR, the forecast, the roster and the twin alike."""
+
+    name: str = Field(min_length=1)
+    date: EventDay  # written YYYY-MM-DD, or MM-DD for every year
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _day(cls, value: object) -> EventDay:
+        if isinstance(value, dt.date):
+            return value
+        return event_day(str(value))
+
+
 class Centre(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
@@ -111,6 +129,7 @@ class Centre(_Strict):
     holiday_country: str | None = "ID"
     closed_on_holidays: bool = True
     opening_hours: dict[str, tuple[str, str]]
+    closed_days: tuple[ClosedDay, ...] = ()
     languages: tuple[str, ...] = Field(min_length=1)
     default_language: str
     channels: dict[str, Channel] = Field(min_length=1)
@@ -131,12 +150,7 @@ class Centre(_Strict):
     @field_validator("opening_hours")
     @classmethod
     def _hours(cls, value: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
-        for day, (start, end) in value.items():
-            if day not in WEEKDAYS:
-                raise ValueError(f"unknown day {day!r}; use {', '.join(WEEKDAYS)}")
-            if _minutes(start) >= _minutes(end):
-                raise ValueError(f"{day}: opening {start} is not before closing {end}")
-        return value
+        return calendar.check_opening_hours(value)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Centre:
@@ -169,7 +183,7 @@ class Centre(_Strict):
                 target = queue.fallback.overflow
                 if target is not None and (target not in self.queues or target == qname):
                     raise ValueError(f"{where}.fallback.overflow: unknown queue {target!r}")
-        self._check_placement()
+        placing.check_placement(self)
         for gname, group in self.staffing_groups.items():
             for ch in group.channels:
                 if ch not in self.channels:
@@ -183,44 +197,18 @@ class Centre(_Strict):
                         f"staffing_groups.{gname}.languages: unknown language {lang!r}")
         return self
 
-    def _check_placement(self) -> None:
-        if self.placement is None:
-            return
-        named = {"default": self.placement.default, "vip": self.placement.vip,
-                 **{f"segments.{s}": q for s, q in self.placement.segments.items()}}
-        for field, queue in named.items():
-            if queue is None:
-                continue
-            if queue not in self.queues:
-                raise ValueError(f"placement.{field}: unknown queue {queue!r}")
-            refused = [ch for ch in PLACED_CHANNELS
-                       if ch in self.channels and ch not in self.queue_channels(queue)]
-            if refused:
-                raise ValueError(f"placement.{field}: queue {queue!r} takes no "
-                                 f"{', '.join(refused)} contacts")
-
     # --- derived facts used across Vero -------------------------------------------------
 
     @property
     def live_placement(self) -> Placement:
-        """The placement of live contacts; a centre without one cannot take them (the live
-        service asks for it at start, so this fails there and nowhere later)."""
-        if self.placement is None:
-            raise VeroError("a centre that takes live contacts needs a placement "
-                            "(at least its default queue)", field="placement")
-        return self.placement
+        return placing.live_placement(self)
 
     @property
     def default_queue(self) -> str:
         return self.live_placement.default
 
     def customer_queue(self, segment: str, vip: bool) -> str | None:
-        """The queue of a known customer's own (VIP first, then by segment), None when the
-        centre has none for them."""
-        placement = self.live_placement
-        if vip and placement.vip:
-            return placement.vip
-        return placement.segments.get(segment)
+        return placing.customer_queue(self, segment, vip)
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -228,8 +216,8 @@ class Centre(_Strict):
 
     @property
     def answer_target_seconds(self) -> float:
-        """'Answered in under three rings' in seconds (15 s with the Indonesian cadence)."""
-        return self.ring_seconds * self.answer_rings
+        """The voice answer target (vero.kernel.targets states it)."""
+        return targets.voice_answer_target(self)
 
     def step_skill(self, queue: str, step: Step) -> str | None:
         return self.queues[queue].skill if step.skill == "__queue__" else step.skill
@@ -244,38 +232,19 @@ class Centre(_Strict):
                 return name
         return None
 
+    # when the centre is open: vero.kernel.calendar states it, these ask it
+
     def is_holiday(self, day: dt.date) -> bool:
-        if not self.holiday_country:
-            return False
-        return day in _holidays(self.holiday_country, day.year)
+        return calendar.is_holiday(self, day)
+
+    def closed_on(self, day: dt.date) -> bool:
+        return calendar.closed_on(self, day)
+
+    def hours_on(self, day: dt.date) -> tuple[str, str] | None:
+        return calendar.hours_on(self, day)
 
     def is_open(self, moment: dt.datetime) -> bool:
-        """Whether the centre takes live contacts at an aware moment (opening hours, holidays)."""
-        local = moment.astimezone(self.tz)
-        if self.closed_on_holidays and self.is_holiday(local.date()):
-            return False
-        hours = self.opening_hours.get(WEEKDAYS[local.weekday()])
-        if hours is None:
-            return False
-        minute = local.hour * 60 + local.minute
-        return _minutes(hours[0]) <= minute < _minutes(hours[1])
-
-
-@cache
-def _holidays(country: str, year: int) -> holidays_lib.HolidayBase:
-    """A country's public holidays of one year: built once, asked on every IVR step."""
-    return holidays_lib.country_holidays(country, years=year)
-
-
-def _minutes(hhmm: str) -> int:
-    try:
-        hours, minutes = hhmm.split(":")
-        value = int(hours) * 60 + int(minutes)
-    except ValueError as exc:
-        raise ValueError(f"{hhmm!r} is not a HH:MM time") from exc
-    if not 0 <= value <= 24 * 60:
-        raise ValueError(f"{hhmm!r} is not a time of day")
-    return value
+        return calendar.is_open(self, moment)
 
 
 def reference_centre_path() -> Path:

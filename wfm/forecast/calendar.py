@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import holidays as holidays_lib
 import pandas as pd
 
+from vero.kernel.calendar import EventDay, eid_al_fitr, event_day, falls_on
 from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, read_yaml
@@ -29,20 +29,19 @@ class Event:
     """A named event day: `day` is a date, or (month, day) to recur every year."""
 
     name: str
-    day: dt.date | tuple[int, int]
+    day: EventDay
     factor: float | None = None
     closed: bool = False
 
     def falls_on(self, date: dt.date) -> bool:
-        if isinstance(self.day, tuple):
-            return (date.month, date.day) == self.day
-        return date == self.day
+        return falls_on(self.day, date)
 
 
 def load_events(path: str | Path) -> list[Event]:
     """Read event days from YAML (a list of mappings) or CSV with fields name, date
     (YYYY-MM-DD, or MM-DD for every year), optional factor and closed (true/false)."""
     path = Path(path)
+    entries: list[tuple[int | None, object]]
     if path.suffix.lower() == ".csv":
         entries = list(csv_rows(path, ("name", "date")))
     else:
@@ -58,13 +57,8 @@ def _event(row: object, source: str, line: int | None, index: int) -> Event:
                                                            "field": f"[{index}]"}
     if not isinstance(row, dict) or not row.get("name") or not row.get("date"):
         raise VeroError("each event needs a name and a date", **where)
-    text = str(row["date"])
     try:
-        if len(text) == 5:
-            day: dt.date | tuple[int, int] = (int(text[:2]), int(text[3:]))
-            dt.date(2024, *day)
-        else:
-            day = dt.date.fromisoformat(text)
+        day = event_day(str(row["date"]))
         factor = float(row["factor"]) if row.get("factor") not in (None, "") else None
     except ValueError as exc:
         raise VeroError(f"bad date or factor in event {row['name']!r}: {exc}", **where) from exc
@@ -75,23 +69,11 @@ def _event(row: object, source: str, line: int | None, index: int) -> Event:
 
 
 def closures(events: list[Event], dates: pd.DatetimeIndex) -> frozenset[dt.date]:
-    """Extra closure days (events marked closed) among `dates`."""
+    """Extra closure days (events marked closed) among `dates`: closures the forecast alone
+    knows, such as past ones that explain gaps in the history. Days the centre itself closes
+    (its public holidays and `closed_days`) the forecast asks the centre (`Centre.closed_on`),
+    like the IVR and the roster do."""
     return frozenset(d.date() for d in dates for e in events if e.closed and e.falls_on(d.date()))
-
-
-def eid_al_fitr(country: str | None, years: range) -> list[dt.date]:
-    """First day of Idul Fitri per year, from the `holidays` package (none outside its data)."""
-    if not country:
-        return []
-    try:
-        days = holidays_lib.country_holidays(country, years=list(years), language="en_US")
-    except NotImplementedError:
-        return []
-    firsts: dict[int, dt.date] = {}
-    for day, name in days.items():
-        if name == "Eid al-Fitr":
-            firsts[day.year] = min(day, firsts.get(day.year, day))
-    return sorted(firsts.values())
 
 
 def day_features(dates: pd.DatetimeIndex, open_days: pd.Series, centre: Centre,
@@ -102,9 +84,7 @@ def day_features(dates: pd.DatetimeIndex, open_days: pd.Series, centre: Centre,
     frame = pd.DataFrame(index=dates)
     days = [d.date() for d in dates]
     years = range(dates[0].year - 1, dates[-1].year + 2)
-    public = (holidays_lib.country_holidays(centre.holiday_country, years=list(years))
-              if centre.holiday_country else {})
-    frame["holiday"] = [float(d in public) for d in days]
+    frame["holiday"] = [float(centre.is_holiday(d)) for d in days]
     eids = eid_al_fitr(centre.holiday_country, years)
     frame["ramadan"] = [float(any(0 < (e - d).days <= RAMADAN_DAYS for e in eids)) for d in days]
     frame["lebaran"] = [float(any(0 <= (d - e).days < LEBARAN_DAYS for e in eids)) for d in days]
@@ -128,8 +108,7 @@ def _month_positions(dates: pd.DatetimeIndex, worked: pd.Series, centre: Centre
     end. Ranked over whole months (the days outside `dates` worked as the centre normally
     works), so where a window is cut never makes its last days look like a month's end."""
     whole = pd.date_range(dates[0].replace(day=1), dates[-1] + pd.offsets.MonthEnd(0), freq="D")
-    normally = [d.day_of_week in workdays(centre)
-                and not (centre.closed_on_holidays and centre.is_holiday(d.date()))
+    normally = [d.day_of_week in workdays(centre) and not centre.closed_on(d.date())
                 for d in whole]
     everyday = pd.Series(normally, index=whole)
     everyday.loc[dates] = worked.to_numpy()

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vero.kernel.centre import WEEKDAYS, Centre
+from vero.kernel.calendar import WEEKDAYS
+from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
 from wfm.forecast.history import KEYS, History
 
@@ -48,9 +49,8 @@ def open_mask(centre: Centre, dates: pd.DatetimeIndex, interval_minutes: int,
     slots = np.arange(0, 24 * 60, interval_minutes)
     rows = []
     for day in dates:
-        hours = centre.opening_hours.get(WEEKDAYS[day.day_of_week])
-        if (hours is None or day.date() in closures
-                or (centre.closed_on_holidays and centre.is_holiday(day.date()))):
+        hours = centre.hours_on(day.date())
+        if hours is None or day.date() in closures:
             rows.append(np.zeros(len(slots), dtype=bool))
             continue
         start, end = (_minutes(text) for text in hours)

@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from vero.kernel.centre import WEEKDAYS
+from vero.kernel.calendar import WEEKDAYS
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, interval_fields, read_yaml
 

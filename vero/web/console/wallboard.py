@@ -14,6 +14,7 @@ from telephony.complaints.store import CaseStore
 from telephony.routing.router import RedisRouter
 from telephony.routing.stats import queue_stats
 from vero.kernel.centre import Centre
+from vero.kernel.targets import answer_target
 from vero.web.console.cases import overdue_summary
 from vero.web.i18n import current_language, t
 
@@ -61,8 +62,7 @@ def queue_label(centre: Centre, queue: str) -> str:
 
 def _target_seconds(centre: Centre, channel: str) -> float:
     """Voice answers within three rings; the router uses the same figure."""
-    return centre.answer_target_seconds if channel == "voice" else \
-        centre.channels[channel].target_seconds
+    return answer_target(centre, channel)
 
 
 def _queue_row(centre: Centre, queue: str, stats: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,19 @@
+"""`vero demo`: the real service under a compressed hour of bilingual traffic, then a
+service-level summary that accounts for every contact, then the console until Ctrl-C.
+
+Vero starts exactly as `vero serve` does (embedded Redis, app, dispatcher with the voice connector,
+a real HTTP port). Callers are driven by the Twilio emulator over HTTP, signed with the demo's auth
+token; the gateway talks to a local Twilio REST recorder, whose call updates make the emulated
+call fetch `/twilio/voice/connect`, so every answered call goes whisper → accept → talk → survey.
+Simulated agents use the agent API with their own tokens.
+
+Time compression: arrivals, talk and handle times and wrap-up run `speed` times faster (agents end
+wrap-up early through the API). The router's clock is real, so what it measures stays real:
+offer timeouts, routing-step timeouts, answer targets, waits and service levels are real seconds,
+and so are the agents' reactions (1-3 s to pick up) and the callers' patience.
+
+The package, one idea a module: `cast` (the agents, known customers and what callers say),
+`arrivals` (the traffic plan of a seed), `api` (JSON over HTTP), `agents` (the simulated agents),
+`callers` (each arrival played through the webhooks), `summary` (the accounting and its table)
+and `command` (the `vero demo` command that wires them to a running Vero).
+"""

@@ -1,0 +1,189 @@
+"""The accounting that fails the run when a contact goes missing, and the service-level table:
+every contact the demo started against the router's tasks, its contact records and its
+counters."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from telephony.routing.policy.records import OPEN_TASK_STATES
+from telephony.twilio_emulator import RestRecorder
+from vero.kernel.centre import Centre
+from vero.kernel.targets import answer_target, within_target
+
+CLOSED = ("completed", "abandoned", "callback", "voicemail", "canceled")
+
+
+@dataclass
+class Row:
+    """Contacts of one queue and channel by how they ended; `accepted` is the router's
+    'answered' (counted at accept, so it includes answered contacts still open)."""
+
+    offered: int = 0
+    answered: int = 0
+    in_target: int = 0
+    abandoned: int = 0
+    callback_voicemail: int = 0
+    canceled: int = 0
+    open: int = 0
+    wait_sum: float = 0.0
+    accepted: int = 0
+
+    def add(self, task: dict, target: float) -> None:
+        self.offered += 1
+        state = task["state"]
+        if state == "completed":
+            self.answered += 1
+            wait = task["answered_at"] - task["created"]
+            self.wait_sum += wait
+            self.in_target += within_target(wait, target)
+        elif state in ("callback", "voicemail"):
+            self.callback_voicemail += 1
+        elif state == "abandoned":
+            self.abandoned += 1
+        elif state == "canceled":
+            self.canceled += 1
+        elif state in OPEN_TASK_STATES:
+            self.open += 1
+        self.accepted += bool(task.get("answered_at"))
+
+    def accounted(self) -> int:
+        return self.answered + self.abandoned + self.callback_voicemail + self.canceled + self.open
+
+    def __add__(self, other: Row) -> Row:
+        return Row(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Row)))
+
+
+@dataclass
+class Summary:
+    rows: dict[tuple[str, str], Row]
+    problems: list[str]
+
+    def total(self) -> Row:
+        return sum(self.rows.values(), Row())
+
+
+def account(centre: Centre, ledger: dict[str, str], tasks: dict[str, dict | None],
+            router_ids: Iterable[str], records: list[dict[str, str]],
+            counters: dict[str, dict] | None) -> Summary:
+    """Tally every contact per (queue, channel) and check nothing is missing: each contact the
+    demo started is a router task, the router has no others, each closed task has exactly one
+    contact record with its outcome, and the router's counters (the console's figures) agree."""
+    problems: list[str] = []
+    rows: dict[tuple[str, str], Row] = defaultdict(Row)
+    for task_id, label in sorted(ledger.items()):
+        task = tasks.get(task_id)
+        if task is None:
+            problems.append(f"{label} contact {task_id} is unknown to the router")
+            continue
+        rows[(task["origin_queue"], label)].add(task, answer_target(centre, task["channel"]))
+    extra = set(router_ids) - set(ledger)
+    problems += [f"router task {t} was not started by the demo" for t in sorted(extra)]
+    per_task = Counter(r["task_id"] for r in records)
+    for task_id, task in tasks.items():
+        if task is None:
+            continue
+        written = per_task.pop(task_id, 0)
+        if task["state"] in CLOSED and written != 1:
+            problems.append(f"closed task {task_id} has {written} contact records, not 1")
+        if task["state"] not in CLOSED and written:
+            problems.append(f"open task {task_id} already has a contact record")
+    problems += [f"contact record of unknown task {t}" for t in sorted(per_task)]
+    outcomes = {r["task_id"]: r["outcome"] for r in records}
+    problems += [f"task {t} is {task['state']} but its record says {outcomes[t]}"
+                 for t, task in tasks.items() if task and t in outcomes
+                 and outcomes[t] != task["state"]]
+    for (queue, label), row in rows.items():
+        if row.offered != row.accounted():
+            problems.append(f"{queue}/{label}: {row.offered} offered but {row.accounted()} "
+                            "accounted for")
+    if counters is not None:
+        for queue in {q for q, _ in rows}:
+            mine = [r for (q, _), r in rows.items() if q == queue]
+            today = counters[queue]["today"]
+            total = sum(mine, Row())
+            for metric, value in (("offered", total.offered), ("answered", total.accepted),
+                                  ("abandoned", total.abandoned)):
+                if today[metric] != value:
+                    problems.append(f"{queue}: the router counts {today[metric]} {metric}, "
+                                    f"the contacts {value}")
+    return Summary(dict(rows), problems)
+
+
+def summary_table(centre: Centre, summary: Summary, speed: float) -> Table:
+    """Service level per queue and channel against each channel's goal, and the total."""
+    table = Table(title="Service level of the demo hour", title_justify="left",
+                  box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True,
+                  caption=f"Waits are real seconds on the router's clock (traffic ran ×{speed:g}); "
+                          "SL = answered in target / (answered + abandoned).",
+                  caption_justify="left")
+    for name in ("queue", "channel", "offered", "answered", "≤target", "abandoned", "cb/vm",
+                 "canceled", "open", "ASA s", "SL", "goal"):
+        table.add_column(name, justify="left" if name in ("queue", "channel") else "right")
+    for (queue, label), row in sorted(summary.rows.items()):
+        channel = "voice" if label == "callback" else label
+        table.add_row(queue, label, *_figures(row, centre.channels[channel].service_level,
+                                              answer_target(centre, channel)))
+    table.add_section()
+    table.add_row("all", "", *_figures(summary.total(), None, None), style="bold")
+    return table
+
+
+def _figures(row: Row, level: float | None, target: float | None) -> list[str]:
+    handled = row.answered + row.abandoned
+    sl = row.in_target / handled if handled else None
+    sl_text = "–" if sl is None else f"{sl:.0%}"
+    if sl is not None and level is not None:
+        sl_text = f"[{'green' if sl >= level else 'red'}]{sl_text}[/]"
+    goal = "" if level is None or target is None else f"{level:.0%}/{_duration(target)}"
+    return [str(row.offered), str(row.answered), str(row.in_target), str(row.abandoned),
+            str(row.callback_voicemail), str(row.canceled), str(row.open),
+            f"{row.wait_sum / row.answered:.1f}" if row.answered else "–", sl_text, goal]
+
+
+def _duration(seconds: float) -> str:
+    """15 → '15s', 300 → '5m', 3600 → '1h'."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+def contact_records(data_dir: Path, expected: int, limit: float = 10) -> list[dict[str, str]]:
+    """The contact records the dispatcher wrote, once it has caught up (or after `limit` s)."""
+    deadline = time.monotonic() + limit
+    while True:
+        rows = []
+        for path in sorted((data_dir / "contacts").glob("*.csv")):
+            with path.open(newline="", encoding="utf-8") as handle:
+                rows += list(csv.DictReader(handle))
+        if len(rows) >= expected or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.2)
+
+
+def print_report(console: Console, summary: Summary, recorder: RestRecorder,
+                 data_dir: Path) -> None:
+    """The closing lines: what every contact became, what Twilio was asked, what is missing."""
+    total = summary.total()
+    console.print(f"Accounted: {total.offered} contacts = {total.answered} answered + "
+                  f"{total.abandoned} abandoned + {total.callback_voicemail} callback/voicemail + "
+                  f"{total.canceled} canceled + {total.open} open")
+    console.print(f"Twilio REST: {len(recorder.calls_updated())} call redirects, "
+                  f"{len(recorder.messages_sent())} messages; contact records and service log "
+                  f"in {data_dir}")
+    if summary.problems:
+        console.print("[bold red]Contacts not accounted for:[/]")
+        for problem in summary.problems:
+            console.print(f"  {problem}")
+    else:
+        console.print("[green]Every contact accounted for.[/]")
