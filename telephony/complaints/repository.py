@@ -101,6 +101,8 @@ class CaseRepository:
                     raw = pipe.get(key)
                     result = step(json.loads(raw) if raw is not None else None)
                     if result is None:
+                        if raw is None:  # nothing to change on a case that is not there
+                            raise RoutingError("unknown", f"no complaint {ref}")
                         return json.loads(raw)
                     case, entries = result
                     pipe.multi()
