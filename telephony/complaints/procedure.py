@@ -53,7 +53,8 @@ class CaseStore(CaseRepository):
     def __init__(self, client: redis.Redis, keys: Keys, router: RedisRouter, gateway: Gateway,
                  data_dir: Path, policy: Policy, *, menu_path: Path | None = None) -> None:
         self.journal = CaseJournal(Path(data_dir) / "cases", router.centre.tz)
-        super().__init__(client, keys, router.clock, self.journal.append)
+        # the router's clock, looked up at each call (a test may set another)
+        super().__init__(client, keys, lambda: router.clock(), self.journal.append)
         self.batch_alerts = BatchAlerts(client, keys)
         self.router = router  # its clock, centre, and the back-office tasks
         self.gateway = gateway
