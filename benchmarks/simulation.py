@@ -24,7 +24,7 @@ import pandas as pd
 from simulations.arrivals import HandleTimes, Series
 from simulations.model import Behaviour, Twin
 from simulations.replications import Job, run_all
-from simulations.scenario import Case
+from simulations.scenario import ScenarioCase
 from simulations.staff import Profile, Shift, group_profile, shifts_from_staffing
 from simulations.textbook import single_skill_centre
 from vero.kernel.centre import WEEKDAYS, Centre, load_centre
@@ -96,7 +96,7 @@ def week_forecast(centre: Centre) -> pd.DataFrame:
                                        "language", "group", "volume", "aht_seconds"])
 
 
-def week_case(centre: Centre) -> Case:
+def week_case(centre: Centre) -> ScenarioCase:
     """The week's demand, staffed per group and interval by Erlang A (on-seat agents)."""
     rows = week_forecast(centre)
     origin = dt.datetime.combine(MONDAY, dt.time(0), centre.tz)
@@ -111,7 +111,7 @@ def week_case(centre: Centre) -> Case:
                                                   rows.language, rows.volume, rows.aht_seconds,
                                                   strict=True))
     behaviour = Behaviour(patience={"voice": 120.0})
-    return Case("week", centre.model_dump(), demand, tuple(shifts),
+    return ScenarioCase("week", centre.model_dump(), demand, tuple(shifts),
                 {s.agent: group_profile(centre, s.group) for s in shifts}, behaviour)
 
 

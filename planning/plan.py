@@ -39,7 +39,7 @@ from simulations.kpi import summarise
 from simulations.loading import Forecast, demand, merged_profile
 from simulations.model import Behaviour
 from simulations.replications import Job, run_all
-from simulations.scenario import Case
+from simulations.scenario import ScenarioCase
 from simulations.staff import Profile
 from simulations.staff import Shift as TwinShift
 from vero.kernel.centre import Centre
@@ -170,7 +170,7 @@ def simulate(roster: Roster, forecast: Forecast, centre: Centre, settings: PlanS
              name: str, done: Callable[[], None] | None = None) -> pd.DataFrame:
     """Replicated twin runs of a roster: `kpi.tally` counts with each contact's staffing group."""
     shifts, profiles = twin_staff(roster, forecast, centre)
-    case = Case(name, centre.model_dump(), tuple(demand(forecast)), shifts, profiles,
+    case = ScenarioCase(name, centre.model_dump(), tuple(demand(forecast)), shifts, profiles,
                 settings.behaviour)
     bin_seconds = int(forecast.rows["interval_minutes"].iloc[0]) * 60.0
     jobs = [Job(case, k, settings.seed, 0.0, forecast.end_seconds, bin_seconds)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from simulations.kpi import tally
 from simulations.model import Twin
-from simulations.scenario import Case, Study
+from simulations.scenario import ScenarioCase, Study
 from vero.kernel.centre import parse_centre
 
 
@@ -24,7 +24,7 @@ from vero.kernel.centre import parse_centre
 class Job:
     """One replication of one scenario, with the run settings (seconds from the origin)."""
 
-    case: Case
+    case: ScenarioCase
     replication: int
     seed: int
     warmup: float

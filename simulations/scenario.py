@@ -1,6 +1,6 @@
 """What-if scenario files: a base (forecast, roster or staffing table, centre, run settings)
-and scenarios that change it. Resolving a file gives one `Case` per scenario, base first: the
-plain, picklable inputs of a replication.
+and scenarios that change it. Resolving a file gives one `ScenarioCase` per scenario, base first:
+the plain, picklable inputs of a replication.
 
 ```yaml
 base:
@@ -175,7 +175,7 @@ class ScenarioFile(_Strict):
 
 
 @dataclass(frozen=True)
-class Case:
+class ScenarioCase:
     """One scenario resolved to the twin's inputs; `centre` as a plain dict (picklable, and
     parsed again in the worker)."""
 
@@ -191,7 +191,7 @@ class Case:
 class Study:
     """A resolved scenario file: the cases (base first) and the run settings."""
 
-    cases: tuple[Case, ...]
+    cases: tuple[ScenarioCase, ...]
     centre: Centre
     forecast: Forecast
     replications: int
@@ -264,7 +264,7 @@ def load_study(path: Path, *, replications: int | None = None, seed: int | None 
     else:
         assert base.staffing is not None  # Base._one_staffing: exactly one of the two
         staff = load_staffing(at(base.staffing), centre, forecast)
-    cases = [Case("base", centre.model_dump(), tuple(demand(forecast)), staff.shifts,
+    cases = [ScenarioCase("base", centre.model_dump(), tuple(demand(forecast)), staff.shifts,
                   staff.profiles, _behaviour(base.behaviour, base.behaviour.callbacks))]
     for scenario in spec.scenarios:
         cases.append(_resolve(scenario, centre, forecast, staff, base.behaviour, str(path)))
@@ -276,7 +276,7 @@ def load_study(path: Path, *, replications: int | None = None, seed: int | None 
 
 
 def _resolve(scenario: ScenarioSpec, centre: Centre, forecast: Forecast, staff: Staff,
-             behaviour: BehaviourSpec, source: str) -> Case:
+             behaviour: BehaviourSpec, source: str) -> ScenarioCase:
     """Apply a scenario's changes in order to copies of the base inputs."""
     rows = forecast.rows.copy()
     shifts, profiles = list(staff.shifts), dict(staff.profiles)
@@ -303,7 +303,7 @@ def _resolve(scenario: ScenarioSpec, centre: Centre, forecast: Forecast, staff: 
         except ValueError as exc:
             raise VeroError(f"scenario {scenario.name!r}: {exc}", source=source,
                             field=where) from exc
-    return Case(scenario.name, raw, tuple(demand(forecast, rows)), tuple(shifts),
+    return ScenarioCase(scenario.name, raw, tuple(demand(forecast, rows)), tuple(shifts),
                 {s.agent: profiles[s.agent] for s in shifts}, _behaviour(behaviour, callbacks))
 
 

@@ -14,12 +14,12 @@ import secrets
 from dataclasses import asdict, dataclass, replace
 
 import click
-import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from telephony.customers import normalise_phone
 from telephony.routing.keys import Keys
 from vero.kernel.errors import VeroError
+from vero.kernel.redis_client import Client
 
 SEGMENTS = ("B2B", "partner")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
@@ -63,7 +63,7 @@ def _check_password(password: str) -> None:
 
 
 class AccountStore:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: Client, keys: Keys) -> None:
         self.redis = client
         self.keys = keys
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import redis
 
-from telephony.outbox import Outbox
+from telephony.outbox import Outbox, stream_entries
 from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
 from telephony.routing.takeover import claim_stale
@@ -46,9 +46,8 @@ class Connector:
         queued = 0
         for start in ("0", ">"):
             while True:
-                reply = self.router.redis.xreadgroup(GROUP, self.consumer, {self.stream: start},
-                                                     count=batch)
-                entries = [(eid, f) for eid, f in (reply[0][1] if reply else []) if f]
+                entries = stream_entries(self.router.redis.xreadgroup(
+                    GROUP, self.consumer, {self.stream: start}, count=batch))
                 if not entries:
                     break
                 for _, fields in entries:

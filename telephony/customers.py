@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 import redis
+from redis.typing import EncodableT, FieldT
 
 from telephony.routing.keys import Keys
 from vero.kernel import redis_client
@@ -68,8 +69,10 @@ def remember_contact(client: redis.Redis, keys: Keys, fields: dict[str, str]) ->
         return
     key, contact = recent
     with client.pipeline() as pipe:
-        pipe.lpush(key, contact).ltrim(key, 0, RECENT_CONTACTS - 1)
-        pipe.expire(key, RECENT_CONTACTS_TTL).execute()
+        pipe.lpush(key, contact)
+        pipe.ltrim(key, 0, RECENT_CONTACTS - 1)
+        pipe.expire(key, RECENT_CONTACTS_TTL)
+        pipe.execute()
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class Customer:
 
 
 class CustomerDirectory:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis_client.Client, keys: Keys) -> None:
         self.redis = client
         self.key = keys.customers()
 
@@ -98,7 +101,7 @@ class CustomerDirectory:
 
     def import_csv(self, path: Path, languages: tuple[str, ...]) -> int:
         """Load every row (all or nothing); returns how many customers were stored."""
-        customers: dict[str, str] = {}
+        customers: dict[FieldT, EncodableT] = {}  # phone → the customer as JSON
         for line, row in csv_rows(path, COLUMNS):
             customer = _customer(row, languages, path, line)
             customers[customer.phone] = json.dumps(asdict(customer))

@@ -34,6 +34,18 @@ def mask(phone: str) -> str:
     return digits[:3] + "*" * max(len(digits) - 7, 0) + digits[-4:] if len(digits) > 7 else "***"
 
 
+def send_message(gateway: Gateway, to: str, body: str, first: str, sender: str) -> str | None:
+    """Send on `first` (WhatsApp), falling back to SMS; the channel used, None when both
+    failed. A failure is logged, never raised: the caller records it."""
+    for channel in dict.fromkeys((first, "sms")):
+        try:
+            gateway.send_message(to, body, channel, sender)
+            return channel
+        except Exception:  # the Messages API is outside our control
+            log.warning("could not send %s message to %s", channel, mask(to))
+    return None
+
+
 def retryable(exc: Exception) -> bool:
     """Worth another try: a timeout, a refused or broken connection, Twilio's 5xx or 429. A
     4xx such as 'call is not in progress' (21220) or a bad number is final."""

@@ -15,8 +15,7 @@ from importlib import resources
 
 import redis
 
-from telephony.complaints.store import send_message
-from telephony.gateway import Gateway
+from telephony.gateway import Gateway, send_message
 from telephony.routing.keys import Keys
 
 TTL_SECONDS = 300

@@ -16,13 +16,16 @@ sender holds one (each try refreshes the claim).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import cast
 
 import redis
+from redis.typing import EncodableT, FieldT
 
 from telephony.gateway import Gateway, mask, retryable
 from telephony.routing.errors import RoutingError
@@ -35,6 +38,22 @@ DEAD_LETTER_SECONDS = 7 * 24 * 3600
 MAX_BACKOFF_SECONDS = 4.0
 
 Job = dict[str, str]
+
+
+def _fields(job: Job, **more: str) -> dict[FieldT, EncodableT]:
+    """The stream fields of `job` and `more`, typed as redis-py's XADD takes them."""
+    return {key: value for key, value in {**job, **more}.items()}
+
+
+# a stream entry as Vero's clients return it (RESP2, not decoded): id and fields
+StreamEntry = tuple[bytes, dict[bytes, bytes]]
+
+
+def stream_entries(reply: object) -> list[StreamEntry]:
+    """The entries with fields of an XREADGROUP reply on one stream (an entry deleted after it
+    was read has none). redis-py types the reply as the union of every protocol's."""
+    streams = cast(list[tuple[bytes, list[StreamEntry]]], reply)
+    return [(eid, fields) for eid, fields in (streams[0][1] if streams else []) if fields]
 
 
 class Outbox:
@@ -52,7 +71,8 @@ class Outbox:
                 raise
 
     def put(self, job: Job) -> str:
-        return self.redis.xadd(self.stream, {**job, "queued_at": f"{time.time():.3f}"}).decode()
+        fields = _fields(job, queued_at=f"{time.time():.3f}")
+        return cast(bytes, self.redis.xadd(self.stream, fields)).decode()
 
     def redirect_call(self, call_sid: str, url: str, task: str = "", offer: str = "") -> None:
         """Queue a call redirect; with `offer`, only while that offer is pending."""
@@ -67,16 +87,17 @@ class Outbox:
 
     # --- the senders' side ------------------------------------------------------------------
 
-    def claim(self, consumer: str, min_idle_seconds: float, count: int = 10) -> list:
+    def claim(self, consumer: str, min_idle_seconds: float,
+              count: int = 10) -> list[StreamEntry]:
         """Entries another sender (most likely a dead process) held longer than `min_idle`."""
-        _, entries, *_ = self.redis.xautoclaim(self.stream, GROUP, consumer,
-                                               int(min_idle_seconds * 1000), count=count)
+        reply = cast(list, self.redis.xautoclaim(self.stream, GROUP, consumer,
+                                                 int(min_idle_seconds * 1000), count=count))
+        entries: list[StreamEntry] = reply[1]  # (next start, entries, deleted ids)
         return [(eid, fields) for eid, fields in entries if fields]
 
-    def read(self, consumer: str, block_seconds: float) -> list:
-        reply = self.redis.xreadgroup(GROUP, consumer, {self.stream: ">"}, count=1,
-                                      block=int(block_seconds * 1000))
-        return [(eid, fields) for eid, fields in (reply[0][1] if reply else []) if fields]
+    def read(self, consumer: str, block_seconds: float) -> list[StreamEntry]:
+        return stream_entries(self.redis.xreadgroup(GROUP, consumer, {self.stream: ">"},
+                                                    count=1, block=int(block_seconds * 1000)))
 
     def touch(self, consumer: str, entry_id: bytes) -> None:
         """Reset the entry's idle time: this sender is still working on it."""
@@ -91,8 +112,8 @@ class Outbox:
     def bury(self, job: Job, tries: int, error: str) -> None:
         """The dead letter of a request that failed its last try, for the supervisor."""
         now = time.time()
-        self.redis.xadd(self.dead, {**job, "tries": str(tries), "error": error[:500],
-                                    "at": f"{now:.3f}"},
+        fields = _fields(job, tries=str(tries), error=error[:500], at=f"{now:.3f}")
+        self.redis.xadd(self.dead, fields,
                         minid=str(int((now - DEAD_LETTER_SECONDS) * 1000)), approximate=True)
         target = job.get("call_sid") or mask(job.get("to", ""))
         log.error("Twilio %s to %s failed after %d tries, dead letter kept in %s: %s",
@@ -100,8 +121,8 @@ class Outbox:
 
     def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
         """The newest dead letters first."""
-        return [{k.decode(): v.decode() for k, v in fields.items()}
-                for _, fields in self.redis.xrevrange(self.dead, count=count)]
+        entries = cast(list[StreamEntry], self.redis.xrevrange(self.dead, count=count))
+        return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
 
 
 class Senders:
@@ -200,8 +221,9 @@ class Senders:
         channels = [c for c in (job["channel"], job.get("fallback", "")) if c]
         outcome, tries, error = "exhausted", 0, ""
         for channel in channels:
-            outcome, tries, error = self._tries(entry_id, lambda c=channel: gateway.send_message(
-                job["to"], job["body"], c, job["sender"]), lambda: True)
+            send = functools.partial(gateway.send_message, job["to"], job["body"], channel,
+                                     job["sender"])
+            outcome, tries, error = self._tries(entry_id, send, lambda: True)
             if outcome in ("sent", "abandoned"):
                 return outcome
             log.warning("could not send %s message to %s: %s", channel, mask(job["to"]), error)

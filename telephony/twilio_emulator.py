@@ -37,6 +37,13 @@ def _expect(condition: object, *details: object) -> None:
         raise EmulatorError(*details)
 
 
+def _required(value: str | None, what: str) -> str:
+    """`value`, which Twilio needs (EmulatorError when the TwiML left it out)."""
+    if value is None:
+        raise EmulatorError(f"no {what}")
+    return value
+
+
 def new_sid(prefix: str = "CA", token: str | None = None) -> str:
     """A Twilio-shaped sid; `token` (32 hex digits) makes it deterministic."""
     return prefix + (token or secrets.token_hex(16))
@@ -157,7 +164,7 @@ class Call:
                 self.waiting, self.after = verb, verbs[i + 1:]
                 return
             elif verb.tag == "Redirect":
-                reply = self.emulator.post(verb.text, self.params())
+                reply = self.emulator.post(_required(verb.text, "<Redirect> URL"), self.params())
                 _expect(reply.status_code == 200, reply.status_code, reply.data[:300])
                 self.play(list(ET.fromstring(reply.data)), depth + 1)
                 return
@@ -176,15 +183,26 @@ class Call:
         except queue.Empty:
             return None
 
+    def _waiting_on(self, tag: str) -> ET.Element:
+        """The verb the call waits on, which must be a <`tag`> (EmulatorError otherwise)."""
+        verb = self.waiting
+        if verb is None or verb.tag != tag:
+            raise EmulatorError(verb)
+        return verb
+
+    def _action(self, tag: str) -> str:
+        """The action URL of the <`tag`> the call waits on."""
+        return _required(self._waiting_on(tag).get("action"), f"<{tag}> action")
+
     def _gather_action(self) -> str:
-        _expect(self.waits_on("Gather"), self.waiting)
-        return self.waiting.get("action")
+        return self._action("Gather")
 
     def press(self, digits: str) -> Call:
         return self.fetch(self._gather_action(), Digits=digits)
 
     def speak(self, text: str) -> Call:
-        _expect("speech" in self.waiting.get("input", ""), "this gather takes no speech")
+        _expect("speech" in self._waiting_on("Gather").get("input", ""),
+                "this gather takes no speech")
         return self.fetch(self._gather_action(), SpeechResult=text, Confidence="0.9")
 
     def silence(self) -> Call:
@@ -194,28 +212,26 @@ class Call:
         return self
 
     def record(self, url: str = "https://api.twilio.com/rec/RE1") -> Call:
-        _expect(self.waits_on("Record"), self.waiting)
-        return self.fetch(self.waiting.get("action"), RecordingUrl=url,
+        return self.fetch(self._action("Record"), RecordingUrl=url,
                           RecordingDuration="7", Digits="#")
 
-    def dial_target(self) -> tuple[str, str, str]:
-        """(noun, identity or number, whisper URL) of the waiting <Dial>."""
-        _expect(self.waits_on("Dial"), self.waiting)
-        noun = self.waiting[0]
+    def dial_target(self) -> tuple[str, str, str | None]:
+        """(noun, identity or number, whisper URL if any) of the waiting <Dial>."""
+        noun = self._waiting_on("Dial")[0]
         return noun.tag, (noun.text or "").strip(), noun.get("url")
 
     def agent_answers(self) -> list[str]:
         """The agent leg picks up: Twilio fetches the whisper URL on that leg."""
         _, _, url = self.dial_target()
-        reply = self.emulator.post(url, self.params(CallSid=new_sid(), ParentCallSid=self.sid))
+        reply = self.emulator.post(_required(url, "whisper URL"),
+                                   self.params(CallSid=new_sid(), ParentCallSid=self.sid))
         _expect(reply.status_code == 200, reply.status_code)
         verbs = list(ET.fromstring(reply.data))
         return [v.text or "" for v in verbs if v.tag == "Say"] + [
             v.tag for v in verbs if v.tag == "Hangup"]
 
     def dial_ends(self, status: str = "completed", duration: str = "60") -> Call:
-        _expect(self.waits_on("Dial"), self.waiting)
-        return self.fetch(self.waiting.get("action"), DialCallStatus=status,
+        return self.fetch(self._action("Dial"), DialCallStatus=status,
                           DialCallDuration=duration)
 
     def hang_up(self, status: str = "completed") -> int:

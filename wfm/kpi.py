@@ -56,7 +56,7 @@ class CaseEntry:
 
 
 @dataclass(frozen=True)
-class Case:
+class CaseOutcome:
     ref: str
     origin: str
     due: dt.datetime
@@ -64,7 +64,7 @@ class Case:
     nps: int | None
 
 
-def fold_cases(entries: Iterable[CaseEntry]) -> list[Case]:
+def fold_cases(entries: Iterable[CaseEntry]) -> list[CaseOutcome]:
     """Cases from their timeline entries: the last deadline, the closure, the NPS answer."""
     by_ref: dict[str, list[CaseEntry]] = defaultdict(list)
     for entry in entries:
@@ -74,7 +74,7 @@ def fold_cases(entries: Iterable[CaseEntry]) -> list[Case]:
         found.sort(key=lambda e: e.at)
         closed = next((e.at for e in found if e.event == "closed"), None)
         nps = next((e.nps for e in found if e.nps is not None), None)
-        cases.append(Case(ref, found[0].origin, found[-1].due, closed, nps))
+        cases.append(CaseOutcome(ref, found[0].origin, found[-1].due, closed, nps))
     return cases
 
 
@@ -118,7 +118,7 @@ def nps_score(scores: list[int]) -> float | None:
     return round(100 * (promoters - detractors) / len(scores), 1)
 
 
-def kpi_rows(contacts: list[Contact], cases: list[Case], targets: dict[str, float],
+def kpi_rows(contacts: list[Contact], cases: list[CaseOutcome], targets: dict[str, float],
              tz: ZoneInfo, period: str, first: dt.date, last: dt.date) -> list[dict]:
     """The KPI table for the periods from `first` to `last` (local days, inclusive).
     `targets`: answer target in seconds per channel. `contacts` may reach beyond `last`: they
@@ -130,7 +130,7 @@ def kpi_rows(contacts: list[Contact], cases: list[Case], targets: dict[str, floa
             start = period_start(c.created, tz, period)
             picked[(start, c.channel, c.queue)].append(i)
             picked[(start, ALL, ALL)].append(i)
-    closed: dict[tuple[dt.date, str, str], list[Case]] = defaultdict(list)
+    closed: dict[tuple[dt.date, str, str], list[CaseOutcome]] = defaultdict(list)
     for case in cases:
         if case.closed is not None and first <= case.closed.astimezone(tz).date() <= last:
             start = period_start(case.closed, tz, period)

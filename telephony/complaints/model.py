@@ -44,8 +44,9 @@ ALLOWED = {
     "batch_alert": OPEN_STATES,
 }
 
-Case = dict[str, Any]
-Entry = dict[str, Any]
+ComplaintRecord = dict[str, Any]  # one complaint case as stored (JSON in Redis)
+Entry = dict[str, Any]  # one timeline entry of a case
+Change = tuple[ComplaintRecord, list[Entry]]  # a step's result: the new record, its new entries
 
 
 @dataclass(frozen=True)
@@ -62,29 +63,29 @@ def iso(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds")
 
 
-def _entry(case: Case, event: str, actor: str, now: float, text: str = "",
+def _entry(case: ComplaintRecord, event: str, actor: str, now: float, text: str = "",
            **data: Any) -> Entry:
     return {"at": now, "event": event, "state": case["state"], "actor": actor, "text": text,
             **data}
 
 
-def _check(case: Case, step: str) -> Case:
+def _check(case: ComplaintRecord, step: str) -> ComplaintRecord:
     if case["state"] not in ALLOWED[step]:
         raise RoutingError("state", f"complaint {case['ref']} is {case['state']}; "
                                     f"{step.replace('_', ' ')} is not possible now")
     return copy.deepcopy(case)
 
 
-def _deadline(case: Case) -> None:
+def _deadline(case: ComplaintRecord) -> None:
     severity = case["severity"] or UNCLASSIFIED
     case["due_at"] = case["created_at"] + TARGET_SECONDS[severity]
     case["priority"] = URGENT_PRIORITY if case["urgent"] else PRIORITY[severity]
 
 
 def new_case(ref: str, fields: dict[str, Any], suggested: str | None, actor: str,
-             now: float) -> tuple[Case, list[Entry]]:
+             now: float) -> Change:
     """A received case. A suggested product reaction is urgent before anyone classifies it."""
-    case: Case = {
+    case: ComplaintRecord = {
         "ref": ref, "state": "received", "created_at": now, "updated_at": now,
         "origin": fields["origin"], "language": fields["language"],
         "customer": fields["customer"], "reached": fields.get("reached", ""),
@@ -100,8 +101,8 @@ def new_case(ref: str, fields: dict[str, Any], suggested: str | None, actor: str
                          origin=case["origin"], due_at=case["due_at"])]
 
 
-def classify(case: Case, category: str, severity: str, actor: str,
-             now: float) -> tuple[Case, list[Entry]]:
+def classify(case: ComplaintRecord, category: str, severity: str, actor: str,
+             now: float) -> Change:
     """The customer-experience team's call; a product reaction is always urgent and escalated."""
     if category not in CATEGORIES:
         raise RoutingError("invalid", f"category: one of {', '.join(CATEGORIES)}")
@@ -117,8 +118,8 @@ def classify(case: Case, category: str, severity: str, actor: str,
                          due_at=case["due_at"])]
 
 
-def forward(case: Case, team: str, task_id: str, note: str, actor: str,
-            now: float) -> tuple[Case, list[Entry]]:
+def forward(case: ComplaintRecord, team: str, task_id: str, note: str, actor: str,
+            now: float) -> Change:
     """Hand the investigation to a team (one back-office task each time)."""
     if team not in TEAMS:
         raise RoutingError("invalid", f"team: one of {', '.join(TEAMS)}")
@@ -131,33 +132,33 @@ def forward(case: Case, team: str, task_id: str, note: str, actor: str,
                          due_at=case["due_at"])]
 
 
-def note(case: Case, text: str, actor: str, now: float) -> tuple[Case, list[Entry]]:
+def note(case: ComplaintRecord, text: str, actor: str, now: float) -> Change:
     case = _check(case, "note")
     case["updated_at"] = now
     return case, [_entry(case, "note", actor, now, text)]
 
 
-def corrective_action(case: Case, text: str, actor: str, now: float) -> tuple[Case, list[Entry]]:
+def corrective_action(case: ComplaintRecord, text: str, actor: str, now: float) -> Change:
     case = _check(case, "corrective_action")
     case.update(state="resolved", updated_at=now)
     return case, [_entry(case, "corrective_action", actor, now, text)]
 
 
-def check_notify(case: Case) -> None:
+def check_notify(case: ComplaintRecord) -> None:
     """Raise before a message goes out for a case that cannot be notified now."""
     _check(case, "notify")
 
 
-def notify(case: Case, body: str, channel: str, actor: str,
-           now: float) -> tuple[Case, list[Entry]]:
+def notify(case: ComplaintRecord, body: str, channel: str, actor: str,
+           now: float) -> Change:
     """The result was sent to the customer, who is asked whether it is solved."""
     case = _check(case, "notify")
     case.update(state="awaiting_customer", updated_at=now)
     return case, [_entry(case, "customer_notified", actor, now, body, channel=channel)]
 
 
-def answer(case: Case, solved: bool, text: str, actor: str,
-           now: float) -> tuple[Case, list[Entry]]:
+def answer(case: ComplaintRecord, solved: bool, text: str, actor: str,
+           now: float) -> Change:
     """Solved closes the case; not solved sends it back to investigation."""
     case = _check(case, "answer")
     case["updated_at"] = now
@@ -170,7 +171,7 @@ def answer(case: Case, solved: bool, text: str, actor: str,
                   _entry(case, "reopened", actor, now, teams=list(case["teams"]))]
 
 
-def record_nps(case: Case, score: int, actor: str, now: float) -> tuple[Case, list[Entry]]:
+def record_nps(case: ComplaintRecord, score: int, actor: str, now: float) -> Change:
     """The 0-10 'would you recommend us' answer, asked once the case is closed; only once."""
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
         raise RoutingError("invalid", "score: a whole number from 0 to 10")
@@ -181,7 +182,7 @@ def record_nps(case: Case, score: int, actor: str, now: float) -> tuple[Case, li
     return case, [_entry(case, "nps", actor, now, nps=score)]
 
 
-def escalate(case: Case, task_id: str, now: float) -> tuple[Case, list[Entry]]:
+def escalate(case: ComplaintRecord, task_id: str, now: float) -> Change:
     """An open case past its deadline: flagged once, with a task for the customer-experience
     team."""
     case = _check(case, "escalate")
@@ -192,11 +193,11 @@ def escalate(case: Case, task_id: str, now: float) -> tuple[Case, list[Entry]]:
                          due_at=case["due_at"])]
 
 
-def batch_alert(case: Case, alert_id: str, now: float) -> tuple[Case, list[Entry]]:
+def batch_alert(case: ComplaintRecord, alert_id: str, now: float) -> Change:
     case = _check(case, "batch_alert")
     return case, [_entry(case, "batch_alert", "system", now, f"batch {case['batch']}",
                          alert_id=alert_id)]
 
 
-def is_overdue(case: Case, now: float) -> bool:
+def is_overdue(case: ComplaintRecord, now: float) -> bool:
     return case["state"] in OPEN_STATES and now > case["due_at"]

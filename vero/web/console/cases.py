@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import url_for
 
-from telephony.complaints.model import Case, Entry, is_overdue
+from telephony.complaints.model import ComplaintRecord, Entry, is_overdue
 from telephony.complaints.store import CaseStore
 from telephony.gateway import mask
 from vero.web.i18n import CATALOGUE, t
@@ -43,7 +43,7 @@ def format_overdue(seconds: float) -> str:
     return f"{whole // DAY} {t('unit.day')}"
 
 
-def category_text(case: Case) -> str:
+def category_text(case: ComplaintRecord) -> str:
     """The category; before classification the suggested one, marked as a suggestion."""
     if case["category"]:
         return label("case.category", case["category"])
@@ -59,7 +59,7 @@ def customer_text(customer: dict[str, str]) -> str:
     return " · ".join(parts) or "—"
 
 
-def case_row(case: Case, now: float, tz: ZoneInfo) -> dict[str, Any]:
+def case_row(case: ComplaintRecord, now: float, tz: ZoneInfo) -> dict[str, Any]:
     late = is_overdue(case, now)
     return {
         "ref": case["ref"], "url": url_for("console.complaints_case", ref=case["ref"]),
