@@ -27,7 +27,6 @@ from telephony.complaints.model import Change, ComplaintRecord, Policy
 from telephony.complaints.repository import CaseRepository, next_reference
 from telephony.customers import normalise_phone
 from telephony.gateway import Gateway, send_message
-from telephony.ivr.menu import load_menu
 from telephony.routing.errors import RoutingError
 from telephony.routing.keys import Keys
 from telephony.routing.router import RedisRouter
@@ -36,14 +35,20 @@ from vero.kernel.errors import VeroError
 log = logging.getLogger(__name__)
 TEAM_QUEUES = {team: team for team in model.TEAMS}  # the centre's investigation queue per team
 ESCALATION_QUEUE = "complaints"  # the customer-experience team
+MESSAGE_CHANNEL = "whatsapp"  # how the customer hears about their case (SMS if WhatsApp fails)
 BACKOFFICE_CHANNEL = "email"
 
 
 @cache
 def _texts() -> dict[str, dict[str, str]]:
-    """The messages to the customer (result, closed, reopened) per language."""
+    """The messages to the customer (receipt, result, closed, reopened) per language."""
     path = resources.files("telephony.complaints") / "messages.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def receipt_text(language: str, ref: str) -> str:
+    """The confirmation of a new case, the same from the IVR, the web form and the desk."""
+    return _texts()["receipt"][language].format(ref=ref)
 
 
 class CaseStore(CaseRepository):
@@ -51,7 +56,7 @@ class CaseStore(CaseRepository):
     returning the case as it is after the step."""
 
     def __init__(self, client: redis.Redis, keys: Keys, router: RedisRouter, gateway: Gateway,
-                 data_dir: Path, policy: Policy, *, menu_path: Path | None = None) -> None:
+                 data_dir: Path, policy: Policy) -> None:
         self.journal = CaseJournal(Path(data_dir) / "cases", router.centre.tz)
         # the router's clock, looked up at each call (a test may set another)
         super().__init__(client, keys, lambda: router.clock(), self.journal.append)
@@ -59,7 +64,6 @@ class CaseStore(CaseRepository):
         self.router = router  # its clock, centre, and the back-office tasks
         self.gateway = gateway
         self.policy = policy
-        self.menu = load_menu(router.centre, menu_path)  # the IVR's, for its texts
         centre = router.centre
         missing = [q for q in (*TEAM_QUEUES.values(), ESCALATION_QUEUE)
                    if q not in centre.queues or BACKOFFICE_CHANNEL not in centre.queue_channels(q)]
@@ -95,7 +99,7 @@ class CaseStore(CaseRepository):
         if not created:
             return case
         if confirm:
-            body = self.menu.text("complaint_message", case["language"], ref=case_ref)
+            body = receipt_text(case["language"], case_ref)
             self._tell(case, body, "confirmation")
         if case["batch"]:
             self._check_batch(case, now)
@@ -226,7 +230,7 @@ class CaseStore(CaseRepository):
         if not phone or not sender:
             log.warning("complaint %s: no phone or sender number to write to", case["ref"])
             return None
-        return send_message(self.gateway, phone, body, self.menu.complaint_channel, sender)
+        return send_message(self.gateway, phone, body, MESSAGE_CHANNEL, sender)
 
     def _tell(self, case: ComplaintRecord, body: str, kind: str) -> None:
         """Send a message and record it (or its failure) on the timeline."""

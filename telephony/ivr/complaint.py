@@ -10,9 +10,9 @@ from typing import cast
 
 from flask import request
 
+from telephony.complaints.procedure import MESSAGE_CHANNEL, receipt_text
 from telephony.complaints.store import next_reference, send_message
 from telephony.ivr import call
-from telephony.ivr.twiml import menu
 from telephony.services import Services
 
 
@@ -39,6 +39,5 @@ def confirm(svc: Services, call_sid: str, lang: str, ref: str) -> None:
     caller, number = request.form.get("From", ""), request.form.get("To", "")
     if not caller or call.done(svc, "complaint-message", call_sid):
         return
-    body = menu().text("complaint_message", lang, ref=ref)
-    send_message(svc.gateway, caller, body, menu().complaint_channel, number)
+    send_message(svc.gateway, caller, receipt_text(lang, ref), MESSAGE_CHANNEL, number)
     call.mark_done(svc, "complaint-message", call_sid)

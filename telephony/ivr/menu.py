@@ -34,7 +34,6 @@ class Menu:
     hold_music: str | None
     announce_every: int
     max_failures: int
-    complaint_channel: str
 
     def text(self, key: str, language: str, **fields: object) -> str:
         return self.prompts[key][language].format(**fields)
@@ -126,5 +125,4 @@ def load_menu(centre: Centre, path: Path | None = None) -> Menu:
     return Menu(voices=voices, prompts=prompts, menus=menus, language_options=language_options,
                 hold_music=raw.get("hold_music") or None,
                 announce_every=int(raw.get("announce_every", 30)),
-                max_failures=int(raw.get("max_failures", 3)),
-                complaint_channel=raw.get("complaint_channel", "whatsapp"))
+                max_failures=int(raw.get("max_failures", 3)))

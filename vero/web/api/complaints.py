@@ -94,8 +94,7 @@ def _setup(state) -> None:
     policy = (state.app.config.get("VERO_COMPLAINT_POLICY")
               or model.Policy(sender=svc.settings.messaging_number))
     state.app.extensions["vero-complaints"] = CaseStore(
-        svc.redis, svc.router.keys, svc.router, svc.gateway, svc.settings.data_dir, policy,
-        menu_path=svc.settings.ivr_menu_path)
+        svc.redis, svc.router.keys, svc.router, svc.gateway, svc.settings.data_dir, policy)
 
 
 @bp.errorhandler(RoutingError)

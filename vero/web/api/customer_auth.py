@@ -17,6 +17,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from pydantic import Field
 
 from telephony.accounts import AccountStore, LockedOut
+from telephony.complaints.procedure import MESSAGE_CHANNEL
 from telephony.complaints.store import case_store
 from telephony.customers import normalise_phone
 from telephony.otp import TTL_SECONDS, CodeNotSent, OneTimeCodes
@@ -109,7 +110,7 @@ def request_code():
     spend("otp_total")
     store = case_store()
     try:
-        _codes().send(phone, language, store.policy.sender, store.menu.complaint_channel)
+        _codes().send(phone, language, store.policy.sender, MESSAGE_CHANNEL)
     except CodeNotSent:
         abort(502, "the code could not be sent; try again later")
     return jsonify(sent=True, expires_in=TTL_SECONDS), 202
