@@ -19,8 +19,8 @@ from vero.web.console.wallboard import SETTABLE_STATES
 from vero.web.i18n import CATALOGUE, t
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
-bp.before_request(auth.require_agent)
-MESSAGES_ENDPOINT = "messaging.list_messages"  # chat and WhatsApp conversations, when present
+bp.before_request(auth.require_agent_login)
+MESSAGES_ENDPOINT = "messages.list_messages"  # chat and WhatsApp conversations, when present
 # the catalogue entries desk.js shows (the customer view names languages, outcomes, case states)
 SCRIPT_TEXT = ("state.", "channel.", "desk.", "lang.", "outcome.", "case.state.")
 
