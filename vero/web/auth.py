@@ -146,6 +146,21 @@ def _guard(role: str) -> ResponseReturnValue | None:
     return redirect(url_for(LOGIN_PAGES[role]))
 
 
+def log_in_with_token(role: str, token: str) -> bool:
+    """The login form's check: the supervisor token opens a console login, an agent's token a
+    desk login (believed while the token stays the agent's). False for any other token."""
+    if role == SUPERVISOR:
+        if not is_supervisor_token(token):
+            return False
+        open_login(SUPERVISOR)
+        return True
+    agent_id = services().router.agent_for_token(token)
+    if not agent_id:
+        return False
+    open_login(AGENT, agent=agent_id, token=token)
+    return True
+
+
 def require_supervisor_login() -> ResponseReturnValue | None:
     """before_request of every supervisor page: console, planning, what-if."""
     return _guard(SUPERVISOR)
@@ -173,9 +188,21 @@ def _required_bearer() -> str:
     return token
 
 
+def _same_token(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def bearer_is(expected: str) -> bool:
+    """Whether the request's bearer token is `expected` (constant time; never an empty one)."""
+    given = bearer_token()
+    if not given:
+        return False
+    return _same_token(given, expected)
+
+
 def is_supervisor_token(token: str) -> bool:
     """Whether `token` is the supervisor token (compared in constant time)."""
-    return hmac.compare_digest(token.encode(), services().settings.supervisor_token.encode())
+    return _same_token(token, services().settings.supervisor_token)
 
 
 def require_supervisor_token() -> None:

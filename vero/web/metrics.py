@@ -18,7 +18,6 @@ requests from the loopback address only (a Prometheus on the same machine).
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import os
@@ -40,6 +39,7 @@ from prometheus_client.registry import Collector
 
 from telephony.routing.router import RedisRouter
 from telephony.routing.stats import queue_stats
+from vero.web import auth
 
 TOKEN_ENV = "VERO_METRICS_TOKEN"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -207,8 +207,7 @@ def _allowed(supervisor_token: str) -> bool:
     token = os.environ.get(TOKEN_ENV) or supervisor_token
     if token == LOCAL_ONLY:
         return request.remote_addr in LOOPBACK
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+    return auth.bearer_is(token)
 
 
 def init_app(app: Flask, router: RedisRouter, supervisor_token: str) -> None:

@@ -72,8 +72,7 @@ def _console_json(schema: type[B]) -> B:
 def login():
     wrong = False
     if request.method == "POST":
-        if auth.is_supervisor_token(request.form.get("token", "")):
-            auth.open_login(auth.SUPERVISOR)
+        if auth.log_in_with_token(auth.SUPERVISOR, request.form.get("token", "")):
             target = request.args.get("next", "")
             # only a path on this site: never an open redirect
             safe = target.startswith("/console") and "//" not in target and "\\" not in target
