@@ -1,5 +1,6 @@
 """WhatsApp and SMS: inbound messages become (or continue) a task; agents answer through the
-task's message API and Vero sends the reply with the Messages API.
+task's message API (vero/web/api/messages.py, which calls `send_reply`) and Vero sends the reply
+with the Messages API.
 
 The conversation history of any message task (chat too) is one Redis list per task. The first
 agent reply is timed against the channel's answer target (5 minutes for chat).
@@ -15,8 +16,9 @@ import hashlib
 import json
 import logging
 from importlib import resources
+from typing import cast
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from telephony.complaints.keywords import mentions_complaint
@@ -26,9 +28,7 @@ from telephony.gateway import mask
 from telephony.routing.errors import RoutingError
 from telephony.services import Services, services
 from telephony.signature import twilio_signed
-from vero.kernel.bodies import Body, Text, parse_body
 from vero.kernel.targets import answer_target
-from vero.web.api.routing import _task_for_caller
 
 log = logging.getLogger(__name__)
 bp = Blueprint("messaging", __name__)
@@ -57,18 +57,14 @@ def append_message(svc: Services, task_id: str, sender: str, body: str) -> dict:
     message = _message(svc, sender, body)
     key = svc.router.keys.messages(task_id)
     with svc.redis.pipeline() as pipe:
-        pipe.rpush(key, json.dumps(message)).expire(key, MESSAGES_TTL).execute()
+        pipe.rpush(key, json.dumps(message))
+        pipe.expire(key, MESSAGES_TTL)
+        pipe.execute()
     return message
 
 
 def history(svc: Services, task_id: str) -> list[dict]:
     return [json.loads(m) for m in svc.redis.lrange(svc.router.keys.messages(task_id), 0, -1)]
-
-
-class MessageBody(Body):
-    """One message of a conversation (an agent's reply, a chat visitor's line)."""
-
-    body: Text(MAX_BODY, required=True)
 
 
 @bp.post("/twilio/messaging")
@@ -89,7 +85,7 @@ def inbound() -> Response:
     if svc.redis.exists(mark):  # a redelivery of a message already stored
         return empty
     conversation = svc.router.keys.conversation(channel, address)
-    current = svc.redis.get(conversation)
+    current = cast("bytes | None", svc.redis.get(conversation))
     task_id = current.decode() if current else ""
     if task_id:
         try:
@@ -123,22 +119,16 @@ def inbound() -> Response:
     return empty
 
 
-@bp.get("/api/tasks/<task_id>/messages")
-def list_messages(task_id: str):
-    _task_for_caller(task_id)
-    return jsonify(messages=history(services(), task_id))
-
-
-@bp.post("/api/tasks/<task_id>/messages")
-def agent_reply(task_id: str):
-    """An agent's reply: kept in the history, sent out for WhatsApp and SMS."""
-    task = _task_for_caller(task_id)
-    body = parse_body(MessageBody).body
-    svc = services()
+def send_reply(svc: Services, task: dict, body: str) -> dict:
+    """An agent's (or a supervisor's) reply on a message task: kept in the history, timed
+    against the channel's answer target if it is the first, and sent out for WhatsApp and SMS.
+    A task that takes no reply is a RoutingError "state"; a reply the gateway could not send is
+    "unsent" (it stays in the history)."""
+    task_id = task["id"]
     if task["channel"] not in ("whatsapp", "sms", "chat"):
-        abort(409, f"a {task['channel']} task has no messages")
+        raise RoutingError("state", f"a {task['channel']} task has no messages")
     if task["state"] not in OPEN:
-        abort(409, f"task {task_id} is {task['state']}")
+        raise RoutingError("state", f"task {task_id} is {task['state']}")
     message = append_message(svc, task_id, f"agent:{task.get('agent') or 'supervisor'}", body)
     if "first_response_seconds" not in task["attributes"]:  # set with the first reply's time
         waited = message["at"] - task["created"]
@@ -151,12 +141,8 @@ def agent_reply(task_id: str):
         try:
             svc.gateway.send_message(attributes.get("from", ""), body, task["channel"],
                                      attributes.get("to", ""))
-        except Exception:
+        except Exception as exc:
             log.exception("could not send the reply of task %s", task_id)
-            abort(502, "the message could not be sent; it is kept in the history")
-    return jsonify(message=message), 201
-
-
-@bp.errorhandler(RoutingError)
-def _routing_error(exc: RoutingError):
-    return jsonify(error=str(exc)), 404 if exc.code == "unknown" else 409
+            raise RoutingError("unsent", "the message could not be sent; it is kept in the "
+                                         "history") from exc
+    return message

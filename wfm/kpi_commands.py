@@ -1,5 +1,5 @@
-"""The adapters of the service KPIs (`wfm/kpi.py`): file loaders, `vero report` and the
-supervisor's `GET /api/kpis`.
+"""The adapters of the service KPIs (`wfm/kpi.py`): file loaders, report rows, the CSV writer and
+`vero report` (the supervisor's `GET /api/kpis` is vero/web/api/kpis.py, over `report_rows`).
 
 Contact records are the router's daily CSVs (`contacts/YYYY-MM-DD.csv`); an optional `customer`
 column (phone or e-mail) enables first-contact resolution. Case records are the daily timeline
@@ -16,20 +16,16 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 import click
-from flask import Blueprint, abort, jsonify, request
 
-from telephony.services import services
 from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows
 from vero.kernel.targets import answer_targets
-from vero.web.api.routing import require_supervisor
 from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 MAX_DAYS = 366
-bp = Blueprint("kpis", __name__, url_prefix="/api")
 
 
 def _files(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
@@ -169,27 +165,3 @@ def write_csv(rows: list[dict], handle: TextIO) -> None:
     writer = csv.DictWriter(handle, fieldnames=COLUMNS)
     writer.writeheader()
     writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
-
-
-@bp.get("/kpis")
-def kpis():
-    """`?from=YYYY-MM-DD&to=YYYY-MM-DD&period=day|week` over VERO_DATA_DIR (supervisor)."""
-    require_supervisor()
-    svc = services()
-    try:
-        first = dt.date.fromisoformat(request.args.get("from", ""))
-        last = dt.date.fromisoformat(request.args.get("to", request.args.get("from", "")))
-    except ValueError:
-        abort(400, "from, to: days as YYYY-MM-DD")
-    period = request.args.get("period", "day")
-    if period not in ("day", "week"):
-        abort(400, "period: day or week")
-    folders = [svc.settings.data_dir / name for name in ("contacts", "cases")]
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-    skipped: list[str] = []
-    try:
-        rows = report_rows(svc.centre, [folders[0]], [folders[1]], first, last, period, skipped)
-    except VeroError as exc:
-        abort(400, exc.one_line())
-    return jsonify(period=period, rows=rows, skipped=skipped)

@@ -26,7 +26,7 @@ from tests.console.slow_work import count_slowly
 from tests.console.test_planning import AGENTS, finish, start, tiny_requirements, upload
 from vero.kernel.settings import Settings, SettingsError
 from vero.web import jobs
-from vero.web.console import planning as console
+from vero.web.console import runs
 
 
 def logged_in(app: Flask) -> FlaskClient:
@@ -38,8 +38,8 @@ def logged_in(app: Flask) -> FlaskClient:
 def slow_run(app: Flask, steps: int = 600, pause: float = 0.1) -> str:
     """Queue the slow test work as a what-if run; its page's URL."""
     with app.app_context():
-        folder = console.new_run("whatif")
-        console.job_queue().enqueue("whatif", folder, count_slowly, steps, pause)
+        folder = runs.new_run("whatif")
+        runs.job_queue().enqueue("whatif", folder, count_slowly, steps, pause)
     return f"/console/whatif/{folder.name}"
 
 
@@ -111,7 +111,7 @@ def test_a_queued_run_is_cancelled_before_any_worker_takes_it(supervisor, worker
     assert supervisor.post(f"{run}/cancel").status_code == 303
     assert supervisor.get(f"{run}/status").json["state"] == "cancelled"
     with supervisor.application.app_context():
-        job_id = console.job_queue().keys.console_job("whatif", run.split("/")[-1])
+        job_id = runs.job_queue().keys.console_job("whatif", run.split("/")[-1])
     assert not redis_client.exists(rq.job.Job.key_for(job_id))  # nothing left behind in Redis
     assert supervisor.post(f"{run}/cancel").status_code == 303  # twice: no error
     workers.start()

@@ -31,7 +31,8 @@ from vero.web import jobs
 
 # The modules whose functions the jobs run: imported once in the worker, so that every forked
 # work-horse starts with them (and pandas, PuLP, SimPy) loaded.
-JOB_MODULES = ("vero.web.console.planning", "vero.web.console.whatif")
+JOB_MODULES = ("vero.web.console.forecast_page", "vero.web.console.roster_page",
+               "vero.web.console.whatif")
 MONITORING_SECONDS = 5  # the worker refreshes a working job's heartbeat this often
 HEARTBEAT_SECONDS = 4 * MONITORING_SECONDS  # missing this long: the job's worker is dead
 MAINTENANCE_SECONDS = 600  # RQ's registry cleaning and the sweep of old run folders

@@ -1,4 +1,5 @@
-"""The Flask app factory: services plugged in once, one blueprint per area, JSON errors."""
+"""The Flask app factory: services plugged in once, one blueprint per area, one error map
+(vero.web.errors)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from typing import cast
 
 import redis
 from flask import Flask, Request, jsonify
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
-from werkzeug.exceptions import HTTPException
 
 from telephony import messaging
 from telephony.gateway import Gateway, TwilioGateway
@@ -21,24 +23,21 @@ from telephony.outbound_policy import OutboundPolicy, PolicedGateway
 from telephony.routing.dispatcher import HEARTBEAT_FRESH_SECONDS, live_dispatchers
 from telephony.routing.router import RedisRouter
 from telephony.services import Services, services
-from vero.kernel import bodies
 from vero.kernel import redis_client as redis_connection
 from vero.kernel.centre import load_centre
 from vero.kernel.settings import Settings
-from vero.web import auth, csrf, headers, i18n, limits, logs, metrics, openapi
+from vero.web import auth, csrf, errors, headers, i18n, limits, logs, metrics, openapi
 from vero.web.api import accounts as accounts_api
-from vero.web.api import chat, customer_auth, customer_view
+from vero.web.api import chat, customer_auth, customer_view, kpis, messages
 from vero.web.api import complaints as complaints_api
 from vero.web.api import routing as routing_api
 from vero.web.console import desk, supervisor
 from vero.web.console import planning as planning_pages
 from vero.web.console import whatif as whatif_pages
-from wfm import kpi_commands
 
 PAGES = (supervisor.bp, desk.bp, planning_pages.bp, whatif_pages.bp)  # bilingual HTML
-BLUEPRINTS = (routing_api.bp, voice.bp, messaging.bp, chat.bp, complaints_api.bp,
-              customer_view.bp, kpi_commands.bp, customer_auth.bp, accounts_api.bp, openapi.bp,
-              *PAGES)
+BLUEPRINTS = (routing_api.bp, voice.bp, messaging.bp, messages.bp, chat.bp, complaints_api.bp,
+              customer_view.bp, kpis.bp, customer_auth.bp, accounts_api.bp, openapi.bp, *PAGES)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # history files and rosters uploaded in the console
 
 
@@ -71,9 +70,10 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     if redis_client is None:
         if not settings.redis_url:
             raise RuntimeError("create_app needs REDIS_URL or a client (vero serve starts one)")
-        redis_client = redis_connection.connect(settings.redis_url)
+        # a RedisCluster client answers every command the router and the pages send
+        redis_client = cast(redis.Redis, redis_connection.connect(settings.redis_url))
     app = Flask(__name__)
-    app.json.sort_keys = False
+    cast(DefaultJSONProvider, app.json).sort_keys = False  # keys in the order the code builds
     router = RedisRouter(redis_client, centre, namespace=namespace, clock=clock)
     outbound = OutboundPolicy(redis_client, router.keys, centre.tz, settings.outbound_daily_cap,
                               clock)
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     i18n.init_app(app, PAGES)
     logs.init_app(app)
     metrics.init_app(app, router, settings.supervisor_token)
-    bodies.init_app(app)
+    errors.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     limits.init_app(app, redis_client, router.keys.rate_limits())
@@ -114,10 +114,6 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
             return jsonify(error=f"no dispatcher heartbeat in the last "
                                  f"{HEARTBEAT_FRESH_SECONDS:g} s (run vero dispatch)"), 503
         return {"status": "ready", "dispatchers": len(alive)}
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        return jsonify(error=exc.description), exc.code
 
     return app
 

@@ -84,7 +84,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "channel.sms": {"id": "SMS", "en": "SMS"},
     "channel.email": {"id": "Surel", "en": "Email"},
     "channel.web": {"id": "Formulir web", "en": "Web form"},
-    # planning pages: forecast, roster, what-if (vero.web.console.planning, vero.web.console.whatif)
+    # planning pages: forecast, roster, what-if (vero/web/console: forecast_page, roster_page,
+    # whatif)
     "nav.forecast": {"id": "Prakiraan", "en": "Forecast"},
     "nav.roster": {"id": "Jadwal kerja", "en": "Roster"},
     "nav.whatif": {"id": "Simulasi", "en": "What-if"},

@@ -196,6 +196,8 @@ def perform(work: Work, folder_name: str) -> None:
     ended in status.json (then re-raise a failure, so RQ's failed registry has it too)."""
     folder = Path(folder_name)
     job = rq.get_current_job()
+    if job is None:
+        raise RuntimeError("perform runs as an RQ job only")
 
     def say(step: str, **details: str) -> None:
         job.meta = {"step": step, **details}

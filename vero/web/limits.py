@@ -32,6 +32,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import TooManyRequests
 
 from vero.kernel.settings import Settings, SettingsError
+from vero.web.auth import bearer_token
 
 DEFAULTS = {
     "public": "20/minute;300/hour",  # per IP, per anonymous route
@@ -71,7 +72,7 @@ def client_ip() -> str:
 def client_and_token() -> str:
     """The caller's address and a digest of its bearer token: each agent behind one office
     address has its own allowance (wrong tokens are held back by `bad_credentials`)."""
-    token = request.headers.get("Authorization", "")
+    token = bearer_token() or ""
     return f"{client_ip()}|{hashlib.sha256(token.encode()).hexdigest()[:16]}"
 
 

@@ -18,13 +18,12 @@ requests from the loopback address only (a Prometheus on the same machine).
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import redis
 from flask import Flask, Response, abort, g, request
@@ -40,6 +39,7 @@ from prometheus_client.registry import Collector
 
 from telephony.routing.router import RedisRouter
 from telephony.routing.stats import queue_stats
+from vero.web import auth
 
 TOKEN_ENV = "VERO_METRICS_TOKEN"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -73,14 +73,15 @@ def tally_events(client: redis.Redis, events_key: str, tally_key: str) -> dict[s
         with client.pipeline() as pipe:
             try:
                 pipe.watch(tally_key)
-                cursor = pipe.hget(tally_key, "cursor")
+                cursor = cast("bytes | None", pipe.hget(tally_key, "cursor"))
                 if cursor is None:  # the first scrape: count from now on
                     newest = pipe.xrevrange(events_key, count=1)
                     pipe.multi()
                     pipe.hset(tally_key, "cursor", newest[0][0] if newest else b"0-0")
                     pipe.execute()
                     break
-                batch = pipe.xrange(events_key, min=b"(" + cursor, count=TALLY_BATCH)
+                batch = cast("list[tuple[bytes, dict[bytes, bytes]]]",
+                             pipe.xrange(events_key, min=b"(" + cursor, count=TALLY_BATCH))
                 if not batch:
                     break
                 counts: dict[bytes, int] = {}
@@ -96,7 +97,7 @@ def tally_events(client: redis.Redis, events_key: str, tally_key: str) -> dict[s
                     break
             except redis.WatchError:
                 continue
-    raw = client.hgetall(tally_key)
+    raw = cast("dict[bytes, bytes]", client.hgetall(tally_key))
     return {k.decode(): int(v) for k, v in raw.items() if k != b"cursor"}
 
 
@@ -170,7 +171,9 @@ class RedisCollector(Collector):
                                    "Twilio REST calls of a dispatcher by outcome.",
                                    labels=("dispatcher", "outcome"))
         now = self.clock()
-        for raw_id, raw in self.router.redis.hgetall(self.router.keys.dispatchers()).items():
+        beats = cast("dict[bytes, bytes]",
+                     self.router.redis.hgetall(self.router.keys.dispatchers()))
+        for raw_id, raw in beats.items():
             dispatcher = raw_id.decode()
             try:
                 beat = json.loads(raw)
@@ -204,8 +207,7 @@ def _allowed(supervisor_token: str) -> bool:
     token = os.environ.get(TOKEN_ENV) or supervisor_token
     if token == LOCAL_ONLY:
         return request.remote_addr in LOOPBACK
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+    return auth.bearer_is(token)
 
 
 def init_app(app: Flask, router: RedisRouter, supervisor_token: str) -> None:

@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
-from telephony.messaging import MessageBody
 from vero.web.api.accounts import NewAccount, NewPassword
 from vero.web.api.chat import NewChat
 from vero.web.api.complaints import (
@@ -27,6 +26,7 @@ from vero.web.api.complaints import (
     NpsScore,
 )
 from vero.web.api.customer_auth import CodeCheck, CodeRequest, Login
+from vero.web.api.messages import MessageBody
 from vero.web.api.routing import AgentProfile, Cancel, NewTask, StateChange
 
 bp = Blueprint("openapi", __name__)

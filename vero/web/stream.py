@@ -22,7 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -102,8 +102,11 @@ class StreamHub:
                     remaining = deadline - self.clock()
                     if remaining <= 0:
                         return
-                    self._ready.wait_for(lambda seen=seen: self._version > seen,
-                                         timeout=remaining)
+
+                    def newer(seen: int = seen) -> bool:
+                        return self._version > seen
+
+                    self._ready.wait_for(newer, timeout=remaining)
                     if self._version == seen:
                         return
                     seen, frame = self._version, self._frames.get(language)
@@ -132,7 +135,8 @@ class StreamHub:
             now = self.clock()
             try:
                 if last_id is None:
-                    newest = self.client.xrevrange(self.events_key, count=1)
+                    newest = cast("list[tuple[bytes, dict]]",
+                                  self.client.xrevrange(self.events_key, count=1))
                     last_id = newest[0][0] if newest else b"0-0"
                 if (changed and now >= sent + MIN_GAP) or now >= sent + self.every:
                     self._push()
@@ -143,8 +147,9 @@ class StreamHub:
                 if changed:  # already due to push: just wait out the gap
                     time.sleep(max(0.0, wait / 1000))
                     continue
-                reply = self.client.xread({self.events_key: last_id}, count=1000,
-                                          block=max(1, int(wait)))
+                reply = cast("list[tuple[bytes, list[tuple[bytes, dict]]]]",
+                             self.client.xread({self.events_key: last_id}, count=1000,
+                                               block=max(1, int(wait))))
                 if reply:
                     last_id, changed = reply[0][1][-1][0], True
             except redis.RedisError as exc:

@@ -1,14 +1,14 @@
-"""Supervisors manage the website's customer accounts over the API (as with `vero accounts`)."""
+"""Supervisors manage the website's customer accounts over the API (as with `vero accounts`);
+a refused change (an AccountError) is answered by vero.web.errors."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from pydantic import Field
 
-from telephony.accounts import AccountError
 from vero.kernel.bodies import Body, parse_body
 from vero.web.api.customer_auth import accounts
-from vero.web.api.routing import require_supervisor
+from vero.web.auth import require_supervisor_token
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/accounts")
 
@@ -26,22 +26,15 @@ class NewPassword(Body):
     password: str = Field(min_length=10, max_length=200)
 
 
-@bp.errorhandler(AccountError)
-def _account_error(exc: AccountError):
-    status = 404 if exc.message.startswith("no account") else (
-        409 if exc.message.endswith("exists") else 400)
-    return jsonify(error=f"{exc.field}: {exc.message}"), status
-
-
 @bp.get("")
 def list_accounts():
-    require_supervisor()
+    require_supervisor_token()
     return jsonify(accounts=[a.public() for a in accounts().listing()])
 
 
 @bp.post("")
 def add_account():
-    require_supervisor()
+    require_supervisor_token()
     body = parse_body(NewAccount)
     account = accounts().add(body.username, body.password, name=body.name,
                              segment=body.segment, phone=body.phone, email=body.email)
@@ -50,18 +43,18 @@ def add_account():
 
 @bp.post("/<username>/disable")
 def disable(username: str):
-    require_supervisor()
+    require_supervisor_token()
     return jsonify(account=accounts().set_disabled(username, True).public())
 
 
 @bp.post("/<username>/enable")
 def enable(username: str):
-    require_supervisor()
+    require_supervisor_token()
     return jsonify(account=accounts().set_disabled(username, False).public())
 
 
 @bp.post("/<username>/password")
 def reset_password(username: str):
-    require_supervisor()
+    require_supervisor_token()
     return jsonify(account=accounts().reset_password(username, parse_body(NewPassword).password)
                    .public())

@@ -1,5 +1,5 @@
 """Website chat: `POST /api/chat` opens a chat task and gives the visitor a token for their side
-of the conversation; agents answer through the task message API (telephony/messaging.py).
+of the conversation; agents answer through the task message API (vero/web/api/messages.py).
 
 The visitor may end the chat (`POST /api/chat/<id>/end`): a waiting chat is abandoned, one with
 an agent goes to wrap-up. A chat whose visitor has made no request (message or poll) for the
@@ -10,20 +10,22 @@ chats at once.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
 import uuid
+from typing import cast
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify
 from pydantic import Field
 
-from telephony.messaging import MAX_BODY, OPEN, MessageBody, append_message, history
+from telephony.messaging import MAX_BODY, OPEN, append_message, history
 from telephony.routing.errors import RoutingError
-from telephony.routing.router import RedisRouter
+from telephony.routing.router import RedisRouter, token_hash
 from telephony.services import services
 from vero.kernel.bodies import Body, Text, parse_body
+from vero.web.api.messages import MessageBody
+from vero.web.auth import bearer_token
 from vero.web.limits import client_ip, spend
 
 log = logging.getLogger(__name__)
@@ -33,20 +35,18 @@ VISITOR_SECONDS = 86400  # an idle visitor's set of open chats expires after thi
 SWEEP_BATCH = 100  # idle chats ended per dispatcher round at most
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _visitor_task(task_id: str) -> dict:
-    """The chat task whose visitor token came with the request (404 for anything else)."""
-    token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    """The chat task whose visitor token came with the request (404 for anything else). The
+    visitor token is the chat's own (kept, as its SHA-256, on the task): the check stays here,
+    the header is read by `vero.web.auth`."""
+    token = bearer_token() or ""
     try:
         task = services().router.task(task_id)
     except RoutingError:
         abort(404, f"no chat {task_id}")
     expected = task["attributes"].get("visitor_token_sha256", "")
     if task["channel"] != "chat" or not expected or not hmac.compare_digest(
-            _digest(token), expected):
+            token_hash(token), expected):
         abort(404, f"no chat {task_id}")
     spend("chat_visitor", task_id)
     svc = services()
@@ -56,14 +56,14 @@ def _visitor_task(task_id: str) -> dict:
 
 def _visitor() -> str:
     """The visitor's id: a digest of their address (the address itself is kept nowhere)."""
-    return _digest("visitor|" + client_ip())[:24]
+    return token_hash("visitor|" + client_ip())[:24]
 
 
 def _open_chats(visitor: str) -> int:
     """How many chats the visitor has open (the ended ones leave the set here)."""
     svc = services()
     key = svc.router.keys.open_chats(visitor)
-    members = [m.decode() for m in svc.redis.smembers(key)]
+    members = [m.decode() for m in cast("set[bytes]", svc.redis.smembers(key))]
     ended = []
     for task_id in members:
         try:
@@ -114,7 +114,7 @@ def end_idle_chats(router: RedisRouter) -> list[str]:
     idle = router.redis.zrangebyscore(router.keys.chat_activity(), "-inf",
                                       router.clock() - timeout, start=0, num=SWEEP_BATCH)
     ended = []
-    for raw in idle:
+    for raw in cast("list[bytes]", idle):
         task_id = raw.decode()
         try:
             task = router.task(task_id)
@@ -131,8 +131,8 @@ class NewChat(Body):
 
     language: str | None = Field(default=None, max_length=10)
     queue: str | None = Field(default=None, max_length=40)
-    name: Text(80) = ""
-    message: Text(MAX_BODY) = ""
+    name: Text(80) = ""  # type: ignore[valid-type]
+    message: Text(MAX_BODY) = ""  # type: ignore[valid-type]
 
 
 @bp.post("")
@@ -151,7 +151,7 @@ def open_chat():
         abort(429, f"you have {cap} open chats already; end one first")
     token, task_id = secrets.token_urlsafe(24), f"chat-{uuid.uuid4().hex[:20]}"
     svc.router.enqueue(task_id, "chat", queue, language,
-                       attributes={"name": name, "visitor_token_sha256": _digest(token),
+                       attributes={"name": name, "visitor_token_sha256": token_hash(token),
                                    "visitor": visitor})
     keys = svc.router.keys
     with svc.redis.pipeline() as pipe:

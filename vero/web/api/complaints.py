@@ -2,7 +2,7 @@
 team (supervisor or agents with the complaints skill) and the investigating teams.
 
 Bad input is a 400, an unknown reference a 404, a step the case's state does not allow a 409,
-a message the gateway could not send a 502; none of them changes anything.
+a message the gateway could not send a 502 (vero.web.errors); none of them changes anything.
 """
 
 from __future__ import annotations
@@ -17,15 +17,9 @@ from telephony.complaints import model
 from telephony.complaints.store import CaseStore, case_store
 from telephony.customers import normalise_phone
 from telephony.messaging import history
-from telephony.routing.errors import RoutingError
 from telephony.services import services
 from vero.kernel.bodies import Body, Text, parse_body
-from vero.web.api.customer_auth import current_customer
-from vero.web.api.routing import (
-    STATUS_FOR,
-    _task_for_caller,
-    require_agent_or_supervisor,
-)
+from vero.web.auth import current_customer, own_task, require_agent_or_supervisor
 from vero.web.limits import spend
 
 bp = Blueprint("complaints", __name__, url_prefix="/api")
@@ -43,22 +37,22 @@ Photo = Annotated[str, Field(pattern=r"^https://", max_length=500)]
 class ComplaintForm(Body):
     """The website form: at least a phone/WhatsApp number or an e-mail address."""
 
-    phone: Text(40) = ""
-    whatsapp: Text(40) = ""
-    email: Text(254) = ""
-    name: Text(80) = ""
+    phone: Text(40) = ""  # type: ignore[valid-type]
+    whatsapp: Text(40) = ""  # type: ignore[valid-type]
+    email: Text(254) = ""  # type: ignore[valid-type]
+    name: Text(80) = ""  # type: ignore[valid-type]
     language: str | None = Field(default=None, max_length=10)
-    product: Text(120) = ""
-    batch: Text(40) = ""
-    purchase_channel: Text(60) = ""
-    description: Text(MAX_TEXT, required=True)
+    product: Text(120) = ""  # type: ignore[valid-type]
+    batch: Text(40) = ""  # type: ignore[valid-type]
+    purchase_channel: Text(60) = ""  # type: ignore[valid-type]
+    description: Text(MAX_TEXT, required=True)  # type: ignore[valid-type]
     photos: list[Photo] = Field(default_factory=list, max_length=10)
 
 
 class MarkComplaint(Body):
-    description: Text(MAX_TEXT) = ""
-    product: Text(120) = ""
-    batch: Text(40) = ""
+    description: Text(MAX_TEXT) = ""  # type: ignore[valid-type]
+    product: Text(120) = ""  # type: ignore[valid-type]
+    batch: Text(40) = ""  # type: ignore[valid-type]
 
 
 class Classification(Body):
@@ -68,20 +62,20 @@ class Classification(Body):
 
 class Forwarding(Body):
     team: str = Field(max_length=40)
-    note: Text(MAX_TEXT) = ""
+    note: Text(MAX_TEXT) = ""  # type: ignore[valid-type]
 
 
 class CaseText(Body):
-    text: Text(MAX_TEXT, required=True)
+    text: Text(MAX_TEXT, required=True)  # type: ignore[valid-type]
 
 
 class Notification(Body):
-    message: Text(1200, required=True)
+    message: Text(1200, required=True)  # type: ignore[valid-type]
 
 
 class CustomerAnswer(Body):
     solved: bool
-    text: Text(MAX_TEXT) = ""
+    text: Text(MAX_TEXT) = ""  # type: ignore[valid-type]
 
 
 class NpsScore(Body):
@@ -95,11 +89,6 @@ def _setup(state) -> None:
               or model.Policy(sender=svc.settings.messaging_number))
     state.app.extensions["vero-complaints"] = CaseStore(
         svc.redis, svc.router.keys, svc.router, svc.gateway, svc.settings.data_dir, policy)
-
-
-@bp.errorhandler(RoutingError)
-def _case_error(exc: RoutingError):
-    return jsonify(error=str(exc)), {**STATUS_FOR, "unsent": 502}.get(exc.code, 409)
 
 
 def _staff(skills: tuple[str, ...]) -> str:
@@ -170,7 +159,7 @@ def file_complaint():
 def mark_conversation(task_id: str):
     """An agent marks their call or conversation as a complaint; the case starts from what the
     customer wrote (and the agent's own summary, when given)."""
-    task = _task_for_caller(task_id)
+    task = own_task(task_id)
     body = parse_body(MarkComplaint, optional=True)
     batch = _batch(body.batch)
     written = "\n".join(m["body"] for m in history(services(), task_id)

@@ -2,18 +2,17 @@
 their phone number with a one-time code. Either way they get a customer token (bearer) that the
 complaint form (`POST /api/complaints`) requires.
 
-A customer token is random; Redis keeps its SHA-256 with what it proves (account or phone) for
-`SESSION_SECONDS`; logout deletes it. Codes are limited per phone, per IP and in total
-(vero/web/limits.py), and go only to the country codes the centre serves.
+The customer token itself (issued, checked, ended) is `vero.web.auth`'s, with every other
+authentication decision; this module holds the routes and the one-time codes. Codes are limited
+per phone, per IP and in total (vero/web/limits.py), and go only to the country codes the centre
+serves.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import secrets
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify
 from pydantic import Field
 
 from telephony.accounts import AccountStore, LockedOut
@@ -23,10 +22,10 @@ from telephony.customers import normalise_phone
 from telephony.otp import TTL_SECONDS, CodeNotSent, OneTimeCodes
 from telephony.services import services
 from vero.kernel.bodies import Body, parse_body
+from vero.web import auth
 from vero.web.limits import client_ip, spend
 
 bp = Blueprint("customer_auth", __name__, url_prefix="/api/public")
-SESSION_SECONDS = 30 * 60
 COUNTRY_CODES = ("62",)  # one-time codes go to Indonesian numbers only
 
 
@@ -43,10 +42,6 @@ class CodeCheck(Body):
 class Login(Body):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _codes() -> OneTimeCodes:
@@ -75,29 +70,6 @@ def _phone(raw: str) -> str:
     return phone
 
 
-def _issue(proof: dict[str, str]) -> dict[str, object]:
-    token = secrets.token_urlsafe(32)
-    services().redis.set(services().router.keys.customer_session(_digest(token)),
-                         json.dumps(proof), ex=SESSION_SECONDS)
-    return {"token": token, "expires_in": SESSION_SECONDS}
-
-
-def _bearer() -> str:
-    return request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-
-
-def current_customer() -> dict[str, str]:
-    """What the request's customer token proves: {'kind': 'account', 'account', 'phone',
-    'email'} or {'kind': 'phone', 'phone'}; 401 without a valid token."""
-    token = _bearer()
-    raw = services().redis.get(services().router.keys.customer_session(_digest(token))) \
-        if token else None
-    if raw is None:
-        abort(401, "log in with your account, or verify your phone number with a one-time code "
-                   "(POST /api/public/code), then send 'Authorization: Bearer <token>'")
-    return json.loads(raw)
-
-
 @bp.post("/code")
 def request_code():
     """Send a one-time code to a phone (WhatsApp, SMS as fallback)."""
@@ -123,7 +95,7 @@ def verify_code():
     spend("otp_verify", phone)
     outcome, left = _codes().check(phone, body.code)
     if outcome == "ok":
-        return jsonify(phone=phone, **_issue({"kind": "phone", "phone": phone}))
+        return jsonify(phone=phone, **auth.open_customer_session({"kind": "phone", "phone": phone}))
     why = {"wrong": f"code: wrong code ({left} attempts left)",
            "spent": "code: wrong code, and that was the last attempt; request a new code",
            "none": "code: no code pending for this phone (or it expired); request a new code"}
@@ -145,12 +117,10 @@ def login():
         abort(401, "password: wrong account name or password, or the account is disabled")
     proof = {"kind": "account", "account": account.username, "phone": account.phone,
              "email": account.email, "name": account.name}
-    return jsonify(account=account.public(), **_issue(proof))
+    return jsonify(account=account.public(), **auth.open_customer_session(proof))
 
 
 @bp.post("/logout")
 def logout():
-    token = _bearer()
-    if token:
-        services().redis.delete(services().router.keys.customer_session(_digest(token)))
+    auth.close_customer_session()
     return "", 204

@@ -18,12 +18,10 @@ from flask import Blueprint, jsonify
 
 from telephony.complaints.store import case_store
 from telephony.customers import RECENT_CONTACTS, CustomerDirectory, task_customer
-from telephony.routing.errors import RoutingError
 from telephony.services import services
-from vero.web.api.routing import _own_offer, routing_error
+from vero.web.auth import own_offer
 
 bp = Blueprint("customer_view", __name__, url_prefix="/api")
-bp.register_error_handler(RoutingError, routing_error)
 SEGMENT_LABELS = {"B2C": "B2C", "B2B": "B2B/OEM", "partner": "partner programme"}
 COMPLAINT_TOPICS = ("skin_reaction", "damaged_package", "other_complaint")
 
@@ -55,7 +53,7 @@ def script_for(task: dict, vip: bool, open_cases: list[dict], name: str) -> dict
 @bp.get("/offers/<offer_id>/customer")
 def offer_customer(offer_id: str):
     """The customer view of an offer (the offered agent or a supervisor)."""
-    _own_offer(offer_id)
+    own_offer(offer_id)
     svc = services()
     task = svc.router.task(offer_id.rsplit(".", 1)[0])
     phone = task_customer(task["attributes"])

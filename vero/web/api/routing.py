@@ -1,63 +1,30 @@
 """The agent and supervisor HTTP API of the router (JSON, bearer tokens).
 
 Supervisors use VERO_SUPERVISOR_TOKEN; an agent uses the token it got when it was created and may
-only act on itself and its own offers and tasks. Bad input is a 400, an unknown id a 404, a
-transition that no longer fits (e.g. an expired offer) a 409 — never a 500.
+only act on itself and its own offers and tasks (the checks are `vero.web.auth`'s). Bad input is
+a 400, an unknown id a 404, a transition that no longer fits (e.g. an expired offer) a 409 —
+never a 500 (the map is `vero.web.errors`).
 """
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from typing import Annotated, Any, Literal
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify
 from pydantic import Field
 
-from telephony.routing.errors import RoutingError
 from telephony.routing.stats import queue_stats
 from telephony.services import services
 from vero.kernel.bodies import Body, Text, parse_body
+from vero.web.auth import (
+    own_offer,
+    own_task,
+    require_agent_or_supervisor,
+    require_supervisor_token,
+)
 
 bp = Blueprint("routing_api", __name__, url_prefix="/api")
-STATUS_FOR = {"unknown": 404, "invalid": 400, "exists": 409, "expired": 409, "state": 409,
-              "busy": 409}
-
-
-@bp.errorhandler(RoutingError)
-def routing_error(exc: RoutingError):
-    return jsonify(error=str(exc)), STATUS_FOR.get(exc.code, 409)
-
-
-# --- who is calling -------------------------------------------------------------------------
-
-def _bearer() -> str:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        abort(401, "send 'Authorization: Bearer <token>'")
-    return header.removeprefix("Bearer ").strip()
-
-
-def is_supervisor(token: str) -> bool:
-    return hmac.compare_digest(token.encode(), services().settings.supervisor_token.encode())
-
-
-def require_supervisor() -> None:
-    if not is_supervisor(_bearer()):
-        abort(403, "this needs the supervisor token")
-
-
-def require_agent_or_supervisor(agent_id: str | None) -> str | None:
-    """The calling agent's id (None for a supervisor); 403 unless it may act for `agent_id`."""
-    token = _bearer()
-    if is_supervisor(token):
-        return None
-    caller = services().router.agent_for_token(token)
-    if caller is None:
-        abort(401, "unknown token")
-    if agent_id is not None and caller != agent_id:
-        abort(403, "an agent may only act on itself")
-    return caller
 
 
 # --- request bodies -------------------------------------------------------------------------
@@ -71,12 +38,12 @@ Name, Reason, Phone = Text(80), Text(60), Text(40)
 class AgentContact(Body):
     """How the agent's phone leg is reached: a Twilio Client identity or a phone number."""
 
-    client: Name = ""
-    phone: Phone = ""
+    client: Name = ""  # type: ignore[valid-type]
+    phone: Phone = ""  # type: ignore[valid-type]
 
 
 class AgentProfile(Body):
-    name: Name = ""
+    name: Name = ""  # type: ignore[valid-type]
     skills: dict[str, Level] = Field(min_length=1, max_length=50,
                                      description='skill → level 1-5, e.g. {"complaints": 3}')
     languages: list[str] = Field(min_length=1, max_length=10)
@@ -88,7 +55,7 @@ class AgentProfile(Body):
 
 class StateChange(Body):
     state: Literal["available", "break", "offline"]
-    reason: Reason = ""
+    reason: Reason = ""  # type: ignore[valid-type]
 
 
 class NewTask(Body):
@@ -123,7 +90,7 @@ def _check_profile(body: AgentProfile) -> dict[str, int]:
 
 @bp.put("/agents/<agent_id>")
 def put_agent(agent_id: str):
-    require_supervisor()
+    require_supervisor_token()
     body = parse_body(AgentProfile)
     capacity = _check_profile(body)
     contact = {k: v for k, v in body.contact.model_dump().items() if v}
@@ -131,15 +98,15 @@ def put_agent(agent_id: str):
     _, token = router.upsert_agent(agent_id, body.skills, tuple(body.languages), capacity,
                                    name=body.name, contact=contact,
                                    new_token=body.rotate_token)
-    body: dict[str, Any] = {"agent": router.agent(agent_id)}
+    reply: dict[str, Any] = {"agent": router.agent(agent_id)}
     if token:
-        body["token"] = token
-    return jsonify(body), 200
+        reply["token"] = token
+    return jsonify(reply), 200
 
 
 @bp.get("/agents")
 def list_agents():
-    require_supervisor()
+    require_supervisor_token()
     return jsonify(agents=services().router.agents())
 
 
@@ -164,29 +131,16 @@ def agent_offers(agent_id: str):
     return jsonify(offers=services().router.offers_for(agent_id))
 
 
-def _own_offer(offer_id: str) -> None:
-    caller = require_agent_or_supervisor(None)
-    if caller is None:
-        return
-    task_id = offer_id.rsplit(".", 1)[0]
-    try:
-        task = services().router.task(task_id)
-    except RoutingError:
-        abort(404, f"no offer {offer_id}")
-    if task.get("agent") != caller:
-        abort(403, "this offer is not yours")
-
-
 @bp.post("/offers/<offer_id>/accept")
 def accept_offer(offer_id: str):
-    _own_offer(offer_id)
+    own_offer(offer_id)
     task = services().router.accept(offer_id)
     return jsonify(task=task)
 
 
 @bp.post("/offers/<offer_id>/reject")
 def reject_offer(offer_id: str):
-    _own_offer(offer_id)
+    own_offer(offer_id)
     services().router.reject(offer_id)
     return jsonify(status="rejected")
 
@@ -195,7 +149,7 @@ def reject_offer(offer_id: str):
 
 @bp.post("/tasks")
 def create_task():
-    require_supervisor()
+    require_supervisor_token()
     body = parse_body(NewTask)
     centre = services().centre
     for field, options in (("channel", centre.channels), ("queue", centre.queues),
@@ -209,22 +163,14 @@ def create_task():
     return jsonify(id=task_id, task=router.task(task_id)), 201
 
 
-def _task_for_caller(task_id: str) -> dict:
-    caller = require_agent_or_supervisor(None)
-    task = services().router.task(task_id)
-    if caller is not None and task.get("agent") != caller:
-        abort(403, "this task is not yours")
-    return task
-
-
 @bp.get("/tasks/<task_id>")
 def get_task(task_id: str):
-    return jsonify(_task_for_caller(task_id))
+    return jsonify(own_task(task_id))
 
 
 @bp.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str):
-    _task_for_caller(task_id)
+    own_task(task_id)
     router = services().router
     router.complete(task_id)
     return jsonify(router.task(task_id))
@@ -232,7 +178,7 @@ def complete_task(task_id: str):
 
 @bp.post("/tasks/<task_id>/cancel")
 def cancel_task(task_id: str):
-    require_supervisor()
+    require_supervisor_token()
     body = parse_body(Cancel, optional=True)
     router = services().router
     router.cancel(task_id, body.outcome)
@@ -241,5 +187,5 @@ def cancel_task(task_id: str):
 
 @bp.get("/queues")
 def queues():
-    require_supervisor()
+    require_supervisor_token()
     return jsonify(queues=queue_stats(services().router))

@@ -19,8 +19,8 @@ from vero.web.console.wallboard import SETTABLE_STATES
 from vero.web.i18n import CATALOGUE, t
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
-bp.before_request(auth.require_agent)
-MESSAGES_ENDPOINT = "messaging.list_messages"  # chat and WhatsApp conversations, when present
+bp.before_request(auth.require_agent_login)
+MESSAGES_ENDPOINT = "messages.list_messages"  # chat and WhatsApp conversations, when present
 # the catalogue entries desk.js shows (the customer view names languages, outcomes, case states)
 SCRIPT_TEXT = ("state.", "channel.", "desk.", "lang.", "outcome.", "case.state.")
 
@@ -29,10 +29,7 @@ SCRIPT_TEXT = ("state.", "channel.", "desk.", "lang.", "outcome.", "case.state."
 def login():
     wrong = False
     if request.method == "POST":
-        token = request.form.get("token", "")
-        agent_id = services().router.agent_for_token(token)
-        if agent_id:
-            auth.open_login(auth.AGENT, agent=agent_id, token=token)
+        if auth.log_in_with_token(auth.AGENT, request.form.get("token", "")):
             return redirect(url_for("desk.desk"))
         wrong = True
     return render_template("console/login.html", wrong=wrong, title_key="login.agent",

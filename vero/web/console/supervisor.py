@@ -4,7 +4,8 @@ complaint cases and the service KPIs (and, from `accounts_page`, the customer ac
 The login guard and its server-side sessions are `auth`'s (shared with the planning and what-if
 pages); every state change is checked by `csrf` (Origin and token) before it gets here. State
 changes from the pages' scripts are JSON POSTs. Case steps call the case store in-process, as the
-supervisor (the session stands in for the bearer token the JSON API asks for).
+supervisor (the session stands in for the bearer token the JSON API asks for); a refused step or
+an unknown case or agent is answered like the JSON API, by `vero.web.errors`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from collections.abc import Callable
 from typing import TypeVar
 
 from flask import (
@@ -31,13 +31,12 @@ from flask import (
 
 from telephony.complaints import model
 from telephony.complaints.store import case_store
-from telephony.routing.errors import RoutingError
 from telephony.services import services
 from vero.kernel.bodies import Body, parse_body
 from vero.kernel.errors import VeroError
 from vero.web import auth
 from vero.web.api.complaints import Classification, Forwarding
-from vero.web.api.routing import STATUS_FOR, StateChange, is_supervisor
+from vero.web.api.routing import StateChange
 from vero.web.console import accounts_page
 from vero.web.console.cases import alert_row, case_row, timeline_row
 from vero.web.console.kpis import csv_text, display_row, kpi_data, kpi_range
@@ -56,7 +55,7 @@ bp = Blueprint("console", __name__, url_prefix="/console",
 STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] overrides it
 _hub_lock = threading.Lock()
 ACTOR = "supervisor"  # as the JSON API records a supervisor's steps
-bp.before_request(auth.require_supervisor)
+bp.before_request(auth.require_supervisor_login)
 accounts_page.add_routes(bp)  # the customer accounts page
 B = TypeVar("B", bound=Body)
 
@@ -73,8 +72,7 @@ def _console_json(schema: type[B]) -> B:
 def login():
     wrong = False
     if request.method == "POST":
-        if is_supervisor(request.form.get("token", "")):
-            auth.open_login(auth.SUPERVISOR)
+        if auth.log_in_with_token(auth.SUPERVISOR, request.form.get("token", "")):
             target = request.args.get("next", "")
             # only a path on this site: never an open redirect
             safe = target.startswith("/console") and "//" not in target and "\\" not in target
@@ -139,10 +137,7 @@ def stream():
 def agent_state(agent_id: str):
     body = _console_json(StateChange)
     router = services().router
-    try:
-        router.set_agent_state(agent_id, body.state, body.reason)
-    except RoutingError as exc:
-        abort(404 if exc.code == "unknown" else 400, str(exc))
+    router.set_agent_state(agent_id, body.state, body.reason)  # unknown agent: 404 (errors)
     return jsonify(router.agent(agent_id))
 
 
@@ -160,10 +155,7 @@ def complaints():
 def complaints_case(ref: str):
     """One case with its timeline, and the classify and forward forms when its state allows."""
     store, router = case_store(), services().router
-    try:
-        case = store.get(ref)
-    except RoutingError as exc:
-        abort(404, str(exc))
+    case = store.get(ref)  # an unknown case: 404 (vero.web.errors)
     tz = router.centre.tz
     return render_template(
         "console/case.html", case=case, row=case_row(case, router.clock(), tz),
@@ -175,24 +167,16 @@ def complaints_case(ref: str):
         categories=model.CATEGORIES, severities=model.SEVERITIES, teams=model.TEAMS)
 
 
-def _case_step(step: Callable[[], dict]) -> Response:
-    """Run a case step; a refused one answers like the JSON API (404, 400 or 409)."""
-    try:
-        return jsonify(case=step())
-    except RoutingError as exc:
-        abort(STATUS_FOR.get(exc.code, 409), str(exc))
-
-
 @bp.post("/complaints/<ref>/classify")
 def complaints_classify(ref: str):
     body = _console_json(Classification)
-    return _case_step(lambda: case_store().classify(ref, body.category, body.severity, ACTOR))
+    return jsonify(case=case_store().classify(ref, body.category, body.severity, ACTOR))
 
 
 @bp.post("/complaints/<ref>/forward")
 def complaints_forward(ref: str):
     body = _console_json(Forwarding)
-    return _case_step(lambda: case_store().forward(ref, body.team, body.note, ACTOR))
+    return jsonify(case=case_store().forward(ref, body.team, body.note, ACTOR))
 
 
 def _kpi_request(skipped: list[str]) -> tuple[dt.date, dt.date, str, list[dict]]:

@@ -4,7 +4,8 @@ The base is the last console roster with the forecast it was made from, the last
 forecast with its staffing table, or uploaded files. The page writes an ordinary scenario file
 (`simulations.scenario`) into the run folder and runs it as `vero simulate` does, with few
 replications, as a job on the console's job queue (`vero.web.jobs`); runs and jobs are the planning
-pages' (`vero.web.console.planning`), the login guard the console's (`vero.web.auth`).
+pages' (`vero.web.console.runs`, form inputs `uploads`), the login guard the console's
+(`vero.web.auth`).
 """
 
 from __future__ import annotations
@@ -23,26 +24,25 @@ from simulations.report import service_level_chart, summarise_study, write_repor
 from simulations.scenario import Study, load_study
 from telephony.services import services
 from vero.kernel.errors import VeroError
-from vero.web.auth import require_supervisor
-from vero.web.console.planning import (
+from vero.web.auth import require_supervisor_login
+from vero.web.console.runs import (
     Prepared,
     cancel_reply,
-    form_number,
     last_run,
     new_run,
     read_status,
     run_folder,
-    save_upload,
     send_run_file,
     start_or_explain,
     status_reply,
     status_text,
 )
+from vero.web.console.uploads import form_number, save_upload
 from vero.web.i18n import t
 from vero.web.jobs import Say
 
 bp = Blueprint("whatif", __name__, url_prefix="/console/whatif")
-bp.before_request(require_supervisor)
+bp.before_request(require_supervisor_login)
 
 CHANGES = ("volume", "remove_agents", "callbacks")
 DEFAULT_REPLICATIONS = 3

@@ -1,0 +1,124 @@
+"""The console's Forecast page: upload contact history, get a forecast with its backtest and
+chart, and the staffing requirement the Roster page can start from (a run of `vero.web.console
+.runs`, on the `planning` blueprint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+
+from telephony.services import services
+from vero.kernel.centre import Centre
+from vero.kernel.errors import VeroError
+from vero.web import jobs
+from vero.web.console.runs import (
+    Prepared,
+    cancel_reply,
+    last_run,
+    new_run,
+    read_status,
+    run_folder,
+    send_run_file,
+    start_or_explain,
+    status_reply,
+    status_text,
+)
+from vero.web.console.uploads import form_number, save_upload
+from vero.web.jobs import Say
+from wfm.commands import plan_forecast, read_forecast
+from wfm.forecast.commands import write_chart
+from wfm.forecast.history import FORMATS, History, load_history
+from wfm.forecast.pipeline import forecast_history
+from wfm.staffing_plan import PlanOptions
+
+# What `vero forecast` assumes for history without channel, queue or language (its defaults).
+HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
+INTERVALS = (15, 30, 60)
+FORECAST_FILES = ("forecast.csv", "backtest.csv", "staffing.csv", "forecast.png")
+
+
+def _form(error: str = "") -> tuple[str, int]:
+    return render_template("planning/forecast.html", error=error, formats=FORMATS,
+                           intervals=INTERVALS, last=last_run("forecast", "forecast.csv")), \
+        400 if error else 200
+
+
+def forecast() -> tuple[str, int]:
+    return _form()
+
+
+def forecast_start() -> ResponseReturnValue:
+    folder = new_run("forecast")
+
+    def prepare() -> Prepared:
+        fmt = request.form.get("format", "auto")
+        interval = int(form_number("interval", 30, 15, 60))
+        if interval not in INTERVALS:
+            raise VeroError(f"use {', '.join(map(str, INTERVALS))} minutes", field="interval")
+        horizon = int(form_number("horizon_days", 14, 1, 366))
+        path = save_upload("history", folder, "history.csv")
+        centre = services().centre
+        history = load_history(path, fmt, tz=centre.tz, defaults=HISTORY_DEFAULTS)
+        if history.used == 0:
+            raise VeroError(f"no usable history rows ({history.summary()})", source=str(path))
+        return forecast_job, (history, centre, interval, horizon)
+
+    return start_or_explain("forecast", folder, prepare, _form, "planning.forecast_run")
+
+
+def forecast_job(history: History, centre: Centre, interval: int, horizon: int, *, folder: Path,
+                 say: Say) -> dict[str, str]:
+    """Forecast, chart and backtest table; then the staffing requirement the roster page can
+    use (a forecast the centre cannot staff still shows, with the reason)."""
+    say("forecast.step.models")
+    run = forecast_history(history, centre, interval_minutes=interval, horizon_days=horizon)
+    say("forecast.step.files")
+    run.frame.to_csv(folder / "forecast.csv", index=False)
+    run.backtest_table().to_csv(folder / "backtest.csv", index=False)
+    write_chart(run, folder / "forecast.png")
+    say("forecast.step.staffing")
+    try:
+        staffing = plan_forecast(read_forecast(folder / "forecast.csv", centre), centre,
+                                 PlanOptions())
+    except VeroError as exc:
+        return {"staffing_error": jobs.shown_error(exc, folder)}
+    staffing["interval_start"] = [moment.isoformat() for moment in staffing["interval_start"]]
+    staffing.to_csv(folder / "staffing.csv", index=False)
+    return {}
+
+
+def forecast_run(run_id: str) -> str:
+    folder = run_folder("forecast", run_id)
+    status = read_status("forecast", folder)
+    backtest = None
+    if status["state"] == "done" and (folder / "backtest.csv").stat().st_size > 1:
+        backtest = pd.read_csv(folder / "backtest.csv")
+    return render_template("planning/forecast_run.html", run_id=run_id, status=status,
+                           text=status_text(status), backtest=backtest,
+                           has_staffing=(folder / "staffing.csv").is_file())
+
+
+def forecast_status(run_id: str) -> ResponseReturnValue:
+    return status_reply("forecast", run_folder("forecast", run_id))
+
+
+def forecast_cancel(run_id: str) -> ResponseReturnValue:
+    return cancel_reply("forecast", run_folder("forecast", run_id), "planning.forecast_run")
+
+
+def forecast_file(run_id: str, name: str) -> ResponseReturnValue:
+    return send_run_file(run_folder("forecast", run_id), name, FORECAST_FILES)
+
+
+def add_routes(bp: Blueprint) -> None:
+    """The page's routes on the planning blueprint (its login guard and CSRF check apply)."""
+    bp.add_url_rule("/forecast", view_func=forecast, methods=["GET"])
+    bp.add_url_rule("/forecast", view_func=forecast_start, methods=["POST"])
+    bp.add_url_rule("/forecast/<run_id>", view_func=forecast_run, methods=["GET"])
+    bp.add_url_rule("/forecast/<run_id>/status", view_func=forecast_status, methods=["GET"])
+    bp.add_url_rule("/forecast/<run_id>/cancel", view_func=forecast_cancel, methods=["POST"])
+    bp.add_url_rule("/forecast/<run_id>/files/<name>", view_func=forecast_file,
+                    methods=["GET"])
