@@ -576,7 +576,7 @@ def whisper() -> Response:
         return _twiml(response)
     if not (task["state"] == "assigned" and task["offer"] == "" and task["agent"]):
         try:
-            task = svc.router.accept(offer)
+            task = svc.router.task(svc.router.accept(offer).id)
         except RoutingError:
             response.hangup()
             return _twiml(response)

@@ -26,7 +26,7 @@ import redis
 from telephony.routing import contact_log as contact_log_module
 from telephony.routing.contact_log import ContactLog
 from telephony.routing.keys import Keys
-from telephony.routing.router import RedisRouter
+from telephony.routing.router import RedisRouter, text
 from telephony.routing.takeover import claim_stale, prune_consumers
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def dispatcher_id() -> str:
 def live_dispatchers(client: redis.Redis, keys: Keys, now: float,
                      fresh: float = HEARTBEAT_FRESH_SECONDS) -> dict[str, dict]:
     """The dispatchers whose last heartbeat is younger than `fresh` seconds."""
-    beats = {k.decode(): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}
+    beats = {text(k): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}
     return {ident: beat for ident, beat in beats.items() if now - beat.get("at", 0) < fresh}
 
 
@@ -105,7 +105,7 @@ class Dispatcher:
 
     def housekeeping(self, now: float) -> None:
         client, keys, stream = self.router.redis, self.router.keys, self.contact_log.stream
-        beats = {k.decode(): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}
+        beats = {text(k): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}
         gone = [i for i, b in beats.items() if now - b.get("at", 0) > HEARTBEAT_PRUNE_SECONDS]
         if gone:
             client.hdel(keys.dispatchers(), *gone)

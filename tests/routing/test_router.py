@@ -186,7 +186,9 @@ def test_accept_resets_missed_count(router):
     (r2,) = router.reject(r.offer, now=T0 + 1)
     assert router.agent("a")["missed"] == 1
     task = router.accept(r2.offer, now=T0 + 2)
-    assert (task["state"], task["agent"], task["answered_at"]) == ("assigned", "a", T0 + 2)
+    assert (task.state, task.agent, task.answered_at) == ("assigned", "a", T0 + 2)
+    view = router.task("t")
+    assert (view["state"], view["agent"], view["answered_at"]) == ("assigned", "a", T0 + 2)
     assert router.agent("a")["missed"] == 0
 
 
