@@ -28,6 +28,7 @@ from telephony.routing.contact_files import ContactFiles
 from telephony.routing.keys import Keys
 from telephony.routing.router import text
 from vero.kernel.centre import Centre
+from vero.kernel.redis_client import Client
 
 COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at", "answered_at",
            "ended_at", "wait_seconds", "handle_seconds", "agent_id", "outcome", "csat", "customer")
@@ -62,7 +63,7 @@ def record_row(fields: dict[str, str]) -> dict[str, str]:
 
 
 class ContactLog:
-    def __init__(self, client: redis.Redis, keys: Keys, centre: Centre, data_dir: Path,
+    def __init__(self, client: Client, keys: Keys, centre: Centre, data_dir: Path,
                  consumer: str | None = None, *,
                  retention_hours: float = DEFAULT_RETENTION_HOURS,
                  clock: Callable[[], float] = time.time) -> None:

@@ -28,6 +28,7 @@ from telephony.routing.contact_log import ContactLog
 from telephony.routing.keys import Keys
 from telephony.routing.router import RedisRouter, text
 from telephony.routing.takeover import claim_stale, prune_consumers
+from vero.kernel.redis_client import Client
 
 log = logging.getLogger(__name__)
 HEARTBEAT_FRESH_SECONDS = 5.0  # /readyz: a dispatcher is alive if it beat this recently
@@ -42,7 +43,7 @@ def dispatcher_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def live_dispatchers(client: redis.Redis, keys: Keys, now: float,
+def live_dispatchers(client: Client, keys: Keys, now: float,
                      fresh: float = HEARTBEAT_FRESH_SECONDS) -> dict[str, dict]:
     """The dispatchers whose last heartbeat is younger than `fresh` seconds."""
     beats = {text(k): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}

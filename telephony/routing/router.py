@@ -17,14 +17,13 @@ import time
 from collections.abc import Callable
 from typing import cast
 
-import redis
-
 from telephony.routing import scripts
 from telephony.routing.errors import RoutingError
 from telephony.routing.keys import Keys
 from telephony.routing.layout import AgentKeys, Layout
 from telephony.routing.policy.records import AgentUpdate, Reservation, Task
 from vero.kernel.centre import Centre
+from vero.kernel.redis_client import Client
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,79}$")
 _RETRIES = 20
@@ -48,7 +47,7 @@ def text(reply: bytes | str) -> str:
 
 
 class RedisRouter:
-    def __init__(self, client: redis.Redis, centre: Centre, *, namespace: str = "vero",
+    def __init__(self, client: Client, centre: Centre, *, namespace: str = "vero",
                  clock: Callable[[], float] = time.time) -> None:
         self.redis = client
         self.centre = centre

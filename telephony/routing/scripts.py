@@ -12,10 +12,10 @@ import math
 from functools import cache
 from importlib import resources
 
-import redis
 from redis.commands.core import Script
 
 from telephony.routing.policy import rules
+from vero.kernel.redis_client import Client
 
 NAMES = ("enqueue", "match_task", "agent_ready", "accept", "return_offer", "complete", "cancel",
          "advance", "upsert_agent", "set_state", "annotate")
@@ -58,6 +58,6 @@ def source(name: str) -> str:
     return prelude() + (folder / "lib.lua").read_text() + "\n" + own
 
 
-def register(client: redis.Redis, names: tuple[str, ...] = NAMES) -> dict[str, Script]:
+def register(client: Client, names: tuple[str, ...] = NAMES) -> dict[str, Script]:
     """Script objects by name; redis-py sends EVALSHA and reloads on NOSCRIPT by itself."""
     return {name: client.register_script(source(name)) for name in names}

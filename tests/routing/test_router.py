@@ -6,7 +6,7 @@ import pytest
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy import rules
-from telephony.routing.router import RedisRouter
+from telephony.routing.router import RedisRouter, text
 
 T0 = 1_700_000_000.0
 ALL = {"voice": 1, "chat": 3, "whatsapp": 5, "sms": 5, "email": 10}
@@ -30,8 +30,8 @@ def offered(offers) -> list[tuple[str, str]]:
 def day_stats(router: RedisRouter, queue: str, channel: str) -> dict[str, float]:
     raw = router.redis.hgetall(router.keys.stats(router.local_bucket(T0)[0]))
     prefix = f"{queue}|{channel}|day|"
-    return {k.decode()[len(prefix):]: float(v) for k, v in raw.items()
-            if k.decode().startswith(prefix)}
+    return {text(k)[len(prefix):]: float(v) for k, v in raw.items()
+            if text(k).startswith(prefix)}
 
 
 # --- order of tasks --------------------------------------------------------------------------
