@@ -128,7 +128,7 @@ class Twin:
         if agent not in self.router.agents:
             profile = self._profiles[agent]
             offers += self.router.upsert_agent(agent, profile.skills, profile.languages,
-                                               profile.capacity, now)
+                                               profile.capacity, now).offers
         if state == "available":
             self._group_of[agent] = group
         offers += self.router.set_agent_state(agent, state, "break" if state == "break" else "",

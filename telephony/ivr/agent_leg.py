@@ -65,7 +65,7 @@ def whisper() -> Response:
         return reply(response)
     if not (task["state"] == "assigned" and task["offer"] == "" and task["agent"]):
         try:
-            task = svc.router.accept(offer)
+            task = svc.router.task(svc.router.accept(offer).id)
         except RoutingError:
             response.hangup()
             return reply(response)

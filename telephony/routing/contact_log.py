@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import redis
 
@@ -25,7 +26,9 @@ from telephony.customers import RECENT_CONTACTS, RECENT_CONTACTS_TTL, recent_con
 from telephony.routing import scripts
 from telephony.routing.contact_files import ContactFiles
 from telephony.routing.keys import Keys
+from telephony.routing.router import text
 from vero.kernel.centre import Centre
+from vero.kernel.redis_client import Client
 
 COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at", "answered_at",
            "ended_at", "wait_seconds", "handle_seconds", "agent_id", "outcome", "csat", "customer")
@@ -60,7 +63,7 @@ def record_row(fields: dict[str, str]) -> dict[str, str]:
 
 
 class ContactLog:
-    def __init__(self, client: redis.Redis, keys: Keys, centre: Centre, data_dir: Path,
+    def __init__(self, client: Client, keys: Keys, centre: Centre, data_dir: Path,
                  consumer: str | None = None, *,
                  retention_hours: float = DEFAULT_RETENTION_HOURS,
                  clock: Callable[[], float] = time.time) -> None:
@@ -91,8 +94,8 @@ class ContactLog:
         written = 0
         for start in ("0", ">"):  # own unacknowledged entries first (after a failed round)
             while True:
-                reply = self.redis.xreadgroup(GROUP, self.consumer, {self.stream: start},
-                                              count=batch)
+                reply: Any = self.redis.xreadgroup(  # RESP2: [[stream, entries]] or []
+                    GROUP, self.consumer, {self.stream: start}, count=batch)
                 entries = reply[0][1] if reply else []
                 if not entries:
                     break
@@ -143,8 +146,8 @@ class ContactLog:
         cutoff = self.clock() - self.retention
         purged = 0
         while True:
-            ids = [i.decode() for i in self.redis.zrangebyscore(
-                self.keys.closed_index(), "-inf", cutoff, start=0, num=_PURGE_BATCH)]
+            ids = [text(i) for i in cast(list[bytes], self.redis.zrangebyscore(
+                self.keys.closed_index(), "-inf", cutoff, start=0, num=_PURGE_BATCH))]
             if not ids:
                 return purged
             purged += self._scripts["purge_closed"](

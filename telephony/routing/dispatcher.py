@@ -26,8 +26,9 @@ import redis
 from telephony.routing import contact_log as contact_log_module
 from telephony.routing.contact_log import ContactLog
 from telephony.routing.keys import Keys
-from telephony.routing.router import RedisRouter
+from telephony.routing.router import RedisRouter, text
 from telephony.routing.takeover import claim_stale, prune_consumers
+from vero.kernel.redis_client import Client
 
 log = logging.getLogger(__name__)
 HEARTBEAT_FRESH_SECONDS = 5.0  # /readyz: a dispatcher is alive if it beat this recently
@@ -42,10 +43,10 @@ def dispatcher_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def live_dispatchers(client: redis.Redis, keys: Keys, now: float,
+def live_dispatchers(client: Client, keys: Keys, now: float,
                      fresh: float = HEARTBEAT_FRESH_SECONDS) -> dict[str, dict]:
     """The dispatchers whose last heartbeat is younger than `fresh` seconds."""
-    beats = {k.decode(): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}
+    beats = {text(k): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}
     return {ident: beat for ident, beat in beats.items() if now - beat.get("at", 0) < fresh}
 
 
@@ -105,7 +106,7 @@ class Dispatcher:
 
     def housekeeping(self, now: float) -> None:
         client, keys, stream = self.router.redis, self.router.keys, self.contact_log.stream
-        beats = {k.decode(): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}
+        beats = {text(k): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}
         gone = [i for i, b in beats.items() if now - b.get("at", 0) > HEARTBEAT_PRUNE_SECONDS]
         if gone:
             client.hdel(keys.dispatchers(), *gone)

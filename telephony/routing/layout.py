@@ -12,15 +12,15 @@ from functools import cached_property
 
 from telephony.routing.keys import Keys
 from telephony.routing.policy import rules
-from vero.kernel.centre import Centre
+from vero.kernel.centre import Centre, Selection
 
 MAX_LEVEL = 5
 
 
 @dataclass(frozen=True)
 class StepPools:
-    family: str          # 'idle' or 'load'
-    mode: str            # the queue's selection
+    family: str          # a key of rules.FAMILIES ('idle' or 'load')
+    mode: str            # the queue's selection (a key of rules.STRATEGIES)
     keys: list[str]      # best level first
 
 
@@ -39,8 +39,8 @@ class Layout:
         self.keys = keys
 
     @staticmethod
-    def family(selection: str) -> str:
-        return "load" if selection == "least_occupied" else "idle"
+    def family(selection: Selection) -> str:
+        return rules.STRATEGIES[selection].family
 
     def step_pools(self, queue: str, step: int, channel: str, language: str) -> StepPools:
         q = self.centre.queues[queue]
@@ -56,7 +56,7 @@ class Layout:
     @cached_property
     def _read_pools(self) -> set[tuple[str, str, str, str]]:
         """(family, channel, skill, 'same'|'any') of every pool some step reads."""
-        out = set()
+        out: set[tuple[str, str, str, str]] = set()
         for name, q in self.centre.queues.items():
             for step in q.steps:
                 skill = self.centre.step_skill(name, step) or rules.ANY

@@ -1,7 +1,9 @@
 """The live router: the policy of `telephony/routing/policy`, applied atomically in Redis.
 
 Each decision (find the match and reserve it) is one Lua script call, so any number of processes
-may route at once. The operations and their results mirror `MemoryRouter` one for one.
+may route at once. The operations and their results mirror `MemoryRouter` one for one (both are a
+`policy.protocol.Router`); the reads (`task`, `agent`, `agents`, `offers_for`) answer the JSON
+the HTTP API shows.
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-
-import redis
+from typing import cast
 
 from telephony.routing import scripts
 from telephony.routing.errors import RoutingError
 from telephony.routing.keys import Keys
 from telephony.routing.layout import AgentKeys, Layout
-from telephony.routing.policy.records import Reservation
+from telephony.routing.policy.records import AgentUpdate, Reservation, Task
 from vero.kernel.centre import Centre
 from vero.kernel.targets import answer_target
+from vero.kernel.redis_client import Client
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,79}$")
 _RETRIES = 20
@@ -40,8 +42,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def text(reply: bytes | str) -> str:
+    """A string from Redis as text: Vero's clients do not decode replies, so it is bytes."""
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
 class RedisRouter:
-    def __init__(self, client: redis.Redis, centre: Centre, *, namespace: str = "vero",
+    def __init__(self, client: Client, centre: Centre, *, namespace: str = "vero",
                  clock: Callable[[], float] = time.time) -> None:
         self.redis = client
         self.centre = centre
@@ -109,7 +116,7 @@ class RedisRouter:
     def upsert_agent(self, agent_id: str, skills: dict[str, int], languages: tuple[str, ...],
                      capacity: dict[str, int], now: float | None = None, *, name: str = "",
                      contact: dict | None = None, new_token: bool = False,
-                     ) -> tuple[list[Reservation], str | None]:
+                     ) -> AgentUpdate:
         """Create or update an agent. Returns the offers made and the token (new agents and
         `new_token=True` only: Vero keeps just its hash)."""
         check_id("agent", agent_id)
@@ -131,14 +138,14 @@ class RedisRouter:
                     self._end_web_sessions(agent_id)
                 ready = reply[2] == "available"
                 offers = self._committed(self._agent_ready, agent_id, now) if ready else []
-                return offers, token
+                return AgentUpdate(offers, token)
         raise RoutingError("busy", f"agent {agent_id} kept changing; try again")
 
     def _end_web_sessions(self, agent_id: str) -> None:
         """A new token ends the agent's desk logins. They are believed only while the token they
         were opened with is still the agent's, so this is the cleanup, not the lock."""
         owned = self.keys.agent_web_sessions(agent_id)
-        sessions = [self.keys.web_session(h.decode()) for h in self.redis.smembers(owned)]
+        sessions = [self.keys.web_session(text(h)) for h in self.redis.smembers(owned)]
         self.redis.delete(owned, *sessions)
 
     def set_agent_state(self, agent_id: str, state: str, reason: str = "",
@@ -245,7 +252,8 @@ class RedisRouter:
                 return self._offers(reply[1:]) if reply[0] == "reserved" else []
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
 
-    def accept(self, offer_id: str, now: float | None = None) -> dict:
+    def accept(self, offer_id: str, now: float | None = None) -> Task:
+        """The task as the accept stored it (`task` reads the JSON the API shows)."""
         now = self.timestamp(now)
         task_id = offer_id.rsplit(".", 1)[0]
         reply = self._call("accept", now, [], [offer_id, task_id])
@@ -253,7 +261,7 @@ class RedisRouter:
             raise RoutingError("expired", f"offer {offer_id} has expired")
         if reply[0] != "ok":
             raise RoutingError("expired", f"offer {offer_id} is no longer pending")
-        return self._task_json(task_id)
+        return Task.from_stored(json.loads(reply[2]))
 
     def reject(self, offer_id: str, now: float | None = None) -> list[Reservation]:
         now = self.timestamp(now)
@@ -348,7 +356,7 @@ class RedisRouter:
 
     def next_timer(self) -> float | None:
         head = self.redis.zrange(self.keys.timers(), 0, 0, withscores=True)
-        return head[0][1] if head else None
+        return float(head[0][1]) if head else None
 
     def tick(self, now: float | None = None, lateness: list[float] | None = None,
              share: float = 0.0) -> list[Reservation]:
@@ -362,13 +370,14 @@ class RedisRouter:
         now = self.timestamp(now)
         offers: list[Reservation] = []
         while True:
-            due = self.redis.zrangebyscore(self.keys.timers(), "-inf", now, start=0,
-                                           num=TICK_BATCH if share else 1, withscores=True)
+            due = cast(list[tuple[bytes, float]], self.redis.zrangebyscore(  # (member, due)
+                self.keys.timers(), "-inf", now, start=0, num=TICK_BATCH if share else 1,
+                withscores=True))
             if not due:
                 return offers
             first = int(share * len(due))
             for raw, score in due[first:] + due[:first]:
-                offers += self._fire(raw.decode(), score)
+                offers += self._fire(text(raw), score)
                 if lateness is not None:
                     lateness.append(self.clock() - score)
 
@@ -397,15 +406,17 @@ class RedisRouter:
             except RoutingError:
                 return []
             queue = self.centre.queues[task["queue"]]
-            new_queue, new_step, entered, fallback = task["queue"], step + 1, "", ""
+            new_queue, new_step, fallback = task["queue"], step + 1, ""
+            entered: float | None = None  # a new entered time (overflow), or None to keep it
             if step + 1 == len(queue.steps):
                 if queue.fallback is not None and queue.fallback.overflow:
                     new_queue, new_step, entered = queue.fallback.overflow, 0, now
                 else:  # signal the fallback offer, or keep the last step: nothing moves
                     new_step = step
-                    fallback = queue.fallback.offer if queue.fallback else "stay"
+                    offer = queue.fallback.offer if queue.fallback else None
+                    fallback = offer or "stay"
             rule = self.centre.queues[new_queue].steps[new_step]
-            start = task["entered"] if entered == "" else entered
+            start = task["entered"] if entered is None else entered
             due = start + rule.timeout if rule.timeout is not None and not fallback else ""
             priority = rule.priority if rule.priority is not None and not fallback else ""
             channel, language = task["channel"], task["language"]
@@ -414,7 +425,7 @@ class RedisRouter:
                 self.layout.wait_key(task["queue"], channel, step, language),
                 self.layout.wait_key(new_queue, channel, new_step, language), *pools.keys,
             ], [task_id, step, task["queue"], new_queue, new_step, priority, due, fallback,
-                entered, pools.family, pools.mode])
+                "" if entered is None else entered, pools.family, pools.mode])
             if reply[0] != "stale":
                 return self._offers(reply[1:]) if reply[0] == "reserved" else []
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
@@ -457,7 +468,7 @@ class RedisRouter:
 
     def agent_for_token(self, token: str) -> str | None:
         agent_id = self.redis.hget(self.keys.agent_tokens(), token_hash(token))
-        return agent_id.decode() if agent_id else None
+        return text(agent_id) if agent_id else None
 
     def offers_for(self, agent_id: str) -> list[dict]:
         _, _, tasks = self._agent_records(agent_id)

@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 
 from telephony.routing.policy import rules
-from telephony.routing.router import RedisRouter
+from telephony.routing.router import RedisRouter, text
 
 METRICS = ("offered", "answered", "answered_in_target", "abandoned", "canceled", "wait_sum")
 
@@ -56,7 +56,7 @@ def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict
     agents = router.agents()
     counters: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     for field, value in router.redis.hgetall(router.keys.stats(day)).items():
-        queue, _channel, bucket, metric = field.decode().split("|")
+        queue, _channel, bucket, metric = text(field).split("|")
         slot = counters[queue][bucket]
         slot[metric] = slot.get(metric, 0) + float(value)
 

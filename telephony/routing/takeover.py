@@ -5,12 +5,12 @@ consumer holds one, and their next read of their own pending entries handles the
 
 from __future__ import annotations
 
-import redis
+from vero.kernel.redis_client import Client
 
 CONSUMER_RETENTION_SECONDS = 3600  # a consumer with nothing pending, silent this long, is gone
 
 
-def claim_stale(client: redis.Redis, stream: str, group: str, consumer: str,
+def claim_stale(client: Client, stream: str, group: str, consumer: str,
                 min_idle_seconds: float, count: int = 100) -> int:
     """Move every entry pending longer than `min_idle_seconds` (in any consumer) to `consumer`;
     returns how many were claimed."""
@@ -26,7 +26,7 @@ def claim_stale(client: redis.Redis, stream: str, group: str, consumer: str,
         start = cursor
 
 
-def prune_consumers(client: redis.Redis, stream: str, group: str) -> int:
+def prune_consumers(client: Client, stream: str, group: str) -> int:
     """Forget the consumers of processes long gone (nothing pending, silent for an hour): each
     start adds a consumer name, so without this the group's list would grow with restarts."""
     doomed = [c["name"] for c in client.xinfo_consumers(stream, group)

@@ -58,7 +58,7 @@ def test_hung_twilio_delays_no_timer_and_ends_in_a_dead_letter(tmp_path):
             router.enqueue("chat-en", "chat", "general", "en")  # nobody: its step times out
             router.enqueue("done-1", "chat", "general", "id")
             offer = router.task("done-1")["offer"] or router.task("chat-1")["offer"]
-            wrapped = router.accept(offer)["id"]
+            wrapped = router.accept(offer).id
             router.complete(wrapped)  # wrap-up ends by its timer
             wait_until(lambda: client.xlen(KEYS.outbox_dead()), 20, "the dead letter")
             wait_until(lambda: router.task(wrapped)["state"] == "completed", 10, "wrap-up end")

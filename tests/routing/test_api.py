@@ -63,6 +63,9 @@ def test_a_call_goes_from_queue_to_agent_to_wrap_up(client, clock):
     clock.now += 3
     accepted = client.post(f"/api/offers/{offers[0]['offer_id']}/accept", headers=agent)
     assert accepted.json["task"]["state"] == "assigned"
+    # the task as stored, as every read shows it: no keys for the times it has not reached
+    assert accepted.json["task"] == client.get(f"/api/tasks/{task_id}", headers=sup()).json
+    assert {"ended_at", "wrap_until"}.isdisjoint(accepted.json["task"])
     assert client.get("/api/agents/ayu", headers=agent).json["shown_state"] == "busy"
     done = client.post(f"/api/tasks/{task_id}/complete", headers=agent)
     assert done.json["state"] == "wrapping"

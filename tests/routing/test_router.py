@@ -6,7 +6,7 @@ import pytest
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy import rules
-from telephony.routing.router import RedisRouter
+from telephony.routing.router import RedisRouter, text
 
 T0 = 1_700_000_000.0
 ALL = {"voice": 1, "chat": 3, "whatsapp": 5, "sms": 5, "email": 10}
@@ -30,8 +30,8 @@ def offered(offers) -> list[tuple[str, str]]:
 def day_stats(router: RedisRouter, queue: str, channel: str) -> dict[str, float]:
     raw = router.redis.hgetall(router.keys.stats(router.local_bucket(T0)[0]))
     prefix = f"{queue}|{channel}|day|"
-    return {k.decode()[len(prefix):]: float(v) for k, v in raw.items()
-            if k.decode().startswith(prefix)}
+    return {text(k)[len(prefix):]: float(v) for k, v in raw.items()
+            if text(k).startswith(prefix)}
 
 
 # --- order of tasks --------------------------------------------------------------------------
@@ -186,7 +186,9 @@ def test_accept_resets_missed_count(router):
     (r2,) = router.reject(r.offer, now=T0 + 1)
     assert router.agent("a")["missed"] == 1
     task = router.accept(r2.offer, now=T0 + 2)
-    assert (task["state"], task["agent"], task["answered_at"]) == ("assigned", "a", T0 + 2)
+    assert (task.state, task.agent, task.answered_at) == ("assigned", "a", T0 + 2)
+    view = router.task("t")
+    assert (view["state"], view["agent"], view["answered_at"]) == ("assigned", "a", T0 + 2)
     assert router.agent("a")["missed"] == 0
 
 

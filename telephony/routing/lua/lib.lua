@@ -1,4 +1,8 @@
 -- lib.lua: helpers prepended to every routing script (Redis 6.2 has no shared functions).
+-- The policy's numbers and orderings (PRIORITY_WEIGHT, FAMILY_WEIGHT, BEST_LEVEL_FIRST) come
+-- from the prelude that telephony/routing/scripts.py generates from policy/rules.py and puts
+-- before this file; the functions below mirror rules.py's task_score, has_room and agent_score
+-- (tests/routing/test_lua_rules.py checks that they agree).
 --
 -- Every script's KEYS start with the same six keys:
 --   KEYS[1] agent_status  HASH agent id -> status JSON
@@ -23,7 +27,6 @@ local STATUS, TASKS, TIMERS, EVENTS, STATS, CONTACTS = KEYS[1], KEYS[2], KEYS[3]
   KEYS[6]
 local NOW = tonumber(ARGV[1])
 local CFG = cjson.decode(ARGV[2])
-local PRIORITY_WEIGHT, LOAD_WEIGHT = 1e10, 1e10
 -- The events stream feeds live readers (connector, wallboard, desk) that follow its tail:
 -- 100,000 entries are hours of a busy centre's traffic, about 12 MB (benchmarks/memory.py).
 local EVENTS_KEPT = 100000
@@ -84,8 +87,7 @@ local function has_room(status, channel)
 end
 
 local function pool_score(family, status)
-  if family == 'load' then return task_count(status) * LOAD_WEIGHT + status.idle end
-  return status.idle
+  return task_count(status) * FAMILY_WEIGHT[family] + status.idle
 end
 
 -- The valid head (id, score, status) of one pool for `channel` work, cleaning as it reads.
@@ -106,13 +108,14 @@ local function pool_head(key, family, channel)
 end
 
 -- Choose an agent for `channel` work among pools given best level first.
--- mode 'highest_level': first pool with a valid head wins; otherwise lowest (score, id).
+-- A mode (queue selection) with BEST_LEVEL_FIRST: the first pool with a valid head wins;
+-- otherwise the lowest (score, id) of all pools.
 local function pick_agent(pool_keys, family, mode, channel)
   local best_id, best_score, best_status
   for _, key in ipairs(pool_keys) do
     local id, score, status = pool_head(key, family, channel)
     if id then
-      if mode == 'highest_level' then return id, status end
+      if BEST_LEVEL_FIRST[mode] then return id, status end
       if not best_id or score < best_score or (score == best_score and id < best_id) then
         best_id, best_score, best_status = id, score, status
       end

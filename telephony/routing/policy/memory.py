@@ -13,7 +13,14 @@ import heapq
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy import rules
-from telephony.routing.policy.records import Agent, Reservation, Task
+from telephony.routing.policy.records import (
+    Agent,
+    AgentState,
+    AgentUpdate,
+    CancelOutcome,
+    Reservation,
+    Task,
+)
 from vero.kernel.centre import Centre
 
 Need = tuple[str, int, str]  # (skill, min level, language), as `rules.step_requirement` gives
@@ -158,18 +165,18 @@ class MemoryRouter:
     # --- agents ---------------------------------------------------------------------------
 
     def upsert_agent(self, agent_id: str, skills: dict[str, int], languages: tuple[str, ...],
-                     capacity: dict[str, int], now: float) -> list[Reservation]:
+                     capacity: dict[str, int], now: float) -> AgentUpdate:
         agent = self.agents.get(agent_id)
         if agent is None:
             self.agents.add(Agent(agent_id, dict(skills), tuple(languages), dict(capacity),
                                   since=now, idle_since=now))
-            return []
+            return AgentUpdate([], None)
         agent.skills, agent.languages = dict(skills), tuple(languages)
         agent.capacity = dict(capacity)
         self.agents.index(agent)
-        return self._agent_ready(agent_id, now)
+        return AgentUpdate(self._agent_ready(agent_id, now), None)
 
-    def set_agent_state(self, agent_id: str, state: str, reason: str,
+    def set_agent_state(self, agent_id: str, state: AgentState, reason: str,
                         now: float) -> list[Reservation]:
         agent = self._agent(agent_id)
         if state != agent.state:
@@ -232,7 +239,7 @@ class MemoryRouter:
         self.timers[f"wrap|{task_id}"] = now + wrap
         return []
 
-    def cancel(self, task_id: str, outcome: str, now: float) -> list[Reservation]:
+    def cancel(self, task_id: str, outcome: CancelOutcome, now: float) -> list[Reservation]:
         task = self._task(task_id)
         if task.state not in ("queued", "reserved"):
             raise RoutingError("state", f"task {task_id} is {task.state}; only waiting tasks "
@@ -310,10 +317,10 @@ class MemoryRouter:
     def _match_task(self, task: Task, now: float) -> list[Reservation]:
         """A queued task goes to the best free agent who can take it, or else waits."""
         work = self._work(task)
-        selection = self.centre.queues[task.queue].selection
-        # Within a kind, longest idle then lowest id wins under every selection but
-        # least_occupied, whose float score may tie differently: that one looks at all free agents.
-        candidates = self.agents.takers(work, selection == "least_occupied")
+        strategy = rules.STRATEGIES[self.centre.queues[task.queue].selection]
+        # Within a kind, longest idle then lowest id wins when the score is the idle time; any
+        # other float score may tie differently: then matching looks at all free agents.
+        candidates = self.agents.takers(work, not strategy.orders_by_idle)
         if not candidates:
             entry = self.queued[task.id] = (rules.task_score(task.priority, task.created), task.id)
             heapq.heappush(self._wait_lists.setdefault(work, []), entry)
@@ -321,14 +328,10 @@ class MemoryRouter:
         skill = work[0][0]
         if len(candidates) == 1:  # the usual case in a big single-skill pool: no ranking needed
             best = candidates[0]
-        elif selection == "highest_level":
-            best = min(candidates, key=lambda a: (-(a.skills.get(skill, 0) if skill != rules.ANY
-                                                    else 0), rules.idle_score(a.idle_since), a.id))
-        elif selection == "least_occupied":
-            best = min(candidates,
-                       key=lambda a: (rules.load_score(a.task_count, a.idle_since), a.id))
         else:
-            best = min(candidates, key=lambda a: (rules.idle_score(a.idle_since), a.id))
+            best = min(candidates, key=lambda a: rules.agent_rank(
+                strategy, a.skills.get(skill, 0) if skill != rules.ANY else 0, a.task_count,
+                a.idle_since, a.id))
         return [self._reserve(task, best, now)]
 
     def _agent_ready(self, agent_id: str, now: float) -> list[Reservation]:
@@ -398,7 +401,7 @@ class MemoryRouter:
             task.queue, task.entered = queue.fallback.overflow, now
             self._enter_step(task, 0)
         else:  # a fallback offer to the channel, or no fallback: the task keeps its last step
-            if queue.fallback is not None:
+            if queue.fallback is not None and queue.fallback.offer:
                 task.fallback = queue.fallback.offer
             return []
         return self._match_task(task, now) if task.state == "queued" else []

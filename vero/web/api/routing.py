@@ -134,8 +134,8 @@ def agent_offers(agent_id: str):
 @bp.post("/offers/<offer_id>/accept")
 def accept_offer(offer_id: str):
     own_offer(offer_id)
-    task = services().router.accept(offer_id)
-    return jsonify(task=task)
+    router = services().router
+    return jsonify(task=router.task(router.accept(offer_id).id))
 
 
 @bp.post("/offers/<offer_id>/reject")
