@@ -44,7 +44,7 @@ def p(samples: list[float], q: float) -> float:
 def run(dispatchers: int, seconds: float, tasks: int, kill: bool) -> dict:
     """One layout: its own redis-server, `dispatchers` processes, the load; with `kill`, one
     dispatcher is killed (-9) halfway. Returns the lateness samples before and after."""
-    from telephony.routing.keys import Keys
+    from telephony.keys import Keys
     from telephony.routing.router import RedisRouter
     from tests.production.layout import Processes, environment, wait_until
     from vero.cli.demo import demo_centre

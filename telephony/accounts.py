@@ -17,7 +17,7 @@ import click
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from telephony.customers import normalise_phone
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 from vero.kernel.errors import VeroError
 from vero.kernel.redis_client import Client
 

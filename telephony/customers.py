@@ -15,7 +15,7 @@ import click
 import redis
 from redis.typing import EncodableT, FieldT
 
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 from vero.kernel import redis_client
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows

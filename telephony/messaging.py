@@ -35,7 +35,7 @@ bp = Blueprint("messaging", __name__)
 OPEN = ("queued", "reserved", "assigned")
 MAX_BODY = 1600  # Twilio's limit for one message
 IDEMPOTENT_FOR = 86400
-# Safety nets (see telephony/routing/keys.py): a conversation is deleted with its closed task;
+# Safety nets (see telephony/keys.py): a conversation is deleted with its closed task;
 # these expiries, refreshed by every message, only catch what never closes.
 MESSAGES_TTL = 30 * 86400
 CONVERSATION_TTL = 7 * 86400

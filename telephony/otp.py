@@ -16,7 +16,7 @@ from importlib import resources
 import redis
 
 from telephony.gateway import Gateway, send_message
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 
 TTL_SECONDS = 300
 ATTEMPTS = 5

@@ -24,7 +24,7 @@ import redis
 
 from telephony.customers import normalise_phone
 from telephony.gateway import Gateway, mask
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 
 log = logging.getLogger(__name__)
 CHANNELS_WRITING_IN = ("whatsapp", "sms")

@@ -28,8 +28,8 @@ import redis
 from redis.typing import EncodableT, FieldT
 
 from telephony.gateway import Gateway, mask, retryable
+from telephony.keys import Keys
 from telephony.routing.errors import RoutingError
-from telephony.routing.keys import Keys
 from telephony.routing.router import RedisRouter
 
 log = logging.getLogger(__name__)

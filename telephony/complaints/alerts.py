@@ -15,7 +15,7 @@ from typing import Any, cast
 import redis
 
 from telephony.complaints.model import ComplaintRecord, Policy
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 
 Alert = dict[str, Any]  # id, batch, product, refs, raised_at, task_id
 

@@ -27,8 +27,8 @@ from telephony.complaints.model import Change, ComplaintRecord, Policy
 from telephony.complaints.repository import CaseRepository, next_reference
 from telephony.customers import normalise_phone
 from telephony.gateway import Gateway, send_message
+from telephony.keys import Keys
 from telephony.routing.errors import RoutingError
-from telephony.routing.keys import Keys
 from telephony.routing.router import RedisRouter
 from vero.kernel.errors import VeroError
 

@@ -17,8 +17,8 @@ from typing import cast
 import redis
 
 from telephony.complaints.model import OPEN_STATES, Change, ComplaintRecord, Entry
+from telephony.keys import Keys
 from telephony.routing.errors import RoutingError
-from telephony.routing.keys import Keys
 
 RETRIES = 20  # a case changed meanwhile this often in a row: the step gives up ('busy')
 # a step sees the current record (None: no such case) and returns its change, None for none

@@ -23,9 +23,9 @@ from typing import Any, cast
 import redis
 
 from telephony.customers import RECENT_CONTACTS, RECENT_CONTACTS_TTL, recent_contact, task_customer
+from telephony.keys import Keys
 from telephony.routing import scripts
 from telephony.routing.contact_files import ContactFiles
-from telephony.routing.keys import Keys
 from telephony.routing.router import text
 from vero.kernel.centre import Centre
 from vero.kernel.redis_client import Client

@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 
 import redis
 
+from telephony.keys import Keys
 from telephony.routing import contact_log as contact_log_module
 from telephony.routing.contact_log import ContactLog
-from telephony.routing.keys import Keys
 from telephony.routing.router import RedisRouter, text
 from telephony.routing.takeover import claim_stale, prune_consumers
 from vero.kernel.redis_client import Client

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 from telephony.routing.policy import rules
 from vero.kernel.centre import Centre, Selection
 

@@ -17,14 +17,14 @@ import time
 from collections.abc import Callable
 from typing import cast
 
+from telephony.keys import Keys
 from telephony.routing import scripts
 from telephony.routing.errors import RoutingError
-from telephony.routing.keys import Keys
 from telephony.routing.layout import AgentKeys, Layout
 from telephony.routing.policy.records import AgentUpdate, Reservation, Task
 from vero.kernel.centre import Centre
-from vero.kernel.targets import answer_target
 from vero.kernel.redis_client import Client
+from vero.kernel.targets import answer_target
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,79}$")
 _RETRIES = 20

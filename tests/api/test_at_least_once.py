@@ -14,8 +14,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from telephony.keys import Keys
 from telephony.routing import scripts
-from telephony.routing.keys import Keys
 from telephony.services import services
 from telephony.twilio_emulator import Emulator
 from tests.api.tcp_cut import CuttableProxy

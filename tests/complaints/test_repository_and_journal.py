@@ -13,8 +13,8 @@ from telephony.complaints import model
 from telephony.complaints.journal import CASE_COLUMNS, CaseJournal
 from telephony.complaints.model import ComplaintRecord, Entry
 from telephony.complaints.repository import CaseRepository
+from telephony.keys import Keys
 from telephony.routing.errors import RoutingError
-from telephony.routing.keys import Keys
 
 NOW = 1_780_000_000.0  # 2026-05-28 20:26:40 UTC
 FIELDS = {"origin": "web", "language": "en", "customer": {"phone": "+628111000001",

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 from telephony.services import services
 from vero.kernel.settings import Settings
 from vero.web import csrf

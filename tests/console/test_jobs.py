@@ -20,7 +20,7 @@ import rq
 from flask import Flask
 from flask.testing import FlaskClient
 
-from telephony.routing.keys import Keys, job_key_prefix
+from telephony.keys import Keys, job_key_prefix
 from tests.console.conftest import SUPERVISOR, WORKER_START_SECONDS, console_app
 from tests.console.slow_work import count_slowly
 from tests.console.test_planning import AGENTS, finish, start, tiny_requirements, upload

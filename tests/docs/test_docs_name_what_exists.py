@@ -60,10 +60,10 @@ def cited(text: str) -> set[str]:
 
 
 def test_cited_finds_files_and_folders_not_routes() -> None:
-    text = ("See `telephony/routing/keys.py`, lib.lua and tests/cluster/; POST "
+    text = ("See `telephony/keys.py`, lib.lua and tests/cluster/; POST "
             "/twilio/voice, http://127.0.0.1:8000/x.py, `/api/chat/<id>/end`, `lua/<name>.lua`"
             " and *.csv.")
-    assert cited(text) == {"telephony/routing/keys.py", "lib.lua", "tests/cluster/"}
+    assert cited(text) == {"telephony/keys.py", "lib.lua", "tests/cluster/"}
 
 
 @pytest.mark.parametrize("doc", _docs(), ids=lambda p: str(p.relative_to(ROOT)))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 from telephony.twilio_emulator import RestRecorder
 from tests.production.layout import Api, Processes, environment, free_port, ready, wait_until
 from vero.cli.embedded_redis import EmbeddedRedis

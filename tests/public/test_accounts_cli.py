@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from telephony.accounts import AccountStore
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 from vero.cli import cli
 from vero.kernel.centre import reference_centre_path
 from vero.kernel.settings import Settings, SettingsError

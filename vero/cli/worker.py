@@ -23,7 +23,7 @@ import click
 import redis
 import rq
 
-from telephony.routing.keys import Keys
+from telephony.keys import Keys
 from vero.kernel.centre import load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.settings import Settings

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from telephony.routing.keys import Keys, job_key_prefix
+from telephony.keys import Keys, job_key_prefix
 
 os.environ.setdefault("RQ_KEY_PREFIX", job_key_prefix())
 
