@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import simpy
@@ -18,7 +19,7 @@ from simulations.arrivals import HandleTimes, Series, draw_arrivals, streams
 from simulations.staff import Profile, Shift
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy.memory import MemoryRouter
-from telephony.routing.policy.records import Reservation
+from telephony.routing.policy.records import AgentState, Reservation
 from vero.kernel.centre import Centre
 
 
@@ -113,8 +114,9 @@ class Twin:
                              value=index).callbacks.append(self._next_arrival)
 
     def _next_arrival(self, event: simpy.Event) -> None:
-        self._arrive(event.value)
-        self._schedule_arrival(event.value + 1)
+        index = cast(int, event.value)
+        self._arrive(index)
+        self._schedule_arrival(index + 1)
 
     # --- events ---------------------------------------------------------------------------
 
@@ -122,7 +124,7 @@ class Twin:
         return round(self.env.now, 3)
 
     def _agent_move(self, event: simpy.Event) -> None:
-        agent, group, state = event.value
+        agent, group, state = cast(tuple[str, int, AgentState], event.value)
         now = self._now()
         offers: list[Reservation] = []
         if agent not in self.router.agents:
@@ -162,7 +164,7 @@ class Twin:
 
     def _accept_later(self, event: simpy.Event) -> None:
         now = self._now()
-        self._accept(event.value, now)
+        self._accept(cast(Reservation, event.value), now)
         self._dispatch([], now)
 
     def _accept(self, offer: Reservation, now: float) -> None:
@@ -180,10 +182,10 @@ class Twin:
 
     def _hang_up(self, event: simpy.Event) -> None:
         now = self._now()
-        self._dispatch(self.router.complete(event.value, now), now)
+        self._dispatch(self.router.complete(cast(str, event.value), now), now)
 
     def _give_up(self, event: simpy.Event) -> None:
-        index = event.value
+        index = cast(int, event.value)
         task = self.router.tasks[f"c{index}"]
         if task.state not in ("queued", "reserved"):
             return

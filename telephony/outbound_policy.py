@@ -20,11 +20,10 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-import redis
-
 from telephony.customers import normalise_phone
 from telephony.gateway import Gateway, mask
 from telephony.keys import Keys
+from vero.kernel.redis_client import Client
 
 log = logging.getLogger(__name__)
 CHANNELS_WRITING_IN = ("whatsapp", "sms")
@@ -35,7 +34,7 @@ class OutboundRefused(RuntimeError):
 
 
 class OutboundPolicy:
-    def __init__(self, client: redis.Redis, keys: Keys, tz: ZoneInfo, daily_cap: int,
+    def __init__(self, client: Client, keys: Keys, tz: ZoneInfo, daily_cap: int,
                  clock) -> None:
         self.redis = client
         self.keys = keys

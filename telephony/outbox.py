@@ -31,6 +31,7 @@ from telephony.gateway import Gateway, mask, retryable
 from telephony.keys import Keys
 from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
+from vero.kernel.redis_client import Client
 
 log = logging.getLogger(__name__)
 GROUP = "twilio-senders"
@@ -60,7 +61,7 @@ class Outbox:
     """The queue of REST requests; also a `Gateway` that only queues (so the dispatcher's own
     work, such as complaint escalation messages, sends through it unchanged)."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: Client, keys: Keys) -> None:
         self.redis = client
         self.stream = keys.outbox()
         self.dead = keys.outbox_dead()

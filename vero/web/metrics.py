@@ -39,6 +39,7 @@ from prometheus_client.registry import Collector
 
 from telephony.routing.router import RedisRouter
 from telephony.routing.stats import queue_stats
+from vero.kernel.redis_client import Client
 from vero.web import auth
 
 TOKEN_ENV = "VERO_METRICS_TOKEN"
@@ -61,7 +62,7 @@ REQUEST_SECONDS = Histogram(
     ("endpoint", "method", "status"), buckets=LATENCY_BUCKETS, registry=None)
 
 
-def tally_events(client: redis.Redis, events_key: str, tally_key: str) -> dict[str, int]:
+def tally_events(client: Client, events_key: str, tally_key: str) -> dict[str, int]:
     """Count the router's new events into the tally hash and return the counts.
 
     The events stream is capped, so it cannot be counted from its start: the tally follows it

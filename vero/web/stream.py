@@ -26,6 +26,8 @@ from typing import Any, cast
 
 import redis
 
+from vero.kernel.redis_client import Client
+
 RETRY_MS = 1000
 BUSY_RETRY_MS = 5000  # a refused viewer comes back later, not at once
 BLOCK_MS = 1000  # the longest single XREAD BLOCK
@@ -64,7 +66,7 @@ class StreamHub:
     comes at once). A new viewer otherwise starts with the newest push, at most `every` s old.
     """
 
-    def __init__(self, client: redis.Redis, events_key: str,
+    def __init__(self, client: Client, events_key: str,
                  build: Callable[[str], dict[str, Any]], *, limit: int = DEFAULT_LIMIT,
                  every: float = EVERY, clock: Callable[[], float] = time.monotonic) -> None:
         self.client, self.events_key, self.build = client, events_key, build
