@@ -28,16 +28,25 @@ from wfm.forecast.history import load_history
 from wfm.forecast.intervals import DayMatrix, aggregate, open_mask
 from wfm.forecast.models import MODELS, daily_profile
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "us-bank-calls" / \
-    "calls_5min_long.csv"
+DATA = (
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "data"
+    / "us-bank-calls"
+    / "calls_5min_long.csv"
+)
 FINAL_DAYS, HORIZONS = 50, (1, 2, 3, 4, 5)
 TUNE_DAYS = 60  # the weekdays before the final 50 used to pick hyper-parameters
 GRID = [(level, profile) for level in (112.0, 224.0, 448.0) for profile in (28.0, 56.0, 112.0)]
 BANK = {
-    "id": "bank", "name": "US bank (fpp2 calls)", "timezone": "America/New_York",
+    "id": "bank",
+    "name": "US bank (fpp2 calls)",
+    "timezone": "America/New_York",
     "holiday_country": None,
     "opening_hours": {day: ["07:00", "21:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
-    "languages": ["en"], "default_language": "en",
+    "languages": ["en"],
+    "default_language": "en",
     "channels": {"voice": {"target_seconds": 20}},
     "skills": {"general": {"en": "General"}},
     "queues": {"general": {"skill": "general", "steps": [{}]}},
@@ -48,8 +57,12 @@ BANK = {
 def main(path: Path) -> None:
     started = time.perf_counter()
     centre = parse_centre(BANK, source="benchmarks/forecast.py")
-    history = load_history(path, "counts", tz=centre.tz,
-                           defaults={"channel": "voice", "queue": "general", "language": "en"})
+    history = load_history(
+        path,
+        "counts",
+        tz=centre.tz,
+        defaults={"channel": "voice", "queue": "general", "language": "en"},
+    )
     agg = aggregate(history, centre, 30)
     matrix = next(iter(agg.series.values()))
     dates = matrix.volume.index
@@ -57,17 +70,29 @@ def main(path: Path) -> None:
     absent = weekdays[matrix.volume.loc[weekdays].isna().all(axis=1).to_numpy()]
     events = [Event(name="closure", day=d.date(), closed=True) for d in absent]
     opened = open_mask(centre, dates, 30, frozenset(d.date() for d in absent))
-    matrix = DayMatrix(volume=matrix.volume, handle=matrix.handle,
-                          open=opened[matrix.volume.columns], interval_minutes=30)
+    matrix = DayMatrix(
+        volume=matrix.volume,
+        handle=matrix.handle,
+        open=opened[matrix.volume.columns],
+        interval_minutes=30,
+    )
     features = day_features(dates, opened.any(axis=1), centre, events)
     multipliers = fixed_multipliers(dates, events)
 
     # Tune on the TUNE_DAYS weekdays before the final 50 (the final 50 are cut off).
     cutoff = weekdays[-FINAL_DAYS - 1]
-    early = DayMatrix(volume=matrix.volume[:cutoff], handle=matrix.handle[:cutoff],
-                         open=matrix.open[:cutoff], interval_minutes=30)
-    grid = {f"daily_profile(level={lv:.0f}d, profile={pr:.0f}d)":
-            partial(daily_profile, level_half_life=lv, profile_half_life=pr) for lv, pr in GRID}
+    early = DayMatrix(
+        volume=matrix.volume[:cutoff],
+        handle=matrix.handle[:cutoff],
+        open=matrix.open[:cutoff],
+        interval_minutes=30,
+    )
+    grid = {
+        f"daily_profile(level={lv:.0f}d, profile={pr:.0f}d)": partial(
+            daily_profile, level_half_life=lv, profile_half_life=pr
+        )
+        for lv, pr in GRID
+    }
     tuning = rolling_origin(early, features, multipliers, grid, HORIZONS, TUNE_DAYS).table
     tuned_name = str(tuning.groupby("model")["wape"].mean().idxmin())
     models = dict(MODELS)
@@ -79,23 +104,33 @@ def main(path: Path) -> None:
     wapes["mean"] = wapes.mean(axis=1)
     naive, median6 = wapes.loc["seasonal_naive", "mean"], wapes.loc["weekday_median", "mean"]
 
-    table = Table(title=f"WAPE, 30-min intervals, final {FINAL_DAYS} weekdays, "
-                        f"origins 1-5 weekdays earlier")
+    table = Table(
+        title=f"WAPE, 30-min intervals, final {FINAL_DAYS} weekdays, origins 1-5 weekdays earlier"
+    )
     for column in ["model", *[f"h={h}" for h in HORIZONS], "mean", "x naive", "x median6"]:
         table.add_column(column, justify="left" if column == "model" else "right")
     for name, row in wapes.sort_values("mean").iterrows():
-        table.add_row(str(name), *[f"{row[h]:.2%}" for h in HORIZONS], f"{row['mean']:.2%}",
-                      f"{row['mean'] / naive:.2f}", f"{row['mean'] / median6:.2f}")
+        table.add_row(
+            str(name),
+            *[f"{row[h]:.2%}" for h in HORIZONS],
+            f"{row['mean']:.2%}",
+            f"{row['mean'] / naive:.2f}",
+            f"{row['mean'] / median6:.2f}",
+        )
     console = Console(width=120)
     console.print(table)
-    console.print(f"tuned on {TUNE_DAYS} earlier weekdays: {tuned_name}; "
-                  f"closures known in advance: {', '.join(str(d.date()) for d in absent)}; "
-                  f"weekday_median = median of the last six same weekdays; "
-                  f"{time.perf_counter() - started:.0f} s")
+    console.print(
+        f"tuned on {TUNE_DAYS} earlier weekdays: {tuned_name}; "
+        f"closures known in advance: {', '.join(str(d.date()) for d in absent)}; "
+        f"weekday_median = median of the last six same weekdays; "
+        f"{time.perf_counter() - started:.0f} s"
+    )
     best = "daily_profile (tuned)"  # the headline uses only what was tuned before the window
     score = wapes.loc[best, "mean"]
-    print(f"best model {best}: WAPE {score:.1%} = {score / naive:.2f}x weekly seasonal naive "
-          f"({naive:.1%}), {score / median6:.2f}x median-of-six ({median6:.1%})")
+    print(
+        f"best model {best}: WAPE {score:.1%} = {score / naive:.2f}x weekly seasonal naive "
+        f"({naive:.1%}), {score / median6:.2f}x median-of-six ({median6:.1%})"
+    )
 
 
 if __name__ == "__main__":

@@ -66,19 +66,31 @@ class Clock:
 class Centre:
     """One namespace of the router on the benchmark's Redis, with its agents and a clock."""
 
-    def __init__(self, client: redis.Redis, folder: Path, retention_hours: float,
-                 bounded: bool) -> None:
+    def __init__(
+        self, client: redis.Redis, folder: Path, retention_hours: float, bounded: bool
+    ) -> None:
         self.client = client
         self.clock = Clock(T0)
-        self.router = RedisRouter(client, load_centre(), namespace=f"bench-{uuid.uuid4().hex[:8]}",
-                                  clock=self.clock)
-        self.log = ContactLog(client, self.router.keys, self.router.centre, folder,
-                              consumer="bench", retention_hours=retention_hours,
-                              clock=self.clock)
+        self.router = RedisRouter(
+            client, load_centre(), namespace=f"bench-{uuid.uuid4().hex[:8]}", clock=self.clock
+        )
+        self.log = ContactLog(
+            client,
+            self.router.keys,
+            self.router.centre,
+            folder,
+            consumer="bench",
+            retention_hours=retention_hours,
+            clock=self.clock,
+        )
         self.flush: Callable[[], object] = self.log.flush if bounded else self._flush_unbounded
         for i in range(AGENTS):
-            self.router.upsert_agent(f"agent-{i:02d}", {"general": 3, "orders": 3, "product": 3},
-                                     ("id", "en"), {"voice": 1, "chat": 3, "whatsapp": 5})
+            self.router.upsert_agent(
+                f"agent-{i:02d}",
+                {"general": 3, "orders": 3, "product": 3},
+                ("id", "en"),
+                {"voice": 1, "chat": 3, "whatsapp": 5},
+            )
 
     def _flush_unbounded(self) -> None:
         """The hand-over before #12, as far as Redis is concerned: ack and delete the entries."""
@@ -98,23 +110,24 @@ class Centre:
 
     def delete(self) -> None:
         """Only this namespace's keys (the Redis may be shared)."""
-        doomed = list(self.client.scan_iter(match=self.router.keys.all_keys_pattern(),
-                                            count=1000))
+        doomed = list(self.client.scan_iter(match=self.router.keys.all_keys_pattern(), count=1000))
         for start in range(0, len(doomed), 1000):
-            self.client.delete(*doomed[start:start + 1000])
+            self.client.delete(*doomed[start : start + 1000])
 
     def arrive(self, n: int) -> tuple[str, list[Reservation]]:
         """Enqueue contact `n` (with its messages); returns its task id and its offer if any."""
         channel, queue = MIX[n % len(MIX)]
         task_id = f"{channel}-{n}-{uuid.uuid4().hex[:10]}"
-        offers = self.router.enqueue(task_id, channel, queue, ("id", "en")[n % 2],
-                                     attributes={"from": phone(n)})
+        offers = self.router.enqueue(
+            task_id, channel, queue, ("id", "en")[n % 2], attributes={"from": phone(n)}
+        )
         if channel != "voice":
             key = self.router.keys.messages(task_id)
             with self.client.pipeline() as pipe:
                 for _ in range(4):
-                    pipe.rpush(key, json.dumps({"from": "customer", "body": BODY,
-                                                "at": self.clock.now}))
+                    pipe.rpush(
+                        key, json.dumps({"from": "customer", "body": BODY, "at": self.clock.now})
+                    )
                 pipe.expire(key, MESSAGES_TTL).execute()
         return task_id, offers
 
@@ -142,8 +155,10 @@ def events_bytes(centre: Centre) -> int:
 
 def lists_bytes(centre: Centre, customers: int) -> int:
     """The customers' recent-contacts lists (10 contacts each at most)."""
-    return sum(centre.client.memory_usage(centre.router.keys.customer_contacts(phone(n)),
-                                          samples=0) or 0 for n in range(customers))
+    return sum(
+        centre.client.memory_usage(centre.router.keys.customer_contacts(phone(n)), samples=0) or 0
+        for n in range(customers)
+    )
 
 
 def in_flight(client: redis.Redis, folder: Path, retention_hours: float) -> dict[str, float]:
@@ -163,13 +178,18 @@ def in_flight(client: redis.Redis, folder: Path, retention_hours: float) -> dict
     lists = lists_bytes(centre, min(IN_FLIGHT, CUSTOMERS))
     events = events_bytes(centre)
     centre.delete()
-    return {"in flight": (queued - base) / IN_FLIGHT, "closed": (settled - base) / IN_FLIGHT,
-            "purged": (purged - base) / IN_FLIGHT, "lists": lists / IN_FLIGHT,
-            "events": events / IN_FLIGHT}
+    return {
+        "in flight": (queued - base) / IN_FLIGHT,
+        "closed": (settled - base) / IN_FLIGHT,
+        "purged": (purged - base) / IN_FLIGHT,
+        "lists": lists / IN_FLIGHT,
+        "events": events / IN_FLIGHT,
+    }
 
 
-def flow(client: redis.Redis, folder: Path, contacts: int, retention_hours: float,
-         bounded: bool) -> dict[str, float]:
+def flow(
+    client: redis.Redis, folder: Path, contacts: int, retention_hours: float, bounded: bool
+) -> dict[str, float]:
     centre = Centre(client, folder, retention_hours, bounded)
     centre.all_available()
     centre.dispatcher_round()
@@ -193,51 +213,67 @@ def flow(client: redis.Redis, folder: Path, contacts: int, retention_hours: floa
 
 def run(url: str, contacts: int, peer_contacts: int, retention_hours: float) -> None:
     client = redis.Redis.from_url(url)
-    print(f"Redis {client.info('server')['redis_version']} at {url}; {1 / STEP:.0f} contacts a "
-          f"simulated second, {CUSTOMERS:,} customers, closed tasks kept {retention_hours:g} h "
-          f"(= {retention_hours * 3600 / STEP:,.0f} contacts); load {os.getloadavg()[0]:.1f}")
+    print(
+        f"Redis {client.info('server')['redis_version']} at {url}; {1 / STEP:.0f} contacts a "
+        f"simulated second, {CUSTOMERS:,} customers, closed tasks kept {retention_hours:g} h "
+        f"(= {retention_hours * 3600 / STEP:,.0f} contacts); load {os.getloadavg()[0]:.1f}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         per = in_flight(client, Path(folder) / "in-flight", retention_hours)
-        print(f"bytes per contact in flight {per['in flight']:,.0f}; per closed contact within "
-              f"the retention {per['closed']:,.0f}; after the purge {per['purged']:,.0f} (its "
-              f"customer's recent-contacts list {per['lists']:,.0f}, its events in the capped "
-              f"stream {per['events']:,.0f}; per closed task and messages "
-              f"{per['purged'] - per['lists'] - per['events']:,.0f})")
+        print(
+            f"bytes per contact in flight {per['in flight']:,.0f}; per closed contact within "
+            f"the retention {per['closed']:,.0f}; after the purge {per['purged']:,.0f} (its "
+            f"customer's recent-contacts list {per['lists']:,.0f}, its events in the capped "
+            f"stream {per['events']:,.0f}; per closed task and messages "
+            f"{per['purged'] - per['lists'] - per['events']:,.0f})"
+        )
         growth = {}
-        for name, bounded, count in (("bounded (this design)", True, contacts),
-                                     ("unbounded (before #12)", False, peer_contacts)):
+        for name, bounded, count in (
+            ("bounded (this design)", True, contacts),
+            ("unbounded (before #12)", False, peer_contacts),
+        ):
             r = flow(client, Path(folder) / name.split()[0], count, retention_hours, bounded)
             first, last = count // 10, count
             capped = r[f"capped at {last}"] - r[f"capped at {first}"]
             total = r[f"at {last}"] - r[f"at {first}"]
             growth[bounded] = (total - capped) / (last - first)
-            print(f"{name}: used_memory +{r[f'at {first}'] / 1e6:.2f} MB after {first:,} "
-                  f"contacts, +{r[f'at {last}'] / 1e6:.2f} MB after {last:,} ({r['seconds']:.0f} "
-                  f"s, {count * STEP / 3600:.1f} simulated h); growth {total / 1e6:.2f} MB, of "
-                  f"which capped structures filling up (events stream: 100,000 entries; "
-                  f"customers' recent lists: 10 each) {capped / 1e6:.2f} MB; the rest "
-                  f"{growth[bounded]:,.1f} B/contact; hot tasks {r['hot tasks']:,.0f}, closed "
-                  f"kept {r['closed kept']:,.0f}")
+            print(
+                f"{name}: used_memory +{r[f'at {first}'] / 1e6:.2f} MB after {first:,} "
+                f"contacts, +{r[f'at {last}'] / 1e6:.2f} MB after {last:,} ({r['seconds']:.0f} "
+                f"s, {count * STEP / 3600:.1f} simulated h); growth {total / 1e6:.2f} MB, of "
+                f"which capped structures filling up (events stream: 100,000 entries; "
+                f"customers' recent lists: 10 each) {capped / 1e6:.2f} MB; the rest "
+                f"{growth[bounded]:,.1f} B/contact; hot tasks {r['hot tasks']:,.0f}, closed "
+                f"kept {r['closed kept']:,.0f}"
+            )
     client.close()
-    print(f"memory growth per contact beyond capped structures: {growth[True]:,.1f} B "
-          f"(this design, {contacts // 10:,}→{contacts:,}) vs {growth[False]:,.0f} B (before "
-          f"#12, {peer_contacts // 10:,}→{peer_contacts:,}): after 100,000 contacts "
-          f"{growth[True] * 1e5 / 1e6:+.1f} MB vs {growth[False] * 1e5 / 1e6:+.0f} MB")
+    print(
+        f"memory growth per contact beyond capped structures: {growth[True]:,.1f} B "
+        f"(this design, {contacts // 10:,}→{contacts:,}) vs {growth[False]:,.0f} B (before "
+        f"#12, {peer_contacts // 10:,}→{peer_contacts:,}): after 100,000 contacts "
+        f"{growth[True] * 1e5 / 1e6:+.1f} MB vs {growth[False] * 1e5 / 1e6:+.0f} MB"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--peer-contacts", type=int, default=10_000,
-                        help="contacts through the unbounded design (it grows linearly)")
+    parser.add_argument(
+        "--peer-contacts",
+        type=int,
+        default=10_000,
+        help="contacts through the unbounded design (it grows linearly)",
+    )
     parser.add_argument("--retention-hours", type=float, default=0.5)
     args = parser.parse_args()
     url = os.environ.get("REDIS_URL")
     if url:
         run(url, args.contacts, args.peer_contacts, args.retention_hours)
         return
-    with tempfile.TemporaryDirectory() as folder, \
-            EmbeddedRedis(Path(folder), persistent=False) as server:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        EmbeddedRedis(Path(folder), persistent=False) as server,
+    ):
         run(server.url, args.contacts, args.peer_contacts, args.retention_hours)
 
 

@@ -28,8 +28,15 @@ def reference_week(rng: random.Random):
             groups.add(rng.choice(GROUPS))
         contract = rng.choices(["5x8", "6x7", "full-time", "part-time:20"], [4, 3, 2, 1])[0]
         wish = frozenset({rng.randrange(7)})
-        agents.append(Agent(f"a{i:03d}", f"Agent {i}", tuple(sorted(groups)),
-                            parse_contract(contract), preferred_days_off=wish))
+        agents.append(
+            Agent(
+                f"a{i:03d}",
+                f"Agent {i}",
+                tuple(sorted(groups)),
+                parse_contract(contract),
+                preferred_days_off=wish,
+            )
+        )
     supply = sum(a.contract.weekly_minutes for a in agents) / 30  # agent-slots a week
     origin = dt.datetime.combine(WEEK, dt.time(0), centre.tz)
     shape = {}
@@ -39,18 +46,25 @@ def reference_week(rng: random.Random):
             hour = start.hour + start.minute / 60
             shape[start] = (1.2 - abs(hour - 13) / 10) * (0.6 if start.weekday() >= 5 else 1)
     scale = 0.9 * supply / sum(shape.values())
-    required = {(t, g): round(scale * w * share * rng.uniform(0.85, 1.15), 2)
-                for t, w in shape.items() for g, share in zip(GROUPS, SHARES, strict=True)}
+    required = {
+        (t, g): round(scale * w * share * rng.uniform(0.85, 1.15), 2)
+        for t, w in shape.items()
+        for g, share in zip(GROUPS, SHARES, strict=True)
+    }
     templates = ShiftTemplates.model_validate(
-        {"starts": {"from": "08:00", "to": "13:00", "every": 30}, "work_hours": [5, 6, 7, 8]})
-    return build_problem(centre, Requirements(30, required), tuple(agents), templates, Rules(),
-                         week_start=WEEK)
+        {"starts": {"from": "08:00", "to": "13:00", "every": 30}, "work_hours": [5, 6, 7, 8]}
+    )
+    return build_problem(
+        centre, Requirements(30, required), tuple(agents), templates, Rules(), week_start=WEEK
+    )
 
 
 def main() -> None:
     problem = reference_week(random.Random(7))
-    print(f"{'solver':8} {'status':10} {'objective':>12} {'bound':>12} {'gap':>8} {'seconds':>8} "
-          f"{'under':>8} {'valid':>6}  model size")
+    print(
+        f"{'solver':8} {'status':10} {'objective':>12} {'bound':>12} {'gap':>8} {'seconds':>8} "
+        f"{'under':>8} {'valid':>6}  model size"
+    )
     figures = []
     for solver in ("highs", "cbc"):
         roster = solve_roster(problem, solver, TIME_LIMIT, GAP)
@@ -60,13 +74,19 @@ def main() -> None:
         objective = "-" if info.objective is None else f"{info.objective:.1f}"
         bound = "-" if info.bound is None else f"{info.bound:.1f}"
         size = ", ".join(f"{k} {v}" for k, v in roster.size.items())
-        print(f"{solver:8} {roster.status:10} {objective:>12} {bound:>12} {gap:>8} "
-              f"{info.seconds:8.1f} {roster.under_staffed():8.1f} {str(valid):>6}  {size}")
+        print(
+            f"{solver:8} {roster.status:10} {objective:>12} {bound:>12} {gap:>8} "
+            f"{info.seconds:8.1f} {roster.under_staffed():8.1f} {str(valid):>6}  {size}"
+        )
         met = info.gap is not None and info.gap <= GAP and info.seconds <= TIME_LIMIT and valid
-        figures.append(f"{solver} {info.seconds:.1f}s gap {gap} valid {valid} "
-                       f"({'meets' if met else 'misses'} goal)")
-    print(f"roster {AGENTS} agents, {len(problem.options)} shift options, goal gap <= {GAP:.0%} "
-          f"in <= {TIME_LIMIT:g}s: " + "; ".join(figures))
+        figures.append(
+            f"{solver} {info.seconds:.1f}s gap {gap} valid {valid} "
+            f"({'meets' if met else 'misses'} goal)"
+        )
+    print(
+        f"roster {AGENTS} agents, {len(problem.options)} shift options, goal gap <= {GAP:.0%} "
+        f"in <= {TIME_LIMIT:g}s: " + "; ".join(figures)
+    )
 
 
 if __name__ == "__main__":

@@ -41,19 +41,32 @@ T0 = 1_700_000_000.0
 
 
 def bench_centre() -> Centre:
-    return parse_centre({
-        "id": "bench", "name": "Router benchmark", "timezone": "Asia/Jakarta",
-        "holiday_country": None,
-        "opening_hours": {d: ["00:00", "24:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-        "languages": ["id", "en"], "default_language": "id",
-        "channels": {"chat": {"target_seconds": 60, "capacity": 3, "offer_timeout": 3600},
-                     "voice": {"target_seconds": 15, "capacity": 1, "offer_timeout": 3600,
-                               "exclusive": True}},
-        "skills": {s: {"id": s, "en": s} for s in SKILLS},
-        "queues": {f"q{s}": {"skill": s, "wrap_up_seconds": 0, "steps": [{"min_level": 1}]}
-                   for s in SKILLS},
-        "staffing_groups": {"all": {"channels": ["chat", "voice"]}},
-    })
+    return parse_centre(
+        {
+            "id": "bench",
+            "name": "Router benchmark",
+            "timezone": "Asia/Jakarta",
+            "holiday_country": None,
+            "opening_hours": {d: ["00:00", "24:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            "languages": ["id", "en"],
+            "default_language": "id",
+            "channels": {
+                "chat": {"target_seconds": 60, "capacity": 3, "offer_timeout": 3600},
+                "voice": {
+                    "target_seconds": 15,
+                    "capacity": 1,
+                    "offer_timeout": 3600,
+                    "exclusive": True,
+                },
+            },
+            "skills": {s: {"id": s, "en": s} for s in SKILLS},
+            "queues": {
+                f"q{s}": {"skill": s, "wrap_up_seconds": 0, "steps": [{"min_level": 1}]}
+                for s in SKILLS
+            },
+            "staffing_groups": {"all": {"channels": ["chat", "voice"]}},
+        }
+    )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -64,7 +77,7 @@ def pct(values: list[float], q: float) -> float:
 def cleanup(client: redis.Redis, pattern: str) -> None:
     doomed = list(client.scan_iter(match=pattern, count=5000))
     for start in range(0, len(doomed), 1000):
-        client.delete(*doomed[start:start + 1000])
+        client.delete(*doomed[start : start + 1000])
 
 
 class Clock:
@@ -146,11 +159,18 @@ def bench_router(client: redis.Redis, centre: Centre, n_agents: int) -> dict[str
             for offer in offers:
                 router.accept(offer.offer)
                 held.insert(0, offer.task)
-        return {"enq_p50": pct(enq, 0.5), "enq_p99": pct(enq, 0.99), "enq_mean":
-                statistics.fmean(enq), "free_p50": pct(free, 0.5), "free_p99": pct(free, 0.99),
-                "free_mean": statistics.fmean(free), "per_s": (SAMPLES - misses) / cycle,
-                "misses": misses, "enq_server": server / SAMPLES / 1e6,
-                "free_server": free_server / SAMPLES / 1e6}
+        return {
+            "enq_p50": pct(enq, 0.5),
+            "enq_p99": pct(enq, 0.99),
+            "enq_mean": statistics.fmean(enq),
+            "free_p50": pct(free, 0.5),
+            "free_p99": pct(free, 0.99),
+            "free_mean": statistics.fmean(free),
+            "per_s": (SAMPLES - misses) / cycle,
+            "misses": misses,
+            "enq_server": server / SAMPLES / 1e6,
+            "free_server": free_server / SAMPLES / 1e6,
+        }
     finally:
         cleanup(client, router.keys.all_keys_pattern())
 
@@ -184,8 +204,9 @@ def bench_naive(client: redis.Redis, n_agents: int) -> dict[str, float]:
         for seq in range(SAMPLES):
             skill = rng.choice(SKILLS)
             start = time.perf_counter()
-            candidates = client.sinter(f"{prefix}skill:{skill}", f"{prefix}lang:id",
-                                       f"{prefix}available")
+            candidates = client.sinter(
+                f"{prefix}skill:{skill}", f"{prefix}lang:id", f"{prefix}available"
+            )
             won = None
             for agent in sorted(candidates):
                 if client.set(f"{prefix}lock:{agent.decode()}", f"t{seq}", nx=True, px=60_000):
@@ -204,9 +225,20 @@ def run(url: str) -> None:
     client = redis.Redis.from_url(url)
     centre = bench_centre()
     table = Table(title=f"Redis router decisions ({SAMPLES} samples per figure; ms, client-side)")
-    for col in ("agents", "enqueue p50", "enqueue p99", "enqueue server mean", "agent-free p50",
-                "agent-free p99", "agent-free server mean", "no-op p50", "no-op p99", "naive p50",
-                "naive p99", "assignments/s"):
+    for col in (
+        "agents",
+        "enqueue p50",
+        "enqueue p99",
+        "enqueue server mean",
+        "agent-free p50",
+        "agent-free p99",
+        "agent-free server mean",
+        "no-op p50",
+        "no-op p99",
+        "naive p50",
+        "naive p99",
+        "assignments/s",
+    ):
         table.add_column(col, justify="right")
     rows = {}
     for n in SIZES:
@@ -215,22 +247,39 @@ def run(url: str) -> None:
         noop = bench_noop(client)
         naive = bench_naive(client, n)
         rows[n] = (r, noop, naive)
-        table.add_row(f"{n:,}", *(f"{v * 1000:.3f}" for v in (
-            r["enq_p50"], r["enq_p99"], r["enq_server"], r["free_p50"], r["free_p99"],
-            r["free_server"], noop["p50"], noop["p99"],
-            naive["p50"], naive["p99"])), f"{r['per_s']:,.0f}")
+        table.add_row(
+            f"{n:,}",
+            *(
+                f"{v * 1000:.3f}"
+                for v in (
+                    r["enq_p50"],
+                    r["enq_p99"],
+                    r["enq_server"],
+                    r["free_p50"],
+                    r["free_p99"],
+                    r["free_server"],
+                    noop["p50"],
+                    noop["p99"],
+                    naive["p50"],
+                    naive["p99"],
+                )
+            ),
+            f"{r['per_s']:,.0f}",
+        )
     console.print(table)
     big, small = rows[SIZES[-1]], rows[SIZES[0]]
     p99 = big[0]["enq_p99"] * 1000
     growth = big[0]["enq_p50"] / small[0]["enq_p50"]
     growth_free = big[0]["free_p50"] / small[0]["free_p50"]
-    print(f"p99 decision at 10k agents {p99:.2f} ms (goal < 2), agent-free p99 "
-          f"{big[0]['free_p99'] * 1000:.2f} ms; growth 10k/100 {growth:.2f}x enqueue, "
-          f"{growth_free:.2f}x agent-free (goal <= 1.5), server-side "
-          f"{big[0]['enq_server'] / small[0]['enq_server']:.2f}x; "
-          f"{big[0]['enq_p50'] / big[1]['p50']:.1f}x "
-          f"the no-op Lua ceiling; {big[0]['enq_p50'] / big[2]['p50']:.2f}x the naive baseline "
-          f"(p50 at 10k)")
+    print(
+        f"p99 decision at 10k agents {p99:.2f} ms (goal < 2), agent-free p99 "
+        f"{big[0]['free_p99'] * 1000:.2f} ms; growth 10k/100 {growth:.2f}x enqueue, "
+        f"{growth_free:.2f}x agent-free (goal <= 1.5), server-side "
+        f"{big[0]['enq_server'] / small[0]['enq_server']:.2f}x; "
+        f"{big[0]['enq_p50'] / big[1]['p50']:.1f}x "
+        f"the no-op Lua ceiling; {big[0]['enq_p50'] / big[2]['p50']:.2f}x the naive baseline "
+        f"(p50 at 10k)"
+    )
     client.close()
 
 
@@ -239,8 +288,10 @@ def main() -> None:
     if url:
         run(url)
         return
-    with tempfile.TemporaryDirectory() as folder, \
-            EmbeddedRedis(Path(folder), persistent=False) as server:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        EmbeddedRedis(Path(folder), persistent=False) as server,
+    ):
         run(server.url)
 
 

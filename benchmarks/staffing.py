@@ -24,8 +24,11 @@ REPEATS = 7
 def week_volume() -> np.ndarray:
     """672 intervals: a morning and an afternoon peak, quieter weekends, closed at night."""
     hours = np.arange(96) / 4
-    day = (np.exp(-((hours - 10.5) / 1.8) ** 2) + 0.8 * np.exp(-((hours - 14.5) / 2.2) ** 2)
-           + 0.3 * np.exp(-((hours - 19) / 1.5) ** 2))
+    day = (
+        np.exp(-(((hours - 10.5) / 1.8) ** 2))
+        + 0.8 * np.exp(-(((hours - 14.5) / 2.2) ** 2))
+        + 0.3 * np.exp(-(((hours - 19) / 1.5) ** 2))
+    )
     day[(hours < 8) | (hours >= 21)] = 0.0
     weekly = np.array([1.15, 1.0, 0.95, 0.95, 1.05, 0.6, 0.4])
     return np.round(np.concatenate([140 * w * day for w in weekly]), 2)
@@ -38,8 +41,10 @@ def scalar_loop(volume: np.ndarray, model: QueueModel) -> np.ndarray:
         while contacts > 0:
             agents += 1
             metrics = performance(contacts, AHT, INTERVAL, agents, TARGET.answer_seconds, model)
-            if (metrics.service_level >= TARGET.service_level
-                    and metrics.occupancy <= TARGET.max_occupancy):
+            if (
+                metrics.service_level >= TARGET.service_level
+                and metrics.occupancy <= TARGET.max_occupancy
+            ):
                 break
         needed[i] = agents
     return needed
@@ -56,23 +61,32 @@ def timed(run: Callable[[], np.ndarray], repeats: int) -> tuple[float, np.ndarra
 
 def main() -> None:
     volume = week_volume()
-    print(f"week: {len(volume)} intervals of 15 min, {volume.sum():.0f} calls, AHT {AHT:.0f} s, "
-          f"peak {volume.max():.0f} calls/interval; median of {REPEATS} runs")
-    print(f"{'model':10} {'vectorised ms':>14} {'scalar loop ms':>15} {'speed-up':>9} "
-          f"{'peak agents':>12}")
+    print(
+        f"week: {len(volume)} intervals of 15 min, {volume.sum():.0f} calls, AHT {AHT:.0f} s, "
+        f"peak {volume.max():.0f} calls/interval; median of {REPEATS} runs"
+    )
+    print(
+        f"{'model':10} {'vectorised ms':>14} {'scalar loop ms':>15} {'speed-up':>9} "
+        f"{'peak agents':>12}"
+    )
     figures = {}
     for model in (QueueModel("erlang-c"), QueueModel("erlang-a", patience_seconds=120)):
         fast_ms, fast = timed(
-            lambda m=model: requirement(volume, AHT, INTERVAL, TARGET, m).required_net, REPEATS)
+            lambda m=model: requirement(volume, AHT, INTERVAL, TARGET, m).required_net, REPEATS
+        )
         slow_ms, slow = timed(lambda m=model: scalar_loop(volume, m), 3)
         if not np.array_equal(fast, slow):
             raise SystemExit(f"{model.kind}: vectorised and scalar requirements differ")
         figures[model.kind] = (fast_ms, slow_ms / fast_ms)
-        print(f"{model.kind:10} {fast_ms:14.2f} {slow_ms:15.1f} {slow_ms / fast_ms:8.0f}x "
-              f"{fast.max():12.0f}")
+        print(
+            f"{model.kind:10} {fast_ms:14.2f} {slow_ms:15.1f} {slow_ms / fast_ms:8.0f}x "
+            f"{fast.max():12.0f}"
+        )
     a_ms, a_ratio = figures["erlang-a"]
-    print(f"erlang-a week: {a_ms:.1f} ms (goal < 100 ms); vectorised {a_ratio:.0f}x faster than "
-          f"the scalar loop")
+    print(
+        f"erlang-a week: {a_ms:.1f} ms (goal < 100 ms); vectorised {a_ratio:.0f}x faster than "
+        f"the scalar loop"
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,10 @@ ROUNDS = 12  # webhooks per caller and phase
 PACE_SECONDS = 0.5
 WALLBOARDS = 100
 SETTLE_SECONDS = 3.0  # after opening the streams, before the callers start
-APPS = {"Vero": "vero.web.app:server_app()",
-        "bare Flask": "benchmarks.support.ivr_calls:bare_app()"}
+APPS = {
+    "Vero": "vero.web.app:server_app()",
+    "bare Flask": "benchmarks.support.ivr_calls:bare_app()",
+}
 
 
 @dataclass
@@ -66,8 +68,9 @@ class Wallboards:
         self.connects = [0] * self.count
         self._stopping = threading.Event()
         self._conns: list[http.client.HTTPConnection | None] = [None] * self.count
-        self._threads = [threading.Thread(target=self._read, args=(i,), daemon=True)
-                         for i in range(self.count)]
+        self._threads = [
+            threading.Thread(target=self._read, args=(i,), daemon=True) for i in range(self.count)
+        ]
         for t in self._threads:
             t.start()
 
@@ -76,8 +79,11 @@ class Wallboards:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             self._conns[i] = conn
             try:
-                conn.request("GET", "/console/stream", headers={"Cookie": self.cookie,
-                                                                "Accept": "text/event-stream"})
+                conn.request(
+                    "GET",
+                    "/console/stream",
+                    headers={"Cookie": self.cookie, "Accept": "text/event-stream"},
+                )
                 reply = conn.getresponse()
                 self.connects[i] += 1
                 if reply.status != 200:
@@ -113,9 +119,15 @@ def login_cookie(port: int) -> str:
     form = page.read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)  # none on the bare peer
     fields = {"token": SUPERVISOR_TOKEN, **({"csrf_token": token.group(1)} if token else {})}
-    conn.request("POST", "/console/login", urlencode(fields),
-                 {"Content-Type": "application/x-www-form-urlencoded",
-                  "Cookie": page.getheader("Set-Cookie", "").split(";", 1)[0]})
+    conn.request(
+        "POST",
+        "/console/login",
+        urlencode(fields),
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": page.getheader("Set-Cookie", "").split(";", 1)[0],
+        },
+    )
     reply = conn.getresponse()
     reply.read()
     cookie = reply.getheader("Set-Cookie", "").split(";", 1)[0]
@@ -132,15 +144,22 @@ def measure(server: Server) -> dict[str, object]:
         time.sleep(SETTLE_SECONDS)
         before = list(boards.frames)
         started = time.perf_counter()
-        _, crowded = run_callers(server.port, server.public, CALLERS, rounds=ROUNDS,
-                                 pace=PACE_SECONDS)
+        _, crowded = run_callers(
+            server.port, server.public, CALLERS, rounds=ROUNDS, pace=PACE_SECONDS
+        )
         seconds = time.perf_counter() - started
         during = [after - first for after, first in zip(boards.frames, before, strict=True)]
     finally:
         boards.stop()
     updated = sum(1 for f in during if f > 0)
-    return {"alone": alone, "crowded": crowded, "frames": sum(during),
-            "seconds": seconds, "updated": updated, "refused": sum(boards.refused)}
+    return {
+        "alone": alone,
+        "crowded": crowded,
+        "frames": sum(during),
+        "seconds": seconds,
+        "updated": updated,
+        "refused": sum(boards.refused),
+    }
 
 
 def main() -> None:
@@ -150,16 +169,27 @@ def main() -> None:
     parser.add_argument("--worker-class", default=WebOptions.worker_class)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    options = WebOptions(bind="127.0.0.1:{port}", workers=args.workers,
-                         worker_class=args.worker_class)
+    options = WebOptions(
+        bind="127.0.0.1:{port}", workers=args.workers, worker_class=args.worker_class
+    )
     results = {}
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis",
-                                                             persistent=False) as redis_server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmbeddedRedis(Path(tmp) / "redis", persistent=False) as redis_server,
+    ):
         env = vero_env(redis_server.url, Path(tmp))
         for name, app in APPS.items():
             if name == "Vero":  # exactly what an operator runs
-                argv = [str(ROOT / ".venv/bin/vero"), "web", "--bind", options.bind,
-                        "--workers", str(options.workers), "--worker-class", options.worker_class]
+                argv = [
+                    str(ROOT / ".venv/bin/vero"),
+                    "web",
+                    "--bind",
+                    options.bind,
+                    "--workers",
+                    str(options.workers),
+                    "--worker-class",
+                    options.worker_class,
+                ]
             else:
                 argv = gunicorn_argv(options, app)
             server = Server(argv, env)
@@ -167,25 +197,39 @@ def main() -> None:
                 results[name] = measure(server)
             finally:
                 server.stop()
-    print(f"{CALLERS} callers x {ROUNDS} signed webhooks, {WALLBOARDS} wallboards, vero web "
-          f"-w {options.workers} -k {options.worker_class}"
-          + (f" --threads {options.threads}" if options.worker_class == "gthread" else "")
-          + f" (stream limit {options.streams_per_worker}/worker), 127.0.0.1")
-    print(f"{'server':<12}{'phase':<16}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'webhooks':>10}"
-          f"{'frames/s':>10}{'boards updated':>16}{'refused':>9}")
+    print(
+        f"{CALLERS} callers x {ROUNDS} signed webhooks, {WALLBOARDS} wallboards, vero web "
+        f"-w {options.workers} -k {options.worker_class}"
+        + (f" --threads {options.threads}" if options.worker_class == "gthread" else "")
+        + f" (stream limit {options.streams_per_worker}/worker), 127.0.0.1"
+    )
+    print(
+        f"{'server':<12}{'phase':<16}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'webhooks':>10}"
+        f"{'frames/s':>10}{'boards updated':>16}{'refused':>9}"
+    )
     for name, r in results.items():
         for phase in ("alone", "crowded"):
             lat = r[phase]
-            extra = (f"{r['frames'] / r['seconds']:>10.0f}{r['updated']:>10}/{WALLBOARDS:<5}"
-                     f"{r['refused']:>9}") if phase == "crowded" else ""
+            extra = (
+                (
+                    f"{r['frames'] / r['seconds']:>10.0f}{r['updated']:>10}/{WALLBOARDS:<5}"
+                    f"{r['refused']:>9}"
+                )
+                if phase == "crowded"
+                else ""
+            )
             label = "no streams" if phase == "alone" else f"{WALLBOARDS} streams"
-            print(f"{name:<12}{label:<16}{pct(lat, 50):>8.1f}{pct(lat, 99):>8.1f}"
-                  f"{max(lat) * 1000:>8.1f}{len(lat):>10}{extra}")
+            print(
+                f"{name:<12}{label:<16}{pct(lat, 50):>8.1f}{pct(lat, 99):>8.1f}"
+                f"{max(lat) * 1000:>8.1f}{len(lat):>10}{extra}"
+            )
     vero, bare = results["Vero"], results["bare Flask"]
     ratio = pct(vero["crowded"], 99) / pct(vero["alone"], 99)
     bare_ratio = pct(bare["crowded"], 99) / pct(bare["alone"], 99)
-    print(f"webhook p99 with {WALLBOARDS} streams / without: Vero {ratio:.2f}x "
-          f"({pct(vero['crowded'], 99):.1f} ms, goal < 50), bare Flask {bare_ratio:.2f}x")
+    print(
+        f"webhook p99 with {WALLBOARDS} streams / without: Vero {ratio:.2f}x "
+        f"({pct(vero['crowded'], 99):.1f} ms, goal < 50), bare Flask {bare_ratio:.2f}x"
+    )
 
 
 if __name__ == "__main__":

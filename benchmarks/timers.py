@@ -54,16 +54,20 @@ def run(dispatchers: int, seconds: float, tasks: int, kill: bool) -> dict:
     keys = Keys("cosmetics")
     folder = Path(tempfile.mkdtemp(prefix="vero-timers-"))
     with EmbeddedRedis(folder / "redis", persistent=False) as server:
-        env = {**environment(server.url, folder, "http://127.0.0.1:9", "http://127.0.0.1:9"),
-               "VERO_CENTRE": str(demo_centre(folder))}
+        env = {
+            **environment(server.url, folder, "http://127.0.0.1:9", "http://127.0.0.1:9"),
+            "VERO_CENTRE": str(demo_centre(folder)),
+        }
         client = redis.Redis.from_url(server.url)
         router = RedisRouter(client, load_centre(Path(env["VERO_CENTRE"])))
         processes = Processes(folder)
         try:
-            procs = [processes.dispatcher(env, "--interval", str(INTERVAL))
-                     for _ in range(dispatchers)]
-            wait_until(lambda: client.hlen(keys.dispatchers()) == dispatchers, 120,
-                       "the dispatchers")
+            procs = [
+                processes.dispatcher(env, "--interval", str(INTERVAL)) for _ in range(dispatchers)
+            ]
+            wait_until(
+                lambda: client.hlen(keys.dispatchers()) == dispatchers, 120, "the dispatchers"
+            )
             capacity = {"voice": 0, "chat": 3, "whatsapp": 0, "sms": 0, "email": 0}
             for i in range(AGENTS):
                 router.upsert_agent(f"a{i}", dict.fromkeys(QUEUES, 2), ("id",), capacity)
@@ -82,8 +86,9 @@ def run(dispatchers: int, seconds: float, tasks: int, kill: bool) -> dict:
                     cursor = entries[-1][0].decode()
 
             for n in range(tasks):  # English chats: nobody takes them, they step on
-                router.enqueue(f"c{n}", "chat", QUEUES[n % len(QUEUES)],
-                               "id" if n % 10 == 0 else "en")
+                router.enqueue(
+                    f"c{n}", "chat", QUEUES[n % len(QUEUES)], "id" if n % 10 == 0 else "en"
+                )
                 if n % 1000 == 999:
                     collect()
             enqueued = time.time() - start
@@ -99,22 +104,29 @@ def run(dispatchers: int, seconds: float, tasks: int, kill: bool) -> dict:
             scripts = client.info("commandstats").get("cmdstat_evalsha", {})
         finally:
             processes.stop_all()
-    print(f"{dispatchers} dispatcher(s): {tasks} tasks enqueued in {enqueued:.1f} s, "
-          f"{in_flight} in flight at the end; {scripts.get('calls', 0)} script calls, "
-          f"{scripts.get('usec_per_call', 0):.0f} us each inside Redis")
-    return {"before": [x for at, x in late if at < killed_at],
-            "after": [x for at, x in late if at >= killed_at]}
+    print(
+        f"{dispatchers} dispatcher(s): {tasks} tasks enqueued in {enqueued:.1f} s, "
+        f"{in_flight} in flight at the end; {scripts.get('calls', 0)} script calls, "
+        f"{scripts.get('usec_per_call', 0):.0f} us each inside Redis"
+    )
+    return {
+        "before": [x for at, x in late if at < killed_at],
+        "after": [x for at, x in late if at >= killed_at],
+    }
 
 
 def row(name: str, samples: list[float]) -> None:
-    print(f"{name:<32}{len(samples):>8}{p(samples, 0.5):>8.3f}{p(samples, 0.99):>8.3f}"
-          f"{max(samples, default=float('nan')):>8.3f}")
+    print(
+        f"{name:<32}{len(samples):>8}{p(samples, 0.5):>8.3f}{p(samples, 0.99):>8.3f}"
+        f"{max(samples, default=float('nan')):>8.3f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=40,
-                        help="seconds of each run after the tasks are enqueued")
+    parser.add_argument(
+        "--seconds", type=float, default=40, help="seconds of each run after the tasks are enqueued"
+    )
     parser.add_argument("--tasks", type=int, default=10_000)
     args = parser.parse_args()
     single = run(1, args.seconds, args.tasks, kill=False)["before"]
@@ -126,10 +138,12 @@ def main() -> None:
     row(f"{DISPATCHERS} dispatchers", many["before"])
     row(f"{DISPATCHERS - 1} after kill -9 of one", many["after"])
     both = many["before"] + many["after"]
-    print(f"timer lateness p99 {p(both, 0.99):.3f} s with {DISPATCHERS} dispatchers and "
-          f"{args.tasks} tasks (after kill -9: {p(many['after'], 0.99):.3f} s; goal < 1) vs "
-          f"{p(single, 0.99):.3f} s with 1 = {p(both, 0.99) / p(single, 0.99):.2f}x; "
-          f"loop interval {INTERVAL:g} s")
+    print(
+        f"timer lateness p99 {p(both, 0.99):.3f} s with {DISPATCHERS} dispatchers and "
+        f"{args.tasks} tasks (after kill -9: {p(many['after'], 0.99):.3f} s; goal < 1) vs "
+        f"{p(single, 0.99):.3f} s with 1 = {p(both, 0.99) / p(single, 0.99):.2f}x; "
+        f"loop interval {INTERVAL:g} s"
+    )
 
 
 if __name__ == "__main__":

@@ -127,23 +127,32 @@ class PlanResult:
         return min(self.iterations, key=lambda i: (len(i.misses()), i.number))
 
 
-def erlang_requirements(forecast: Forecast, centre: Centre,
-                        options: PlanOptions) -> tuple[pd.DataFrame, Requirements]:
+def erlang_requirements(
+    forecast: Forecast, centre: Centre, options: PlanOptions
+) -> tuple[pd.DataFrame, Requirements]:
     """The Erlang table per interval and group, and the roster's requirement from it."""
     rows = forecast.rows
-    table = pd.concat([plan_group(rows[rows["group"] == group], group, centre, options)
-                       for group in sorted(rows["group"].unique())], ignore_index=True)
+    table = pd.concat(
+        [
+            plan_group(rows[rows["group"] == group], group, centre, options)
+            for group in sorted(rows["group"].unique())
+        ],
+        ignore_index=True,
+    )
     keys = zip(table["interval_start"], table["group"], table["required_agents"], strict=True)
-    required = {(pd.Timestamp(start).to_pydatetime(), group): float(value)
-                for start, group, value in keys}
+    required = {
+        (pd.Timestamp(start).to_pydatetime(), group): float(value) for start, group, value in keys
+    }
     return table, Requirements(int(table["interval_minutes"].iloc[0]), required)
 
 
-def twin_staff(roster: Roster, forecast: Forecast,
-               centre: Centre) -> tuple[tuple[TwinShift, ...], dict[str, Profile]]:
+def twin_staff(
+    roster: Roster, forecast: Forecast, centre: Centre
+) -> tuple[tuple[TwinShift, ...], dict[str, Profile]]:
     """The roster's shifts on the forecast days in twin seconds (an agent switching groups works
     one twin shift per segment, as `simulations.loading.load_roster` reads a roster file), and
     each agent's profile from the groups rostered."""
+
     def seconds(moment: dt.datetime) -> float:
         return (moment - forecast.origin).total_seconds()
 
@@ -155,10 +164,12 @@ def twin_staff(roster: Roster, forecast: Forecast,
             continue
         names = list(dict.fromkeys(g for _, _, g in s.segments))
         if len(names) == 1:
-            pause = ((seconds(s.break_start), seconds(s.break_end))
-                     if s.break_start is not None and s.break_end is not None else ())
-            shifts.append(TwinShift(s.agent_id, names[0], seconds(s.start), seconds(s.end),
-                                    *pause))
+            pause = (
+                (seconds(s.break_start), seconds(s.break_end))
+                if s.break_start is not None and s.break_end is not None
+                else ()
+            )
+            shifts.append(TwinShift(s.agent_id, names[0], seconds(s.start), seconds(s.end), *pause))
         else:
             shifts += [TwinShift(s.agent_id, g, seconds(a), seconds(b)) for a, b, g in s.segments]
         own = groups.setdefault(s.agent_id, [])
@@ -166,41 +177,60 @@ def twin_staff(roster: Roster, forecast: Forecast,
     return tuple(shifts), {agent: merged_profile(centre, own) for agent, own in groups.items()}
 
 
-def simulate(roster: Roster, forecast: Forecast, centre: Centre, settings: PlanSettings,
-             name: str, done: Callable[[], None] | None = None) -> pd.DataFrame:
+def simulate(
+    roster: Roster,
+    forecast: Forecast,
+    centre: Centre,
+    settings: PlanSettings,
+    name: str,
+    done: Callable[[], None] | None = None,
+) -> pd.DataFrame:
     """Replicated twin runs of a roster: `kpi.tally` counts with each contact's staffing group."""
     shifts, profiles = twin_staff(roster, forecast, centre)
-    case = ScenarioCase(name, centre.model_dump(), tuple(demand(forecast)), shifts, profiles,
-                settings.behaviour)
+    case = ScenarioCase(
+        name, centre.model_dump(), tuple(demand(forecast)), shifts, profiles, settings.behaviour
+    )
     bin_seconds = int(forecast.rows["interval_minutes"].iloc[0]) * 60.0
-    jobs = [Job(case, k, settings.seed, 0.0, forecast.end_seconds, bin_seconds)
-            for k in range(settings.replications)]
+    jobs = [
+        Job(case, k, settings.seed, 0.0, forecast.end_seconds, bin_seconds)
+        for k in range(settings.replications)
+    ]
     counts, _ = run_all(jobs, settings.workers, done)
-    counts["group"] = [centre.staffing_group(c, q, lang) for c, q, lang in zip(
-        counts["channel"], counts["queue"], counts["language"], strict=True)]
+    counts["group"] = [
+        centre.staffing_group(c, q, lang)
+        for c, q, lang in zip(counts["channel"], counts["queue"], counts["language"], strict=True)
+    ]
     return counts
 
 
-def assess(counts: pd.DataFrame, forecast: Forecast, centre: Centre,
-           tolerance: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def assess(
+    counts: pd.DataFrame, forecast: Forecast, centre: Centre, tolerance: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Service level with CIs per group and channel, and per interval with the miss rule."""
     service = summarise(counts, ["group", "channel"])
     cells = summarise(counts, ["bin", "group", "channel"])
     minutes = int(forecast.rows["interval_minutes"].iloc[0])
-    cells.insert(0, "interval_start", [forecast.origin + dt.timedelta(minutes=int(b) * minutes)
-                                       for b in cells["bin"]])
+    cells.insert(
+        0,
+        "interval_start",
+        [forecast.origin + dt.timedelta(minutes=int(b) * minutes) for b in cells["bin"]],
+    )
     cells["target"] = [centre.channels[c].service_level for c in cells["channel"]]
     level, half = cells["service_level"], cells["service_level_ci"].fillna(0.0)
     judged = (cells["offered"] >= MIN_OFFERED) & level.notna()
-    cells["missed"] = judged & ((level + half < cells["target"])
-                                | (level < cells["target"] - tolerance))
+    cells["missed"] = judged & (
+        (level + half < cells["target"]) | (level < cells["target"] - tolerance)
+    )
     keep = ["offered", "service_level", "service_level_ci"]
-    return (service[["group", "channel", *keep]],
-            cells[["interval_start", "group", "channel", *keep, "target", "missed"]])
+    return (
+        service[["group", "channel", *keep]],
+        cells[["interval_start", "group", "channel", *keep, "target", "missed"]],
+    )
 
 
-def raise_requirements(requirements: Requirements, roster: Roster,
-                       misses: pd.DataFrame) -> Requirements:
+def raise_requirements(
+    requirements: Requirements, roster: Roster, misses: pd.DataFrame
+) -> Requirements:
     """One agent more than the roster scheduled (or required, if more) in each missed interval
     and group."""
     scheduled = {(c.interval_start, c.group): c.scheduled for c in roster.coverage}
@@ -211,10 +241,17 @@ def raise_requirements(requirements: Requirements, roster: Roster,
     return Requirements(requirements.interval_minutes, required)
 
 
-def plan(forecast: Forecast, centre: Centre, agents: tuple[Agent, ...],
-         templates: ShiftTemplates, rules: Rules, week_start: dt.date,
-         settings: PlanSettings, step: Callable[[str], None] | None = None,
-         done: Callable[[], None] | None = None) -> PlanResult:
+def plan(
+    forecast: Forecast,
+    centre: Centre,
+    agents: tuple[Agent, ...],
+    templates: ShiftTemplates,
+    rules: Rules,
+    week_start: dt.date,
+    settings: PlanSettings,
+    step: Callable[[str], None] | None = None,
+    done: Callable[[], None] | None = None,
+) -> PlanResult:
     """Run the loop described in the module docstring. `step` hears what is being done,
     `done` is called after each twin replication."""
     tell = step or (lambda _: None)
@@ -223,8 +260,9 @@ def plan(forecast: Forecast, centre: Centre, agents: tuple[Agent, ...],
     stop = STOP_BUDGET
     for number in range(1, settings.max_iterations + 1):
         tell(f"iteration {number}: solving the roster")
-        problem = build_problem(centre, requirements, agents, templates, rules,
-                                week_start=week_start)
+        problem = build_problem(
+            centre, requirements, agents, templates, rules, week_start=week_start
+        )
         try:
             roster = make_roster(problem, settings.solver, settings.time_limit, settings.gap)
         except VeroError as exc:
@@ -238,15 +276,19 @@ def plan(forecast: Forecast, centre: Centre, agents: tuple[Agent, ...],
         tell(f"iteration {number}: simulating {settings.replications} replications")
         counts = simulate(roster, forecast, centre, settings, f"iteration {number}", done)
         service, intervals = assess(counts, forecast, centre, settings.tolerance)
-        current = Iteration(number, requirements, problem, roster, tuple(forecast.days),
-                            service, intervals)
+        current = Iteration(
+            number, requirements, problem, roster, tuple(forecast.days), service, intervals
+        )
         iterations.append(current)
         misses = current.misses()
         if misses.empty:
             stop = STOP_MET
             break
-        if (len(iterations) > 1 and current.short_hours > 0
-                and len(misses) >= len(iterations[-2].misses())):
+        if (
+            len(iterations) > 1
+            and current.short_hours > 0
+            and len(misses) >= len(iterations[-2].misses())
+        ):
             stop = STOP_SHORT
             break
         requirements = raise_requirements(requirements, roster, misses)

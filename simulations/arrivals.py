@@ -52,8 +52,10 @@ class Arrivals:
 
 def streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
     """One independent generator per random quantity."""
-    return {name: np.random.default_rng(child)
-            for name, child in zip(STREAMS, seed.spawn(len(STREAMS)), strict=True)}
+    return {
+        name: np.random.default_rng(child)
+        for name, child in zip(STREAMS, seed.spawn(len(STREAMS)), strict=True)
+    }
 
 
 def handle_factors(kind: HandleTimes, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -63,12 +65,16 @@ def handle_factors(kind: HandleTimes, size: int, rng: np.random.Generator) -> np
     if kind.kind == "empirical":
         sample = np.asarray(kind.sample, dtype=float)
         return sample[rng.integers(0, len(sample), size)] / sample.mean()
-    sigma2 = np.log1p(kind.cv ** 2)
+    sigma2 = np.log1p(kind.cv**2)
     return np.exp(np.sqrt(sigma2) * rng.standard_normal(size) - sigma2 / 2)
 
 
-def draw_arrivals(demand: list[Series], handle: HandleTimes, patience: dict[str, float],
-                  rngs: dict[str, np.random.Generator]) -> Arrivals:
+def draw_arrivals(
+    demand: list[Series],
+    handle: HandleTimes,
+    patience: dict[str, float],
+    rngs: dict[str, np.random.Generator],
+) -> Arrivals:
     """A non-homogeneous Poisson process, piecewise constant per series: a Poisson count per
     interval, placed uniformly inside it. `patience`: mean patience (s) per channel."""
     times, series, handles, waits = [], [], [], []
@@ -80,12 +86,19 @@ def draw_arrivals(demand: list[Series], handle: HandleTimes, patience: dict[str,
         series.append(np.full(n, index))
         handles.append(s.aht_seconds * handle_factors(handle, n, rngs["handle"]))
         mean = patience.get(s.channel, np.inf)
-        waits.append(mean * rngs["patience"].standard_exponential(n) if np.isfinite(mean)
-                     else np.full(n, np.inf))
+        waits.append(
+            mean * rngs["patience"].standard_exponential(n)
+            if np.isfinite(mean)
+            else np.full(n, np.inf)
+        )
     if not times:
         empty = np.zeros(0)
         return Arrivals(empty, empty.astype(int), empty, empty)
     time = np.concatenate(times)
     order = np.argsort(time, kind="stable")
-    return Arrivals(time[order], np.concatenate(series)[order], np.concatenate(handles)[order],
-                    np.concatenate(waits)[order])
+    return Arrivals(
+        time[order],
+        np.concatenate(series)[order],
+        np.concatenate(handles)[order],
+        np.concatenate(waits)[order],
+    )

@@ -14,20 +14,39 @@ from simulations.scenario import load_study
 
 
 @click.command("simulate")
-@click.argument("scenario_path", metavar="SCENARIO.yaml",
-                type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for report.html (KPIs with confidence intervals, differences from "
-                   "the base, service-level charts) and figures.json (the same numbers).")
-@click.option("--replications", type=click.IntRange(min=2), default=None,
-              help="Replications per scenario (default: the file's base.replications, or 10).")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Worker processes running replications in parallel (1: in this process).")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Seed of the random numbers (default: the file's base.seed, or 1); "
-                   "replication k uses the same numbers in every scenario.")
-def simulate(scenario_path: Path, out_dir: Path, replications: int | None, workers: int,
-             seed: int | None) -> None:
+@click.argument(
+    "scenario_path", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for report.html (KPIs with confidence intervals, differences from "
+    "the base, service-level charts) and figures.json (the same numbers).",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Replications per scenario (default: the file's base.replications, or 10).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Worker processes running replications in parallel (1: in this process).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Seed of the random numbers (default: the file's base.seed, or 1); "
+    "replication k uses the same numbers in every scenario.",
+)
+def simulate(
+    scenario_path: Path, out_dir: Path, replications: int | None, workers: int, seed: int | None
+) -> None:
     """Simulate the base and each what-if scenario of SCENARIO.yaml with the SimPy twin (the
     live routing policy), replicated, and report service levels against the targets."""
     study = load_study(scenario_path, replications=replications, seed=seed)
@@ -39,5 +58,6 @@ def simulate(scenario_path: Path, out_dir: Path, replications: int | None, worke
         counts, work = run_all(jobs, workers, lambda: progress.advance(bar))
     results = summarise_study(counts, work, [case.name for case in study.cases])
     page, data = write_report(results, study, out_dir)
-    console.print(f"{len(study.cases)} scenario(s) × {study.replications} replications: "
-                  f"{page} and {data}")
+    console.print(
+        f"{len(study.cases)} scenario(s) × {study.replications} replications: {page} and {data}"
+    )

@@ -19,8 +19,16 @@ from simulations.model import Outcome
 from vero.kernel.centre import Centre
 from vero.kernel.targets import answer_target
 
-COUNTS = ("offered", "answered", "in_target", "abandoned", "short_abandoned", "answer_wait",
-          "total_wait", "left")
+COUNTS = (
+    "offered",
+    "answered",
+    "in_target",
+    "abandoned",
+    "short_abandoned",
+    "answer_wait",
+    "total_wait",
+    "left",
+)
 FIGURES = ("service_level", "asa", "mean_wait", "abandonment")
 
 
@@ -29,8 +37,9 @@ def target_seconds(centre: Centre, channel: str) -> float:
     return answer_target(centre, channel)
 
 
-def tally(outcome: Outcome, demand: list[Series], centre: Centre, warmup: float,
-          end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tally(
+    outcome: Outcome, demand: list[Series], centre: Centre, warmup: float, end: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counts per (bin, channel, queue, language) of the contacts arriving after the warm-up,
     and work and logged-in seconds per (bin, group)."""
     keep = outcome.arrival >= warmup
@@ -44,24 +53,35 @@ def tally(outcome: Outcome, demand: list[Series], centre: Centre, warmup: float,
     wait_abandon = abandoned - arrival
     is_answered, is_abandoned = ~np.isnan(answered), ~np.isnan(abandoned)
     left_at = np.where(is_answered, answered, np.where(is_abandoned, abandoned, np.nan))
-    contacts = pd.DataFrame({
-        "bin": (arrival // outcome.bin_seconds).astype(int), "channel": channel, "queue": queue,
-        "language": language, "offered": 1, "answered": is_answered.astype(int),
-        "in_target": (is_answered & (wait_answer <= target)).astype(int),
-        "abandoned": is_abandoned.astype(int),
-        "short_abandoned": (is_abandoned & (wait_abandon <= target)).astype(int),
-        "answer_wait": np.where(is_answered, wait_answer, 0.0),
-        "total_wait": np.where(np.isnan(left_at), end - arrival, left_at - arrival),
-        "left": (~np.isnan(left_at)).astype(int),
-    })
-    counts = contacts.groupby(["bin", "channel", "queue", "language"],
-                              as_index=False)[list(COUNTS)].sum()
+    contacts = pd.DataFrame(
+        {
+            "bin": (arrival // outcome.bin_seconds).astype(int),
+            "channel": channel,
+            "queue": queue,
+            "language": language,
+            "offered": 1,
+            "answered": is_answered.astype(int),
+            "in_target": (is_answered & (wait_answer <= target)).astype(int),
+            "abandoned": is_abandoned.astype(int),
+            "short_abandoned": (is_abandoned & (wait_abandon <= target)).astype(int),
+            "answer_wait": np.where(is_answered, wait_answer, 0.0),
+            "total_wait": np.where(np.isnan(left_at), end - arrival, left_at - arrival),
+            "left": (~np.isnan(left_at)).astype(int),
+        }
+    )
+    counts = contacts.groupby(["bin", "channel", "queue", "language"], as_index=False)[
+        list(COUNTS)
+    ].sum()
     first_bin = int(warmup // outcome.bin_seconds)
     bins = np.arange(outcome.workload.shape[1])
-    work = pd.DataFrame({
-        "bin": np.tile(bins, len(outcome.groups)),
-        "group": np.repeat(outcome.groups, len(bins)),
-        "workload": outcome.workload.ravel(), "staffed": outcome.staffed.ravel()})
+    work = pd.DataFrame(
+        {
+            "bin": np.tile(bins, len(outcome.groups)),
+            "group": np.repeat(outcome.groups, len(bins)),
+            "workload": outcome.workload.ravel(),
+            "staffed": outcome.staffed.ravel(),
+        }
+    )
     work = work[(work.bin >= first_bin) & (work.staffed > 0)]
     return counts, work.reset_index(drop=True)
 
@@ -78,8 +98,9 @@ def figures(counts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def confidence(per_replication: pd.DataFrame, by: list[str], columns: list[str],
-               level: float = 0.95) -> pd.DataFrame:
+def confidence(
+    per_replication: pd.DataFrame, by: list[str], columns: list[str], level: float = 0.95
+) -> pd.DataFrame:
     """Mean and t-distribution half-width over replications of each column, per group `by`."""
     grouped = per_replication.groupby(by)[columns] if by else per_replication[columns]
     mean = grouped.mean()
@@ -87,8 +108,9 @@ def confidence(per_replication: pd.DataFrame, by: list[str], columns: list[str],
     n = grouped.count()
     half = std * stats.t.ppf(0.5 + level / 2, (n - 1).clip(lower=1)) / np.sqrt(n)
     if not by:
-        return pd.DataFrame({**{c: [mean[c]] for c in columns},
-                             **{f"{c}_ci": [half[c]] for c in columns}})
+        return pd.DataFrame(
+            {**{c: [mean[c]] for c in columns}, **{f"{c}_ci": [half[c]] for c in columns}}
+        )
     out = mean.join(half.add_suffix("_ci"))
     return out.reset_index()
 

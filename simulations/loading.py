@@ -22,8 +22,7 @@ from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows
 from wfm.commands import read_forecast
 
-ROSTER_COLUMNS = ("agent", "date", "shift_start", "shift_end", "break_start", "break_end",
-                  "group")
+ROSTER_COLUMNS = ("agent", "date", "shift_start", "shift_end", "break_start", "break_end", "group")
 STAFFING_COLUMNS = ("interval_start", "interval_minutes", "group", "required_net")
 
 
@@ -59,9 +58,13 @@ def load_forecast(path: Path, centre: Centre) -> Forecast:
     unknown = ~rows["queue"].isin(list(centre.queues))
     if unknown.any():
         first = int(unknown.to_numpy().argmax())
-        raise VeroError(f"unknown queue {rows['queue'].iloc[first]!r}; the centre has "
-                        f"{', '.join(centre.queues)}", source=str(path), line=first + 2,
-                        field="queue")
+        raise VeroError(
+            f"unknown queue {rows['queue'].iloc[first]!r}; the centre has "
+            f"{', '.join(centre.queues)}",
+            source=str(path),
+            line=first + 2,
+            field="queue",
+        )
     first_day = min(t.date() for t in rows["interval_start"])
     origin = dt.datetime.combine(first_day, dt.time(0), centre.tz)
     return Forecast(rows, origin)
@@ -70,17 +73,34 @@ def load_forecast(path: Path, centre: Centre) -> Forecast:
 def demand(forecast: Forecast, rows: pd.DataFrame | None = None) -> list[Series]:
     """Forecast rows (by default all) as the twin's demand series, in seconds from the origin."""
     rows = forecast.rows if rows is None else rows
-    return [Series((start - forecast.origin).total_seconds(), minutes * 60.0, channel, queue,
-                   language, float(volume), float(aht))
-            for start, minutes, channel, queue, language, volume, aht in zip(
-                rows["interval_start"], rows["interval_minutes"], rows["channel"], rows["queue"],
-                rows["language"], rows["volume"], rows["aht_seconds"], strict=True)]
+    return [
+        Series(
+            (start - forecast.origin).total_seconds(),
+            minutes * 60.0,
+            channel,
+            queue,
+            language,
+            float(volume),
+            float(aht),
+        )
+        for start, minutes, channel, queue, language, volume, aht in zip(
+            rows["interval_start"],
+            rows["interval_minutes"],
+            rows["channel"],
+            rows["queue"],
+            rows["language"],
+            rows["volume"],
+            rows["aht_seconds"],
+            strict=True,
+        )
+    ]
 
 
 def _check_group(centre: Centre, group: str) -> str:
     if group not in centre.staffing_groups:
-        raise ValueError(f"unknown group {group!r}; the centre has "
-                         f"{', '.join(centre.staffing_groups)}")
+        raise ValueError(
+            f"unknown group {group!r}; the centre has {', '.join(centre.staffing_groups)}"
+        )
     return group
 
 
@@ -104,8 +124,10 @@ def load_staffing(path: Path, centre: Centre, forecast: Forecast) -> Staff:
                 raise ValueError("needs a UTC offset (e.g. +07:00)")
             offset = (start - forecast.origin).total_seconds()
             if offset < 0:
-                raise ValueError(f"{row['interval_start']} is before the forecast starts "
-                                 f"({forecast.origin.date()})")
+                raise ValueError(
+                    f"{row['interval_start']} is before the forecast starts "
+                    f"({forecast.origin.date()})"
+                )
             field = "interval_minutes"
             minutes = int(row["interval_minutes"])
             if minutes <= 0:
@@ -123,8 +145,9 @@ def load_staffing(path: Path, centre: Centre, forecast: Forecast) -> Staff:
     return Staff(tuple(shifts), {s.agent: group_profile(centre, s.group) for s in shifts})
 
 
-def _segments(text: str, day: dt.date, start: dt.datetime,
-              tz: dt.tzinfo) -> list[tuple[dt.datetime | None, dt.datetime | None, str]]:
+def _segments(
+    text: str, day: dt.date, start: dt.datetime, tz: dt.tzinfo
+) -> list[tuple[dt.datetime | None, dt.datetime | None, str]]:
     """The roster's group cell: one group, or 'group HH:MM-HH:MM; ...' segments when the agent
     switches groups within the shift (None bounds: the whole shift)."""
     if ";" not in text and " " not in text:
@@ -157,8 +180,11 @@ def _agents_file(path: Path, centre: Centre) -> dict[str, tuple[list[str], str, 
             if not row["id"] or row["id"] in agents:
                 raise ValueError(f"empty or duplicate id {row['id']!r}")
             field = "groups"
-            groups = [_check_group(centre, g.strip())
-                      for g in row.get("groups", "").split(";") if g.strip()]
+            groups = [
+                _check_group(centre, g.strip())
+                for g in row.get("groups", "").split(";")
+                if g.strip()
+            ]
             field = "skills"
             skills = row.get("skills", "")
             _skills(skills, centre)
@@ -187,13 +213,16 @@ def _languages(text: str, centre: Centre) -> tuple[str, ...]:
     languages = tuple(p.strip() for p in text.split(";") if p.strip())
     unknown = [lang for lang in languages if lang not in centre.languages]
     if unknown:
-        raise ValueError(f"unknown language(s) {', '.join(unknown)}; the centre has "
-                         f"{', '.join(centre.languages)}")
+        raise ValueError(
+            f"unknown language(s) {', '.join(unknown)}; the centre has "
+            f"{', '.join(centre.languages)}"
+        )
     return languages
 
 
-def merged_profile(centre: Centre, groups: list[str], skills: str = "",
-                   languages: str = "") -> Profile:
+def merged_profile(
+    centre: Centre, groups: list[str], skills: str = "", languages: str = ""
+) -> Profile:
     """What an agent of these groups can do (the best of each group's profile), with skills and
     languages replaced by the agents file's cells when given."""
     level: dict[str, int] = {}
@@ -205,12 +234,16 @@ def merged_profile(centre: Centre, groups: list[str], skills: str = "",
             level[skill] = max(level.get(skill, 0), value)
         spoken += [lang for lang in profile.languages if lang not in spoken]
         capacity.update(profile.capacity)
-    return Profile(_skills(skills, centre) if skills else level,
-                   _languages(languages, centre) if languages else tuple(spoken), capacity)
+    return Profile(
+        _skills(skills, centre) if skills else level,
+        _languages(languages, centre) if languages else tuple(spoken),
+        capacity,
+    )
 
 
-def load_roster(path: Path, centre: Centre, forecast: Forecast,
-                agents_path: Path | None = None) -> Staff:
+def load_roster(
+    path: Path, centre: Centre, forecast: Forecast, agents_path: Path | None = None
+) -> Staff:
     """A `vero roster` CSV (agent, date, shift_start, shift_end, break_start, break_end, group;
     times HH:MM local, an end before its start is the next day). An agent switching groups works
     one shift per group segment. Profiles come from the agents file when given (every rostered
@@ -239,11 +272,13 @@ def load_roster(path: Path, centre: Centre, forecast: Forecast,
             field = "break_start"
             pause = None
             if row["break_start"] or row["break_end"]:
-                pause_start = _after(dt.datetime.combine(day, _hhmm(row["break_start"]),
-                                                         centre.tz), start)
+                pause_start = _after(
+                    dt.datetime.combine(day, _hhmm(row["break_start"]), centre.tz), start
+                )
                 field = "break_end"
-                pause_end = _after(dt.datetime.combine(day, _hhmm(row["break_end"]), centre.tz),
-                                   pause_start)
+                pause_end = _after(
+                    dt.datetime.combine(day, _hhmm(row["break_end"]), centre.tz), pause_start
+                )
                 if pause_end > end:
                     raise ValueError("the break ends after the shift")
                 pause = (pause_start, pause_end)
@@ -259,11 +294,20 @@ def load_roster(path: Path, centre: Centre, forecast: Forecast,
 
         if len(segments) == 1:
             group = segments[0][2]
-            shifts.append(Shift(agent, group, seconds(start), seconds(end),
-                                *((seconds(pause[0]), seconds(pause[1])) if pause else ())))
+            shifts.append(
+                Shift(
+                    agent,
+                    group,
+                    seconds(start),
+                    seconds(end),
+                    *((seconds(pause[0]), seconds(pause[1])) if pause else ()),
+                )
+            )
         else:
-            shifts += [Shift(agent, group, seconds(a or start), seconds(b or end))
-                       for a, b, group in segments]  # None bounds: the whole shift
+            shifts += [
+                Shift(agent, group, seconds(a or start), seconds(b or end))
+                for a, b, group in segments
+            ]  # None bounds: the whole shift
         groups = rostered.setdefault(agent, [])
         groups += [g for _, _, g in segments if g not in groups]
     profiles = {}

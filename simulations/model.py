@@ -58,10 +58,18 @@ class Outcome:
 class Twin:
     """One replication. Build it, then `run(until)`, which returns its `Outcome`."""
 
-    def __init__(self, centre: Centre, demand: list[Series], shifts: list[Shift],
-                 profiles: dict[str, Profile], behaviour: Behaviour,
-                 seed: np.random.SeedSequence, *, bin_seconds: float = 1800.0,
-                 router: MemoryRouter | None = None) -> None:
+    def __init__(
+        self,
+        centre: Centre,
+        demand: list[Series],
+        shifts: list[Shift],
+        profiles: dict[str, Profile],
+        behaviour: Behaviour,
+        seed: np.random.SeedSequence,
+        *,
+        bin_seconds: float = 1800.0,
+        router: MemoryRouter | None = None,
+    ) -> None:
         self.centre = centre
         self.demand = demand
         self.behaviour = behaviour
@@ -98,8 +106,10 @@ class Twin:
         moves = [(shift.start, "available"), (shift.end, "offline")]
         if shift.break_start is not None and shift.break_end is not None:
             moves += [(shift.break_start, "break"), (shift.break_end, "available")]
-            self._staffed += [(group, shift.start, shift.break_start, 1.0),
-                              (group, shift.break_end, shift.end, 1.0)]
+            self._staffed += [
+                (group, shift.start, shift.break_start, 1.0),
+                (group, shift.break_end, shift.end, 1.0),
+            ]
         else:
             self._staffed.append((group, shift.start, shift.end, 1.0))
         for at, state in moves:
@@ -110,8 +120,9 @@ class Twin:
         """One pending arrival at a time, as a plain timeout whose callback books the next (no
         SimPy process to resume per contact); re-dials are booked apart."""
         if index < self._drawn:
-            self.env.timeout(self.arrival[index] - self.env.now,
-                             value=index).callbacks.append(self._next_arrival)
+            self.env.timeout(self.arrival[index] - self.env.now, value=index).callbacks.append(
+                self._next_arrival
+            )
 
     def _next_arrival(self, event: simpy.Event) -> None:
         index = cast(int, event.value)
@@ -129,19 +140,22 @@ class Twin:
         offers: list[Reservation] = []
         if agent not in self.router.agents:
             profile = self._profiles[agent]
-            offers += self.router.upsert_agent(agent, profile.skills, profile.languages,
-                                               profile.capacity, now).offers
+            offers += self.router.upsert_agent(
+                agent, profile.skills, profile.languages, profile.capacity, now
+            ).offers
         if state == "available":
             self._group_of[agent] = group
-        offers += self.router.set_agent_state(agent, state, "break" if state == "break" else "",
-                                              now)
+        offers += self.router.set_agent_state(
+            agent, state, "break" if state == "break" else "", now
+        )
         self._dispatch(offers, now)
 
     def _arrive(self, index: int) -> None:
         series = self.demand[self.series[index]]
         now = self._now()
-        offers = self.router.enqueue(f"c{index}", series.channel, series.queue, series.language,
-                                     0, now)
+        offers = self.router.enqueue(
+            f"c{index}", series.channel, series.queue, series.language, 0, now
+        )
         patience = self.patience[index]
         if patience < math.inf:
             self.env.timeout(patience, value=index).callbacks.append(self._give_up)
@@ -176,8 +190,9 @@ class Twin:
         self.answered[index] = now
         handle = self.handle[index]
         share = 1.0 / self.router.agents[task.agent].capacity[task.channel]
-        self._work.append((self._group_of[task.agent], now, now + handle + self._wrap[task.queue],
-                           share))
+        self._work.append(
+            (self._group_of[task.agent], now, now + handle + self._wrap[task.queue], share)
+        )
         self.env.timeout(handle, value=task.id).callbacks.append(self._hang_up)
 
     def _hang_up(self, event: simpy.Event) -> None:
@@ -195,8 +210,9 @@ class Twin:
         self.abandoned[index] = now
         offers = self.router.cancel(task.id, "abandoned", now)
         if self.rngs["redial"].random() < self.behaviour.redial_probability:
-            self.env.timeout(self.rngs["redial"].exponential(self.behaviour.redial_seconds),
-                             value=index).callbacks.append(self._redial)
+            self.env.timeout(
+                self.rngs["redial"].exponential(self.behaviour.redial_seconds), value=index
+            ).callbacks.append(self._redial)
         self._dispatch(offers, now)
 
     def _redial(self, event: simpy.Event) -> None:
@@ -252,6 +268,13 @@ class Twin:
         finally:
             if collecting:
                 gc.enable()
-        return Outcome(np.asarray(self.arrival), np.asarray(self.series, dtype=int),
-                       np.asarray(self.answered), np.asarray(self.abandoned), self.groups,
-                       self._spread(self._work), self._spread(self._staffed), self.bin_seconds)
+        return Outcome(
+            np.asarray(self.arrival),
+            np.asarray(self.series, dtype=int),
+            np.asarray(self.answered),
+            np.asarray(self.abandoned),
+            self.groups,
+            self._spread(self._work),
+            self._spread(self._staffed),
+            self.bin_seconds,
+        )

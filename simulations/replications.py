@@ -35,8 +35,11 @@ class Job:
 def study_jobs(study: Study) -> list[Job]:
     """Every replication of every scenario, base first: what `vero simulate` and the console
     run."""
-    return [Job(case, k, study.seed, study.warmup, study.until, study.bin_seconds)
-            for case in study.cases for k in range(study.replications)]
+    return [
+        Job(case, k, study.seed, study.warmup, study.until, study.bin_seconds)
+        for case in study.cases
+        for k in range(study.replications)
+    ]
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
@@ -49,16 +52,24 @@ def run_replication(job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
     case = job.case
     centre = parse_centre(case.centre, source=f"scenario {case.name}")
     demand = list(case.demand)
-    twin = Twin(centre, demand, list(case.shifts), case.profiles, case.behaviour,
-                replication_seed(job.seed, job.replication), bin_seconds=job.bin_seconds)
+    twin = Twin(
+        centre,
+        demand,
+        list(case.shifts),
+        case.profiles,
+        case.behaviour,
+        replication_seed(job.seed, job.replication),
+        bin_seconds=job.bin_seconds,
+    )
     outcome = twin.run(job.until)
     counts, work = tally(outcome, demand, centre, job.warmup, job.until)
     tags = {"scenario": case.name, "replication": job.replication}
     return counts.assign(**tags), work.assign(**tags)
 
 
-def run_all(jobs: list[Job], workers: int = 2,
-            done: Callable[[], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_all(
+    jobs: list[Job], workers: int = 2, done: Callable[[], None] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every job (in this process when `workers` is 1) and stack the tallies in job order,
     so the result does not depend on which worker finished first. `done` is called after each."""
     results: list[tuple[pd.DataFrame, pd.DataFrame] | None] = [None] * len(jobs)

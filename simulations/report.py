@@ -41,8 +41,11 @@ class Results:
 
 
 def _per_scenario(table: pd.DataFrame, names: list[str], summary) -> pd.DataFrame:
-    parts = [summary(table[table.scenario == name]).assign(scenario=name) for name in names
-             if (table.scenario == name).any()]
+    parts = [
+        summary(table[table.scenario == name]).assign(scenario=name)
+        for name in names
+        if (table.scenario == name).any()
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -52,16 +55,21 @@ def summarise_study(counts: pd.DataFrame, work: pd.DataFrame, names: list[str]) 
     intervals = _per_scenario(counts, names, lambda t: summarise(t, ["bin", "channel"]))
     occ = _per_scenario(work, names, lambda t: occupancy(t, ["group"]))
     summed = counts.groupby(["scenario", "replication", "channel"], as_index=False)[
-        list(COUNTS)].sum()
+        list(COUNTS)
+    ].sum()
     per_rep = pd.concat([summed[["scenario", "replication", "channel"]], figures(summed)], axis=1)
     base = per_rep[per_rep.scenario == names[0]].drop(columns="scenario")
     paired = per_rep.merge(base, on=["replication", "channel"], suffixes=("", "_base"))
     for column in ("offered", *FIGURES):
         paired[column] = paired[column] - paired[f"{column}_base"]
     paired = paired[paired.scenario != names[0]]
-    differences = (confidence(paired, ["scenario", "channel"], ["offered", *FIGURES])
-                   .sort_values("scenario", key=lambda s: s.map(names.index), kind="stable")
-                   if len(paired) else pd.DataFrame())
+    differences = (
+        confidence(paired, ["scenario", "channel"], ["offered", *FIGURES]).sort_values(
+            "scenario", key=lambda s: s.map(names.index), kind="stable"
+        )
+        if len(paired)
+        else pd.DataFrame()
+    )
     return Results(kpis, differences, occ, intervals)
 
 
@@ -77,21 +85,29 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _interval_start(study: Study, bins: pd.Series) -> list[dt.datetime]:
-    return [study.forecast.origin + dt.timedelta(seconds=float(b) * study.bin_seconds)
-            for b in bins]
+    return [
+        study.forecast.origin + dt.timedelta(seconds=float(b) * study.bin_seconds) for b in bins
+    ]
 
 
 def figures_json(results: Results, study: Study) -> dict[str, Any]:
     intervals = results.intervals.assign(
-        interval_start=[t.isoformat() for t in _interval_start(study, results.intervals["bin"])])
+        interval_start=[t.isoformat() for t in _interval_start(study, results.intervals["bin"])]
+    )
     return {
-        "centre": study.centre.id, "origin": study.forecast.origin.isoformat(),
-        "interval_minutes": study.bin_seconds / 60, "replications": study.replications,
-        "seed": study.seed, "warmup_seconds": study.warmup,
+        "centre": study.centre.id,
+        "origin": study.forecast.origin.isoformat(),
+        "interval_minutes": study.bin_seconds / 60,
+        "replications": study.replications,
+        "seed": study.seed,
+        "warmup_seconds": study.warmup,
         "scenarios": [case.name for case in study.cases],
-        "targets": {name: {"seconds": _target(study, name), "service_level": ch.service_level}
-                    for name, ch in study.centre.channels.items()},
-        "kpis": _records(results.kpis), "differences_vs_base": _records(results.differences),
+        "targets": {
+            name: {"seconds": _target(study, name), "service_level": ch.service_level}
+            for name, ch in study.centre.channels.items()
+        },
+        "kpis": _records(results.kpis),
+        "differences_vs_base": _records(results.differences),
         "occupancy": _records(results.occupancy),
         "intervals": _records(intervals.drop(columns="bin")),
     }
@@ -112,11 +128,20 @@ def service_level_chart(results: Results, study: Study, channel: str) -> str:
         full = part.reindex(range(last))
         starts = _interval_start(study, pd.Series(full.index))
         # matplotlib plots datetimes through its unit converters; its stubs list numbers only
-        ax.plot(starts, full.to_numpy(dtype=float),  # type: ignore[arg-type]
-                label=case.name, linewidth=1.2)
+        ax.plot(
+            starts,
+            full.to_numpy(dtype=float),  # type: ignore[arg-type]
+            label=case.name,
+            linewidth=1.2,
+        )
     target = study.centre.channels[channel].service_level
-    ax.axhline(target, color="black", linestyle="--", linewidth=1,
-               label=f"target {target:.0%} in {_target(study, channel):g} s")
+    ax.axhline(
+        target,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"target {target:.0%} in {_target(study, channel):g} s",
+    )
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("service level")
     ax.set_title(f"{channel}: service level per interval (mean of replications)")
@@ -140,29 +165,42 @@ def _cell(row: pd.Series, column: str, percent: bool, signed: bool = False) -> s
     return f"{value:{sign}.1f}" + (f" ± {half:.1f}" if pd.notna(half) else "")
 
 
-COLUMNS = (("offered", "offered", False), ("service_level", "service level", True),
-           ("asa", "ASA (s)", False), ("mean_wait", "mean wait (s)", False),
-           ("abandonment", "abandoned", True))
+COLUMNS = (
+    ("offered", "offered", False),
+    ("service_level", "service level", True),
+    ("asa", "ASA (s)", False),
+    ("mean_wait", "mean wait (s)", False),
+    ("abandonment", "abandoned", True),
+)
 
 
 def _table(frame: pd.DataFrame, key: str, signed: bool = False) -> str:
     head = "".join(f"<th>{label}</th>" for _, label, _ in COLUMNS)
     body = "".join(
         f"<tr><td>{html.escape(str(row['scenario']))}</td><td>{html.escape(str(row[key]))}</td>"
-        + "".join(f"<td>{_cell(row, c, p, signed)}</td>" for c, _, p in COLUMNS) + "</tr>"
-        for _, row in frame.iterrows())
+        + "".join(f"<td>{_cell(row, c, p, signed)}</td>" for c, _, p in COLUMNS)
+        + "</tr>"
+        for _, row in frame.iterrows()
+    )
     return f"<table><tr><th>scenario</th><th>{key}</th>{head}</tr>{body}</table>"
 
 
 def report_html(results: Results, study: Study) -> str:
-    charts = "".join(f'<h3>{html.escape(ch)}</h3><img alt="service level of {html.escape(ch)}" '
-                     f'src="data:image/png;base64,{service_level_chart(results, study, ch)}">'
-                     for ch in sorted(results.kpis.channel.unique()))
-    occ = "".join(f"<tr><td>{html.escape(r.scenario)}</td><td>{html.escape(r.group)}</td>"
-                  f"<td>{r.occupancy * 100:.1f} % ± {r.occupancy_ci * 100:.1f}</td></tr>"
-                  for r in results.occupancy.itertuples())
-    diff = (_table(results.differences, "channel", signed=True) if len(results.differences)
-            else "<p>No scenario besides the base.</p>")
+    charts = "".join(
+        f'<h3>{html.escape(ch)}</h3><img alt="service level of {html.escape(ch)}" '
+        f'src="data:image/png;base64,{service_level_chart(results, study, ch)}">'
+        for ch in sorted(results.kpis.channel.unique())
+    )
+    occ = "".join(
+        f"<tr><td>{html.escape(r.scenario)}</td><td>{html.escape(r.group)}</td>"
+        f"<td>{r.occupancy * 100:.1f} % ± {r.occupancy_ci * 100:.1f}</td></tr>"
+        for r in results.occupancy.itertuples()
+    )
+    diff = (
+        _table(results.differences, "channel", signed=True)
+        if len(results.differences)
+        else "<p>No scenario besides the base.</p>"
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Vero simulation: {html.escape(study.centre.name)}</title>

@@ -146,10 +146,15 @@ class Change(_Strict):
     def _one_action(self) -> Change:
         given = [a for a in ACTIONS if getattr(self, a) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(ACTIONS)} per change"
-                             + (f" (got {', '.join(given)})" if given else ""))
-        filters = [f for f in ("days", "intervals", "channels", "queues", "languages")
-                   if getattr(self, f) is not None]
+            raise ValueError(
+                f"give exactly one of {', '.join(ACTIONS)} per change"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        filters = [
+            f
+            for f in ("days", "intervals", "channels", "queues", "languages")
+            if getattr(self, f) is not None
+        ]
         if filters and given[0] not in ("volume", "aht"):
             raise ValueError(f"{', '.join(filters)} only filter a volume or aht change")
         return self
@@ -205,14 +210,18 @@ def read_scenario_file(path: Path) -> ScenarioFile:
     """Parse and validate the YAML; errors name the scenario and field."""
     raw = read_yaml(path)
     if not isinstance(raw, dict):
-        raise VeroError("a scenario file must be a mapping with 'base' and 'scenarios'",
-                        source=str(path))
+        raise VeroError(
+            "a scenario file must be a mapping with 'base' and 'scenarios'", source=str(path)
+        )
     try:
         return ScenarioFile.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise VeroError(first["msg"].removeprefix("Value error, "), source=str(path),
-                        field=_field_path(first["loc"], raw)) from exc
+        raise VeroError(
+            first["msg"].removeprefix("Value error, "),
+            source=str(path),
+            field=_field_path(first["loc"], raw),
+        ) from exc
 
 
 def _field_path(loc: tuple, raw: dict) -> str:
@@ -221,8 +230,13 @@ def _field_path(loc: tuple, raw: dict) -> str:
     node: Any = raw
     for part in loc:
         if isinstance(part, int):
-            name = node[part].get("name") if isinstance(node, list) and isinstance(
-                node[part], dict) and parts == ["scenarios"] else None
+            name = (
+                node[part].get("name")
+                if isinstance(node, list)
+                and isinstance(node[part], dict)
+                and parts == ["scenarios"]
+                else None
+            )
             parts[-1] += f"[{name!r}]" if name else f"[{part}]"
         else:
             parts.append(str(part))
@@ -235,11 +249,14 @@ def _has(node: dict | list, key: Any) -> bool:
 
 
 def _behaviour(spec: BehaviourSpec, callbacks: bool) -> Behaviour:
-    return Behaviour(handle=HandleTimes(spec.handle.kind, spec.handle.cv),
-                     patience=dict(spec.patience_seconds),
-                     accept_delay=dict(spec.accept_delay_seconds), callbacks=callbacks,
-                     redial_probability=spec.redial_probability,
-                     redial_seconds=spec.redial_seconds)
+    return Behaviour(
+        handle=HandleTimes(spec.handle.kind, spec.handle.cv),
+        patience=dict(spec.patience_seconds),
+        accept_delay=dict(spec.accept_delay_seconds),
+        callbacks=callbacks,
+        redial_probability=spec.redial_probability,
+        redial_seconds=spec.redial_seconds,
+    )
 
 
 def load_study(path: Path, *, replications: int | None = None, seed: int | None = None) -> Study:
@@ -255,28 +272,50 @@ def load_study(path: Path, *, replications: int | None = None, seed: int | None 
     centre = load_centre(at(base.centre) if base.centre else None)
     for channel in (*base.behaviour.patience_seconds, *base.behaviour.accept_delay_seconds):
         if channel not in centre.channels:
-            raise VeroError(f"unknown channel {channel!r}", source=str(path),
-                            field="base.behaviour")
+            raise VeroError(
+                f"unknown channel {channel!r}", source=str(path), field="base.behaviour"
+            )
     forecast = load_forecast(at(base.forecast), centre)
     if base.roster is not None:
-        staff = load_roster(at(base.roster), centre, forecast,
-                            at(base.agents) if base.agents else None)
+        staff = load_roster(
+            at(base.roster), centre, forecast, at(base.agents) if base.agents else None
+        )
     else:
         assert base.staffing is not None  # Base._one_staffing: exactly one of the two
         staff = load_staffing(at(base.staffing), centre, forecast)
-    cases = [ScenarioCase("base", centre.model_dump(), tuple(demand(forecast)), staff.shifts,
-                  staff.profiles, _behaviour(base.behaviour, base.behaviour.callbacks))]
+    cases = [
+        ScenarioCase(
+            "base",
+            centre.model_dump(),
+            tuple(demand(forecast)),
+            staff.shifts,
+            staff.profiles,
+            _behaviour(base.behaviour, base.behaviour.callbacks),
+        )
+    ]
     for scenario in spec.scenarios:
         cases.append(_resolve(scenario, centre, forecast, staff, base.behaviour, str(path)))
     interval = int(forecast.rows["interval_minutes"].iloc[0])
-    return Study(tuple(cases), centre, forecast,
-                 replications if replications is not None else base.replications,
-                 seed if seed is not None else base.seed, base.warmup_minutes * 60.0,
-                 forecast.end_seconds, interval * 60.0)
+    return Study(
+        tuple(cases),
+        centre,
+        forecast,
+        replications if replications is not None else base.replications,
+        seed if seed is not None else base.seed,
+        base.warmup_minutes * 60.0,
+        forecast.end_seconds,
+        interval * 60.0,
+    )
 
 
-def _resolve(scenario: ScenarioSpec, centre: Centre, forecast: Forecast, staff: Staff,
-             behaviour: BehaviourSpec, source: str) -> ScenarioCase:
+def _resolve(
+    scenario: ScenarioSpec,
+    centre: Centre,
+    forecast: Forecast,
+    staff: Staff,
+    behaviour: BehaviourSpec,
+    source: str,
+) -> ScenarioCase:
     """Apply a scenario's changes in order to copies of the base inputs."""
     rows = forecast.rows.copy()
     shifts, profiles = list(staff.shifts), dict(staff.profiles)
@@ -286,8 +325,11 @@ def _resolve(scenario: ScenarioSpec, centre: Centre, forecast: Forecast, staff: 
         where = f"scenarios[{scenario.name!r}].changes[{index}]"
         try:
             if change.volume is not None or change.aht is not None:
-                column, factor = (("volume", change.volume) if change.volume is not None
-                                  else ("aht_seconds", change.aht))
+                column, factor = (
+                    ("volume", change.volume)
+                    if change.volume is not None
+                    else ("aht_seconds", change.aht)
+                )
                 mask = _select(change, rows, centre, forecast)
                 rows.loc[mask, column] = rows.loc[mask, column] * factor
             elif change.remove_agents is not None:
@@ -301,10 +343,17 @@ def _resolve(scenario: ScenarioSpec, centre: Centre, forecast: Forecast, staff: 
             else:
                 callbacks = bool(change.callbacks)
         except ValueError as exc:
-            raise VeroError(f"scenario {scenario.name!r}: {exc}", source=source,
-                            field=where) from exc
-    return ScenarioCase(scenario.name, raw, tuple(demand(forecast, rows)), tuple(shifts),
-                {s.agent: profiles[s.agent] for s in shifts}, _behaviour(behaviour, callbacks))
+            raise VeroError(
+                f"scenario {scenario.name!r}: {exc}", source=source, field=where
+            ) from exc
+    return ScenarioCase(
+        scenario.name,
+        raw,
+        tuple(demand(forecast, rows)),
+        tuple(shifts),
+        {s.agent: profiles[s.agent] for s in shifts},
+        _behaviour(behaviour, callbacks),
+    )
 
 
 def _days(items: tuple[dt.date | str, ...], forecast: Forecast) -> set[dt.date]:
@@ -340,19 +389,22 @@ def _span(text: str) -> tuple[dt.time, dt.time]:
     return start, end
 
 
-def _select(change: Change, rows: pd.DataFrame, centre: Centre,
-            forecast: Forecast) -> pd.Series:
+def _select(change: Change, rows: pd.DataFrame, centre: Centre, forecast: Forecast) -> pd.Series:
     """The forecast rows a volume or aht change applies to; selecting none is an error."""
     mask = pd.Series(True, index=rows.index)
-    for field, known in (("channels", centre.channels), ("queues", centre.queues),
-                         ("languages", centre.languages)):
+    for field, known in (
+        ("channels", centre.channels),
+        ("queues", centre.queues),
+        ("languages", centre.languages),
+    ):
         values = getattr(change, field)
         if values is None:
             continue
         unknown = [v for v in values if v not in known]
         if unknown:
-            raise ValueError(f"unknown {field[:-1]} {unknown[0]!r}; the centre has "
-                             f"{', '.join(known)}")
+            raise ValueError(
+                f"unknown {field[:-1]} {unknown[0]!r}; the centre has {', '.join(known)}"
+            )
         mask &= rows[field[:-1]].isin(values)
     starts = rows["interval_start"]
     if change.days is not None:
@@ -374,17 +426,19 @@ def _remove(spec: RemoveAgents, shifts: list[Shift], centre: Centre) -> list[Shi
         gone = set(spec.ids)
     else:
         if spec.group not in centre.staffing_groups:
-            raise ValueError(f"unknown group {spec.group!r}; the centre has "
-                             f"{', '.join(centre.staffing_groups)}")
+            raise ValueError(
+                f"unknown group {spec.group!r}; the centre has {', '.join(centre.staffing_groups)}"
+            )
         assert spec.count is not None  # RemoveAgents._one_way: 'group' comes with 'count'
         hours: dict[str, float] = {}
         for s in shifts:
             if s.group == spec.group:
                 hours[s.agent] = hours.get(s.agent, 0.0) + s.work_seconds
         if spec.count > len(hours):
-            raise ValueError(f"cannot remove {spec.count} agents: group {spec.group!r} has "
-                             f"{len(hours)}")
-        gone = set(sorted(hours, key=lambda a: (-hours[a], a))[:spec.count])
+            raise ValueError(
+                f"cannot remove {spec.count} agents: group {spec.group!r} has {len(hours)}"
+            )
+        gone = set(sorted(hours, key=lambda a: (-hours[a], a))[: spec.count])
     return [s for s in shifts if s.agent not in gone]
 
 
@@ -392,8 +446,9 @@ def _add(spec: AddAgents, centre: Centre, forecast: Forecast, taken: set[str]) -
     """Shifts of the added agents, ids '<group>+<n>' not yet `taken`; on days the centre is
     closed and no hours are given, nobody is added."""
     if spec.group not in centre.staffing_groups:
-        raise ValueError(f"unknown group {spec.group!r}; the centre has "
-                         f"{', '.join(centre.staffing_groups)}")
+        raise ValueError(
+            f"unknown group {spec.group!r}; the centre has {', '.join(centre.staffing_groups)}"
+        )
     if (spec.start is None) != (spec.end is None):
         raise ValueError("'from' and 'to' go together")
     if spec.start is not None:
@@ -407,13 +462,17 @@ def _add(spec: AddAgents, centre: Centre, forecast: Forecast, taken: set[str]) -
     days = sorted(_days(spec.days, forecast)) if spec.days is not None else forecast.days
     shifts = []
     for day in days:
-        hours = ((spec.start, spec.end) if spec.start is not None and spec.end is not None
-                 else centre.hours_on(day))
+        hours = (
+            (spec.start, spec.end)
+            if spec.start is not None and spec.end is not None
+            else centre.hours_on(day)
+        )
         if hours is None:
             continue
         start, end = (_local(day, hhmm, centre) - forecast.origin for hhmm in hours)
-        shifts += [Shift(agent, spec.group, start.total_seconds(), end.total_seconds())
-                   for agent in ids]
+        shifts += [
+            Shift(agent, spec.group, start.total_seconds(), end.total_seconds()) for agent in ids
+        ]
     return shifts
 
 
@@ -426,8 +485,7 @@ def _local(day: dt.date, hhmm: str, centre: Centre) -> dt.datetime:
 
 def _reroute(spec: Routing, raw: dict[str, Any], centre: Centre) -> dict[str, Any]:
     if spec.queue not in centre.queues:
-        raise ValueError(f"unknown queue {spec.queue!r}; the centre has "
-                         f"{', '.join(centre.queues)}")
+        raise ValueError(f"unknown queue {spec.queue!r}; the centre has {', '.join(centre.queues)}")
     changed = {**raw, "queues": {**raw["queues"]}}
     queue = {**changed["queues"][spec.queue], "steps": list(spec.steps)}
     if "fallback" in spec.model_fields_set:

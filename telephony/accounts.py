@@ -79,19 +79,27 @@ class AccountStore:
 
     def _put(self, account: Account) -> None:
         with self.redis.pipeline() as pipe:
-            pipe.hset(self.keys.customer_accounts(), account.username,
-                      json.dumps(asdict(account)))
+            pipe.hset(self.keys.customer_accounts(), account.username, json.dumps(asdict(account)))
             if account.phone:
                 pipe.hset(self.keys.customer_account_phones(), account.phone, account.username)
             pipe.execute()
 
     def listing(self) -> list[Account]:
-        return sorted((Account(**json.loads(raw))
-                       for raw in self.redis.hvals(self.keys.customer_accounts())),
-                      key=lambda a: a.username)
+        return sorted(
+            (Account(**json.loads(raw)) for raw in self.redis.hvals(self.keys.customer_accounts())),
+            key=lambda a: a.username,
+        )
 
-    def add(self, username: str, password: str, *, name: str = "", segment: str = "B2B",
-            phone: str = "", email: str = "") -> Account:
+    def add(
+        self,
+        username: str,
+        password: str,
+        *,
+        name: str = "",
+        segment: str = "B2B",
+        phone: str = "",
+        email: str = "",
+    ) -> Account:
         if not isinstance(username, str) or not USERNAME.match(username):
             raise AccountError("3 to 64 lower-case letters, digits and . _ @ -", field="username")
         if segment not in SEGMENTS:
@@ -100,11 +108,18 @@ class AccountStore:
         if number is None:
             raise AccountError("not a phone number", field="phone")
         _check_password(password)
-        account = Account(username=username, name=name.strip()[:80], segment=segment,
-                          phone=number, email=email.strip().lower()[:254], disabled=False,
-                          password_hash=generate_password_hash(password))
-        if not self.redis.hsetnx(self.keys.customer_accounts(), username,
-                                 json.dumps(asdict(account))):
+        account = Account(
+            username=username,
+            name=name.strip()[:80],
+            segment=segment,
+            phone=number,
+            email=email.strip().lower()[:254],
+            disabled=False,
+            password_hash=generate_password_hash(password),
+        )
+        if not self.redis.hsetnx(
+            self.keys.customer_accounts(), username, json.dumps(asdict(account))
+        ):
             raise AccountError(f"account {username!r} exists", field="username")
         self._put(account)
         return account
@@ -129,8 +144,10 @@ class AccountStore:
             pipe.get(self.keys.login_failures(username))
             pipe.ttl(self.keys.login_failures(username))
         replies = pipe.execute()
-        return [max(1, int(ttl)) if int(count or 0) >= MAX_FAILURES else 0
-                for count, ttl in zip(replies[::2], replies[1::2], strict=True)]
+        return [
+            max(1, int(ttl)) if int(count or 0) >= MAX_FAILURES else 0
+            for count, ttl in zip(replies[::2], replies[1::2], strict=True)
+        ]
 
     def authenticate(self, username: str, password: str) -> Account | None:
         """The account for a right password (None for a wrong one, an unknown or disabled
@@ -153,6 +170,7 @@ class AccountStore:
 
 # --- the `vero accounts` commands -------------------------------------------------------------
 
+
 def _store() -> AccountStore:
     from vero.kernel import redis_client
     from vero.kernel.centre import load_centre
@@ -161,13 +179,17 @@ def _store() -> AccountStore:
     settings = Settings.from_env()
     if not settings.redis_url:
         raise VeroError("REDIS_URL is needed to manage accounts (they live in Redis)")
-    return AccountStore(redis_client.connect(settings.redis_url),
-                        Keys(load_centre(settings.centre_path).id))
+    return AccountStore(
+        redis_client.connect(settings.redis_url), Keys(load_centre(settings.centre_path).id)
+    )
 
 
 def _password(given: str | None) -> str:
-    return given if given is not None else click.prompt(
-        "password", hide_input=True, confirmation_prompt=True)
+    return (
+        given
+        if given is not None
+        else click.prompt("password", hide_input=True, confirmation_prompt=True)
+    )
 
 
 @click.group()
@@ -182,11 +204,13 @@ def accounts() -> None:
 @click.option("--phone", default="", help="The account's WhatsApp/phone number.")
 @click.option("--email", default="")
 @click.option("--password", default=None, help="Prompted (hidden) when not given.")
-def add_command(username: str, name: str, segment: str, phone: str, email: str,
-                password: str | None) -> None:
+def add_command(
+    username: str, name: str, segment: str, phone: str, email: str, password: str | None
+) -> None:
     """Create an account."""
-    account = _store().add(username, _password(password), name=name, segment=segment,
-                           phone=phone, email=email)
+    account = _store().add(
+        username, _password(password), name=name, segment=segment, phone=phone, email=email
+    )
     click.echo(f"account {account.username} created")
 
 

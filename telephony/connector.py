@@ -24,9 +24,14 @@ CLAIM_IDLE_SECONDS = 5  # a live connector acknowledges within one round (queuin
 
 
 class Connector:
-    def __init__(self, router: RedisRouter, outbox: Outbox, public_base_url: str,
-                 consumer: str | None = None,
-                 claim_idle: float = CLAIM_IDLE_SECONDS) -> None:
+    def __init__(
+        self,
+        router: RedisRouter,
+        outbox: Outbox,
+        public_base_url: str,
+        consumer: str | None = None,
+        claim_idle: float = CLAIM_IDLE_SECONDS,
+    ) -> None:
         self.router = router
         self.claim_idle = claim_idle
         self.outbox = outbox
@@ -46,8 +51,11 @@ class Connector:
         queued = 0
         for start in ("0", ">"):
             while True:
-                entries = stream_entries(self.router.redis.xreadgroup(
-                    GROUP, self.consumer, {self.stream: start}, count=batch))
+                entries = stream_entries(
+                    self.router.redis.xreadgroup(
+                        GROUP, self.consumer, {self.stream: start}, count=batch
+                    )
+                )
                 if not entries:
                     break
                 for _, fields in entries:
@@ -64,8 +72,12 @@ class Connector:
         except RoutingError:
             return 0
         call_sid = task["attributes"].get("call_sid", "")
-        if task["channel"] != "voice" or not call_sid or task["state"] != "reserved" \
-                or task["offer"] != offer:
+        if (
+            task["channel"] != "voice"
+            or not call_sid
+            or task["state"] != "reserved"
+            or task["offer"] != offer
+        ):
             return 0  # callbacks have no live call; stale offers are someone else's past
         url = f"{self.base}/twilio/voice/connect?{urlencode({'offer': offer})}"
         self.outbox.redirect_call(call_sid, url, task=task["id"], offer=offer)

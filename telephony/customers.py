@@ -54,11 +54,16 @@ def recent_contact(keys: Keys, fields: dict[str, str]) -> tuple[str, str] | None
     customer = task_customer(attributes) if isinstance(attributes, dict) else None
     if customer is None:
         return None
-    contact = {"task_id": fields["task_id"], "channel": fields["channel"],
-               "queue": fields.get("origin_queue") or fields["queue"],
-               "topic": attributes.get("topic", ""), "outcome": fields["outcome"],
-               "ended_at": float(fields["ended_at"]), "csat": attributes.get("csat", ""),
-               "complaint_ref": attributes.get("complaint_ref", "")}
+    contact = {
+        "task_id": fields["task_id"],
+        "channel": fields["channel"],
+        "queue": fields.get("origin_queue") or fields["queue"],
+        "topic": attributes.get("topic", ""),
+        "outcome": fields["outcome"],
+        "ended_at": float(fields["ended_at"]),
+        "csat": attributes.get("csat", ""),
+        "complaint_ref": attributes.get("complaint_ref", ""),
+    }
     return keys.customer_contacts(customer), json.dumps(contact)
 
 
@@ -109,8 +114,7 @@ class CustomerDirectory:
         return len(customers)
 
 
-def _customer(row: dict[str, str], languages: tuple[str, ...], path: Path,
-              line: int) -> Customer:
+def _customer(row: dict[str, str], languages: tuple[str, ...], path: Path, line: int) -> Customer:
     def bad(field: str, why: str) -> VeroError:
         return VeroError(why, source=str(path), line=line, field=field)
 
@@ -124,8 +128,13 @@ def _customer(row: dict[str, str], languages: tuple[str, ...], path: Path,
     language = (row.get("language") or "").strip().lower()
     if language not in languages:
         raise bad("language", f"language must be one of {', '.join(languages)}")
-    return Customer(phone=phone, name=(row.get("name") or "").strip(), segment=match,
-                    vip=(row.get("vip") or "").strip().lower() in _TRUE, language=language)
+    return Customer(
+        phone=phone,
+        name=(row.get("name") or "").strip(),
+        segment=match,
+        vip=(row.get("vip") or "").strip().lower() in _TRUE,
+        language=language,
+    )
 
 
 @click.group()

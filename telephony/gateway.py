@@ -59,8 +59,11 @@ class TwilioGateway:
     HTTP session is not shared between threads: give each thread its own gateway."""
 
     def __init__(self, settings: Settings) -> None:
-        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
-                             http_client=TwilioHttpClient(timeout=settings.twilio_timeout))
+        self.client = Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            http_client=TwilioHttpClient(timeout=settings.twilio_timeout),
+        )
         if settings.twilio_api_base:
             self.client.api.base_url = settings.twilio_api_base.rstrip("/")
 

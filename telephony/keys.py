@@ -230,6 +230,7 @@ class Keys:
     def console_job(self, kind: str, run_id: str) -> str:
         """RQ job id of one console run: unique across centres and namespaces on one Redis."""
         return f"{self.namespace}-{self.centre}-{kind}-{run_id}"
+
     def web_session(self, id_hash: str) -> str:
         """STRING: one console or desk login (JSON role, agent, token hash, created, seen), under
         the sha256 of the cookie's session id. TTL = the idle lifetime, renewed while used; deleted
@@ -241,6 +242,7 @@ class Keys:
         lifetime from the agent's last login; deleted with those sessions by the router when the
         agent's token is rotated."""
         return f"{self.prefix}agent_web_sessions:{agent_id}"
+
     def rate_limits(self) -> str:
         """Prefix of Flask-Limiter's counters (the `limits` library adds `:<limit key>`); each
         counter expires with its window (vero/web/limits.py)."""

@@ -45,7 +45,8 @@ CONVERSATION_TTL = 7 * 86400
 def _load(state) -> None:
     svc = state.app.extensions["vero"]
     state.app.extensions["vero-append-once"] = svc.redis.register_script(
-        (resources.files("telephony") / "append_once.lua").read_text())
+        (resources.files("telephony") / "append_once.lua").read_text()
+    )
 
 
 def _message(svc: Services, sender: str, body: str) -> dict:
@@ -75,8 +76,9 @@ def inbound() -> Response:
     sender, body = request.form.get("From", ""), request.form.get("Body", "")[:MAX_BODY]
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
     address = normalise_phone(sender)
-    ref = request.form.get("MessageSid", "") or hashlib.sha1(
-        f"{sender}|{body}".encode()).hexdigest()
+    ref = (
+        request.form.get("MessageSid", "") or hashlib.sha1(f"{sender}|{body}".encode()).hexdigest()
+    )
     empty = Response(str(MessagingResponse()), mimetype="text/xml")
     if address is None:
         log.warning("message without a usable sender ignored")
@@ -100,8 +102,13 @@ def inbound() -> Response:
         placed = customer and svc.centre.customer_queue(customer.segment, customer.vip)
         queue = placed or svc.centre.default_queue
         try:
-            svc.router.enqueue(task_id, channel, queue, language,
-                               attributes={"from": address, "to": request.form.get("To", "")})
+            svc.router.enqueue(
+                task_id,
+                channel,
+                queue,
+                language,
+                attributes={"from": address, "to": request.form.get("To", "")},
+            )
         except RoutingError as exc:
             if exc.code != "exists":  # "exists": a redelivery finds the task it made before
                 raise
@@ -112,8 +119,8 @@ def inbound() -> Response:
             case_store().open_from_task(task, actor="customer", description=body)
     message = json.dumps(_message(svc, "customer", body))
     if not current_app.extensions["vero-append-once"](
-            keys=[mark, svc.router.keys.messages(task_id)],
-            args=[message, IDEMPOTENT_FOR, MESSAGES_TTL]):
+        keys=[mark, svc.router.keys.messages(task_id)], args=[message, IDEMPOTENT_FOR, MESSAGES_TTL]
+    ):
         return empty  # a concurrent delivery of the same message stored it
     log.info("%s message from %s on task %s", channel, mask(address), task_id)
     return empty
@@ -133,16 +140,22 @@ def send_reply(svc: Services, task: dict, body: str) -> dict:
     if "first_response_seconds" not in task["attributes"]:  # set with the first reply's time
         waited = message["at"] - task["created"]
         target = answer_target(svc.centre, task["channel"])
-        svc.router.annotate(task_id, {"first_response_seconds": f"{waited:.1f}",
-                                      "first_response_in_target":
-                                          "yes" if waited <= target else "no"})
+        svc.router.annotate(
+            task_id,
+            {
+                "first_response_seconds": f"{waited:.1f}",
+                "first_response_in_target": "yes" if waited <= target else "no",
+            },
+        )
     if task["channel"] != "chat":
         attributes = task["attributes"]
         try:
-            svc.gateway.send_message(attributes.get("from", ""), body, task["channel"],
-                                     attributes.get("to", ""))
+            svc.gateway.send_message(
+                attributes.get("from", ""), body, task["channel"], attributes.get("to", "")
+            )
         except Exception as exc:
             log.exception("could not send the reply of task %s", task_id)
-            raise RoutingError("unsent", "the message could not be sent; it is kept in the "
-                                         "history") from exc
+            raise RoutingError(
+                "unsent", "the message could not be sent; it is kept in the history"
+            ) from exc
     return message

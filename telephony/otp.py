@@ -21,9 +21,11 @@ from telephony.keys import Keys
 TTL_SECONDS = 300
 ATTEMPTS = 5
 VERIFIED_SECONDS = 90 * 86400  # about a complaint's life: its notices may follow for weeks
-TEXT = {"id": "Kode verifikasi Anda: {code}. Berlaku 5 menit. Jangan berikan kode ini kepada "
-              "siapa pun.",
-        "en": "Your verification code: {code}. Valid for 5 minutes. Do not share it with anyone."}
+TEXT = {
+    "id": "Kode verifikasi Anda: {code}. Berlaku 5 menit. Jangan berikan kode ini kepada "
+    "siapa pun.",
+    "en": "Your verification code: {code}. Valid for 5 minutes. Do not share it with anyone.",
+}
 
 
 class CodeNotSent(Exception):
@@ -56,8 +58,9 @@ class OneTimeCodes:
             pipe.hset(key, mapping={"digest": self._digest(phone, code), "attempts": 0})
             pipe.expire(key, TTL_SECONDS)
             pipe.execute()
-        used = send_message(self.gateway, phone, TEXT.get(language, TEXT["en"]).format(code=code),
-                            channel, sender)
+        used = send_message(
+            self.gateway, phone, TEXT.get(language, TEXT["en"]).format(code=code), channel, sender
+        )
         if used is None:
             self.redis.delete(key)
             raise CodeNotSent(phone)
@@ -67,6 +70,7 @@ class OneTimeCodes:
         """('ok', 0) | ('wrong', attempts left) | ('spent', 0) | ('none', 0)."""
         reply = self.check_script(
             keys=[self.keys.one_time_code(phone), self.keys.verified_phone(phone)],
-            args=[self._digest(phone, code), ATTEMPTS, VERIFIED_SECONDS])
+            args=[self._digest(phone, code), ATTEMPTS, VERIFIED_SECONDS],
+        )
         outcome = reply[0].decode()
         return outcome, int(reply[1]) if len(reply) > 1 else 0

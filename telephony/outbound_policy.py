@@ -34,8 +34,7 @@ class OutboundRefused(RuntimeError):
 
 
 class OutboundPolicy:
-    def __init__(self, client: Client, keys: Keys, tz: ZoneInfo, daily_cap: int,
-                 clock) -> None:
+    def __init__(self, client: Client, keys: Keys, tz: ZoneInfo, daily_cap: int, clock) -> None:
         self.redis = client
         self.keys = keys
         self.tz = tz
@@ -48,8 +47,11 @@ class OutboundPolicy:
         with self.redis.pipeline(transaction=False) as pipe:
             for channel in CHANNELS_WRITING_IN:
                 pipe.exists(keys.conversation(channel, phone))
-            pipe.exists(keys.customer_complaints(phone), keys.verified_phone(phone),
-                        keys.one_time_code(phone))
+            pipe.exists(
+                keys.customer_complaints(phone),
+                keys.verified_phone(phone),
+                keys.one_time_code(phone),
+            )
             pipe.hexists(keys.customers(), phone)
             pipe.hexists(keys.customer_account_phones(), phone)
             return any(pipe.execute())
@@ -57,18 +59,22 @@ class OutboundPolicy:
     def _counter(self, phone: str) -> tuple[str, int]:
         """Today's counter of `phone` and the seconds until it may go (after the local day)."""
         now = dt.datetime.fromtimestamp(self.clock(), self.tz)
-        end_of_day = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(),
-                                         tzinfo=self.tz)
+        end_of_day = dt.datetime.combine(
+            now.date() + dt.timedelta(days=1), dt.time(), tzinfo=self.tz
+        )
         # relative: the clock may be a test's
-        return (self.keys.outbound_count(now.date().isoformat(), phone),
-                int((end_of_day - now).total_seconds()) + 3600)
+        return (
+            self.keys.outbound_count(now.date().isoformat(), phone),
+            int((end_of_day - now).total_seconds()) + 3600,
+        )
 
     def admit(self, to: str) -> None:
         """Count one message to `to`, or raise OutboundRefused (and count nothing)."""
         phone = normalise_phone(to or "")
         if phone is None or not self.known(phone):
-            raise OutboundRefused(f"{mask(to or '')} never wrote in, has no account and did not "
-                                  "pass a one-time code")
+            raise OutboundRefused(
+                f"{mask(to or '')} never wrote in, has no account and did not pass a one-time code"
+            )
         key, ttl = self._counter(phone)
         with self.redis.pipeline() as pipe:
             pipe.incr(key)

@@ -77,28 +77,42 @@ class Outbox:
 
     def redirect_call(self, call_sid: str, url: str, task: str = "", offer: str = "") -> None:
         """Queue a call redirect; with `offer`, only while that offer is pending."""
-        self.put({"kind": "redirect", "call_sid": call_sid, "url": url, "task": task,
-                  "offer": offer})
+        self.put(
+            {"kind": "redirect", "call_sid": call_sid, "url": url, "task": task, "offer": offer}
+        )
 
     def send_message(self, to: str, body: str, channel: str, sender: str) -> str:
         """Queue a message; returns the outbox entry id (the message sid comes later)."""
-        return "outbox:" + self.put({"kind": "message", "to": to, "body": body,
-                                     "channel": channel, "sender": sender,
-                                     "fallback": "sms" if channel == "whatsapp" else ""})
+        return "outbox:" + self.put(
+            {
+                "kind": "message",
+                "to": to,
+                "body": body,
+                "channel": channel,
+                "sender": sender,
+                "fallback": "sms" if channel == "whatsapp" else "",
+            }
+        )
 
     # --- the senders' side ------------------------------------------------------------------
 
-    def claim(self, consumer: str, min_idle_seconds: float,
-              count: int = 10) -> list[StreamEntry]:
+    def claim(self, consumer: str, min_idle_seconds: float, count: int = 10) -> list[StreamEntry]:
         """Entries another sender (most likely a dead process) held longer than `min_idle`."""
-        reply = cast(list, self.redis.xautoclaim(self.stream, GROUP, consumer,
-                                                 int(min_idle_seconds * 1000), count=count))
+        reply = cast(
+            list,
+            self.redis.xautoclaim(
+                self.stream, GROUP, consumer, int(min_idle_seconds * 1000), count=count
+            ),
+        )
         entries: list[StreamEntry] = reply[1]  # (next start, entries, deleted ids)
         return [(eid, fields) for eid, fields in entries if fields]
 
     def read(self, consumer: str, block_seconds: float) -> list[StreamEntry]:
-        return stream_entries(self.redis.xreadgroup(GROUP, consumer, {self.stream: ">"},
-                                                    count=1, block=int(block_seconds * 1000)))
+        return stream_entries(
+            self.redis.xreadgroup(
+                GROUP, consumer, {self.stream: ">"}, count=1, block=int(block_seconds * 1000)
+            )
+        )
 
     def touch(self, consumer: str, entry_id: bytes) -> None:
         """Reset the entry's idle time: this sender is still working on it."""
@@ -114,11 +128,18 @@ class Outbox:
         """The dead letter of a request that failed its last try, for the supervisor."""
         now = time.time()
         fields = _fields(job, tries=str(tries), error=error[:500], at=f"{now:.3f}")
-        self.redis.xadd(self.dead, fields,
-                        minid=str(int((now - DEAD_LETTER_SECONDS) * 1000)), approximate=True)
+        self.redis.xadd(
+            self.dead, fields, minid=str(int((now - DEAD_LETTER_SECONDS) * 1000)), approximate=True
+        )
         target = job.get("call_sid") or mask(job.get("to", ""))
-        log.error("Twilio %s to %s failed after %d tries, dead letter kept in %s: %s",
-                  job.get("kind"), target, tries, self.dead, error)
+        log.error(
+            "Twilio %s to %s failed after %d tries, dead letter kept in %s: %s",
+            job.get("kind"),
+            target,
+            tries,
+            self.dead,
+            error,
+        )
 
     def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
         """The newest dead letters first."""
@@ -130,9 +151,18 @@ class Senders:
     """The sender threads of one process. Each has its own gateway (an HTTP session is not
     shared between threads)."""
 
-    def __init__(self, outbox: Outbox, router: RedisRouter,
-                 gateway_factory: Callable[[], Gateway], consumer: str, *, threads: int = 4,
-                 tries: int = 4, timeout: float = 5.0, backoff: float = 0.5) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        router: RedisRouter,
+        gateway_factory: Callable[[], Gateway],
+        consumer: str,
+        *,
+        threads: int = 4,
+        tries: int = 4,
+        timeout: float = 5.0,
+        backoff: float = 0.5,
+    ) -> None:
         self.outbox = outbox
         self.router = router
         self.gateway_factory = gateway_factory
@@ -173,13 +203,15 @@ class Senders:
         gateway = self.gateway_factory()
         while not self._stop.is_set():
             try:
-                entries = self.outbox.claim(self.consumer, self.claim_idle) or \
-                    self.outbox.read(self.consumer, block_seconds=1)
+                entries = self.outbox.claim(self.consumer, self.claim_idle) or self.outbox.read(
+                    self.consumer, block_seconds=1
+                )
                 for entry_id, fields in entries:
                     if self._stop.is_set():
                         return
-                    self.handle(gateway, entry_id,
-                                {k.decode(): v.decode() for k, v in fields.items()})
+                    self.handle(
+                        gateway, entry_id, {k.decode(): v.decode() for k, v in fields.items()}
+                    )
             except Exception:  # Redis away: keep the thread, try again shortly
                 log.exception("outbox sender failed")
                 self._stop.wait(1)
@@ -204,15 +236,19 @@ class Senders:
             return task["state"] == "reserved" and task["offer"] == job["offer"]
 
         outcome, tries, error = self._tries(
-            entry_id, lambda: gateway.redirect_call(job["call_sid"], job["url"]), pending)
+            entry_id, lambda: gateway.redirect_call(job["call_sid"], job["url"]), pending
+        )
         if outcome == "stale" and tries:
             self._bury(job, tries, f"the offer ended while Twilio failed: {error}")
         elif outcome in ("refused", "exhausted"):
             if outcome == "exhausted":
                 self._bury(job, tries, error)
             else:
-                log.warning("could not redirect call of task %s (%s); offer returned",
-                            job.get("task"), error)
+                log.warning(
+                    "could not redirect call of task %s (%s); offer returned",
+                    job.get("task"),
+                    error,
+                )
             if job.get("offer"):
                 with contextlib.suppress(RoutingError):  # expired meanwhile
                     self.router.reject(job["offer"])
@@ -222,8 +258,9 @@ class Senders:
         channels = [c for c in (job["channel"], job.get("fallback", "")) if c]
         outcome, tries, error = "exhausted", 0, ""
         for channel in channels:
-            send = functools.partial(gateway.send_message, job["to"], job["body"], channel,
-                                     job["sender"])
+            send = functools.partial(
+                gateway.send_message, job["to"], job["body"], channel, job["sender"]
+            )
             outcome, tries, error = self._tries(entry_id, send, lambda: True)
             if outcome in ("sent", "abandoned"):
                 return outcome
@@ -231,8 +268,9 @@ class Senders:
         self._bury(job, tries, error)
         return outcome
 
-    def _tries(self, entry_id: bytes, send: Callable[[], object],
-               wanted: Callable[[], bool]) -> tuple[str, int, str]:
+    def _tries(
+        self, entry_id: bytes, send: Callable[[], object], wanted: Callable[[], bool]
+    ) -> tuple[str, int, str]:
         """(outcome, failed tries, last error); outcome is 'sent', 'stale' (no longer wanted),
         'refused' (a final answer), 'exhausted' (the last try failed) or 'abandoned' (stopping)."""
         error = ""

@@ -76,12 +76,14 @@ class HttpClient:
         self.timeout = timeout
 
     def post(self, path: str, *, data: dict[str, str], headers: dict[str, str]) -> HttpReply:
-        request = urllib.request.Request(self.base_url + path, data=urlencode(data).encode(),
-                                         headers=headers, method="POST")
+        request = urllib.request.Request(
+            self.base_url + path, data=urlencode(data).encode(), headers=headers, method="POST"
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return HttpReply(response.status, response.headers.get_content_type(),
-                                 response.read())
+                return HttpReply(
+                    response.status, response.headers.get_content_type(), response.read()
+                )
         except urllib.error.HTTPError as exc:
             return HttpReply(exc.code, exc.headers.get_content_type(), exc.read())
 
@@ -94,16 +96,23 @@ class Emulator:
         self._calls: dict[str, Call] = {}
         self._lock = threading.Lock()
 
-    def post(self, url: str, params: dict[str, str], *, signature: str | None = None,
-             headers: dict[str, str] | None = None):
+    def post(
+        self,
+        url: str,
+        params: dict[str, str],
+        *,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         """POST like Twilio: form-encoded, signed over the full URL and the sorted params."""
         if not url.startswith("http"):
             url = self.base_url + url
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         sig = self.validator.compute_signature(url, params) if signature is None else signature
-        return self.client.post(path, data=params,
-                                headers={"X-Twilio-Signature": sig, **(headers or {})})
+        return self.client.post(
+            path, data=params, headers={"X-Twilio-Signature": sig, **(headers or {})}
+        )
 
     def call(self, caller: str, number: str = "+622150001234", sid: str | None = None) -> Call:
         call = Call(self, sid or new_sid(), caller, number)
@@ -135,8 +144,15 @@ class Call:
     updates: queue.Queue[str] = field(default_factory=queue.Queue)  # REST redirects to follow
 
     def params(self, **extra: str) -> dict[str, str]:
-        return {"CallSid": self.sid, "AccountSid": "AC" + "0" * 32, "From": self.caller,
-                "To": self.number, "Direction": "inbound", "CallStatus": "in-progress", **extra}
+        return {
+            "CallSid": self.sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": self.caller,
+            "To": self.number,
+            "Direction": "inbound",
+            "CallStatus": "in-progress",
+            **extra,
+        }
 
     def start(self) -> Call:
         return self.fetch("/twilio/voice")
@@ -158,10 +174,10 @@ class Call:
                 self.heard.append(verb.text or "")
             elif verb.tag == "Gather":
                 self.heard += [v.text or "" for v in verb if v.tag == "Say"]
-                self.waiting, self.after = verb, verbs[i + 1:]
+                self.waiting, self.after = verb, verbs[i + 1 :]
                 return
             elif verb.tag in ("Record", "Dial"):
-                self.waiting, self.after = verb, verbs[i + 1:]
+                self.waiting, self.after = verb, verbs[i + 1 :]
                 return
             elif verb.tag == "Redirect":
                 reply = self.emulator.post(_required(verb.text, "<Redirect> URL"), self.params())
@@ -201,8 +217,9 @@ class Call:
         return self.fetch(self._gather_action(), Digits=digits)
 
     def speak(self, text: str) -> Call:
-        _expect("speech" in self._waiting_on("Gather").get("input", ""),
-                "this gather takes no speech")
+        _expect(
+            "speech" in self._waiting_on("Gather").get("input", ""), "this gather takes no speech"
+        )
         return self.fetch(self._gather_action(), SpeechResult=text, Confidence="0.9")
 
     def silence(self) -> Call:
@@ -212,8 +229,9 @@ class Call:
         return self
 
     def record(self, url: str = "https://api.twilio.com/rec/RE1") -> Call:
-        return self.fetch(self._action("Record"), RecordingUrl=url,
-                          RecordingDuration="7", Digits="#")
+        return self.fetch(
+            self._action("Record"), RecordingUrl=url, RecordingDuration="7", Digits="#"
+        )
 
     def dial_target(self) -> tuple[str, str, str | None]:
         """(noun, identity or number, whisper URL if any) of the waiting <Dial>."""
@@ -223,21 +241,23 @@ class Call:
     def agent_answers(self) -> list[str]:
         """The agent leg picks up: Twilio fetches the whisper URL on that leg."""
         _, _, url = self.dial_target()
-        reply = self.emulator.post(_required(url, "whisper URL"),
-                                   self.params(CallSid=new_sid(), ParentCallSid=self.sid))
+        reply = self.emulator.post(
+            _required(url, "whisper URL"), self.params(CallSid=new_sid(), ParentCallSid=self.sid)
+        )
         _expect(reply.status_code == 200, reply.status_code)
         verbs = list(ET.fromstring(reply.data))
         return [v.text or "" for v in verbs if v.tag == "Say"] + [
-            v.tag for v in verbs if v.tag == "Hangup"]
+            v.tag for v in verbs if v.tag == "Hangup"
+        ]
 
     def dial_ends(self, status: str = "completed", duration: str = "60") -> Call:
-        return self.fetch(self._action("Dial"), DialCallStatus=status,
-                          DialCallDuration=duration)
+        return self.fetch(self._action("Dial"), DialCallStatus=status, DialCallDuration=duration)
 
     def hang_up(self, status: str = "completed") -> int:
         self.ended = True
-        reply = self.emulator.post("/twilio/voice/status",
-                                   self.params(CallStatus=status, CallDuration="42"))
+        reply = self.emulator.post(
+            "/twilio/voice/status", self.params(CallStatus=status, CallDuration="42")
+        )
         return reply.status_code
 
     def said(self, fragment: str) -> bool:
@@ -262,8 +282,9 @@ class RestRecorder:
         self.requests: list[RestRequest] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        name="twilio-rest-recorder", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="twilio-rest-recorder", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -301,8 +322,11 @@ class RestRecorder:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 form = parse_qs(body)
                 with recorder._lock:
-                    recorder.requests.append(RestRequest(
-                        self.command, self.path, form, self.headers.get("Authorization", "")))
+                    recorder.requests.append(
+                        RestRequest(
+                            self.command, self.path, form, self.headers.get("Authorization", "")
+                        )
+                    )
                 status, payload = recorder._answer(self.path, form)
                 reply = json.dumps(payload).encode()
                 self.send_response(status)

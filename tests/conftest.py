@@ -22,13 +22,17 @@ from vero.kernel.redis_client import connect
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--redis-cluster", action="store_true",
-                     help="run against a 3-master Redis Cluster started for the session")
+    parser.addoption(
+        "--redis-cluster",
+        action="store_true",
+        help="run against a 3-master Redis Cluster started for the session",
+    )
 
 
 @pytest.fixture(scope="session")
-def redis_url(request: pytest.FixtureRequest,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.config.getoption("--redis-cluster"):
         require_debian_redis()
         with Cluster(tmp_path_factory.mktemp("cluster")) as cluster:
@@ -53,7 +57,7 @@ def redis_client(redis_url: str, namespace: str) -> Iterator[redis.Redis]:
     yield client
     doomed = list(client.scan_iter(match=f"{namespace}:*", count=1000))
     for start in range(0, len(doomed), 500):
-        client.delete(*doomed[start:start + 500])
+        client.delete(*doomed[start : start + 500])
     client.close()
 
 

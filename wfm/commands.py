@@ -18,46 +18,105 @@ from vero.kernel.files import csv_rows, interval_fields
 from wfm.staffing import Model
 from wfm.staffing_plan import PlanOptions, plan_group
 
-FORECAST_COLUMNS = ("interval_start", "interval_minutes", "channel", "queue", "language",
-                    "volume", "volume_lo", "volume_hi", "aht_seconds")
+FORECAST_COLUMNS = (
+    "interval_start",
+    "interval_minutes",
+    "channel",
+    "queue",
+    "language",
+    "volume",
+    "volume_lo",
+    "volume_hi",
+    "aht_seconds",
+)
 
 
 @click.command("staff")
-@click.option("--forecast", "forecast_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Forecast CSV written by `vero forecast` (interval_start, interval_minutes, "
-                   "channel, queue, language, volume, volume_lo, volume_hi, aht_seconds).")
-@click.option("--centre", "centre_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Centre definition YAML (default: the reference cosmetics centre). Gives the "
-                   "staffing groups, each channel's target and chat concurrency.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Requirement CSV to write (default: print it to standard output).")
-@click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="PNG chart of required agents per interval and group.")
-@click.option("--model", type=click.Choice(["erlang-c", "erlang-a"]), default="erlang-a",
-              show_default=True,
-              help="Queue model: Erlang C (nobody hangs up) or Erlang A (callers abandon).")
-@click.option("--patience", type=click.FloatRange(min=0, min_open=True), default=120.0,
-              show_default=True, help="Mean patience in seconds before abandoning (Erlang A).")
-@click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.3,
-              show_default=True,
-              help="Share of paid time off the phones (breaks, training, absence): rostered "
-                   "agents = on-seat agents / (1 - shrinkage).")
-@click.option("--max-occupancy", type=click.FloatRange(0, 1, min_open=True), default=0.85,
-              show_default=True, help="Highest share of time an on-seat agent may be busy.")
-@click.option("--fractional", is_flag=True,
-              help="Write interpolated fractional requirements instead of whole agents "
-                   "(for planning; the roster needs whole agents).")
-def staff(forecast_path: Path, centre_path: Path | None, out_path: Path | None,
-          chart_path: Path | None, model: Model, patience: float, shrinkage: float,
-          max_occupancy: float, fractional: bool) -> None:
+@click.option(
+    "--forecast",
+    "forecast_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Forecast CSV written by `vero forecast` (interval_start, interval_minutes, "
+    "channel, queue, language, volume, volume_lo, volume_hi, aht_seconds).",
+)
+@click.option(
+    "--centre",
+    "centre_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Centre definition YAML (default: the reference cosmetics centre). Gives the "
+    "staffing groups, each channel's target and chat concurrency.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Requirement CSV to write (default: print it to standard output).",
+)
+@click.option(
+    "--chart",
+    "chart_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG chart of required agents per interval and group.",
+)
+@click.option(
+    "--model",
+    type=click.Choice(["erlang-c", "erlang-a"]),
+    default="erlang-a",
+    show_default=True,
+    help="Queue model: Erlang C (nobody hangs up) or Erlang A (callers abandon).",
+)
+@click.option(
+    "--patience",
+    type=click.FloatRange(min=0, min_open=True),
+    default=120.0,
+    show_default=True,
+    help="Mean patience in seconds before abandoning (Erlang A).",
+)
+@click.option(
+    "--shrinkage",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.3,
+    show_default=True,
+    help="Share of paid time off the phones (breaks, training, absence): rostered "
+    "agents = on-seat agents / (1 - shrinkage).",
+)
+@click.option(
+    "--max-occupancy",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.85,
+    show_default=True,
+    help="Highest share of time an on-seat agent may be busy.",
+)
+@click.option(
+    "--fractional",
+    is_flag=True,
+    help="Write interpolated fractional requirements instead of whole agents "
+    "(for planning; the roster needs whole agents).",
+)
+def staff(
+    forecast_path: Path,
+    centre_path: Path | None,
+    out_path: Path | None,
+    chart_path: Path | None,
+    model: Model,
+    patience: float,
+    shrinkage: float,
+    max_occupancy: float,
+    fractional: bool,
+) -> None:
     """Turn a contact forecast into required agents per interval and staffing group."""
     centre = load_centre(centre_path)
     rows = read_forecast(forecast_path, centre)
     options = PlanOptions(model, patience, shrinkage, max_occupancy, fractional)
     progress = Console(stderr=True)
-    result = plan_forecast(rows, centre, options, centre_path,
-                           lambda groups: track(groups, description="Staffing", console=progress))
+    result = plan_forecast(
+        rows,
+        centre,
+        options,
+        centre_path,
+        lambda groups: track(groups, description="Staffing", console=progress),
+    )
     if chart_path is not None:
         write_chart(result, chart_path)
     result["interval_start"] = [t.isoformat() for t in result["interval_start"]]
@@ -68,18 +127,25 @@ def staff(forecast_path: Path, centre_path: Path | None, out_path: Path | None,
             result.to_csv(out_path, index=False)
         except OSError as exc:
             raise VeroError(f"cannot write: {exc.strerror}", source=str(out_path)) from exc
-        progress.print(f"{len(result)} rows for {result['group'].nunique()} group(s) written to "
-                       f"{out_path}")
+        progress.print(
+            f"{len(result)} rows for {result['group'].nunique()} group(s) written to {out_path}"
+        )
 
 
-def plan_forecast(rows: pd.DataFrame, centre: Centre, options: PlanOptions,
-                  centre_path: Path | None = None,
-                  each_group: Callable[[list[str]], Iterable[str]] = iter) -> pd.DataFrame:
+def plan_forecast(
+    rows: pd.DataFrame,
+    centre: Centre,
+    options: PlanOptions,
+    centre_path: Path | None = None,
+    each_group: Callable[[list[str]], Iterable[str]] = iter,
+) -> pd.DataFrame:
     """Required agents per interval and group for `read_forecast` rows, sorted by time; shared
     by this command and the console's forecast page (`each_group` wraps a progress bar)."""
     _check_targets(rows, centre, centre_path)
-    plans = [plan_group(rows[rows["group"] == group], group, centre, options)
-             for group in each_group(sorted(rows["group"].unique()))]
+    plans = [
+        plan_group(rows[rows["group"] == group], group, centre, options)
+        for group in each_group(sorted(rows["group"].unique()))
+    ]
     return pd.concat(plans).sort_values(["interval_start", "group"], kind="stable")
 
 
@@ -91,14 +157,21 @@ def read_forecast(path: Path, centre: Centre) -> pd.DataFrame:
     for line, row in csv_rows(path, FORECAST_COLUMNS):
         record = _parse_row(row, line, path, centre)
         if minutes is not None and record["interval_minutes"] != minutes:
-            raise VeroError(f"{record['interval_minutes']} differs from {minutes} on "
-                            "earlier rows", source=str(path), line=line,
-                            field="interval_minutes")
+            raise VeroError(
+                f"{record['interval_minutes']} differs from {minutes} on earlier rows",
+                source=str(path),
+                line=line,
+                field="interval_minutes",
+            )
         minutes = record["interval_minutes"]
         key = (record["interval_start"], record["channel"], record["queue"], record["language"])
         if key in seen:
-            raise VeroError(f"duplicate interval for this series (line {seen[key]})",
-                            source=str(path), line=line, field="interval_start")
+            raise VeroError(
+                f"duplicate interval for this series (line {seen[key]})",
+                source=str(path),
+                line=line,
+                field="interval_start",
+            )
         seen[key] = line
         records.append(record)
     return pd.DataFrame.from_records(records)
@@ -112,22 +185,42 @@ def _parse_row(row: dict[str, str], line: int, path: Path, centre: Centre) -> di
     start, minutes = interval_fields(row, path, line)
     channel, queue, language = text["channel"], text["queue"], text["language"]
     if channel not in centre.channels:
-        raise fail(f"unknown channel {channel!r}; the centre has {', '.join(centre.channels)}",
-                   "channel")
+        raise fail(
+            f"unknown channel {channel!r}; the centre has {', '.join(centre.channels)}", "channel"
+        )
     group = centre.staffing_group(channel, queue, language)
     if group is None:
-        raise fail(f"no staffing group covers channel {channel!r}, queue {queue!r}, "
-                   f"language {language!r}", "queue")
+        raise fail(
+            f"no staffing group covers channel {channel!r}, queue {queue!r}, language {language!r}",
+            "queue",
+        )
     volume = _number(text["volume"], lambda v: v >= 0, ">= 0", fail, "volume")
-    aht = _number(text["aht_seconds"], lambda v: v > 0 or (v == 0 and volume == 0),
-                  "> 0 (0 only with zero volume)", fail, "aht_seconds")
-    return {"interval_start": start.astimezone(centre.tz), "interval_minutes": minutes,
-            "channel": channel, "queue": queue, "language": language, "group": group,
-            "volume": volume, "aht_seconds": aht}
+    aht = _number(
+        text["aht_seconds"],
+        lambda v: v > 0 or (v == 0 and volume == 0),
+        "> 0 (0 only with zero volume)",
+        fail,
+        "aht_seconds",
+    )
+    return {
+        "interval_start": start.astimezone(centre.tz),
+        "interval_minutes": minutes,
+        "channel": channel,
+        "queue": queue,
+        "language": language,
+        "group": group,
+        "volume": volume,
+        "aht_seconds": aht,
+    }
 
 
-def _number(text: str, valid: Callable[[float], bool], rule: str,
-            fail: Callable[[str, str], VeroError], field: str) -> float:
+def _number(
+    text: str,
+    valid: Callable[[float], bool],
+    rule: str,
+    fail: Callable[[str, str], VeroError],
+    field: str,
+) -> float:
     try:
         value = float(text)
     except ValueError as exc:
@@ -141,9 +234,11 @@ def _check_targets(rows: pd.DataFrame, centre: Centre, centre_path: Path | None)
     """A 100 % service level can never be staffed for: say so before searching for it."""
     for channel in sorted(rows["channel"].unique()):
         if centre.channels[channel].service_level >= 1:
-            raise VeroError("must be below 1 to compute a staffing requirement",
-                            source=str(centre_path or "reference centre"),
-                            field=f"channels.{channel}.service_level")
+            raise VeroError(
+                "must be below 1 to compute a staffing requirement",
+                source=str(centre_path or "reference centre"),
+                field=f"channels.{channel}.service_level",
+            )
 
 
 def write_chart(result: pd.DataFrame, path: Path) -> None:

@@ -118,11 +118,13 @@ def erlang_c(agents: ArrayLike, load: ArrayLike) -> Array:
     return result
 
 
-def erlang_c_metrics(agents: ArrayLike, load: ArrayLike, aht: ArrayLike,
-                     target: ArrayLike) -> QueueMetrics:
+def erlang_c_metrics(
+    agents: ArrayLike, load: ArrayLike, aht: ArrayLike, target: ArrayLike
+) -> QueueMetrics:
     """Service level P(wait <= target), ASA and occupancy of the M/M/n queue."""
-    n, a, s, t = np.broadcast_arrays(*(np.asarray(v, dtype=float)
-                                       for v in (agents, load, aht, target)))
+    n, a, s, t = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (agents, load, aht, target))
+    )
     wait = erlang_c(n, a)
     stable = (n > a) | (a <= 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -133,8 +135,9 @@ def erlang_c_metrics(agents: ArrayLike, load: ArrayLike, aht: ArrayLike,
     return QueueMetrics(service_level, asa, occupancy, None, wait)
 
 
-def erlang_a_metrics(agents: ArrayLike, load: ArrayLike, aht: ArrayLike, target: ArrayLike,
-                     patience: ArrayLike) -> QueueMetrics:
+def erlang_a_metrics(
+    agents: ArrayLike, load: ArrayLike, aht: ArrayLike, target: ArrayLike, patience: ArrayLike
+) -> QueueMetrics:
     """Service level, ASA, occupancy and abandonment of the M/M/n+M queue (Erlang A).
 
     Stable for any n >= 0, including n below the load. In θ-time units (θ = 1/patience) with
@@ -145,8 +148,9 @@ def erlang_a_metrics(agents: ArrayLike, load: ArrayLike, aht: ArrayLike, target:
       answered after waiting >= target = π x/(x+1) v^(x+1) e^(y(1-v)) A(x+1, y v)
     and A(x, z) = 1 + z/(x+1) A(x+1, z) keeps every sum positive.
     """
-    n, a, s, t, p = np.broadcast_arrays(*(np.asarray(v, dtype=float)
-                                          for v in (agents, load, aht, target, patience)))
+    n, a, s, t, p = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (agents, load, aht, target, patience))
+    )
     shape = n.shape
     service_level, asa, occupancy = np.ones(shape), np.zeros(shape), np.zeros(shape)
     abandon, wait = np.zeros(shape), np.zeros(shape)
@@ -166,14 +170,12 @@ def erlang_a_metrics(agents: ArrayLike, load: ArrayLike, aht: ArrayLike, target:
     p_wait = np.exp(log_pi + np.logaddexp(0.0, log_waiting_excess))
     served_after_wait = np.exp(log_pi + log_served_share + log_a1)
     served_late = np.exp(log_pi + log_served_share + drift + log_a1_late)
-    waited_long = np.exp(log_pi + drift
-                         + np.logaddexp(0.0, log_ratio + log_v + log_a1_late))
+    waited_long = np.exp(log_pi + drift + np.logaddexp(0.0, log_ratio + log_v + log_a1_late))
 
     p_abandon = np.clip(p_wait - served_after_wait, 0.0, 1.0)
     answered_in_time = np.clip(1.0 - p_wait + served_after_wait - served_late, 0.0, 1.0)
     counted = answered_in_time + waited_long
-    service_level[busy] = np.where(counted > 0, answered_in_time / np.maximum(counted, 1e-300),
-                                   0.0)
+    service_level[busy] = np.where(counted > 0, answered_in_time / np.maximum(counted, 1e-300), 0.0)
     asa[busy] = p_abandon * p  # Little's law: abandonments = θ E[queue] = θ λ E[wait]
     with np.errstate(divide="ignore", invalid="ignore"):
         occupancy[busy] = np.where(n > 0, np.minimum(a * (1.0 - p_abandon) / n, 1.0), 1.0)

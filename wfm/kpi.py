@@ -25,11 +25,27 @@ from zoneinfo import ZoneInfo
 FCR_WINDOW = dt.timedelta(days=7)
 ALL = "all"
 COMPLAINT_QUEUE = "complaints"
-COLUMNS = ("period", "start", "channel", "queue", "contacts", "answered", "csat_responses",
-           "csat_mean", "csat_satisfied_share", "fcr_contacts", "fcr_rate",
-           "response_mean_seconds", "response_target_seconds", "response_in_target_share",
-           "cases_closed", "cases_closed_in_target", "cases_in_target_share", "nps_responses",
-           "nps")
+COLUMNS = (
+    "period",
+    "start",
+    "channel",
+    "queue",
+    "contacts",
+    "answered",
+    "csat_responses",
+    "csat_mean",
+    "csat_satisfied_share",
+    "fcr_contacts",
+    "fcr_rate",
+    "response_mean_seconds",
+    "response_target_seconds",
+    "response_in_target_share",
+    "cases_closed",
+    "cases_closed_in_target",
+    "cases_in_target_share",
+    "nps_responses",
+    "nps",
+)
 
 
 @dataclass(frozen=True)
@@ -97,8 +113,9 @@ def first_contact_resolved(contacts: list[Contact]) -> dict[int, bool]:
             if not contacts[i].answered:
                 continue
             later = members[pos + 1] if pos + 1 < len(members) else None
-            resolved[i] = later is None or \
-                contacts[later].created - contacts[i].created > FCR_WINDOW
+            resolved[i] = (
+                later is None or contacts[later].created - contacts[i].created > FCR_WINDOW
+            )
     return resolved
 
 
@@ -118,8 +135,15 @@ def nps_score(scores: list[int]) -> float | None:
     return round(100 * (promoters - detractors) / len(scores), 1)
 
 
-def kpi_rows(contacts: list[Contact], cases: list[CaseOutcome], targets: dict[str, float],
-             tz: ZoneInfo, period: str, first: dt.date, last: dt.date) -> list[dict]:
+def kpi_rows(
+    contacts: list[Contact],
+    cases: list[CaseOutcome],
+    targets: dict[str, float],
+    tz: ZoneInfo,
+    period: str,
+    first: dt.date,
+    last: dt.date,
+) -> list[dict]:
     """The KPI table for the periods from `first` to `last` (local days, inclusive).
     `targets`: answer target in seconds per channel. `contacts` may reach beyond `last`: they
     still count as repeats for first-contact resolution."""
@@ -148,17 +172,27 @@ def kpi_rows(contacts: list[Contact], cases: list[CaseOutcome], targets: dict[st
         done = closed.get(key, [])
         on_time = sum(c.closed is not None and c.closed <= c.due for c in done)
         nps = [c.nps for c in done if c.nps is not None]
-        rows.append({
-            "period": period, "start": start.isoformat(), "channel": channel, "queue": queue,
-            "contacts": len(members), "answered": len(answered),
-            "csat_responses": len(scores), "csat_mean": _mean(scores, 2),
-            "csat_satisfied_share": _share(sum(s >= 4 for s in scores), len(scores)),
-            "fcr_contacts": len(fcr_seen), "fcr_rate": _share(sum(fcr_seen), len(fcr_seen)),
-            "response_mean_seconds": _mean([w for w, _ in waits], 1),
-            "response_target_seconds": targets.get(channel),
-            "response_in_target_share": _share(sum(in_target), len(in_target)),
-            "cases_closed": len(done), "cases_closed_in_target": on_time,
-            "cases_in_target_share": _share(on_time, len(done)),
-            "nps_responses": len(nps), "nps": nps_score(nps),
-        })
+        rows.append(
+            {
+                "period": period,
+                "start": start.isoformat(),
+                "channel": channel,
+                "queue": queue,
+                "contacts": len(members),
+                "answered": len(answered),
+                "csat_responses": len(scores),
+                "csat_mean": _mean(scores, 2),
+                "csat_satisfied_share": _share(sum(s >= 4 for s in scores), len(scores)),
+                "fcr_contacts": len(fcr_seen),
+                "fcr_rate": _share(sum(fcr_seen), len(fcr_seen)),
+                "response_mean_seconds": _mean([w for w, _ in waits], 1),
+                "response_target_seconds": targets.get(channel),
+                "response_in_target_share": _share(sum(in_target), len(in_target)),
+                "cases_closed": len(done),
+                "cases_closed_in_target": on_time,
+                "cases_in_target_share": _share(on_time, len(done)),
+                "nps_responses": len(nps),
+                "nps": nps_score(nps),
+            }
+        )
     return rows

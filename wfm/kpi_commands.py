@@ -48,8 +48,12 @@ def _when(value: str) -> dt.datetime:
     return moment
 
 
-def _read(paths: Iterable[Path], needed: set[str], parse: Callable[[dict[str, str]], T],
-          skipped: list[str] | None = None) -> list[T]:
+def _read(
+    paths: Iterable[Path],
+    needed: set[str],
+    parse: Callable[[dict[str, str]], T],
+    skipped: list[str] | None = None,
+) -> list[T]:
     """Every row of every file through `parse`; a bad value names its file, line and field.
     With a `skipped` list (the web pages), a bad file is left out and its problem added there
     instead: one broken day must not hide the others."""
@@ -65,8 +69,9 @@ def _read(paths: Iterable[Path], needed: set[str], parse: Callable[[dict[str, st
     return records
 
 
-def _read_file(path: Path, needed: set[str], parse: Callable[[dict[str, str]], T],
-               in_folder: bool) -> list[T]:
+def _read_file(
+    path: Path, needed: set[str], parse: Callable[[dict[str, str]], T], in_folder: bool
+) -> list[T]:
     """One file's records; any problem is a VeroError naming the file (and line, field)."""
     records: list[T] = []
     for line, row in csv_rows(path, tuple(sorted(needed)), allow_empty=in_folder):
@@ -90,23 +95,38 @@ def _contact(row: dict[str, str]) -> Contact:
     csat = _field(row, "csat", lambda v: int(v) if v else None)
     if csat is not None and not 1 <= csat <= 5:
         raise ValueError("csat: a score from 1 to 5")
-    return Contact(created=_field(row, "created_at", _when), channel=row["channel"],
-                   queue=row["queue"], customer=row.get("customer", ""),
-                   answered=bool(row["answered_at"]),
-                   wait_seconds=_field(row, "wait_seconds", lambda v: float(v or 0)), csat=csat)
+    return Contact(
+        created=_field(row, "created_at", _when),
+        channel=row["channel"],
+        queue=row["queue"],
+        customer=row.get("customer", ""),
+        answered=bool(row["answered_at"]),
+        wait_seconds=_field(row, "wait_seconds", lambda v: float(v or 0)),
+        csat=csat,
+    )
 
 
 def _case_entry(row: dict[str, str]) -> CaseEntry:
     nps = _field(row, "nps", lambda v: int(v) if v else None)
     if nps is not None and not 0 <= nps <= 10:
         raise ValueError("nps: a score from 0 to 10")
-    return CaseEntry(at=_field(row, "at", _when), ref=row["ref"], event=row["event"],
-                     origin=row["origin"], due=_field(row, "due_at", _when), nps=nps)
+    return CaseEntry(
+        at=_field(row, "at", _when),
+        ref=row["ref"],
+        event=row["event"],
+        origin=row["origin"],
+        due=_field(row, "due_at", _when),
+        nps=nps,
+    )
 
 
 def load_contacts(paths: Iterable[Path], skipped: list[str] | None = None) -> list[Contact]:
-    return _read(paths, {"created_at", "channel", "queue", "answered_at", "wait_seconds", "csat"},
-                 _contact, skipped)
+    return _read(
+        paths,
+        {"created_at", "channel", "queue", "answered_at", "wait_seconds", "csat"},
+        _contact,
+        skipped,
+    )
 
 
 def load_case_entries(paths: Iterable[Path], skipped: list[str] | None = None) -> list[CaseEntry]:
@@ -118,36 +138,90 @@ def targets(centre: Centre) -> dict[str, float]:
     return answer_targets(centre)
 
 
-def report_rows(centre: Centre, contacts: Iterable[Path], cases: Iterable[Path], first: dt.date,
-                last: dt.date, period: str, skipped: list[str] | None = None) -> list[dict]:
+def report_rows(
+    centre: Centre,
+    contacts: Iterable[Path],
+    cases: Iterable[Path],
+    first: dt.date,
+    last: dt.date,
+    period: str,
+    skipped: list[str] | None = None,
+) -> list[dict]:
     """The KPI rows; with a `skipped` list, bad record files are left out and named there."""
     if last < first:
         raise VeroError("--to is before --from")
     if (last - first).days >= MAX_DAYS:
         raise VeroError(f"at most {MAX_DAYS} days at once")
-    return kpi_rows(load_contacts(contacts, skipped),
-                    fold_cases(load_case_entries(cases, skipped)),
-                    targets(centre), centre.tz, period, first, last)
+    return kpi_rows(
+        load_contacts(contacts, skipped),
+        fold_cases(load_case_entries(cases, skipped)),
+        targets(centre),
+        centre.tz,
+        period,
+        first,
+        last,
+    )
 
 
 @click.command("report")
-@click.option("--contacts", "contacts", multiple=True, required=True,
-              type=click.Path(path_type=Path),
-              help="Contact-record CSV or a folder of them (VERO_DATA_DIR/contacts); repeatable.")
-@click.option("--cases", "cases", multiple=True, type=click.Path(path_type=Path),
-              help="Case-timeline CSV or a folder of them (VERO_DATA_DIR/cases); repeatable.")
-@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="First local day (YYYY-MM-DD).")
-@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="Last local day (YYYY-MM-DD), inclusive.")
-@click.option("--period", type=click.Choice(["day", "week"]), default="day", show_default=True,
-              help="One row per day, or per ISO week (Monday to Sunday).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default="kpis.csv",
-              show_default=True, help="KPI CSV: per period, channel and queue, plus 'all'.")
-@click.option("--centre", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Centre definition YAML (channel targets, timezone); default the reference.")
-def report(contacts: tuple[Path, ...], cases: tuple[Path, ...], first: dt.datetime,
-           last: dt.datetime, period: str, out: Path, centre: Path | None) -> None:
+@click.option(
+    "--contacts",
+    "contacts",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Contact-record CSV or a folder of them (VERO_DATA_DIR/contacts); repeatable.",
+)
+@click.option(
+    "--cases",
+    "cases",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Case-timeline CSV or a folder of them (VERO_DATA_DIR/cases); repeatable.",
+)
+@click.option(
+    "--from",
+    "first",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First local day (YYYY-MM-DD).",
+)
+@click.option(
+    "--to",
+    "last",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last local day (YYYY-MM-DD), inclusive.",
+)
+@click.option(
+    "--period",
+    type=click.Choice(["day", "week"]),
+    default="day",
+    show_default=True,
+    help="One row per day, or per ISO week (Monday to Sunday).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="kpis.csv",
+    show_default=True,
+    help="KPI CSV: per period, channel and queue, plus 'all'.",
+)
+@click.option(
+    "--centre",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Centre definition YAML (channel targets, timezone); default the reference.",
+)
+def report(
+    contacts: tuple[Path, ...],
+    cases: tuple[Path, ...],
+    first: dt.datetime,
+    last: dt.datetime,
+    period: str,
+    out: Path,
+    centre: Path | None,
+) -> None:
     """Service KPIs: CSAT, first-contact resolution, response against target, complaints
     resolved within target and NPS."""
     rows = report_rows(load_centre(centre), contacts, cases, first.date(), last.date(), period)

@@ -76,26 +76,47 @@ class Requirement:
 
 def offered_load(volume: ArrayLike, aht_seconds: ArrayLike, interval_seconds: ArrayLike) -> Array:
     """Erlangs offered in an interval: contacts x handle time / interval length."""
-    return np.asarray(volume, dtype=float) * np.asarray(aht_seconds, dtype=float) / np.asarray(
-        interval_seconds, dtype=float)
+    return (
+        np.asarray(volume, dtype=float)
+        * np.asarray(aht_seconds, dtype=float)
+        / np.asarray(interval_seconds, dtype=float)
+    )
 
 
-def performance(volume: ArrayLike, aht_seconds: ArrayLike, interval_seconds: ArrayLike,
-                agents: ArrayLike, answer_seconds: ArrayLike,
-                model: QueueModel = QueueModel()) -> QueueMetrics:
+def performance(
+    volume: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    agents: ArrayLike,
+    answer_seconds: ArrayLike,
+    model: QueueModel = QueueModel(),
+) -> QueueMetrics:
     """Service level, ASA, occupancy (and abandonment for Erlang A) of `agents` on seat.
 
     `agents` are on-seat agents (whole numbers); a rostered headcount must first lose its
     shrinkage. Intervals without volume report service level 1, ASA 0 and occupancy 0.
     """
     load = _checked_load(volume, aht_seconds, interval_seconds)
-    return _metrics(load, np.broadcast_to(np.asarray(aht_seconds, dtype=float), load.shape),
-                    np.asarray(agents, dtype=float), answer_seconds, model)
+    return _metrics(
+        load,
+        np.broadcast_to(np.asarray(aht_seconds, dtype=float), load.shape),
+        np.asarray(agents, dtype=float),
+        answer_seconds,
+        model,
+    )
 
 
-def requirement(volume: ArrayLike, aht_seconds: ArrayLike, interval_seconds: ArrayLike,
-                target: Target, model: QueueModel = QueueModel(), *, shrinkage: float = 0.0,
-                min_agents: int = 0, fractional: bool = False) -> Requirement:
+def requirement(
+    volume: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    target: Target,
+    model: QueueModel = QueueModel(),
+    *,
+    shrinkage: float = 0.0,
+    min_agents: int = 0,
+    fractional: bool = False,
+) -> Requirement:
     """The smallest on-seat staffing meeting `target` in each interval (1-d arrays out).
 
     Zero-volume intervals need `min_agents` (default 0). Erlang C is searched above the load
@@ -134,10 +155,10 @@ def round_up(values: ArrayLike) -> Array:
     return np.ceil(np.round(np.asarray(values, dtype=float), 6))
 
 
-def _checked_load(volume: ArrayLike, aht_seconds: ArrayLike,
-                  interval_seconds: ArrayLike) -> Array:
-    v, s, t = np.broadcast_arrays(*(np.asarray(x, dtype=float)
-                                    for x in (volume, aht_seconds, interval_seconds)))
+def _checked_load(volume: ArrayLike, aht_seconds: ArrayLike, interval_seconds: ArrayLike) -> Array:
+    v, s, t = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (volume, aht_seconds, interval_seconds))
+    )
     if not (np.all(np.isfinite(v)) and np.all(v >= 0)):
         raise ValueError("volume must be finite and >= 0")
     if not (np.all(np.isfinite(s)) and np.all(s >= 0) and np.all((s > 0) | (v == 0))):
@@ -147,8 +168,9 @@ def _checked_load(volume: ArrayLike, aht_seconds: ArrayLike,
     return offered_load(v, s, t)
 
 
-def _metrics(load: Array, aht: Array, agents: Array, answer_seconds: ArrayLike,
-             model: QueueModel) -> QueueMetrics:
+def _metrics(
+    load: Array, aht: Array, agents: Array, answer_seconds: ArrayLike, model: QueueModel
+) -> QueueMetrics:
     servers = agents * model.concurrency
     if np.any(servers < 0) or np.any(servers != np.floor(servers)):
         raise ValueError("agents must be whole numbers >= 0")
@@ -159,8 +181,9 @@ def _metrics(load: Array, aht: Array, agents: Array, answer_seconds: ArrayLike,
 
 
 def _meets(metrics: QueueMetrics, target: Target) -> NDArray[np.bool_]:
-    ok = ((metrics.service_level >= target.service_level - _EPS)
-          & (metrics.occupancy <= target.max_occupancy + _EPS))
+    ok = (metrics.service_level >= target.service_level - _EPS) & (
+        metrics.occupancy <= target.max_occupancy + _EPS
+    )
     if target.asa_seconds is not None:
         ok &= metrics.asa_seconds <= target.asa_seconds + _EPS
     return ok
@@ -196,8 +219,10 @@ def _interpolate(needed: Array, load: Array, evaluate, target: Target) -> Array:
     n = needed[busy]
     where = np.flatnonzero(busy)
     before, after = evaluate(n - 1, where), evaluate(n, where)
-    bounds = [(before.service_level, after.service_level, target.service_level, -1.0),
-              (before.occupancy, after.occupancy, target.max_occupancy, 1.0)]
+    bounds = [
+        (before.service_level, after.service_level, target.service_level, -1.0),
+        (before.occupancy, after.occupancy, target.max_occupancy, 1.0),
+    ]
     if target.asa_seconds is not None:
         bounds.append((before.asa_seconds, after.asa_seconds, target.asa_seconds, 1.0))
     share = np.zeros(n.shape)

@@ -20,9 +20,19 @@ from vero.kernel.centre import Centre
 from vero.kernel.targets import answer_target
 from wfm.staffing import Model, QueueModel, Target, gross_up, requirement, round_up
 
-OUTPUT_COLUMNS = ("interval_start", "interval_minutes", "group", "volume", "aht_seconds",
-                  "required_net", "required_agents", "service_level", "asa_seconds", "occupancy",
-                  "abandon_rate")
+OUTPUT_COLUMNS = (
+    "interval_start",
+    "interval_minutes",
+    "group",
+    "volume",
+    "aht_seconds",
+    "required_net",
+    "required_agents",
+    "service_level",
+    "asa_seconds",
+    "occupancy",
+    "abandon_rate",
+)
 
 
 @dataclass(frozen=True)
@@ -34,62 +44,94 @@ class PlanOptions:
     fractional: bool = False
 
 
-def plan_group(rows: pd.DataFrame, group: str, centre: Centre,
-               options: PlanOptions) -> pd.DataFrame:
+def plan_group(
+    rows: pd.DataFrame, group: str, centre: Centre, options: PlanOptions
+) -> pd.DataFrame:
     """Requirement rows (OUTPUT_COLUMNS) for one group's forecast rows.
 
     `rows` holds columns interval_start (aware datetimes), interval_minutes, channel, volume
     and aht_seconds, already validated.
     """
-    per_channel = pd.concat([_plan_channel(part, channel, centre, options)
-                             for channel, part in rows.groupby("channel", sort=True)])
+    per_channel = pd.concat(
+        [
+            _plan_channel(part, channel, centre, options)
+            for channel, part in rows.groupby("channel", sort=True)
+        ]
+    )
     totals = per_channel.groupby(["interval_start", "interval_minutes"], sort=True).sum()
     volume, net = totals["volume"], totals["required_net"]
-    out = pd.DataFrame({
-        "group": group,
-        "volume": volume,
-        "aht_seconds": _share(totals["work"], volume, 0.0).where(
-            volume > 0, totals["aht_seconds"] / totals["channels"]),
-        "required_net": net,
-        "required_agents": gross_up(net, options.shrinkage, options.fractional),
-        "service_level": _share(totals["sl_volume"], volume, 1.0),
-        "asa_seconds": _share(totals["asa_volume"], volume, 0.0),
-        "occupancy": _share(totals["occ_agents"], totals["on_seat"], 0.0),
-        "abandon_rate": (_share(totals["abandon_volume"], volume, 0.0)
-                         if options.model == "erlang-a" else np.nan),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "group": group,
+            "volume": volume,
+            "aht_seconds": _share(totals["work"], volume, 0.0).where(
+                volume > 0, totals["aht_seconds"] / totals["channels"]
+            ),
+            "required_net": net,
+            "required_agents": gross_up(net, options.shrinkage, options.fractional),
+            "service_level": _share(totals["sl_volume"], volume, 1.0),
+            "asa_seconds": _share(totals["asa_volume"], volume, 0.0),
+            "occupancy": _share(totals["occ_agents"], totals["on_seat"], 0.0),
+            "abandon_rate": (
+                _share(totals["abandon_volume"], volume, 0.0)
+                if options.model == "erlang-a"
+                else np.nan
+            ),
+        }
+    ).reset_index()
     if not options.fractional:
         out = out.astype({"required_net": int, "required_agents": int})
-    return out.round({"volume": 2, "aht_seconds": 1, "required_net": 3, "required_agents": 3,
-                      "service_level": 4, "asa_seconds": 2, "occupancy": 4,
-                      "abandon_rate": 4})[list(OUTPUT_COLUMNS)]
+    return out.round(
+        {
+            "volume": 2,
+            "aht_seconds": 1,
+            "required_net": 3,
+            "required_agents": 3,
+            "service_level": 4,
+            "asa_seconds": 2,
+            "occupancy": 4,
+            "abandon_rate": 4,
+        }
+    )[list(OUTPUT_COLUMNS)]
 
 
-def _plan_channel(rows: pd.DataFrame, channel: str, centre: Centre,
-                  options: PlanOptions) -> pd.DataFrame:
+def _plan_channel(
+    rows: pd.DataFrame, channel: str, centre: Centre, options: PlanOptions
+) -> pd.DataFrame:
     """One channel of a group: pool its series per interval and staff them as one queue."""
     spec = centre.channels[channel]
-    pooled = (rows.assign(work=rows["volume"] * rows["aht_seconds"])
-              .groupby(["interval_start", "interval_minutes"], sort=True)
-              .agg(volume=("volume", "sum"), work=("work", "sum"),
-                   aht_seconds=("aht_seconds", "mean"))
-              .reset_index())
+    pooled = (
+        rows.assign(work=rows["volume"] * rows["aht_seconds"])
+        .groupby(["interval_start", "interval_minutes"], sort=True)
+        .agg(volume=("volume", "sum"), work=("work", "sum"), aht_seconds=("aht_seconds", "mean"))
+        .reset_index()
+    )
     volume = pooled["volume"].to_numpy(dtype=float)
-    aht = np.where(volume > 0, pooled["work"] / np.where(volume > 0, volume, 1.0),
-                   pooled["aht_seconds"])
+    aht = np.where(
+        volume > 0, pooled["work"] / np.where(volume > 0, volume, 1.0), pooled["aht_seconds"]
+    )
     result = requirement(
-        volume, aht, pooled["interval_minutes"].to_numpy(dtype=float) * 60,
-        Target(answer_target(centre, channel), spec.service_level,
-               max_occupancy=options.max_occupancy),
+        volume,
+        aht,
+        pooled["interval_minutes"].to_numpy(dtype=float) * 60,
+        Target(
+            answer_target(centre, channel), spec.service_level, max_occupancy=options.max_occupancy
+        ),
         QueueModel(options.model, options.patience_seconds, spec.capacity),
-        fractional=options.fractional)
+        fractional=options.fractional,
+    )
     metrics = result.metrics
     on_seat = round_up(result.required_net)
     abandon = metrics.abandon_rate if metrics.abandon_rate is not None else np.zeros_like(volume)
     return pooled.assign(
-        required_net=result.required_net, on_seat=on_seat, channels=1,
-        sl_volume=metrics.service_level * volume, asa_volume=metrics.asa_seconds * volume,
-        abandon_volume=abandon * volume, occ_agents=metrics.occupancy * on_seat)
+        required_net=result.required_net,
+        on_seat=on_seat,
+        channels=1,
+        sl_volume=metrics.service_level * volume,
+        asa_volume=metrics.asa_seconds * volume,
+        abandon_volume=abandon * volume,
+        occ_agents=metrics.occupancy * on_seat,
+    )
 
 
 def _share(weighted_sum: pd.Series, weight: pd.Series, empty: float) -> pd.Series:

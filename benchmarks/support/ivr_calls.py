@@ -22,8 +22,10 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "bench-twilio-auth-token"
 SUPERVISOR_TOKEN = "bench-supervisor-token"
-BARE_TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Terima kasih</Say>'
-              '<Redirect>/twilio/voice</Redirect></Response>')
+BARE_TWIML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Terima kasih</Say>'
+    "<Redirect>/twilio/voice</Redirect></Response>"
+)
 BARE_STREAM_SECONDS = 30
 BARE_STREAM_EVERY = 2.0
 
@@ -75,9 +77,13 @@ def always_open_centre(folder: Path) -> Path:
 
 def vero_env(redis_url: str, folder: Path) -> dict[str, str]:
     """The settings of a benchmarked Vero: the given Redis, the always-open centre."""
-    return {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TOKEN,
-            "VERO_SUPERVISOR_TOKEN": SUPERVISOR_TOKEN, "VERO_DATA_DIR": str(folder / "data"),
-            "VERO_CENTRE": str(always_open_centre(folder))}
+    return {
+        "REDIS_URL": redis_url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "VERO_SUPERVISOR_TOKEN": SUPERVISOR_TOKEN,
+        "VERO_DATA_DIR": str(folder / "data"),
+        "VERO_CENTRE": str(always_open_centre(folder)),
+    }
 
 
 def free_port() -> int:
@@ -94,8 +100,13 @@ class Server:
         self.port = port or free_port()
         self.public = f"http://127.0.0.1:{self.port}"  # what the callers sign
         env = {**os.environ, **env, "PUBLIC_BASE_URL": self.public}
-        self.proc = subprocess.Popen([a.format(port=self.port) for a in argv], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [a.format(port=self.port) for a in argv],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -129,9 +140,13 @@ class Caller:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.public = public
         self.validator = RequestValidator(TOKEN)
-        self.params = {"CallSid": "CA" + secrets.token_hex(16), "AccountSid": "AC" + "0" * 32,
-                       "From": f"+62899{random.randrange(10**7):07d}", "To": "+622150001234",
-                       "CallStatus": "in-progress"}
+        self.params = {
+            "CallSid": "CA" + secrets.token_hex(16),
+            "AccountSid": "AC" + "0" * 32,
+            "From": f"+62899{random.randrange(10**7):07d}",
+            "To": "+622150001234",
+            "CallStatus": "in-progress",
+        }
         self.digits = list(self.DIGITS)
         self.url, self.extra = public + "/twilio/voice", {}
 
@@ -141,8 +156,12 @@ class Caller:
         params = {**self.params, **self.extra}
         signature = self.validator.compute_signature(self.url, params)
         started = time.perf_counter()
-        self.conn.request("POST", path, urlencode(params), {
-            "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+        self.conn.request(
+            "POST",
+            path,
+            urlencode(params),
+            {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+        )
         reply = self.conn.getresponse()
         data = reply.read()
         elapsed = time.perf_counter() - started
@@ -162,8 +181,15 @@ class Caller:
             raise RuntimeError(f"{path}: the call ended: {ET.tostring(twiml)[:200]!r}")
 
 
-def run_callers(port: int, public: str, callers: int, *, total: int | None = None,
-                rounds: int = 8, pace: float = 0.5) -> tuple[float, list[float]]:
+def run_callers(
+    port: int,
+    public: str,
+    callers: int,
+    *,
+    total: int | None = None,
+    rounds: int = 8,
+    pace: float = 0.5,
+) -> tuple[float, list[float]]:
     """`callers` calls at once. With `total`: back to back until that many requests in all
     (throughput); otherwise each sends `rounds` requests, pausing about `pace` s before each, as
     calls on an IVR do (latency). Returns requests per second and every latency (seconds)."""

@@ -46,11 +46,18 @@ class BatchAlerts:
         refs = [r.decode() for r in members]
         if len(refs) < policy.batch_threshold:
             return None
-        if not self.redis.set(self.keys.batch_alert_lock(case["batch"]), case["ref"], nx=True,
-                              ex=int(window)):
+        if not self.redis.set(
+            self.keys.batch_alert_lock(case["batch"]), case["ref"], nx=True, ex=int(window)
+        ):
             return None  # this batch has its alert for the window already
         alert_id = f"batch-{case['batch']}-{case['ref']}"
-        alert = {"id": alert_id, "batch": case["batch"], "product": case["product"],
-                 "refs": refs, "raised_at": now, "task_id": alert_id}
+        alert = {
+            "id": alert_id,
+            "batch": case["batch"],
+            "product": case["product"],
+            "refs": refs,
+            "raised_at": now,
+            "task_id": alert_id,
+        }
         self.redis.hset(self.keys.batch_alerts(), alert_id, json.dumps(alert))
         return alert

@@ -17,21 +17,45 @@ from typing import Any
 
 from telephony.complaints.model import ComplaintRecord, Entry, iso
 
-CASE_COLUMNS = ("at", "ref", "event", "state", "actor", "origin", "category", "severity",
-                "due_at", "team", "task_id", "channel", "solved", "nps", "text")
+CASE_COLUMNS = (
+    "at",
+    "ref",
+    "event",
+    "state",
+    "actor",
+    "origin",
+    "category",
+    "severity",
+    "due_at",
+    "team",
+    "task_id",
+    "channel",
+    "solved",
+    "nps",
+    "text",
+)
 SOLVED_TEXT: dict[object, str] = {True: "yes", False: "no"}  # the customer's answer
 
 
 def journal_row(case: ComplaintRecord, entry: Entry) -> dict[str, Any]:
     """One entry of `case` as a CSV row (the case's classification as it is after the step)."""
     return {
-        "at": iso(entry["at"]), "ref": case["ref"], "event": entry["event"],
-        "state": entry["state"], "actor": entry["actor"], "origin": case["origin"],
-        "category": case["category"] or "", "severity": case["severity"] or "",
-        "due_at": iso(case["due_at"]), "team": entry.get("team", ""),
-        "task_id": entry.get("task_id", ""), "channel": entry.get("channel", ""),
+        "at": iso(entry["at"]),
+        "ref": case["ref"],
+        "event": entry["event"],
+        "state": entry["state"],
+        "actor": entry["actor"],
+        "origin": case["origin"],
+        "category": case["category"] or "",
+        "severity": case["severity"] or "",
+        "due_at": iso(case["due_at"]),
+        "team": entry.get("team", ""),
+        "task_id": entry.get("task_id", ""),
+        "channel": entry.get("channel", ""),
         "solved": SOLVED_TEXT.get(entry.get("solved"), ""),
-        "nps": "" if entry.get("nps") is None else entry["nps"], "text": entry["text"]}
+        "nps": "" if entry.get("nps") is None else entry["nps"],
+        "text": entry["text"],
+    }
 
 
 class CaseJournal:

@@ -63,16 +63,19 @@ def iso(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds")
 
 
-def _entry(case: ComplaintRecord, event: str, actor: str, now: float, text: str = "",
-           **data: Any) -> Entry:
-    return {"at": now, "event": event, "state": case["state"], "actor": actor, "text": text,
-            **data}
+def _entry(
+    case: ComplaintRecord, event: str, actor: str, now: float, text: str = "", **data: Any
+) -> Entry:
+    return {"at": now, "event": event, "state": case["state"], "actor": actor, "text": text, **data}
 
 
 def _check(case: ComplaintRecord, step: str) -> ComplaintRecord:
     if case["state"] not in ALLOWED[step]:
-        raise RoutingError("state", f"complaint {case['ref']} is {case['state']}; "
-                                    f"{step.replace('_', ' ')} is not possible now")
+        raise RoutingError(
+            "state",
+            f"complaint {case['ref']} is {case['state']}; "
+            f"{step.replace('_', ' ')} is not possible now",
+        )
     return copy.deepcopy(case)
 
 
@@ -82,27 +85,51 @@ def _deadline(case: ComplaintRecord) -> None:
     case["priority"] = URGENT_PRIORITY if case["urgent"] else PRIORITY[severity]
 
 
-def new_case(ref: str, fields: dict[str, Any], suggested: str | None, actor: str,
-             now: float) -> Change:
+def new_case(
+    ref: str, fields: dict[str, Any], suggested: str | None, actor: str, now: float
+) -> Change:
     """A received case. A suggested product reaction is urgent before anyone classifies it."""
     case: ComplaintRecord = {
-        "ref": ref, "state": "received", "created_at": now, "updated_at": now,
-        "origin": fields["origin"], "language": fields["language"],
-        "customer": fields["customer"], "reached": fields.get("reached", ""),
-        "task_id": fields.get("task_id", ""), "product": fields.get("product", ""),
-        "batch": fields.get("batch", ""), "purchase_channel": fields.get("purchase_channel", ""),
-        "description": fields.get("description", ""), "photos": fields.get("photos", []),
-        "suggested_category": suggested, "category": None, "severity": None,
-        "urgent": suggested == "product_reaction", "escalated": False, "teams": [], "tasks": [],
-        "reopened": 0, "closed_at": None, "nps": None,
+        "ref": ref,
+        "state": "received",
+        "created_at": now,
+        "updated_at": now,
+        "origin": fields["origin"],
+        "language": fields["language"],
+        "customer": fields["customer"],
+        "reached": fields.get("reached", ""),
+        "task_id": fields.get("task_id", ""),
+        "product": fields.get("product", ""),
+        "batch": fields.get("batch", ""),
+        "purchase_channel": fields.get("purchase_channel", ""),
+        "description": fields.get("description", ""),
+        "photos": fields.get("photos", []),
+        "suggested_category": suggested,
+        "category": None,
+        "severity": None,
+        "urgent": suggested == "product_reaction",
+        "escalated": False,
+        "teams": [],
+        "tasks": [],
+        "reopened": 0,
+        "closed_at": None,
+        "nps": None,
     }
     _deadline(case)
-    return case, [_entry(case, "created", actor, now, case["description"],
-                         origin=case["origin"], due_at=case["due_at"])]
+    return case, [
+        _entry(
+            case,
+            "created",
+            actor,
+            now,
+            case["description"],
+            origin=case["origin"],
+            due_at=case["due_at"],
+        )
+    ]
 
 
-def classify(case: ComplaintRecord, category: str, severity: str, actor: str,
-             now: float) -> Change:
+def classify(case: ComplaintRecord, category: str, severity: str, actor: str, now: float) -> Change:
     """The customer-experience team's call; a product reaction is always urgent and escalated."""
     if category not in CATEGORIES:
         raise RoutingError("invalid", f"category: one of {', '.join(CATEGORIES)}")
@@ -111,15 +138,30 @@ def classify(case: ComplaintRecord, category: str, severity: str, actor: str,
     case = _check(case, "classify")
     if category == "product_reaction":
         severity = "escalated"
-    case.update(state="classified", category=category, severity=severity,
-                urgent=category == "product_reaction", updated_at=now)
+    case.update(
+        state="classified",
+        category=category,
+        severity=severity,
+        urgent=category == "product_reaction",
+        updated_at=now,
+    )
     _deadline(case)
-    return case, [_entry(case, "classified", actor, now, category=category, severity=severity,
-                         due_at=case["due_at"])]
+    return case, [
+        _entry(
+            case,
+            "classified",
+            actor,
+            now,
+            category=category,
+            severity=severity,
+            due_at=case["due_at"],
+        )
+    ]
 
 
-def forward(case: ComplaintRecord, team: str, task_id: str, note: str, actor: str,
-            now: float) -> Change:
+def forward(
+    case: ComplaintRecord, team: str, task_id: str, note: str, actor: str, now: float
+) -> Change:
     """Hand the investigation to a team (one back-office task each time)."""
     if team not in TEAMS:
         raise RoutingError("invalid", f"team: one of {', '.join(TEAMS)}")
@@ -128,8 +170,11 @@ def forward(case: ComplaintRecord, team: str, task_id: str, note: str, actor: st
     if team not in case["teams"]:
         case["teams"].append(team)
     case["tasks"].append(task_id)
-    return case, [_entry(case, "forwarded", actor, now, note, team=team, task_id=task_id,
-                         due_at=case["due_at"])]
+    return case, [
+        _entry(
+            case, "forwarded", actor, now, note, team=team, task_id=task_id, due_at=case["due_at"]
+        )
+    ]
 
 
 def note(case: ComplaintRecord, text: str, actor: str, now: float) -> Change:
@@ -149,26 +194,28 @@ def check_notify(case: ComplaintRecord) -> None:
     _check(case, "notify")
 
 
-def notify(case: ComplaintRecord, body: str, channel: str, actor: str,
-           now: float) -> Change:
+def notify(case: ComplaintRecord, body: str, channel: str, actor: str, now: float) -> Change:
     """The result was sent to the customer, who is asked whether it is solved."""
     case = _check(case, "notify")
     case.update(state="awaiting_customer", updated_at=now)
     return case, [_entry(case, "customer_notified", actor, now, body, channel=channel)]
 
 
-def answer(case: ComplaintRecord, solved: bool, text: str, actor: str,
-           now: float) -> Change:
+def answer(case: ComplaintRecord, solved: bool, text: str, actor: str, now: float) -> Change:
     """Solved closes the case; not solved sends it back to investigation."""
     case = _check(case, "answer")
     case["updated_at"] = now
     if solved:
         case.update(state="closed", closed_at=now)
-        return case, [_entry(case, "customer_answer", actor, now, text, solved=True),
-                      _entry(case, "closed", actor, now, in_target=now <= case["due_at"])]
+        return case, [
+            _entry(case, "customer_answer", actor, now, text, solved=True),
+            _entry(case, "closed", actor, now, in_target=now <= case["due_at"]),
+        ]
     case.update(state="investigating", reopened=case["reopened"] + 1)
-    return case, [_entry(case, "customer_answer", actor, now, text, solved=False),
-                  _entry(case, "reopened", actor, now, teams=list(case["teams"]))]
+    return case, [
+        _entry(case, "customer_answer", actor, now, text, solved=False),
+        _entry(case, "reopened", actor, now, teams=list(case["teams"])),
+    ]
 
 
 def record_nps(case: ComplaintRecord, score: int, actor: str, now: float) -> Change:
@@ -188,15 +235,24 @@ def escalate(case: ComplaintRecord, task_id: str, now: float) -> Change:
     case = _check(case, "escalate")
     case.update(escalated=True, updated_at=now)
     case["tasks"].append(task_id)
-    return case, [_entry(case, "escalated", "system", now,
-                         f"overdue since {iso(case['due_at'])}", task_id=task_id,
-                         due_at=case["due_at"])]
+    return case, [
+        _entry(
+            case,
+            "escalated",
+            "system",
+            now,
+            f"overdue since {iso(case['due_at'])}",
+            task_id=task_id,
+            due_at=case["due_at"],
+        )
+    ]
 
 
 def batch_alert(case: ComplaintRecord, alert_id: str, now: float) -> Change:
     case = _check(case, "batch_alert")
-    return case, [_entry(case, "batch_alert", "system", now, f"batch {case['batch']}",
-                         alert_id=alert_id)]
+    return case, [
+        _entry(case, "batch_alert", "system", now, f"batch {case['batch']}", alert_id=alert_id)
+    ]
 
 
 def is_overdue(case: ComplaintRecord, now: float) -> bool:

@@ -55,8 +55,15 @@ class CaseStore(CaseRepository):
     """The cases of one centre: the repository's reads, and the procedure's steps, each
     returning the case as it is after the step."""
 
-    def __init__(self, client: redis.Redis, keys: Keys, router: RedisRouter, gateway: Gateway,
-                 data_dir: Path, policy: Policy) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        router: RedisRouter,
+        gateway: Gateway,
+        data_dir: Path,
+        policy: Policy,
+    ) -> None:
         self.journal = CaseJournal(Path(data_dir) / "cases", router.centre.tz)
         # the router's clock, looked up at each call (a test may set another)
         super().__init__(client, keys, lambda: router.clock(), self.journal.append)
@@ -65,27 +72,41 @@ class CaseStore(CaseRepository):
         self.gateway = gateway
         self.policy = policy
         centre = router.centre
-        missing = [q for q in (*TEAM_QUEUES.values(), ESCALATION_QUEUE)
-                   if q not in centre.queues or BACKOFFICE_CHANNEL not in centre.queue_channels(q)]
+        missing = [
+            q
+            for q in (*TEAM_QUEUES.values(), ESCALATION_QUEUE)
+            if q not in centre.queues or BACKOFFICE_CHANNEL not in centre.queue_channels(q)
+        ]
         if missing:
-            raise VeroError(f"the centre needs {BACKOFFICE_CHANNEL} queues for complaint "
-                            f"investigation: {', '.join(missing)}", field="queues")
+            raise VeroError(
+                f"the centre needs {BACKOFFICE_CHANNEL} queues for complaint "
+                f"investigation: {', '.join(missing)}",
+                field="queues",
+            )
 
     def alerts(self) -> list[Alert]:
         return self.batch_alerts.listing()
 
     # --- the procedure ------------------------------------------------------------------------
 
-    def create(self, fields: dict[str, Any], *, actor: str, ref: str | None = None,
-               suggested: str | None = None, confirm: bool = True) -> ComplaintRecord:
+    def create(
+        self,
+        fields: dict[str, Any],
+        *,
+        actor: str,
+        ref: str | None = None,
+        suggested: str | None = None,
+        confirm: bool = True,
+    ) -> ComplaintRecord:
         """A new case (or, for a `ref` already stored, that case: webhooks are retried).
         `fields`: origin, language, customer {phone, email, name} and what the customer told."""
         now = self.router.clock()
         year = dt.datetime.fromtimestamp(now, self.router.centre.tz).year
         case_ref = next_reference(self.redis, self.keys, year) if ref is None else ref
         if suggested is None:
-            suggested, _ = suggest(" ".join((fields.get("description", ""),
-                                             fields.get("product", ""))))
+            suggested, _ = suggest(
+                " ".join((fields.get("description", ""), fields.get("product", "")))
+            )
         created = False
 
         def step(case: ComplaintRecord | None) -> Change | None:
@@ -105,21 +126,38 @@ class CaseStore(CaseRepository):
             self._check_batch(case, now)
         return self.get(case_ref)
 
-    def open_from_task(self, task: dict, *, actor: str, description: str = "",
-                       product: str = "", batch: str = "",
-                       confirm: bool = True) -> ComplaintRecord:
+    def open_from_task(
+        self,
+        task: dict,
+        *,
+        actor: str,
+        description: str = "",
+        product: str = "",
+        batch: str = "",
+        confirm: bool = True,
+    ) -> ComplaintRecord:
         """The case of a call or conversation (the IVR's complaint branch, a WhatsApp keyword,
         an agent marking the conversation): the task's reference when it has one, and the
         task is annotated with it."""
         attrs = task["attributes"]
         phone = normalise_phone(attrs.get("from") or attrs.get("callback_to") or "") or ""
-        fields = {"origin": task["channel"], "language": task["language"],
-                  "customer": {"phone": phone, "email": "",
-                               "name": attrs.get("customer") or attrs.get("name", "")},
-                  "reached": attrs.get("to", ""), "task_id": task["id"],
-                  "description": description, "product": product, "batch": batch}
-        case = self.create(fields, actor=actor, ref=attrs.get("complaint_ref") or None,
-                           confirm=confirm)
+        fields = {
+            "origin": task["channel"],
+            "language": task["language"],
+            "customer": {
+                "phone": phone,
+                "email": "",
+                "name": attrs.get("customer") or attrs.get("name", ""),
+            },
+            "reached": attrs.get("to", ""),
+            "task_id": task["id"],
+            "description": description,
+            "product": product,
+            "batch": batch,
+        }
+        case = self.create(
+            fields, actor=actor, ref=attrs.get("complaint_ref") or None, confirm=confirm
+        )
         if attrs.get("complaint_ref") != case["ref"]:
             self.router.annotate(task["id"], {"complaint_ref": case["ref"]})
         return case
@@ -139,8 +177,13 @@ class CaseStore(CaseRepository):
             return model.forward(case, team, task_id, note, actor, now)
 
         case = self.apply(ref, step)
-        self._task(case, task_id, TEAM_QUEUES[team], case["priority"],
-                   {"topic": "complaint_investigation", "team": team})
+        self._task(
+            case,
+            task_id,
+            TEAM_QUEUES[team],
+            case["priority"],
+            {"topic": "complaint_investigation", "team": team},
+        )
         return case
 
     def note(self, ref: str, text: str, actor: str) -> ComplaintRecord:
@@ -168,12 +211,16 @@ class CaseStore(CaseRepository):
         again by every team the case was forwarded to."""
         now = self.router.clock()
         case = self.apply(ref, lambda c: model.answer(c, solved, text, actor, now))
-        self._tell(case, _texts()["closed" if solved else "reopened"][case["language"]]
-                   .format(ref=ref), "message")
+        self._tell(
+            case,
+            _texts()["closed" if solved else "reopened"][case["language"]].format(ref=ref),
+            "message",
+        )
         if not solved:
             for team in case["teams"]:
-                case = self.forward(ref, team, "investigate again: the customer is not satisfied",
-                                    "system")
+                case = self.forward(
+                    ref, team, "investigate again: the customer is not satisfied", "system"
+                )
         return case
 
     def record_nps(self, ref: str, score: int, actor: str) -> ComplaintRecord:
@@ -191,8 +238,9 @@ class CaseStore(CaseRepository):
             task_id = f"{case['ref']}-escalation"
             done = False
 
-            def step(current: ComplaintRecord | None, task_id: str = task_id,
-                     now: float = now) -> Change | None:
+            def step(
+                current: ComplaintRecord | None, task_id: str = task_id, now: float = now
+            ) -> Change | None:
                 nonlocal done
                 if current is None or current["escalated"] or not model.is_overdue(current, now):
                     return None
@@ -201,25 +249,45 @@ class CaseStore(CaseRepository):
 
             case = self.commit(case["ref"], step)
             if done:
-                self._task(case, task_id, ESCALATION_QUEUE, model.URGENT_PRIORITY,
-                           {"topic": "complaint_escalation"})
+                self._task(
+                    case,
+                    task_id,
+                    ESCALATION_QUEUE,
+                    model.URGENT_PRIORITY,
+                    {"topic": "complaint_escalation"},
+                )
                 escalated.append(case["ref"])
         return escalated
 
     # --- what follows a step ------------------------------------------------------------------
 
-    def _task(self, case: ComplaintRecord, task_id: str, queue: str, priority: int,
-              attributes: dict[str, str]) -> None:
+    def _task(
+        self,
+        case: ComplaintRecord,
+        task_id: str,
+        queue: str,
+        priority: int,
+        attributes: dict[str, str],
+    ) -> None:
         """A back-office task; its deadline is the case's resolution target."""
         try:
-            self.router.enqueue(task_id, BACKOFFICE_CHANNEL, queue, case["language"], priority,
-                                attributes={"complaint_ref": case["ref"],
-                                            "due_at": f"{case['due_at']:.0f}",
-                                            "due": model.iso(case["due_at"]),
-                                            "category": case["category"] or "",
-                                            "severity": case["severity"] or "",
-                                            "product": case["product"], "batch": case["batch"],
-                                            **attributes})
+            self.router.enqueue(
+                task_id,
+                BACKOFFICE_CHANNEL,
+                queue,
+                case["language"],
+                priority,
+                attributes={
+                    "complaint_ref": case["ref"],
+                    "due_at": f"{case['due_at']:.0f}",
+                    "due": model.iso(case["due_at"]),
+                    "category": case["category"] or "",
+                    "severity": case["severity"] or "",
+                    "product": case["product"],
+                    "batch": case["batch"],
+                    **attributes,
+                },
+            )
         except RoutingError as exc:
             if exc.code != "exists":  # a retried step: the task is there already
                 raise
@@ -237,9 +305,22 @@ class CaseStore(CaseRepository):
         channel = self._send(case, body)
         event = f"{kind}_sent" if channel else f"{kind}_failed"
         now = self.router.clock()
-        self.apply(case["ref"], lambda c: (c, [{"at": now, "event": event, "state": c["state"],
-                                                "actor": "system", "text": body,
-                                                "channel": channel or ""}]))
+        self.apply(
+            case["ref"],
+            lambda c: (
+                c,
+                [
+                    {
+                        "at": now,
+                        "event": event,
+                        "state": c["state"],
+                        "actor": "system",
+                        "text": body,
+                        "channel": channel or "",
+                    }
+                ],
+            ),
+        )
 
     def _check_batch(self, case: ComplaintRecord, now: float) -> None:
         """Several complaints on one batch within the window: one alert and a QC task."""
@@ -248,5 +329,10 @@ class CaseStore(CaseRepository):
             return
         alert_id = alert["id"]
         self.apply(case["ref"], lambda c: model.batch_alert(c, alert_id, now))
-        self._task(case, alert_id, TEAM_QUEUES["qc"], model.PRIORITY["escalated"],
-                   {"topic": "batch_alert", "team": "qc", "refs": " ".join(alert["refs"])})
+        self._task(
+            case,
+            alert_id,
+            TEAM_QUEUES["qc"],
+            model.PRIORITY["escalated"],
+            {"topic": "batch_alert", "team": "qc", "refs": " ".join(alert["refs"])},
+        )

@@ -47,8 +47,9 @@ def _texts(reply: object) -> list[str]:
 class CaseRepository:
     """The case records of one namespace. `committed` hears of every commit (the journal)."""
 
-    def __init__(self, client: redis.Redis, keys: Keys, clock: Callable[[], float],
-                 committed: Committed) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: Keys, clock: Callable[[], float], committed: Committed
+    ) -> None:
         self.redis = client
         self.keys = keys
         self.clock = clock
@@ -116,14 +117,17 @@ class CaseRepository:
 
     def apply(self, ref: str, step: Callable[[ComplaintRecord], Change]) -> ComplaintRecord:
         """`commit` for a step on a case that must exist (404 'unknown' otherwise)."""
+
         def known(case: ComplaintRecord | None) -> Change:
             if case is None:
                 raise RoutingError("unknown", f"no complaint {ref}")
             return step(case)
+
         return self.commit(ref, known)
 
-    def _write(self, pipe: redis.client.Pipeline, case: ComplaintRecord,
-               entries: list[Entry]) -> None:
+    def _write(
+        self, pipe: redis.client.Pipeline, case: ComplaintRecord, entries: list[Entry]
+    ) -> None:
         ref = case["ref"]
         pipe.set(self.keys.complaint(ref), json.dumps(case))
         pipe.rpush(self.keys.complaint_timeline(ref), *[json.dumps(e) for e in entries])

@@ -40,8 +40,12 @@ def connect() -> Response:
     except RoutingError:
         contact = {}
     ring = max(5, int(task["offer_expires"] - svc.router.clock()))
-    dial = response.dial(action=url("dialled", offer=offer, lang=lang), method="POST",
-                         timeout=ring, answer_on_bridge=True)
+    dial = response.dial(
+        action=url("dialled", offer=offer, lang=lang),
+        method="POST",
+        timeout=ring,
+        answer_on_bridge=True,
+    )
     whisper_url = url("whisper", offer=offer)
     if contact.get("client"):
         dial.client(contact["client"], url=whisper_url, method="POST")
@@ -77,12 +81,17 @@ def whisper() -> Response:
     attrs = task["attributes"]
     topic = f"topic_{attrs.get('topic', 'general')}"
     ivr = menu()
-    say(response, "whisper", lang,
+    say(
+        response,
+        "whisper",
+        lang,
         topic=ivr.text(topic if topic in ivr.prompts else "topic_general", lang),
         caller_language=ivr.text(f"language_name_{task['language']}", lang),
         vip=ivr.text("whisper_vip", lang) if attrs.get("vip") == "yes" else "",
         ref=ivr.text("whisper_ref", lang, ref=attrs["complaint_ref"])
-        if attrs.get("complaint_ref") else "")
+        if attrs.get("complaint_ref")
+        else "",
+    )
     return reply(response)
 
 
@@ -94,8 +103,11 @@ def dialled() -> Response:
     offer, task = _offer_task(svc)
     lang = task["language"] if task else call.lang()
     response = VoiceResponse()
-    if task is not None and task["state"] in ("assigned", "wrapping", "completed") \
-            and task.get("answered_at"):
+    if (
+        task is not None
+        and task["state"] in ("assigned", "wrapping", "completed")
+        and task.get("answered_at")
+    ):
         if task["state"] == "assigned":
             with contextlib.suppress(RoutingError):  # the status callback got there first
                 svc.router.complete(task["id"])

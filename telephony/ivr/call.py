@@ -24,6 +24,7 @@ IDEMPOTENT_FOR = 86400  # seconds a webhook step stays marked as done
 class Place(NamedTuple):
     """Where a waiting call sits (always on the voice channel): its position is read there, its
     estimate from the counters of the queue it came in by."""
+
     queue: str
     step: int
     language: str

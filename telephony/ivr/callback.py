@@ -26,13 +26,15 @@ def callback(svc: Services, lang: str) -> VoiceResponse:
             svc.router.cancel(task["id"], "callback")
     queue, priority = placement(call.customer(svc), None)
     created = None
-    attributes = {"callback_to": request.form.get("From", ""), "call_sid": "",
-                  "origin_task": call.task_id(sid)}
+    attributes = {
+        "callback_to": request.form.get("From", ""),
+        "call_sid": "",
+        "origin_task": call.task_id(sid),
+    }
     if task is not None:
         queue, priority, created = task["queue"], task["priority"], task["created"]
         attributes = {**task["attributes"], **attributes}
-    enqueue_once(svc, f"cb-{sid}", queue, lang, priority, created=created,
-                 attributes=attributes)
+    enqueue_once(svc, f"cb-{sid}", queue, lang, priority, created=created, attributes=attributes)
     response = VoiceResponse()
     say(response, "callback_confirmed", lang)
     response.hangup()

@@ -31,7 +31,8 @@ POSITION_SLOT = "@@position@@"  # where the hold loop's rendered TwiML takes the
 def init_app(app: App, client: redis.Redis) -> None:
     """Register hold.lua once per app (its key schema is in its header)."""
     app.extensions[SCRIPT] = client.register_script(
-        (resources.files("telephony.ivr") / "hold.lua").read_text())
+        (resources.files("telephony.ivr") / "hold.lua").read_text()
+    )
 
 
 def _hinted_place(svc: Services, lang: str) -> Place | None:
@@ -51,16 +52,19 @@ def _read_hold(svc: Services, task_id: str, place: Place) -> tuple[dict | None, 
     router = svc.router
     day, _ = router.local_bucket(router.clock())
     prefix = f"{place.origin}|voice|day|"  # counters as stats.py reads them
-    keys = [router.keys.tasks(),
-            router.layout.wait_key(place.queue, "voice", place.step, place.language),
-            router.keys.stats(day)]
+    keys = [
+        router.keys.tasks(),
+        router.layout.wait_key(place.queue, "voice", place.step, place.language),
+        router.keys.stats(day),
+    ]
     script = current_app.extensions[SCRIPT]
     raw, *reads = script(keys=keys, args=[task_id, prefix + "answered", prefix + "wait_sum"])
     return (json.loads(raw) if raw is not None else None), reads
 
 
-def _estimate(svc: Services, rank: int | None, answered: bytes | None,
-              wait_sum: bytes | None) -> tuple[int, int]:
+def _estimate(
+    svc: Services, rank: int | None, answered: bytes | None, wait_sum: bytes | None
+) -> tuple[int, int]:
     """(position, minutes): rank among those waiting on the step, times today's average answer
     wait of the queue (the answer target when nothing is known yet)."""
     position = (rank or 0) + 1
@@ -75,8 +79,9 @@ def hold() -> Response:
     the place its URL hints, what the estimate needs. A call that has moved costs a second one."""
     svc, lang = services(), call.lang()
     task_id, hint = call.task_id(call.call_sid()), _hinted_place(svc, lang)
-    task, reads = (_read_hold(svc, task_id, hint) if hint is not None
-                   else (call.task(svc, task_id), []))
+    task, reads = (
+        _read_hold(svc, task_id, hint) if hint is not None else (call.task(svc, task_id), [])
+    )
     response = VoiceResponse()
     if task is None and call.tries() >= menu().max_failures:  # the error path came round again
         return reply(goodbye(response, lang))
@@ -95,16 +100,18 @@ def hold() -> Response:
     position, minutes = _estimate(svc, *reads)
     fallback = task["fallback"] if task.get("fallback") in ("callback", "voicemail") else ""
     said = menu().text("position", lang, position=position, minutes=minutes)
-    template = rendered(("hold", lang, fallback, place),
-                        lambda: _hold_prompt(lang, fallback, place))
+    template = rendered(
+        ("hold", lang, fallback, place), lambda: _hold_prompt(lang, fallback, place)
+    )
     return reply(template.replace(POSITION_SLOT, escape(said), 1))
 
 
 def _hold_prompt(lang: str, fallback: str, place: Place) -> VoiceResponse:
     """The hold loop with POSITION_SLOT for the announcement of the caller's place."""
     ivr, response = menu(), VoiceResponse()
-    options = response.gather(**gather(lang, url("hold-choice", lang=lang), speech=False,
-                                       timeout=1))
+    options = response.gather(
+        **gather(lang, url("hold-choice", lang=lang), speech=False, timeout=1)
+    )
     say_text(options, POSITION_SLOT, lang)
     if fallback:
         say(options, f"fallback_{fallback}", lang)

@@ -97,12 +97,20 @@ def load_menu(centre: Centre, path: Path | None = None) -> Menu:
             if not isinstance(level, str) or level not in priorities.NAMED:
                 # by name only: a number would restate the scale, and an old 50 would silently
                 # stop being urgent
-                raise fail(f"{where}.priority", f"give a level of vero/kernel/priorities.py, one "
-                           f"of {', '.join(priorities.NAMED)}, not {level!r}")
-            option = Option(digit=str(digit), speech=speech, topic=opt.get("topic", ""),
-                            queue=opt.get("queue", ""), menu=opt.get("menu", ""),
-                            priority=priorities.NAMED[level],
-                            complaint=bool(opt.get("complaint", False)))
+                raise fail(
+                    f"{where}.priority",
+                    f"give a level of vero/kernel/priorities.py, one "
+                    f"of {', '.join(priorities.NAMED)}, not {level!r}",
+                )
+            option = Option(
+                digit=str(digit),
+                speech=speech,
+                topic=opt.get("topic", ""),
+                queue=opt.get("queue", ""),
+                menu=opt.get("menu", ""),
+                priority=priorities.NAMED[level],
+                complaint=bool(opt.get("complaint", False)),
+            )
             if bool(option.queue) == bool(option.menu):
                 raise fail(where, "give exactly one of 'queue' or 'menu'")
             if option.queue and option.queue not in centre.queues:
@@ -119,10 +127,16 @@ def load_menu(centre: Centre, path: Path | None = None) -> Menu:
         raise fail("menus.main", "the main menu is missing")
     language_options = {
         str(digit): (opt["language"], tuple(opt.get("speech") or ()))
-        for digit, opt in ((raw.get("language_choice") or {}).get("options") or {}).items()}
+        for digit, opt in ((raw.get("language_choice") or {}).get("options") or {}).items()
+    }
     if {lang for lang, _ in language_options.values()} != set(languages):
         raise fail("language_choice", f"offer every language: {', '.join(languages)}")
-    return Menu(voices=voices, prompts=prompts, menus=menus, language_options=language_options,
-                hold_music=raw.get("hold_music") or None,
-                announce_every=int(raw.get("announce_every", 30)),
-                max_failures=int(raw.get("max_failures", 3)))
+    return Menu(
+        voices=voices,
+        prompts=prompts,
+        menus=menus,
+        language_options=language_options,
+        hold_music=raw.get("hold_music") or None,
+        announce_every=int(raw.get("announce_every", 30)),
+        max_failures=int(raw.get("max_failures", 3)),
+    )

@@ -32,17 +32,22 @@ def placement(customer: Customer | None, option: Option | None) -> tuple[str, in
     return queue, max(priority, priorities.VIP) if customer.vip else priority
 
 
-def queue_call(svc: Services, response: VoiceResponse, lang: str,
-               option: Option | None) -> VoiceResponse:
+def queue_call(
+    svc: Services, response: VoiceResponse, lang: str, option: Option | None
+) -> VoiceResponse:
     """Enqueue the call where `placement` puts it (once, however often Twilio retries), open a
     complaint's case, tell the caller, and send them on to the hold loop."""
     sid = call.call_sid()
     customer = call.customer(svc)
     queue, priority = placement(customer, option)
     topic = option.topic if option is not None else "general"
-    attributes = {"call_sid": sid, "from": request.form.get("From", ""),
-                  "to": request.form.get("To", ""), "topic": topic,
-                  "vip": "yes" if customer and customer.vip else "no"}
+    attributes = {
+        "call_sid": sid,
+        "from": request.form.get("From", ""),
+        "to": request.form.get("To", ""),
+        "topic": topic,
+        "vip": "yes" if customer and customer.vip else "no",
+    }
     if customer is not None:
         attributes["customer"] = customer.name
     if option is not None and option.complaint:
@@ -50,8 +55,12 @@ def queue_call(svc: Services, response: VoiceResponse, lang: str,
     task_id = call.task_id(sid)
     enqueue_once(svc, task_id, queue, lang, priority, attributes=attributes)
     if "complaint_ref" in attributes:  # the case; the receipt is sent below, in the call
-        case_store().open_from_task(svc.router.task(task_id), actor="ivr", confirm=False,
-                                    description=menu().text(f"topic_{topic}", lang))
+        case_store().open_from_task(
+            svc.router.task(task_id),
+            actor="ivr",
+            confirm=False,
+            description=menu().text(f"topic_{topic}", lang),
+        )
     if priority >= priorities.URGENT:
         say(response, "urgent", lang)
     if "complaint_ref" in attributes:
@@ -63,12 +72,21 @@ def queue_call(svc: Services, response: VoiceResponse, lang: str,
     return response
 
 
-def enqueue_once(svc: Services, task_id: str, queue: str, lang: str, priority: int, *,
-                 created: float | None = None, attributes: dict[str, str]) -> None:
+def enqueue_once(
+    svc: Services,
+    task_id: str,
+    queue: str,
+    lang: str,
+    priority: int,
+    *,
+    created: float | None = None,
+    attributes: dict[str, str],
+) -> None:
     """Enqueue with a deterministic id: a retried webhook finds the task already there."""
     try:
-        svc.router.enqueue(task_id, "voice", queue, lang, priority, created=created,
-                           attributes=attributes)
+        svc.router.enqueue(
+            task_id, "voice", queue, lang, priority, created=created, attributes=attributes
+        )
     except RoutingError as exc:
         if exc.code != "exists":
             raise

@@ -80,15 +80,29 @@ def say_text(response: Speaker, text: str, lang: str) -> None:
     response.say(text, voice=voice["voice"], language=voice["language"])
 
 
-def gather(lang: str, action: str, hints: tuple[str, ...] = (), num_digits: int = 1,
-           speech: bool = True, timeout: int = 6) -> dict[str, Any]:
+def gather(
+    lang: str,
+    action: str,
+    hints: tuple[str, ...] = (),
+    num_digits: int = 1,
+    speech: bool = True,
+    timeout: int = 6,
+) -> dict[str, Any]:
     """The keyword arguments of a <Gather>: keypad, and speech in the caller's language."""
     voice = menu().voices[lang]
-    options: dict[str, Any] = {"input": "dtmf speech" if speech else "dtmf", "action": action,
-                               "method": "POST", "num_digits": num_digits, "timeout": timeout}
+    options: dict[str, Any] = {
+        "input": "dtmf speech" if speech else "dtmf",
+        "action": action,
+        "method": "POST",
+        "num_digits": num_digits,
+        "timeout": timeout,
+    }
     if speech:
-        options.update(language=voice["language"], speech_timeout="auto",
-                       hints=", ".join(hints) if hints else None)
+        options.update(
+            language=voice["language"],
+            speech_timeout="auto",
+            hints=", ".join(hints) if hints else None,
+        )
     return options
 
 

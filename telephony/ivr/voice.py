@@ -67,6 +67,7 @@ def _load(state: BlueprintSetupState) -> None:
 
 # --- entry and language ---------------------------------------------------------------------
 
+
 @twilio_signed
 def incoming() -> Response:
     """The number's Voice URL: a known caller goes straight on in their language."""
@@ -84,8 +85,9 @@ def _language_prompt(response: VoiceResponse, tries: int) -> VoiceResponse:
     """Each language offers itself in its own voice; speech is recognised in the default one."""
     centre, ivr = services().centre, menu()
     hints = tuple(w for _, words in ivr.language_options.values() for w in words)
-    options = response.gather(**gather(centre.default_language, url("language", **{"try": tries}),
-                                       hints))
+    options = response.gather(
+        **gather(centre.default_language, url("language", **{"try": tries}), hints)
+    )
     for lang in centre.languages:
         say(options, "welcome", lang)
         say(options, "choose_language", lang)
@@ -97,8 +99,9 @@ def _language_prompt(response: VoiceResponse, tries: int) -> VoiceResponse:
 def language() -> Response:
     """The language chosen; after `max_failures` of no choice, the default one and queue."""
     svc, tries = services(), call.tries()
-    lang = menu().match_language(request.form.get("Digits", ""),
-                                 request.form.get("SpeechResult", ""))
+    lang = menu().match_language(
+        request.form.get("Digits", ""), request.form.get("SpeechResult", "")
+    )
     response = VoiceResponse()
     if lang is not None:
         return reply(_after_language(svc, response, lang))
@@ -122,6 +125,7 @@ def _after_language(svc: Services, response: VoiceResponse, lang: str) -> VoiceR
 
 # --- menu -----------------------------------------------------------------------------------
 
+
 def _menu_prompt(response: VoiceResponse, lang: str, name: str, tries: int) -> VoiceResponse:
     prompt, choices = menu().menus[name]
     hints = tuple(w for o in choices.values() for w in o.speech[lang])
@@ -140,8 +144,9 @@ def choice() -> Response:
     name = request.args.get("menu", "main")
     if name not in menu().menus:
         name = "main"
-    option = menu().match(name, lang, request.form.get("Digits", ""),
-                          request.form.get("SpeechResult", ""))
+    option = menu().match(
+        name, lang, request.form.get("Digits", ""), request.form.get("SpeechResult", "")
+    )
     response = VoiceResponse()
     if option is not None and option.menu:
         return reply(_menu_prompt(response, lang, option.menu, 0))
@@ -157,12 +162,18 @@ def choice() -> Response:
 # --- every URL of a call --------------------------------------------------------------------
 
 VIEWS = {  # all POSTed by Twilio; each endpoint keeps its view's name (voice.incoming, voice.hold)
-    "": incoming, "/language": language, "/choice": choice,
+    "": incoming,
+    "/language": language,
+    "/choice": choice,
     "/closed-choice": after_hours.closed_choice,
-    "/hold": hold.hold, "/hold-choice": hold.hold_choice,
+    "/hold": hold.hold,
+    "/hold-choice": hold.hold_choice,
     "/voicemail-done": voicemail.voicemail_done,
-    "/connect": agent_leg.connect, "/whisper": agent_leg.whisper, "/dialled": agent_leg.dialled,
-    "/survey": survey.survey, "/status": status.status,
+    "/connect": agent_leg.connect,
+    "/whisper": agent_leg.whisper,
+    "/dialled": agent_leg.dialled,
+    "/survey": survey.survey,
+    "/status": status.status,
 }
 for _rule, _view in VIEWS.items():
     bp.add_url_rule(_rule, view_func=_view, methods=["POST"])

@@ -24,16 +24,27 @@ def voicemail(svc: Services, lang: str) -> VoiceResponse:
     task = call.task(svc, call.task_id(sid))
     if task is None:
         queue, priority = placement(call.customer(svc), None)
-        enqueue_once(svc, call.task_id(sid), queue, lang, priority,
-                     attributes={"call_sid": sid, "from": request.form.get("From", "")})
+        enqueue_once(
+            svc,
+            call.task_id(sid),
+            queue,
+            lang,
+            priority,
+            attributes={"call_sid": sid, "from": request.form.get("From", "")},
+        )
         task = svc.router.task(call.task_id(sid))
     if task["state"] in call.WAITING:
         with contextlib.suppress(RoutingError):  # a retry
             svc.router.cancel(task["id"], "voicemail")
     response = VoiceResponse()
     say(response, "voicemail_prompt", lang)
-    response.record(action=url("voicemail-done", lang=lang), method="POST", max_length=120,
-                    finish_on_key="#", play_beep=True)
+    response.record(
+        action=url("voicemail-done", lang=lang),
+        method="POST",
+        max_length=120,
+        finish_on_key="#",
+        play_beep=True,
+    )
     say(response, "voicemail_saved", lang)
     response.hangup()
     return response

@@ -72,8 +72,9 @@ class ContactFiles:
         if header:
             writer.writeheader()
         for row in rows:  # one row is one line, which is what `repair` relies on
-            writer.writerow({k: str(v).replace("\r", " ").replace("\n", " ")
-                             for k, v in row.items()})
+            writer.writerow(
+                {k: str(v).replace("\r", " ").replace("\n", " ") for k, v in row.items()}
+            )
         return buffer.getvalue().encode("utf-8")
 
     def _keys_in(self, fd: int, path: Path, size: int) -> set[str]:
@@ -110,8 +111,11 @@ def repair(fd: int, path: Path) -> int:
             break
         end = start
     if end != size:
-        log.warning("%s: cut off a partial last line of %d bytes (written again from Redis)",
-                    path, size - end)
+        log.warning(
+            "%s: cut off a partial last line of %d bytes (written again from Redis)",
+            path,
+            size - end,
+        )
         os.ftruncate(fd, end)
         os.fsync(fd)
     return end

@@ -30,8 +30,22 @@ from telephony.routing.router import text
 from vero.kernel.centre import Centre
 from vero.kernel.redis_client import Client
 
-COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at", "answered_at",
-           "ended_at", "wait_seconds", "handle_seconds", "agent_id", "outcome", "csat", "customer")
+COLUMNS = (
+    "contact_id",
+    "task_id",
+    "channel",
+    "queue",
+    "language",
+    "created_at",
+    "answered_at",
+    "ended_at",
+    "wait_seconds",
+    "handle_seconds",
+    "agent_id",
+    "outcome",
+    "csat",
+    "customer",
+)
 GROUP = "contact-csv"
 DEFAULT_RETENTION_HOURS = 48.0
 CLAIM_IDLE_MS = 60_000  # pending this long: its consumer is presumed dead
@@ -51,22 +65,35 @@ def record_row(fields: dict[str, str]) -> dict[str, str]:
     if not isinstance(attributes, dict):
         attributes = {}
     return {
-        "contact_id": fields["task_id"], "task_id": fields["task_id"],
-        "channel": fields["channel"], "queue": fields["origin_queue"] or fields["queue"],
-        "language": fields["language"], "created_at": _iso(fields["created_at"]),
-        "answered_at": _iso(answered) if answered else "", "ended_at": _iso(fields["ended_at"]),
+        "contact_id": fields["task_id"],
+        "task_id": fields["task_id"],
+        "channel": fields["channel"],
+        "queue": fields["origin_queue"] or fields["queue"],
+        "language": fields["language"],
+        "created_at": _iso(fields["created_at"]),
+        "answered_at": _iso(answered) if answered else "",
+        "ended_at": _iso(fields["ended_at"]),
         "wait_seconds": f"{(float(answered) if answered else ended) - created:.1f}",
         "handle_seconds": f"{closed - float(answered):.1f}" if answered else "",
-        "agent_id": fields.get("agent_id", ""), "outcome": fields["outcome"],
-        "csat": attributes.get("csat", ""), "customer": task_customer(attributes) or "",
+        "agent_id": fields.get("agent_id", ""),
+        "outcome": fields["outcome"],
+        "csat": attributes.get("csat", ""),
+        "customer": task_customer(attributes) or "",
     }
 
 
 class ContactLog:
-    def __init__(self, client: Client, keys: Keys, centre: Centre, data_dir: Path,
-                 consumer: str | None = None, *,
-                 retention_hours: float = DEFAULT_RETENTION_HOURS,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        client: Client,
+        keys: Keys,
+        centre: Centre,
+        data_dir: Path,
+        consumer: str | None = None,
+        *,
+        retention_hours: float = DEFAULT_RETENTION_HOURS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.redis = client
         self.keys = keys
         self.stream = keys.contacts()
@@ -95,7 +122,8 @@ class ContactLog:
         for start in ("0", ">"):  # own unacknowledged entries first (after a failed round)
             while True:
                 reply: Any = self.redis.xreadgroup(  # RESP2: [[stream, entries]] or []
-                    GROUP, self.consumer, {self.stream: start}, count=batch)
+                    GROUP, self.consumer, {self.stream: start}, count=batch
+                )
                 entries = reply[0][1] if reply else []
                 if not entries:
                     break
@@ -108,8 +136,9 @@ class ContactLog:
         """Take over the entries a dead process read but never settled."""
         written, start = 0, "0-0"
         while True:
-            reply = self.redis.xautoclaim(self.stream, GROUP, self.consumer, CLAIM_IDLE_MS,
-                                          start_id=start, count=batch)
+            reply = self.redis.xautoclaim(
+                self.stream, GROUP, self.consumer, CLAIM_IDLE_MS, start_id=start, count=batch
+            )
             start, entries = reply[0], reply[1]
             if entries:
                 written += self._hand_over(entries)
@@ -125,8 +154,7 @@ class ContactLog:
                 settle += [entry_id, "", 0, ""]
                 continue
             fields = {k.decode(): v.decode() for k, v in raw.items()}
-            by_file.setdefault(self.path_for(fields["created_at"]), []).append(
-                record_row(fields))
+            by_file.setdefault(self.path_for(fields["created_at"]), []).append(record_row(fields))
             recent = recent_contact(self.keys, fields)
             index, contact = 0, ""
             if recent is not None:
@@ -135,9 +163,15 @@ class ContactLog:
             settle += [entry_id, fields["task_id"], index, contact]
         written = sum(self.files.append(path, rows) for path, rows in by_file.items())
         self._scripts["settle"](
-            keys=[self.keys.tasks(), self.keys.closed_tasks(), self.keys.closed_index(),
-                  self.stream, *recent_keys],
-            args=[repr(self.clock()), GROUP, RECENT_CONTACTS, RECENT_CONTACTS_TTL, *settle])
+            keys=[
+                self.keys.tasks(),
+                self.keys.closed_tasks(),
+                self.keys.closed_index(),
+                self.stream,
+                *recent_keys,
+            ],
+            args=[repr(self.clock()), GROUP, RECENT_CONTACTS, RECENT_CONTACTS_TTL, *settle],
+        )
         return written
 
     def purge(self) -> int:
@@ -146,14 +180,25 @@ class ContactLog:
         cutoff = self.clock() - self.retention
         purged = 0
         while True:
-            ids = [text(i) for i in cast(list[bytes], self.redis.zrangebyscore(
-                self.keys.closed_index(), "-inf", cutoff, start=0, num=_PURGE_BATCH))]
+            ids = [
+                text(i)
+                for i in cast(
+                    list[bytes],
+                    self.redis.zrangebyscore(
+                        self.keys.closed_index(), "-inf", cutoff, start=0, num=_PURGE_BATCH
+                    ),
+                )
+            ]
             if not ids:
                 return purged
             purged += self._scripts["purge_closed"](
-                keys=[self.keys.closed_tasks(), self.keys.closed_index(),
-                      *[self.keys.messages(i) for i in ids]],
-                args=[repr(cutoff), *ids])
+                keys=[
+                    self.keys.closed_tasks(),
+                    self.keys.closed_index(),
+                    *[self.keys.messages(i) for i in ids],
+                ],
+                args=[repr(cutoff), *ids],
+            )
             if len(ids) < _PURGE_BATCH:
                 return purged
 

@@ -43,8 +43,9 @@ def dispatcher_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def live_dispatchers(client: Client, keys: Keys, now: float,
-                     fresh: float = HEARTBEAT_FRESH_SECONDS) -> dict[str, dict]:
+def live_dispatchers(
+    client: Client, keys: Keys, now: float, fresh: float = HEARTBEAT_FRESH_SECONDS
+) -> dict[str, dict]:
     """The dispatchers whose last heartbeat is younger than `fresh` seconds."""
     beats = {text(k): json.loads(v) for k, v in client.hgetall(keys.dispatchers()).items()}
     return {ident: beat for ident, beat in beats.items() if now - beat.get("at", 0) < fresh}
@@ -58,11 +59,16 @@ def p99(samples: Sequence[float]) -> float:
 
 
 class Dispatcher:
-    def __init__(self, router: RedisRouter, contact_log: ContactLog,
-                 interval: float = 0.2, periodic: Sequence[Callable[[], object]] = (),
-                 ident: str | None = None,
-                 report: Callable[[], dict[str, int]] = dict,
-                 occasional: Sequence[Callable[[], object]] = ()) -> None:
+    def __init__(
+        self,
+        router: RedisRouter,
+        contact_log: ContactLog,
+        interval: float = 0.2,
+        periodic: Sequence[Callable[[], object]] = (),
+        ident: str | None = None,
+        report: Callable[[], dict[str, int]] = dict,
+        occasional: Sequence[Callable[[], object]] = (),
+    ) -> None:
         """`report` adds figures of the process to the heartbeat (the senders' REST tally);
         `occasional` work runs every HOUSEKEEPING_SECONDS (forgetting old stream consumers)."""
         self.router = router
@@ -93,9 +99,12 @@ class Dispatcher:
         """This round's heartbeat; now and then, take over what dead processes left behind."""
         now = time.time()
         keys = self.router.keys
-        beat = {"at": round(now, 3), "timers_fired": self.timers_fired,
-                "lateness_p99_s": round(p99(self.lateness), 3),
-                **{f"rest_{k}": v for k, v in self.report().items()}}
+        beat = {
+            "at": round(now, 3),
+            "timers_fired": self.timers_fired,
+            "lateness_p99_s": round(p99(self.lateness), 3),
+            **{f"rest_{k}": v for k, v in self.report().items()},
+        }
         with self.router.redis.pipeline(transaction=False) as pipe:
             pipe.hset(keys.dispatchers(), self.ident, json.dumps(beat))
             pipe.expire(keys.dispatchers(), int(HEARTBEAT_PRUNE_SECONDS))
@@ -111,8 +120,9 @@ class Dispatcher:
         if gone:
             client.hdel(keys.dispatchers(), *gone)
         group = contact_log_module.GROUP
-        if claim_stale(client, stream, group, self.contact_log.consumer,
-                       CONTACT_CLAIM_IDLE_SECONDS):
+        if claim_stale(
+            client, stream, group, self.contact_log.consumer, CONTACT_CLAIM_IDLE_SECONDS
+        ):
             self.contact_log.flush()
         prune_consumers(client, stream, group)
         for work in self.occasional:

@@ -19,18 +19,18 @@ MAX_LEVEL = 5
 
 @dataclass(frozen=True)
 class StepPools:
-    family: str          # a key of rules.FAMILIES ('idle' or 'load')
-    mode: str            # the queue's selection (a key of rules.STRATEGIES)
-    keys: list[str]      # best level first
+    family: str  # a key of rules.FAMILIES ('idle' or 'load')
+    mode: str  # the queue's selection (a key of rules.STRATEGIES)
+    keys: list[str]  # best level first
 
 
 @dataclass(frozen=True)
 class AgentKeys:
     version: int
     pool_keys: list[str]
-    pool_desc: str       # JSON [[family, channel], ...], one per pool key
+    pool_desc: str  # JSON [[family, channel], ...], one per pool key
     wait_keys: list[str]
-    wait_desc: str       # JSON [channel, ...], one per wait key
+    wait_desc: str  # JSON [channel, ...], one per wait key
 
 
 class Layout:
@@ -47,8 +47,11 @@ class Layout:
         family = self.family(q.selection)
         skill, level, lang = rules.step_requirement(self.centre, queue, q.steps[step], language)
         levels = [0] if skill == rules.ANY else range(MAX_LEVEL, level - 1, -1)
-        return StepPools(family, q.selection,
-                         [self.keys.pool(family, channel, skill, lvl, lang) for lvl in levels])
+        return StepPools(
+            family,
+            q.selection,
+            [self.keys.pool(family, channel, skill, lvl, lang) for lvl in levels],
+        )
 
     def wait_key(self, queue: str, channel: str, step: int, language: str) -> str:
         return self.keys.waiting(queue, channel, step, language)
@@ -74,7 +77,7 @@ class Layout:
             if capacity.get(channel, 0) <= 0 or (skill != rules.ANY and skill not in skills):
                 continue
             level = 0 if skill == rules.ANY else skills[skill]
-            for lang in (languages if lang_mode == "same" else [rules.ANY]):
+            for lang in languages if lang_mode == "same" else [rules.ANY]:
                 pool_keys.append(self.keys.pool(family, channel, skill, level, lang))
                 pool_desc.append([family, channel])
         wait_keys, wait_desc = [], []
@@ -90,5 +93,10 @@ class Layout:
                     for lang in langs:
                         wait_keys.append(self.keys.waiting(name, channel, index, lang))
                         wait_desc.append(channel)
-        return AgentKeys(int(profile.get("v", 0)), pool_keys, json.dumps(pool_desc),
-                         wait_keys, json.dumps(wait_desc))
+        return AgentKeys(
+            int(profile.get("v", 0)),
+            pool_keys,
+            json.dumps(pool_desc),
+            wait_keys,
+            json.dumps(wait_desc),
+        )

@@ -33,8 +33,11 @@ TICK_BATCH = 64  # due timers a dispatcher takes per pass when it shares the wor
 
 def check_id(kind: str, value: str) -> str:
     if not isinstance(value, str) or not ID_PATTERN.match(value):
-        raise RoutingError("invalid", f"{kind} id must be 1-80 letters, digits or _.:@+- "
-                                      f"(starting with a letter or digit), not {value!r}")
+        raise RoutingError(
+            "invalid",
+            f"{kind} id must be 1-80 letters, digits or _.:@+- "
+            f"(starting with a letter or digit), not {value!r}",
+        )
     return value
 
 
@@ -48,8 +51,14 @@ def text(reply: bytes | str) -> str:
 
 
 class RedisRouter:
-    def __init__(self, client: Client, centre: Centre, *, namespace: str = "vero",
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        client: Client,
+        centre: Centre,
+        *,
+        namespace: str = "vero",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.redis = client
         self.centre = centre
         self.keys = Keys(centre.id, namespace)
@@ -58,9 +67,14 @@ class RedisRouter:
         self._scripts = scripts.register(client)
         self._agent_keys: dict[str, AgentKeys] = {}
         self._config_base = {
-            "ch": {name: {"t": ch.offer_timeout, "x": int(ch.exclusive),
-                          "g": answer_target(centre, name)}
-                   for name, ch in centre.channels.items()},
+            "ch": {
+                name: {
+                    "t": ch.offer_timeout,
+                    "x": int(ch.exclusive),
+                    "g": answer_target(centre, name),
+                }
+                for name, ch in centre.channels.items()
+            },
             "wrap": {name: q.wrap_up_seconds for name, q in centre.queues.items()},
             "missed": centre.max_missed_offers,
         }
@@ -83,19 +97,26 @@ class RedisRouter:
         if config is None:
             config = json.dumps({**self._config_base, "bucket": bucket})
             self._config_cache = {bucket: config}
-        common = [self.keys.agent_status(), self.keys.tasks(), self.keys.timers(),
-                  self.keys.events(), self.keys.stats(day), self.keys.contacts()]
+        common = [
+            self.keys.agent_status(),
+            self.keys.tasks(),
+            self.keys.timers(),
+            self.keys.events(),
+            self.keys.stats(day),
+            self.keys.contacts(),
+        ]
         reply = self._scripts[name](keys=common + keys, args=[repr(now), config] + args)
         return [r.decode() if isinstance(r, bytes) else str(r) for r in reply]
 
     @staticmethod
     def _offers(flat: list[str]) -> list[Reservation]:
-        return [Reservation(flat[i], flat[i + 1], flat[i + 2], float(flat[i + 3]))
-                for i in range(0, len(flat), 4)]
+        return [
+            Reservation(flat[i], flat[i + 1], flat[i + 2], float(flat[i + 3]))
+            for i in range(0, len(flat), 4)
+        ]
 
     def _task_json(self, task_id: str) -> dict:
-        """An open task, or a closed one still kept for the look back (see `Keys.closed_tasks`).
-        """
+        """An open task, or a closed one still kept for the look back (see `Keys.closed_tasks`)."""
         raw = self.redis.hget(self.keys.tasks(), task_id)
         if raw is None:
             raw = self.redis.hget(self.keys.closed_tasks(), task_id)
@@ -113,25 +134,46 @@ class RedisRouter:
 
     # --- agents ---------------------------------------------------------------------------
 
-    def upsert_agent(self, agent_id: str, skills: dict[str, int], languages: tuple[str, ...],
-                     capacity: dict[str, int], now: float | None = None, *, name: str = "",
-                     contact: dict | None = None, new_token: bool = False,
-                     ) -> AgentUpdate:
+    def upsert_agent(
+        self,
+        agent_id: str,
+        skills: dict[str, int],
+        languages: tuple[str, ...],
+        capacity: dict[str, int],
+        now: float | None = None,
+        *,
+        name: str = "",
+        contact: dict | None = None,
+        new_token: bool = False,
+    ) -> AgentUpdate:
         """Create or update an agent. Returns the offers made and the token (new agents and
         `new_token=True` only: Vero keeps just its hash)."""
         check_id("agent", agent_id)
         now = self.timestamp(now)
-        profile = {"id": agent_id, "name": name, "skills": dict(skills),
-                   "languages": list(languages), "capacity": dict(capacity),
-                   "contact": contact or {}}
+        profile = {
+            "id": agent_id,
+            "name": name,
+            "skills": dict(skills),
+            "languages": list(languages),
+            "capacity": dict(capacity),
+            "contact": contact or {},
+        }
         for _ in range(_RETRIES):
             old = self._profile(agent_id)
             token = secrets.token_urlsafe(24) if (old is None or new_token) else None
             old_keys = self.layout.agent_keys(old).pool_keys if old else []
-            reply = self._call("upsert_agent", now,
-                               [self.keys.agents(), self.keys.agent_tokens(), *old_keys],
-                               [agent_id, json.dumps(profile), old["v"] if old else 0,
-                                json.dumps(capacity), token_hash(token) if token else ""])
+            reply = self._call(
+                "upsert_agent",
+                now,
+                [self.keys.agents(), self.keys.agent_tokens(), *old_keys],
+                [
+                    agent_id,
+                    json.dumps(profile),
+                    old["v"] if old else 0,
+                    json.dumps(capacity),
+                    token_hash(token) if token else "",
+                ],
+            )
             if reply[0] == "ok":
                 self._agent_keys.pop(agent_id, None)
                 if token and old is not None:
@@ -148,8 +190,9 @@ class RedisRouter:
         sessions = [self.keys.web_session(text(h)) for h in self.redis.smembers(owned)]
         self.redis.delete(owned, *sessions)
 
-    def set_agent_state(self, agent_id: str, state: str, reason: str = "",
-                        now: float | None = None) -> list[Reservation]:
+    def set_agent_state(
+        self, agent_id: str, state: str, reason: str = "", now: float | None = None
+    ) -> list[Reservation]:
         """All or nothing: the new state is one script call; what follows (withdrawing the
         agent's pending offers, or offering work to an available agent) can no longer fail
         the change. An offer that expired or was answered meanwhile needs no withdrawing, and
@@ -165,15 +208,17 @@ class RedisRouter:
         offers: list[Reservation] = []
         for offer_id, task_id in zip(reply[2::2], reply[3::2], strict=True):
             try:  # as its expiry timer would: an offer no longer pending is no error
-                offers += self._return_offer(offer_id, task_id, now, "withdrawn",
-                                             missed=False, timer=True)
+                offers += self._return_offer(
+                    offer_id, task_id, now, "withdrawn", missed=False, timer=True
+                )
             except RoutingError:  # "busy": still moving; its expiry timer returns it
                 continue
         return offers
 
     @staticmethod
-    def _committed(match: Callable[[str, float], list[Reservation]], ref: str,
-                   now: float) -> list[Reservation]:
+    def _committed(
+        match: Callable[[str, float], list[Reservation]], ref: str, now: float
+    ) -> list[Reservation]:
         """The matching that follows a committed change: if it keeps losing races ("busy"),
         the change still stands and reports success; the next event or timer matches again."""
         try:
@@ -197,9 +242,12 @@ class RedisRouter:
             ak = self._keys_for_agent(agent_id, refresh)
             if ak is None:
                 return []
-            reply = self._call("agent_ready", now, ak.pool_keys + ak.wait_keys,
-                               [agent_id, ak.version, len(ak.pool_keys), ak.pool_desc,
-                                ak.wait_desc])
+            reply = self._call(
+                "agent_ready",
+                now,
+                ak.pool_keys + ak.wait_keys,
+                [agent_id, ak.version, len(ak.pool_keys), ak.pool_desc, ak.wait_desc],
+            )
             if reply[0] != "stale":
                 return self._offers(reply[1:]) if reply[0] == "ok" else []
             refresh = True
@@ -207,9 +255,17 @@ class RedisRouter:
 
     # --- tasks ----------------------------------------------------------------------------
 
-    def enqueue(self, task_id: str, channel: str, queue: str, language: str, priority: int = 0,
-                now: float | None = None, created: float | None = None,
-                attributes: dict[str, str] | None = None) -> list[Reservation]:
+    def enqueue(
+        self,
+        task_id: str,
+        channel: str,
+        queue: str,
+        language: str,
+        priority: int = 0,
+        now: float | None = None,
+        created: float | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> list[Reservation]:
         check_id("task", task_id)
         if channel not in self.centre.channels:
             raise RoutingError("invalid", f"unknown channel {channel!r}")
@@ -221,18 +277,36 @@ class RedisRouter:
             raise RoutingError("invalid", f"unknown language {language!r}")
         now = self.timestamp(now)
         first = self.centre.queues[queue].steps[0]
-        task = {"id": task_id, "channel": channel, "queue": queue, "language": language,
-                "priority": first.priority if first.priority is not None else int(priority),
-                "created": self.timestamp(created) if created is not None else now, "entered": now,
-                "step": 0, "state": "queued", "origin_queue": queue, "agent": "", "offer": "",
-                "offer_expires": 0, "attempts": 0, "fallback": "",
-                "attributes": {str(k): str(v) for k, v in (attributes or {}).items()}}
+        task = {
+            "id": task_id,
+            "channel": channel,
+            "queue": queue,
+            "language": language,
+            "priority": first.priority if first.priority is not None else int(priority),
+            "created": self.timestamp(created) if created is not None else now,
+            "entered": now,
+            "step": 0,
+            "state": "queued",
+            "origin_queue": queue,
+            "agent": "",
+            "offer": "",
+            "offer_expires": 0,
+            "attempts": 0,
+            "fallback": "",
+            "attributes": {str(k): str(v) for k, v in (attributes or {}).items()},
+        }
         pools = self.layout.step_pools(queue, 0, channel, language)
         due = now + first.timeout if first.timeout is not None else ""
-        reply = self._call("enqueue", now,
-                           [self.layout.wait_key(queue, channel, 0, language),
-                            self.keys.closed_tasks(), *pools.keys],
-                           [json.dumps(task), due, pools.family, pools.mode])
+        reply = self._call(
+            "enqueue",
+            now,
+            [
+                self.layout.wait_key(queue, channel, 0, language),
+                self.keys.closed_tasks(),
+                *pools.keys,
+            ],
+            [json.dumps(task), due, pools.family, pools.mode],
+        )
         if reply[0] == "exists":
             raise RoutingError("exists", f"task {task_id} exists")
         return self._offers(reply[1:]) if reply[0] == "reserved" else []
@@ -242,12 +316,18 @@ class RedisRouter:
             task = self._task_json(task_id)
             if task["state"] != "queued":
                 return []
-            pools = self.layout.step_pools(task["queue"], task["step"], task["channel"],
-                                           task["language"])
-            wait = self.layout.wait_key(task["queue"], task["channel"], task["step"],
-                                        task["language"])
-            reply = self._call("match_task", now, [wait, *pools.keys],
-                               [task_id, task["queue"], task["step"], pools.family, pools.mode])
+            pools = self.layout.step_pools(
+                task["queue"], task["step"], task["channel"], task["language"]
+            )
+            wait = self.layout.wait_key(
+                task["queue"], task["channel"], task["step"], task["language"]
+            )
+            reply = self._call(
+                "match_task",
+                now,
+                [wait, *pools.keys],
+                [task_id, task["queue"], task["step"], pools.family, pools.mode],
+            )
             if reply[0] != "stale":
                 return self._offers(reply[1:]) if reply[0] == "reserved" else []
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
@@ -265,11 +345,20 @@ class RedisRouter:
 
     def reject(self, offer_id: str, now: float | None = None) -> list[Reservation]:
         now = self.timestamp(now)
-        return self._return_offer(offer_id, offer_id.rsplit(".", 1)[0], now, "rejected",
-                                  missed=True)
+        return self._return_offer(
+            offer_id, offer_id.rsplit(".", 1)[0], now, "rejected", missed=True
+        )
 
-    def _return_offer(self, offer_id: str, task_id: str, now: float, reason: str, *,
-                      missed: bool, timer: bool = False) -> list[Reservation]:
+    def _return_offer(
+        self,
+        offer_id: str,
+        task_id: str,
+        now: float,
+        reason: str,
+        *,
+        missed: bool,
+        timer: bool = False,
+    ) -> list[Reservation]:
         """`timer`: the offer's expiry timer must still be set, and an offer no longer pending
         is no error (the expiry itself, and an agent leaving withdraws its offers so)."""
         refresh = False
@@ -282,21 +371,37 @@ class RedisRouter:
                 if timer:
                     return []
                 raise RoutingError("expired", f"offer {offer_id} is no longer pending")
-            wait = self.layout.wait_key(task["queue"], task["channel"], task["step"],
-                                        task["language"])
+            wait = self.layout.wait_key(
+                task["queue"], task["channel"], task["step"], task["language"]
+            )
             # the agent's pools are refreshed in the same call, so that the task's re-match
             # below sees the agent's freed room (as MemoryRouter does)
             ak = self._keys_for_agent(task["agent"], refresh)
-            pools, version, desc = ((ak.pool_keys, ak.version, ak.pool_desc) if ak
-                                    else ([], -1, "[]"))
-            reply = self._call("return_offer", now, [wait, *pools],
-                               [offer_id, task_id, task["queue"], task["step"], reason,
-                                "1" if missed else "0", "1" if timer else "0", task["agent"],
-                                version, desc])
+            pools, version, desc = (
+                (ak.pool_keys, ak.version, ak.pool_desc) if ak else ([], -1, "[]")
+            )
+            reply = self._call(
+                "return_offer",
+                now,
+                [wait, *pools],
+                [
+                    offer_id,
+                    task_id,
+                    task["queue"],
+                    task["step"],
+                    reason,
+                    "1" if missed else "0",
+                    "1" if timer else "0",
+                    task["agent"],
+                    version,
+                    desc,
+                ],
+            )
             refresh = True
             if reply[0] == "ok":
-                return (self._committed(self._match_task, task_id, now)
-                        + self._committed(self._agent_ready, reply[1], now))
+                return self._committed(self._match_task, task_id, now) + self._committed(
+                    self._agent_ready, reply[1], now
+                )
             if reply[0] == "gone":
                 if timer:
                     return []
@@ -319,36 +424,45 @@ class RedisRouter:
             return self._committed(self._agent_ready, reply[1], now)
         return []
 
-    def cancel(self, task_id: str, outcome: str = "canceled",
-               now: float | None = None) -> list[Reservation]:
+    def cancel(
+        self, task_id: str, outcome: str = "canceled", now: float | None = None
+    ) -> list[Reservation]:
         if outcome not in ("canceled", "abandoned", "callback", "voicemail"):
-            raise RoutingError("invalid", "outcome must be canceled, abandoned, callback or "
-                                          "voicemail")
+            raise RoutingError(
+                "invalid", "outcome must be canceled, abandoned, callback or voicemail"
+            )
         now = self.timestamp(now)
         for _ in range(_RETRIES):
             task = self._task_json(task_id)
-            wait = self.layout.wait_key(task["queue"], task["channel"], task["step"],
-                                        task["language"])
-            reply = self._call("cancel", now, [wait],
-                               [task_id, outcome, task["queue"], task["step"]])
+            wait = self.layout.wait_key(
+                task["queue"], task["channel"], task["step"], task["language"]
+            )
+            reply = self._call(
+                "cancel", now, [wait], [task_id, outcome, task["queue"], task["step"]]
+            )
             if reply[0] == "state":
-                raise RoutingError("state", f"task {task_id} is {reply[1]}; only waiting tasks "
-                                            "can be canceled")
+                raise RoutingError(
+                    "state", f"task {task_id} is {reply[1]}; only waiting tasks can be canceled"
+                )
             if reply[0] == "unknown":
                 closed = self._closed_state(task_id)
                 if closed is None:
                     raise RoutingError("unknown", f"no task {task_id}")
-                raise RoutingError("state", f"task {task_id} is {closed}; only waiting tasks "
-                                            "can be canceled")
+                raise RoutingError(
+                    "state", f"task {task_id} is {closed}; only waiting tasks can be canceled"
+                )
             if reply[0] == "ok":
                 return self._committed(self._agent_ready, reply[1], now) if reply[1] else []
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
 
-    def annotate(self, task_id: str, attributes: dict[str, str],
-                 now: float | None = None) -> None:
+    def annotate(self, task_id: str, attributes: dict[str, str], now: float | None = None) -> None:
         """Set task attributes (e.g. 'csat', 'voicemail_url', 'complaint_ref') atomically."""
-        reply = self._call("annotate", self.timestamp(now), [self.keys.closed_tasks()],
-                           [task_id, json.dumps({str(k): str(v) for k, v in attributes.items()})])
+        reply = self._call(
+            "annotate",
+            self.timestamp(now),
+            [self.keys.closed_tasks()],
+            [task_id, json.dumps({str(k): str(v) for k, v in attributes.items()})],
+        )
         if reply[0] == "unknown":
             raise RoutingError("unknown", f"no task {task_id}")
 
@@ -358,8 +472,9 @@ class RedisRouter:
         head = self.redis.zrange(self.keys.timers(), 0, 0, withscores=True)
         return float(head[0][1]) if head else None
 
-    def tick(self, now: float | None = None, lateness: list[float] | None = None,
-             share: float = 0.0) -> list[Reservation]:
+    def tick(
+        self, now: float | None = None, lateness: list[float] | None = None, share: float = 0.0
+    ) -> list[Reservation]:
         """Fire every timer due by `now`, one at a time in (due, name) order; with `lateness`,
         append each handled timer's lateness (clock after it ran − its due time).
 
@@ -370,9 +485,17 @@ class RedisRouter:
         now = self.timestamp(now)
         offers: list[Reservation] = []
         while True:
-            due = cast(list[tuple[bytes, float]], self.redis.zrangebyscore(  # (member, due)
-                self.keys.timers(), "-inf", now, start=0, num=TICK_BATCH if share else 1,
-                withscores=True))
+            due = cast(
+                list[tuple[bytes, float]],
+                self.redis.zrangebyscore(  # (member, due)
+                    self.keys.timers(),
+                    "-inf",
+                    now,
+                    start=0,
+                    num=TICK_BATCH if share else 1,
+                    withscores=True,
+                ),
+            )
             if not due:
                 return offers
             first = int(share * len(due))
@@ -386,8 +509,9 @@ class RedisRouter:
         kind, ref, *rest = member.split("|")
         offers: list[Reservation] = []
         if kind == "offer":
-            offers = self._return_offer(ref, ref.rsplit(".", 1)[0], at, "timeout",
-                                        missed=True, timer=True)
+            offers = self._return_offer(
+                ref, ref.rsplit(".", 1)[0], at, "timeout", missed=True, timer=True
+            )
         elif kind == "step":
             offers = self._advance(ref, int(rest[0]), at)
         elif kind == "wrap":
@@ -421,11 +545,28 @@ class RedisRouter:
             priority = rule.priority if rule.priority is not None and not fallback else ""
             channel, language = task["channel"], task["language"]
             pools = self.layout.step_pools(new_queue, new_step, channel, language)
-            reply = self._call("advance", now, [
-                self.layout.wait_key(task["queue"], channel, step, language),
-                self.layout.wait_key(new_queue, channel, new_step, language), *pools.keys,
-            ], [task_id, step, task["queue"], new_queue, new_step, priority, due, fallback,
-                "" if entered is None else entered, pools.family, pools.mode])
+            reply = self._call(
+                "advance",
+                now,
+                [
+                    self.layout.wait_key(task["queue"], channel, step, language),
+                    self.layout.wait_key(new_queue, channel, new_step, language),
+                    *pools.keys,
+                ],
+                [
+                    task_id,
+                    step,
+                    task["queue"],
+                    new_queue,
+                    new_step,
+                    priority,
+                    due,
+                    fallback,
+                    "" if entered is None else entered,
+                    pools.family,
+                    pools.mode,
+                ],
+            )
             if reply[0] != "stale":
                 return self._offers(reply[1:]) if reply[0] == "reserved" else []
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
@@ -457,8 +598,11 @@ class RedisRouter:
         raw_statuses = self.redis.hgetall(self.keys.agent_status())
         statuses = {k: json.loads(v) for k, v in raw_statuses.items()}
         states = self._task_states([t for s in statuses.values() for t in s.get("tasks") or []])
-        return [_agent_view(json.loads(profiles[k]), statuses[k], states)
-                for k in sorted(profiles) if k in statuses]
+        return [
+            _agent_view(json.loads(profiles[k]), statuses[k], states)
+            for k in sorted(profiles)
+            if k in statuses
+        ]
 
     def _task_states(self, task_ids: list[str]) -> dict[str, str]:
         if not task_ids:
@@ -472,8 +616,11 @@ class RedisRouter:
 
     def offers_for(self, agent_id: str) -> list[dict]:
         _, _, tasks = self._agent_records(agent_id)
-        return [{"offer_id": t["offer"], "task": t, "expires": t["offer_expires"]}
-                for t in tasks if t["state"] == "reserved"]
+        return [
+            {"offer_id": t["offer"], "task": t, "expires": t["offer_expires"]}
+            for t in tasks
+            if t["state"] == "reserved"
+        ]
 
 
 def _agent_view(profile: dict, status: dict, task_states: dict[str, str]) -> dict:
@@ -486,9 +633,19 @@ def _agent_view(profile: dict, status: dict, task_states: dict[str, str]) -> dic
     if tasks:
         wrapping_only = all(task_states.get(t) == "wrapping" for t in tasks)
         shown = "wrap-up" if wrapping_only else ("busy" if state == "available" else state)
-    return {"id": profile["id"], "name": profile.get("name", ""), "skills": profile["skills"],
-            "languages": profile["languages"], "capacity": profile["capacity"],
-            "contact": profile.get("contact", {}), "state": state, "shown_state": shown,
-            "reason": status.get("reason", ""), "since": status["since"],
-            "idle_since": status["idle"], "load": load, "tasks": list(tasks),
-            "missed": status.get("missed", 0)}
+    return {
+        "id": profile["id"],
+        "name": profile.get("name", ""),
+        "skills": profile["skills"],
+        "languages": profile["languages"],
+        "capacity": profile["capacity"],
+        "contact": profile.get("contact", {}),
+        "state": state,
+        "shown_state": shown,
+        "reason": status.get("reason", ""),
+        "since": status["since"],
+        "idle_since": status["idle"],
+        "load": load,
+        "tasks": list(tasks),
+        "missed": status.get("missed", 0),
+    }

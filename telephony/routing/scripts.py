@@ -17,8 +17,19 @@ from redis.commands.core import Script
 from telephony.routing.policy import rules
 from vero.kernel.redis_client import Client
 
-NAMES = ("enqueue", "match_task", "agent_ready", "accept", "return_offer", "complete", "cancel",
-         "advance", "upsert_agent", "set_state", "annotate")
+NAMES = (
+    "enqueue",
+    "match_task",
+    "agent_ready",
+    "accept",
+    "return_offer",
+    "complete",
+    "cancel",
+    "advance",
+    "upsert_agent",
+    "set_state",
+    "annotate",
+)
 STANDALONE = ("settle", "purge_closed")
 
 
@@ -32,21 +43,25 @@ def lua_number(value: float) -> str:
 
 def prelude() -> str:
     """The policy's numbers and orderings as Lua locals, for lib.lua's scoring and choosing."""
+
     def table(values: dict[str, str]) -> str:
         return "{" + ", ".join(f"{k} = {v}" for k, v in sorted(values.items())) + "}"
 
     families = {name: lua_number(weight) for name, weight in rules.FAMILIES.items()}
-    best_level_first: dict[str, str] = {name: "true" if s.best_level_first else "false"
-                        for name, s in rules.STRATEGIES.items()}
-    return "\n".join([
-        "-- generated from telephony/routing/policy/rules.py by telephony/routing/scripts.py",
-        f"local PRIORITY_WEIGHT = {lua_number(rules.PRIORITY_WEIGHT)}",
-        "-- pool family -> weight of the tasks an agent holds in its score",
-        f"local FAMILY_WEIGHT = {table(families)}",
-        "-- a queue's selection -> whether the best skill level with a free agent wins first",
-        f"local BEST_LEVEL_FIRST = {table(best_level_first)}",
-        "",
-    ])
+    best_level_first: dict[str, str] = {
+        name: "true" if s.best_level_first else "false" for name, s in rules.STRATEGIES.items()
+    }
+    return "\n".join(
+        [
+            "-- generated from telephony/routing/policy/rules.py by telephony/routing/scripts.py",
+            f"local PRIORITY_WEIGHT = {lua_number(rules.PRIORITY_WEIGHT)}",
+            "-- pool family -> weight of the tasks an agent holds in its score",
+            f"local FAMILY_WEIGHT = {table(families)}",
+            "-- a queue's selection -> whether the best skill level with a free agent wins first",
+            f"local BEST_LEVEL_FIRST = {table(best_level_first)}",
+            "",
+        ]
+    )
 
 
 @cache

@@ -20,12 +20,15 @@ def _figures(counts: dict[str, float]) -> dict[str, float | int | None]:
     answered, abandoned = counts.get("answered", 0), counts.get("abandoned", 0)
     handled = answered + abandoned
     return {
-        "offered": int(counts.get("offered", 0)), "answered": int(answered),
+        "offered": int(counts.get("offered", 0)),
+        "answered": int(answered),
         "answered_in_target": int(counts.get("answered_in_target", 0)),
-        "abandoned": int(abandoned), "canceled": int(counts.get("canceled", 0)),
+        "abandoned": int(abandoned),
+        "canceled": int(counts.get("canceled", 0)),
         "asa_seconds": round(counts.get("wait_sum", 0) / answered, 1) if answered else None,
         "service_level": round(counts.get("answered_in_target", 0) / handled, 3)
-        if handled else None,
+        if handled
+        else None,
     }
 
 
@@ -64,16 +67,21 @@ def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict
     for queue, q in centre.queues.items():
         ages = [now - created[i] for i in waiting_ids[queue] if i in created]
         channels = centre.queue_channels(queue)
-        eligible = [a for a in agents if a["state"] == "available"
-                    and q.skill in a["skills"]
-                    and any(rules.has_room(centre, a["capacity"], a["load"], ch)
-                            for ch in channels)]
+        eligible = [
+            a
+            for a in agents
+            if a["state"] == "available"
+            and q.skill in a["skills"]
+            and any(rules.has_room(centre, a["capacity"], a["load"], ch) for ch in channels)
+        ]
         buckets = {b: _figures(c) for b, c in sorted(counters[queue].items()) if b != "day"}
         out[queue] = {
-            "live": {"waiting": len(ages), "longest_wait_seconds": round(max(ages), 1)
-                     if ages else 0.0,
-                     "available_agents": sum(a["state"] == "available" for a in agents),
-                     "eligible_agents": len(eligible)},
+            "live": {
+                "waiting": len(ages),
+                "longest_wait_seconds": round(max(ages), 1) if ages else 0.0,
+                "available_agents": sum(a["state"] == "available" for a in agents),
+                "eligible_agents": len(eligible),
+            },
             "today": _figures(counters[queue].get("day", {})),
             "buckets": buckets,
         }

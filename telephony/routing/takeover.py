@@ -10,15 +10,21 @@ from vero.kernel.redis_client import Client
 CONSUMER_RETENTION_SECONDS = 3600  # a consumer with nothing pending, silent this long, is gone
 
 
-def claim_stale(client: Client, stream: str, group: str, consumer: str,
-                min_idle_seconds: float, count: int = 100) -> int:
+def claim_stale(
+    client: Client,
+    stream: str,
+    group: str,
+    consumer: str,
+    min_idle_seconds: float,
+    count: int = 100,
+) -> int:
     """Move every entry pending longer than `min_idle_seconds` (in any consumer) to `consumer`;
     returns how many were claimed."""
     claimed, start = 0, "0-0"
     while True:
-        cursor, entries, *_ = client.xautoclaim(stream, group, consumer,
-                                                int(min_idle_seconds * 1000), start_id=start,
-                                                count=count)
+        cursor, entries, *_ = client.xautoclaim(
+            stream, group, consumer, int(min_idle_seconds * 1000), start_id=start, count=count
+        )
         claimed += len(entries)
         cursor = cursor.decode() if isinstance(cursor, bytes) else cursor
         if cursor == "0-0":
@@ -29,8 +35,11 @@ def claim_stale(client: Client, stream: str, group: str, consumer: str,
 def prune_consumers(client: Client, stream: str, group: str) -> int:
     """Forget the consumers of processes long gone (nothing pending, silent for an hour): each
     start adds a consumer name, so without this the group's list would grow with restarts."""
-    doomed = [c["name"] for c in client.xinfo_consumers(stream, group)
-              if c["pending"] == 0 and c["idle"] > CONSUMER_RETENTION_SECONDS * 1000]
+    doomed = [
+        c["name"]
+        for c in client.xinfo_consumers(stream, group)
+        if c["pending"] == 0 and c["idle"] > CONSUMER_RETENTION_SECONDS * 1000
+    ]
     for name in doomed:
         client.xgroup_delconsumer(stream, group, name)
     return len(doomed)

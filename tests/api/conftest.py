@@ -16,8 +16,13 @@ FUZZ_TALLY: Counter[str] = Counter()
 
 @pytest.fixture
 def app(redis_client, namespace, tmp_path):
-    app = create_app(settings(tmp_path), redis_client=redis_client, namespace=namespace,
-                     clock=Clock(OPEN_AT), gateway=FakeGateway())
+    app = create_app(
+        settings(tmp_path),
+        redis_client=redis_client,
+        namespace=namespace,
+        clock=Clock(OPEN_AT),
+        gateway=FakeGateway(),
+    )
     app.testing = True
     return app
 
@@ -30,4 +35,5 @@ def client(app):
 def pytest_terminal_summary(terminalreporter) -> None:
     if FUZZ_TALLY["requests"]:
         terminalreporter.write_line(
-            f"API fuzz run: {FUZZ_TALLY['requests']} requests, {FUZZ_TALLY['5xx']} answered 5xx")
+            f"API fuzz run: {FUZZ_TALLY['requests']} requests, {FUZZ_TALLY['5xx']} answered 5xx"
+        )

@@ -23,8 +23,12 @@ from tests.ivr.conftest import OPEN_AT, PUBLIC, TOKEN, Clock, FakeGateway, setti
 from vero.web.app import create_app
 
 SID = "SM" + "7" * 32
-MESSAGE = {"MessageSid": SID, "From": "whatsapp:+628999000111",
-           "To": "whatsapp:+622150001234", "Body": "Halo, pesanan saya belum sampai"}
+MESSAGE = {
+    "MessageSid": SID,
+    "From": "whatsapp:+628999000111",
+    "To": "whatsapp:+622150001234",
+    "Body": "Halo, pesanan saya belum sampai",
+}
 
 
 def _sha(source: str) -> bytes:
@@ -44,23 +48,31 @@ def through_proxy(proxy, redis_url, redis_client, namespace, tmp_path):
     """The app on a Redis client that goes through the proxy and does not retry by itself (a
     client that does would hide nothing: the webhook must hold either way)."""
     db = urlsplit(redis_url).path.strip("/") or "0"
-    client = redis.Redis(host="127.0.0.1", port=proxy.port, db=int(db),
-                         retry=Retry(NoBackoff(), 0))
+    client = redis.Redis(host="127.0.0.1", port=proxy.port, db=int(db), retry=Retry(NoBackoff(), 0))
     for script in scripts.register(redis_client).values():  # cached: no NOSCRIPT round trip
         redis_client.script_load(script.script)
     redis_client.script_load((resources.files("telephony") / "append_once.lua").read_text())
-    app = create_app(settings(tmp_path), redis_client=client, namespace=namespace,
-                     clock=Clock(OPEN_AT), gateway=FakeGateway())
+    app = create_app(
+        settings(tmp_path),
+        redis_client=client,
+        namespace=namespace,
+        clock=Clock(OPEN_AT),
+        gateway=FakeGateway(),
+    )
     yield app
     client.close()
 
 
 @pytest.mark.parametrize("cut_at", ["enqueue", "append_once"])
 def test_a_message_survives_a_dropped_connection_and_is_stored_once(
-        through_proxy, proxy, redis_client, namespace, cut_at):
+    through_proxy, proxy, redis_client, namespace, cut_at
+):
     twilio = Emulator(through_proxy.test_client(), TOKEN, PUBLIC)
-    source = (scripts.source("enqueue") if cut_at == "enqueue" else
-              (resources.files("telephony") / "append_once.lua").read_text())
+    source = (
+        scripts.source("enqueue")
+        if cut_at == "enqueue"
+        else (resources.files("telephony") / "append_once.lua").read_text()
+    )
     proxy.cut_after(_sha(source))
     first = twilio.post("/twilio/messaging", MESSAGE)
     assert proxy.cuts == 1

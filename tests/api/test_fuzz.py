@@ -24,28 +24,41 @@ OPERATIONS = [(r.method, r.path) for r in ROUTES if r.path != "/api/openapi.json
 
 
 def _seeded(app, client):
-    client.put("/api/agents/ayu", json={"skills": {"general": 3, "complaints": 3},
-                                        "languages": ["id", "en"]}, headers=SUPERVISOR)
-    client.post("/api/tasks", json={"id": "t-1", "channel": "chat", "queue": "general",
-                                    "language": "id"}, headers=SUPERVISOR)
+    client.put(
+        "/api/agents/ayu",
+        json={"skills": {"general": 3, "complaints": 3}, "languages": ["id", "en"]},
+        headers=SUPERVISOR,
+    )
+    client.post(
+        "/api/tasks",
+        json={"id": "t-1", "channel": "chat", "queue": "general", "language": "id"},
+        headers=SUPERVISOR,
+    )
     client.post("/api/complaints", json={"email": "a@b.co", "description": "pecah"})
     return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 
 
 def _fuzz(app, client, method: str, path: str, examples: int) -> None:
     operation = _seeded(app, client)[path][method]
-    strategy = (operation.as_strategy(GenerationMode.POSITIVE)
-                | operation.as_strategy(GenerationMode.NEGATIVE))
+    strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(
+        GenerationMode.NEGATIVE
+    )
 
     @given(case=strategy)
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case) -> None:
         response = case.call(headers=SUPERVISOR)
         FUZZ_TALLY["requests"] += 1
         # /readyz answers 503 by design here: no dispatcher runs beside the test app
         failed = response.status_code >= 500 and not (
-            case.formatted_path == "/readyz" and response.status_code == 503)
+            case.formatted_path == "/readyz" and response.status_code == 503
+        )
         FUZZ_TALLY["5xx"] += failed
         assert not failed, (case.method, case.formatted_path, case.body, response.text[:300])
 

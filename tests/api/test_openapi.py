@@ -19,8 +19,7 @@ def test_the_description_is_served_and_loads(app, client):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == len(ROUTES) - 1  # schemathesis leaves out the description itself
     body = reply.json["paths"]["/api/tasks"]["post"]["requestBody"]
-    assert body["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/NewTask"}
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/NewTask"}
     assert "channel" in reply.json["components"]["schemas"]["NewTask"]["required"]
 
 

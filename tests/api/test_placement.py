@@ -45,20 +45,23 @@ def small(redis_client, namespace, tmp_path):
     centre_path, menu_path = _small_centre(tmp_path)
     app = create_app(
         dataclasses.replace(settings(tmp_path), centre_path=centre_path, ivr_menu_path=menu_path),
-        redis_client=redis_client, namespace=namespace, clock=Clock(OPEN_AT),
-        gateway=FakeGateway())
+        redis_client=redis_client,
+        namespace=namespace,
+        clock=Clock(OPEN_AT),
+        gateway=FakeGateway(),
+    )
     with app.app_context():
         directory = CustomerDirectory(services().redis, services().router.keys)
-        directory.put(Customer(phone=CALLER, name="Sari", segment="B2B", vip=True,
-                               language="id"))
+        directory.put(Customer(phone=CALLER, name="Sari", segment="B2B", vip=True, language="id"))
     return app
 
 
 def test_a_vip_b2b_caller_waits_in_the_default_queue(small):
     twilio = Emulator(small.test_client(), TOKEN, PUBLIC)
-    reply = twilio.post("/twilio/voice/choice?lang=id&menu=main&try=0",
-                        {"CallSid": CALL, "From": CALLER, "To": "+622150001234",
-                         "Digits": "0"})
+    reply = twilio.post(
+        "/twilio/voice/choice?lang=id&menu=main&try=0",
+        {"CallSid": CALL, "From": CALLER, "To": "+622150001234", "Digits": "0"},
+    )
     assert reply.status_code == 200
     with small.app_context():
         task = services().router.task(f"call-{CALL}")
@@ -68,8 +71,15 @@ def test_a_vip_b2b_caller_waits_in_the_default_queue(small):
 def test_a_vip_whatsapp_message_goes_to_the_default_queue(small):
     twilio = Emulator(small.test_client(), TOKEN, PUBLIC)
     sid = "SM" + "4" * 32
-    twilio.post("/twilio/messaging", {"MessageSid": sid, "From": f"whatsapp:{CALLER}",
-                                      "To": "whatsapp:+622150001234", "Body": "Halo"})
+    twilio.post(
+        "/twilio/messaging",
+        {
+            "MessageSid": sid,
+            "From": f"whatsapp:{CALLER}",
+            "To": "whatsapp:+622150001234",
+            "Body": "Halo",
+        },
+    )
     with small.app_context():
         assert services().router.task(f"whatsapp-{sid}")["queue"] == "general"
 

@@ -22,8 +22,9 @@ CSV_HEADERS = {
     "contacts": "contact_id,created_at,channel,queue",
     "customers": "phone,name,segment,vip,language",
 }
-VALID_HISTORY = "start,calls\n" + "".join(f"2026-11-02T{h:02d}:00:00+07:00,5\n"
-                                          for h in range(8, 12))
+VALID_HISTORY = "start,calls\n" + "".join(
+    f"2026-11-02T{h:02d}:00:00+07:00,5\n" for h in range(8, 12)
+)
 VALID_AGENTS = "id,name,groups,contract\na1,Ani,voice-id,5x8\n"
 VALID_CUSTOMERS = "phone,name,segment,vip,language\n+6281234567890,Ani,B2C,no,id\n"
 
@@ -63,8 +64,13 @@ def _unreachable_redis() -> str:
 
 
 # (command, suffix, corpus, argv(broken file, folder), env(broken file, folder))
-Case = tuple[str, str, dict[str, bytes], Callable[[Path, Path], list[str]],
-             Callable[[Path, Path], dict[str, str]]]
+Case = tuple[
+    str,
+    str,
+    dict[str, bytes],
+    Callable[[Path, Path], list[str]],
+    Callable[[Path, Path], dict[str, str]],
+]
 
 
 def _write(folder: Path, name: str, text: str) -> str:
@@ -80,10 +86,16 @@ def _no_env(path: Path, folder: Path) -> dict[str, str]:
 def _service_env(broken_centre: bool) -> Callable[[Path, Path], dict[str, str]]:
     """The service's settings, Redis unreachable (nothing broken may get as far as Redis), and
     the broken file as VERO_CENTRE when that is what is tried."""
+
     def env(path: Path, folder: Path) -> dict[str, str]:
-        values = {"TWILIO_AUTH_TOKEN": "test-token", "VERO_SUPERVISOR_TOKEN": "s" * 20,
-                  "VERO_DATA_DIR": str(folder / "var"), "REDIS_URL": _unreachable_redis()}
+        values = {
+            "TWILIO_AUTH_TOKEN": "test-token",
+            "VERO_SUPERVISOR_TOKEN": "s" * 20,
+            "VERO_DATA_DIR": str(folder / "var"),
+            "REDIS_URL": _unreachable_redis(),
+        }
         return values | ({"VERO_CENTRE": str(path)} if broken_centre else {})
+
     return env
 
 
@@ -92,51 +104,149 @@ def _forecast(*extra: str) -> Callable[[Path, Path], list[str]]:
         args = [a.replace("{file}", str(path)) for a in extra]
         if "--history" not in args:
             args += ["--history", _write(folder, "history.csv", VALID_HISTORY)]
-        return ["forecast", *args, "--out", str(folder / "f.csv"),
-                "--chart", str(folder / "f.png")]
+        return ["forecast", *args, "--out", str(folder / "f.csv"), "--chart", str(folder / "f.png")]
+
     return argv
 
 
 CASES: list[Case] = [
-    ("forecast --history", ".csv", csv_corpus(CSV_HEADERS["history"]),
-     _forecast("--history", "{file}"), _no_env),
+    (
+        "forecast --history",
+        ".csv",
+        csv_corpus(CSV_HEADERS["history"]),
+        _forecast("--history", "{file}"),
+        _no_env,
+    ),
     ("forecast --centre", ".yaml", yaml_corpus(), _forecast("--centre", "{file}"), _no_env),
-    ("forecast --events (CSV)", ".csv", csv_corpus(CSV_HEADERS["events"]),
-     _forecast("--events", "{file}"), _no_env),
-    ("forecast --events (YAML)", ".yaml", yaml_corpus(), _forecast("--events", "{file}"),
-     _no_env),
-    ("staff --forecast", ".csv", csv_corpus(CSV_HEADERS["forecast"]),
-     lambda p, d: ["staff", "--forecast", str(p)], _no_env),
-    ("staff --centre", ".yaml", yaml_corpus(),
-     lambda p, d: ["staff", "--forecast", _write(d, "f.csv", "x\n"), "--centre", str(p)],
-     _no_env),
-    ("roster --agents", ".csv", csv_corpus(CSV_HEADERS["agents"]),
-     lambda p, d: ["roster", "--requirements", _write(d, "r.csv", "x\n"), "--agents", str(p),
-                   "--out-dir", str(d / "out")], _no_env),
-    ("roster --requirements", ".csv", csv_corpus(CSV_HEADERS["requirements"]),
-     lambda p, d: ["roster", "--requirements", str(p), "--agents",
-                   _write(d, "agents.csv", VALID_AGENTS), "--out-dir", str(d / "out")],
-     _no_env),
-    ("simulate", ".yaml", yaml_corpus(),
-     lambda p, d: ["simulate", str(p), "--out-dir", str(d / "out")], _no_env),
-    ("plan --history", ".csv", csv_corpus(CSV_HEADERS["history"]),
-     lambda p, d: ["plan", "--history", str(p), "--agents",
-                   _write(d, "agents.csv", VALID_AGENTS), "--out-dir", str(d / "out")], _no_env),
-    ("plan --centre", ".yaml", yaml_corpus(),
-     lambda p, d: ["plan", "--history", _write(d, "h.csv", VALID_HISTORY), "--agents",
-                   _write(d, "agents.csv", VALID_AGENTS), "--centre", str(p),
-                   "--out-dir", str(d / "out")], _no_env),
-    ("report --contacts", ".csv", csv_corpus(CSV_HEADERS["contacts"]),
-     lambda p, d: ["report", "--contacts", str(p), "--from", "2026-11-01", "--to", "2026-11-07",
-                   "--out", str(d / "k.csv")], _no_env),
-    ("customers import", ".csv", csv_corpus(CSV_HEADERS["customers"]),
-     lambda p, d: ["customers", "import", str(p)],
-     _service_env(broken_centre=False)),
-    ("customers import, VERO_CENTRE", ".yaml", yaml_corpus(),
-     lambda p, d: ["customers", "import", _write(d, "c.csv", VALID_CUSTOMERS)],
-     _service_env(broken_centre=True)),
-    ("serve, VERO_CENTRE", ".yaml", yaml_corpus(),
-     lambda p, d: ["serve", "--port", "0"], _service_env(broken_centre=True)),
+    (
+        "forecast --events (CSV)",
+        ".csv",
+        csv_corpus(CSV_HEADERS["events"]),
+        _forecast("--events", "{file}"),
+        _no_env,
+    ),
+    ("forecast --events (YAML)", ".yaml", yaml_corpus(), _forecast("--events", "{file}"), _no_env),
+    (
+        "staff --forecast",
+        ".csv",
+        csv_corpus(CSV_HEADERS["forecast"]),
+        lambda p, d: ["staff", "--forecast", str(p)],
+        _no_env,
+    ),
+    (
+        "staff --centre",
+        ".yaml",
+        yaml_corpus(),
+        lambda p, d: ["staff", "--forecast", _write(d, "f.csv", "x\n"), "--centre", str(p)],
+        _no_env,
+    ),
+    (
+        "roster --agents",
+        ".csv",
+        csv_corpus(CSV_HEADERS["agents"]),
+        lambda p, d: [
+            "roster",
+            "--requirements",
+            _write(d, "r.csv", "x\n"),
+            "--agents",
+            str(p),
+            "--out-dir",
+            str(d / "out"),
+        ],
+        _no_env,
+    ),
+    (
+        "roster --requirements",
+        ".csv",
+        csv_corpus(CSV_HEADERS["requirements"]),
+        lambda p, d: [
+            "roster",
+            "--requirements",
+            str(p),
+            "--agents",
+            _write(d, "agents.csv", VALID_AGENTS),
+            "--out-dir",
+            str(d / "out"),
+        ],
+        _no_env,
+    ),
+    (
+        "simulate",
+        ".yaml",
+        yaml_corpus(),
+        lambda p, d: ["simulate", str(p), "--out-dir", str(d / "out")],
+        _no_env,
+    ),
+    (
+        "plan --history",
+        ".csv",
+        csv_corpus(CSV_HEADERS["history"]),
+        lambda p, d: [
+            "plan",
+            "--history",
+            str(p),
+            "--agents",
+            _write(d, "agents.csv", VALID_AGENTS),
+            "--out-dir",
+            str(d / "out"),
+        ],
+        _no_env,
+    ),
+    (
+        "plan --centre",
+        ".yaml",
+        yaml_corpus(),
+        lambda p, d: [
+            "plan",
+            "--history",
+            _write(d, "h.csv", VALID_HISTORY),
+            "--agents",
+            _write(d, "agents.csv", VALID_AGENTS),
+            "--centre",
+            str(p),
+            "--out-dir",
+            str(d / "out"),
+        ],
+        _no_env,
+    ),
+    (
+        "report --contacts",
+        ".csv",
+        csv_corpus(CSV_HEADERS["contacts"]),
+        lambda p, d: [
+            "report",
+            "--contacts",
+            str(p),
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-07",
+            "--out",
+            str(d / "k.csv"),
+        ],
+        _no_env,
+    ),
+    (
+        "customers import",
+        ".csv",
+        csv_corpus(CSV_HEADERS["customers"]),
+        lambda p, d: ["customers", "import", str(p)],
+        _service_env(broken_centre=False),
+    ),
+    (
+        "customers import, VERO_CENTRE",
+        ".yaml",
+        yaml_corpus(),
+        lambda p, d: ["customers", "import", _write(d, "c.csv", VALID_CUSTOMERS)],
+        _service_env(broken_centre=True),
+    ),
+    (
+        "serve, VERO_CENTRE",
+        ".yaml",
+        yaml_corpus(),
+        lambda p, d: ["serve", "--port", "0"],
+        _service_env(broken_centre=True),
+    ),
 ]
 
 
@@ -165,8 +275,10 @@ def test_a_broken_file_is_one_line_naming_it(tmp_path, suffix, content, argv, en
 
 def test_customers_import_with_redis_down_is_one_line(tmp_path) -> None:
     good = _write(tmp_path, "customers.csv", VALID_CUSTOMERS)
-    result = _run(["customers", "import", good], _service_env(broken_centre=False)(
-        tmp_path / "unused", tmp_path))
+    result = _run(
+        ["customers", "import", good],
+        _service_env(broken_centre=False)(tmp_path / "unused", tmp_path),
+    )
     assert isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code != 0
     [line] = result.stderr.splitlines()

@@ -76,14 +76,32 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}"
 
     def start(self) -> RedisServer:
-        args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
-                str(self.folder), "--save", "", "--daemonize", "no", "--protected-mode", "no",
-                "--logfile", str(self.folder / "redis.log"), *self.extra]
+        args = [
+            REDIS_SERVER,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.folder),
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--protected-mode",
+            "no",
+            "--logfile",
+            str(self.folder / "redis.log"),
+            *self.extra,
+        ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         probe = redis.Redis(port=self.port, socket_connect_timeout=0.5)
         try:
-            _wait(lambda: self.process.poll() is None and probe.ping(), 10,
-                  f"redis-server on port {self.port} did not answer")
+            _wait(
+                lambda: self.process.poll() is None and probe.ping(),
+                10,
+                f"redis-server on port {self.port} did not answer",
+            )
         finally:
             probe.close()
         return self
@@ -107,10 +125,20 @@ class Cluster:
     connect to `c.url` (redis+cluster://)."""
 
     def __init__(self, folder: Path, masters: int = 3) -> None:
-        self.nodes = [RedisServer(folder / f"node{i}", "--cluster-enabled", "yes",
-                                  "--cluster-config-file", "nodes.conf",
-                                  "--cluster-node-timeout", "5000", "--appendonly", "no")
-                      for i in range(masters)]
+        self.nodes = [
+            RedisServer(
+                folder / f"node{i}",
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                "5000",
+                "--appendonly",
+                "no",
+            )
+            for i in range(masters)
+        ]
 
     @property
     def url(self) -> str:
@@ -120,15 +148,28 @@ class Cluster:
         try:
             for node in self.nodes:
                 node.start()
-            subprocess.run([REDIS_CLI, "--cluster", "create",
-                            *(f"127.0.0.1:{n.port}" for n in self.nodes),
-                            "--cluster-replicas", "0", "--cluster-yes"],
-                           check=True, capture_output=True, timeout=60)
+            subprocess.run(
+                [
+                    REDIS_CLI,
+                    "--cluster",
+                    "create",
+                    *(f"127.0.0.1:{n.port}" for n in self.nodes),
+                    "--cluster-replicas",
+                    "0",
+                    "--cluster-yes",
+                ],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
             for node in self.nodes:
                 client = redis.Redis(port=node.port)
                 try:
-                    _wait(lambda c=client: c.cluster("INFO")["cluster_state"] == "ok", 30,
-                          f"cluster node {node.port} did not reach cluster_state:ok")
+                    _wait(
+                        lambda c=client: c.cluster("INFO")["cluster_state"] == "ok",
+                        30,
+                        f"cluster node {node.port} did not reach cluster_state:ok",
+                    )
                 finally:
                     client.close()
         except BaseException:

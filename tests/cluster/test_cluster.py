@@ -72,12 +72,16 @@ def test_the_cluster_url_builds_a_cluster_client(cluster: Cluster) -> None:
         client.close()
 
 
-def test_two_centres_live_on_different_nodes_and_both_route(client, centre: Centre, namespace,
-                                                            tmp_path) -> None:
+def test_two_centres_live_on_different_nodes_and_both_route(
+    client, centre: Centre, namespace, tmp_path
+) -> None:
     first = RedisRouter(client, centre, namespace=namespace)
     home = _node_port(client, first.keys.tasks())
-    other_id = next(name for name in OTHER_CENTRES
-                    if _node_port(client, f"{namespace}:{{{name}}}:tasks") != home)
+    other_id = next(
+        name
+        for name in OTHER_CENTRES
+        if _node_port(client, f"{namespace}:{{{name}}}:tasks") != home
+    )
     second = RedisRouter(client, centre.model_copy(update={"id": other_id}), namespace=namespace)
     assert client.keyslot(first.keys.tasks()) != client.keyslot(second.keys.tasks())
     assert _node_port(client, second.keys.tasks()) != home
@@ -85,7 +89,8 @@ def test_two_centres_live_on_different_nodes_and_both_route(client, centre: Cent
     for router in (first, second):
         rows = _route_one_contact(router, tmp_path / router.keys.centre)
         assert [(r["task_id"], r["outcome"], r["agent_id"]) for r in rows] == [
-            ("chat-1", "completed", "ayu")]
+            ("chat-1", "completed", "ayu")
+        ]
         assert router.task("chat-1")["state"] == "completed"
 
     for router in (first, second):  # each centre's keys are all on its own node, none elsewhere
@@ -99,8 +104,9 @@ def test_two_centres_live_on_different_nodes_and_both_route(client, centre: Cent
             assert bool(keys) == (node.port == port), (router.keys.centre, node.port)
 
 
-def test_a_script_call_is_refused_across_slots_so_one_tag_per_centre_matters(client,
-                                                                             namespace) -> None:
+def test_a_script_call_is_refused_across_slots_so_one_tag_per_centre_matters(
+    client, namespace
+) -> None:
     """The guard the hash tag avoids: keys of two centres in one script call are refused."""
     script = client.register_script("return redis.call('EXISTS', KEYS[1], KEYS[2])")
     same = [f"{namespace}:{{{name}}}:x" for name in ("cosmetics", "cosmetics")]

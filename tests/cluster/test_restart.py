@@ -59,8 +59,9 @@ class Traffic(threading.Thread):
 
 def test_redis_restart_under_traffic_loses_no_accepted_task(tmp_path, centre, namespace) -> None:
     require_debian_redis()
-    server = RedisServer(tmp_path / "redis", "--appendonly", "yes", "--appendfsync",
-                         "everysec").start()
+    server = RedisServer(
+        tmp_path / "redis", "--appendonly", "yes", "--appendfsync", "everysec"
+    ).start()
     client = connect(server.url)
     try:
         router = RedisRouter(client, centre, namespace=namespace)
@@ -72,7 +73,7 @@ def test_redis_restart_under_traffic_loses_no_accepted_task(tmp_path, centre, na
         time.sleep(1.0)
         before = len(traffic.accepted)
         stopped_at = time.monotonic()
-        server.stop()   # SIGTERM: the server writes its AOF out and exits
+        server.stop()  # SIGTERM: the server writes its AOF out and exits
         server.start()  # same port, same data folder: it loads the AOF
         time.sleep(2.0)
         traffic.stopping.set()
@@ -87,12 +88,15 @@ def test_redis_restart_under_traffic_loses_no_accepted_task(tmp_path, centre, na
         # The retries hid the restart. A command whose reply the restart cut off is sent again;
         # if its first send had been applied, the script refuses the second (never twice).
         assert set(traffic.failures) <= {"routing-exists", "routing-expired", "routing-state"}, (
-            traffic.failures)
+            traffic.failures
+        )
         assert sum(traffic.failures.values()) <= 2
         lost = [t for t in traffic.accepted if router.task(t)["state"] != "completed"]
         assert lost == []
-        print(f"restart: longest wait between two answered calls {outage:.2f} s, "
-              f"{len(traffic.accepted)} accepted, none lost")
+        print(
+            f"restart: longest wait between two answered calls {outage:.2f} s, "
+            f"{len(traffic.accepted)} accepted, none lost"
+        )
     finally:
         client.close()
         server.stop()

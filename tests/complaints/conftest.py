@@ -27,9 +27,13 @@ def gateway() -> FakeGateway:
 
 @pytest.fixture
 def app(redis_client, namespace, tmp_path, clock, gateway):
-    app = create_app(settings(tmp_path, rate_limits={"complaint_customer": "100/hour"}),
-                     redis_client=redis_client, namespace=namespace, clock=clock,
-                     gateway=gateway)
+    app = create_app(
+        settings(tmp_path, rate_limits={"complaint_customer": "100/hour"}),
+        redis_client=redis_client,
+        namespace=namespace,
+        clock=clock,
+        gateway=gateway,
+    )
     app.testing = True
     app.extensions["vero-complaints"].policy = Policy(sender=SENDER)  # the website's number
     return app
@@ -40,7 +44,8 @@ def client(app):
     """A client logged in as the website customer of +628111000001 (explicit headers win)."""
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = account_headers(
-        client, SUPERVISOR, "+628111000001")["Authorization"]
+        client, SUPERVISOR, "+628111000001"
+    )["Authorization"]
     return client
 
 
@@ -51,9 +56,11 @@ def svc(app):
 
 
 def make_agent(client, agent_id: str, skills: dict[str, int]) -> dict[str, str]:
-    reply = client.put(f"/api/agents/{agent_id}", json={"name": agent_id, "skills": skills,
-                                                       "languages": ["id", "en"]},
-                       headers=SUPERVISOR)
+    reply = client.put(
+        f"/api/agents/{agent_id}",
+        json={"name": agent_id, "skills": skills, "languages": ["id", "en"]},
+        headers=SUPERVISOR,
+    )
     assert reply.status_code == 200, reply.json
     return {"Authorization": f"Bearer {reply.json['token']}"}
 
@@ -61,6 +68,8 @@ def make_agent(client, agent_id: str, skills: dict[str, int]) -> dict[str, str]:
 def snapshot(redis_client, namespace) -> dict[bytes, bytes]:
     """Every key of this test with its serialised value: compared before and after a refusal
     (but the rate-limit counters: a refused request still counts against those)."""
-    return {key: redis_client.dump(key)
-            for key in sorted(redis_client.scan_iter(match=f"{namespace}:*", count=1000))
-            if b":ratelimit:" not in key}
+    return {
+        key: redis_client.dump(key)
+        for key in sorted(redis_client.scan_iter(match=f"{namespace}:*", count=1000))
+        if b":ratelimit:" not in key
+    }

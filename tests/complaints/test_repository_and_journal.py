@@ -17,17 +17,28 @@ from telephony.keys import Keys
 from telephony.routing.errors import RoutingError
 
 NOW = 1_780_000_000.0  # 2026-05-28 20:26:40 UTC
-FIELDS = {"origin": "web", "language": "en", "customer": {"phone": "+628111000001",
-                                                          "email": "", "name": "Sari"},
-          "description": "the pump is broken"}
+FIELDS = {
+    "origin": "web",
+    "language": "en",
+    "customer": {"phone": "+628111000001", "email": "", "name": "Sari"},
+    "description": "the pump is broken",
+}
 
 
 def test_commit_writes_the_case_and_tells_its_listener(redis_client, namespace):
     heard: list[tuple[ComplaintRecord, list[Entry]]] = []
-    cases = CaseRepository(redis_client, Keys("test", namespace), lambda: NOW,
-                           lambda case, entries: heard.append((case, entries)))
-    case = cases.commit("CMP-2026-000001", lambda current: model.new_case(
-        "CMP-2026-000001", FIELDS, "packaging_leak", "customer", NOW))
+    cases = CaseRepository(
+        redis_client,
+        Keys("test", namespace),
+        lambda: NOW,
+        lambda case, entries: heard.append((case, entries)),
+    )
+    case = cases.commit(
+        "CMP-2026-000001",
+        lambda current: model.new_case(
+            "CMP-2026-000001", FIELDS, "packaging_leak", "customer", NOW
+        ),
+    )
     assert cases.get("CMP-2026-000001") == case and heard == [(case, cases.timeline(case["ref"]))]
     assert [c["ref"] for c in cases.listing(open_only=True)] == ["CMP-2026-000001"]
     assert cases.open_for_customer("+628111000001") == [case]
@@ -53,5 +64,7 @@ def test_the_journal_writes_a_row_per_entry_into_the_local_day(tmp_path):
         rows = list(csv.DictReader(handle))
     assert tuple(rows[0]) == CASE_COLUMNS
     assert [(r["event"], r["state"], r["severity"]) for r in rows] == [
-        ("created", "received", ""), ("classified", "classified", "simple")]
+        ("created", "received", ""),
+        ("classified", "classified", "simple"),
+    ]
     assert rows[0]["text"] == "the pump is broken" and rows[0]["at"] == "2026-05-28T20:26:40+00:00"

@@ -30,9 +30,16 @@ from vero.web.jobs import JobQueue
 SUPERVISOR = "supervisor-token-0123456789"
 CHROMIUM = Path("/usr/bin/chromium")
 WORKER_START_SECONDS = 240
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,9 +62,15 @@ class PageClient(FlaskClient):
 def console_app(redis_client, namespace: str, data_dir: Path) -> Flask:
     """One web app instance; several may serve one Redis and data dir (a restart, a second
     web process)."""
-    settings = Settings(redis_url=None, public_base_url="http://127.0.0.1:8000",
-                        twilio_account_sid="AC" + "0" * 32, twilio_auth_token="secret",
-                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=data_dir)
+    settings = Settings(
+        redis_url=None,
+        public_base_url="http://127.0.0.1:8000",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="secret",
+        centre_path=None,
+        supervisor_token=SUPERVISOR,
+        data_dir=data_dir,
+    )
     app = create_app(settings, redis_client=redis_client, namespace=namespace)
     app.config["CONSOLE_STREAM_SECONDS"] = 3  # streams end soon: no worker held by a test
     app.test_client_class = PageClient  # its clients post as the pages do (CSRF token)
@@ -74,8 +87,13 @@ class WorkerProcesses:
     their work-horses: a second SIGTERM is RQ's cold shutdown)."""
 
     def __init__(self, redis_url: str, keys: Keys, data_dir: Path) -> None:
-        self.env = {**os.environ, "REDIS_URL": redis_url, "VERO_DATA_DIR": str(data_dir),
-                    "TWILIO_AUTH_TOKEN": "secret", "VERO_SUPERVISOR_TOKEN": SUPERVISOR}
+        self.env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "VERO_DATA_DIR": str(data_dir),
+            "TWILIO_AUTH_TOKEN": "secret",
+            "VERO_SUPERVISOR_TOKEN": SUPERVISOR,
+        }
         self.queue = JobQueue(redis.Redis.from_url(redis_url), keys, dt.timedelta(days=7))
         self.started: list[subprocess.Popen] = []
 
@@ -83,8 +101,10 @@ class WorkerProcesses:
         """A worker, once it listens (its start imports pandas, PuLP, SimPy: slow on a busy
         machine, and not part of any job's time)."""
         before = self.queue.workers()
-        process = subprocess.Popen([sys.executable, "-m", "vero.cli", "worker", "--queue",
-                                    self.queue.keys.jobs_queue()], env={**self.env, **env})
+        process = subprocess.Popen(
+            [sys.executable, "-m", "vero.cli", "worker", "--queue", self.queue.keys.jobs_queue()],
+            env={**self.env, **env},
+        )
         self.started.append(process)
         deadline = time.monotonic() + WORKER_START_SECONDS
         while self.queue.workers() <= before:
@@ -136,8 +156,12 @@ def add_agent(app: Flask, agent_id: str = "ayu", name: str = "Ayu Lestari") -> s
     """An agent who handles complaints in both languages; returns its token."""
     with app.app_context():
         _, token = services().router.upsert_agent(
-            agent_id, {"complaints": 4, "general": 2}, ("id", "en"), {"voice": 1, "chat": 3},
-            name=name)
+            agent_id,
+            {"complaints": 4, "general": 2},
+            ("id", "en"),
+            {"voice": 1, "chat": 3},
+            name=name,
+        )
     return token
 
 

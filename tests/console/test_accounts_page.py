@@ -16,8 +16,14 @@ from tests.console.conftest import SUPERVISOR
 from vero.web.api.customer_auth import accounts
 
 PASSWORD = "rahasia-toko-2026"
-NEW_ACCOUNT = {"username": "toko-ayu", "password": PASSWORD, "name": "Toko Ayu Kosmetik",
-               "segment": "partner", "phone": "0812 3456 7890", "email": "Ayu@Toko.example"}
+NEW_ACCOUNT = {
+    "username": "toko-ayu",
+    "password": PASSWORD,
+    "name": "Toko Ayu Kosmetik",
+    "segment": "partner",
+    "phone": "0812 3456 7890",
+    "email": "Ayu@Toko.example",
+}
 
 
 @pytest.fixture
@@ -28,13 +34,20 @@ def supervisor(client: FlaskClient) -> FlaskClient:
 
 def make_account(app: Flask, username: str = "pt-cantik") -> None:
     with app.app_context():
-        accounts().add(username, PASSWORD, name="PT Cantik Abadi", segment="B2B",
-                       phone="+6281298765432", email="beli@cantik.example")
+        accounts().add(
+            username,
+            PASSWORD,
+            name="PT Cantik Abadi",
+            segment="B2B",
+            phone="+6281298765432",
+            email="beli@cantik.example",
+        )
 
 
 def login_status(client: FlaskClient, username: str, password: str) -> int:
-    return client.post("/api/public/login",
-                       json={"username": username, "password": password}).status_code
+    return client.post(
+        "/api/public/login", json={"username": username, "password": password}
+    ).status_code
 
 
 def row(page: str, username: str) -> str:
@@ -63,7 +76,11 @@ def test_an_added_account_exists_and_can_log_in(app, supervisor):
         account = accounts().get("toko-ayu")
     assert account is not None
     assert (account.name, account.segment, account.phone, account.email) == (
-        "Toko Ayu Kosmetik", "partner", "+6281234567890", "ayu@toko.example")
+        "Toko Ayu Kosmetik",
+        "partner",
+        "+6281234567890",
+        "ayu@toko.example",
+    )
     page = supervisor.get("/console/accounts").text
     assert "toko-ayu" in row(page, "toko-ayu") and "data-notice" in page  # the notice, once
     assert "data-notice" not in supervisor.get("/console/accounts").text
@@ -101,13 +118,16 @@ def test_a_locked_account_is_shown_and_a_reset_unlocks_it(app, supervisor):
     assert login_status(supervisor, "pt-cantik", PASSWORD) == 200
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"username": "pt-cantik"}, "exists"),
-    ({"password": "short"}, "a password of 10 to 200 characters"),
-    ({"segment": "reseller"}, "one of B2B, partner"),
-    ({"phone": "not a phone"}, "not a phone number"),
-    ({"username": "X"}, "field 'username'"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"username": "pt-cantik"}, "exists"),
+        ({"password": "short"}, "a password of 10 to 200 characters"),
+        ({"segment": "reseller"}, "one of B2B, partner"),
+        ({"phone": "not a phone"}, "not a phone number"),
+        ({"username": "X"}, "field 'username'"),
+    ],
+)
 def test_a_refused_add_says_why_on_the_page_in_one_line(app, supervisor, change, expected):
     make_account(app)
     reply = supervisor.post("/console/accounts", data={**NEW_ACCOUNT, **change})
@@ -130,10 +150,13 @@ def test_a_short_reset_password_and_an_unknown_account_are_said_on_the_page(app,
     assert "data-error" in unknown.text
 
 
-@pytest.mark.parametrize(("lang", "texts"), [
-    ("id", ("Akun pelanggan", "Buat akun", "Nonaktifkan", "Atur ulang kata sandi", "Mitra")),
-    ("en", ("Customer accounts", "Create account", "Disable", "Reset password", "Partner")),
-])
+@pytest.mark.parametrize(
+    ("lang", "texts"),
+    [
+        ("id", ("Akun pelanggan", "Buat akun", "Nonaktifkan", "Atur ulang kata sandi", "Mitra")),
+        ("en", ("Customer accounts", "Create account", "Disable", "Reset password", "Partner")),
+    ],
+)
 def test_both_languages_render(app, supervisor, lang, texts):
     make_account(app)
     with app.app_context():
@@ -157,8 +180,10 @@ def test_the_page_works_in_a_browser_under_the_policy(app, live_server, page):
     """Headless Chromium under the CSP: the forms post with their CSRF field, without a script,
     and no policy violation is reported."""
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
     page.goto(f"{live_server}/console/login?lang=en&next=/console/accounts")
     page.fill("input[name=token]", SUPERVISOR)
     page.click("button[type=submit]")

@@ -65,13 +65,16 @@ def test_an_agent_answers_a_chat_from_the_desk(app, live_server, page):
 
     token = add_agent(app)
     start_desk(page, live_server, token)
-    reply = page.request.post(f"{live_server}/api/chat", data={
-        "queue": "general", "message": "<b>Halo</b>, pesanan saya belum sampai"})
+    reply = page.request.post(
+        f"{live_server}/api/chat",
+        data={"queue": "general", "message": "<b>Halo</b>, pesanan saya belum sampai"},
+    )
     chat_id = reply.json()["task_id"]
     page.locator("[data-action=accept]").click()
     task = page.locator(f'[data-key="{chat_id}"]')
     expect(task.locator("[data-messages] li")).to_have_text(
-        ["Pelanggan: <b>Halo</b>, pesanan saya belum sampai"])  # shown as text, never as HTML
+        ["Pelanggan: <b>Halo</b>, pesanan saya belum sampai"]
+    )  # shown as text, never as HTML
     task.locator("input[name=body]").fill("Baik, kami cek dulu ya")
     task.locator("[data-reply] button").click()
     expect(task.locator("[data-messages] li")).to_have_count(2)

@@ -18,23 +18,31 @@ from tests.public.conftest import account_headers
 from vero.web.console.cases import format_overdue
 from wfm.kpi import COLUMNS
 
-FORM = {"phone": "0811-1000-001", "name": "Sari", "product": "Serum Cerah 30 ml",
-        "language": "id", "description": "Setelah pakai serum, wajah saya gatal dan kemerahan."}
+FORM = {
+    "phone": "0811-1000-001",
+    "name": "Sari",
+    "product": "Serum Cerah 30 ml",
+    "language": "id",
+    "description": "Setelah pakai serum, wajah saya gatal dan kemerahan.",
+}
 HOUR = 3600
 
 
 def file_complaint(client, **extra: str) -> str:
     """Filed on the website by the logged-in account holder of FORM's number."""
-    customer = account_headers(client, {"Authorization": f"Bearer {SUPERVISOR}"},
-                               "+628111000001")
+    customer = account_headers(client, {"Authorization": f"Bearer {SUPERVISOR}"}, "+628111000001")
     reply = client.post("/api/complaints", json={**FORM, **extra}, headers=customer)
     assert reply.status_code == 201, reply.json
     return reply.json["ref"]
 
 
 def test_case_and_kpi_pages_need_the_supervisor(client):
-    for url in ("/console/complaints", "/console/complaints/CMP-2025-000001", "/console/kpis",
-                "/console/kpis.csv"):
+    for url in (
+        "/console/complaints",
+        "/console/complaints/CMP-2025-000001",
+        "/console/kpis",
+        "/console/kpis.csv",
+    ):
         reply = client.get(url)
         assert reply.status_code == 302 and "/console/login" in reply.location
     for step in ("classify", "forward"):
@@ -42,8 +50,10 @@ def test_case_and_kpi_pages_need_the_supervisor(client):
         assert reply.status_code == 401
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(59, "0 mnt"), (150 * 60, "2 jam"),
-                                               (47 * HOUR, "47 jam"), (50 * HOUR, "2 hari")])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(59, "0 mnt"), (150 * 60, "2 jam"), (47 * HOUR, "47 jam"), (50 * HOUR, "2 hari")],
+)
 def test_how_overdue_reads_in_whole_units(app, seconds, text):
     with app.test_request_context("/?lang=id"):
         app.preprocess_request()
@@ -73,12 +83,17 @@ def test_a_complaint_is_listed_classified_and_forwarded_from_the_console(app, su
     reply = supervisor.post(f"{url}/classify", json=body)
     assert reply.status_code == 200, reply.json
     assert (reply.json["case"]["state"], reply.json["case"]["severity"]) == (
-        "classified", "complex")
+        "classified",
+        "complex",
+    )
 
-    assert supervisor.post(f"{url}/forward", json={"team": "hr"}).status_code \
-        == 400
-    assert supervisor.post("/console/complaints/CMP-1999-000009/forward",
-                           json={"team": "qc"}).status_code == 404
+    assert supervisor.post(f"{url}/forward", json={"team": "hr"}).status_code == 400
+    assert (
+        supervisor.post(
+            "/console/complaints/CMP-1999-000009/forward", json={"team": "qc"}
+        ).status_code
+        == 404
+    )
     reply = supervisor.post(f"{url}/forward", json={"team": "qc", "note": "cek batch"})
     assert reply.status_code == 200 and reply.json["case"]["teams"] == ["qc"]
     with app.app_context():
@@ -122,8 +137,10 @@ def test_batch_alerts_are_listed_with_their_cases(supervisor):
     assert all(f">{ref}</a>" in page for ref in refs)
 
 
-CONTACT_HEADER = ("contact_id,task_id,channel,queue,language,created_at,answered_at,ended_at,"
-                  "wait_seconds,handle_seconds,agent_id,outcome,csat,customer")
+CONTACT_HEADER = (
+    "contact_id,task_id,channel,queue,language,created_at,answered_at,ended_at,"
+    "wait_seconds,handle_seconds,agent_id,outcome,csat,customer"
+)
 # created 10:00-12:00 Jakarta on Monday 14 July 2025; waits 10 s, 20 s (voice), 30 min (WhatsApp)
 CONTACTS = [
     "c1,c1,voice,general,id,2025-07-14T03:00:00+00:00,2025-07-14T03:00:10+00:00,"
@@ -162,11 +179,11 @@ def test_the_kpi_csv_is_the_report_of_the_api(supervisor, contact_records):
     query = "from=2025-07-14&to=2025-07-20&period=week"
     reply = supervisor.get(f"/console/kpis.csv?{query}")
     assert reply.mimetype == "text/csv"
-    assert 'filename="kpis-week-2025-07-14-2025-07-20.csv"' in reply.headers[
-        "Content-Disposition"]
+    assert 'filename="kpis-week-2025-07-14-2025-07-20.csv"' in reply.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(reply.text)))
-    api = supervisor.get(f"/api/kpis?{query}",
-                         headers={"Authorization": f"Bearer {SUPERVISOR}"}).json["rows"]
+    api = supervisor.get(
+        f"/api/kpis?{query}", headers={"Authorization": f"Bearer {SUPERVISOR}"}
+    ).json["rows"]
     assert tuple(rows[0]) == COLUMNS
     assert rows == [{k: "" if v is None else str(v) for k, v in row.items()} for row in api]
 

@@ -18,15 +18,21 @@ def test_every_text_exists_in_both_languages():
         assert set(texts) == set(LANGUAGES) and all(texts.values()), key
 
 
-@pytest.mark.parametrize(("level", "expected"), [
-    (None, "none"), (0.80, "green"), (0.95, "green"), (0.70, "amber"), (0.69, "red")])
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [(None, "none"), (0.80, "green"), (0.95, "green"), (0.70, "amber"), (0.69, "red")],
+)
 def test_service_level_verdict_against_an_80_percent_goal(level, expected):
     assert verdict(level, 0.80) == expected
 
 
 def test_durations_read_as_minutes_then_hours():
-    assert [format_duration(s) for s in (0, 65.7, 3600, 7322)] == \
-        ["0:00", "1:05", "1:00:00", "2:02:02"]
+    assert [format_duration(s) for s in (0, 65.7, 3600, 7322)] == [
+        "0:00",
+        "1:05",
+        "1:00:00",
+        "2:02:02",
+    ]
 
 
 def test_console_pages_need_the_supervisor(client):
@@ -67,14 +73,15 @@ def test_the_wallboard_shows_waiting_contacts_and_the_service_level_verdict(app,
         router = services().router
         router.set_agent_state("ayu", "available")
     enqueue(app, "t-answered")
-    offer = supervisor.get("/api/agents/ayu/offers",
-                           headers={"Authorization": f"Bearer {token}"}).json["offers"][0]
+    offer = supervisor.get(
+        "/api/agents/ayu/offers", headers={"Authorization": f"Bearer {token}"}
+    ).json["offers"][0]
     with app.app_context():
         router.accept(offer["offer_id"])
     enqueue(app, "t-waiting")  # ayu is busy on the phone: this one waits
     page = supervisor.get("/console/?lang=en").text
-    row = page[page.index('data-queue="complaints"'):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index('data-queue="complaints"') :]
+    row = row[: row.index("</tr>")]
     assert 'data-verdict="green"' in row and "100%" in row
     assert 'data-field="waiting">1<' in row
     assert "target 80% within 15 s (Phone)" in row
@@ -129,8 +136,9 @@ def test_a_supervisor_changes_an_agents_state(app, supervisor):
     assert reply.json["reason"] == "rapat"
     assert supervisor.post(url, json={"state": "busy"}).status_code == 400
     assert supervisor.post(url, json={"state": "break", "reason": "x" * 61}).status_code == 400
-    assert supervisor.post("/console/agents/nobody/state",
-                           json={"state": "break"}).status_code == 404
+    assert (
+        supervisor.post("/console/agents/nobody/state", json={"state": "break"}).status_code == 404
+    )
 
 
 def test_the_desk_needs_an_agent_token(app, client):

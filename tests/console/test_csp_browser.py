@@ -21,8 +21,10 @@ pytestmark = pytest.mark.browser
 def watched(page):
     """The page, and the console lines and page errors it produced (CSP reports among them)."""
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
     page.on("pageerror", lambda error: problems.append(str(error)))
     return page, problems
 
@@ -68,8 +70,9 @@ def test_the_supervisor_pages_work_under_the_policy(app, live_server, watched):
     assert _violations(problems), problems
 
 
-def test_the_forecast_upload_submits_and_its_run_is_followed(live_server, worker, watched,
-                                                            tmp_path):
+def test_the_forecast_upload_submits_and_its_run_is_followed(
+    live_server, worker, watched, tmp_path
+):
     from playwright.sync_api import expect
 
     page, problems = watched
@@ -95,13 +98,16 @@ def test_the_desk_accepts_an_offer_and_stops_when_its_login_ends(app, live_serve
     offer = page.locator('[data-list="offers"] .offer')
     offer.locator("[data-action=accept]").click()
     expect(page.locator('[data-list="tasks"] [data-key="t-csp-desk"]')).to_contain_text(
-        "In progress")
+        "In progress"
+    )
     assert problems == [], problems
 
     # the token is rotated: the API refuses the old one and the desk says the session ended
-    reply = page.request.put(f"{live_server}/api/agents/ayu", headers={
-        "Authorization": f"Bearer {SUPERVISOR}"}, data={
-        "skills": {"complaints": 4}, "languages": ["id"], "rotate_token": True})
+    reply = page.request.put(
+        f"{live_server}/api/agents/ayu",
+        headers={"Authorization": f"Bearer {SUPERVISOR}"},
+        data={"skills": {"complaints": 4}, "languages": ["id"], "rotate_token": True},
+    )
     assert reply.ok
     expect(page.locator("[data-desk-expired]")).to_be_visible(timeout=3000)
     page.goto(f"{live_server}/desk/")

@@ -57,20 +57,33 @@ def counting(client: FlaskClient, run: str) -> Callable[[], dict | None]:
     def check() -> dict | None:
         status = client.get(f"{run}/status?lang=en").json
         return status if status["state"] == "running" and (status["done"] or 0) > 0 else None
+
     return check
 
 
 def test_a_run_queued_by_one_web_instance_is_finished_for_a_fresh_one(
-        redis_client, namespace, centre, tmp_path, workers):
+    redis_client, namespace, centre, tmp_path, workers
+):
     """Enqueued while no worker runs; the web instance goes away; a worker process does the job
     and a fresh web instance shows the result. Job state is in Redis and the run folder only."""
     first = logged_in(console_app(redis_client, namespace, tmp_path))
-    run = start(first, "/console/roster?lang=en", {
-        "requirements_from": "upload", "requirements": upload(tiny_requirements(), "req.csv"),
-        "agents": upload(AGENTS, "agents.csv"), "time_limit": "5"})
+    run = start(
+        first,
+        "/console/roster?lang=en",
+        {
+            "requirements_from": "upload",
+            "requirements": upload(tiny_requirements(), "req.csv"),
+            "agents": upload(AGENTS, "agents.csv"),
+            "time_limit": "5",
+        },
+    )
     waiting = first.get(f"{run}/status?lang=en").json
-    assert waiting == {"state": "running", "done": None, "total": None,
-                       "text": "waiting for a worker (is `vero worker` running?)"}
+    assert waiting == {
+        "state": "running",
+        "done": None,
+        "total": None,
+        "text": "waiting for a worker (is `vero worker` running?)",
+    }
     del first
 
     worker = workers.start()
@@ -80,8 +93,10 @@ def test_a_run_queued_by_one_web_instance_is_finished_for_a_fresh_one(
     assert "Week of 2026-11-30" in page and 'data-agent="a6"' in page
     assert fresh.get(f"{run}/files/roster.xlsx").status_code == 200
 
-    job = rq.job.Job.fetch(Keys(centre.id, namespace).console_job("roster", run.split("/")[-1]),
-                           connection=redis_client)
+    job = rq.job.Job.fetch(
+        Keys(centre.id, namespace).console_job("roster", run.split("/")[-1]),
+        connection=redis_client,
+    )
     assert job.key.startswith(job_key_prefix() + ":job:")
     assert 6.9 * 86400 < redis_client.ttl(job.key) <= 7 * 86400  # kept as long as the folder
 
@@ -99,14 +114,16 @@ def test_progress_is_shown_and_a_working_run_is_cancelled(supervisor, worker):
 
     reply = supervisor.post(f"{run}/cancel")
     assert reply.status_code == 303 and reply.location == run
-    wait_for(lambda: supervisor.get(f"{run}/status").json["state"] == "cancelled" or None, 15,
-             "cancelled state")
+    wait_for(
+        lambda: supervisor.get(f"{run}/status").json["state"] == "cancelled" or None,
+        15,
+        "cancelled state",
+    )
     assert 'data-run-state="cancelled"' in supervisor.get(f"{run}?lang=en").text
     assert worker.poll() is None  # only the job's work-horse was stopped
 
 
-def test_a_queued_run_is_cancelled_before_any_worker_takes_it(supervisor, workers,
-                                                               redis_client):
+def test_a_queued_run_is_cancelled_before_any_worker_takes_it(supervisor, workers, redis_client):
     run = slow_run(supervisor.application, steps=3)
     assert supervisor.post(f"{run}/cancel").status_code == 303
     assert supervisor.get(f"{run}/status").json["state"] == "cancelled"
@@ -136,8 +153,13 @@ def test_the_run_of_a_killed_worker_shows_failed_not_running(supervisor, workers
     for pid in [worker.pid, *map(int, horses)]:
         os.kill(pid, signal.SIGKILL)
     worker.wait(timeout=10)
-    status = wait_for(lambda: (lambda s: s if s["state"] != "running" else None)(
-        supervisor.get(f"{run}/status?lang=en").json), 60, "end of the orphaned run")
+    status = wait_for(
+        lambda: (lambda s: s if s["state"] != "running" else None)(
+            supervisor.get(f"{run}/status?lang=en").json
+        ),
+        60,
+        "end of the orphaned run",
+    )
     assert status["state"] == "failed"
     assert status["text"] == "the worker stopped during the run; run it again"
     assert "the worker stopped during the run" in supervisor.get(f"{run}?lang=en").text
@@ -163,17 +185,27 @@ def test_remove_old_runs_keeps_runs_younger_than_the_retention(tmp_path):
         (tmp_path / "console" / "roster" / name).mkdir(parents=True)
     removed = jobs.remove_old_runs(tmp_path, dt.timedelta(days=7), now=now)
     assert [path.name for path in removed] == ["20261123-115959-000000"]
-    assert [path.name for path in (tmp_path / "console" / "roster").iterdir()] == \
-        ["20261124-120001-000000"]
+    assert [path.name for path in (tmp_path / "console" / "roster").iterdir()] == [
+        "20261124-120001-000000"
+    ]
 
 
 @pytest.mark.parametrize("stop", ["sigterm", "kill -9"])
 def test_vero_serve_runs_a_worker_child_that_ends_with_it(centre, tmp_path, stop):
-    env = {**os.environ, "TWILIO_AUTH_TOKEN": "t", "VERO_SUPERVISOR_TOKEN": "s" * 16,
-           "VERO_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "TWILIO_AUTH_TOKEN": "t",
+        "VERO_SUPERVISOR_TOKEN": "s" * 16,
+        "VERO_DATA_DIR": str(tmp_path),
+    }
     env.pop("REDIS_URL", None)
-    serve = subprocess.Popen([sys.executable, "-m", "vero.cli", "serve", "--port", "0"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "vero.cli", "serve", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     connection = None
     try:
         for line in serve.stdout:
@@ -183,16 +215,21 @@ def test_vero_serve_runs_a_worker_child_that_ends_with_it(centre, tmp_path, stop
                 break
         assert connection is not None, "no embedded redis-server line"
         queue = rq.Queue(Keys(centre.id).jobs_queue(), connection=connection)
-        wait_for(lambda: rq.Worker.count(queue=queue) or None, WORKER_START_SECONDS,
-                 "worker of vero serve")
+        wait_for(
+            lambda: rq.Worker.count(queue=queue) or None,
+            WORKER_START_SECONDS,
+            "worker of vero serve",
+        )
         children = Path(f"/proc/{serve.pid}/task/{serve.pid}/children").read_text().split()
-        workers = [pid for pid in children
-                   if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        workers = [
+            pid for pid in children if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
         assert len(workers) == 1
         serve.send_signal(signal.SIGTERM if stop == "sigterm" else signal.SIGKILL)
         serve.wait(timeout=60)
-        wait_for(lambda: not Path(f"/proc/{workers[0]}").exists() or None, 30,
-                 "end of the worker child")
+        wait_for(
+            lambda: not Path(f"/proc/{workers[0]}").exists() or None, 30, "end of the worker child"
+        )
     finally:
         serve.kill()
         serve.stdout.close()
@@ -204,21 +241,36 @@ def test_vero_serve_runs_a_worker_child_that_ends_with_it(centre, tmp_path, stop
 
 @pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
 def test_a_bad_retention_setting_is_named(value):
-    env = {"TWILIO_AUTH_TOKEN": "t", "VERO_SUPERVISOR_TOKEN": "s" * 16,
-           "VERO_JOB_RETENTION_DAYS": value}
+    env = {
+        "TWILIO_AUTH_TOKEN": "t",
+        "VERO_SUPERVISOR_TOKEN": "s" * 16,
+        "VERO_JOB_RETENTION_DAYS": value,
+    }
     with pytest.raises(SettingsError) as raised:
         Settings.from_env(env)
-    assert raised.value.problems == [f"VERO_JOB_RETENTION_DAYS: {value!r} is not a number of "
-                                     "days between 0 and 3650"]
+    assert raised.value.problems == [
+        f"VERO_JOB_RETENTION_DAYS: {value!r} is not a number of days between 0 and 3650"
+    ]
     assert Settings.from_env({**env, "VERO_JOB_RETENTION_DAYS": "0.5"}).job_retention_days == 0.5
 
 
 def test_vero_worker_without_redis_url_says_so_in_one_line(tmp_path):
-    env = {**os.environ, "TWILIO_AUTH_TOKEN": "t", "VERO_SUPERVISOR_TOKEN": "s" * 16,
-           "VERO_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "TWILIO_AUTH_TOKEN": "t",
+        "VERO_SUPERVISOR_TOKEN": "s" * 16,
+        "VERO_DATA_DIR": str(tmp_path),
+    }
     env.pop("REDIS_URL", None)
-    done = subprocess.run([sys.executable, "-m", "vero.cli", "worker"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "vero.cli", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
-    assert done.stderr == ("vero: error: field 'REDIS_URL': vero worker needs the web's Redis "
-                           "(vero serve runs its own worker)\n")
+    assert done.stderr == (
+        "vero: error: field 'REDIS_URL': vero worker needs the web's Redis "
+        "(vero serve runs its own worker)\n"
+    )

@@ -19,15 +19,18 @@ from tests.wfm.test_forecast_cli import router_history
 from tests.wfm.test_roster_command import COLUMNS as REQUIREMENT_HEADER
 from wfm.forecast.pipeline import OUTPUT_COLUMNS
 
-AGENTS = ("id,name,groups,contract\n"
-          + "".join(f"a{k},Agen {k},voice-id;digital,5x8\n" for k in range(1, 7)))
+AGENTS = "id,name,groups,contract\n" + "".join(
+    f"a{k},Agen {k},voice-id;digital,5x8\n" for k in range(1, 7)
+)
 
 
 def tiny_requirements() -> bytes:
     """One Monday of requirements (voice-id and digital, 08:00-20:00 every 30 min)."""
-    rows = [f"{start.isoformat()},30,{group},5,300,1,{value},0.8,10,0.8,0.02"
-            for (start, group), value in sorted(requirements(1).required.items())
-            if start.date().isoformat() == "2026-11-30"]
+    rows = [
+        f"{start.isoformat()},30,{group},5,300,1,{value},0.8,10,0.8,0.02"
+        for (start, group), value in sorted(requirements(1).required.items())
+        if start.date().isoformat() == "2026-11-30"
+    ]
     return ("\n".join([REQUIREMENT_HEADER, *rows]) + "\n").encode()
 
 
@@ -68,19 +71,26 @@ def test_the_forms_speak_both_languages_and_link_from_the_nav(supervisor):
     assert 'href="/console/whatif/"' in page and 'aria-current="page"' in page
     assert "Make the roster" in supervisor.get("/console/roster?lang=en").text
     english = supervisor.get("/console/whatif/").text
-    assert "What-if simulation" in english and "no roster or forecast from the console yet" in \
-        english
+    assert (
+        "What-if simulation" in english and "no roster or forecast from the console yet" in english
+    )
 
 
 def test_forecast_roster_and_what_if_chain_through_the_console(supervisor, worker, tmp_path):
     history = tmp_path / "contacts.csv"
     router_history(history)
-    run = start(supervisor, "/console/forecast?lang=en", {
-        "history": upload(history.read_bytes(), "contacts.csv"), "interval": "30",
-        "horizon_days": "7"})
+    run = start(
+        supervisor,
+        "/console/forecast?lang=en",
+        {
+            "history": upload(history.read_bytes(), "contacts.csv"),
+            "interval": "30",
+            "horizon_days": "7",
+        },
+    )
     page = finish(supervisor, run)
     assert "Done." in page and "forecast.png" in page
-    backtest = page[page.index('class="backtest"'):]
+    backtest = page[page.index('class="backtest"') :]
     assert "WAPE" in backtest and 'data-model="weekday_mean"' in backtest and "%" in backtest
     frame = pd.read_csv(io.BytesIO(supervisor.get(f"{run}/files/forecast.csv").data))
     assert tuple(frame.columns) == OUTPUT_COLUMNS and len(frame) > 0
@@ -89,22 +99,44 @@ def test_forecast_roster_and_what_if_chain_through_the_console(supervisor, worke
     assert supervisor.get(f"{run}/files/history.csv").status_code == 404  # not a download
 
     assert "From the last forecast" in supervisor.get("/console/roster").text
-    roster = start(supervisor, "/console/roster", {
-        "requirements_from": "forecast", "agents": upload(AGENTS, "agents.csv"),
-        "time_limit": "5"})
+    roster = start(
+        supervisor,
+        "/console/roster",
+        {
+            "requirements_from": "forecast",
+            "agents": upload(AGENTS, "agents.csv"),
+            "time_limit": "5",
+        },
+    )
     assert 'data-agent="a6"' in finish(supervisor, roster)
 
-    whatif = start(supervisor, "/console/whatif/", {
-        "base": "last", "change": "remove_agents", "group": "voice-id", "count": "2",
-        "days": "1", "replications": "2"})
+    whatif = start(
+        supervisor,
+        "/console/whatif/",
+        {
+            "base": "last",
+            "change": "remove_agents",
+            "group": "voice-id",
+            "count": "2",
+            "days": "1",
+            "replications": "2",
+        },
+    )
     page = finish(supervisor, whatif)
     assert 'data-scenario="base"' in page and "Remove agents −2 voice-id" in page
 
 
 def test_a_roster_from_uploads_shows_the_grid_and_downloads(supervisor, worker):
-    run = start(supervisor, "/console/roster?lang=en", {
-        "requirements_from": "upload", "requirements": upload(tiny_requirements(), "req.csv"),
-        "agents": upload(AGENTS, "agents.csv"), "time_limit": "5"})
+    run = start(
+        supervisor,
+        "/console/roster?lang=en",
+        {
+            "requirements_from": "upload",
+            "requirements": upload(tiny_requirements(), "req.csv"),
+            "agents": upload(AGENTS, "agents.csv"),
+            "time_limit": "5",
+        },
+    )
     page = finish(supervisor, run)
     assert "Week of 2026-11-30" in page and "Mon 30/11" in page
     assert all(f'data-agent="a{k}"' in page for k in range(1, 7))
@@ -116,33 +148,68 @@ def test_a_roster_from_uploads_shows_the_grid_and_downloads(supervisor, worker):
     assert supervisor.get(f"{run}/files/coverage.png").data[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize(("url", "data", "message"), [
-    ("/console/forecast", {"history": ("something,else\n1,2\n", "broken.csv")},
-     "broken.csv:1: cannot tell the format from the header"),
-    ("/console/forecast", {"history": (b"\xff\xfe\x00garbage", "binary.csv")}, "binary.csv"),
-    ("/console/forecast", {}, "field 'history': choose a file to upload"),
-    ("/console/forecast", {"history": ("start,calls\n", "c.csv"), "interval": "45"},
-     "field 'interval': use 15, 30, 60 minutes"),
-    ("/console/roster", {"requirements": (tiny_requirements(), "req.csv"),
-                         "agents": ("id,name,groups,contract\na1,Ani,voice-id,7x9\n", "staff.csv")},
-     "staff.csv:2 field 'contract': unknown contract"),
-    ("/console/roster", {"requirements": ("interval_start\n", "req.csv"),
-                         "agents": (AGENTS, "agents.csv")},
-     "req.csv:1 field 'interval_minutes': missing column(s) interval_minutes, group"),
-    ("/console/roster", {"requirements_from": "forecast", "agents": (AGENTS, "agents.csv")},
-     "no forecast with required agents yet"),
-    ("/console/roster", {"requirements": (tiny_requirements(), "req.csv"),
-                         "agents": (AGENTS, "agents.csv"), "time_limit": "soon"},
-     "field 'time_limit': 'soon' is not a number"),
-    ("/console/whatif/", {"base": "last", "change": "volume"},
-     "no roster or forecast from the console yet"),
-    ("/console/whatif/", {"forecast": ("interval_start,volume\n", "f.csv"),
-                          "plan": ("x\n", "p.csv"), "change": "volume"},
-     "f.csv:1: missing column(s) interval_start or no rows"),
-])
+@pytest.mark.parametrize(
+    ("url", "data", "message"),
+    [
+        (
+            "/console/forecast",
+            {"history": ("something,else\n1,2\n", "broken.csv")},
+            "broken.csv:1: cannot tell the format from the header",
+        ),
+        ("/console/forecast", {"history": (b"\xff\xfe\x00garbage", "binary.csv")}, "binary.csv"),
+        ("/console/forecast", {}, "field 'history': choose a file to upload"),
+        (
+            "/console/forecast",
+            {"history": ("start,calls\n", "c.csv"), "interval": "45"},
+            "field 'interval': use 15, 30, 60 minutes",
+        ),
+        (
+            "/console/roster",
+            {
+                "requirements": (tiny_requirements(), "req.csv"),
+                "agents": ("id,name,groups,contract\na1,Ani,voice-id,7x9\n", "staff.csv"),
+            },
+            "staff.csv:2 field 'contract': unknown contract",
+        ),
+        (
+            "/console/roster",
+            {"requirements": ("interval_start\n", "req.csv"), "agents": (AGENTS, "agents.csv")},
+            "req.csv:1 field 'interval_minutes': missing column(s) interval_minutes, group",
+        ),
+        (
+            "/console/roster",
+            {"requirements_from": "forecast", "agents": (AGENTS, "agents.csv")},
+            "no forecast with required agents yet",
+        ),
+        (
+            "/console/roster",
+            {
+                "requirements": (tiny_requirements(), "req.csv"),
+                "agents": (AGENTS, "agents.csv"),
+                "time_limit": "soon",
+            },
+            "field 'time_limit': 'soon' is not a number",
+        ),
+        (
+            "/console/whatif/",
+            {"base": "last", "change": "volume"},
+            "no roster or forecast from the console yet",
+        ),
+        (
+            "/console/whatif/",
+            {
+                "forecast": ("interval_start,volume\n", "f.csv"),
+                "plan": ("x\n", "p.csv"),
+                "change": "volume",
+            },
+            "f.csv:1: missing column(s) interval_start or no rows",
+        ),
+    ],
+)
 def test_bad_uploads_are_answered_in_one_line_on_the_page(supervisor, url, data, message):
-    files = {key: upload(*value) if isinstance(value, tuple) else value
-             for key, value in data.items()}
+    files = {
+        key: upload(*value) if isinstance(value, tuple) else value for key, value in data.items()
+    }
     reply = supervisor.post(f"{url}?lang=en", data=files, content_type="multipart/form-data")
     assert reply.status_code == 400
     assert message in html.unescape(reply.text) and 'role="alert"' in reply.text
@@ -150,21 +217,30 @@ def test_bad_uploads_are_answered_in_one_line_on_the_page(supervisor, url, data,
 
 def what_if_files() -> dict:
     """A forecast and a staffing table for 08:00-12:00 on one day, as in the twin's tests."""
-    forecast = ["interval_start,interval_minutes,channel,queue,language,volume,volume_lo,"
-                "volume_hi,aht_seconds"]
+    forecast = [
+        "interval_start,interval_minutes,channel,queue,language,volume,volume_lo,"
+        "volume_hi,aht_seconds"
+    ]
     staffing = ["interval_start,interval_minutes,group,required_net"]
     for minute in range(8 * 60, 12 * 60, 30):
         stamp = f"2026-12-01T{minute // 60:02d}:{minute % 60:02d}:00+07:00"
         forecast.append(f"{stamp},30,voice,general,id,40,0,0,180")
         staffing.append(f"{stamp},30,voice-id,6")
-    return {"base": "upload", "plan_kind": "staffing",
-            "forecast": upload("\n".join(forecast) + "\n", "forecast.csv"),
-            "plan": upload("\n".join(staffing) + "\n", "staffing.csv"), "replications": "2"}
+    return {
+        "base": "upload",
+        "plan_kind": "staffing",
+        "forecast": upload("\n".join(forecast) + "\n", "forecast.csv"),
+        "plan": upload("\n".join(staffing) + "\n", "staffing.csv"),
+        "replications": "2",
+    }
 
 
 def test_what_if_on_uploaded_files_shows_kpis_and_curves(supervisor, worker):
-    run = start(supervisor, "/console/whatif/?lang=en", {
-        **what_if_files(), "change": "volume", "factor": "1.5", "day": "2026-12-01"})
+    run = start(
+        supervisor,
+        "/console/whatif/?lang=en",
+        {**what_if_files(), "change": "volume", "factor": "1.5", "day": "2026-12-01"},
+    )
     page = finish(supervisor, run)
     assert 'data-scenario="base" data-channel="voice"' in page
     assert 'data-scenario="Volume ×1.5 2026-12-01"' in page and "%" in page
@@ -174,9 +250,11 @@ def test_what_if_on_uploaded_files_shows_kpis_and_curves(supervisor, worker):
 
 
 def test_an_impossible_scenario_names_the_field(supervisor):
-    reply = supervisor.post("/console/whatif/?lang=en", data={
-        **what_if_files(), "change": "remove_agents", "group": "voice-id", "count": "99"},
-        content_type="multipart/form-data")
+    reply = supervisor.post(
+        "/console/whatif/?lang=en",
+        data={**what_if_files(), "change": "remove_agents", "group": "voice-id", "count": "99"},
+        content_type="multipart/form-data",
+    )
     assert reply.status_code == 400
     assert "scenario.yaml field" in reply.text and "cannot remove 99 agents" in reply.text
 
@@ -184,11 +262,16 @@ def test_an_impossible_scenario_names_the_field(supervisor):
 def test_a_failure_in_the_background_shows_on_the_run_page(supervisor, worker):
     """Rules that contradict each other are found by the solve, after the request: the run page
     shows the one-line reason (not a 500)."""
-    away = ("id,name,groups,contract,unavailable\n"
-            "a1,Ani,voice-id,5x8,2026-11-30/2026-12-07T00:00\n")
-    run = start(supervisor, "/console/roster?lang=en", {
-        "requirements": upload(tiny_requirements(), "req.csv"),
-        "agents": upload(away, "agents.csv"), "time_limit": "5"})
+    away = "id,name,groups,contract,unavailable\na1,Ani,voice-id,5x8,2026-11-30/2026-12-07T00:00\n"
+    run = start(
+        supervisor,
+        "/console/roster?lang=en",
+        {
+            "requirements": upload(tiny_requirements(), "req.csv"),
+            "agents": upload(away, "agents.csv"),
+            "time_limit": "5",
+        },
+    )
     page = html.unescape(finish(supervisor, run))
     assert 'data-run-state="failed"' in page
     assert "Failed: roster rules: agent a1: contract 5x8 cannot be met" in page
@@ -200,5 +283,7 @@ def test_unknown_runs_and_files_are_404(supervisor, app):
     assert supervisor.get("/console/roster/..%2F..%2Fetc").status_code == 404
     folder = Path(app.extensions["vero"].settings.data_dir) / "console" / "roster"
     (folder / "20260101-000000-000000").mkdir(parents=True)
-    assert supervisor.get(
-        "/console/roster/20260101-000000-000000/files/status.json").status_code == 404
+    assert (
+        supervisor.get("/console/roster/20260101-000000-000000/files/status.json").status_code
+        == 404
+    )

@@ -12,17 +12,20 @@ from tests.console.test_planning import AGENTS, tiny_requirements
 pytestmark = pytest.mark.browser
 
 
-def test_a_roster_is_generated_and_downloaded_from_the_console(live_server, worker, page,
-                                                               tmp_path):
+def test_a_roster_is_generated_and_downloaded_from_the_console(live_server, worker, page, tmp_path):
     from playwright.sync_api import expect
 
     page.goto(f"{live_server}/console/login?lang=en&next=/console/roster")
     page.fill("input[name=token]", SUPERVISOR)
     page.click("button[type=submit]")
-    page.set_input_files("input[name=requirements]", files=[{
-        "name": "requirements.csv", "mimeType": "text/csv", "buffer": tiny_requirements()}])
-    page.set_input_files("input[name=agents]", files=[{
-        "name": "agents.csv", "mimeType": "text/csv", "buffer": AGENTS.encode()}])
+    page.set_input_files(
+        "input[name=requirements]",
+        files=[{"name": "requirements.csv", "mimeType": "text/csv", "buffer": tiny_requirements()}],
+    )
+    page.set_input_files(
+        "input[name=agents]",
+        files=[{"name": "agents.csv", "mimeType": "text/csv", "buffer": AGENTS.encode()}],
+    )
     page.fill("input[name=time_limit]", "5")
     page.click("form.plan-form button[type=submit]")
     expect(page.locator("[data-run-state]")).to_be_visible()
@@ -35,5 +38,6 @@ def test_a_roster_is_generated_and_downloaded_from_the_console(live_server, work
     download.value.save_as(saved)
     book = load_workbook(saved)
     assert saved.name == "roster.xlsx" and book.sheetnames == ["Roster", "Coverage"]
-    assert [row[0] for row in book["Roster"].iter_rows(min_row=2, values_only=True)] == \
-        [f"a{k}" for k in range(1, 7)]
+    assert [row[0] for row in book["Roster"].iter_rows(min_row=2, values_only=True)] == [
+        f"a{k}" for k in range(1, 7)
+    ]

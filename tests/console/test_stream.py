@@ -37,8 +37,9 @@ def test_viewers_share_one_snapshot_per_push(redis_client, namespace):
     readers = []
     for language in ("id", "id", "id", "en"):
         got, done = [], threading.Event()
-        threading.Thread(target=read, args=(hub.stream(language, 1.5), got, done),
-                         daemon=True).start()
+        threading.Thread(
+            target=read, args=(hub.stream(language, 1.5), got, done), daemon=True
+        ).start()
         readers.append((got, done))
     for _, done in readers:
         assert done.wait(10)

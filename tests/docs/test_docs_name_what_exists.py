@@ -17,12 +17,32 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SUFFIXES = ("py", "lua", "yaml", "yml", "md", "toml", "html", "js", "css", "cfg", "ini", "txt",
-            "json", "csv", "sh", "service", "example")
+SUFFIXES = (
+    "py",
+    "lua",
+    "yaml",
+    "yml",
+    "md",
+    "toml",
+    "html",
+    "js",
+    "css",
+    "cfg",
+    "ini",
+    "txt",
+    "json",
+    "csv",
+    "sh",
+    "service",
+    "example",
+)
 SKIPPED = {"var", "build", "dist", "node_modules", "__pycache__"}  # data and build output
 # Top-level folders of the repository (`.ci` is one); tools' caches and the venv are not.
-TOP_FOLDERS = frozenset(p.name for p in ROOT.iterdir() if p.is_dir() and p.name not in SKIPPED
-                        and (p.name == ".ci" or not p.name.startswith(".")))
+TOP_FOLDERS = frozenset(
+    p.name
+    for p in ROOT.iterdir()
+    if p.is_dir() and p.name not in SKIPPED and (p.name == ".ci" or not p.name.startswith("."))
+)
 # A run of path characters; what precedes it must not make it part of a URL, a route or a
 # pattern (`lua/<name>.lua`, `*.csv`).
 WORD = re.compile(r"(?<![\w/.:~$*<>-])[\w.][\w./-]*")
@@ -31,7 +51,7 @@ FILE_NAME = re.compile(r"\.(" + "|".join(SUFFIXES) + r")$")
 
 NOT_FILES = {  # name → why it is no file of the repository
     "contacts/YYYY-MM-DD.csv": "README's settings table: the daily contact records Vero writes "
-                               "under VERO_DATA_DIR",
+    "under VERO_DATA_DIR",
 }
 
 
@@ -40,8 +60,11 @@ def _docs() -> list[Path]:
     (a .venv holds thousands of files, none of them ours)."""
     found = set((ROOT / "docs").glob("*.md"))
     for folder, subfolders, files in os.walk(ROOT):
-        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in SKIPPED
-                         and not d.endswith(".egg-info")]
+        subfolders[:] = [
+            d
+            for d in subfolders
+            if not d.startswith(".") and d not in SKIPPED and not d.endswith(".egg-info")
+        ]
         if "README.md" in files:
             found.add(Path(folder) / "README.md")
     return sorted(found)
@@ -60,15 +83,19 @@ def cited(text: str) -> set[str]:
 
 
 def test_cited_finds_files_and_folders_not_routes() -> None:
-    text = ("See `telephony/keys.py`, lib.lua and tests/cluster/; POST "
-            "/twilio/voice, http://127.0.0.1:8000/x.py, `/api/chat/<id>/end`, `lua/<name>.lua`"
-            " and *.csv.")
+    text = (
+        "See `telephony/keys.py`, lib.lua and tests/cluster/; POST "
+        "/twilio/voice, http://127.0.0.1:8000/x.py, `/api/chat/<id>/end`, `lua/<name>.lua`"
+        " and *.csv."
+    )
     assert cited(text) == {"telephony/keys.py", "lib.lua", "tests/cluster/"}
 
 
 @pytest.mark.parametrize("doc", _docs(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_cited_name_exists(doc: Path) -> None:
-    missing = sorted(name for name in cited(doc.read_text(encoding="utf-8"))
-                     if name not in NOT_FILES
-                     and not (ROOT / name).exists() and not (doc.parent / name).exists())
+    missing = sorted(
+        name
+        for name in cited(doc.read_text(encoding="utf-8"))
+        if name not in NOT_FILES and not (ROOT / name).exists() and not (doc.parent / name).exists()
+    )
     assert not missing, f"{doc.relative_to(ROOT)} cites what does not exist: {missing}"

@@ -113,15 +113,24 @@ def test_the_rule_on_examples() -> None:
     same = "from vero.web.api.routing import _helper\nfrom os import _exit\n"
     assert uses_across(same, "vero.web.api") == []
     assert uses_across(same, "telephony") == ["1: from vero.web.api.routing import _helper"]
-    attribute = ("import telephony.keys\nfrom telephony.routing import router as r\n"
-                 "import wfm.erlang as e\n"
-                 "telephony.keys._x(); r._y; e.__name__; r.public; e._z\n")
+    attribute = (
+        "import telephony.keys\nfrom telephony.routing import router as r\n"
+        "import wfm.erlang as e\n"
+        "telephony.keys._x(); r._y; e.__name__; r.public; e._z\n"
+    )
     assert uses_across(attribute, "vero.web.api") == [
-        "4: telephony.keys._x", "4: telephony.routing.router._y", "4: wfm.erlang._z"]
+        "4: telephony.keys._x",
+        "4: telephony.routing.router._y",
+        "4: wfm.erlang._z",
+    ]
     assert uses_across(attribute, "telephony.routing") == ["4: wfm.erlang._z"]
 
 
 def test_no_module_uses_a_private_name_of_another_package() -> None:
-    found = [line for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))
-             for line in offences(path)]
+    found = [
+        line
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for line in offences(path)
+    ]
     assert not found, "private names used across packages:\n" + "\n".join(found)

@@ -46,9 +46,16 @@ class Clock:
 
 
 def settings(tmp: Path, **extra) -> Settings:
-    return Settings(redis_url=None, public_base_url=PUBLIC, twilio_account_sid="AC" + "0" * 32,
-                    twilio_auth_token=TOKEN, centre_path=None,
-                    supervisor_token="supervisor-token-for-tests", data_dir=tmp, **extra)
+    return Settings(
+        redis_url=None,
+        public_base_url=PUBLIC,
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token=TOKEN,
+        centre_path=None,
+        supervisor_token="supervisor-token-for-tests",
+        data_dir=tmp,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -63,8 +70,13 @@ def gateway() -> FakeGateway:
 
 @pytest.fixture
 def app(redis_client, namespace, tmp_path, clock, gateway):
-    app = create_app(settings(tmp_path), redis_client=redis_client, namespace=namespace,
-                     clock=clock, gateway=gateway)
+    app = create_app(
+        settings(tmp_path),
+        redis_client=redis_client,
+        namespace=namespace,
+        clock=clock,
+        gateway=gateway,
+    )
     app.testing = True
     return app
 

@@ -16,8 +16,12 @@ class SyncConnector(Connector):
     """The connector with its outbox worked at once, in the test's thread."""
 
     def __init__(self, svc, gateway) -> None:
-        super().__init__(svc.router, Outbox(svc.redis, svc.router.keys),
-                         svc.settings.public_base_url, consumer="t")
+        super().__init__(
+            svc.router,
+            Outbox(svc.redis, svc.router.keys),
+            svc.settings.public_base_url,
+            consumer="t",
+        )
         self.senders = Senders(self.outbox, svc.router, lambda: gateway, "t", backoff=0.01)
         self.gateway = gateway
 
@@ -25,19 +29,20 @@ class SyncConnector(Connector):
         queued = super().poll(batch)
         while entries := self.outbox.read("t", block_seconds=0.01):
             for entry_id, fields in entries:
-                self.senders.handle(self.gateway, entry_id,
-                                    {k.decode(): v.decode() for k, v in fields.items()})
+                self.senders.handle(
+                    self.gateway, entry_id, {k.decode(): v.decode() for k, v in fields.items()}
+                )
         return queued
 
 
 def agent(svc, agent_id: str, contact: dict, languages=("id", "en")) -> None:
-    svc.router.upsert_agent(agent_id, {"general": 2, "complaints": 3}, languages, CAPACITY,
-                            contact=contact)
+    svc.router.upsert_agent(
+        agent_id, {"general": 2, "complaints": 3}, languages, CAPACITY, contact=contact
+    )
     svc.router.set_agent_state(agent_id, "available")
 
 
-def test_call_reaches_agent_then_survey_and_contact_record(twilio, svc, gateway, clock,
-                                                           tmp_path):
+def test_call_reaches_agent_then_survey_and_contact_record(twilio, svc, gateway, clock, tmp_path):
     connector = SyncConnector(svc, gateway)
     agent(svc, "ayu", {"client": "ayu"})
     call = twilio.call("+628999000111").start().press("2").press("3").press("1")
@@ -70,7 +75,8 @@ def test_call_reaches_agent_then_survey_and_contact_record(twilio, svc, gateway,
     ContactLog(svc.redis, svc.router.keys, svc.centre, tmp_path).flush()
     rows = list(csv.DictReader(next((tmp_path / "contacts").glob("*.csv")).open()))
     assert [(r["task_id"], r["outcome"], r["csat"], r["agent_id"]) for r in rows] == [
-        (task_id, "completed", "4", "ayu")]
+        (task_id, "completed", "4", "ayu")
+    ]
 
 
 def test_no_answer_gives_the_offer_back_and_caller_keeps_waiting(twilio, svc, gateway):

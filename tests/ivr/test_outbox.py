@@ -44,8 +44,7 @@ def outbox(redis_client, router) -> Outbox:
     return Outbox(redis_client, router.keys)
 
 
-def work(outbox: Outbox, router: RedisRouter, gateway: ScriptedGateway,
-         tries: int = 3) -> Senders:
+def work(outbox: Outbox, router: RedisRouter, gateway: ScriptedGateway, tries: int = 3) -> Senders:
     senders = Senders(outbox, router, lambda: gateway, "t", tries=tries, backoff=0.01)
     while entries := outbox.read("t", block_seconds=0.01):
         for entry_id, fields in entries:
@@ -63,8 +62,9 @@ def voice_offer(router: RedisRouter) -> str:
 def test_timeouts_and_5xx_are_retried_then_sent(outbox, router):
     offer = voice_offer(router)
     outbox.redirect_call("CA" + "1" * 32, "https://x/connect", task="v1", offer=offer)
-    gateway = ScriptedGateway(requests.Timeout("read timed out"),
-                              TwilioRestException(503, "https://api", "busy"))
+    gateway = ScriptedGateway(
+        requests.Timeout("read timed out"), TwilioRestException(503, "https://api", "busy")
+    )
     senders = work(outbox, router, gateway)
     assert gateway.sent == [("redirect", "CA" + "1" * 32, "https://x/connect")]
     assert senders.tally() == {"ok": 1, "retried": 2, "refused": 0, "dead": 0}
@@ -101,8 +101,9 @@ def test_a_redirect_for_an_offer_that_is_over_is_dropped(outbox, router):
 
 
 def test_whatsapp_that_fails_for_good_goes_by_sms(outbox, router):
-    assert outbox.send_message("+6281234567890", "Halo", "whatsapp", "+622150001234") \
-        .startswith("outbox:")
+    assert outbox.send_message("+6281234567890", "Halo", "whatsapp", "+622150001234").startswith(
+        "outbox:"
+    )
     gateway = ScriptedGateway(TwilioRestException(400, "https://api", "not on WhatsApp"))
     work(outbox, router, gateway)
     assert gateway.sent == [("message", "+6281234567890", "sms")]
@@ -112,5 +113,5 @@ def test_a_dead_senders_entries_are_claimed_by_another(outbox, router):
     outbox.send_message("+6281234567890", "Halo", "sms", "+622150001234")
     assert outbox.read("dead", block_seconds=0.01)  # read, then the process died
     assert outbox.claim("alive", min_idle_seconds=60) == []  # not idle long enough yet
-    (entry_id, fields), = outbox.claim("alive", min_idle_seconds=0)
+    ((entry_id, fields),) = outbox.claim("alive", min_idle_seconds=0)
     assert fields[b"to"] == b"+6281234567890"

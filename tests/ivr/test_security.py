@@ -26,8 +26,16 @@ def snapshot(svc) -> dict:
     return {k: svc.redis.dump(k) for k in keys if not k.startswith(limits)}
 
 
-@pytest.mark.parametrize("path", ["/twilio/voice", "/twilio/voice/status", "/twilio/voice/choice",
-                                  "/twilio/voice/hold", "/twilio/messaging"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/twilio/voice",
+        "/twilio/voice/status",
+        "/twilio/voice/choice",
+        "/twilio/voice/hold",
+        "/twilio/messaging",
+    ],
+)
 def test_unsigned_or_wrongly_signed_is_403_and_changes_nothing(twilio, svc, path):
     before = snapshot(svc)
     params = {**ENTRY, "Digits": "1", "CallStatus": "completed", "Body": "hi"}
@@ -47,14 +55,25 @@ def test_the_hold_hint_is_covered_by_the_signature(twilio, svc):
     params = call.params()
     signed = twilio.validator.compute_signature(url, params)
     assert twilio.post(url, params, signature=signed).status_code == 200
-    for tampered in (url.replace("step=0", "step=1"), url.replace("queue=product", "queue=vip"),
-                     url + "&step=1"):
+    for tampered in (
+        url.replace("step=0", "step=1"),
+        url.replace("queue=product", "queue=vip"),
+        url + "&step=1",
+    ):
         assert twilio.post(tampered, params, signature=signed).status_code == 403
 
 
 def test_signature_agrees_with_the_twilio_library():
-    params = MultiDict([("CallSid", "CA" + "1" * 32), ("Digits", "1"), ("Body", "héllo wörld"),
-                        ("To", "+622150001234"), ("Digits", "0"), ("Empty", "")])
+    params = MultiDict(
+        [
+            ("CallSid", "CA" + "1" * 32),
+            ("Digits", "1"),
+            ("Body", "héllo wörld"),
+            ("To", "+622150001234"),
+            ("Digits", "0"),
+            ("Empty", ""),
+        ]
+    )
     url = PUBLIC + "/twilio/voice/choice?lang=en&menu=main&try=0"
     assert signature(TOKEN, url, params) == RequestValidator(TOKEN).compute_signature(url, params)
 
@@ -62,8 +81,12 @@ def test_signature_agrees_with_the_twilio_library():
 def test_behind_a_proxy_the_forwarded_host_is_signed(redis_client, namespace, tmp_path):
     from tests.ivr.conftest import FakeGateway
 
-    app = create_app(settings(tmp_path, trust_proxy=True), redis_client=redis_client,
-                     namespace=namespace, gateway=FakeGateway())
+    app = create_app(
+        settings(tmp_path, trust_proxy=True),
+        redis_client=redis_client,
+        namespace=namespace,
+        gateway=FakeGateway(),
+    )
     twilio = Emulator(app.test_client(), TOKEN, "https://cs.example.co.id")
     proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cs.example.co.id"}
     assert twilio.post("/twilio/voice", ENTRY, headers=proxy).status_code == 200
@@ -84,16 +107,30 @@ def test_retried_steps_change_nothing_twice(twilio, svc, gateway):
     assert svc.redis.get(seq) == b"1"
 
 
-@pytest.mark.parametrize("params", [
-    {}, {"CallSid": "garbage", "Digits": "x" * 500}, {"CallSid": "CA" + "2" * 32, "Digits": "💥"},
-    {"CallSid": "CA" + "3" * 32, "SpeechResult": "\x00\x01", "From": "not a number"},
-])
-@pytest.mark.parametrize("path", ["/twilio/voice", "/twilio/voice/choice?menu=nope&lang=xx&try=z",
-                                  "/twilio/voice/hold", "/twilio/voice/language?try=99",
-                                  "/twilio/voice/hold?lang=en&queue=vip&step=77&origin=b2b",
-                                  "/twilio/voice/hold?lang=en&queue=vip&step=\u00b2&origin=vip",
-                                  "/twilio/voice/dialled?offer=..", "/twilio/voice/survey",
-                                  "/twilio/voice/whisper", "/twilio/voice/connect?offer=a.b"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"CallSid": "garbage", "Digits": "x" * 500},
+        {"CallSid": "CA" + "2" * 32, "Digits": "💥"},
+        {"CallSid": "CA" + "3" * 32, "SpeechResult": "\x00\x01", "From": "not a number"},
+    ],
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/twilio/voice",
+        "/twilio/voice/choice?menu=nope&lang=xx&try=z",
+        "/twilio/voice/hold",
+        "/twilio/voice/language?try=99",
+        "/twilio/voice/hold?lang=en&queue=vip&step=77&origin=b2b",
+        "/twilio/voice/hold?lang=en&queue=vip&step=\u00b2&origin=vip",
+        "/twilio/voice/dialled?offer=..",
+        "/twilio/voice/survey",
+        "/twilio/voice/whisper",
+        "/twilio/voice/connect?offer=a.b",
+    ],
+)
 def test_garbage_gets_polite_twiml(twilio, path, params):
     reply = twilio.post(path, params)
     assert reply.status_code == 200 and reply.mimetype == "text/xml"
@@ -136,9 +173,10 @@ def test_a_missing_translation_fails_at_load(centre, tmp_path):
         load_menu(centre, path)
 
 
-@pytest.mark.parametrize(("priority", "loaded"),
-                         [("urgent", priorities.URGENT), ("vip", priorities.VIP),
-                          ("normal", priorities.NORMAL)])
+@pytest.mark.parametrize(
+    ("priority", "loaded"),
+    [("urgent", priorities.URGENT), ("vip", priorities.VIP), ("normal", priorities.NORMAL)],
+)
 def test_an_option_names_its_priority_on_the_one_scale(centre, tmp_path, priority, loaded):
     import yaml
 

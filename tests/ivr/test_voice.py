@@ -44,10 +44,16 @@ def test_language_and_menu_by_speech_in_indonesian(twilio, svc):
     assert call.said("Anda berada di urutan ke-1")
 
 
-@pytest.mark.parametrize(("digits", "queue", "topic"), [
-    ("1", "product", "product"), ("2", "orders", "orders"), ("4", "b2b", "b2b"),
-    ("5", "partners", "partners"), ("0", "general", "general"),
-])
+@pytest.mark.parametrize(
+    ("digits", "queue", "topic"),
+    [
+        ("1", "product", "product"),
+        ("2", "orders", "orders"),
+        ("4", "b2b", "b2b"),
+        ("5", "partners", "partners"),
+        ("0", "general", "general"),
+    ],
+)
 def test_every_main_menu_branch(twilio, svc, directory, digits, queue, topic):
     call = twilio.call("+628111000001").start()  # known: Indonesian, no language question
     assert not call.said("For English")
@@ -78,8 +84,14 @@ def test_skin_reaction_is_urgent_and_gets_a_complaint_reference(twilio, svc, dir
     assert urgent.said("urutan ke-1")  # ahead of the earlier, non-urgent complaint
     assert task_of(svc, normal)["attributes"]["complaint_ref"] != ref
     sent = [m for m in gateway.messages if m[0] == "+628111000001"]
-    assert sent == [("+628111000001", f"Terima kasih. Keluhan Anda telah kami catat dengan "
-                     f"nomor referensi {ref}.", "whatsapp", "+622150001234")]
+    assert sent == [
+        (
+            "+628111000001",
+            f"Terima kasih. Keluhan Anda telah kami catat dengan nomor referensi {ref}.",
+            "whatsapp",
+            "+622150001234",
+        )
+    ]
 
 
 def test_complaint_confirmation_falls_back_to_sms(twilio, svc, directory, gateway):
@@ -87,8 +99,10 @@ def test_complaint_confirmation_falls_back_to_sms(twilio, svc, directory, gatewa
     call = twilio.call("+628111000002").start().press("3").speak("the package was leaking")
     task = task_of(svc, call)
     assert task["attributes"]["topic"] == "damaged_package"
-    assert gateway.messages[0][2] == "sms" and task["attributes"]["complaint_ref"] in \
-        gateway.messages[0][1]
+    assert (
+        gateway.messages[0][2] == "sms"
+        and task["attributes"]["complaint_ref"] in gateway.messages[0][1]
+    )
 
 
 def test_three_failures_route_to_general_never_hang_up(twilio, svc):
@@ -121,8 +135,9 @@ def test_after_hours_offers_callback_or_voicemail(twilio, svc, clock, directory)
     call.press("1")
     assert call.said("We will call you back") and call.ended
     callback = svc.router.task(f"cb-{call.sid}")
-    assert callback["channel"] == "voice" and callback["attributes"]["callback_to"] == \
-        "+628111000002"
+    assert (
+        callback["channel"] == "voice" and callback["attributes"]["callback_to"] == "+628111000002"
+    )
 
     unknown = twilio.call(UNKNOWN).start().press("1")
     assert unknown.said("Saat ini layanan kami sedang tutup")
@@ -149,8 +164,7 @@ def test_hold_callback_keeps_the_place(twilio, svc, directory, clock):
     assert second.heard[-2].startswith("Anda berada di urutan ke-2")
 
 
-def test_hold_url_carries_the_place_and_a_call_that_moved_is_read_where_it_is(twilio, svc,
-                                                                              clock):
+def test_hold_url_carries_the_place_and_a_call_that_moved_is_read_where_it_is(twilio, svc, clock):
     ahead = [twilio.call(f"+62899900020{i}").start().press("2").press("1") for i in range(2)]
     clock.now += 5
     call = twilio.call(UNKNOWN).start().press("2").press("1")

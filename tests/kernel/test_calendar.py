@@ -24,8 +24,12 @@ def _centre(**changes):
 
 @pytest.fixture
 def centre():
-    return _centre(closed_days=[{"name": "stocktake", "date": STOCKTAKE.isoformat()},
-                                {"name": "anniversary", "date": "12-01"}])
+    return _centre(
+        closed_days=[
+            {"name": "stocktake", "date": STOCKTAKE.isoformat()},
+            {"name": "anniversary", "date": "12-01"},
+        ]
+    )
 
 
 @pytest.mark.parametrize("day", [STOCKTAKE, INDEPENDENCE_DAY, dt.date(2027, 12, 1)])

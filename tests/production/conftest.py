@@ -37,8 +37,7 @@ def timer_lateness(client: redis.Redis, kinds: tuple[str, ...] = ("timeout", "st
     for entry_id, fields in client.xrange(KEYS.events()):
         if fields[b"type"].decode() in kinds:
             applied = int(entry_id.split(b"-")[0]) / 1000
-            late.setdefault(fields[b"task"].decode(), []).append(
-                applied - float(fields[b"at"]))
+            late.setdefault(fields[b"task"].decode(), []).append(applied - float(fields[b"at"]))
     return late
 
 

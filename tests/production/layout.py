@@ -36,8 +36,9 @@ def fast_centre(folder: Path) -> Path:
     """The reference centre open around the clock, with timers short enough for a test: chat
     and voice offers expire after 3 s, the general queue's first step after 2 s, wrap-up 2 s."""
     raw = yaml.safe_load(reference_centre_path().read_text(encoding="utf-8"))
-    raw["opening_hours"] = {day: ["00:00", "24:00"]
-                            for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    raw["opening_hours"] = {
+        day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    }
     raw["closed_on_holidays"] = False
     for channel in ("voice", "chat"):
         raw["channels"][channel]["offer_timeout"] = OFFER_SECONDS
@@ -49,10 +50,17 @@ def fast_centre(folder: Path) -> Path:
 
 
 def environment(redis_url: str, folder: Path, public: str, twilio_api: str, **extra: str) -> dict:
-    return {**os.environ, "REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "VERO_SUPERVISOR_TOKEN": SUPERVISOR, "VERO_DATA_DIR": str(folder),
-            "VERO_CENTRE": str(fast_centre(folder)), "PUBLIC_BASE_URL": public,
-            "VERO_TWILIO_API_BASE": twilio_api, **extra}
+    return {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "VERO_SUPERVISOR_TOKEN": SUPERVISOR,
+        "VERO_DATA_DIR": str(folder),
+        "VERO_CENTRE": str(fast_centre(folder)),
+        "PUBLIC_BASE_URL": public,
+        "VERO_TWILIO_API_BASE": twilio_api,
+        **extra,
+    }
 
 
 class Processes:
@@ -64,8 +72,9 @@ class Processes:
 
     def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
         log = (self.folder / f"{name}-{len(self.started)}.log").open("w")
-        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.started.append(proc)
         return proc
 
@@ -73,9 +82,22 @@ class Processes:
         return self.start("dispatch", [str(BIN / "vero"), "dispatch", *args], env)
 
     def web(self, env: dict, port: int, workers: int = 2) -> subprocess.Popen:
-        return self.start("gunicorn", [str(BIN / "gunicorn"), "-w", str(workers), "--threads",
-                                       "4", "-b", f"127.0.0.1:{port}", "--graceful-timeout",
-                                       "5", "vero.web.app:server_app()"], env)
+        return self.start(
+            "gunicorn",
+            [
+                str(BIN / "gunicorn"),
+                "-w",
+                str(workers),
+                "--threads",
+                "4",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--graceful-timeout",
+                "5",
+                "vero.web.app:server_app()",
+            ],
+            env,
+        )
 
     def stop(self, proc: subprocess.Popen, timeout: float = 15) -> int:
         if proc.poll() is None:
@@ -92,8 +114,9 @@ class Processes:
             self.stop(proc)
 
     def logs(self) -> str:
-        return "\n".join(f"== {p.name}\n{p.read_text()[-3000:]}"
-                         for p in sorted(self.folder.glob("*.log")))
+        return "\n".join(
+            f"== {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.folder.glob("*.log"))
+        )
 
 
 class Api:
@@ -106,8 +129,11 @@ class Api:
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            self.base + path, data=data, method=method,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as reply:
                 return reply.status, json.load(reply)

@@ -39,8 +39,14 @@ def children(pid: int) -> list[int]:
 
 def test_hung_twilio_delays_no_timer_and_ends_in_a_dead_letter(tmp_path):
     with EmbeddedRedis(tmp_path / "redis", persistent=False) as server, HungTwilio() as hung:
-        env = environment(server.url, tmp_path, "http://127.0.0.1:9", hung.url,
-                          VERO_TWILIO_TIMEOUT="0.3", VERO_TWILIO_TRIES="3")
+        env = environment(
+            server.url,
+            tmp_path,
+            "http://127.0.0.1:9",
+            hung.url,
+            VERO_TWILIO_TIMEOUT="0.3",
+            VERO_TWILIO_TRIES="3",
+        )
         processes = Processes(tmp_path)
         client = redis.Redis.from_url(server.url)
         router = RedisRouter(client, load_centre(Path(env["VERO_CENTRE"])))
@@ -49,11 +55,13 @@ def test_hung_twilio_delays_no_timer_and_ends_in_a_dead_letter(tmp_path):
             wait_until(lambda: client.hlen(KEYS.dispatchers()), 60, "the dispatcher")
             capacity = {"voice": 1, "chat": 1, "whatsapp": 0, "sms": 0, "email": 0}
             for name, languages in (("ayu", ("id",)), ("budi", ("id",))):
-                router.upsert_agent(name, {"general": 2}, languages, capacity,
-                                    contact={"client": name})
+                router.upsert_agent(
+                    name, {"general": 2}, languages, capacity, contact={"client": name}
+                )
                 router.set_agent_state(name, "available")
-            router.enqueue("voice-1", "voice", "general", "id",
-                           attributes={"call_sid": "CA" + "1" * 32})
+            router.enqueue(
+                "voice-1", "voice", "general", "id", attributes={"call_sid": "CA" + "1" * 32}
+            )
             router.enqueue("chat-1", "chat", "general", "id")  # offered, never accepted
             router.enqueue("chat-en", "chat", "general", "en")  # nobody: its step times out
             router.enqueue("done-1", "chat", "general", "id")
@@ -72,8 +80,10 @@ def test_hung_twilio_delays_no_timer_and_ends_in_a_dead_letter(tmp_path):
             processes.stop_all()
         # each try of the redirect hangs until its timeout; after the third, the dead letter and
         # the offer goes back (to be offered again, and to fail again, while Twilio hangs)
-        letter, *_ = [{k.decode(): v.decode() for k, v in f.items()}
-                      for _, f in client.xrange(KEYS.outbox_dead())]
+        letter, *_ = [
+            {k.decode(): v.decode() for k, v in f.items()}
+            for _, f in client.xrange(KEYS.outbox_dead())
+        ]
         assert (letter["kind"], letter["tries"]) == ("redirect", "3")
         assert letter["call_sid"] == "CA" + "1" * 32 and "Timeout" in letter["error"]
         assert hung.held, "the stand-in saw the connections"
@@ -83,8 +93,7 @@ def test_hung_twilio_delays_no_timer_and_ends_in_a_dead_letter(tmp_path):
         assert late["chat-1"] and late["chat-en"] and late[wrapped]
         assert max(v for values in late.values() for v in values) < 1.0, late
         # a redirect in flight at SIGTERM stays pending, for another dispatcher to claim
-        assert client.xpending(KEYS.outbox(), OUTBOX_GROUP)["pending"] == \
-            client.xlen(KEYS.outbox())
+        assert client.xpending(KEYS.outbox(), OUTBOX_GROUP)["pending"] == client.xlen(KEYS.outbox())
 
 
 @pytest.mark.concurrency
@@ -106,9 +115,16 @@ def test_kill_9_of_a_dispatcher_and_the_web_master_loses_nothing(tmp_path):
             while not stop.is_set():
                 n += 1
                 try:
-                    status, body = apis[web[0]].call("POST", "/api/tasks", {
-                        "id": f"chat-{n}", "channel": "chat", "queue": "general",
-                        "language": "id"})
+                    status, body = apis[web[0]].call(
+                        "POST",
+                        "/api/tasks",
+                        {
+                            "id": f"chat-{n}",
+                            "channel": "chat",
+                            "queue": "general",
+                            "language": "id",
+                        },
+                    )
                     if status == 201:
                         accepted.append(body["id"])
                 except OSError:
@@ -120,8 +136,11 @@ def test_kill_9_of_a_dispatcher_and_the_web_master_loses_nothing(tmp_path):
             dispatchers = [processes.dispatcher(env), processes.dispatcher(env)]
             wait_until(lambda: ready(apis[0]), 60, "the layout")
             for i in range(8):  # agents who never accept: every offer must expire on time
-                apis[0].call("PUT", f"/api/agents/a{i}", {
-                    "skills": {"general": 2}, "languages": ["id"], "capacity": {"chat": 2}})
+                apis[0].call(
+                    "PUT",
+                    f"/api/agents/a{i}",
+                    {"skills": {"general": 2}, "languages": ["id"], "capacity": {"chat": 2}},
+                )
                 apis[0].call("POST", f"/api/agents/a{i}/state", {"state": "available"})
             sender = threading.Thread(target=traffic, daemon=True)
             sender.start()
@@ -140,8 +159,11 @@ def test_kill_9_of_a_dispatcher_and_the_web_master_loses_nothing(tmp_path):
             for pid in workers:  # orphaned gunicorn workers leave by themselves; make sure
                 if Path(f"/proc/{pid}").exists():
                     os.kill(pid, signal.SIGKILL)
-            live = wait_until(lambda: apis[1].call("GET", "/readyz")[1].get("dispatchers") == 1,
-                              10, "the dead dispatcher's heartbeat to age out")
+            live = wait_until(
+                lambda: apis[1].call("GET", "/readyz")[1].get("dispatchers") == 1,
+                10,
+                "the dead dispatcher's heartbeat to age out",
+            )
         except BaseException:
             print(processes.logs())
             raise
@@ -158,7 +180,8 @@ def test_kill_9_of_a_dispatcher_and_the_web_master_loses_nothing(tmp_path):
         # every offer made more than one offer time ago has expired: none is stuck
         now = time.time()
         tasks = [json.loads(v) for v in client.hvals(KEYS.tasks())]
-        stuck = [t["id"] for t in tasks if t["state"] == "reserved"
-                 and t["offer_expires"] < now - 1]
+        stuck = [
+            t["id"] for t in tasks if t["state"] == "reserved" and t["offer_expires"] < now - 1
+        ]
         assert not stuck, stuck
         assert killed_at < now

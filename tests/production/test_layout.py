@@ -12,15 +12,19 @@ from tests.production.layout import STEP_SECONDS, WRAP_SECONDS, wait_until
 
 
 def agent(api, agent_id: str, languages: list[str], **extra) -> None:
-    status, _ = api.call("PUT", f"/api/agents/{agent_id}", {
-        "skills": {"general": 2}, "languages": languages, **extra})
+    status, _ = api.call(
+        "PUT",
+        f"/api/agents/{agent_id}",
+        {"skills": {"general": 2}, "languages": languages, **extra},
+    )
     assert status == 200
     assert api.call("POST", f"/api/agents/{agent_id}/state", {"state": "available"})[0] == 200
 
 
 def task(api, **fields) -> str:
-    status, body = api.call("POST", "/api/tasks", {"queue": "general", "language": "id",
-                                                   "channel": "chat", **fields})
+    status, body = api.call(
+        "POST", "/api/tasks", {"queue": "general", "language": "id", "channel": "chat", **fields}
+    )
     assert status == 201, body
     return body["id"]
 
@@ -33,8 +37,9 @@ def test_ready_only_with_a_dispatcher_and_each_heartbeat_reports(layout):
     status, body = layout.api.call("GET", "/readyz")
     assert (status, body["dispatchers"]) == (200, 2)
     beats = [json.loads(v) for v in layout.redis.hvals(KEYS.dispatchers())]
-    assert all({"at", "timers_fired", "lateness_p99_s", "rest_ok", "rest_dead"} <= b.keys()
-               for b in beats)
+    assert all(
+        {"at", "timers_fired", "lateness_p99_s", "rest_ok", "rest_dead"} <= b.keys() for b in beats
+    )
     assert layout.api.call("GET", "/healthz")[0] == 200
 
 
@@ -44,8 +49,11 @@ def test_offer_expires_step_times_out_and_wrap_up_ends(layout):
     offered = task(api)
     first_offer = wait_until(lambda: state(api, offered)["offer"], 5, "an offer to ayu")
     # nobody accepts: the offer expires (3 s) and goes back, to be offered again
-    wait_until(lambda: state(api, offered)["offer"] not in ("", first_offer), 10,
-               "the offer to expire and be made again")
+    wait_until(
+        lambda: state(api, offered)["offer"] not in ("", first_offer),
+        10,
+        "the offer to expire and be made again",
+    )
     assert api.call("GET", "/api/agents/ayu")[1]["missed"] >= 1
 
     waiting = task(api, language="en")  # nobody speaks English yet: it waits on step 0
@@ -55,8 +63,9 @@ def test_offer_expires_step_times_out_and_wrap_up_ends(layout):
     offer = wait_until(lambda: state(api, waiting)["offer"], 5, "an offer to budi")
     assert api.call("POST", f"/api/offers/{offer}/accept")[0] == 200
     assert api.call("POST", f"/api/tasks/{waiting}/complete")[1]["state"] == "wrapping"
-    wait_until(lambda: state(api, waiting)["state"] == "completed", WRAP_SECONDS + 5,
-               "the end of wrap-up")
+    wait_until(
+        lambda: state(api, waiting)["state"] == "completed", WRAP_SECONDS + 5, "the end of wrap-up"
+    )
 
     late = timer_lateness(layout.redis)
     assert max(late[offered] + late[waiting]) < 1.0, late
@@ -68,6 +77,9 @@ def test_voice_offer_rings_the_agent(layout):
     call_sid = "CA" + "c" * 32
     voice = task(api, channel="voice", attributes={"call_sid": call_sid})
     offer = wait_until(lambda: state(api, voice)["offer"], 5, "a voice offer")
-    updates = wait_until(lambda: [r for r in layout.recorder.calls_updated()
-                                  if call_sid in r.path], 10, "the REST call redirect")
+    updates = wait_until(
+        lambda: [r for r in layout.recorder.calls_updated() if call_sid in r.path],
+        10,
+        "the REST call redirect",
+    )
     assert updates[0].form["Url"][0].endswith(f"/twilio/voice/connect?offer={offer}")

@@ -28,17 +28,23 @@ def test_make_prod_starts_the_dispatchers_of_the_procfile(tmp_path):
         processes = Processes(tmp_path)
         log = (tmp_path / "make.log").open("w")
         # -o: the virtualenv is there already (make setup), do not reinstall it
-        make = subprocess.Popen(["make", "-o", ".venv/.installed-stamp", "prod",
-                                 "PROD_ARGS=-c dispatch=2 dispatch"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        make = subprocess.Popen(
+            ["make", "-o", ".venv/.installed-stamp", "prod", "PROD_ARGS=-c dispatch=2 dispatch"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             processes.web(env, port)
             wait_until(lambda: client.hlen(KEYS.dispatchers()) == 2, 90, "two dispatchers")
             wait_until(lambda: ready(Api(f"http://127.0.0.1:{port}")), 60, "readiness")
             os.killpg(make.pid, signal.SIGTERM)  # the group make leads: make and honcho
             assert make.wait(timeout=30) is not None
-            wait_until(lambda: client.hlen(KEYS.dispatchers()) == 0, 10,
-                       "the heartbeats to be withdrawn")
+            wait_until(
+                lambda: client.hlen(KEYS.dispatchers()) == 0, 10, "the heartbeats to be withdrawn"
+            )
         except BaseException:
             print(processes.logs(), (tmp_path / "make.log").read_text())
             raise

@@ -17,11 +17,22 @@ from vero.web.app import create_app
 SUPERVISOR = {"Authorization": "Bearer supervisor-token-for-tests"}
 SENDER = "+622150001234"
 PHONE = "+6281234567890"
-FORM = {"description": "Krim wajah membuat kulit saya gatal", "product": "Krim Siang",
-        "batch": "", "language": "id"}
-LIMITS = {"public": "8/minute", "bad_credentials": "4/minute", "forged": "3/minute",
-          "otp_phone": "3/15minutes", "otp_ip": "6/minute", "otp_total": "50/hour",
-          "complaint_customer": "3/hour", "chat_visitor": "30/minute"}
+FORM = {
+    "description": "Krim wajah membuat kulit saya gatal",
+    "product": "Krim Siang",
+    "batch": "",
+    "language": "id",
+}
+LIMITS = {
+    "public": "8/minute",
+    "bad_credentials": "4/minute",
+    "forged": "3/minute",
+    "otp_phone": "3/15minutes",
+    "otp_ip": "6/minute",
+    "otp_total": "50/hour",
+    "complaint_customer": "3/hour",
+    "chat_visitor": "30/minute",
+}
 
 
 @pytest.fixture
@@ -37,8 +48,9 @@ def clock() -> Clock:
 
 def make_app(redis_client, namespace, tmp_path, clock, recorder, **extra):
     config = {"rate_limits": LIMITS, "twilio_api_base": recorder.url, **extra}
-    app = create_app(settings(tmp_path, **config), redis_client=redis_client,
-                     namespace=namespace, clock=clock)
+    app = create_app(
+        settings(tmp_path, **config), redis_client=redis_client, namespace=namespace, clock=clock
+    )
     app.testing = True
     app.extensions["vero-complaints"].policy = Policy(sender=SENDER)
     return app
@@ -62,8 +74,10 @@ def svc(app):
 
 def sent_to(recorder: RestRecorder) -> list[tuple[str, str]]:
     """(to, body) of every message the REST recorder received."""
-    return [(r.form["To"][0].removeprefix("whatsapp:"), r.form["Body"][0])
-            for r in recorder.messages_sent()]
+    return [
+        (r.form["To"][0].removeprefix("whatsapp:"), r.form["Body"][0])
+        for r in recorder.messages_sent()
+    ]
 
 
 def code_for(recorder: RestRecorder, phone: str) -> str:
@@ -73,22 +87,28 @@ def code_for(recorder: RestRecorder, phone: str) -> str:
     return re.search(r"\b(\d{6})\b", bodies[-1]).group(1)
 
 
-def account_headers(client, supervisor: dict[str, str], phone: str = "",
-                    username: str = "web-customer") -> dict[str, str]:
+def account_headers(
+    client, supervisor: dict[str, str], phone: str = "", username: str = "web-customer"
+) -> dict[str, str]:
     """The bearer header of a logged-in website customer (an account with `phone`): files
     complaints without any message being sent."""
-    made = client.post("/api/accounts", headers=supervisor, json={
-        "username": username, "password": "password of the test", "phone": phone})
+    made = client.post(
+        "/api/accounts",
+        headers=supervisor,
+        json={"username": username, "password": "password of the test", "phone": phone},
+    )
     assert made.status_code in (201, 409), made.json
-    login = client.post("/api/public/login",
-                        json={"username": username, "password": "password of the test"})
+    login = client.post(
+        "/api/public/login", json={"username": username, "password": "password of the test"}
+    )
     assert login.status_code == 200, login.json
     return {"Authorization": f"Bearer {login.json['token']}"}
 
 
 def verified_token(client, recorder, phone: str = PHONE) -> dict[str, str]:
     assert client.post("/api/public/code", json={"phone": phone}).status_code == 202
-    reply = client.post("/api/public/code/verify",
-                        json={"phone": phone, "code": code_for(recorder, phone)})
+    reply = client.post(
+        "/api/public/code/verify", json={"phone": phone, "code": code_for(recorder, phone)}
+    )
     assert reply.status_code == 200, reply.json
     return {"Authorization": f"Bearer {reply.json['token']}"}

@@ -26,8 +26,12 @@ def centre_env(redis_url, tmp_path):
     raw["id"] = centre_id
     path = tmp_path / "centre.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    env = {"REDIS_URL": redis_url, "VERO_CENTRE": str(path), "TWILIO_AUTH_TOKEN": "t",
-           "VERO_SUPERVISOR_TOKEN": "supervisor-token-for-tests"}
+    env = {
+        "REDIS_URL": redis_url,
+        "VERO_CENTRE": str(path),
+        "TWILIO_AUTH_TOKEN": "t",
+        "VERO_SUPERVISOR_TOKEN": "supervisor-token-for-tests",
+    }
     client = redis.Redis.from_url(redis_url)
     yield env, AccountStore(client, Keys(centre_id))
     doomed = list(client.scan_iter(match=Keys(centre_id).all_keys_pattern()))
@@ -41,8 +45,17 @@ def run(env, *args: str, stdin: str | None = None):
 
 def test_add_list_disable_and_reset(centre_env):
     env, store = centre_env
-    added = run(env, "accounts", "add", "pt-maju", "--name", "PT Maju", "--phone", "0813 0000 1111",
-                stdin="a long secret 1\na long secret 1\n")
+    added = run(
+        env,
+        "accounts",
+        "add",
+        "pt-maju",
+        "--name",
+        "PT Maju",
+        "--phone",
+        "0813 0000 1111",
+        stdin="a long secret 1\na long secret 1\n",
+    )
     assert added.exit_code == 0, added.output
     assert store.authenticate("pt-maju", "a long secret 1").phone == "+6281300001111"
     listed = run(env, "accounts", "list")
@@ -55,12 +68,15 @@ def test_add_list_disable_and_reset(centre_env):
     assert store.authenticate("pt-maju", "another secret") is not None
 
 
-@pytest.mark.parametrize("args", [
-    ("accounts", "add", "x", "--password", "a long secret 1"),  # name too short
-    ("accounts", "add", "someone", "--password", "short"),
-    ("accounts", "add", "someone", "--phone", "12", "--password", "a long secret 1"),
-    ("accounts", "disable", "nobody"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("accounts", "add", "x", "--password", "a long secret 1"),  # name too short
+        ("accounts", "add", "someone", "--password", "short"),
+        ("accounts", "add", "someone", "--phone", "12", "--password", "a long secret 1"),
+        ("accounts", "disable", "nobody"),
+    ],
+)
 def test_bad_input_is_one_line_and_non_zero(centre_env, args):
     env, _ = centre_env
     result = run(env, *args)
@@ -70,8 +86,9 @@ def test_bad_input_is_one_line_and_non_zero(centre_env, args):
 
 def test_limits_come_from_the_environment():
     base = {"TWILIO_AUTH_TOKEN": "t", "VERO_SUPERVISOR_TOKEN": "supervisor-token-for-tests"}
-    settings = Settings.from_env({**base, "VERO_RATE_LIMIT_PUBLIC": "5/minute;50/hour",
-                                  "VERO_OUTBOUND_DAILY_CAP": "7"})
+    settings = Settings.from_env(
+        {**base, "VERO_RATE_LIMIT_PUBLIC": "5/minute;50/hour", "VERO_OUTBOUND_DAILY_CAP": "7"}
+    )
     assert rates(settings)["public"] == "5/minute;50/hour" and settings.outbound_daily_cap == 7
     with pytest.raises(SettingsError, match="VERO_RATE_LIMIT_PUBLIC"):
         Settings.from_env({**base, "VERO_RATE_LIMIT_PUBLIC": "lots"})

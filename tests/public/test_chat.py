@@ -12,16 +12,20 @@ IDLE = 900  # channels.chat.idle_timeout_seconds of the reference centre
 
 
 def open_chat(client, address: str = "127.0.0.1", **extra) -> tuple[str, dict[str, str]]:
-    reply = client.post("/api/chat", json={"language": "id", **extra},
-                        environ_base={"REMOTE_ADDR": address})
+    reply = client.post(
+        "/api/chat", json={"language": "id", **extra}, environ_base={"REMOTE_ADDR": address}
+    )
     assert reply.status_code == 201, reply.json
     return reply.json["task_id"], {"Authorization": f"Bearer {reply.json['token']}"}
 
 
 def records(svc, tmp_path) -> dict[str, dict[str, str]]:
     ContactLog(svc.redis, svc.router.keys, svc.centre, tmp_path).flush()
-    return {row["task_id"]: row for path in (tmp_path / "contacts").iterdir()
-            for row in csv.DictReader(path.open(encoding="utf-8"))}
+    return {
+        row["task_id"]: row
+        for path in (tmp_path / "contacts").iterdir()
+        for row in csv.DictReader(path.open(encoding="utf-8"))
+    }
 
 
 def test_the_visitor_ends_a_waiting_chat(client, svc, tmp_path, clock):
@@ -34,8 +38,12 @@ def test_the_visitor_ends_a_waiting_chat(client, svc, tmp_path, clock):
     assert records(svc, tmp_path)[task_id]["outcome"] == "abandoned"
     again = client.post(f"/api/chat/{task_id}/end", headers=visitor)
     assert again.status_code == 409
-    assert client.post(f"/api/chat/{task_id}/messages", json={"body": "x"},
-                       headers=visitor).status_code == 409
+    assert (
+        client.post(
+            f"/api/chat/{task_id}/messages", json={"body": "x"}, headers=visitor
+        ).status_code
+        == 409
+    )
 
 
 def test_the_visitor_ends_a_chat_with_an_agent(client, svc, tmp_path, clock):

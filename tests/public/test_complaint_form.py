@@ -71,8 +71,10 @@ def test_a_code_dies_after_five_wrong_attempts(client, recorder):
     code = code_for(recorder, PHONE)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(4):
-        assert client.post("/api/public/code/verify",
-                           json={"phone": PHONE, "code": wrong}).status_code == 401
+        assert (
+            client.post("/api/public/code/verify", json={"phone": PHONE, "code": wrong}).status_code
+            == 401
+        )
     last = client.post("/api/public/code/verify", json={"phone": PHONE, "code": wrong})
     assert "last attempt" in last.json["error"]
     late = client.post("/api/public/code/verify", json={"phone": PHONE, "code": code})
@@ -80,48 +82,86 @@ def test_a_code_dies_after_five_wrong_attempts(client, recorder):
 
 
 def test_account_login_files_a_complaint(client, recorder):
-    made = client.post("/api/accounts", headers=SUPERVISOR, json={
-        "username": "pt-maju", "password": "a long secret 1", "name": "PT Maju Jaya",
-        "segment": "B2B", "phone": "+6281300001111"})
+    made = client.post(
+        "/api/accounts",
+        headers=SUPERVISOR,
+        json={
+            "username": "pt-maju",
+            "password": "a long secret 1",
+            "name": "PT Maju Jaya",
+            "segment": "B2B",
+            "phone": "+6281300001111",
+        },
+    )
     assert made.status_code == 201 and "password_hash" not in made.json["account"]
-    login = client.post("/api/public/login",
-                        json={"username": "pt-maju", "password": "a long secret 1"})
+    login = client.post(
+        "/api/public/login", json={"username": "pt-maju", "password": "a long secret 1"}
+    )
     assert login.status_code == 200
     headers = {"Authorization": f"Bearer {login.json['token']}"}
     filed = client.post("/api/complaints", json=FORM, headers=headers)
     assert filed.status_code == 201
-    assert filed.json["case"]["customer"] == {"phone": "+6281300001111", "email": "",
-                                              "name": "PT Maju Jaya"}
+    assert filed.json["case"]["customer"] == {
+        "phone": "+6281300001111",
+        "email": "",
+        "name": "PT Maju Jaya",
+    }
     assert [to for to, _ in sent_to(recorder)] == ["+6281300001111"]
     client.post("/api/public/logout", headers=headers)
     assert client.post("/api/complaints", json=FORM, headers=headers).status_code == 401
 
 
 def test_lockout_after_five_wrong_passwords(client, svc):
-    client.post("/api/accounts", headers=SUPERVISOR,
-                json={"username": "mitra", "password": "right password", "segment": "partner"})
+    client.post(
+        "/api/accounts",
+        headers=SUPERVISOR,
+        json={"username": "mitra", "password": "right password", "segment": "partner"},
+    )
     for n in range(5):
         # different addresses: the lockout is the account's, not the IP's
-        reply = client.post("/api/public/login", json={"username": "mitra", "password": "nope"},
-                            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
+        reply = client.post(
+            "/api/public/login",
+            json={"username": "mitra", "password": "nope"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        )
         assert reply.status_code == 401
-    locked = client.post("/api/public/login",
-                         json={"username": "mitra", "password": "right password"},
-                         environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    locked = client.post(
+        "/api/public/login",
+        json={"username": "mitra", "password": "right password"},
+        environ_base={"REMOTE_ADDR": "10.0.1.1"},
+    )
     assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 900
-    assert client.post("/api/accounts/mitra/password", headers=SUPERVISOR,
-                       json={"password": "another password"}).status_code == 200
-    assert client.post("/api/public/login",
-                       json={"username": "mitra", "password": "another password"},
-                       environ_base={"REMOTE_ADDR": "10.0.1.1"}).status_code == 200
+    assert (
+        client.post(
+            "/api/accounts/mitra/password",
+            headers=SUPERVISOR,
+            json={"password": "another password"},
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            "/api/public/login",
+            json={"username": "mitra", "password": "another password"},
+            environ_base={"REMOTE_ADDR": "10.0.1.1"},
+        ).status_code
+        == 200
+    )
 
 
 def test_a_disabled_account_cannot_log_in(client):
-    client.post("/api/accounts", headers=SUPERVISOR,
-                json={"username": "old-client", "password": "right password"})
+    client.post(
+        "/api/accounts",
+        headers=SUPERVISOR,
+        json={"username": "old-client", "password": "right password"},
+    )
     assert client.post("/api/accounts/old-client/disable", headers=SUPERVISOR).status_code == 200
-    assert client.post("/api/public/login", json={"username": "old-client",
-                                                  "password": "right password"}).status_code == 401
+    assert (
+        client.post(
+            "/api/public/login", json={"username": "old-client", "password": "right password"}
+        ).status_code
+        == 401
+    )
     listed = client.get("/api/accounts", headers=SUPERVISOR).json["accounts"]
     assert [(a["username"], a["disabled"]) for a in listed] == [("old-client", True)]
 

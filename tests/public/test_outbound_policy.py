@@ -32,12 +32,22 @@ def test_directory_customers_and_verified_phones_may_be_written_to(client, svc, 
 
 def test_a_customer_who_wrote_in_gets_the_agents_reply(client, svc, recorder):
     twilio = Emulator(client, TOKEN, PUBLIC)
-    assert twilio.post("/twilio/messaging", {"From": "whatsapp:+447700900999", "To": SENDER,
-                                             "Body": "Hello", "MessageSid": "SM" + "1" * 32}
-                       ).status_code == 200
+    assert (
+        twilio.post(
+            "/twilio/messaging",
+            {
+                "From": "whatsapp:+447700900999",
+                "To": SENDER,
+                "Body": "Hello",
+                "MessageSid": "SM" + "1" * 32,
+            },
+        ).status_code
+        == 200
+    )
     [task_id] = [t.decode() for t in svc.redis.hkeys(svc.router.keys.tasks())]
-    reply = client.post(f"/api/tasks/{task_id}/messages", json={"body": "Hi, how can we help?"},
-                        headers=SUPERVISOR)
+    reply = client.post(
+        f"/api/tasks/{task_id}/messages", json={"body": "Hi, how can we help?"}, headers=SUPERVISOR
+    )
     assert reply.status_code == 201
     assert sent_to(recorder) == [("+447700900999", "Hi, how can we help?")]
 
@@ -47,7 +57,8 @@ def test_the_daily_cap_per_number(redis_client, namespace, tmp_path, clock, reco
     with app.app_context():
         svc = app.extensions["vero"]
         CustomerDirectory(svc.redis, svc.router.keys).put(
-            Customer(KNOWN, "Dewi", "B2C", False, "id"))
+            Customer(KNOWN, "Dewi", "B2C", False, "id")
+        )
         for n in range(3):
             svc.gateway.send_message(KNOWN, f"pesan {n}", "whatsapp", SENDER)
         with pytest.raises(OutboundRefused, match="3 messages today"):

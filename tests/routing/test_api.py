@@ -23,9 +23,15 @@ def clock():
 
 @pytest.fixture
 def app(redis_client, namespace, tmp_path, clock):
-    settings = Settings(redis_url=None, public_base_url="http://127.0.0.1:8000",
-                        twilio_account_sid="AC" + "0" * 32, twilio_auth_token="secret",
-                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=tmp_path)
+    settings = Settings(
+        redis_url=None,
+        public_base_url="http://127.0.0.1:8000",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="secret",
+        centre_path=None,
+        supervisor_token=SUPERVISOR,
+        data_dir=tmp_path,
+    )
     return create_app(settings, redis_client=redis_client, namespace=namespace, clock=clock)
 
 
@@ -39,8 +45,12 @@ def sup(**extra):
 
 
 def make_agent(client, agent_id="ayu", **profile):
-    body = {"name": "Ayu", "skills": {"complaints": 4, "general": 2}, "languages": ["id", "en"],
-            **profile}
+    body = {
+        "name": "Ayu",
+        "skills": {"complaints": 4, "general": 2},
+        "languages": ["id", "en"],
+        **profile,
+    }
     reply = client.put(f"/api/agents/{agent_id}", json=body, headers=sup())
     assert reply.status_code == 200, reply.json
     return {"Authorization": f"Bearer {reply.json['token']}"}
@@ -52,10 +62,17 @@ def test_healthz(client):
 
 def test_a_call_goes_from_queue_to_agent_to_wrap_up(client, clock):
     agent = make_agent(client)
-    assert client.post("/api/agents/ayu/state", json={"state": "available"},
-                       headers=agent).json["state"] == "available"
-    created = client.post("/api/tasks", json={"channel": "voice", "queue": "complaints",
-                                              "language": "id"}, headers=sup())
+    assert (
+        client.post("/api/agents/ayu/state", json={"state": "available"}, headers=agent).json[
+            "state"
+        ]
+        == "available"
+    )
+    created = client.post(
+        "/api/tasks",
+        json={"channel": "voice", "queue": "complaints", "language": "id"},
+        headers=sup(),
+    )
     assert created.status_code == 201
     task_id = created.json["id"]
     offers = client.get("/api/agents/ayu/offers", headers=agent).json["offers"]
@@ -81,8 +98,9 @@ def test_a_call_goes_from_queue_to_agent_to_wrap_up(client, clock):
 def test_accepting_an_expired_offer_is_409(client, clock):
     agent = make_agent(client)
     client.post("/api/agents/ayu/state", json={"state": "available"}, headers=agent)
-    client.post("/api/tasks", json={"channel": "voice", "queue": "general", "language": "id"},
-                headers=sup())
+    client.post(
+        "/api/tasks", json={"channel": "voice", "queue": "general", "language": "id"}, headers=sup()
+    )
     offer = client.get("/api/agents/ayu/offers", headers=agent).json["offers"][0]
     clock.now += 16  # voice offers last 15 s
     reply = client.post(f"/api/offers/{offer['offer_id']}/accept", headers=agent)
@@ -95,32 +113,66 @@ def test_tokens_are_checked(client):
     assert client.get("/api/agents").status_code == 401
     assert client.get("/api/agents", headers=ayu).status_code == 403
     assert client.get("/api/agents/budi", headers=ayu).status_code == 403
-    assert client.get("/api/agents/ayu", headers={"Authorization": "Bearer nope"}).status_code \
-        == 401
+    assert (
+        client.get("/api/agents/ayu", headers={"Authorization": "Bearer nope"}).status_code == 401
+    )
     assert len(client.get("/api/agents", headers=sup()).json["agents"]) == 2
 
 
-@pytest.mark.parametrize(("path", "method", "body", "status", "words"), [
-    ("/api/agents/x", "put", {"skills": {"astrology": 1}, "languages": ["id"]}, 400,
-     "unknown skill"),
-    ("/api/agents/x", "put", {"skills": {"orders": 9}, "languages": ["id"]}, 400,
-     "skills.orders': input should be less than or equal to 5"),
-    ("/api/agents/x", "put", {"skills": {"orders": 1}, "languages": ["fr"]}, 400,
-     "unknown language"),
-    ("/api/agents/bad id!", "put", {"skills": {"orders": 1}, "languages": ["id"]}, 400,
-     "agent id"),
-    ("/api/tasks", "post", {"channel": "fax", "queue": "general", "language": "id"}, 400,
-     "channel"),
-    ("/api/tasks", "post", {"channel": "voice", "queue": "backoffice", "language": "id"}, 400,
-     "takes no voice"),
-    ("/api/tasks", "post", "not json", 400, "JSON object"),
-    ("/api/tasks/nope", "get", None, 404, "no task"),
-    ("/api/tasks/nope/complete", "post", None, 404, "no task"),
-    ("/api/agents/nope/state", "post", {"state": "available"}, 404, "no agent"),
-    ("/api/agents/nope/state", "post", {"state": "dancing"}, 400, "state"),
-    ("/api/offers/t-1.1/accept", "post", None, 409, "no longer pending"),
-    ("/api/nothing", "get", None, 404, "not found"),
-])
+@pytest.mark.parametrize(
+    ("path", "method", "body", "status", "words"),
+    [
+        (
+            "/api/agents/x",
+            "put",
+            {"skills": {"astrology": 1}, "languages": ["id"]},
+            400,
+            "unknown skill",
+        ),
+        (
+            "/api/agents/x",
+            "put",
+            {"skills": {"orders": 9}, "languages": ["id"]},
+            400,
+            "skills.orders': input should be less than or equal to 5",
+        ),
+        (
+            "/api/agents/x",
+            "put",
+            {"skills": {"orders": 1}, "languages": ["fr"]},
+            400,
+            "unknown language",
+        ),
+        (
+            "/api/agents/bad id!",
+            "put",
+            {"skills": {"orders": 1}, "languages": ["id"]},
+            400,
+            "agent id",
+        ),
+        (
+            "/api/tasks",
+            "post",
+            {"channel": "fax", "queue": "general", "language": "id"},
+            400,
+            "channel",
+        ),
+        (
+            "/api/tasks",
+            "post",
+            {"channel": "voice", "queue": "backoffice", "language": "id"},
+            400,
+            "takes no voice",
+        ),
+        ("/api/tasks", "post", "not json", 400, "JSON object"),
+        ("/api/tasks/nope", "get", None, 404, "no task"),
+        ("/api/tasks/nope/complete", "post", None, 404, "no task"),
+        ("/api/agents/nope/state", "post", {"state": "available"}, 404, "no agent"),
+        ("/api/agents/nope/state", "post", {"state": "dancing"}, 400, "state"),
+        ("/api/offers/t-1.1/accept", "post", None, 409, "no longer pending"),
+        ("/api/nothing", "get", None, 404, "not found"),
+    ],
+)
 def test_bad_input_is_a_clear_4xx(client, path, method, body, status, words):
     kwargs = {"headers": sup()}
     if isinstance(body, str):
@@ -135,8 +187,9 @@ def test_bad_input_is_a_clear_4xx(client, path, method, body, status, words):
 def test_completing_twice_and_canceling_an_assigned_task_are_409(client):
     agent = make_agent(client)
     client.post("/api/agents/ayu/state", json={"state": "available"}, headers=agent)
-    task_id = client.post("/api/tasks", json={"channel": "chat", "queue": "general",
-                                              "language": "en"}, headers=sup()).json["id"]
+    task_id = client.post(
+        "/api/tasks", json={"channel": "chat", "queue": "general", "language": "en"}, headers=sup()
+    ).json["id"]
     offer = client.get("/api/agents/ayu/offers", headers=agent).json["offers"][0]
     client.post(f"/api/offers/{offer['offer_id']}/accept", headers=agent)
     assert client.post(f"/api/tasks/{task_id}/cancel", headers=sup()).status_code == 409

@@ -47,7 +47,7 @@ def play(url: str, namespace: str, worker: int, start_at: float, results) -> Non
     client = connect(url)
     router = RedisRouter(client, load_centre(), namespace=namespace)
     mine = [f"a{i:03d}" for i in range(worker, AGENTS, PROCESSES)]
-    pending: deque = deque()   # (offer id, task id) this process knows of
+    pending: deque = deque()  # (offer id, task id) this process knows of
     assigned: deque = deque()  # task ids accepted by this process, to complete
     counts: Counter = Counter()
 
@@ -73,8 +73,8 @@ def play(url: str, namespace: str, worker: int, start_at: float, results) -> Non
                 counts[f"lost-{exc.code}"] += 1  # another process acted on it first
         for _ in range(min(limit, len(assigned))):
             task_id = assigned.popleft()
-            router.complete(task_id)          # wrap-up starts
-            take(router.complete(task_id))    # and ends early: the agent takes new work
+            router.complete(task_id)  # wrap-up starts
+            take(router.complete(task_id))  # and ends early: the agent takes new work
             counts["completed"] += 1
 
     def poll(agents) -> None:
@@ -132,8 +132,10 @@ def test_four_processes_route_ten_thousand_tasks(redis_url, redis_client, namesp
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     start_at = time.time() + 3
-    workers = [context.Process(target=play, args=(redis_url, namespace, w, start_at, results))
-               for w in range(PROCESSES)]
+    workers = [
+        context.Process(target=play, args=(redis_url, namespace, w, start_at, results))
+        for w in range(PROCESSES)
+    ]
     for w in workers:
         w.start()
     router = RedisRouter(redis_client, centre, namespace=namespace)
@@ -156,12 +158,19 @@ def test_four_processes_route_ten_thousand_tasks(redis_url, redis_client, namesp
     status = redis_client.hgetall(router.keys.agent_status())
     assert _check_capacity(status, centre) == AGENTS
 
-    tasks = {k.decode(): json.loads(v)
-             for k, v in redis_client.hgetall(router.keys.tasks()).items()}
+    tasks = {
+        k.decode(): json.loads(v) for k, v in redis_client.hgetall(router.keys.tasks()).items()
+    }
     assert len(tasks) == TASKS
     states = Counter(t["state"] for t in tasks.values())
-    assert set(states) <= {"queued", "reserved", "assigned", "wrapping", "completed",
-                           "abandoned"}, states
+    assert set(states) <= {
+        "queued",
+        "reserved",
+        "assigned",
+        "wrapping",
+        "completed",
+        "abandoned",
+    }, states
     assert states["completed"] > TASKS * 0.8, states
 
     # every task assigned at most once, each completed one exactly once (from the events stream)
@@ -190,8 +199,7 @@ def test_four_processes_route_ten_thousand_tasks(redis_url, redis_client, namesp
         for task_id in json.loads(raw)["tasks"] or []:
             held[task_id] += 1
             assert tasks[task_id]["state"] in ("reserved", "assigned", "wrapping")
-    open_tasks = {i for i, t in tasks.items() if t["state"] in ("reserved", "assigned",
-                                                                  "wrapping")}
+    open_tasks = {i for i, t in tasks.items() if t["state"] in ("reserved", "assigned", "wrapping")}
     assert set(held) == open_tasks and set(held.values()) <= {1}
 
     # statistics add up per queue: offered = answered + abandoned + still waiting

@@ -17,14 +17,16 @@ from vero.cli.embedded_redis import EmbeddedRedis
 T0 = 1_790_000_000.0  # 2026-09-21 21:53:20 in Jakarta
 
 
-def test_completed_and_abandoned_contacts_are_written_once(redis_client, namespace, centre,
-                                                           tmp_path):
+def test_completed_and_abandoned_contacts_are_written_once(
+    redis_client, namespace, centre, tmp_path
+):
     router = RedisRouter(redis_client, centre, namespace=namespace)
     log = ContactLog(redis_client, router.keys, centre, tmp_path)
     router.upsert_agent("ayu", {"orders": 2}, ("id",), {"voice": 1}, now=T0)
     router.set_agent_state("ayu", "available", now=T0)
-    [offer] = router.enqueue("call-1", "voice", "orders", "id", now=T0 + 1,
-                             attributes={"from": "0812-3456-7890"})
+    [offer] = router.enqueue(
+        "call-1", "voice", "orders", "id", now=T0 + 1, attributes={"from": "0812-3456-7890"}
+    )
     router.accept(offer.offer, now=T0 + 5)
     router.complete("call-1", now=T0 + 125)
     router.enqueue("call-2", "voice", "orders", "id", now=T0 + 126)
@@ -71,15 +73,16 @@ def _rows(path):
 
 
 def test_a_closed_task_leaves_the_hot_hash_and_is_purged_after_retention(
-        redis_client, namespace, centre, tmp_path):
+    redis_client, namespace, centre, tmp_path
+):
     router = RedisRouter(redis_client, centre, namespace=namespace)
     clock = Clock(T0)
-    log = ContactLog(redis_client, router.keys, centre, tmp_path, retention_hours=48,
-                     clock=clock)
+    log = ContactLog(redis_client, router.keys, centre, tmp_path, retention_hours=48, clock=clock)
     router.upsert_agent("ayu", {"orders": 2}, ("id",), {"voice": 1}, now=T0)
     router.set_agent_state("ayu", "available", now=T0)
-    [offer] = router.enqueue("call-1", "voice", "orders", "id", now=T0 + 1,
-                             attributes={"from": "0812-3456-7890"})
+    [offer] = router.enqueue(
+        "call-1", "voice", "orders", "id", now=T0 + 1, attributes={"from": "0812-3456-7890"}
+    )
     router.enqueue("call-2", "voice", "orders", "id", now=T0 + 2)
     router.accept(offer.offer, now=T0 + 5)
     router.complete("call-1", now=T0 + 60)
@@ -115,8 +118,9 @@ def test_a_closed_task_leaves_the_hot_hash_and_is_purged_after_retention(
     assert [r["task_id"] for r in _rows(next((tmp_path / "contacts").iterdir()))] == ["call-1"]
 
 
-def test_a_torn_last_line_is_cut_off_and_its_row_written_again(redis_client, namespace, centre,
-                                                              tmp_path):
+def test_a_torn_last_line_is_cut_off_and_its_row_written_again(
+    redis_client, namespace, centre, tmp_path
+):
     router = RedisRouter(redis_client, centre, namespace=namespace)
     log = ContactLog(redis_client, router.keys, centre, tmp_path, consumer="one")
     _close_calls(router, ["call-1"], T0)
@@ -169,8 +173,9 @@ def test_redis_down_between_the_write_and_the_ack_loses_and_doubles_nothing(cent
         assert router.task("call-1")["state"] == "abandoned"
 
 
-def test_entries_a_dead_process_read_are_claimed_by_another(redis_client, namespace, centre,
-                                                            tmp_path, monkeypatch):
+def test_entries_a_dead_process_read_are_claimed_by_another(
+    redis_client, namespace, centre, tmp_path, monkeypatch
+):
     router = RedisRouter(redis_client, centre, namespace=namespace)
     log = ContactLog(redis_client, router.keys, centre, tmp_path, consumer="alive")
     _close_calls(router, ["call-1"], T0)
@@ -184,15 +189,19 @@ def test_entries_a_dead_process_read_are_claimed_by_another(redis_client, namesp
 def _append_from_process(folder, rows, batches):
     files = ContactFiles(COLUMNS, key="task_id")
     for start in range(0, len(rows), batches):
-        files.append(folder / "day.csv", rows[start:start + batches])
+        files.append(folder / "day.csv", rows[start : start + batches])
 
 
 def test_two_processes_appending_the_same_rows_write_each_once(tmp_path):
-    rows = [dict.fromkeys(COLUMNS, "x") | {"task_id": f"t{i}", "contact_id": f"t{i}"}
-            for i in range(300)]
+    rows = [
+        dict.fromkeys(COLUMNS, "x") | {"task_id": f"t{i}", "contact_id": f"t{i}"}
+        for i in range(300)
+    ]
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_append_from_process, args=(tmp_path, rows, size))
-               for size in (7, 11)]
+    workers = [
+        context.Process(target=_append_from_process, args=(tmp_path, rows, size))
+        for size in (7, 11)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:

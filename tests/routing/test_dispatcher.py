@@ -28,8 +28,9 @@ class Clock:
 
 def test_four_dispatchers_apply_each_timer_once(redis_client, centre, namespace):
     clock = Clock(T0)
-    routers = [RedisRouter(redis_client, centre, namespace=namespace, clock=clock)
-               for _ in range(4)]
+    routers = [
+        RedisRouter(redis_client, centre, namespace=namespace, clock=clock) for _ in range(4)
+    ]
     router = routers[0]
     for i in range(60):
         router.upsert_agent(f"a{i}", {"general": 2}, ("id",), CAPACITY)
@@ -46,14 +47,18 @@ def test_four_dispatchers_apply_each_timer_once(redis_client, centre, namespace)
         barrier.wait()
         r.tick(share=share)  # as dispatchers do: each begins elsewhere in the due timers
 
-    threads = [threading.Thread(target=tick, args=(r, share))
-               for r, share in zip(routers, (0.0, 0.2, 0.5, 0.8), strict=True)]
+    threads = [
+        threading.Thread(target=tick, args=(r, share))
+        for r, share in zip(routers, (0.0, 0.2, 0.5, 0.8), strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    events = [{k.decode(): v.decode() for k, v in f.items()}
-              for _, f in redis_client.xrange(router.keys.events(), min=f"({start.decode()}")]
+    events = [
+        {k.decode(): v.decode() for k, v in f.items()}
+        for _, f in redis_client.xrange(router.keys.events(), min=f"({start.decode()}")
+    ]
     expired = Counter(e["offer"] for e in events if e["type"] == "timeout")
     stepped = Counter(e["task"] for e in events if e["type"] == "step")
     assert len(expired) == 60 and set(expired.values()) == {1}
@@ -61,13 +66,15 @@ def test_four_dispatchers_apply_each_timer_once(redis_client, centre, namespace)
     assert all(router.agent(f"a{i}")["missed"] == 1 for i in range(60))
 
 
-def test_a_survivor_takes_over_the_events_a_dead_connector_had_read(redis_client, centre,
-                                                                    namespace):
+def test_a_survivor_takes_over_the_events_a_dead_connector_had_read(
+    redis_client, centre, namespace
+):
     router = RedisRouter(redis_client, centre, namespace=namespace)
     outbox = Outbox(redis_client, router.keys)
     dead = Connector(router, outbox, "https://vero.example.co.id", consumer="dead")
-    survivor = Connector(router, outbox, "https://vero.example.co.id", consumer="alive",
-                         claim_idle=0.2)
+    survivor = Connector(
+        router, outbox, "https://vero.example.co.id", consumer="alive", claim_idle=0.2
+    )
     router.upsert_agent("ayu", {"general": 2}, ("id",), CAPACITY, contact={"client": "ayu"})
     router.set_agent_state("ayu", "available")
     router.enqueue("v1", "voice", "general", "id", attributes={"call_sid": "CA" + "1" * 32})
@@ -76,20 +83,27 @@ def test_a_survivor_takes_over_the_events_a_dead_connector_had_read(redis_client
     assert read and redis_client.xpending(dead.stream, "voice-connector")["pending"] >= 1
     time.sleep(0.3)
     assert survivor.poll() == 1
-    (_, job), = redis_client.xrange(outbox.stream)
+    ((_, job),) = redis_client.xrange(outbox.stream)
     assert job[b"offer"].decode() == router.task("v1")["offer"]
     assert redis_client.xpending(dead.stream, "voice-connector")["pending"] == 0
 
 
-def test_heartbeats_are_written_every_round_and_stale_ones_pruned(redis_client, centre,
-                                                                  namespace, tmp_path):
+def test_heartbeats_are_written_every_round_and_stale_ones_pruned(
+    redis_client, centre, namespace, tmp_path
+):
     router = RedisRouter(redis_client, centre, namespace=namespace)
     redis_client.hset(router.keys.dispatchers(), "gone-1", json.dumps({"at": time.time() - 90}))
-    dispatcher = Dispatcher(router, ContactLog(redis_client, router.keys, centre, tmp_path),
-                            ident="here-1", report=lambda: {"ok": 3, "dead": 1})
+    dispatcher = Dispatcher(
+        router,
+        ContactLog(redis_client, router.keys, centre, tmp_path),
+        ident="here-1",
+        report=lambda: {"ok": 3, "dead": 1},
+    )
     dispatcher.run_once()
-    beats = {k.decode(): json.loads(v)
-             for k, v in redis_client.hgetall(router.keys.dispatchers()).items()}
+    beats = {
+        k.decode(): json.loads(v)
+        for k, v in redis_client.hgetall(router.keys.dispatchers()).items()
+    }
     assert set(beats) == {"here-1"}
     assert beats["here-1"]["rest_ok"] == 3 and beats["here-1"]["rest_dead"] == 1
     assert 0 < redis_client.ttl(router.keys.dispatchers()) <= 60

@@ -44,54 +44,83 @@ NIGHTLY = settings(QUICK, max_examples=1500)
 @st.composite
 def centres(draw: st.DrawFn) -> Centre:
     """A valid centre of 1-4 queues over random skills, languages and channels."""
-    languages = draw(st.lists(st.sampled_from(["id", "en", "jv", "ms"]), min_size=1, max_size=3,
-                              unique=True))
-    skills = draw(st.lists(st.sampled_from(["s0", "s1", "s2", "s3", "s4"]), min_size=1,
-                           max_size=4, unique=True))
-    channels = draw(st.lists(st.sampled_from(["voice", "chat", "email", "sms"]), min_size=1,
-                             max_size=4, unique=True))
+    languages = draw(
+        st.lists(st.sampled_from(["id", "en", "jv", "ms"]), min_size=1, max_size=3, unique=True)
+    )
+    skills = draw(
+        st.lists(
+            st.sampled_from(["s0", "s1", "s2", "s3", "s4"]), min_size=1, max_size=4, unique=True
+        )
+    )
+    channels = draw(
+        st.lists(
+            st.sampled_from(["voice", "chat", "email", "sms"]), min_size=1, max_size=4, unique=True
+        )
+    )
     queues = [f"q{i}" for i in range(draw(st.integers(1, 4)))]
     data: dict[str, Any] = {
-        "id": "random", "name": "Random centre", "opening_hours": {"mon": ["08:00", "17:00"]},
-        "languages": languages, "default_language": languages[0],
+        "id": "random",
+        "name": "Random centre",
+        "opening_hours": {"mon": ["08:00", "17:00"]},
+        "languages": languages,
+        "default_language": languages[0],
         "max_missed_offers": draw(st.integers(1, 3)),
-        "channels": {name: {"target_seconds": draw(st.integers(5, 300)),
-                            "offer_timeout": draw(st.integers(5, 60)),
-                            "exclusive": draw(st.booleans())} for name in channels},
+        "channels": {
+            name: {
+                "target_seconds": draw(st.integers(5, 300)),
+                "offer_timeout": draw(st.integers(5, 60)),
+                "exclusive": draw(st.booleans()),
+            }
+            for name in channels
+        },
         "skills": {name: dict.fromkeys(languages, name) for name in skills},
-        "queues": {name: draw(queue_definitions(skills, channels, queues, name))
-                   for name in queues},
+        "queues": {
+            name: draw(queue_definitions(skills, channels, queues, name)) for name in queues
+        },
         "staffing_groups": {"all": {"channels": channels}},
     }
     return Centre.model_validate(data)
 
 
 @st.composite
-def queue_definitions(draw: st.DrawFn, skills: list[str], channels: list[str],
-                      queues: list[str], name: str) -> dict[str, Any]:
+def queue_definitions(
+    draw: st.DrawFn, skills: list[str], channels: list[str], queues: list[str], name: str
+) -> dict[str, Any]:
     """A queue's definition: its steps (timeouts growing, only the last may have none), its
     selection, and a fallback (overflow to another queue, or an offer) after a last timeout."""
     steps: list[dict[str, Any]] = []
     timeout = 0
     for _ in range(draw(st.integers(1, 3))):
         timeout += draw(st.integers(1, 90))
-        steps.append({"skill": draw(st.sampled_from(["__queue__", None, *skills])),
-                      "min_level": draw(st.integers(1, 5)),
-                      "language": draw(st.sampled_from(["same", "any"])), "timeout": timeout,
-                      "priority": draw(st.one_of(st.none(), st.integers(0, 20)))})
+        steps.append(
+            {
+                "skill": draw(st.sampled_from(["__queue__", None, *skills])),
+                "min_level": draw(st.integers(1, 5)),
+                "language": draw(st.sampled_from(["same", "any"])),
+                "timeout": timeout,
+                "priority": draw(st.one_of(st.none(), st.integers(0, 20))),
+            }
+        )
     others = [q for q in queues if q != name]
-    fallback = draw(st.one_of(
-        st.none(), st.builds(lambda offer: {"offer": offer},
-                             st.sampled_from(["callback", "voicemail"])),
-        *([st.builds(lambda q: {"overflow": q}, st.sampled_from(others))] if others else [])))
+    fallback = draw(
+        st.one_of(
+            st.none(),
+            st.builds(lambda offer: {"offer": offer}, st.sampled_from(["callback", "voicemail"])),
+            *([st.builds(lambda q: {"overflow": q}, st.sampled_from(others))] if others else []),
+        )
+    )
     if fallback is None and draw(st.booleans()):
         steps[-1]["timeout"] = None
-    return {"skill": draw(st.sampled_from(skills)),
-            "channels": draw(st.one_of(st.none(), st.lists(st.sampled_from(channels), min_size=1,
-                                                           unique=True))),
-            "wrap_up_seconds": draw(st.sampled_from([0, 5, 30])),
-            "selection": draw(st.sampled_from(get_args(Selection))),
-            "steps": steps, "fallback": fallback}
+    return {
+        "skill": draw(st.sampled_from(skills)),
+        "channels": draw(
+            st.one_of(st.none(), st.lists(st.sampled_from(channels), min_size=1, unique=True))
+        ),
+        "wrap_up_seconds": draw(st.sampled_from([0, 5, 30])),
+        "selection": draw(st.sampled_from(get_args(Selection))),
+        "steps": steps,
+        "fallback": fallback,
+    }
 
 
 def scenarios(centre: Centre) -> st.SearchStrategy[list]:
@@ -99,31 +128,47 @@ def scenarios(centre: Centre) -> st.SearchStrategy[list]:
     advancing the clock by 0 ms to 25 s (whole milliseconds)."""
     queues, channels = sorted(centre.queues), sorted(centre.channels)
     skills, languages = sorted(centre.skills), list(centre.languages)
-    skills_st = st.dictionaries(st.sampled_from(skills), st.integers(1, 5), min_size=1,
-                                max_size=6)
+    skills_st = st.dictionaries(st.sampled_from(skills), st.integers(1, 5), min_size=1, max_size=6)
     languages_st = st.lists(st.sampled_from(languages), min_size=1, max_size=2, unique=True)
-    capacity_st = st.dictionaries(st.sampled_from(channels), st.integers(1, 3), min_size=1,
-                                  max_size=len(channels))
-    enqueue_st = st.tuples(st.just("enqueue"), st.sampled_from(queues), st.integers(0, 99),
-                           st.sampled_from(languages), st.integers(0, 3),
-                           st.integers(0, 30_000))
+    capacity_st = st.dictionaries(
+        st.sampled_from(channels), st.integers(1, 3), min_size=1, max_size=len(channels)
+    )
+    enqueue_st = st.tuples(
+        st.just("enqueue"),
+        st.sampled_from(queues),
+        st.integers(0, 99),
+        st.sampled_from(languages),
+        st.integers(0, 3),
+        st.integers(0, 30_000),
+    )
     accept_st = st.tuples(st.just("accept"), st.integers(0, 99))
     op_st = st.one_of(
-        st.tuples(st.just("upsert"), st.sampled_from(AGENT_IDS), skills_st, languages_st,
-                  capacity_st),
-        enqueue_st, enqueue_st, accept_st,
-        st.tuples(st.just("state"), st.sampled_from(AGENT_IDS),
-                  st.sampled_from(["available", "available", "break", "offline"])),
-        enqueue_st, accept_st,
+        st.tuples(
+            st.just("upsert"), st.sampled_from(AGENT_IDS), skills_st, languages_st, capacity_st
+        ),
+        enqueue_st,
+        enqueue_st,
+        accept_st,
+        st.tuples(
+            st.just("state"),
+            st.sampled_from(AGENT_IDS),
+            st.sampled_from(["available", "available", "break", "offline"]),
+        ),
+        enqueue_st,
+        accept_st,
         st.tuples(st.just("reject"), st.integers(0, 99)),
         st.tuples(st.just("complete"), st.integers(0, 99)),
-        st.tuples(st.just("cancel"), st.integers(0, 99),
-                  st.sampled_from(["canceled", "abandoned", "callback", "voicemail"])),
+        st.tuples(
+            st.just("cancel"),
+            st.integers(0, 99),
+            st.sampled_from(["canceled", "abandoned", "callback", "voicemail"]),
+        ),
         st.tuples(st.just("tick")),
         st.tuples(st.just("stale"), st.integers(0, 99)),
     )
-    staff_st = st.lists(st.tuples(skills_st, languages_st, capacity_st), min_size=1,
-                        max_size=len(AGENT_IDS))
+    staff_st = st.lists(
+        st.tuples(skills_st, languages_st, capacity_st), min_size=1, max_size=len(AGENT_IDS)
+    )
     steps_st = st.lists(st.tuples(op_st, st.integers(0, 25_000)), min_size=10, max_size=40)
     return st.builds(lambda staff, steps: opening(staff) + steps, staff_st, steps_st)
 
@@ -131,8 +176,10 @@ def scenarios(centre: Centre) -> st.SearchStrategy[list]:
 def opening(staff: list) -> list:
     steps = []
     for agent_id, (skills, languages, capacity) in zip(AGENT_IDS, staff, strict=False):
-        steps += [(("upsert", agent_id, skills, languages, capacity), 0),
-                  (("state", agent_id, "available"), 1)]
+        steps += [
+            (("upsert", agent_id, skills, languages, capacity), 0),
+            (("state", agent_id, "available"), 1),
+        ]
     return steps
 
 
@@ -146,8 +193,20 @@ def _res(offers: list[Reservation]) -> list[tuple]:
 
 def _task(t: Task) -> tuple:
     """The fields of a task both routers must agree on (times to the millisecond)."""
-    return (t.id, t.state, t.queue, t.step, t.priority, t.agent, t.offer, t.attempts, t.fallback,
-            _ms(t.entered), _ms(t.answered_at), _ms(t.ended_at))
+    return (
+        t.id,
+        t.state,
+        t.queue,
+        t.step,
+        t.priority,
+        t.agent,
+        t.offer,
+        t.attempts,
+        t.fallback,
+        _ms(t.entered),
+        _ms(t.answered_at),
+        _ms(t.ended_at),
+    )
 
 
 def _outcome(result: object) -> tuple[str, object]:
@@ -189,8 +248,15 @@ def perform(router: Router, call: tuple, now: float) -> object:
         return exc
 
 
-def concrete(op: tuple, index: int, now: float, centre: Centre, memory: MemoryRouter,
-             enqueued: set[str], offers_seen: list[str]) -> tuple | None:
+def concrete(
+    op: tuple,
+    index: int,
+    now: float,
+    centre: Centre,
+    memory: MemoryRouter,
+    enqueued: set[str],
+    offers_seen: list[str],
+) -> tuple | None:
     """The call a drawn step makes (None: it has nothing to act on), picking offers and tasks
     from the reference router's state."""
     kind = op[0]
@@ -205,16 +271,25 @@ def concrete(op: tuple, index: int, now: float, centre: Centre, memory: MemoryRo
         channels = centre.queue_channels(queue)
         # a fresh id usually; sometimes one already used (both must refuse it)
         task_id = f"t{index}" if channel_pick % 10 or not enqueued else sorted(enqueued)[0]
-        return ("enqueue", task_id, channels[channel_pick % len(channels)], queue, language,
-                priority, round(now - age_ms / 1000, 3))
+        return (
+            "enqueue",
+            task_id,
+            channels[channel_pick % len(channels)],
+            queue,
+            language,
+            priority,
+            round(now - age_ms / 1000, 3),
+        )
     if kind in ("accept", "reject", "stale"):
         pending = sorted(t.offer for t in memory.tasks.values() if t.state == "reserved")
         pool = pending if kind != "stale" else offers_seen
         if not pool:
             return None
         offer_id = pool[op[1] % len(pool)]
-        return ("reject" if kind == "reject" or (kind == "stale" and op[1] % 2) else "accept",
-                offer_id)
+        return (
+            "reject" if kind == "reject" or (kind == "stale" and op[1] % 2) else "accept",
+            offer_id,
+        )
     if kind in ("complete", "cancel"):
         if not enqueued:
             return None
@@ -225,19 +300,20 @@ def concrete(op: tuple, index: int, now: float, centre: Centre, memory: MemoryRo
 def _cleanup(client: redis.Redis, namespace: str) -> None:
     doomed = list(client.scan_iter(match=f"{namespace}:*", count=1000))
     for start in range(0, len(doomed), 500):
-        client.delete(*doomed[start:start + 500])
+        client.delete(*doomed[start : start + 500])
 
 
 def _redis_state(router: RedisRouter) -> tuple[dict[str, dict], dict[str, dict]]:
-    tasks = {text(k): json.loads(v)
-             for k, v in router.redis.hgetall(router.keys.tasks()).items()}
-    status = {text(k): json.loads(v)
-              for k, v in router.redis.hgetall(router.keys.agent_status()).items()}
+    tasks = {text(k): json.loads(v) for k, v in router.redis.hgetall(router.keys.tasks()).items()}
+    status = {
+        text(k): json.loads(v) for k, v in router.redis.hgetall(router.keys.agent_status()).items()
+    }
     return tasks, status
 
 
-def check_invariants(router: RedisRouter, centre: Centre, enqueued: set[str],
-                     before: dict[str, dict]) -> dict[str, dict]:
+def check_invariants(
+    router: RedisRouter, centre: Centre, enqueued: set[str], before: dict[str, dict]
+) -> dict[str, dict]:
     """Check the Redis side; `before` is the agents' status after the previous step (an agent
     whose capacity was lowered below its load may keep its tasks, but gets no new one)."""
     tasks, status = _redis_state(router)
@@ -260,8 +336,12 @@ def check_invariants(router: RedisRouter, centre: Centre, enqueued: set[str],
             assert n <= max(s["cap"].get(channel, 0), previous), (agent_id, s)
             if centre.channels[channel].exclusive:
                 assert sum(load.values()) == 1, (agent_id, s)
-    wait_keys = {text(k) for k in router.redis.scan_iter(
-        match=router.keys.all_keys_pattern().replace("*", "wait:*"), count=1000)}
+    wait_keys = {
+        text(k)
+        for k in router.redis.scan_iter(
+            match=router.keys.all_keys_pattern().replace("*", "wait:*"), count=1000
+        )
+    }
     waiting: dict[str, list[str]] = {}
     for key in wait_keys:
         for member in cast(list[bytes], router.redis.zrange(key, 0, -1)):
@@ -273,8 +353,9 @@ def check_invariants(router: RedisRouter, centre: Centre, enqueued: set[str],
         else:
             assert held == [], (task_id, held)
         if task["state"] == "queued":
-            expected = router.layout.wait_key(task["queue"], task["channel"], task["step"],
-                                              task["language"])
+            expected = router.layout.wait_key(
+                task["queue"], task["channel"], task["step"], task["language"]
+            )
             assert waiting.get(task_id) == [expected], (task_id, waiting.get(task_id))
         else:
             assert task_id not in waiting, (task_id, task["state"])
@@ -290,15 +371,30 @@ def compare_final(memory: MemoryRouter, router: RedisRouter) -> None:
     for agent_id, agent in memory.agents.items():
         s = status[agent_id]
         held = list(s["tasks"]) if isinstance(s["tasks"], list) else []
-        assert (s["state"], s["reason"], held, {k: v for k, v in (s["load"] or {}).items() if v},
-                s["missed"], _ms(s["since"]), _ms(s["idle"])) == \
-            (agent.state, agent.reason, list(agent.tasks), dict(agent.load), agent.missed,
-             _ms(agent.since), _ms(agent.idle_since)), agent_id
+        assert (
+            s["state"],
+            s["reason"],
+            held,
+            {k: v for k, v in (s["load"] or {}).items() if v},
+            s["missed"],
+            _ms(s["since"]),
+            _ms(s["idle"]),
+        ) == (
+            agent.state,
+            agent.reason,
+            list(agent.tasks),
+            dict(agent.load),
+            agent.missed,
+            _ms(agent.since),
+            _ms(agent.idle_since),
+        ), agent_id
     timers = sorted((at, name) for name, at in memory.timers.items())
-    stored = cast(list[tuple[bytes, float]],
-                  router.redis.zrange(router.keys.timers(), 0, -1, withscores=True))
-    assert [(name, _ms(at)) for at, name in timers] == \
-        [(text(name), _ms(at)) for name, at in stored]
+    stored = cast(
+        list[tuple[bytes, float]], router.redis.zrange(router.keys.timers(), 0, -1, withscores=True)
+    )
+    assert [(name, _ms(at)) for at, name in timers] == [
+        (text(name), _ms(at)) for name, at in stored
+    ]
 
 
 def run_sequence(client: redis.Redis, centre: Centre, steps: list) -> None:
@@ -371,12 +467,21 @@ def test_busy_centre_sequence_matches(client: redis.Redis) -> None:
     steps: list[tuple[tuple, int]] = []
     for i, agent_id in enumerate(AGENT_IDS):
         agent_skills = {skills[(i + j) % len(skills)]: 1 + (i + j) % 5 for j in range(4)}
-        steps.append((("upsert", agent_id, agent_skills, languages[: 1 + i % 2],
-                       {"voice": 1, "chat": 2, "email": 3}), 100))
+        steps.append(
+            (
+                (
+                    "upsert",
+                    agent_id,
+                    agent_skills,
+                    languages[: 1 + i % 2],
+                    {"voice": 1, "chat": 2, "email": 3},
+                ),
+                100,
+            )
+        )
         steps.append((("state", agent_id, "available"), 50))
     for i in range(30):
-        steps.append((("enqueue", queues[i % len(queues)], i, languages[i % 2], i % 3, i * 7),
-                      700))
+        steps.append((("enqueue", queues[i % len(queues)], i, languages[i % 2], i % 3, i * 7), 700))
         steps.append(((("accept", "reject", "complete", "tick")[i % 4], i), 4_000))
     steps.append((("tick",), 400_000))
     run_sequence(client, CENTRE, steps)

@@ -56,9 +56,17 @@ def _script(body: str) -> str:
 
 
 def _config(centre: Centre) -> str:
-    return json.dumps({"ch": {name: {"t": ch.offer_timeout, "x": int(ch.exclusive), "g": 1}
-                              for name, ch in centre.channels.items()},
-                       "wrap": {}, "missed": 3, "bucket": "00:00"})
+    return json.dumps(
+        {
+            "ch": {
+                name: {"t": ch.offer_timeout, "x": int(ch.exclusive), "g": 1}
+                for name, ch in centre.channels.items()
+            },
+            "wrap": {},
+            "missed": 3,
+            "bucket": "00:00",
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +92,20 @@ def test_no_lua_file_types_the_policy_again() -> None:
 
 def test_prelude_carries_the_rules(client: redis.Redis, centre: Centre) -> None:
     families, strategies = sorted(rules.FAMILIES), sorted(rules.STRATEGIES)
-    reply = client.eval(_script(CONSTANTS), 0, repr(T0), _config(centre), json.dumps(families),
-                        json.dumps(strategies))
+    reply = client.eval(
+        _script(CONSTANTS),
+        0,
+        repr(T0),
+        _config(centre),
+        json.dumps(families),
+        json.dumps(strategies),
+    )
     got = [r.decode() for r in reply]
     assert float(got[0]) == rules.PRIORITY_WEIGHT
-    assert [float(v) for v in got[1:1 + len(families)]] == [rules.FAMILIES[f] for f in families]
-    assert got[1 + len(families):] == ["1" if rules.STRATEGIES[s].best_level_first else "0"
-                                       for s in strategies]
+    assert [float(v) for v in got[1 : 1 + len(families)]] == [rules.FAMILIES[f] for f in families]
+    assert got[1 + len(families) :] == [
+        "1" if rules.STRATEGIES[s].best_level_first else "0" for s in strategies
+    ]
 
 
 @st.composite
@@ -111,12 +126,23 @@ def test_lua_scores_and_room_match_the_rules(client: redis.Redis, probe: tuple) 
     centre, capacity, load, priority, created, idle = probe
     families, channels = sorted(rules.FAMILIES), sorted(centre.channels)
     status = {"cap": capacity, "load": load, "idle": idle}
-    reply = client.eval(_script(PROBE), 0, repr(T0), _config(centre), json.dumps(status),
-                        repr(priority), repr(created), json.dumps(families), json.dumps(channels))
+    reply = client.eval(
+        _script(PROBE),
+        0,
+        repr(T0),
+        _config(centre),
+        json.dumps(status),
+        repr(priority),
+        repr(created),
+        json.dumps(families),
+        json.dumps(channels),
+    )
     got = [r.decode() for r in reply]
     tasks = sum(load.values())
     assert float(got[0]) == rules.task_score(priority, created)
-    assert [float(v) for v in got[1:1 + len(families)]] == \
-        [rules.agent_score(f, tasks, idle) for f in families]
-    assert got[1 + len(families):] == \
-        ["1" if rules.has_room(centre, capacity, load, ch) else "0" for ch in channels]
+    assert [float(v) for v in got[1 : 1 + len(families)]] == [
+        rules.agent_score(f, tasks, idle) for f in families
+    ]
+    assert got[1 + len(families) :] == [
+        "1" if rules.has_room(centre, capacity, load, ch) else "0" for ch in channels
+    ]

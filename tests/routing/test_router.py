@@ -17,8 +17,16 @@ def router(redis_client, centre, namespace) -> RedisRouter:
     return RedisRouter(redis_client, centre, namespace=namespace)
 
 
-def agent(router: RedisRouter, agent_id: str, skills: dict[str, int], *, at: float = T0,
-          languages=("id",), capacity=None, available: bool = True) -> list:
+def agent(
+    router: RedisRouter,
+    agent_id: str,
+    skills: dict[str, int],
+    *,
+    at: float = T0,
+    languages=("id",),
+    capacity=None,
+    available: bool = True,
+) -> list:
     router.upsert_agent(agent_id, skills, languages, capacity or ALL, now=at)
     return router.set_agent_state(agent_id, "available", now=at) if available else []
 
@@ -30,11 +38,11 @@ def offered(offers) -> list[tuple[str, str]]:
 def day_stats(router: RedisRouter, queue: str, channel: str) -> dict[str, float]:
     raw = router.redis.hgetall(router.keys.stats(router.local_bucket(T0)[0]))
     prefix = f"{queue}|{channel}|day|"
-    return {text(k)[len(prefix):]: float(v) for k, v in raw.items()
-            if text(k).startswith(prefix)}
+    return {text(k)[len(prefix) :]: float(v) for k, v in raw.items() if text(k).startswith(prefix)}
 
 
 # --- order of tasks --------------------------------------------------------------------------
+
 
 def test_priority_first_then_oldest(router):
     router.enqueue("t1", "chat", "general", "id", 0, now=T0, created=T0)
@@ -66,6 +74,7 @@ def test_rejected_task_goes_to_the_next_agent(router):
 
 
 # --- routing steps --------------------------------------------------------------------------
+
 
 def test_complaint_steps_widen_eligibility_with_time(router):
     agent(router, "l1", {"complaints": 1})
@@ -115,6 +124,7 @@ def test_fallback_offer_marks_the_task(router):
 
 # --- selection of agents --------------------------------------------------------------------
 
+
 def test_longest_idle_agent_first(router):
     for i, name in enumerate(["c", "a", "b"]):
         agent(router, name, {"general": 1}, at=T0 + i)
@@ -126,8 +136,7 @@ def test_highest_level_first(router):
     agent(router, "l3", {"complaints": 3}, at=T0)
     agent(router, "l5", {"complaints": 5}, at=T0 + 1)
     agent(router, "l4", {"complaints": 4}, at=T0 + 2)
-    assert [r.agent for r in router.enqueue("c", "chat", "complaints", "id", now=T0 + 3)] \
-        == ["l5"]
+    assert [r.agent for r in router.enqueue("c", "chat", "complaints", "id", now=T0 + 3)] == ["l5"]
 
 
 def test_least_occupied_first(router):
@@ -136,11 +145,13 @@ def test_least_occupied_first(router):
     router.enqueue("e2", "email", "backoffice", "id", now=T0 + 2)
     assert [t for t in router.agent("x")["tasks"]] == ["e1", "e2"]
     agent(router, "y", {"qc": 1}, at=T0 + 10)  # idle for less time, but holds nothing
-    assert [r.agent for r in router.enqueue("e3", "email", "backoffice", "id", now=T0 + 11)] \
-        == ["y"]
+    assert [r.agent for r in router.enqueue("e3", "email", "backoffice", "id", now=T0 + 11)] == [
+        "y"
+    ]
 
 
 # --- both directions ------------------------------------------------------------------------
+
 
 def test_new_task_finds_an_agent_and_freed_agent_finds_best_task_across_queues(router):
     agent(router, "a", {"general": 1, "orders": 1}, capacity={"chat": 1})
@@ -154,6 +165,7 @@ def test_new_task_finds_an_agent_and_freed_agent_finds_best_task_across_queues(r
 
 
 # --- offers ---------------------------------------------------------------------------------
+
 
 def test_offer_timeout_requeues_and_three_misses_mean_break(router):
     agent(router, "a", {"general": 1})
@@ -193,6 +205,7 @@ def test_accept_resets_missed_count(router):
 
 
 # --- end of work ----------------------------------------------------------------------------
+
 
 def test_wrap_up_ends_by_timer(router):
     agent(router, "a", {"general": 1}, capacity={"chat": 1})
@@ -245,6 +258,7 @@ def test_capacity_is_never_exceeded(router):
 
 # --- cancel ---------------------------------------------------------------------------------
 
+
 def test_cancel_a_queued_task(router):
     router.enqueue("t", "voice", "general", "id", now=T0)
     assert router.cancel("t", "abandoned", now=T0 + 8) == []
@@ -270,6 +284,7 @@ def test_cancel_a_reserved_task_frees_the_agent_for_the_next(router):
 
 # --- records and counters -------------------------------------------------------------------
 
+
 def test_contact_records_written_for_closed_contacts(router):
     agent(router, "a", {"general": 1})
     (r,) = router.enqueue("done", "chat", "general", "id", now=T0)
@@ -279,12 +294,19 @@ def test_contact_records_written_for_closed_contacts(router):
     router.cancel("gone", "abandoned", now=T0 + 70)
     assert router.redis.xlen(router.keys.contacts()) == 1  # wrap-up still running
     router.tick(T0 + 90)
-    records = [{k.decode(): v.decode() for k, v in fields.items()}
-               for _, fields in router.redis.xrange(router.keys.contacts())]
-    assert [(r["task_id"], r["outcome"], r["agent_id"]) for r in records] == \
-        [("gone", "abandoned", ""), ("done", "completed", "a")]
-    assert (float(records[1]["answered_at"]), float(records[1]["ended_at"]),
-            float(records[1]["closed_at"])) == (T0 + 3, T0 + 60, T0 + 90)
+    records = [
+        {k.decode(): v.decode() for k, v in fields.items()}
+        for _, fields in router.redis.xrange(router.keys.contacts())
+    ]
+    assert [(r["task_id"], r["outcome"], r["agent_id"]) for r in records] == [
+        ("gone", "abandoned", ""),
+        ("done", "completed", "a"),
+    ]
+    assert (
+        float(records[1]["answered_at"]),
+        float(records[1]["ended_at"]),
+        float(records[1]["closed_at"]),
+    ) == (T0 + 3, T0 + 60, T0 + 90)
 
 
 def test_stats_counters(router):
@@ -298,9 +320,9 @@ def test_stats_counters(router):
     (r2,) = router.complete("fast", now=T0 + 31)
     router.accept(r2.offer, now=T0 + 32)  # 26 s after it arrived
     stats = day_stats(router, "general", "voice")
-    assert {k: stats[k] for k in ("offered", "answered", "answered_in_target", "abandoned",
-                                  "wait_sum")} == \
-        {"offered": 3, "answered": 2, "answered_in_target": 1, "abandoned": 1, "wait_sum": 31}
+    assert {
+        k: stats[k] for k in ("offered", "answered", "answered_in_target", "abandoned", "wait_sum")
+    } == {"offered": 3, "answered": 2, "answered_in_target": 1, "abandoned": 1, "wait_sum": 31}
     bucket = router.local_bucket(T0)[1]
     key = router.keys.stats(router.local_bucket(T0)[0])
     assert float(router.redis.hget(key, f"general|voice|{bucket}|offered")) == 3

@@ -34,27 +34,47 @@ CASES: dict[str, Case] = {
     "desk.login": ("/desk/login", lambda: {"data": {"token": SUPERVISOR}}),
     "desk.logout": ("/desk/logout", lambda: {"data": {}}),
     "console.agent_state": ("/console/agents/ayu/state", lambda: {"json": {"state": "break"}}),
-    "console.complaints_classify": ("/console/complaints/{ref}/classify", lambda: {"json": {
-        "category": "quality_defect", "severity": "complex"}}),
-    "console.complaints_forward": ("/console/complaints/{ref}/forward",
-                                   lambda: {"json": {"team": "qc"}}),
-    "planning.forecast_start": ("/console/forecast", lambda: {
-        "data": {"history": _csv()}, "content_type": "multipart/form-data"}),
-    "planning.roster_start": ("/console/roster", lambda: {
-        "data": {"requirements": _csv(), "agents": _csv()},
-        "content_type": "multipart/form-data"}),
-    "whatif.whatif_start": ("/console/whatif/", lambda: {
-        "data": {"base": "upload", "forecast": _csv(), "plan": _csv(), "change": "volume"},
-        "content_type": "multipart/form-data"}),
+    "console.complaints_classify": (
+        "/console/complaints/{ref}/classify",
+        lambda: {"json": {"category": "quality_defect", "severity": "complex"}},
+    ),
+    "console.complaints_forward": (
+        "/console/complaints/{ref}/forward",
+        lambda: {"json": {"team": "qc"}},
+    ),
+    "planning.forecast_start": (
+        "/console/forecast",
+        lambda: {"data": {"history": _csv()}, "content_type": "multipart/form-data"},
+    ),
+    "planning.roster_start": (
+        "/console/roster",
+        lambda: {
+            "data": {"requirements": _csv(), "agents": _csv()},
+            "content_type": "multipart/form-data",
+        },
+    ),
+    "whatif.whatif_start": (
+        "/console/whatif/",
+        lambda: {
+            "data": {"base": "upload", "forecast": _csv(), "plan": _csv(), "change": "volume"},
+            "content_type": "multipart/form-data",
+        },
+    ),
     "planning.forecast_cancel": ("/console/forecast/r1/cancel", lambda: {"data": {}}),
     "planning.roster_cancel": ("/console/roster/r1/cancel", lambda: {"data": {}}),
     "whatif.whatif_cancel": ("/console/whatif/r1/cancel", lambda: {"data": {}}),
-    "console.accounts_add": ("/console/accounts", lambda: {"data": {
-        "username": "toko-baru", "password": "rahasia-toko-2026", "segment": "partner"}}),
+    "console.accounts_add": (
+        "/console/accounts",
+        lambda: {
+            "data": {"username": "toko-baru", "password": "rahasia-toko-2026", "segment": "partner"}
+        },
+    ),
     "console.accounts_disable": ("/console/accounts/toko-ayu/disable", lambda: {"data": {}}),
     "console.accounts_enable": ("/console/accounts/toko-ayu/enable", lambda: {"data": {}}),
-    "console.accounts_password": ("/console/accounts/toko-ayu/password", lambda: {
-        "data": {"password": "kata-sandi-baru-99"}}),
+    "console.accounts_password": (
+        "/console/accounts/toko-ayu/password",
+        lambda: {"data": {"password": "kata-sandi-baru-99"}},
+    ),
 }
 ATTACKS = {
     "no token": ({}, None),
@@ -67,9 +87,12 @@ ATTACKS = {
 
 def test_every_state_changing_page_route_is_in_the_list(app):
     """A new form or write route of the pages must join CASES (and so these tests)."""
-    app_routes = {rule.endpoint for rule in app.url_map.iter_rules()
-                  if rule.endpoint.split(".")[0] in ("console", "desk", "planning", "whatif")
-                  and rule.methods - csrf.SAFE_METHODS}
+    app_routes = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ("console", "desk", "planning", "whatif")
+        and rule.methods - csrf.SAFE_METHODS
+    }
     assert app_routes == set(CASES)
 
 
@@ -122,35 +145,59 @@ def test_from_vero_s_own_pages_the_same_requests_go_through(app, logged_in, orig
     browser, ref = logged_in
     token = page_token(browser, "/console/")
     headers = {"Origin": origin, csrf.HEADER: token}
-    assert browser.post("/console/agents/ayu/state", json={"state": "break"},
-                        headers=headers).status_code == 200
+    assert (
+        browser.post(
+            "/console/agents/ayu/state", json={"state": "break"}, headers=headers
+        ).status_code
+        == 200
+    )
     classify = CASES["console.complaints_classify"][1]()["json"]
-    assert browser.post(f"/console/complaints/{ref}/classify", json=classify,
-                        headers=headers).status_code == 200
+    assert (
+        browser.post(
+            f"/console/complaints/{ref}/classify", json=classify, headers=headers
+        ).status_code
+        == 200
+    )
     # the form field works as the header does; a bad upload reaches the view (its 400 page)
-    bad = browser.post("/console/forecast", data={"history": _csv(), csrf.FIELD: token},
-                       content_type="multipart/form-data", headers={"Origin": origin})
+    bad = browser.post(
+        "/console/forecast",
+        data={"history": _csv(), csrf.FIELD: token},
+        content_type="multipart/form-data",
+        headers={"Origin": origin},
+    )
     assert bad.status_code == 400 and "data-error" in bad.text
     # a plain form of the accounts page (its csrf_token field) goes through too
     path, request = CASES["console.accounts_disable"]
-    reply = browser.post(path, data={**request()["data"], csrf.FIELD: token},
-                         headers={"Origin": origin})
+    reply = browser.post(
+        path, data={**request()["data"], csrf.FIELD: token}, headers={"Origin": origin}
+    )
     assert reply.status_code == 303
 
 
 def test_behind_a_trusted_proxy_the_forwarded_origin_is_vero_s(redis_client, namespace, tmp_path):
-    base = dict(redis_url=None, public_base_url="http://127.0.0.1:8000",
-                twilio_account_sid="AC" + "0" * 32, twilio_auth_token="secret",
-                centre_path=None, supervisor_token=SUPERVISOR, data_dir=tmp_path)
-    proxied = {"Origin": "https://vero.example.co.id", "X-Forwarded-Proto": "https",
-               "X-Forwarded-Host": "vero.example.co.id"}
+    base = dict(
+        redis_url=None,
+        public_base_url="http://127.0.0.1:8000",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="secret",
+        centre_path=None,
+        supervisor_token=SUPERVISOR,
+        data_dir=tmp_path,
+    )
+    proxied = {
+        "Origin": "https://vero.example.co.id",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "vero.example.co.id",
+    }
     for trust, expected in ((True, 302), (False, 403)):
-        app = create_app(Settings(**base, trust_proxy=trust), redis_client=redis_client,
-                         namespace=namespace)
+        app = create_app(
+            Settings(**base, trust_proxy=trust), redis_client=redis_client, namespace=namespace
+        )
         browser = plain_client(app)
         token = page_token(browser, "/console/login")
-        reply = browser.post("/console/login", data={"token": SUPERVISOR, csrf.FIELD: token},
-                             headers=proxied)
+        reply = browser.post(
+            "/console/login", data={"token": SUPERVISOR, csrf.FIELD: token}, headers=proxied
+        )
         assert reply.status_code == expected, trust
 
 
@@ -159,6 +206,7 @@ def test_a_token_from_before_the_login_is_worth_nothing_after_it(app):
     before = page_token(browser, "/console/login")
     log_in(browser, "/console/login", SUPERVISOR)
     add_agent(app)
-    reply = browser.post("/console/agents/ayu/state", json={"state": "break"},
-                         headers={csrf.HEADER: before})
+    reply = browser.post(
+        "/console/agents/ayu/state", json={"state": "break"}, headers={csrf.HEADER: before}
+    )
     assert reply.status_code == 403

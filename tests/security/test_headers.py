@@ -16,9 +16,11 @@ from vero.web.headers import PAGE_POLICY, RUN_FILE_POLICY
 
 PAGE_BLUEPRINTS = ("console", "desk", "planning", "whatif")
 RUN_ID = "20260101-000000-000000"
-RUN_FILES = {"planning.forecast_file": ("forecast", "forecast.csv"),
-             "planning.roster_file": ("roster", "roster.csv"),
-             "whatif.whatif_file": ("whatif", "report.html")}
+RUN_FILES = {
+    "planning.forecast_file": ("forecast", "forecast.csv"),
+    "planning.roster_file": ("roster", "roster.csv"),
+    "whatif.whatif_file": ("whatif", "report.html"),
+}
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>")
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style|\sstyle\s*=", re.IGNORECASE)
@@ -31,8 +33,11 @@ def _runs(data_dir: Path) -> None:
         folder = data_dir / "console" / kind / RUN_ID
         folder.mkdir(parents=True)
         (folder / "status.json").write_text(json.dumps({"state": "failed", "error": "x"}))
-        (folder / name).write_text("<html><style>p{}</style><p>report</p></html>"
-                                   if name.endswith(".html") else "a,b\n1,2\n")
+        (folder / name).write_text(
+            "<html><style>p{}</style><p>report</p></html>"
+            if name.endswith(".html")
+            else "a,b\n1,2\n"
+        )
 
 
 def _urls(app, ref: str) -> list[tuple[str, str]]:
@@ -65,9 +70,11 @@ def test_every_page_route_has_the_security_headers(app, browser):
     assert len(urls) >= 20 and ("desk.desk", "/desk/") in urls
     pages = 0
     for endpoint, path in urls:
-        reply = browser.get(path, buffered=False,
-                            headers={"Accept": "text/event-stream"}
-                            if endpoint == "console.stream" else {})
+        reply = browser.get(
+            path,
+            buffered=False,
+            headers={"Accept": "text/event-stream"} if endpoint == "console.stream" else {},
+        )
         assert reply.status_code == 200, (path, reply.status_code)
         assert reply.headers["X-Content-Type-Options"] == "nosniff", path
         assert reply.headers["Referrer-Policy"] == "same-origin", path
@@ -99,8 +106,11 @@ def test_the_policy_runs_only_vero_s_own_scripts_and_forbids_framing():
 
 
 def test_no_template_holds_a_script_a_handler_or_a_style():
-    templates = [p for folder in ("vero", "telephony", "wfm", "simulations")
-                 for p in (ROOT / folder).rglob("templates/**/*.html")]
+    templates = [
+        p
+        for folder in ("vero", "telephony", "wfm", "simulations")
+        for p in (ROOT / folder).rglob("templates/**/*.html")
+    ]
     assert len(templates) >= 16
     for template in templates:
         text = template.read_text(encoding="utf-8")
@@ -111,7 +121,10 @@ def test_no_template_holds_a_script_a_handler_or_a_style():
 
 def test_other_responses_are_nosniff_too(app):
     client = plain_client(app)
-    for reply in (client.get("/healthz"), client.get("/api/agents"),
-                  client.post("/twilio/voice", data={})):
+    for reply in (
+        client.get("/healthz"),
+        client.get("/api/agents"),
+        client.post("/twilio/voice", data={}),
+    ):
         assert reply.headers["X-Content-Type-Options"] == "nosniff"
         assert reply.headers["Referrer-Policy"] == "same-origin"

@@ -44,8 +44,9 @@ def test_a_console_cookie_replayed_after_logout_is_refused(app):
     assert attacker.get("/console/forecast").status_code == 302
     assert attacker.get("/console/stream", headers=EVENT_STREAM).status_code == 401
     add_agent(app)
-    change = attacker.post("/console/agents/ayu/state", json={"state": "break"},
-                           headers={csrf.HEADER: token})
+    change = attacker.post(
+        "/console/agents/ayu/state", json={"state": "break"}, headers={csrf.HEADER: token}
+    )
     assert change.status_code == 401 and "log in" in change.json["error"]
     with app.app_context():
         assert services().router.agent("ayu")["state"] == "offline"  # nothing changed
@@ -72,17 +73,23 @@ def test_a_desk_cookie_dies_when_the_agents_token_is_rotated(app):
     log_in(browser, "/desk/login", token)
     assert browser.get("/desk/").status_code == 200
     stolen = cookie(browser)
-    rotated = plain_client(app).put("/api/agents/ayu", headers={
-        "Authorization": f"Bearer {SUPERVISOR}"}, json={
-        "skills": {"complaints": 4}, "languages": ["id"], "rotate_token": True})
+    rotated = plain_client(app).put(
+        "/api/agents/ayu",
+        headers={"Authorization": f"Bearer {SUPERVISOR}"},
+        json={"skills": {"complaints": 4}, "languages": ["id"], "rotate_token": True},
+    )
     assert rotated.status_code == 200 and rotated.json["token"] != token
     for holder in (browser, replay(app, stolen)):
         assert holder.get("/desk/").location.endswith("/desk/login")
         assert holder.get("/desk/session").status_code == 401
     assert sessions_in_redis(app) == []  # the router deleted them with the old token
     # and the old bearer token is gone from the API too
-    assert plain_client(app).get("/api/agents/ayu", headers={
-        "Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        plain_client(app)
+        .get("/api/agents/ayu", headers={"Authorization": f"Bearer {token}"})
+        .status_code
+        == 401
+    )
 
 
 def test_a_desk_login_that_raced_the_rotation_is_still_refused(app):
@@ -94,8 +101,7 @@ def test_a_desk_login_that_raced_the_rotation_is_still_refused(app):
     with app.app_context():
         svc = services()
         saved = {key: svc.redis.get(key) for key in sessions_in_redis(app)}
-        svc.router.upsert_agent("ayu", {"complaints": 4}, ("id",), {"voice": 1},
-                                new_token=True)
+        svc.router.upsert_agent("ayu", {"complaints": 4}, ("id",), {"voice": 1}, new_token=True)
         for key, value in saved.items():
             svc.redis.set(key, value)
     assert browser.get("/desk/").location.endswith("/desk/login")
@@ -122,8 +128,13 @@ def test_the_absolute_lifetime_is_twelve_hours_and_the_idle_one_an_hour_by_defau
     settings = Settings.from_env({"TWILIO_AUTH_TOKEN": "x", "VERO_SUPERVISOR_TOKEN": "s" * 16})
     assert (settings.session_idle_minutes, settings.session_hours) == (60, 12)
     with pytest.raises(Exception, match="VERO_SESSION_HOURS"):
-        Settings.from_env({"TWILIO_AUTH_TOKEN": "x", "VERO_SUPERVISOR_TOKEN": "s" * 16,
-                           "VERO_SESSION_HOURS": "zwölf"})
+        Settings.from_env(
+            {
+                "TWILIO_AUTH_TOKEN": "x",
+                "VERO_SUPERVISOR_TOKEN": "s" * 16,
+                "VERO_SESSION_HOURS": "zwölf",
+            }
+        )
 
 
 def test_login_gives_a_new_session_id_and_redis_never_holds_it(app):
@@ -152,13 +163,15 @@ def test_a_planted_session_id_opens_nothing(app):
     assert browser.get("/desk/").status_code == 302
 
 
-def test_a_new_supervisor_token_ends_every_console_session(app, redis_client, namespace,
-                                                           tmp_path):
+def test_a_new_supervisor_token_ends_every_console_session(app, redis_client, namespace, tmp_path):
     browser = plain_client(app)
     log_in(browser, "/console/login", SUPERVISOR)
     settings = app.extensions["vero"].settings
-    rotated = create_app(Settings(**{**settings.__dict__, "supervisor_token": "x" * 24}),
-                         redis_client=redis_client, namespace=namespace)
+    rotated = create_app(
+        Settings(**{**settings.__dict__, "supervisor_token": "x" * 24}),
+        redis_client=redis_client,
+        namespace=namespace,
+    )
     assert replay(rotated, cookie(browser)).get("/console/").status_code == 302
 
 
@@ -168,11 +181,12 @@ def test_cookies_are_httponly_samesite_and_secure_behind_https(app, redis_client
     jar = browser.get_cookie("session")
     assert jar.http_only and jar.same_site == "Lax" and not jar.secure
     settings = app.extensions["vero"].settings
-    https = create_app(Settings(**{**settings.__dict__,
-                                   "public_base_url": "https://vero.example.co.id"}),
-                       redis_client=redis_client, namespace=namespace)
-    reply = plain_client(https).get("/console/login?lang=en",
-                                    base_url="https://vero.example.co.id")
+    https = create_app(
+        Settings(**{**settings.__dict__, "public_base_url": "https://vero.example.co.id"}),
+        redis_client=redis_client,
+        namespace=namespace,
+    )
+    reply = plain_client(https).get("/console/login?lang=en", base_url="https://vero.example.co.id")
     cookies = reply.headers.getlist("Set-Cookie")
     session = next(c for c in cookies if c.startswith("__Host-session="))
     assert all(flag in session for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))

@@ -38,6 +38,7 @@ class RecordingRouter(MemoryRouter):
             if isinstance(result, RoutingError):
                 raise result
             return result
+
         return recorded
 
 
@@ -61,21 +62,31 @@ def comparable(result) -> object:
 
 def recorded_run(centre: Centre) -> list[tuple[str, tuple, object]]:
     hour = 3600.0
-    demand = [Series(0.0, hour, "voice", "general", "id", 40, 200),
-              Series(0.0, hour, "voice", "complaints", "id", 15, 300),
-              Series(0.0, hour, "voice", "product", "en", 10, 240),
-              Series(0.0, hour, "chat", "orders", "id", 30, 400)]
+    demand = [
+        Series(0.0, hour, "voice", "general", "id", 40, 200),
+        Series(0.0, hour, "voice", "complaints", "id", 15, 300),
+        Series(0.0, hour, "voice", "product", "en", 10, 240),
+        Series(0.0, hour, "chat", "orders", "id", 30, 400),
+    ]
     groups = {"voice-id": 3, "voice-en": 1, "digital": 2}
-    shifts = [Shift(f"{g}-{k}", g, 0.0, hour + 600, 1200.0 + 60 * k, 1500.0 + 60 * k)
-              for g, n in groups.items() for k in range(n)]
+    shifts = [
+        Shift(f"{g}-{k}", g, 0.0, hour + 600, 1200.0 + 60 * k, 1500.0 + 60 * k)
+        for g, n in groups.items()
+        for k in range(n)
+    ]
     profiles = {s.agent: group_profile(centre, s.group) for s in shifts}
-    behaviour = Behaviour(handle=HandleTimes("lognormal", cv=0.8),
-                          patience={"voice": 90, "chat": 900},
-                          accept_delay={"voice": 2.0, "chat": 5.0}, callbacks=True,
-                          redial_probability=0.3, redial_seconds=120)
+    behaviour = Behaviour(
+        handle=HandleTimes("lognormal", cv=0.8),
+        patience={"voice": 90, "chat": 900},
+        accept_delay={"voice": 2.0, "chat": 5.0},
+        callbacks=True,
+        redial_probability=0.3,
+        redial_seconds=120,
+    )
     router = RecordingRouter(centre)
-    Twin(centre, demand, shifts, profiles, behaviour, np.random.SeedSequence(7),
-         router=router).run(hour + 1800)
+    Twin(centre, demand, shifts, profiles, behaviour, np.random.SeedSequence(7), router=router).run(
+        hour + 1800
+    )
     return router.journal
 
 
@@ -97,7 +108,8 @@ def test_twin_calls_replay_identically_in_memory(centre: Centre) -> None:
     replay(MemoryRouter(centre), journal)
 
 
-def test_twin_calls_replay_identically_in_redis(centre: Centre, redis_client: redis.Redis,
-                                                namespace: str) -> None:
+def test_twin_calls_replay_identically_in_redis(
+    centre: Centre, redis_client: redis.Redis, namespace: str
+) -> None:
     journal = recorded_run(centre)
     replay(RedisRouter(redis_client, centre, namespace=namespace), journal)

@@ -16,17 +16,21 @@ from simulations.scenario import Study, load_study
 from vero.cli import cli
 from vero.kernel.errors import VeroError
 
-SERIES = (("voice", "general", "id", 60, 180, "voice-id", 9),
-          ("voice", "orders", "en", 10, 200, "voice-en", 3),
-          ("chat", "product", "id", 30, 400, "digital", 3))
+SERIES = (
+    ("voice", "general", "id", 60, 180, "voice-id", 9),
+    ("voice", "orders", "en", 10, 200, "voice-en", 3),
+    ("chat", "product", "id", 30, 400, "digital", 3),
+)
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A forecast and a staffing table for 08:00-12:00 on one day."""
     here = tmp_path_factory.mktemp("study")
-    forecast = ["interval_start,interval_minutes,channel,queue,language,volume,volume_lo,"
-                "volume_hi,aht_seconds"]
+    forecast = [
+        "interval_start,interval_minutes,channel,queue,language,volume,volume_lo,"
+        "volume_hi,aht_seconds"
+    ]
     staffing = ["interval_start,interval_minutes,group,required_net"]
     for minute in range(8 * 60, 12 * 60, 30):
         start = f"2026-12-01T{minute // 60:02d}:{minute % 60:02d}:00+07:00"
@@ -47,31 +51,66 @@ def study(folder: Path, scenarios: str, name: str = "s.yaml", base: str = BASE) 
     return load_study(path)
 
 
-@pytest.mark.parametrize("scenarios, field, message", [
-    ("scenarios: [{name: a, changes: [{volume: 0}]}]",
-     "scenarios['a'].changes[0].volume", "greater than 0"),
-    ("scenarios: [{name: a, changes: [{volume: 1.1, aht: 2}]}]",
-     "scenarios['a'].changes[0]", "exactly one of"),
-    ("scenarios: [{name: a, changes: [{callbacks: true, queues: [general]}]}]",
-     "scenarios['a'].changes[0]", "only filter a volume or aht"),
-    ("scenarios: [{name: a}, {name: a}]", "scenarios", "used twice"),
-    ("scenarios: [{name: a, changes: [{volume: 2, queues: [lipstick]}]}]",
-     "scenarios['a'].changes[0]", "unknown queue 'lipstick'"),
-    ("scenarios: [{name: a, changes: [{volume: 2, days: [2027-01-01]}]}]",
-     "scenarios['a'].changes[0]", "outside the forecast"),
-    ("scenarios: [{name: a, changes: [{aht: 2, intervals: ['13:00-14:00']}]}]",
-     "scenarios['a'].changes[0]", "select no forecast rows"),
-    ("scenarios: [{name: a, changes: [{remove_agents: {ids: [ghost]}}]}]",
-     "scenarios['a'].changes[0]", "unknown agent 'ghost'"),
-    ("scenarios: [{name: a, changes: [{remove_agents: {group: voice-en, count: 4}}]}]",
-     "scenarios['a'].changes[0]", "has 3"),
-    ("scenarios: [{name: a, changes: [{add_agents: {group: elves, count: 1}}]}]",
-     "scenarios['a'].changes[0]", "unknown group 'elves'"),
-    ("scenarios: [{name: a, changes: [{routing: {queue: general, steps: [{min_level: 9}]}}]}]",
-     "scenarios['a'].changes[0]", "new routing is not valid"),
-])
-def test_impossible_scenarios_name_scenario_and_field(folder: Path, scenarios: str, field: str,
-                                                      message: str) -> None:
+@pytest.mark.parametrize(
+    "scenarios, field, message",
+    [
+        (
+            "scenarios: [{name: a, changes: [{volume: 0}]}]",
+            "scenarios['a'].changes[0].volume",
+            "greater than 0",
+        ),
+        (
+            "scenarios: [{name: a, changes: [{volume: 1.1, aht: 2}]}]",
+            "scenarios['a'].changes[0]",
+            "exactly one of",
+        ),
+        (
+            "scenarios: [{name: a, changes: [{callbacks: true, queues: [general]}]}]",
+            "scenarios['a'].changes[0]",
+            "only filter a volume or aht",
+        ),
+        ("scenarios: [{name: a}, {name: a}]", "scenarios", "used twice"),
+        (
+            "scenarios: [{name: a, changes: [{volume: 2, queues: [lipstick]}]}]",
+            "scenarios['a'].changes[0]",
+            "unknown queue 'lipstick'",
+        ),
+        (
+            "scenarios: [{name: a, changes: [{volume: 2, days: [2027-01-01]}]}]",
+            "scenarios['a'].changes[0]",
+            "outside the forecast",
+        ),
+        (
+            "scenarios: [{name: a, changes: [{aht: 2, intervals: ['13:00-14:00']}]}]",
+            "scenarios['a'].changes[0]",
+            "select no forecast rows",
+        ),
+        (
+            "scenarios: [{name: a, changes: [{remove_agents: {ids: [ghost]}}]}]",
+            "scenarios['a'].changes[0]",
+            "unknown agent 'ghost'",
+        ),
+        (
+            "scenarios: [{name: a, changes: [{remove_agents: {group: voice-en, count: 4}}]}]",
+            "scenarios['a'].changes[0]",
+            "has 3",
+        ),
+        (
+            "scenarios: [{name: a, changes: [{add_agents: {group: elves, count: 1}}]}]",
+            "scenarios['a'].changes[0]",
+            "unknown group 'elves'",
+        ),
+        (
+            "scenarios: [{name: a, changes: "
+            "[{routing: {queue: general, steps: [{min_level: 9}]}}]}]",
+            "scenarios['a'].changes[0]",
+            "new routing is not valid",
+        ),
+    ],
+)
+def test_impossible_scenarios_name_scenario_and_field(
+    folder: Path, scenarios: str, field: str, message: str
+) -> None:
     with pytest.raises(VeroError, match=message) as info:
         study(folder, scenarios)
     assert info.value.field == field
@@ -85,17 +124,23 @@ def test_base_needs_exactly_one_staffing_source(folder: Path) -> None:
 
 
 def test_changes_apply_to_the_selected_rows_and_agents(folder: Path) -> None:
-    cases = study(folder, """scenarios:
+    cases = study(
+        folder,
+        """scenarios:
   - name: busy
     changes:
       - {volume: 2, channels: [voice], intervals: ["09:00-10:00"], days: [tue]}
       - {remove_agents: {group: voice-id, count: 2}}
       - {add_agents: {group: digital, count: 2, from: "08:00", to: "10:00"}}
       - {callbacks: true}
-""").cases
+""",
+    ).cases
     base, busy = cases
-    doubled = [b.volume / a.volume for a, b in zip(base.demand, busy.demand, strict=True)
-               if b.volume != a.volume]
+    doubled = [
+        b.volume / a.volume
+        for a, b in zip(base.demand, busy.demand, strict=True)
+        if b.volume != a.volume
+    ]
     assert doubled == [2.0] * 4  # two voice series x two intervals
     agents = {s.agent for s in busy.shifts}
     assert {"voice-id-1", "voice-id-2"}.isdisjoint(agents) and "digital+2" in agents
@@ -103,8 +148,11 @@ def test_changes_apply_to_the_selected_rows_and_agents(folder: Path) -> None:
 
 
 def jobs(plan: Study) -> list[Job]:
-    return [Job(case, k, plan.seed, plan.warmup, plan.until, plan.bin_seconds)
-            for case in plan.cases for k in range(plan.replications)]
+    return [
+        Job(case, k, plan.seed, plan.warmup, plan.until, plan.bin_seconds)
+        for case in plan.cases
+        for k in range(plan.replications)
+    ]
 
 
 def test_common_random_numbers_and_parallel_equals_serial(folder: Path) -> None:
@@ -116,22 +164,41 @@ def test_common_random_numbers_and_parallel_equals_serial(folder: Path) -> None:
     results = summarise_study(*serial, ["base", "same", "busier"])
     kpis = results.kpis.set_index(["scenario", "channel"])
     pd.testing.assert_frame_equal(kpis.loc["base"], kpis.loc["same"])
-    assert kpis.loc[("busier", "voice"), "service_level"] < kpis.loc[("base", "voice"),
-                                                                     "service_level"]
+    assert (
+        kpis.loc[("busier", "voice"), "service_level"]
+        < kpis.loc[("base", "voice"), "service_level"]
+    )
     diff = results.differences.set_index(["scenario", "channel"])
     assert diff.loc[("same", "voice"), "service_level"] == 0
     assert diff.loc[("busier", "voice"), "offered"] > 0
 
 
 def test_simulate_writes_report_and_figures(folder: Path) -> None:
-    (folder / "run.yaml").write_text(BASE + """scenarios:
+    (folder / "run.yaml").write_text(
+        BASE
+        + """scenarios:
   - name: no callbacks
   - name: short-staffed
     changes: [{remove_agents: {group: voice-id, count: 2}}]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     out = folder / "out"
-    result = CliRunner().invoke(cli, ["simulate", str(folder / "run.yaml"), "--out-dir", str(out),
-                                      "--replications", "2", "--workers", "2", "--seed", "3"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            str(folder / "run.yaml"),
+            "--out-dir",
+            str(out),
+            "--replications",
+            "2",
+            "--workers",
+            "2",
+            "--seed",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 2  # voice and chat
@@ -144,10 +211,12 @@ def test_simulate_writes_report_and_figures(folder: Path) -> None:
 
 
 def test_simulate_reports_errors_in_one_line(folder: Path) -> None:
-    (folder / "bad.yaml").write_text(BASE + "scenarios: [{name: x, changes: [{aht: -1}]}]\n",
-                                     encoding="utf-8")
-    result = CliRunner().invoke(cli, ["simulate", str(folder / "bad.yaml"), "--out-dir",
-                                      str(folder / "never")])
+    (folder / "bad.yaml").write_text(
+        BASE + "scenarios: [{name: x, changes: [{aht: -1}]}]\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, ["simulate", str(folder / "bad.yaml"), "--out-dir", str(folder / "never")]
+    )
     assert result.exit_code == 2
     assert result.output.count("\n") == 1
     assert "scenarios['x'].changes[0].aht" in result.output

@@ -30,8 +30,10 @@ def app(redis_client, namespace, tmp_path) -> Flask:
     return app
 
 
-@pytest.mark.parametrize(("code", "status"), [("unknown", 404), ("invalid", 400),
-                                              ("state", 409), ("unsent", 502), ("new", 409)])
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("unknown", 404), ("invalid", 400), ("state", 409), ("unsent", 502), ("new", 409)],
+)
 def test_a_routing_error_is_json_with_its_status_outside_the_webhooks(app, code, status):
     for prefix in ("/api/test", "/console/test"):
         reply = app.test_client().get(f"{prefix}/{code}")

@@ -32,13 +32,22 @@ def _write(tmp_path, mutate):
     return path
 
 
-@pytest.mark.parametrize(("mutate", "expected"), [
-    (lambda r: r["queues"]["orders"].update(skill="astrology"), "unknown skill 'astrology'"),
-    (lambda r: r["channels"]["voice"].update(target_seconds=-1), "channels.voice.target_seconds"),
-    (lambda r: r["queues"]["vip"]["steps"][1].update(timeout=5), "timeout must grow"),
-    (lambda r: r.update(timezone="Mars/Olympus"), "unknown timezone"),
-    (lambda r: r["queues"]["product"].update(fallback={"overflow": "nowhere"}), "unknown queue"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda r: r["queues"]["orders"].update(skill="astrology"), "unknown skill 'astrology'"),
+        (
+            lambda r: r["channels"]["voice"].update(target_seconds=-1),
+            "channels.voice.target_seconds",
+        ),
+        (lambda r: r["queues"]["vip"]["steps"][1].update(timeout=5), "timeout must grow"),
+        (lambda r: r.update(timezone="Mars/Olympus"), "unknown timezone"),
+        (
+            lambda r: r["queues"]["product"].update(fallback={"overflow": "nowhere"}),
+            "unknown queue",
+        ),
+    ],
+)
 def test_bad_definitions_name_the_field(tmp_path, mutate, expected):
     with pytest.raises(VeroError) as info:
         load_centre(_write(tmp_path, mutate))

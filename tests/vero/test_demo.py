@@ -18,14 +18,36 @@ from vero.cli.demo.summary import Row, account
 def test_short_demo_accounts_for_every_contact():
     arrivals = plan(4, 3, seed=5)
     run = subprocess.run(
-        [sys.executable, "-c", "from vero.cli import main; main()", "demo", "--minutes", "4",
-         "--rate", "3", "--speed", "60", "--seed", "5", "--port", "0", "--exit"],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "120"})
+        [
+            sys.executable,
+            "-c",
+            "from vero.cli import main; main()",
+            "demo",
+            "--minutes",
+            "4",
+            "--rate",
+            "3",
+            "--speed",
+            "60",
+            "--seed",
+            "5",
+            "--port",
+            "0",
+            "--exit",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "120"},
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     out = " ".join(run.stdout.split())
     assert "Every contact accounted for." in out
-    counts = re.search(r"Accounted: (\d+) contacts = (\d+) answered \+ (\d+) abandoned \+ (\d+) "
-                       r"callback/voicemail \+ (\d+) canceled \+ (\d+) open", out)
+    counts = re.search(
+        r"Accounted: (\d+) contacts = (\d+) answered \+ (\d+) abandoned \+ (\d+) "
+        r"callback/voicemail \+ (\d+) canceled \+ (\d+) open",
+        out,
+    )
     assert counts, out
     offered, *parts = map(int, counts.groups())
     callbacks = sum(1 for a in arrivals if a.channel == "voice" and a.leaving == "callback")
@@ -46,18 +68,33 @@ def test_traffic_is_the_same_for_a_seed_and_mixes_channels_languages_and_inputs(
 
 
 def test_a_missing_or_unrecorded_contact_is_reported(centre):
-    done = {"id": "call-1", "state": "completed", "channel": "voice", "origin_queue": "product",
-            "created": 100.0, "answered_at": 104.0}
+    done = {
+        "id": "call-1",
+        "state": "completed",
+        "channel": "voice",
+        "origin_queue": "product",
+        "created": 100.0,
+        "answered_at": 104.0,
+    }
     record = {"task_id": "call-1", "outcome": "completed"}
     ok = account(centre, {"call-1": "voice"}, {"call-1": done}, ["call-1"], [record], None)
     assert ok.problems == [] and ok.rows[("product", "voice")] == Row(
-        offered=1, answered=1, in_target=1, wait_sum=4.0, accepted=1)
+        offered=1, answered=1, in_target=1, wait_sum=4.0, accepted=1
+    )
 
-    missing = account(centre, {"call-1": "voice", "chat-2": "chat"},
-                      {"call-1": done, "chat-2": None}, ["call-1", "x"], [], None)
-    assert missing.problems == ["chat contact chat-2 is unknown to the router",
-                                "router task x was not started by the demo",
-                                "closed task call-1 has 0 contact records, not 1"]
+    missing = account(
+        centre,
+        {"call-1": "voice", "chat-2": "chat"},
+        {"call-1": done, "chat-2": None},
+        ["call-1", "x"],
+        [],
+        None,
+    )
+    assert missing.problems == [
+        "chat contact chat-2 is unknown to the router",
+        "router task x was not started by the demo",
+        "closed task call-1 has 0 contact records, not 1",
+    ]
 
 
 def test_help_documents_the_knobs():

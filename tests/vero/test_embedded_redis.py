@@ -51,8 +51,9 @@ def test_restart_finds_the_same_agents_and_queued_tasks(tmp_path, centre):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_kill_9_of_the_parent_takes_its_redis_server_along(tmp_path):
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path)],
-                              stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         redis_pid = int(parent.stdout.readline())
         assert not _gone(redis_pid, within=0.2)
@@ -75,11 +76,20 @@ def test_a_second_owner_of_the_data_dir_is_refused(tmp_path):
 
 def test_a_second_vero_serve_on_the_same_data_dir_fails_in_one_line(tmp_path):
     with EmbeddedRedis(tmp_path / "redis"):
-        env = {**os.environ, "TWILIO_AUTH_TOKEN": "t", "VERO_SUPERVISOR_TOKEN": "s" * 16,
-               "VERO_DATA_DIR": str(tmp_path)}
+        env = {
+            **os.environ,
+            "TWILIO_AUTH_TOKEN": "t",
+            "VERO_SUPERVISOR_TOKEN": "s" * 16,
+            "VERO_DATA_DIR": str(tmp_path),
+        }
         env.pop("REDIS_URL", None)
-        done = subprocess.run([sys.executable, "-m", "vero.cli", "serve", "--port", "0"],
-                              env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "vero.cli", "serve", "--port", "0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode != 0
     assert done.stderr.count("\n") == 1, done.stderr
     assert "another Vero" in done.stderr and str(tmp_path / "redis") in done.stderr
@@ -87,9 +97,20 @@ def test_a_second_vero_serve_on_the_same_data_dir_fails_in_one_line(tmp_path):
 
 def test_a_leftover_redis_server_of_the_dir_is_stopped_and_replaced(tmp_path):
     """No parent-death signal (e.g. not Linux, or started by hand): the pid file finds it."""
-    leftover = subprocess.Popen([REDIS_SERVER, "--port", "0", "--dir", str(tmp_path),
-                                 "--save", "", "--unixsocket", str(tmp_path / "s.sock")],
-                                stdout=subprocess.DEVNULL)
+    leftover = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            "0",
+            "--dir",
+            str(tmp_path),
+            "--save",
+            "",
+            "--unixsocket",
+            str(tmp_path / "s.sock"),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     try:
         (tmp_path / PID_FILE).write_text(f"{leftover.pid}\n")
         time.sleep(0.2)  # it has changed into the data directory

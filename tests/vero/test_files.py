@@ -9,20 +9,27 @@ from vero.kernel.files import csv_rows, interval_fields, read_yaml
 def test_csv_rows_strip_values_and_number_lines(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("id,name\na1 , Ani \nb2,Budi\n", encoding="utf-8")
-    assert list(csv_rows(path, ("id",))) == [(2, {"id": "a1", "name": "Ani"}),
-                                              (3, {"id": "b2", "name": "Budi"})]
+    assert list(csv_rows(path, ("id",))) == [
+        (2, {"id": "a1", "name": "Ani"}),
+        (3, {"id": "b2", "name": "Budi"}),
+    ]
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ("name\nAni\n", "a.csv:1 field 'id': missing column(s) id"),
-    ("id\na1,extra\n", "a.csv:2: more values than columns"),
-    ("id\n", "a.csv: no rows"),
-    (b"\xff\xfe\x00", "a.csv:1: not UTF-8 text (byte 0xff); save the file as UTF-8"),
-    ("id\na1\nCaf\xe9\n".encode("latin-1"), "a.csv:3: not UTF-8 text (byte 0xe9); save the "
-                                              "file as UTF-8"),
-    ("id\n" + "x" * 200_000 + "\n", "a.csv:2: a field is longer than 131,072 characters"),
-    ("", "a.csv:1: empty file (no header row)"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("name\nAni\n", "a.csv:1 field 'id': missing column(s) id"),
+        ("id\na1,extra\n", "a.csv:2: more values than columns"),
+        ("id\n", "a.csv: no rows"),
+        (b"\xff\xfe\x00", "a.csv:1: not UTF-8 text (byte 0xff); save the file as UTF-8"),
+        (
+            "id\na1\nCaf\xe9\n".encode("latin-1"),
+            "a.csv:3: not UTF-8 text (byte 0xe9); save the file as UTF-8",
+        ),
+        ("id\n" + "x" * 200_000 + "\n", "a.csv:2: a field is longer than 131,072 characters"),
+        ("", "a.csv:1: empty file (no header row)"),
+    ],
+)
 def test_csv_rows_errors(tmp_path, content, expected):
     path = tmp_path / "a.csv"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
@@ -47,12 +54,15 @@ def test_read_yaml_names_the_line(tmp_path):
         read_yaml(tmp_path / "missing.yaml")
 
 
-@pytest.mark.parametrize(("start", "minutes", "field"), [
-    ("2026-11-30 08:00", "30", "interval_start"),  # no UTC offset
-    ("yesterday", "30", "interval_start"),
-    ("2026-11-30T08:00:00+07:00", "7", "interval_minutes"),  # does not divide a day
-    ("2026-11-30T08:00:00+07:00", "half", "interval_minutes"),
-])
+@pytest.mark.parametrize(
+    ("start", "minutes", "field"),
+    [
+        ("2026-11-30 08:00", "30", "interval_start"),  # no UTC offset
+        ("yesterday", "30", "interval_start"),
+        ("2026-11-30T08:00:00+07:00", "7", "interval_minutes"),  # does not divide a day
+        ("2026-11-30T08:00:00+07:00", "half", "interval_minutes"),
+    ],
+)
 def test_interval_fields_errors(tmp_path, start, minutes, field):
     with pytest.raises(VeroError) as info:
         interval_fields({"interval_start": start, "interval_minutes": minutes}, tmp_path, 4)

@@ -32,17 +32,24 @@ def lines(buffer: io.StringIO) -> list[dict]:
 
 
 def test_numbers_are_masked_wherever_they_appear():
-    assert mask_phones("call from +6281234567890 to whatsapp:+6281298765432") == \
-        "call from +62*******7890 to +62*******5432"
-    assert mask_phones("task t-20260101 CA0123456789abcdef0123456789abcdef") == \
-        "task t-20260101 CA0123456789abcdef0123456789abcdef"  # ids stay whole
+    assert (
+        mask_phones("call from +6281234567890 to whatsapp:+6281298765432")
+        == "call from +62*******7890 to +62*******5432"
+    )
+    assert (
+        mask_phones("task t-20260101 CA0123456789abcdef0123456789abcdef")
+        == "task t-20260101 CA0123456789abcdef0123456789abcdef"
+    )  # ids stay whole
     assert mask_phones("local 081234567890") == "local 081*****7890"
 
 
 def test_a_line_is_one_json_object_with_the_call_sid_and_the_task(captured):
     app = Flask("t")
-    with app.test_request_context("/api/tasks/t-9/complete?x=1", method="POST",
-                                  data={"CallSid": "CA" + "1" * 32, "From": "+6281234567890"}):
+    with app.test_request_context(
+        "/api/tasks/t-9/complete?x=1",
+        method="POST",
+        data={"CallSid": "CA" + "1" * 32, "From": "+6281234567890"},
+    ):
         logging.getLogger("vero.test").info("caller %s waits", "+6281234567890")
     with app.test_request_context("/api/tasks/t-9"):
         from flask import request

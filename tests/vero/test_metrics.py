@@ -18,9 +18,15 @@ SUPERVISOR = "metrics-supervisor-token"
 
 @pytest.fixture
 def app(redis_client, namespace, tmp_path) -> Flask:
-    settings = Settings(redis_url=None, public_base_url="http://127.0.0.1:8000",
-                        twilio_account_sid="AC" + "0" * 32, twilio_auth_token="secret",
-                        centre_path=None, supervisor_token=SUPERVISOR, data_dir=tmp_path)
+    settings = Settings(
+        redis_url=None,
+        public_base_url="http://127.0.0.1:8000",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="secret",
+        centre_path=None,
+        supervisor_token=SUPERVISOR,
+        data_dir=tmp_path,
+    )
     return create_app(settings, redis_client=redis_client, namespace=namespace)
 
 
@@ -31,8 +37,11 @@ def scrape(app: Flask) -> dict[str, list]:
 
 
 def value(samples: list, name: str, **labels: str) -> float:
-    return next(s.value for s in samples if s.name == name and
-                all(s.labels.get(k) == v for k, v in labels.items()))
+    return next(
+        s.value
+        for s in samples
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 def test_metrics_need_the_token(app, monkeypatch):
@@ -41,10 +50,15 @@ def test_metrics_need_the_token(app, monkeypatch):
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert "error" in client.get("/metrics").json
     monkeypatch.setenv("VERO_METRICS_TOKEN", "a-separate-metrics-token")
-    assert client.get("/metrics", headers={"Authorization": f"Bearer {SUPERVISOR}"}
-                      ).status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer a-separate-metrics-token"}
-                      ).status_code == 200
+    assert (
+        client.get("/metrics", headers={"Authorization": f"Bearer {SUPERVISOR}"}).status_code == 401
+    )
+    assert (
+        client.get(
+            "/metrics", headers={"Authorization": "Bearer a-separate-metrics-token"}
+        ).status_code
+        == 200
+    )
 
 
 def test_local_only_metrics_answer_loopback_and_nobody_else(app, monkeypatch):
@@ -59,8 +73,16 @@ def test_request_latency_is_a_histogram_per_endpoint(app):
     for _ in range(3):
         client.get("/healthz")
     samples = scrape(app)["vero_http_request_duration_seconds"]
-    assert value(samples, "vero_http_request_duration_seconds_count", endpoint="healthz",
-                 method="GET", status="200") >= 3
+    assert (
+        value(
+            samples,
+            "vero_http_request_duration_seconds_count",
+            endpoint="healthz",
+            method="GET",
+            status="200",
+        )
+        >= 3
+    )
     assert not any(s.labels.get("endpoint") == "metrics" for s in samples)
 
 
@@ -74,8 +96,15 @@ def test_queues_and_offers_come_from_redis(app):
     router.enqueue("t-2", "voice", "complaints", "id")  # waits: ayu is busy
     families = scrape(app)
     assert value(families["vero_queue_waiting"], "vero_queue_waiting", queue="complaints") == 1
-    assert value(families["vero_queue_today_contacts"], "vero_queue_today_contacts",
-                 queue="complaints", outcome="offered") == 2
+    assert (
+        value(
+            families["vero_queue_today_contacts"],
+            "vero_queue_today_contacts",
+            queue="complaints",
+            outcome="offered",
+        )
+        == 2
+    )
     offers_made = value(families["vero_offers"], "vero_offers_total", outcome="made")
     accepted = value(families["vero_offers"], "vero_offers_total", outcome="accepted")
     assert (offers_made, accepted) == (1, 1)
@@ -98,18 +127,37 @@ def test_dispatcher_heartbeats_tolerate_missing_and_broken_fields(app, redis_cli
 
     key = app.extensions["vero"].router.keys.dispatchers()
     now = time.time()
-    redis_client.hset(key, mapping={
-        "d-1": json.dumps({"at": now - 2, "lateness_p99_s": 0.12, "rest_ok": 40,
-                           "rest_retried": 3, "rest_dead": 1}),
-        "d-2": json.dumps({"at": now - 1}),  # an older dispatcher: no figures yet
-        "d-3": "not json", "d-4": json.dumps([1, 2]),
-        "d-5": json.dumps({"at": "soon", "rest_ok": True})})
+    redis_client.hset(
+        key,
+        mapping={
+            "d-1": json.dumps(
+                {
+                    "at": now - 2,
+                    "lateness_p99_s": 0.12,
+                    "rest_ok": 40,
+                    "rest_retried": 3,
+                    "rest_dead": 1,
+                }
+            ),
+            "d-2": json.dumps({"at": now - 1}),  # an older dispatcher: no figures yet
+            "d-3": "not json",
+            "d-4": json.dumps([1, 2]),
+            "d-5": json.dumps({"at": "soon", "rest_ok": True}),
+        },
+    )
     families = scrape(app)
-    ages = {s.labels["dispatcher"]: s.value
-            for s in families["vero_dispatcher_heartbeat_age_seconds"]}
+    ages = {
+        s.labels["dispatcher"]: s.value for s in families["vero_dispatcher_heartbeat_age_seconds"]
+    }
     assert set(ages) == {"d-1", "d-2"} and 1.5 < ages["d-1"] < 30
-    assert value(families["vero_dispatcher_timer_lateness_p99_seconds"],
-                 "vero_dispatcher_timer_lateness_p99_seconds", dispatcher="d-1") == 0.12
+    assert (
+        value(
+            families["vero_dispatcher_timer_lateness_p99_seconds"],
+            "vero_dispatcher_timer_lateness_p99_seconds",
+            dispatcher="d-1",
+        )
+        == 0.12
+    )
     rest = families["vero_twilio_rest_calls"]
     assert value(rest, "vero_twilio_rest_calls_total", dispatcher="d-1", outcome="dead") == 1
     assert {s.labels["dispatcher"] for s in rest} == {"d-1"}

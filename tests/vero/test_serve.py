@@ -19,11 +19,20 @@ def _free_port() -> int:
 
 def test_serve_starts_embedded_redis_and_stops_it_on_sigterm(tmp_path):
     port = _free_port()
-    env = {**os.environ, "TWILIO_AUTH_TOKEN": "t", "VERO_SUPERVISOR_TOKEN": "s" * 16,
-           "VERO_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "TWILIO_AUTH_TOKEN": "t",
+        "VERO_SUPERVISOR_TOKEN": "s" * 16,
+        "VERO_DATA_DIR": str(tmp_path),
+    }
     env.pop("REDIS_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "vero.cli", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vero.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

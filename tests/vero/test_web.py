@@ -38,24 +38,38 @@ def _free_port() -> int:
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "VERO_SUPERVISOR_TOKEN": SUPERVISOR,
-           "VERO_DATA_DIR": str(tmp / "data"), **extra}
+    env = {
+        **os.environ,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "VERO_SUPERVISOR_TOKEN": SUPERVISOR,
+        "VERO_DATA_DIR": str(tmp / "data"),
+        **extra,
+    }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     return env
 
 
 def test_every_problem_is_one_line_and_nothing_starts(tmp_path):
-    env = _env(tmp_path, VERO_SUPERVISOR_TOKEN="short", VERO_LOG_FORMAT="xml",
-               VERO_METRICS_TOKEN="tiny")
+    env = _env(
+        tmp_path, VERO_SUPERVISOR_TOKEN="short", VERO_LOG_FORMAT="xml", VERO_METRICS_TOKEN="tiny"
+    )
     env.pop("REDIS_URL", None)
-    reply = subprocess.run([sys.executable, "-m", "vero.cli", "web", "--threads", "20",
-                            "--stream-limit", "10"], env=env, capture_output=True, text=True,
-                           timeout=240)
+    reply = subprocess.run(
+        [sys.executable, "-m", "vero.cli", "web", "--threads", "20", "--stream-limit", "10"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert reply.returncode == 2
     lines = reply.stderr.strip().splitlines()
     assert [line.split(":")[1].strip() for line in lines] == [
-        "VERO_SUPERVISOR_TOKEN", "REDIS_URL", "VERO_LOG_FORMAT", "VERO_METRICS_TOKEN",
-        "--stream-limit 10 leaves fewer than 16 of the 20 threads for webhooks"]
+        "VERO_SUPERVISOR_TOKEN",
+        "REDIS_URL",
+        "VERO_LOG_FORMAT",
+        "VERO_METRICS_TOKEN",
+        "--stream-limit 10 leaves fewer than 16 of the 20 threads for webhooks",
+    ]
     assert all(line.startswith("vero web: ") for line in lines)
     assert "Traceback" not in reply.stderr and not (tmp_path / "data" / "metrics").exists()
 
@@ -69,9 +83,13 @@ def test_an_unreachable_redis_and_a_bad_bind_are_reported(tmp_path):
 
 
 def test_check_prints_the_gunicorn_command(tmp_path, redis_url):
-    reply = subprocess.run([sys.executable, "-m", "vero.cli", "web", "--check", "-w", "3"],
-                           env=_env(tmp_path, REDIS_URL=redis_url), capture_output=True,
-                           text=True, timeout=240)
+    reply = subprocess.run(
+        [sys.executable, "-m", "vero.cli", "web", "--check", "-w", "3"],
+        env=_env(tmp_path, REDIS_URL=redis_url),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert reply.returncode == 0, reply.stderr
     command = reply.stdout.split()
     assert command[1:3] == ["-m", "gunicorn"] and command[-1] == "vero.web.app:server_app()"
@@ -89,9 +107,25 @@ class Web:
         env = _env(tmp, REDIS_URL=redis_url, PUBLIC_BASE_URL=self.public)
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "vero.cli", "web", "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", "2", "--threads", str(THREADS), "--stream-limit",
-                 str(STREAM_LIMIT), "--log-json"], env=env, stdout=log, stderr=log)
+                [
+                    sys.executable,
+                    "-m",
+                    "vero.cli",
+                    "web",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    "2",
+                    "--threads",
+                    str(THREADS),
+                    "--stream-limit",
+                    str(STREAM_LIMIT),
+                    "--log-json",
+                ],
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
         deadline = time.monotonic() + 180  # imports of two workers on a loaded machine
         while self.get("/healthz")[0] != 200:
             assert self.proc.poll() is None, self.log.read_text()
@@ -110,14 +144,24 @@ class Web:
             conn.close()
 
     def webhook(self, call_sid: str) -> tuple[int, str, float]:
-        params = {"CallSid": call_sid, "AccountSid": "AC" + "0" * 32, "From": CALLER,
-                  "To": "+622150001234", "CallStatus": "ringing"}
+        params = {
+            "CallSid": call_sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": CALLER,
+            "To": "+622150001234",
+            "CallStatus": "ringing",
+        }
         signature = RequestValidator(TWILIO_TOKEN).compute_signature(
-            self.public + "/twilio/voice", params)
+            self.public + "/twilio/voice", params
+        )
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         started = time.monotonic()
-        conn.request("POST", "/twilio/voice", urlencode(params), {
-            "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+        conn.request(
+            "POST",
+            "/twilio/voice",
+            urlencode(params),
+            {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+        )
         reply = conn.getresponse()
         body = reply.read().decode()
         conn.close()
@@ -132,9 +176,12 @@ class Web:
         form = page.read().decode()
         cookie = page.getheader("Set-Cookie").split(";", 1)[0]
         token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        conn.request("POST", "/console/login", urlencode({"token": SUPERVISOR,
-                                                          "csrf_token": token}),
-                     {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        conn.request(
+            "POST",
+            "/console/login",
+            urlencode({"token": SUPERVISOR, "csrf_token": token}),
+            {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        )
         reply = conn.getresponse()
         reply.read()
         conn.close()
@@ -213,8 +260,10 @@ def test_webhooks_answer_promptly_while_the_streams_fill_the_workers(web):
         assert all(v.first.startswith("retry: 5000") and v.retry_after == "5" for v in refused)
         # every stream the workers take is open now: webhooks, some at once, still answer
         answers: list[tuple[int, str, float]] = []
-        callers = [threading.Thread(target=lambda i=i: answers.append(web.webhook(f"CA{i:032d}")))
-                   for i in range(8)]
+        callers = [
+            threading.Thread(target=lambda i=i: answers.append(web.webhook(f"CA{i:032d}")))
+            for i in range(8)
+        ]
         for caller in callers:
             caller.start()
         for caller in callers:
@@ -235,11 +284,18 @@ def test_metrics_sum_the_workers_and_need_a_token(web):
     status, text = web.get("/metrics", {"Authorization": f"Bearer {SUPERVISOR}"})
     assert status == 200
     families = {f.name: f for f in text_string_to_metric_families(text)}
-    counts = [s.value for s in families["vero_http_request_duration_seconds"].samples
-              if s.name.endswith("_count") and s.labels["endpoint"] == "voice.incoming"]
+    counts = [
+        s.value
+        for s in families["vero_http_request_duration_seconds"].samples
+        if s.name.endswith("_count") and s.labels["endpoint"] == "voice.incoming"
+    ]
     assert sum(counts) >= 6  # from whichever worker answered each: multiprocess mode
-    assert {"vero_queue_waiting", "vero_offers", "vero_dispatcher_heartbeat_age_seconds",
-            "vero_twilio_rest_calls"} <= set(families)
+    assert {
+        "vero_queue_waiting",
+        "vero_offers",
+        "vero_dispatcher_heartbeat_age_seconds",
+        "vero_twilio_rest_calls",
+    } <= set(families)
 
 
 def test_the_log_is_json_lines_with_the_call_sid_and_masked_numbers(web):

@@ -11,7 +11,8 @@ from wfm.scheduler.problem import Problem, build_problem
 WEEK = dt.date(2026, 11, 30)  # a Monday
 CENTRE = load_centre(None)
 TEMPLATES = ShiftTemplates.model_validate(
-    {"starts": ["08:00", "09:00", "12:00"], "work_hours": [4, 5, 7, 8]})
+    {"starts": ["08:00", "09:00", "12:00"], "work_hours": [4, 5, 7, 8]}
+)
 
 
 def requirements(level: float = 1.0) -> Requirements:
@@ -29,7 +30,12 @@ def agent(ident: str, contract: str, groups: tuple[str, ...] = ("voice-id",), **
     return Agent(ident, ident.title(), groups, parse_contract(contract), **extra)
 
 
-def problem(agents: tuple[Agent, ...], rules: Rules | None = None,
-            pins: tuple[Pin, ...] = (), level: float = 1.0) -> Problem:
-    return build_problem(CENTRE, requirements(level), agents, TEMPLATES, rules or Rules(), pins,
-                         WEEK)
+def problem(
+    agents: tuple[Agent, ...],
+    rules: Rules | None = None,
+    pins: tuple[Pin, ...] = (),
+    level: float = 1.0,
+) -> Problem:
+    return build_problem(
+        CENTRE, requirements(level), agents, TEMPLATES, rules or Rules(), pins, WEEK
+    )

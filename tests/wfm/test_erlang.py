@@ -19,8 +19,9 @@ def erlang_b_recursion(agents: int, load: float) -> float:
     return blocking
 
 
-def erlang_a_brute_force(agents: int, load: float, aht: float, target: float,
-                         patience: float) -> dict[str, float]:
+def erlang_a_brute_force(
+    agents: int, load: float, aht: float, target: float, patience: float
+) -> dict[str, float]:
     """M/M/n+M from its truncated birth-death chain; waits from the order-statistic view
     (with j callers ahead, U = 1 - exp(-offered wait / patience) is Beta(j+1, x))."""
     rate, mu, theta = load / aht, 1 / aht, 1 / patience
@@ -31,23 +32,27 @@ def erlang_a_brute_force(agents: int, load: float, aht: float, target: float,
     ahead = np.arange(len(p) - agents)
     x, u = agents * patience / aht, 1 - np.exp(-target / patience)
     queued = p[agents:]
-    answered_in_time = p[:agents].sum() + (queued * x / (x + ahead + 1)
-                                           * betainc(ahead + 1, x + 1, u)).sum()
+    answered_in_time = (
+        p[:agents].sum() + (queued * x / (x + ahead + 1) * betainc(ahead + 1, x + 1, u)).sum()
+    )
     waited_long = (queued * (1 - betainc(ahead + 1, x, u))).sum() * np.exp(-target / patience)
     mean_queue = (ahead * queued).sum()
-    return {"service_level": answered_in_time / (answered_in_time + waited_long),
-            "abandon_rate": theta * mean_queue / rate, "asa_seconds": mean_queue / rate,
-            "wait_probability": queued.sum()}
+    return {
+        "service_level": answered_in_time / (answered_in_time + waited_long),
+        "abandon_rate": theta * mean_queue / rate,
+        "asa_seconds": mean_queue / rate,
+        "wait_probability": queued.sum(),
+    }
 
 
 def test_erlang_b_table_value() -> None:
     assert erlang_b(15, 10) == pytest.approx(0.0365, abs=5e-5)
 
 
-@pytest.mark.parametrize(("agents", "load"), [(1, 0.5), (15, 10), (120, 100), (3000, 2950),
-                                              (5000, 4900), (200, 900)])
-def test_erlang_b_matches_the_recursion_up_to_thousands_of_agents(agents: int,
-                                                                 load: float) -> None:
+@pytest.mark.parametrize(
+    ("agents", "load"), [(1, 0.5), (15, 10), (120, 100), (3000, 2950), (5000, 4900), (200, 900)]
+)
+def test_erlang_b_matches_the_recursion_up_to_thousands_of_agents(agents: int, load: float) -> None:
     assert erlang_b(agents, load) == pytest.approx(erlang_b_recursion(agents, load), rel=1e-9)
 
 
@@ -70,9 +75,17 @@ def test_erlang_c_edges() -> None:
     assert 0 < huge.wait_probability < 1 and huge.service_level > 0.99
 
 
-@pytest.mark.parametrize("case", [(14, 10, 180, 20, 120), (5, 10, 180, 20, 60),
-                                  (30, 40, 300, 15, 200), (3, 0.5, 100, 300, 30),
-                                  (100, 95, 200, 15, 120), (0, 4, 180, 15, 90)])
+@pytest.mark.parametrize(
+    "case",
+    [
+        (14, 10, 180, 20, 120),
+        (5, 10, 180, 20, 60),
+        (30, 40, 300, 15, 200),
+        (3, 0.5, 100, 300, 30),
+        (100, 95, 200, 15, 120),
+        (0, 4, 180, 15, 90),
+    ],
+)
 def test_erlang_a_matches_the_birth_death_chain(case: tuple) -> None:
     metrics = erlang_a_metrics(*case)
     for name, value in erlang_a_brute_force(*case).items():
@@ -104,8 +117,9 @@ patiences = st.floats(5, 5000)
 
 @settings(max_examples=60, deadline=None)
 @given(load=loads, aht=ahts, target=targets, patience=patiences)
-def test_erlang_a_bounds_and_monotone_in_agents(load: float, aht: float, target: float,
-                                               patience: float) -> None:
+def test_erlang_a_bounds_and_monotone_in_agents(
+    load: float, aht: float, target: float, patience: float
+) -> None:
     agents = np.arange(0, int(load * 1.5) + 15)
     a = erlang_a_metrics(agents, load, aht, target, patience)
     c = erlang_c_metrics(agents, load, aht, target)

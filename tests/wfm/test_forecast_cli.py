@@ -9,8 +9,10 @@ from click.testing import CliRunner
 from vero.cli import cli
 from wfm.forecast.pipeline import OUTPUT_COLUMNS
 
-HEADER = ("contact_id,task_id,channel,queue,language,created_at,answered_at,ended_at,"
-          "wait_seconds,handle_seconds,agent_id,outcome,csat")
+HEADER = (
+    "contact_id,task_id,channel,queue,language,created_at,answered_at,ended_at,"
+    "wait_seconds,handle_seconds,agent_id,outcome,csat"
+)
 
 
 def router_history(path, days: int = 42, seed: int = 5) -> None:
@@ -20,10 +22,12 @@ def router_history(path, days: int = 42, seed: int = 5) -> None:
     for day in pd.date_range("2026-09-01", periods=days):
         for hour in range(9):  # 08:00-17:00 local = 01:00-10:00 UTC, open every day
             for k in range(rng.poisson(4)):
-                at = (day + pd.Timedelta(hours=1 + hour, minutes=int(rng.integers(60))))
+                at = day + pd.Timedelta(hours=1 + hour, minutes=int(rng.integers(60)))
                 stamp = at.tz_localize("UTC").isoformat()
-                lines.append(f"c{len(lines)},t{k},voice,general,id,{stamp},,,5,"
-                             f"{int(rng.integers(120, 400))},a1,completed,")
+                lines.append(
+                    f"c{len(lines)},t{k},voice,general,id,{stamp},,,5,"
+                    f"{int(rng.integers(120, 400))},a1,completed,"
+                )
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -31,9 +35,24 @@ def test_forecast_end_to_end(tmp_path):
     history = tmp_path / "contacts.csv"
     router_history(history)
     out, chart, report = tmp_path / "f.csv", tmp_path / "f.png", tmp_path / "bt.csv"
-    result = CliRunner().invoke(cli, ["forecast", "--history", str(history), "--interval", "60",
-                                      "--horizon-days", "7", "--out", str(out), "--chart",
-                                      str(chart), "--backtest-report", str(report)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "forecast",
+            "--history",
+            str(history),
+            "--interval",
+            "60",
+            "--horizon-days",
+            "7",
+            "--out",
+            str(out),
+            "--chart",
+            str(chart),
+            "--backtest-report",
+            str(report),
+        ],
+    )
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
     assert tuple(frame.columns) == OUTPUT_COLUMNS
@@ -50,16 +69,37 @@ def test_forecast_end_to_end(tmp_path):
 def test_help_documents_the_options():
     result = CliRunner().invoke(cli, ["forecast", "--help"])
     assert result.exit_code == 0
-    for option in ("--history", "--format", "--interval", "--horizon-days", "--start", "--model",
-                   "--backtest-report", "--out", "--chart", "--centre", "--events"):
+    for option in (
+        "--history",
+        "--format",
+        "--interval",
+        "--horizon-days",
+        "--start",
+        "--model",
+        "--backtest-report",
+        "--out",
+        "--chart",
+        "--centre",
+        "--events",
+    ):
         assert option in result.output
 
 
 def test_broken_input_exits_non_zero_with_one_line(tmp_path):
     broken = tmp_path / "broken.csv"
     broken.write_text("something,else\n1,2\n")
-    result = CliRunner().invoke(cli, ["forecast", "--history", str(broken), "--out",
-                                      str(tmp_path / "f.csv"), "--chart", str(tmp_path / "f.png")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "forecast",
+            "--history",
+            str(broken),
+            "--out",
+            str(tmp_path / "f.csv"),
+            "--chart",
+            str(tmp_path / "f.png"),
+        ],
+    )
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if line.startswith("vero: error:")]
     assert len(errors) == 1 and "broken.csv:1" in errors[0]

@@ -23,17 +23,30 @@ def centre_open_on_holidays():
 
 
 def contacts(times: list[str], handle: list[float] | None = None) -> History:
-    records = pd.DataFrame({"at": pd.to_datetime(times, utc=True), "count": 1.0,
-                            "handle_seconds": handle or [np.nan] * len(times),
-                            "channel": "voice", "queue": "general", "language": "id"})
+    records = pd.DataFrame(
+        {
+            "at": pd.to_datetime(times, utc=True),
+            "count": 1.0,
+            "handle_seconds": handle or [np.nan] * len(times),
+            "channel": "voice",
+            "queue": "general",
+            "language": "id",
+        }
+    )
     return History(kind="contacts", records=records, used=len(times))
 
 
 def test_utc_contacts_land_in_jakarta_intervals_and_gaps_stay_missing():
     centre = load_centre()
-    history = contacts(["2026-11-23T01:02:03+00:00", "2026-11-23T01:20:00+00:00",
-                        "2026-11-25T13:59:00+00:00", "2026-11-25T23:00:00+00:00"],
-                       [100.0, 200.0, np.nan, np.nan])
+    history = contacts(
+        [
+            "2026-11-23T01:02:03+00:00",
+            "2026-11-23T01:20:00+00:00",
+            "2026-11-25T13:59:00+00:00",
+            "2026-11-25T23:00:00+00:00",
+        ],
+        [100.0, 200.0, np.nan, np.nan],
+    )
     agg = aggregate(history, centre, 30)
     matrix = agg.series[("voice", "general", "id")]
     monday, tuesday, wednesday = (pd.Timestamp(f"2026-11-{d}") for d in (23, 24, 25))
@@ -50,11 +63,18 @@ def test_utc_contacts_land_in_jakarta_intervals_and_gaps_stay_missing():
 
 def test_counts_need_every_source_slot_of_an_interval():
     centre = load_centre()
-    records = pd.DataFrame({
-        "at": pd.date_range("2026-11-23 08:00", periods=5, freq="15min", tz=centre.tz
-                            ).tz_convert("UTC"),
-        "count": [1.0, 2, 3, 4, 5], "handle_seconds": np.nan,
-        "channel": "voice", "queue": "general", "language": "id"})
+    records = pd.DataFrame(
+        {
+            "at": pd.date_range(
+                "2026-11-23 08:00", periods=5, freq="15min", tz=centre.tz
+            ).tz_convert("UTC"),
+            "count": [1.0, 2, 3, 4, 5],
+            "handle_seconds": np.nan,
+            "channel": "voice",
+            "queue": "general",
+            "language": "id",
+        }
+    )
     history = History(kind="counts", records=records, source_minutes=15, used=5)
     volume = aggregate(history, centre, 30).series[("voice", "general", "id")].volume
     day = pd.Timestamp("2026-11-23")
@@ -76,8 +96,7 @@ def test_ramadan_lebaran_and_events():
     dates = pd.date_range("2026-03-01", "2026-03-31")
     events = [Event("launch", dt.date(2026, 3, 10)), Event("sale", (3, 3), factor=1.5)]
     features = day_features(dates, pd.Series(True, index=dates), centre, events)
-    assert features.loc["2026-03-05", "ramadan"] == 1 and features.loc["2026-03-25",
-                                                                        "ramadan"] == 0
+    assert features.loc["2026-03-05", "ramadan"] == 1 and features.loc["2026-03-25", "ramadan"] == 0
     assert features.loc["2026-03-22", "lebaran"] == 1
     assert features["event_launch"].sum() == 1
     assert features.loc["2026-03-02", "month_first_2"] == 1
@@ -95,8 +114,12 @@ def test_events_file_errors_name_the_line(tmp_path):
         load_events(bad)
 
 
-def synthetic(weeks: int, rng: np.random.Generator, holidays: frozenset = frozenset(),
-              holiday_factor: float = 1.0) -> DayMatrix:
+def synthetic(
+    weeks: int,
+    rng: np.random.Generator,
+    holidays: frozenset = frozenset(),
+    holiday_factor: float = 1.0,
+) -> DayMatrix:
     """A seasonal Poisson process: weekday level × a smooth intraday shape, 12 hourly slots."""
     dates = pd.date_range("2025-01-06", periods=weeks * 7)
     slots = np.arange(8 * 60, 20 * 60, 60)
@@ -113,8 +136,9 @@ def test_profile_models_beat_seasonal_naive_on_a_seasonal_poisson_process():
     matrix = synthetic(12, np.random.default_rng(7))
     dates = matrix.volume.index
     features = pd.DataFrame(index=dates)
-    table = rolling_origin(matrix, features, pd.Series(1.0, index=dates), MODELS, (1, 7),
-                           last_days=21).table
+    table = rolling_origin(
+        matrix, features, pd.Series(1.0, index=dates), MODELS, (1, 7), last_days=21
+    ).table
     mean = table.groupby("model")["wape"].mean()
     assert mean["weekday_median"] < mean["seasonal_naive"]
     assert mean["daily_profile"] < mean["seasonal_naive"]
@@ -126,14 +150,19 @@ def test_holiday_forecast_lower_when_history_shows_holidays_lower():
     centre = centre_open_on_holidays()
     rng = np.random.default_rng(11)
     dates = pd.date_range("2025-01-06", periods=52 * 7)
-    features = day_features(dates.union(pd.date_range(dates[-1], periods=15)),
-                            pd.Series(True, index=dates), centre, [])
+    features = day_features(
+        dates.union(pd.date_range(dates[-1], periods=15)), pd.Series(True, index=dates), centre, []
+    )
     holidays = frozenset(d.date() for d in features.index[features["holiday"] == 1])
     matrix = synthetic(52, rng, holidays, holiday_factor=0.4)
     targets = pd.DatetimeIndex(["2026-01-01", "2026-01-08"])  # New Year's Day, a Thursday later
-    problem = Problem(matrix.volume, matrix.open, pd.DataFrame(True, index=targets,
-                                                                columns=matrix.open.columns),
-                      features, pd.Series(1.0, index=features.index))
+    problem = Problem(
+        matrix.volume,
+        matrix.open,
+        pd.DataFrame(True, index=targets, columns=matrix.open.columns),
+        features,
+        pd.Series(1.0, index=features.index),
+    )
     holiday, normal = daily_profile(problem).sum(axis=1)
     assert holiday < 0.6 * normal
 
@@ -145,8 +174,9 @@ def test_fixed_event_factor_multiplies_the_day():
     opened = pd.DataFrame(True, index=target, columns=matrix.open.columns)
     ones = pd.Series(1.0, index=features.index)
     plain = Problem(matrix.volume, matrix.open, opened, features, ones)
-    boosted = Problem(matrix.volume, matrix.open, opened, features,
-                      ones.where(features.index != target[0], 2.0))
+    boosted = Problem(
+        matrix.volume, matrix.open, opened, features, ones.where(features.index != target[0], 2.0)
+    )
     assert daily_profile(boosted).sum() == pytest.approx(2 * daily_profile(plain).sum())
 
 
@@ -167,5 +197,6 @@ def test_metrics_by_hand():
     assert wape(actual, forecast) == pytest.approx(7 / 30)
     assert bias(actual, forecast) == pytest.approx(-3 / 30)
     assert mase(actual, forecast, scale=2.0) == pytest.approx(3.5 / 2)
-    assert coverage(np.array([1.0, 5.0, 10.0]), np.array([0.0, 6.0, 9.0]),
-                    np.array([2.0, 7.0, 11.0])) == pytest.approx(2 / 3)
+    assert coverage(
+        np.array([1.0, 5.0, 10.0]), np.array([0.0, 6.0, 9.0]), np.array([2.0, 7.0, 11.0])
+    ) == pytest.approx(2 / 3)

@@ -12,8 +12,10 @@ from wfm.forecast.history import combine, detect_format, load_history
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
-VERO_HEADER = ("contact_id,task_id,channel,queue,language,created_at,answered_at,ended_at,"
-               "wait_seconds,handle_seconds,agent_id,outcome,csat")
+VERO_HEADER = (
+    "contact_id,task_id,channel,queue,language,created_at,answered_at,ended_at,"
+    "wait_seconds,handle_seconds,agent_id,outcome,csat"
+)
 
 
 def write(tmp_path, name: str, text: str):
@@ -27,16 +29,23 @@ def load(path, fmt="auto", **kwargs):
 
 
 def test_vero_records_good_and_broken_rows(tmp_path):
-    path = write(tmp_path, "2026-11-23.csv", "\n".join([
-        VERO_HEADER,
-        "c1,t1,chat,orders,en,2026-11-23T01:02:03+00:00,2026-11-23T01:02:10+00:00,"
-        "2026-11-23T01:06:10+00:00,7,240,a1,completed,5",
-        "c2,t2,voice,general,id,2026-11-23T02:00:00+00:00,,,30,,,abandoned,",
-        "c3,t3,voice,general,id,not-a-time,,,30,,,abandoned,",
-        "c4,t4,voice,general,id,2026-11-23T02:00:00+00:00,,,30,,,lost,",
-        "c5,t5,voice,general",
-        "c6,t6,voice,general,id,2026-11-23T03:00:00+00:00,,,1,-5,,completed,",
-    ]) + "\n")
+    path = write(
+        tmp_path,
+        "2026-11-23.csv",
+        "\n".join(
+            [
+                VERO_HEADER,
+                "c1,t1,chat,orders,en,2026-11-23T01:02:03+00:00,2026-11-23T01:02:10+00:00,"
+                "2026-11-23T01:06:10+00:00,7,240,a1,completed,5",
+                "c2,t2,voice,general,id,2026-11-23T02:00:00+00:00,,,30,,,abandoned,",
+                "c3,t3,voice,general,id,not-a-time,,,30,,,abandoned,",
+                "c4,t4,voice,general,id,2026-11-23T02:00:00+00:00,,,30,,,lost,",
+                "c5,t5,voice,general",
+                "c6,t6,voice,general,id,2026-11-23T03:00:00+00:00,,,1,-5,,completed,",
+            ]
+        )
+        + "\n",
+    )
     history = load(path)
     assert history.kind == "contacts"
     assert (history.used, history.skipped) == (2, 4)
@@ -52,9 +61,12 @@ def test_vero_records_good_and_broken_rows(tmp_path):
 
 
 def test_generic_contacts_detects_columns_and_fills_defaults(tmp_path):
-    path = write(tmp_path, "export.csv",
-                 "Timestamp,Channel,Duration\n2026-11-23 08:15:00,chat,100\n"
-                 "2026-11-23 08:20:00,,200\nyesterday,chat,1\n")
+    path = write(
+        tmp_path,
+        "export.csv",
+        "Timestamp,Channel,Duration\n2026-11-23 08:15:00,chat,100\n"
+        "2026-11-23 08:20:00,,200\nyesterday,chat,1\n",
+    )
     history = load(path)
     assert (history.used, history.skipped) == (2, 1)
     assert history.records["channel"].tolist() == ["chat", "voice"]
@@ -68,14 +80,22 @@ def test_generic_contacts_detects_columns_and_fills_defaults(tmp_path):
 
 
 def test_twilio_export_counts_inbound_calls_only(tmp_path):
-    path = write(tmp_path, "twilio.csv", "\n".join([
-        "Call Sid,Date Created,Start Time,End Time,Duration,From,To,Direction,Status",
-        "CA1,2026-11-23 01:00:00 UTC,2026-11-23 01:00:05 UTC,2026-11-23 01:04:05 UTC,240,"
-        "+6281,+6221,inbound,completed",
-        "CA2,2026-11-23 01:10:00 UTC,2026-11-23 01:10:00 UTC,,0,+6282,+6221,inbound,no-answer",
-        "CA3,2026-11-23 01:20:00 UTC,2026-11-23 01:20:00 UTC,,60,+6221,+6283,outbound-api,"
-        "completed",
-    ]) + "\n")
+    path = write(
+        tmp_path,
+        "twilio.csv",
+        "\n".join(
+            [
+                "Call Sid,Date Created,Start Time,End Time,Duration,From,To,Direction,Status",
+                "CA1,2026-11-23 01:00:00 UTC,2026-11-23 01:00:05 UTC,2026-11-23 01:04:05 UTC,240,"
+                "+6281,+6221,inbound,completed",
+                "CA2,2026-11-23 01:10:00 UTC,2026-11-23 01:10:00 UTC,,0,+6282,+6221,inbound,"
+                "no-answer",
+                "CA3,2026-11-23 01:20:00 UTC,2026-11-23 01:20:00 UTC,,60,+6221,+6283,outbound-api,"
+                "completed",
+            ]
+        )
+        + "\n",
+    )
     assert detect_format(path.read_text().splitlines()[0].split(",")) == "twilio"
     history = load(path)
     assert (history.used, history.skipped) == (2, 1)
@@ -85,10 +105,13 @@ def test_twilio_export_counts_inbound_calls_only(tmp_path):
 
 
 def test_interval_counts_local_time_and_bad_rows(tmp_path):
-    path = write(tmp_path, "counts.csv",
-                 "start,date,interval,calls\n2026-11-23 08:00:00,2026-11-23,1,10\n"
-                 "2026-11-23 08:05:00,2026-11-23,2,x\n2026-11-23 08:10:00,2026-11-23,3,-1\n"
-                 "2026-11-23 08:15:00,2026-11-23,4,4\n")
+    path = write(
+        tmp_path,
+        "counts.csv",
+        "start,date,interval,calls\n2026-11-23 08:00:00,2026-11-23,1,10\n"
+        "2026-11-23 08:05:00,2026-11-23,2,x\n2026-11-23 08:10:00,2026-11-23,3,-1\n"
+        "2026-11-23 08:15:00,2026-11-23,4,4\n",
+    )
     history = load(path)
     assert history.kind == "counts" and history.source_minutes == 15
     assert (history.used, history.skipped) == (2, 2)

@@ -22,8 +22,10 @@ def weekday_history(days: int, seed: int = 3):
         if day.day_of_week >= 5:
             continue
         for hour in range(2, 9):  # 09:00-16:00 Jakarta
-            times += [(day + pd.Timedelta(hours=hour, minutes=int(m))).tz_localize("UTC")
-                      .isoformat() for m in rng.integers(0, 60, rng.poisson(6))]
+            times += [
+                (day + pd.Timedelta(hours=hour, minutes=int(m))).tz_localize("UTC").isoformat()
+                for m in rng.integers(0, 60, rng.poisson(6))
+            ]
     return contacts(times)
 
 
@@ -44,8 +46,14 @@ def test_a_target_day_is_forecast_the_same_in_windows_of_1_7_and_14_days():
     start = pd.Timestamp("2026-09-29").date()
     volumes = []
     for horizon in (1, 7, 14):
-        run = forecast_history(history, centre, interval_minutes=60, horizon_days=horizon,
-                               start=start, model="daily_profile")
+        run = forecast_history(
+            history,
+            centre,
+            interval_minutes=60,
+            horizon_days=horizon,
+            start=start,
+            model="daily_profile",
+        )
         day = run.frame[run.frame["interval_start"].str.startswith(target)]
         volumes.append(day["volume"].to_numpy())
     np.testing.assert_allclose(volumes[0], volumes[1])
@@ -54,16 +62,16 @@ def test_a_target_day_is_forecast_the_same_in_windows_of_1_7_and_14_days():
 
 @pytest.mark.parametrize("days", [3, 10, 14])  # calendar days: 3, 8 and 10 working days
 def test_a_short_history_forecasts_with_a_simpler_model(days):
-    run = forecast_history(weekday_history(days), load_centre(), interval_minutes=60,
-                           horizon_days=3)
+    run = forecast_history(
+        weekday_history(days), load_centre(), interval_minutes=60, horizon_days=3
+    )
     assert not run.frame.empty
     assert run.series[0].model == "weekday_median"
     assert "short history" in run.series[0].note
 
 
 def test_fifteen_working_days_forecast_with_whatever_the_backtest_allows():
-    run = forecast_history(weekday_history(21), load_centre(), interval_minutes=60,
-                           horizon_days=3)
+    run = forecast_history(weekday_history(21), load_centre(), interval_minutes=60, horizon_days=3)
     assert not run.frame.empty
 
 

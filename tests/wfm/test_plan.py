@@ -17,8 +17,10 @@ from wfm.scheduler.inputs import Requirements
 from wfm.scheduler.model import Coverage, Roster
 from wfm.scheduler.solver import SolveInfo
 
-HEADER = ("contact_id,task_id,channel,queue,language,created_at,answered_at,ended_at,"
-          "wait_seconds,handle_seconds,agent_id,outcome,csat")
+HEADER = (
+    "contact_id,task_id,channel,queue,language,created_at,answered_at,ended_at,"
+    "wait_seconds,handle_seconds,agent_id,outcome,csat"
+)
 WEEK = "2026-11-30"  # a Monday, the day after the history ends
 TZ = pd.Timestamp(WEEK, tz="Asia/Jakarta").tz
 
@@ -29,13 +31,18 @@ def write_history(path, days: int = 21, seed: int = 1) -> None:
     lines = [HEADER]
     for day in pd.date_range(end="2026-11-29", periods=days):
         for half_hour in range(26):  # 08:00-21:00 local
-            rate = 7 + 6 * np.exp(-((half_hour - 6) / 3) ** 2)
+            rate = 7 + 6 * np.exp(-(((half_hour - 6) / 3) ** 2))
             for _ in range(rng.poisson(rate)):
-                at = (day + pd.Timedelta(hours=1, minutes=30 * half_hour)
-                      + pd.Timedelta(seconds=int(rng.integers(1800))))
-                lines.append(f"c{len(lines)},t,voice,general,id,"
-                             f"{at.tz_localize('UTC').isoformat()},,,5,"
-                             f"{int(rng.integers(150, 330))},a1,completed,")
+                at = (
+                    day
+                    + pd.Timedelta(hours=1, minutes=30 * half_hour)
+                    + pd.Timedelta(seconds=int(rng.integers(1800)))
+                )
+                lines.append(
+                    f"c{len(lines)},t,voice,general,id,"
+                    f"{at.tz_localize('UTC').isoformat()},,,5,"
+                    f"{int(rng.integers(150, 330))},a1,completed,"
+                )
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -45,21 +52,42 @@ def inputs(tmp_path_factory):
     write_history(folder / "history.csv")
     (folder / "agents.csv").write_text(
         "id,name,groups,contract\n"
-        + "".join(f"a{k},Agent {k},voice-id,part-time:8\n" for k in range(9)))
+        + "".join(f"a{k},Agent {k},voice-id,part-time:8\n" for k in range(9))
+    )
     (folder / "templates.yaml").write_text(
-        "starts: {from: '08:00', to: '17:00', every: 60}\nwork_hours: [4, 8]\n")
+        "starts: {from: '08:00', to: '17:00', every: 60}\nwork_hours: [4, 8]\n"
+    )
     # the latest 8 h shift (12:00 plus a break) ends at 20:30 and no 4 h shift starts after
     # 13:00: nobody can work 20:30-21:00
     (folder / "early.yaml").write_text(
-        "starts: {from: '08:00', to: '13:00', every: 60}\nwork_hours: [4, 8]\n")
+        "starts: {from: '08:00', to: '13:00', every: 60}\nwork_hours: [4, 8]\n"
+    )
     return folder
 
 
 def run_plan(inputs, out, *extra: str, templates: str = "templates.yaml"):
-    args = ["plan", "--history", str(inputs / "history.csv"), "--agents",
-            str(inputs / "agents.csv"), "--templates", str(inputs / templates),
-            "--week-start", WEEK, "--days", "1", "--replications", "3", "--time-limit", "5",
-            "--workers", "1", "--out-dir", str(out), *extra]
+    args = [
+        "plan",
+        "--history",
+        str(inputs / "history.csv"),
+        "--agents",
+        str(inputs / "agents.csv"),
+        "--templates",
+        str(inputs / templates),
+        "--week-start",
+        WEEK,
+        "--days",
+        "1",
+        "--replications",
+        "3",
+        "--time-limit",
+        "5",
+        "--workers",
+        "1",
+        "--out-dir",
+        str(out),
+        *extra,
+    ]
     return CliRunner().invoke(cli, args)
 
 
@@ -126,9 +154,12 @@ def test_raising_asks_for_one_more_agent_than_the_twin_had():
     at = dt.datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
     later = at + dt.timedelta(minutes=30)
     requirements = Requirements(30, {(at, "voice-id"): 3.0, (later, "voice-id"): 3.0})
-    roster = Roster("optimal", (), (Coverage(at, "voice-id", 3.0, 5),
-                                    Coverage(later, "voice-id", 3.0, 2)),
-                    SolveInfo("highs", "optimal", 0.0, 0.0, 0.0, 0.1))
+    roster = Roster(
+        "optimal",
+        (),
+        (Coverage(at, "voice-id", 3.0, 5), Coverage(later, "voice-id", 3.0, 2)),
+        SolveInfo("highs", "optimal", 0.0, 0.0, 0.0, 0.1),
+    )
     misses = pd.DataFrame({"interval_start": [at, later], "group": ["voice-id", "voice-id"]})
     raised = raise_requirements(requirements, roster, misses).required
     assert raised == {(at, "voice-id"): 6.0, (later, "voice-id"): 4.0}
@@ -136,15 +167,36 @@ def test_raising_asks_for_one_more_agent_than_the_twin_had():
 
 def test_help_and_one_line_errors(tmp_path):
     help_text = CliRunner().invoke(cli, ["plan", "--help"]).output
-    for option in ("--history", "--agents", "--templates", "--rules", "--centre",
-                   "--week-start", "--interval", "--replications", "--max-iterations",
-                   "--time-limit", "--out-dir", "--seed"):
+    for option in (
+        "--history",
+        "--agents",
+        "--templates",
+        "--rules",
+        "--centre",
+        "--week-start",
+        "--interval",
+        "--replications",
+        "--max-iterations",
+        "--time-limit",
+        "--out-dir",
+        "--seed",
+    ):
         assert option in help_text
     broken = tmp_path / "agents.csv"
     broken.write_text("id,name\n")
     history = tmp_path / "history.csv"
     write_history(history, days=2)
-    result = CliRunner().invoke(cli, ["plan", "--history", str(history), "--agents",
-                                      str(broken), "--out-dir", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            "--history",
+            str(history),
+            "--agents",
+            str(broken),
+            "--out-dir",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code != 0
     assert "missing column" in result.output and len(result.output.strip().splitlines()) <= 2

@@ -9,18 +9,23 @@ from openpyxl import load_workbook
 from tests.wfm.roster_helpers import requirements
 from vero.cli import cli
 
-COLUMNS = ("interval_start,interval_minutes,group,volume,aht_seconds,required_net,"
-           "required_agents,service_level,asa_seconds,occupancy,abandon_rate")
+COLUMNS = (
+    "interval_start,interval_minutes,group,volume,aht_seconds,required_net,"
+    "required_agents,service_level,asa_seconds,occupancy,abandon_rate"
+)
 
 
 def _files(tmp_path):
-    lines = [COLUMNS] + [f"{start.isoformat()},30,{group},5,300,1,{value},0.8,10,0.8,0.02"
-                         for (start, group), value in sorted(requirements(1).required.items())]
+    lines = [COLUMNS] + [
+        f"{start.isoformat()},30,{group},5,300,1,{value},0.8,10,0.8,0.02"
+        for (start, group), value in sorted(requirements(1).required.items())
+    ]
     (tmp_path / "req.csv").write_text("\n".join(lines) + "\n")
     (tmp_path / "agents.csv").write_text(
         "id,name,groups,contract,unavailable,preferred_days_off\n"
         "a1,Ani,voice-id;digital,part-time:12,2026-12-02,sun\n"
-        "a2,Budi,voice-id,5x8,,\n")
+        "a2,Budi,voice-id,5x8,,\n"
+    )
     (tmp_path / "tpl.yaml").write_text('starts: ["08:00", "09:00", "12:00"]\nwork_hours: [4, 8]\n')
     (tmp_path / "pins.csv").write_text("agent,date,start\na2,2026-11-30,12:00\n")
 
@@ -28,16 +33,33 @@ def _files(tmp_path):
 def test_roster_command_writes_valid_files(tmp_path):
     _files(tmp_path)
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, [
-        "roster", "--requirements", str(tmp_path / "req.csv"), "--agents",
-        str(tmp_path / "agents.csv"), "--templates", str(tmp_path / "tpl.yaml"), "--pins",
-        str(tmp_path / "pins.csv"), "--week-start", "2026-11-30", "--out-dir", str(out),
-        "--time-limit", "5"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "roster",
+            "--requirements",
+            str(tmp_path / "req.csv"),
+            "--agents",
+            str(tmp_path / "agents.csv"),
+            "--templates",
+            str(tmp_path / "tpl.yaml"),
+            "--pins",
+            str(tmp_path / "pins.csv"),
+            "--week-start",
+            "2026-11-30",
+            "--out-dir",
+            str(out),
+            "--time-limit",
+            "5",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "roster.csv").open()))
     assert {r["agent"] for r in rows} == {"a1", "a2"}
-    assert any(r["agent"] == "a2" and r["date"] == "2026-11-30" and r["shift_start"] == "12:00"
-               for r in rows)
+    assert any(
+        r["agent"] == "a2" and r["date"] == "2026-11-30" and r["shift_start"] == "12:00"
+        for r in rows
+    )
     book = load_workbook(out / "roster.xlsx")
     assert book.sheetnames == ["Roster", "Coverage"]
     assert book["Roster"].max_row == 3
@@ -49,8 +71,17 @@ def test_roster_command_writes_valid_files(tmp_path):
 def test_bad_agents_file_names_file_row_and_field(tmp_path):
     _files(tmp_path)
     (tmp_path / "agents.csv").write_text("id,name,groups,contract\na1,Ani,voice-id,7x9\n")
-    result = CliRunner().invoke(cli, [
-        "roster", "--requirements", str(tmp_path / "req.csv"), "--agents",
-        str(tmp_path / "agents.csv"), "--out-dir", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "roster",
+            "--requirements",
+            str(tmp_path / "req.csv"),
+            "--agents",
+            str(tmp_path / "agents.csv"),
+            "--out-dir",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code == 2
     assert "agents.csv:2 field 'contract': unknown contract" in result.output

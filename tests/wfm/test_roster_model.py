@@ -25,15 +25,35 @@ GROUPS = (("voice-id",), ("digital",), ("digital", "voice-id"))
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(CONTRACTS), st.sampled_from(GROUPS),
-                          st.integers(0, 6), st.booleans()), min_size=1, max_size=3),
-       st.integers(1, 2), st.integers(5, 6))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(CONTRACTS), st.sampled_from(GROUPS), st.integers(0, 6), st.booleans()
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.integers(1, 2),
+    st.integers(5, 6),
+)
 def test_every_roster_obeys_every_hard_rule(people, days_off, consecutive):
     agents = tuple(
-        agent(f"a{i}", contract, groups, preferred_days_off=frozenset({wish}),
-              unavailable=((dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC),
-                            dt.datetime(2026, 12, 2, 13, tzinfo=dt.UTC)),) if busy else ())
-        for i, (contract, groups, wish, busy) in enumerate(people))
+        agent(
+            f"a{i}",
+            contract,
+            groups,
+            preferred_days_off=frozenset({wish}),
+            unavailable=(
+                (
+                    dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC),
+                    dt.datetime(2026, 12, 2, 13, tzinfo=dt.UTC),
+                ),
+            )
+            if busy
+            else (),
+        )
+        for i, (contract, groups, wish, busy) in enumerate(people)
+    )
     rules = Rules(days_off_per_week=days_off, max_consecutive_days=consecutive)
     pins = (Pin("a0", WEEK + dt.timedelta(days=6), None),)
     week = problem(agents, rules, pins)
@@ -43,8 +63,9 @@ def test_every_roster_obeys_every_hard_rule(people, days_off, consecutive):
         assert "agent a" in str(exc) or "dropping the" in str(exc)
         return
     assert check_roster(week, roster.shifts) == []
-    assert not any(s.agent_id == "a0" and s.day == WEEK + dt.timedelta(days=6)
-                   for s in roster.shifts)
+    assert not any(
+        s.agent_id == "a0" and s.day == WEEK + dt.timedelta(days=6) for s in roster.shifts
+    )
 
 
 def test_checker_catches_a_broken_roster():
@@ -66,9 +87,13 @@ def test_pins_are_kept_and_coverage_reported():
 
 
 def test_availability_below_contract_names_agent_and_rule():
-    away = tuple((dt.datetime.combine(WEEK + dt.timedelta(days=d), dt.time(0), dt.UTC),
-                  dt.datetime.combine(WEEK + dt.timedelta(days=d + 1), dt.time(0), dt.UTC))
-                 for d in range(3))
+    away = tuple(
+        (
+            dt.datetime.combine(WEEK + dt.timedelta(days=d), dt.time(0), dt.UTC),
+            dt.datetime.combine(WEEK + dt.timedelta(days=d + 1), dt.time(0), dt.UTC),
+        )
+        for d in range(3)
+    )
     week = problem((agent("citra", "5x8", unavailable=away),))
     with pytest.raises(VeroError, match="agent citra: contract 5x8 cannot be met"):
         make_roster(week, "highs", time_limit=5)
@@ -89,37 +114,56 @@ def test_part_time_hours_beyond_availability_name_the_hours():
 def test_solver_infeasibility_names_the_rule_family():
     # 5 days needed, but 6 days already worked before the week and at most 6 in a row:
     # only the combination is contradictory, so the solver finds it and diagnosis names it.
-    week = problem((agent("fajar", "6x7", worked_days_before=6),),
-                   Rules(max_consecutive_days=6), pins=(Pin("fajar", WEEK, 8 * 60),))
+    week = problem(
+        (agent("fajar", "6x7", worked_days_before=6),),
+        Rules(max_consecutive_days=6),
+        pins=(Pin("fajar", WEEK, 8 * 60),),
+    )
     with pytest.raises(VeroError, match="'days-off'|'pins'"):
         make_roster(week, "highs", time_limit=5)
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(CONTRACTS), st.sampled_from(GROUPS),
-                          st.integers(0, 6)), min_size=1, max_size=6),
-       st.integers(1, 2), st.integers(5, 6))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(CONTRACTS), st.sampled_from(GROUPS), st.integers(0, 6)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(1, 2),
+    st.integers(5, 6),
+)
 def test_constructive_start_alone_obeys_every_hard_rule(people, days_off, consecutive):
-    agents = tuple(agent(f"a{i}", contract, groups, worked_days_before=before)
-                   for i, (contract, groups, before) in enumerate(people))
+    agents = tuple(
+        agent(f"a{i}", contract, groups, worked_days_before=before)
+        for i, (contract, groups, before) in enumerate(people)
+    )
     pins = (Pin("a0", WEEK + dt.timedelta(days=2), 12 * 60),)
-    week = problem(agents, Rules(days_off_per_week=days_off, max_consecutive_days=consecutive),
-                   pins)
+    week = problem(
+        agents, Rules(days_off_per_week=days_off, max_consecutive_days=consecutive), pins
+    )
     greedy = greedy_plan(week, [allowed_options(week, a) for a in week.agents])
     if greedy is None:  # only when some agent has no rule-abiding week at all
         assert pre_solve(week) or RosterModel(week).solve("highs", 10, 1.0).status == "infeasible"
         return
     shifts = shifts_from_plan(week, *greedy)
     assert check_roster(week, shifts) == []
-    assert any(s.agent_id == "a0" and s.day == WEEK + dt.timedelta(days=2)
-               and s.start.hour == 12 for s in shifts)
+    assert any(
+        s.agent_id == "a0" and s.day == WEEK + dt.timedelta(days=2) and s.start.hour == 12
+        for s in shifts
+    )
 
 
 def test_pattern_solve_is_valid_and_its_bound_never_exceeds_the_named_optimum(monkeypatch):
     # pricing is exact, so the column generation bound is valid for the whole problem, and the
     # MIP over the patterns prices a roster exactly as the named model does
-    week = problem((agent("gita", "6x7", ("digital", "voice-id")), agent("hadi", "part-time:20"),
-                    agent("ika", "full-time", preferred_days_off=frozenset({5}))))
+    week = problem(
+        (
+            agent("gita", "6x7", ("digital", "voice-id")),
+            agent("hadi", "part-time:20"),
+            agent("ika", "full-time", preferred_days_off=frozenset({5})),
+        )
+    )
     exact = RosterModel(week).solve("highs", 20, 0.0)
     assert exact.status == "optimal"
     assert exact.info.gap <= 1e-6  # the solver's bound plus the coverage cost's constant part
@@ -132,9 +176,15 @@ def test_pattern_solve_is_valid_and_its_bound_never_exceeds_the_named_optimum(mo
 
 def test_column_generation_dives_to_a_roster_within_one_percent_of_its_bound(monkeypatch):
     rng = random.Random(40)
-    agents = tuple(agent(f"a{i:02d}", rng.choice(CONTRACTS),
-                         rng.choice(GROUPS), preferred_days_off=frozenset({rng.randrange(7)}))
-                   for i in range(40))
+    agents = tuple(
+        agent(
+            f"a{i:02d}",
+            rng.choice(CONTRACTS),
+            rng.choice(GROUPS),
+            preferred_days_off=frozenset({rng.randrange(7)}),
+        )
+        for i in range(40)
+    )
     week = problem(agents, level=2.7)
     monkeypatch.setattr(roster_module, "NAMED_MODEL_LIMIT", 0)  # force column generation
     roster = roster_module.solve_roster(week, "highs", 30, 0.01)
@@ -145,10 +195,15 @@ def test_column_generation_dives_to_a_roster_within_one_percent_of_its_bound(mon
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 1200).map(lambda n: n / 100), st.floats(1, 200), st.floats(0.1, 5),
-       st.integers(0, 15))
+@given(
+    st.integers(0, 1200).map(lambda n: n / 100),
+    st.floats(1, 200),
+    st.floats(0.1, 5),
+    st.integers(0, 15),
+)
 def test_coverage_cost_is_exact_at_whole_supplies_and_never_cheaper_between(
-        required, under, over, supply):
+    required, under, over, supply
+):
     def real(n: int) -> float:
         return under * max(required - n, 0) + over * max(n - required, 0)
 
@@ -156,17 +211,21 @@ def test_coverage_cost_is_exact_at_whole_supplies_and_never_cheaper_between(
     # than the cheapest whole supply, which keeps the bound tight
     assert _cheapest_cover(required, under, over, supply) == pytest.approx(real(supply), abs=1e-6)
     assert _cheapest_cover(required, under, over, None) == pytest.approx(
-        min(real(n) for n in range(16)), abs=1e-6)
+        min(real(n) for n in range(16)), abs=1e-6
+    )
 
 
 def _cheapest_cover(required: float, under: float, over: float, supply: int | None) -> float:
     """Least cost of a cell's coverage pieces at this supply (None: any supply up to 15)."""
     base, offset, slacks = coverage_cost(required, Weights(under=under, over=over), True)
     lp = pulp.LpProblem("cell", pulp.LpMinimize)
-    staffed = pulp.LpVariable("supply", supply if supply is not None else 0,
-                              supply if supply is not None else 15)
-    pieces = [pulp.LpVariable(f"s{i}", 0, None if math.isinf(s.upper) else s.upper)
-              for i, s in enumerate(slacks)]
+    staffed = pulp.LpVariable(
+        "supply", supply if supply is not None else 0, supply if supply is not None else 15
+    )
+    pieces = [
+        pulp.LpVariable(f"s{i}", 0, None if math.isinf(s.upper) else s.upper)
+        for i, s in enumerate(slacks)
+    ]
     lp += pulp.lpSum(s.cost * v for s, v in zip(slacks, pieces, strict=True)) + 0 * staffed
     lp += staffed + pulp.lpSum(s.sign * v for s, v in zip(slacks, pieces, strict=True)) == base
     lp.solve(pulp.HiGHS(msg=False))

@@ -11,8 +11,10 @@ from click.testing import CliRunner
 from vero.cli import cli
 from wfm.staffing_plan import OUTPUT_COLUMNS
 
-HEADER = "interval_start,interval_minutes,channel,queue,language,volume,volume_lo,volume_hi," \
-         "aht_seconds\n"
+HEADER = (
+    "interval_start,interval_minutes,channel,queue,language,volume,volume_lo,volume_hi,"
+    "aht_seconds\n"
+)
 ROWS = [
     "2026-11-30T08:00:00+07:00,30,voice,general,id,60,50,70,180",
     "2026-11-30T08:00:00+07:00,30,voice,orders,id,40,30,50,180",
@@ -45,8 +47,16 @@ def read(path: Path) -> dict[tuple[str, str], dict[str, str]]:
 
 def test_staff_writes_requirements_and_a_chart(tmp_path: Path) -> None:
     out, chart = tmp_path / "req.csv", tmp_path / "req.png"
-    code, output = run("--forecast", str(write(tmp_path, ROWS)), "--out", str(out),
-                       "--chart", str(chart), "--model", "erlang-c")
+    code, output = run(
+        "--forecast",
+        str(write(tmp_path, ROWS)),
+        "--out",
+        str(out),
+        "--chart",
+        str(chart),
+        "--model",
+        "erlang-c",
+    )
     assert code == 0, output
     rows = read(out)
     voice = rows[("2026-11-30T08:00:00+07:00", "voice-id")]
@@ -63,8 +73,15 @@ def test_staff_writes_requirements_and_a_chart(tmp_path: Path) -> None:
 
 
 def test_erlang_a_fractional_to_stdout(tmp_path: Path) -> None:
-    code, output = run("--forecast", str(write(tmp_path, ROWS)), "--fractional",
-                       "--patience", "90", "--shrinkage", "0.25")
+    code, output = run(
+        "--forecast",
+        str(write(tmp_path, ROWS)),
+        "--fractional",
+        "--patience",
+        "90",
+        "--shrinkage",
+        "0.25",
+    )
     assert code == 0, output
     lines = [line for line in output.splitlines() if line.startswith("2026-11-30T08:00")]
     voice = next(line.split(",") for line in lines if ",voice-id," in line)
@@ -73,18 +90,21 @@ def test_erlang_a_fractional_to_stdout(tmp_path: Path) -> None:
     assert 0 < float(voice[10]) < 0.2
 
 
-@pytest.mark.parametrize(("row", "field"), [
-    ("2026-11-30 08:00,30,voice,general,id,5,4,6,180", "interval_start"),
-    ("2026-11-30T08:00:00,30,voice,general,id,5,4,6,180", "interval_start"),
-    ("2026-11-30T09:00:00+07:00,15,voice,general,id,5,4,6,180", "interval_minutes"),
-    ("2026-11-30T09:00:00+07:00,30,fax,general,id,5,4,6,180", "channel"),
-    ("2026-11-30T09:00:00+07:00,30,voice,general,fr,5,4,6,180", "queue"),
-    ("2026-11-30T09:00:00+07:00,30,voice,general,id,-1,4,6,180", "volume"),
-    ("2026-11-30T09:00:00+07:00,30,voice,general,id,five,4,6,180", "volume"),
-    ("2026-11-30T09:00:00+07:00,30,voice,general,id,5,4,6,0", "aht_seconds"),
-    ("2026-11-30T09:00:00+07:00,30,voice,general,id,5,4,6,nan", "aht_seconds"),
-    ("2026-11-30T08:00:00+07:00,30,voice,general,id,5,4,6,180", "interval_start"),  # duplicate
-])
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ("2026-11-30 08:00,30,voice,general,id,5,4,6,180", "interval_start"),
+        ("2026-11-30T08:00:00,30,voice,general,id,5,4,6,180", "interval_start"),
+        ("2026-11-30T09:00:00+07:00,15,voice,general,id,5,4,6,180", "interval_minutes"),
+        ("2026-11-30T09:00:00+07:00,30,fax,general,id,5,4,6,180", "channel"),
+        ("2026-11-30T09:00:00+07:00,30,voice,general,fr,5,4,6,180", "queue"),
+        ("2026-11-30T09:00:00+07:00,30,voice,general,id,-1,4,6,180", "volume"),
+        ("2026-11-30T09:00:00+07:00,30,voice,general,id,five,4,6,180", "volume"),
+        ("2026-11-30T09:00:00+07:00,30,voice,general,id,5,4,6,0", "aht_seconds"),
+        ("2026-11-30T09:00:00+07:00,30,voice,general,id,5,4,6,nan", "aht_seconds"),
+        ("2026-11-30T08:00:00+07:00,30,voice,general,id,5,4,6,180", "interval_start"),  # duplicate
+    ],
+)
 def test_a_bad_row_names_file_line_and_field(tmp_path: Path, row: str, field: str) -> None:
     path = write(tmp_path, ROWS[:2] + [row])
     code, output = run("--forecast", str(path))
@@ -104,6 +124,15 @@ def test_missing_column_and_missing_file(tmp_path: Path) -> None:
 def test_help_documents_every_option() -> None:
     code, output = run("--help")
     assert code == 0
-    for option in ("--forecast", "--centre", "--out", "--chart", "--model", "--patience",
-                   "--shrinkage", "--max-occupancy", "--fractional"):
+    for option in (
+        "--forecast",
+        "--centre",
+        "--out",
+        "--chart",
+        "--model",
+        "--patience",
+        "--shrinkage",
+        "--max-occupancy",
+        "--fractional",
+    ):
         assert option in output

@@ -71,15 +71,17 @@ def test_fractional_lies_between_the_failing_and_passing_headcounts() -> None:
     assert np.all(part.required_net <= whole.required_net)
     assert np.all(part.required_net > whole.required_net - 1 - 1e-12)
     np.testing.assert_allclose(part.required_agents, part.required_net / 0.7)
-    capped = requirement(100, 180, 1800, Target(20, 0.8, max_occupancy=0.6), ERLANG_C,
-                         fractional=True)
+    capped = requirement(
+        100, 180, 1800, Target(20, 0.8, max_occupancy=0.6), ERLANG_C, fractional=True
+    )
     assert capped.required_net[0] == pytest.approx(10 / 0.6, abs=0.05)  # linear in n
 
 
 def test_chat_agents_hold_several_chats() -> None:
     single = requirement(300, 600, 3600, Target(300, 0.8), ERLANG_C).required_net[0]
-    triple = requirement(300, 600, 3600, Target(300, 0.8),
-                         QueueModel("erlang-c", concurrency=3)).required_net[0]
+    triple = requirement(
+        300, 600, 3600, Target(300, 0.8), QueueModel("erlang-c", concurrency=3)
+    ).required_net[0]
     assert triple == np.ceil(single / 3) or triple == np.ceil(single / 3) + 1
     metrics = performance(300, 600, 3600, triple, 300, QueueModel("erlang-c", concurrency=3))
     assert metrics.occupancy == pytest.approx(50 / (3 * triple))
@@ -105,11 +107,21 @@ def test_thousands_of_agents() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(volume=st.lists(st.floats(0, 600), min_size=2, max_size=8), aht=st.floats(30, 900),
-       kind=st.sampled_from(["erlang-c", "erlang-a"]), concurrency=st.integers(1, 4))
-def test_more_volume_never_needs_fewer_agents(volume: list[float], aht: float, kind: str,
-                                              concurrency: int) -> None:
+@given(
+    volume=st.lists(st.floats(0, 600), min_size=2, max_size=8),
+    aht=st.floats(30, 900),
+    kind=st.sampled_from(["erlang-c", "erlang-a"]),
+    concurrency=st.integers(1, 4),
+)
+def test_more_volume_never_needs_fewer_agents(
+    volume: list[float], aht: float, kind: str, concurrency: int
+) -> None:
     ordered = np.sort(np.array(volume))
-    need = requirement(ordered, aht, 900, Target(20, 0.8, max_occupancy=0.9),
-                       QueueModel(kind, concurrency=concurrency)).required_net
+    need = requirement(
+        ordered,
+        aht,
+        900,
+        Target(20, 0.8, max_occupancy=0.9),
+        QueueModel(kind, concurrency=concurrency),
+    ).required_net
     assert np.all(np.diff(need) >= 0)

@@ -22,8 +22,21 @@ from wfm.forecast.commands import forecast
 from wfm.kpi_commands import report
 from wfm.scheduler.commands import roster
 
-SUBCOMMANDS = (serve, web, dispatch, worker, demo_command, customers, accounts, forecast, staff,
-               roster, simulate, plan_command, report)
+SUBCOMMANDS = (
+    serve,
+    web,
+    dispatch,
+    worker,
+    demo_command,
+    customers,
+    accounts,
+    forecast,
+    staff,
+    roster,
+    simulate,
+    plan_command,
+    report,
+)
 
 
 class _Vero(click.Group):
@@ -52,4 +65,3 @@ for command in SUBCOMMANDS:
 
 def main() -> None:
     cli(prog_name="vero")
-

@@ -42,8 +42,9 @@ class Dispatching:
 
 
 @contextmanager
-def dispatching(app: Flask, *, ident: str | None = None, senders: int = 4,
-                interval: float = 0.2) -> Iterator[Dispatching]:
+def dispatching(
+    app: Flask, *, ident: str | None = None, senders: int = 4, interval: float = 0.2
+) -> Iterator[Dispatching]:
     """The dispatcher loop and the sender threads of `app`'s Redis, stopped on exit. The
     dispatcher's own messages (complaint escalation) go through the outbox, never straight to
     Twilio: nothing on the loop waits for the REST API."""
@@ -55,25 +56,50 @@ def dispatching(app: Flask, *, ident: str | None = None, senders: int = 4,
     connector = Connector(router, outbox, settings.public_base_url, consumer=ident)
     # the outbound policy (who may be written to) in front of the outbox, as in front of the
     # web's gateway
-    policed = PolicedGateway(outbox, OutboundPolicy(router.redis, router.keys, router.centre.tz,
-                                                    settings.outbound_daily_cap, router.clock))
-    escalation = CaseStore(cases.redis, cases.keys, router, policed, settings.data_dir,
-                           cases.policy)
+    policed = PolicedGateway(
+        outbox,
+        OutboundPolicy(
+            router.redis, router.keys, router.centre.tz, settings.outbound_daily_cap, router.clock
+        ),
+    )
+    escalation = CaseStore(
+        cases.redis, cases.keys, router, policed, settings.data_dir, cases.policy
+    )
 
     def forget_old_consumers() -> None:
         prune_consumers(router.redis, connector.stream, CONNECTOR_GROUP)
         prune_consumers(router.redis, outbox.stream, OUTBOX_GROUP)
 
-    pool = Senders(outbox, router, lambda: TwilioGateway(settings), ident, threads=senders,
-                   tries=settings.twilio_tries, timeout=settings.twilio_timeout).start()
+    pool = Senders(
+        outbox,
+        router,
+        lambda: TwilioGateway(settings),
+        ident,
+        threads=senders,
+        tries=settings.twilio_tries,
+        timeout=settings.twilio_timeout,
+    ).start()
     try:
         dispatcher = Dispatcher(
-            router, ContactLog(router.redis, router.keys, router.centre, settings.data_dir,
-                               consumer=ident, retention_hours=settings.closed_retention_hours),
-            interval=interval, ident=ident, report=pool.tally,
-            periodic=(connector.poll, escalation.escalate_overdue,
-                      functools.partial(end_idle_chats, router)),
-            occasional=(forget_old_consumers,)).start()
+            router,
+            ContactLog(
+                router.redis,
+                router.keys,
+                router.centre,
+                settings.data_dir,
+                consumer=ident,
+                retention_hours=settings.closed_retention_hours,
+            ),
+            interval=interval,
+            ident=ident,
+            report=pool.tally,
+            periodic=(
+                connector.poll,
+                escalation.escalate_overdue,
+                functools.partial(end_idle_chats, router),
+            ),
+            occasional=(forget_old_consumers,),
+        ).start()
         try:
             yield Dispatching(dispatcher, pool, outbox)
         finally:
@@ -85,6 +111,7 @@ def dispatching(app: Flask, *, ident: str | None = None, senders: int = 4,
 def wait_for_interrupt() -> None:
     """Block the main thread until Ctrl-C or SIGTERM (a service manager stopping Vero): both
     leave through the caller's context managers, which stop everything they started."""
+
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
@@ -94,10 +121,20 @@ def wait_for_interrupt() -> None:
 
 
 @click.command()
-@click.option("--senders", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Threads sending outbound Twilio REST requests from the outbox.")
-@click.option("--interval", default=0.2, show_default=True, type=click.FloatRange(0.01, 5),
-              help="Seconds between two rounds of the timer loop.")
+@click.option(
+    "--senders",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads sending outbound Twilio REST requests from the outbox.",
+)
+@click.option(
+    "--interval",
+    default=0.2,
+    show_default=True,
+    type=click.FloatRange(0.01, 5),
+    help="Seconds between two rounds of the timer loop.",
+)
 def dispatch(senders: int, interval: float) -> None:
     """Run a dispatcher: timers, contact records, ringing agents, complaint escalation.
 
@@ -107,8 +144,9 @@ def dispatch(senders: int, interval: float) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.from_env()
     if settings.redis_url is None:
-        raise SettingsError(["REDIS_URL: required by vero dispatch (the Redis the web "
-                             "processes use)"])
+        raise SettingsError(
+            ["REDIS_URL: required by vero dispatch (the Redis the web processes use)"]
+        )
     app = create_app(settings)
     try:
         with app.app_context():
@@ -116,7 +154,9 @@ def dispatch(senders: int, interval: float) -> None:
     except redis.RedisError as exc:
         raise VeroError(f"REDIS_URL: cannot reach {settings.redis_url}: {exc}") from exc
     with dispatching(app, senders=senders, interval=interval) as running:
-        click.echo(f"vero dispatch {running.dispatcher.ident}: {senders} senders, "
-                   f"round every {interval:g} s (SIGTERM stops)")
+        click.echo(
+            f"vero dispatch {running.dispatcher.ident}: {senders} senders, "
+            f"round every {interval:g} s (SIGTERM stops)"
+        )
         wait_for_interrupt()
     click.echo(f"vero dispatch {running.dispatcher.ident}: stopped")

@@ -74,13 +74,31 @@ class EmbeddedRedis:
 
     def _launch(self) -> None:
         self.port = _free_port()
-        args = [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port),
-                "--dir", str(self.data_dir.resolve()), "--save", "", "--daemonize", "no",
-                "--logfile", "redis.log", "--protected-mode", "yes"]
+        args = [
+            REDIS_SERVER,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir.resolve()),
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            "redis.log",
+            "--protected-mode",
+            "yes",
+        ]
         if self.persistent:
             args += ["--appendonly", "yes", "--appendfsync", "everysec"]
-        self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                         preexec_fn=_die_with_parent(os.getpid()))
+        self._process = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent(os.getpid()),
+        )
         _write_atomically(self.data_dir / PID_FILE, f"{self._process.pid}\n")
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10
@@ -92,7 +110,8 @@ class EmbeddedRedis:
                 if self._process.poll() is not None or time.monotonic() > deadline:
                     err = self._process.stderr.read().decode() if self._process.stderr else ""
                     raise RuntimeError(
-                        f"embedded redis-server did not start: {err.strip()}") from None
+                        f"embedded redis-server did not start: {err.strip()}"
+                    ) from None
                 time.sleep(0.02)
             finally:
                 client.close()
@@ -128,8 +147,11 @@ def _acquire_lock(path: Path) -> int:
     except BlockingIOError:
         owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
         os.close(fd)
-        raise DataDirBusy(f"another Vero (pid {owner}) is running on this data directory; stop "
-                          "it or use another VERO_DATA_DIR", source=str(path.parent)) from None
+        raise DataDirBusy(
+            f"another Vero (pid {owner}) is running on this data directory; stop "
+            "it or use another VERO_DATA_DIR",
+            source=str(path.parent),
+        ) from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     return fd
@@ -165,8 +187,7 @@ def _is_redis_of(pid: int, data_dir: Path) -> bool:
         cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
     except OSError:
         return False
-    return (executable.name == "redis-server" and cwd == data_dir.resolve()
-            and _alive(pid))
+    return executable.name == "redis-server" and cwd == data_dir.resolve() and _alive(pid)
 
 
 def _alive(pid: int) -> bool:

@@ -47,8 +47,9 @@ def running(settings: Settings, host: str, port: int) -> Iterator[Running]:
         try:
             with dispatching(app):
                 server = make_server(host, port, app, threaded=True)
-                thread = threading.Thread(target=server.serve_forever, name="vero-http",
-                                          daemon=True)
+                thread = threading.Thread(
+                    target=server.serve_forever, name="vero-http", daemon=True
+                )
                 thread.start()
                 try:
                     yield Running(app, settings, f"http://{host}:{server.server_port}")

@@ -72,11 +72,27 @@ class WebOptions:
 
 def gunicorn_argv(options: WebOptions, app: str = APP) -> list[str]:
     """gunicorn's command line for these options (the benchmark serves its peer app with it)."""
-    argv = [sys.executable, "-m", "gunicorn", "--config", "python:vero.cli.gunicorn_conf",
-            "--bind", options.bind, "--workers", str(options.workers),
-            "--worker-class", options.worker_class, "--timeout", str(options.timeout),
-            "--graceful-timeout", str(options.graceful_timeout),
-            "--keep-alive", str(options.keep_alive), "--backlog", str(BACKLOG)]
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:vero.cli.gunicorn_conf",
+        "--bind",
+        options.bind,
+        "--workers",
+        str(options.workers),
+        "--worker-class",
+        options.worker_class,
+        "--timeout",
+        str(options.timeout),
+        "--graceful-timeout",
+        str(options.graceful_timeout),
+        "--keep-alive",
+        str(options.keep_alive),
+        "--backlog",
+        str(BACKLOG),
+    ]
     if options.worker_class == "gthread":
         argv += ["--threads", str(options.threads)]
     else:
@@ -86,8 +102,7 @@ def gunicorn_argv(options: WebOptions, app: str = APP) -> list[str]:
     return [*argv, app]
 
 
-def problems_with(options: WebOptions, env: Mapping[str, str]) -> tuple[Settings | None,
-                                                                        list[str]]:
+def problems_with(options: WebOptions, env: Mapping[str, str]) -> tuple[Settings | None, list[str]]:
     """Every problem with the environment and the options, one line each."""
     problems: list[str] = []
     settings = None
@@ -109,18 +124,25 @@ def problems_with(options: WebOptions, env: Mapping[str, str]) -> tuple[Settings
             finally:
                 client.close()
     if not env.get("REDIS_URL"):
-        problems.append("REDIS_URL: required by vero web (the web, dispatch and worker "
-                        "processes share one Redis; vero serve starts an embedded one)")
+        problems.append(
+            "REDIS_URL: required by vero web (the web, dispatch and worker "
+            "processes share one Redis; vero serve starts an embedded one)"
+        )
     if log_format(env) not in FORMATS:
         problems.append(f"{FORMAT_ENV}: {env.get(FORMAT_ENV)!r} is not one of {', '.join(FORMATS)}")
     metrics_token = env.get(TOKEN_ENV, "")
     if metrics_token and metrics_token != LOCAL_ONLY and len(metrics_token) < 16:
-        problems.append(f"{TOKEN_ENV}: shorter than 16 characters (or '{LOCAL_ONLY}' for "
-                        "loopback scrapes only)")
-    if options.worker_class == "gthread" and \
-            options.threads - options.streams_per_worker < RESERVED_THREADS:
-        problems.append(f"--stream-limit {options.streams_per_worker} leaves fewer than "
-                        f"{RESERVED_THREADS} of the {options.threads} threads for webhooks")
+        problems.append(
+            f"{TOKEN_ENV}: shorter than 16 characters (or '{LOCAL_ONLY}' for loopback scrapes only)"
+        )
+    if (
+        options.worker_class == "gthread"
+        and options.threads - options.streams_per_worker < RESERVED_THREADS
+    ):
+        problems.append(
+            f"--stream-limit {options.streams_per_worker} leaves fewer than "
+            f"{RESERVED_THREADS} of the {options.threads} threads for webhooks"
+        )
     if options.worker_class == "gevent":
         try:
             import gevent  # noqa: F401
@@ -143,37 +165,87 @@ def metrics_dir(env: Mapping[str, str], data_dir: Path) -> Path:
 
 
 @click.command()
-@click.option("--bind", "-b", default=WebOptions.bind, show_default=True,
-              help="HOST:PORT (or unix:PATH) to listen on; put a proxy (TLS) in front.")
-@click.option("--workers", "-w", type=click.IntRange(1, 64), default=WebOptions.workers,
-              show_default="one per core", help="Worker processes.")
-@click.option("--worker-class", "-k", type=click.Choice(WORKER_CLASSES),
-              default=DEFAULT_WORKER_CLASS, show_default=True,
-              help="gthread (measured default) or gevent.")
-@click.option("--threads", type=click.IntRange(1, 1000), default=DEFAULT_THREADS,
-              show_default=True, help="Threads per gthread worker.")
-@click.option("--stream-limit", type=click.IntRange(1), default=None,
-              help=f"Open wallboard streams per worker [threads - {RESERVED_THREADS}; gevent: "
-                   f"{GEVENT_STREAMS}]; beyond it a viewer is told to retry.")
-@click.option("--timeout", type=click.IntRange(1), default=WebOptions.timeout, show_default=True,
-              help="Seconds a silent worker lives before it is restarted.")
-@click.option("--graceful-timeout", type=click.IntRange(1), default=WebOptions.graceful_timeout,
-              show_default=True, help="Seconds a stopping worker gets to finish its requests.")
-@click.option("--keep-alive", type=click.IntRange(0), default=WebOptions.keep_alive,
-              show_default=True, help="Seconds an idle keep-alive connection stays open.")
+@click.option(
+    "--bind",
+    "-b",
+    default=WebOptions.bind,
+    show_default=True,
+    help="HOST:PORT (or unix:PATH) to listen on; put a proxy (TLS) in front.",
+)
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(1, 64),
+    default=WebOptions.workers,
+    show_default="one per core",
+    help="Worker processes.",
+)
+@click.option(
+    "--worker-class",
+    "-k",
+    type=click.Choice(WORKER_CLASSES),
+    default=DEFAULT_WORKER_CLASS,
+    show_default=True,
+    help="gthread (measured default) or gevent.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 1000),
+    default=DEFAULT_THREADS,
+    show_default=True,
+    help="Threads per gthread worker.",
+)
+@click.option(
+    "--stream-limit",
+    type=click.IntRange(1),
+    default=None,
+    help=f"Open wallboard streams per worker [threads - {RESERVED_THREADS}; gevent: "
+    f"{GEVENT_STREAMS}]; beyond it a viewer is told to retry.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(1),
+    default=WebOptions.timeout,
+    show_default=True,
+    help="Seconds a silent worker lives before it is restarted.",
+)
+@click.option(
+    "--graceful-timeout",
+    type=click.IntRange(1),
+    default=WebOptions.graceful_timeout,
+    show_default=True,
+    help="Seconds a stopping worker gets to finish its requests.",
+)
+@click.option(
+    "--keep-alive",
+    type=click.IntRange(0),
+    default=WebOptions.keep_alive,
+    show_default=True,
+    help="Seconds an idle keep-alive connection stays open.",
+)
 @click.option("--log-json", is_flag=True, help=f"One JSON object per log line ({FORMAT_ENV}=json).")
 @click.option("--check", is_flag=True, help="Check the settings, print gunicorn's command, exit.")
-def web(bind: str, workers: int, worker_class: str, threads: int, stream_limit: int | None,
-        timeout: int, graceful_timeout: int, keep_alive: int, log_json: bool,
-        check: bool) -> None:
+def web(
+    bind: str,
+    workers: int,
+    worker_class: str,
+    threads: int,
+    stream_limit: int | None,
+    timeout: int,
+    graceful_timeout: int,
+    keep_alive: int,
+    log_json: bool,
+    check: bool,
+) -> None:
     """Run the web process (webhooks, API, console, /metrics) under gunicorn.
 
     Needs REDIS_URL: run `vero dispatch` (timers) and `vero worker` (console jobs) beside it
     against the same Redis. GET /metrics needs a bearer token (VERO_METRICS_TOKEN, else the
     supervisor token), or VERO_METRICS_TOKEN=local for loopback scrapes only.
     """
-    options = WebOptions(bind, workers, worker_class, threads, stream_limit, timeout,
-                         graceful_timeout, keep_alive)
+    options = WebOptions(
+        bind, workers, worker_class, threads, stream_limit, timeout, graceful_timeout, keep_alive
+    )
     env = dict(os.environ)
     if log_json:
         env[FORMAT_ENV] = "json"

@@ -31,8 +31,11 @@ from vero.web import jobs
 
 # The modules whose functions the jobs run: imported once in the worker, so that every forked
 # work-horse starts with them (and pandas, PuLP, SimPy) loaded.
-JOB_MODULES = ("vero.web.console.forecast_page", "vero.web.console.roster_page",
-               "vero.web.console.whatif")
+JOB_MODULES = (
+    "vero.web.console.forecast_page",
+    "vero.web.console.roster_page",
+    "vero.web.console.whatif",
+)
 MONITORING_SECONDS = 5  # the worker refreshes a working job's heartbeat this often
 HEARTBEAT_SECONDS = 4 * MONITORING_SECONDS  # missing this long: the job's worker is dead
 MAINTENANCE_SECONDS = 600  # RQ's registry cleaning and the sweep of old run folders
@@ -45,10 +48,15 @@ class ConsoleWorker(rq.Worker):
     half a minute (RQ's default waits more than a minute), and the run-folder sweep added to
     RQ's periodic maintenance (which also runs when the worker starts)."""
 
-    def __init__(self, queue: str, connection: redis.Redis, data_dir: Path,
-                 retention: dt.timedelta) -> None:
-        super().__init__([queue], connection=connection, job_monitoring_interval=MONITORING_SECONDS,
-                         maintenance_interval=MAINTENANCE_SECONDS)
+    def __init__(
+        self, queue: str, connection: redis.Redis, data_dir: Path, retention: dt.timedelta
+    ) -> None:
+        super().__init__(
+            [queue],
+            connection=connection,
+            job_monitoring_interval=MONITORING_SECONDS,
+            maintenance_interval=MAINTENANCE_SECONDS,
+        )
         self.data_dir = data_dir
         self.retention = retention
 
@@ -62,8 +70,9 @@ class ConsoleWorker(rq.Worker):
 
 
 @click.command()
-@click.option("--queue", default=None,
-              help="RQ queue to work (default: this centre's console queue).")
+@click.option(
+    "--queue", default=None, help="RQ queue to work (default: this centre's console queue)."
+)
 @click.option("--burst", is_flag=True, help="Work the queued jobs, then exit.")
 def worker(queue: str | None, burst: bool) -> None:
     """Run the console's background jobs (forecast, roster, what-if) from Redis.
@@ -73,15 +82,19 @@ def worker(queue: str | None, burst: bool) -> None:
     """
     settings = Settings.from_env()
     if not settings.redis_url:
-        raise VeroError("vero worker needs the web's Redis (vero serve runs its own worker)",
-                        field="REDIS_URL")
+        raise VeroError(
+            "vero worker needs the web's Redis (vero serve runs its own worker)", field="REDIS_URL"
+        )
     centre = load_centre(settings.centre_path)
     for module in JOB_MODULES:
         importlib.import_module(module)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    console = ConsoleWorker(queue or Keys(centre.id).jobs_queue(),
-                            redis.Redis.from_url(settings.redis_url), settings.data_dir,
-                            dt.timedelta(days=settings.job_retention_days))
+    console = ConsoleWorker(
+        queue or Keys(centre.id).jobs_queue(),
+        redis.Redis.from_url(settings.redis_url),
+        settings.data_dir,
+        dt.timedelta(days=settings.job_retention_days),
+    )
     console.work(burst=burst, logging_level="INFO")
 
 
@@ -90,17 +103,21 @@ class WorkerProcess:
     its parent dies (Linux), so a killed `vero serve` leaves no worker behind."""
 
     def __init__(self, settings: Settings) -> None:
-        env = {**os.environ, "REDIS_URL": settings.redis_url or "",
-               "VERO_DATA_DIR": str(settings.data_dir),
-               "VERO_JOB_RETENTION_DAYS": str(settings.job_retention_days),
-               "PUBLIC_BASE_URL": settings.public_base_url,
-               "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
-               "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
-               "VERO_SUPERVISOR_TOKEN": settings.supervisor_token}
+        env = {
+            **os.environ,
+            "REDIS_URL": settings.redis_url or "",
+            "VERO_DATA_DIR": str(settings.data_dir),
+            "VERO_JOB_RETENTION_DAYS": str(settings.job_retention_days),
+            "PUBLIC_BASE_URL": settings.public_base_url,
+            "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+            "VERO_SUPERVISOR_TOKEN": settings.supervisor_token,
+        }
         if settings.centre_path is not None:
             env["VERO_CENTRE"] = str(settings.centre_path)
-        self.process = subprocess.Popen([sys.executable, "-m", "vero.cli", "worker"], env=env,
-                                        preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "vero.cli", "worker"], env=env, preexec_fn=_die_with_parent
+        )
 
     def stop(self) -> None:
         """Warm shutdown first; then stop the current job; then kill."""

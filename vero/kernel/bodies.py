@@ -39,8 +39,12 @@ class Body(BaseModel):
 
 def Text(max_length: int, *, required: bool = False) -> Any:
     """A text field, stripped, with its bounds (in the schema too)."""
-    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length,
-                                            min_length=1 if required else 0)]
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, max_length=max_length, min_length=1 if required else 0
+        ),
+    ]
 
 
 def nesting_depth(raw: bytes) -> int:

@@ -20,8 +20,20 @@ from vero.kernel.calendar import WEEKDAYS, EventDay, event_day
 from vero.kernel.errors import VeroError
 from vero.kernel.files import read_yaml
 
-__all__ = ["WEEKDAYS", "Centre", "Channel", "Fallback", "Placement", "Queue", "StaffingGroup",
-           "Step", "ClosedDay", "load_centre", "parse_centre", "reference_centre_path"]
+__all__ = [
+    "WEEKDAYS",
+    "Centre",
+    "Channel",
+    "Fallback",
+    "Placement",
+    "Queue",
+    "StaffingGroup",
+    "Step",
+    "ClosedDay",
+    "load_centre",
+    "parse_centre",
+    "reference_centre_path",
+]
 
 Selection = Literal["longest_idle", "highest_level", "least_occupied"]
 
@@ -87,9 +99,11 @@ class StaffingGroup(_Strict):
     languages: tuple[str, ...] | None = None
 
     def covers(self, channel: str, queue: str, language: str) -> bool:
-        return (channel in self.channels
-                and (self.queues is None or queue in self.queues)
-                and (self.languages is None or language in self.languages))
+        return (
+            channel in self.channels
+            and (self.queues is None or queue in self.queues)
+            and (self.languages is None or language in self.languages)
+        )
 
 
 class Placement(_Strict):
@@ -194,7 +208,8 @@ class Centre(_Strict):
             for lang in group.languages or ():
                 if lang not in self.languages:
                     raise ValueError(
-                        f"staffing_groups.{gname}.languages: unknown language {lang!r}")
+                        f"staffing_groups.{gname}.languages: unknown language {lang!r}"
+                    )
         return self
 
     # --- derived facts used across Vero -------------------------------------------------

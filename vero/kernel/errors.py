@@ -6,8 +6,14 @@ from __future__ import annotations
 class VeroError(Exception):
     """A problem with the user's input, reported in one line (file, line and field where known)."""
 
-    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
         self.message = message
         self.source = source
         self.line = line

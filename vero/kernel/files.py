@@ -41,8 +41,9 @@ def _undecodable(path: Path, exc: UnicodeDecodeError) -> VeroError:
         line, byte = None, exc.object[exc.start]
     except UnicodeDecodeError as first:
         line, byte = data.count(b"\n", 0, first.start) + 1, data[first.start]
-    return VeroError(f"not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8",
-                     source=str(path), line=line)
+    return VeroError(
+        f"not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8", source=str(path), line=line
+    )
 
 
 @contextmanager
@@ -57,8 +58,11 @@ def open_text(path: Path) -> Iterator[CountedLines]:
                 yield lines
             except csv.Error as exc:
                 limit = csv.field_size_limit()
-                why = (f"a field is longer than {limit:,} characters" if "field limit" in str(exc)
-                       else f"not valid CSV: {exc}")
+                why = (
+                    f"a field is longer than {limit:,} characters"
+                    if "field limit" in str(exc)
+                    else f"not valid CSV: {exc}"
+                )
                 raise VeroError(why, source=str(path), line=lines.number or None) from exc
     except OSError as exc:
         raise VeroError(f"cannot read: {exc.strerror or exc}", source=str(path)) from exc
@@ -80,14 +84,18 @@ def read_yaml(path: Path) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise VeroError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                        source=str(path), line=mark.line + 1 if mark else None) from exc
+        raise VeroError(
+            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            source=str(path),
+            line=mark.line + 1 if mark else None,
+        ) from exc
     except RecursionError as exc:
         raise VeroError("not valid YAML: nested too deeply", source=str(path)) from exc
 
 
-def csv_rows(path: Path, required: tuple[str, ...], *,
-             allow_empty: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+def csv_rows(
+    path: Path, required: tuple[str, ...], *, allow_empty: bool = False
+) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row with stripped values) of a UTF-8 CSV whose header has `required`.
 
     A missing column, a row with more values than columns, an unreadable or non-UTF-8 file, and
@@ -101,13 +109,13 @@ def csv_rows(path: Path, required: tuple[str, ...], *,
             raise VeroError("empty file (no header row)", source=source, line=1)
         missing = [c for c in required if c not in reader.fieldnames]
         if missing:
-            raise VeroError(f"missing column(s) {', '.join(missing)}", source=source,
-                            line=1, field=missing[0])
+            raise VeroError(
+                f"missing column(s) {', '.join(missing)}", source=source, line=1, field=missing[0]
+            )
         empty = True
         for row in reader:
             if None in row:
-                raise VeroError("more values than columns", source=source,
-                                line=reader.line_num)
+                raise VeroError("more values than columns", source=source, line=reader.line_num)
             empty = False
             yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
     if empty and not allow_empty:
@@ -117,6 +125,7 @@ def csv_rows(path: Path, required: tuple[str, ...], *,
 def interval_fields(row: dict[str, str], source: Path, line: int) -> tuple[dt.datetime, int]:
     """`interval_start` (ISO 8601 with a UTC offset) and `interval_minutes` (a whole divisor of
     a day) of a CSV row: the interval key of forecasts, staffing tables and requirements."""
+
     def fail(message: str, field: str) -> VeroError:
         return VeroError(message, source=str(source), line=line, field=field)
 
@@ -130,8 +139,9 @@ def interval_fields(row: dict[str, str], source: Path, line: int) -> tuple[dt.da
     try:
         minutes = int(row["interval_minutes"])
     except ValueError as exc:
-        raise fail(f"{row['interval_minutes']!r} is not a whole number of minutes",
-                   "interval_minutes") from exc
+        raise fail(
+            f"{row['interval_minutes']!r} is not a whole number of minutes", "interval_minutes"
+        ) from exc
     if minutes <= 0 or (24 * 60) % minutes:
         raise fail(f"{minutes} minutes does not divide a day", "interval_minutes")
     return start, minutes

@@ -18,26 +18,35 @@ def check_placement(centre: Centre) -> None:
     """Every queue the placement names exists and takes every placed channel the centre has."""
     if centre.placement is None:
         return
-    named = {"default": centre.placement.default, "vip": centre.placement.vip,
-             **{f"segments.{s}": q for s, q in centre.placement.segments.items()}}
+    named = {
+        "default": centre.placement.default,
+        "vip": centre.placement.vip,
+        **{f"segments.{s}": q for s, q in centre.placement.segments.items()},
+    }
     for field, queue in named.items():
         if queue is None:
             continue
         if queue not in centre.queues:
             raise ValueError(f"placement.{field}: unknown queue {queue!r}")
-        refused = [ch for ch in PLACED_CHANNELS
-                   if ch in centre.channels and ch not in centre.queue_channels(queue)]
+        refused = [
+            ch
+            for ch in PLACED_CHANNELS
+            if ch in centre.channels and ch not in centre.queue_channels(queue)
+        ]
         if refused:
-            raise ValueError(f"placement.{field}: queue {queue!r} takes no "
-                             f"{', '.join(refused)} contacts")
+            raise ValueError(
+                f"placement.{field}: queue {queue!r} takes no {', '.join(refused)} contacts"
+            )
 
 
 def live_placement(centre: Centre) -> Placement:
     """The placement of live contacts; a centre without one cannot take them (the live
     service asks for it at start, so this fails there and nowhere later)."""
     if centre.placement is None:
-        raise VeroError("a centre that takes live contacts needs a placement "
-                        "(at least its default queue)", field="placement")
+        raise VeroError(
+            "a centre that takes live contacts needs a placement (at least its default queue)",
+            field="placement",
+        )
     return centre.placement
 
 

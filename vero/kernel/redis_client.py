@@ -33,18 +33,26 @@ def is_cluster(url: str) -> bool:
 
 
 def retry_policy() -> Retry:
-    return Retry(ExponentialBackoff(cap=BACKOFF_CAP_SECONDS, base=BACKOFF_BASE_SECONDS), RETRIES,
-                 supported_errors=(ConnectionError, TimeoutError, BusyLoadingError))
+    return Retry(
+        ExponentialBackoff(cap=BACKOFF_CAP_SECONDS, base=BACKOFF_BASE_SECONDS),
+        RETRIES,
+        supported_errors=(ConnectionError, TimeoutError, BusyLoadingError),
+    )
 
 
 def connect(url: str) -> Client:
     """A client for `url` with Vero's reconnect policy (see the module docstring)."""
-    options = {"retry": retry_policy(), "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
-               "socket_timeout": SOCKET_TIMEOUT_SECONDS, "socket_keepalive": True,
-               "health_check_interval": HEALTH_CHECK_SECONDS}
+    options = {
+        "retry": retry_policy(),
+        "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+        "socket_keepalive": True,
+        "health_check_interval": HEALTH_CHECK_SECONDS,
+    }
     parts = urlsplit(url)
     if parts.scheme in CLUSTER_SCHEMES:
         plain = urlunsplit(parts._replace(scheme=CLUSTER_SCHEMES[parts.scheme]))
         return RedisCluster.from_url(plain, **options)
     return redis.Redis.from_url(
-        url, retry_on_error=[ConnectionError, TimeoutError, BusyLoadingError], **options)
+        url, retry_on_error=[ConnectionError, TimeoutError, BusyLoadingError], **options
+    )

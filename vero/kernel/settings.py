@@ -14,8 +14,10 @@ from vero.kernel.errors import VeroError
 from vero.kernel.redis_client import SCHEMES as REDIS_SCHEMES
 
 # one or more "<n>/<unit>" or "<n> per <n> <unit>s" separated by ';' (the `limits` syntax)
-RATE = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?"
-                  r"(\s*;\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?)*")
+RATE = re.compile(
+    r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?"
+    r"(\s*;\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?)*"
+)
 
 
 class SettingsError(VeroError):
@@ -60,14 +62,18 @@ class Settings:
 
         redis_url = env.get("REDIS_URL") or None
         if redis_url and urlparse(redis_url).scheme not in REDIS_SCHEMES:
-            problems.append(f"REDIS_URL: {redis_url!r} is not a redis://, rediss://, unix:// or "
-                            "redis+cluster:// URL")
+            problems.append(
+                f"REDIS_URL: {redis_url!r} is not a redis://, rediss://, unix:// or "
+                "redis+cluster:// URL"
+            )
 
         public = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         parsed = urlparse(public)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            problems.append(f"PUBLIC_BASE_URL: {public!r} is not an http(s) URL such as "
-                            "https://vero.example.co.id")
+            problems.append(
+                f"PUBLIC_BASE_URL: {public!r} is not an http(s) URL such as "
+                "https://vero.example.co.id"
+            )
 
         sid = env.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
         if not (sid.startswith("AC") and len(sid) == 34):
@@ -105,50 +111,67 @@ class Settings:
         except ValueError:
             closed_retention_hours = -1.0
         if not 0 <= closed_retention_hours <= 24 * 366:
-            problems.append("VERO_CLOSED_RETENTION_HOURS: expected hours from 0 to 8784, not "
-                            f"{retention!r}")
+            problems.append(
+                f"VERO_CLOSED_RETENTION_HOURS: expected hours from 0 to 8784, not {retention!r}"
+            )
         job_retention = env.get("VERO_JOB_RETENTION_DAYS", "7")
         try:
             job_retention_days = float(job_retention)
         except ValueError:
             job_retention_days = 0.0
         if not 0 < job_retention_days <= 3650:
-            problems.append(f"VERO_JOB_RETENTION_DAYS: {job_retention!r} is not a number of days "
-                            "between 0 and 3650")
+            problems.append(
+                f"VERO_JOB_RETENTION_DAYS: {job_retention!r} is not a number of days "
+                "between 0 and 3650"
+            )
 
         idle = _number(env, "VERO_SESSION_IDLE_MINUTES", "60", int, problems)
         hours = _number(env, "VERO_SESSION_HOURS", "12", int, problems)
         if idle > hours * 60:
             problems.append("VERO_SESSION_IDLE_MINUTES: longer than VERO_SESSION_HOURS")
-        rate_limits = {name.removeprefix("VERO_RATE_LIMIT_").lower(): value
-                       for name, value in env.items() if name.startswith("VERO_RATE_LIMIT_")}
+        rate_limits = {
+            name.removeprefix("VERO_RATE_LIMIT_").lower(): value
+            for name, value in env.items()
+            if name.startswith("VERO_RATE_LIMIT_")
+        }
         for name, value in rate_limits.items():
             if not RATE.fullmatch(value):
-                problems.append(f"VERO_RATE_LIMIT_{name.upper()}: {value!r} is not a rate such "
-                                "as '20/minute' or '5/hour;20/day'")
+                problems.append(
+                    f"VERO_RATE_LIMIT_{name.upper()}: {value!r} is not a rate such "
+                    "as '20/minute' or '5/hour;20/day'"
+                )
         outbound_daily_cap = _number(env, "VERO_OUTBOUND_DAILY_CAP", "20", int, problems)
         open_chats = _number(env, "VERO_OPEN_CHATS_PER_VISITOR", "3", int, problems)
 
         if problems:
             raise SettingsError(problems)
         return cls(
-            redis_url=redis_url, public_base_url=public, twilio_account_sid=sid,
-            twilio_auth_token=token, centre_path=centre_path, supervisor_token=supervisor,
-            data_dir=data_dir, messaging_number=messaging_number,
+            redis_url=redis_url,
+            public_base_url=public,
+            twilio_account_sid=sid,
+            twilio_auth_token=token,
+            centre_path=centre_path,
+            supervisor_token=supervisor,
+            data_dir=data_dir,
+            messaging_number=messaging_number,
             trust_proxy=env.get("VERO_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             twilio_api_base=env.get("VERO_TWILIO_API_BASE") or None,
-            twilio_timeout=twilio_timeout, twilio_tries=twilio_tries,
+            twilio_timeout=twilio_timeout,
+            twilio_tries=twilio_tries,
             closed_retention_hours=closed_retention_hours,
             job_retention_days=job_retention_days,
-            session_idle_minutes=idle, session_hours=hours,
-            rate_limits=rate_limits, outbound_daily_cap=outbound_daily_cap,
+            session_idle_minutes=idle,
+            session_hours=hours,
+            rate_limits=rate_limits,
+            outbound_daily_cap=outbound_daily_cap,
             open_chats_per_visitor=open_chats,
             ivr_menu_path=Path(menu) if menu else None,
         )
 
 
-def _number(env: Mapping[str, str], name: str, default: str, kind: type,
-            problems: list[str]) -> Any:
+def _number(
+    env: Mapping[str, str], name: str, default: str, kind: type, problems: list[str]
+) -> Any:
     """A positive int or float from the environment; a problem line (and the default) if not."""
     try:
         value = kind(env.get(name) or default)

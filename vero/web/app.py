@@ -36,8 +36,20 @@ from vero.web.console import planning as planning_pages
 from vero.web.console import whatif as whatif_pages
 
 PAGES = (supervisor.bp, desk.bp, planning_pages.bp, whatif_pages.bp)  # bilingual HTML
-BLUEPRINTS = (routing_api.bp, voice.bp, messaging.bp, messages.bp, chat.bp, complaints_api.bp,
-              customer_view.bp, kpis.bp, customer_auth.bp, accounts_api.bp, openapi.bp, *PAGES)
+BLUEPRINTS = (
+    routing_api.bp,
+    voice.bp,
+    messaging.bp,
+    messages.bp,
+    chat.bp,
+    complaints_api.bp,
+    customer_view.bp,
+    kpis.bp,
+    customer_auth.bp,
+    accounts_api.bp,
+    openapi.bp,
+    *PAGES,
+)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # history files and rosters uploaded in the console
 
 
@@ -60,9 +72,14 @@ class CookieSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | None = None,
-               namespace: str = "vero", clock: Callable[[], float] = time.time,
-               gateway: Gateway | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    redis_client: redis.Redis | None = None,
+    namespace: str = "vero",
+    clock: Callable[[], float] = time.time,
+    gateway: Gateway | None = None,
+) -> Flask:
     """Build the app. `vero serve` passes the settings; tests also pass their Redis and key
     namespace. Without a Redis URL or client there is nothing to route with: that is an error."""
     settings = settings or Settings.from_env()
@@ -75,18 +92,27 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     app = Flask(__name__)
     cast(DefaultJSONProvider, app.json).sort_keys = False  # keys in the order the code builds
     router = RedisRouter(redis_client, centre, namespace=namespace, clock=clock)
-    outbound = OutboundPolicy(redis_client, router.keys, centre.tz, settings.outbound_daily_cap,
-                              clock)
+    outbound = OutboundPolicy(
+        redis_client, router.keys, centre.tz, settings.outbound_daily_cap, clock
+    )
     app.extensions["vero"] = Services(
-        settings, centre, redis_client, router,
-        PolicedGateway(gateway or TwilioGateway(settings), outbound))
+        settings,
+        centre,
+        redis_client,
+        router,
+        PolicedGateway(gateway or TwilioGateway(settings), outbound),
+    )
     # Console sessions are signed with a key derived from the supervisor token: rotating the
     # token also ends every console session.
-    app.secret_key = hmac.new(settings.supervisor_token.encode(), b"vero console session",
-                              hashlib.sha256).digest()
+    app.secret_key = hmac.new(
+        settings.supervisor_token.encode(), b"vero console session", hashlib.sha256
+    ).digest()
     app.session_interface = CookieSessions()
-    app.config.update(SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
-                      SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"))
+    app.config.update(
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+    )
     auth.init_app(app)
     csrf.init_app(app, PAGES)
     headers.init_app(app, https=settings.public_base_url.startswith("https://"))
@@ -111,8 +137,10 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
         except redis.RedisError as exc:
             return jsonify(error=f"redis unreachable: {exc}"), 503
         if not alive:
-            return jsonify(error=f"no dispatcher heartbeat in the last "
-                                 f"{HEARTBEAT_FRESH_SECONDS:g} s (run vero dispatch)"), 503
+            return jsonify(
+                error=f"no dispatcher heartbeat in the last "
+                f"{HEARTBEAT_FRESH_SECONDS:g} s (run vero dispatch)"
+            ), 503
         return {"status": "ready", "dispatchers": len(alive)}
 
     return app

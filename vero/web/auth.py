@@ -54,8 +54,13 @@ def open_login(role: str, agent: str | None = None, token: str = "") -> None:
     keys, now = svc.router.keys, clock()
     idle, absolute = _lifetimes()
     session_id = secrets.token_urlsafe(32)
-    record = {"role": role, "agent": agent, "token": token_hash(token) if token else "",
-              "created": now, "seen": now}
+    record = {
+        "role": role,
+        "agent": agent,
+        "token": token_hash(token) if token else "",
+        "created": now,
+        "seen": now,
+    }
     pipe = svc.redis.pipeline(transaction=False)
     pipe.set(keys.web_session(token_hash(session_id)), json.dumps(record), ex=idle + TOUCH_SECONDS)
     if agent is not None:
@@ -117,8 +122,11 @@ def _load(role: str) -> dict | None:
 
 def _alive(record: dict, role: str, now: float) -> bool:
     idle, absolute = _lifetimes()
-    if record.get("role") != role or now - record["created"] >= absolute \
-            or now - record["seen"] >= idle:
+    if (
+        record.get("role") != role
+        or now - record["created"] >= absolute
+        or now - record["seen"] >= idle
+    ):
         return False
     if role != AGENT:
         return True
@@ -131,9 +139,11 @@ def _wants_json() -> bool:
     """fetch() calls, status polls and streams are answered 401; a page (or a form posted from
     one) is sent to the login page."""
     accept = request.accept_mimetypes
-    return (request.is_json or (request.endpoint or "").endswith(("_status", ".stream"))
-            or accept["text/html"] < max(accept["application/json"],
-                                         accept["text/event-stream"]))
+    return (
+        request.is_json
+        or (request.endpoint or "").endswith(("_status", ".stream"))
+        or accept["text/html"] < max(accept["application/json"], accept["text/event-stream"])
+    )
 
 
 def _guard(role: str) -> ResponseReturnValue | None:
@@ -172,6 +182,7 @@ def require_agent_login() -> ResponseReturnValue | None:
 
 
 # --- bearer tokens: the JSON API's agents and supervisors ---------------------------------------
+
 
 def bearer_token() -> str | None:
     """The token of the request's `Authorization: Bearer <token>` header; None without one."""
@@ -249,13 +260,17 @@ def own_task(task_id: str) -> dict:
 
 # --- bearer tokens: website customers --------------------------------------------------------
 
+
 def open_customer_session(proof: dict[str, str]) -> dict[str, object]:
     """A new random customer token for what the customer proved (account or phone); Redis keeps
     only its SHA-256. The reply's token and lifetime."""
     token = secrets.token_urlsafe(32)
     svc = services()
-    svc.redis.set(svc.router.keys.customer_session(token_hash(token)), json.dumps(proof),
-                  ex=CUSTOMER_SESSION_SECONDS)
+    svc.redis.set(
+        svc.router.keys.customer_session(token_hash(token)),
+        json.dumps(proof),
+        ex=CUSTOMER_SESSION_SECONDS,
+    )
     return {"token": token, "expires_in": CUSTOMER_SESSION_SECONDS}
 
 
@@ -274,8 +289,11 @@ def current_customer() -> dict[str, str]:
     svc = services()
     raw = svc.redis.get(svc.router.keys.customer_session(token_hash(token))) if token else None
     if raw is None:
-        abort(401, "log in with your account, or verify your phone number with a one-time code "
-                   "(POST /api/public/code), then send 'Authorization: Bearer <token>'")
+        abort(
+            401,
+            "log in with your account, or verify your phone number with a one-time code "
+            "(POST /api/public/code), then send 'Authorization: Bearer <token>'",
+        )
     return json.loads(raw)
 
 

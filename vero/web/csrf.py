@@ -67,8 +67,7 @@ def protect() -> None:
         abort(403, "refused: this request does not come from Vero's own pages (Origin)")
     expected = session.get(SESSION_KEY)
     given = request.headers.get(HEADER) or request.form.get(FIELD) or ""
-    if not isinstance(expected, str) or not hmac.compare_digest(given.encode(),
-                                                                expected.encode()):
+    if not isinstance(expected, str) or not hmac.compare_digest(given.encode(), expected.encode()):
         abort(403, f"refused: missing or wrong {FIELD}; reload the page and try again")
 
 

@@ -23,8 +23,15 @@ from telephony.accounts import AccountError
 from telephony.routing.errors import RoutingError
 from vero.kernel import bodies
 
-STATUS_FOR = {"unknown": 404, "invalid": 400, "exists": 409, "expired": 409, "state": 409,
-              "busy": 409, "unsent": 502}
+STATUS_FOR = {
+    "unknown": 404,
+    "invalid": 400,
+    "exists": 409,
+    "expired": 409,
+    "state": 409,
+    "busy": 409,
+    "unsent": 502,
+}
 TWILIO_PREFIX = "/twilio/"
 
 
@@ -34,14 +41,16 @@ def routing_status(exc: RoutingError) -> int:
 
 
 def account_status(exc: AccountError) -> int:
-    return 404 if exc.message.startswith("no account") else (
-        409 if exc.message.endswith("exists") else 400)
+    return (
+        404
+        if exc.message.startswith("no account")
+        else (409 if exc.message.endswith("exists") else 400)
+    )
 
 
 def routing_error(exc: RoutingError) -> ResponseReturnValue:
     if request.path.startswith(TWILIO_PREFIX):
-        return Response(str(MessagingResponse()), status=routing_status(exc),
-                        mimetype="text/xml")
+        return Response(str(MessagingResponse()), status=routing_status(exc), mimetype="text/xml")
     return jsonify(error=str(exc)), routing_status(exc)
 
 

@@ -10,13 +10,30 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-PAGE_POLICY = "; ".join((
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-    "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
-    "object-src 'none'"))
-RUN_FILE_POLICY = "; ".join((
-    "default-src 'none'", "style-src 'unsafe-inline'", "img-src data:", "frame-ancestors 'none'",
-    "base-uri 'none'", "form-action 'none'", "sandbox"))
+PAGE_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    )
+)
+RUN_FILE_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",
+        "img-src data:",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "sandbox",
+    )
+)
 # the routes that hand out the files of a console run (charts, CSVs, the twin's HTML report)
 RUN_FILE_ENDPOINTS = ("planning.forecast_file", "planning.roster_file", "whatif.whatif_file")
 HSTS = "max-age=31536000"
@@ -30,8 +47,7 @@ def secure(response: Response, https: bool) -> Response:
         headers.setdefault("Strict-Transport-Security", HSTS)
     if response.mimetype == "text/html":
         run_file = request.endpoint in RUN_FILE_ENDPOINTS
-        headers.setdefault("Content-Security-Policy",
-                           RUN_FILE_POLICY if run_file else PAGE_POLICY)
+        headers.setdefault("Content-Security-Policy", RUN_FILE_POLICY if run_file else PAGE_POLICY)
         headers.setdefault("X-Frame-Options", "DENY")
         if not run_file:
             headers.setdefault("Cache-Control", "no-store")

@@ -28,8 +28,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "login.token": {"id": "Token", "en": "Token"},
     "login.submit": {"id": "Masuk", "en": "Log in"},
     "login.wrong": {"id": "Token tidak dikenal.", "en": "Unknown token."},
-    "login.expired": {"id": "Sesi berakhir; silakan masuk lagi.",
-                      "en": "Your session has ended; please log in again."},
+    "login.expired": {
+        "id": "Sesi berakhir; silakan masuk lagi.",
+        "en": "Your session has ended; please log in again.",
+    },
     "wall.queue": {"id": "Antrean", "en": "Queue"},
     "wall.waiting": {"id": "Menunggu", "en": "Waiting"},
     "wall.longest": {"id": "Tunggu terlama", "en": "Longest wait"},
@@ -95,23 +97,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "job.working": {"id": "Sedang dikerjakan:", "en": "Working:"},
     "job.done": {"id": "Selesai.", "en": "Done."},
     "job.failed": {"id": "Gagal", "en": "Failed"},
-    "job.crashed": {"id": "kesalahan tak terduga; lihat log server",
-                    "en": "unexpected error; see the server log"},
+    "job.crashed": {
+        "id": "kesalahan tak terduga; lihat log server",
+        "en": "unexpected error; see the server log",
+    },
     "job.lost": {"id": "status proses tidak terbaca", "en": "the run's status cannot be read"},
     "job.started": {"id": "dimulai", "en": "started"},
-    "job.no_worker": {"id": "menunggu worker (jalankan `vero worker`)",
-                      "en": "waiting for a worker (is `vero worker` running?)"},
-    "job.worker_lost": {"id": "worker berhenti di tengah proses; jalankan lagi",
-                        "en": "the worker stopped during the run; run it again"},
+    "job.no_worker": {
+        "id": "menunggu worker (jalankan `vero worker`)",
+        "en": "waiting for a worker (is `vero worker` running?)",
+    },
+    "job.worker_lost": {
+        "id": "worker berhenti di tengah proses; jalankan lagi",
+        "en": "the worker stopped during the run; run it again",
+    },
     "job.cancel": {"id": "Batalkan", "en": "Cancel"},
     "job.cancelled": {"id": "Dibatalkan.", "en": "Cancelled."},
     "forecast.title": {"id": "Prakiraan volume kontak", "en": "Contact volume forecast"},
     "forecast.history": {"id": "Berkas riwayat (CSV)", "en": "History file (CSV)"},
     "forecast.history_help": {
         "id": "Catatan kontak Vero, ekspor log panggilan Twilio, CSV kontak dengan kolom waktu, "
-              "atau jumlah per interval (start,calls).",
+        "atau jumlah per interval (start,calls).",
         "en": "Vero contact records, a Twilio call-log export, any contacts CSV with a time "
-              "column, or interval counts (start,calls)."},
+        "column, or interval counts (start,calls).",
+    },
     "forecast.format": {"id": "Format", "en": "Format"},
     "forecast.format.auto": {"id": "Kenali otomatis", "en": "Detect automatically"},
     "forecast.format.vero": {"id": "Catatan kontak Vero", "en": "Vero contact records"},
@@ -124,16 +133,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "forecast.last": {"id": "Prakiraan terakhir", "en": "Last forecast"},
     "forecast.step.models": {"id": "menguji model (backtest)", "en": "backtesting the models"},
     "forecast.step.files": {"id": "menulis berkas dan grafik", "en": "writing files and chart"},
-    "forecast.step.staffing": {"id": "menghitung kebutuhan agen",
-                               "en": "computing required agents"},
+    "forecast.step.staffing": {
+        "id": "menghitung kebutuhan agen",
+        "en": "computing required agents",
+    },
     "forecast.chart": {"id": "Riwayat dan prakiraan volume", "en": "Volume history and forecast"},
-    "forecast.staffing_failed": {"id": "Kebutuhan agen tidak dapat dihitung",
-                                 "en": "Required agents could not be computed"},
-    "forecast.to_roster": {"id": "Buat jadwal kerja dari prakiraan ini",
-                           "en": "Make a roster from this forecast"},
+    "forecast.staffing_failed": {
+        "id": "Kebutuhan agen tidak dapat dihitung",
+        "en": "Required agents could not be computed",
+    },
+    "forecast.to_roster": {
+        "id": "Buat jadwal kerja dari prakiraan ini",
+        "en": "Make a roster from this forecast",
+    },
     "forecast.backtest": {"id": "Uji mundur (backtest)", "en": "Backtest"},
-    "forecast.no_backtest": {"id": "Riwayat terlalu pendek untuk uji mundur.",
-                             "en": "The history is too short to backtest."},
+    "forecast.no_backtest": {
+        "id": "Riwayat terlalu pendek untuk uji mundur.",
+        "en": "The history is too short to backtest.",
+    },
     "forecast.series": {"id": "Seri", "en": "Series"},
     "forecast.model": {"id": "Model", "en": "Model"},
     "forecast.horizon_short": {"id": "Horizon (hari)", "en": "Horizon (days)"},
@@ -141,18 +158,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "roster.title": {"id": "Jadwal kerja minggu depan", "en": "Next week's roster"},
     "roster.requirements": {"id": "Kebutuhan agen", "en": "Required agents"},
     "roster.from_forecast": {"id": "Dari prakiraan terakhir", "en": "From the last forecast"},
-    "roster.no_forecast": {"id": "belum ada prakiraan dengan kebutuhan agen",
-                           "en": "no forecast with required agents yet"},
-    "roster.upload": {"id": "Unggah CSV kebutuhan (hasil vero staff)",
-                      "en": "Upload a requirements CSV (from vero staff)"},
+    "roster.no_forecast": {
+        "id": "belum ada prakiraan dengan kebutuhan agen",
+        "en": "no forecast with required agents yet",
+    },
+    "roster.upload": {
+        "id": "Unggah CSV kebutuhan (hasil vero staff)",
+        "en": "Upload a requirements CSV (from vero staff)",
+    },
     "roster.requirements_help": {
         "id": "Kolom: interval_start, interval_minutes, group, required_agents.",
-        "en": "Columns: interval_start, interval_minutes, group, required_agents."},
+        "en": "Columns: interval_start, interval_minutes, group, required_agents.",
+    },
     "roster.agents": {"id": "Berkas agen (CSV)", "en": "Agents file (CSV)"},
-    "roster.agents_help": {"id": "Kolom: id, name, groups (dipisah ;), contract (5x8, 6x7, "
-                                 "full-time, part-time:H).",
-                           "en": "Columns: id, name, groups (;-separated), contract (5x8, 6x7, "
-                                 "full-time, part-time:H)."},
+    "roster.agents_help": {
+        "id": "Kolom: id, name, groups (dipisah ;), contract (5x8, 6x7, full-time, part-time:H).",
+        "en": "Columns: id, name, groups (;-separated), contract (5x8, 6x7, "
+        "full-time, part-time:H).",
+    },
     "roster.time_limit": {"id": "Batas waktu pemecah (detik)", "en": "Solver time limit (s)"},
     "roster.run": {"id": "Buat jadwal", "en": "Make the roster"},
     "roster.step.solving": {"id": "mencari jadwal terbaik", "en": "searching for the best roster"},
@@ -172,16 +195,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "weekday.6": {"id": "Min", "en": "Sun"},
     "whatif.title": {"id": "Simulasi bagaimana-jika", "en": "What-if simulation"},
     "whatif.base": {"id": "Dasar", "en": "Base"},
-    "whatif.base.roster": {"id": "Jadwal kerja terakhir dengan prakiraannya",
-                           "en": "The last roster with its forecast"},
-    "whatif.base.staffing": {"id": "Prakiraan terakhir dengan kebutuhan agennya",
-                             "en": "The last forecast with its required agents"},
-    "whatif.no_base": {"id": "belum ada jadwal atau prakiraan dari konsol",
-                       "en": "no roster or forecast from the console yet"},
+    "whatif.base.roster": {
+        "id": "Jadwal kerja terakhir dengan prakiraannya",
+        "en": "The last roster with its forecast",
+    },
+    "whatif.base.staffing": {
+        "id": "Prakiraan terakhir dengan kebutuhan agennya",
+        "en": "The last forecast with its required agents",
+    },
+    "whatif.no_base": {
+        "id": "belum ada jadwal atau prakiraan dari konsol",
+        "en": "no roster or forecast from the console yet",
+    },
     "whatif.upload": {"id": "Unggah berkas", "en": "Upload files"},
     "whatif.forecast_file": {"id": "Prakiraan (CSV)", "en": "Forecast (CSV)"},
-    "whatif.plan_file": {"id": "Jadwal kerja atau tabel kebutuhan (CSV)",
-                         "en": "Roster or staffing table (CSV)"},
+    "whatif.plan_file": {
+        "id": "Jadwal kerja atau tabel kebutuhan (CSV)",
+        "en": "Roster or staffing table (CSV)",
+    },
     "whatif.plan.roster": {"id": "jadwal kerja", "en": "roster"},
     "whatif.plan.staffing": {"id": "tabel kebutuhan", "en": "staffing table"},
     "whatif.change": {"id": "Perubahan", "en": "Change"},
@@ -199,9 +230,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "whatif.run": {"id": "Jalankan simulasi", "en": "Run the simulation"},
     "whatif.step.replications": {"id": "replikasi", "en": "replications"},
     "whatif.step.report": {"id": "menyusun laporan", "en": "writing the report"},
-    "whatif.explain": {"id": "Rata-rata antarreplikasi ± setengah lebar selang kepercayaan 95 %",
-                       "en": "Means over replications ± half-width of a 95 % confidence "
-                             "interval"},
+    "whatif.explain": {
+        "id": "Rata-rata antarreplikasi ± setengah lebar selang kepercayaan 95 %",
+        "en": "Means over replications ± half-width of a 95 % confidence interval",
+    },
     "whatif.scenario": {"id": "Skenario", "en": "Scenario"},
     "whatif.channel": {"id": "Kanal", "en": "Channel"},
     "whatif.service_level": {"id": "Tingkat layanan", "en": "Service level"},
@@ -214,8 +246,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "nav.kpis": {"id": "KPI layanan", "en": "Service KPIs"},
     "unit.day": {"id": "hari", "en": "d"},
     "wall.overdue": {"id": "Keluhan lewat tenggat", "en": "Overdue complaints"},
-    "wall.no_overdue": {"id": "Tidak ada keluhan yang lewat tenggat.",
-                        "en": "No complaint is overdue."},
+    "wall.no_overdue": {
+        "id": "Tidak ada keluhan yang lewat tenggat.",
+        "en": "No complaint is overdue.",
+    },
     "case.title": {"id": "Kasus keluhan terbuka", "en": "Open complaint cases"},
     "case.ref": {"id": "Nomor", "en": "Reference"},
     "case.customer": {"id": "Pelanggan", "en": "Customer"},
@@ -279,8 +313,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "case.event.escalated": {"id": "Eskalasi (lewat tenggat)", "en": "Escalated (overdue)"},
     "case.event.batch_alert": {"id": "Peringatan batch", "en": "Batch alert"},
     "case.event.confirmation_sent": {"id": "Konfirmasi terkirim", "en": "Confirmation sent"},
-    "case.event.confirmation_failed": {"id": "Konfirmasi gagal terkirim",
-                                       "en": "Confirmation not sent"},
+    "case.event.confirmation_failed": {
+        "id": "Konfirmasi gagal terkirim",
+        "en": "Confirmation not sent",
+    },
     "case.event.message_sent": {"id": "Pesan terkirim", "en": "Message sent"},
     "case.event.message_failed": {"id": "Pesan gagal terkirim", "en": "Message not sent"},
     "kpi.title": {"id": "KPI layanan", "en": "Service KPIs"},
@@ -300,8 +336,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.fcr": {"id": "FCR", "en": "FCR"},
     "kpi.cases": {"id": "Keluhan selesai tepat waktu", "en": "Complaints resolved in target"},
     "kpi.nps": {"id": "NPS", "en": "NPS"},
-    "kpi.response": {"id": "Waktu respons rata-rata vs target",
-                     "en": "Average response vs target"},
+    "kpi.response": {"id": "Waktu respons rata-rata vs target", "en": "Average response vs target"},
     "kpi.answers": {"id": "jawaban", "en": "answers"},
     "kpi.none": {"id": "Tidak ada data pada rentang ini.", "en": "No data in this range."},
     "kpi.bad_range": {"id": "Rentang tanggal tidak valid", "en": "Invalid date range"},
@@ -320,9 +355,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # the customer accounts page (vero.web.console.accounts_page)
     "nav.accounts": {"id": "Akun pelanggan", "en": "Customer accounts"},
     "accounts.title": {"id": "Akun pelanggan", "en": "Customer accounts"},
-    "accounts.explain": {"id": "Login situs web untuk klien B2B dan mitra (formulir keluhan).",
-                         "en": "Website logins of B2B clients and partners (the complaint "
-                               "form)."},
+    "accounts.explain": {
+        "id": "Login situs web untuk klien B2B dan mitra (formulir keluhan).",
+        "en": "Website logins of B2B clients and partners (the complaint form).",
+    },
     "accounts.add": {"id": "Akun baru", "en": "New account"},
     "accounts.username": {"id": "Nama pengguna", "en": "Username"},
     "accounts.initial_password": {"id": "Kata sandi awal", "en": "Initial password"},
@@ -333,8 +369,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "accounts.phone": {"id": "Telepon", "en": "Phone"},
     "accounts.email": {"id": "E-mail", "en": "E-mail"},
     "accounts.create": {"id": "Buat akun", "en": "Create account"},
-    "accounts.show_phones": {"id": "Tampilkan nomor telepon lengkap",
-                             "en": "Show full phone numbers"},
+    "accounts.show_phones": {
+        "id": "Tampilkan nomor telepon lengkap",
+        "en": "Show full phone numbers",
+    },
     "accounts.mask_phones": {"id": "Samarkan nomor telepon", "en": "Mask phone numbers"},
     "accounts.none": {"id": "Belum ada akun pelanggan.", "en": "No customer accounts yet."},
     "accounts.state": {"id": "Status", "en": "State"},
@@ -342,8 +380,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "accounts.state.disabled": {"id": "Dinonaktifkan", "en": "Disabled"},
     "accounts.state.locked": {"id": "Terkunci", "en": "Locked"},
     "accounts.minutes": {"id": "mnt", "en": "min"},
-    "accounts.unlock_hint": {"id": "Atur ulang kata sandi untuk membuka kunci.",
-                             "en": "Reset the password to unlock."},
+    "accounts.unlock_hint": {
+        "id": "Atur ulang kata sandi untuk membuka kunci.",
+        "en": "Reset the password to unlock.",
+    },
     "accounts.actions": {"id": "Tindakan", "en": "Actions"},
     "accounts.disable": {"id": "Nonaktifkan", "en": "Disable"},
     "accounts.enable": {"id": "Aktifkan", "en": "Enable"},
@@ -381,8 +421,14 @@ def _choose_language() -> None:
 def _remember_language(response: Response) -> Response:
     asked = request.args.get("lang")
     if asked in LANGUAGES and asked != request.cookies.get(COOKIE):
-        response.set_cookie(COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True,
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            COOKIE,
+            asked,
+            max_age=365 * 86400,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 

@@ -56,6 +56,7 @@ Work = Callable[..., dict[str, str] | None]  # work(*inputs, folder=, say=) → 
 
 # --- run folders -------------------------------------------------------------------------------
 
+
 def runs_dir(data_dir: Path, kind: str) -> Path:
     return data_dir / "console" / kind
 
@@ -93,8 +94,9 @@ def upload_names(folder: Path) -> dict[str, str]:
 
 
 def remember_upload(folder: Path, saved: str, uploaded: str) -> None:
-    (folder / UPLOADS).write_text(json.dumps(upload_names(folder) | {saved: uploaded}),
-                                  encoding="utf-8")
+    (folder / UPLOADS).write_text(
+        json.dumps(upload_names(folder) | {saved: uploaded}), encoding="utf-8"
+    )
 
 
 def shown_error(exc: VeroError, folder: Path) -> str:
@@ -106,8 +108,9 @@ def shown_error(exc: VeroError, folder: Path) -> str:
     return VeroError(exc.message, source=source, line=exc.line, field=exc.field).one_line()
 
 
-def remove_old_runs(data_dir: Path, older_than: dt.timedelta,
-                    now: dt.datetime | None = None) -> list[Path]:
+def remove_old_runs(
+    data_dir: Path, older_than: dt.timedelta, now: dt.datetime | None = None
+) -> list[Path]:
     """Delete the run folders created more than `older_than` ago; returns what was removed."""
     cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
     removed = []
@@ -123,6 +126,7 @@ def remove_old_runs(data_dir: Path, older_than: dt.timedelta,
 
 # --- the queue ---------------------------------------------------------------------------------
 
+
 class JobQueue:
     """The console job queue of one centre: enqueue a run, read its state, cancel it."""
 
@@ -136,10 +140,16 @@ class JobQueue:
         Redis: an uploaded history can be tens of megabytes."""
         (folder / INPUTS).write_bytes(pickle.dumps(inputs))
         ttl = int(self.retention.total_seconds())
-        self.queue.enqueue(perform, work, str(folder), job_id=self.keys.console_job(kind,
-                                                                                     folder.name),
-                           job_timeout=JOB_TIMEOUT, result_ttl=ttl, failure_ttl=ttl,
-                           description=f"console {kind} {folder.name}")
+        self.queue.enqueue(
+            perform,
+            work,
+            str(folder),
+            job_id=self.keys.console_job(kind, folder.name),
+            job_timeout=JOB_TIMEOUT,
+            result_ttl=ttl,
+            failure_ttl=ttl,
+            description=f"console {kind} {folder.name}",
+        )
 
     def status(self, kind: str, folder: Path) -> dict[str, str]:
         """{"state": running|done|failed|cancelled, "step": i18n key, ...details}."""
@@ -185,8 +195,9 @@ class JobQueue:
 
     def _job(self, kind: str, folder: Path) -> rq.job.Job | None:
         try:
-            return rq.job.Job.fetch(self.keys.console_job(kind, folder.name),
-                                    connection=self.queue.connection)
+            return rq.job.Job.fetch(
+                self.keys.console_job(kind, folder.name), connection=self.queue.connection
+            )
         except NoSuchJobError:
             return None
 

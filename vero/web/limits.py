@@ -49,11 +49,25 @@ DEFAULTS = {
     "chat_visitor": "60/minute",  # requests on one chat by its visitor
 }
 # what the identity of a limit spent by a view is, for its 429 message
-SUBJECT = {"otp_phone": "phone", "otp_ip": "address", "otp_total": "service", "otp_verify": "phone",
-           "complaint_customer": "customer", "customer_login": "account", "chat_visitor": "chat"}
-PUBLIC_ENDPOINTS = frozenset({
-    "chat.open_chat", "complaints.file_complaint", "customer_auth.request_code",
-    "customer_auth.verify_code", "customer_auth.login", "customer_auth.logout"})
+SUBJECT = {
+    "otp_phone": "phone",
+    "otp_ip": "address",
+    "otp_total": "service",
+    "otp_verify": "phone",
+    "complaint_customer": "customer",
+    "customer_login": "account",
+    "chat_visitor": "chat",
+}
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "chat.open_chat",
+        "complaints.file_complaint",
+        "customer_auth.request_code",
+        "customer_auth.verify_code",
+        "customer_auth.login",
+        "customer_auth.logout",
+    }
+)
 LOGIN_ENDPOINTS = frozenset({"console.login", "desk.login"})
 VISITOR_PREFIX = "chat.visitor_"  # the chat visitor's own routes (their chat token)
 REFUSED = (401, 403)
@@ -91,8 +105,11 @@ def _is_public() -> bool:
 def _checks_credentials() -> bool:
     """Routes that check a bearer token, a login or a chat token."""
     endpoint = _endpoint()
-    return (endpoint in LOGIN_ENDPOINTS or endpoint.startswith(VISITOR_PREFIX)
-            or (request.path.startswith("/api/") and endpoint not in PUBLIC_ENDPOINTS))
+    return (
+        endpoint in LOGIN_ENDPOINTS
+        or endpoint.startswith(VISITOR_PREFIX)
+        or (request.path.startswith("/api/") and endpoint not in PUBLIC_ENDPOINTS)
+    )
 
 
 def _refused(response: Response) -> bool:
@@ -107,8 +124,13 @@ def rates(settings: Settings) -> dict[str, str]:
     settings error (one line at start)."""
     unknown = sorted(set(settings.rate_limits) - set(DEFAULTS))
     if unknown:
-        raise SettingsError([f"VERO_RATE_LIMIT_{name.upper()}: no such limit; known: "
-                             f"{', '.join(n.upper() for n in DEFAULTS)}" for name in unknown])
+        raise SettingsError(
+            [
+                f"VERO_RATE_LIMIT_{name.upper()}: no such limit; known: "
+                f"{', '.join(n.upper() for n in DEFAULTS)}"
+                for name in unknown
+            ]
+        )
     return {**DEFAULTS, **settings.rate_limits}
 
 
@@ -118,10 +140,14 @@ def _storage(client: redis.Redis | RedisCluster, prefix: str) -> dict:
     starts with `prefix`, whose hash tag puts it in the centre's slot."""
     if isinstance(client, RedisCluster):
         nodes = ",".join(f"{node.host}:{node.port}" for node in client.get_primaries())
-        return {"storage_uri": f"redis+cluster://{nodes}",
-                "storage_options": {"key_prefix": prefix}}
-    return {"storage_uri": "redis://",  # the connection pool is used, not this URI
-            "storage_options": {"connection_pool": client.connection_pool, "key_prefix": prefix}}
+        return {
+            "storage_uri": f"redis+cluster://{nodes}",
+            "storage_options": {"key_prefix": prefix},
+        }
+    return {
+        "storage_uri": "redis://",  # the connection pool is used, not this URI
+        "storage_options": {"connection_pool": client.connection_pool, "key_prefix": prefix},
+    }
 
 
 def init_app(app: Flask, client: redis.Redis | RedisCluster, prefix: str) -> Limiter:
@@ -134,16 +160,26 @@ def init_app(app: Flask, client: redis.Redis | RedisCluster, prefix: str) -> Lim
         strategy="sliding-window-counter",
         default_limits=[
             Limit(rate["public"], exempt_when=lambda: not _is_public()),
-            Limit(rate["api"], key_function=client_and_token,
-                  exempt_when=lambda: _is_public() or _is_twilio() or not _checks_credentials()),
+            Limit(
+                rate["api"],
+                key_function=client_and_token,
+                exempt_when=lambda: _is_public() or _is_twilio() or not _checks_credentials(),
+            ),
             Limit(rate["twilio"], exempt_when=lambda: not _is_twilio()),
         ],
         application_limits=[
-            ApplicationLimit(rate["bad_credentials"], scope="bad-credentials",
-                             exempt_when=lambda: not _checks_credentials(),
-                             deduct_when=_refused),
-            ApplicationLimit(rate["forged"], scope="forged", exempt_when=lambda: not _is_twilio(),
-                             deduct_when=lambda response: response.status_code == 403),
+            ApplicationLimit(
+                rate["bad_credentials"],
+                scope="bad-credentials",
+                exempt_when=lambda: not _checks_credentials(),
+                deduct_when=_refused,
+            ),
+            ApplicationLimit(
+                rate["forged"],
+                scope="forged",
+                exempt_when=lambda: not _is_twilio(),
+                deduct_when=lambda response: response.status_code == 403,
+            ),
         ],
     )
     app.extensions["vero-limiter"] = limiter
@@ -159,8 +195,10 @@ def spend(name: str, *identity: str) -> None:
     for item in parse_many(current_app.extensions["vero-rates"][name]):
         if not limiter.limiter.hit(item, name, *identity):
             reset, _ = limiter.limiter.get_window_stats(item, name, *identity)
-            raise TooManyRequests(f"too many requests: {item} for this {SUBJECT[name]}",
-                                  retry_after=max(1, math.ceil(reset - time.time())))
+            raise TooManyRequests(
+                f"too many requests: {item} for this {SUBJECT[name]}",
+                retry_after=max(1, math.ceil(reset - time.time())),
+            )
 
 
 def _retry_after(exc: TooManyRequests) -> int:

@@ -72,8 +72,10 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"),
-            "level": record.levelname, "logger": record.name,
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
             "message": mask_phones(record.getMessage()),
         }
         for field in CONTEXT_FIELDS + ("method", "path", "status", "duration_ms"):
@@ -109,17 +111,26 @@ def logging_config(format_name: str, level: str = "INFO") -> dict[str, Any]:
     """A logging.config.dictConfig for Vero and gunicorn (its `logconfig_dict`): everything to
     stderr in one format."""
     formatter = {"()": JsonFormatter if format_name == "json" else TextFormatter}
-    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-               "formatter": "vero", "filters": ["request"]}
+    handler = {
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+        "formatter": "vero",
+        "filters": ["request"],
+    }
     return {
-        "version": 1, "disable_existing_loggers": False,
+        "version": 1,
+        "disable_existing_loggers": False,
         "formatters": {"vero": formatter},
         "filters": {"request": {"()": RequestContextFilter}},
         "handlers": {"stderr": handler},
         "root": {"level": level, "handlers": ["stderr"]},
-        "loggers": {**{name: {"level": level, "handlers": ["stderr"], "propagate": False}
-                       for name in ("gunicorn.error", "gunicorn.access")},
-                    access_log.name: {"level": level}},
+        "loggers": {
+            **{
+                name: {"level": level, "handlers": ["stderr"], "propagate": False}
+                for name in ("gunicorn.error", "gunicorn.access")
+            },
+            access_log.name: {"level": level},
+        },
     }
 
 
@@ -135,9 +146,17 @@ def init_app(app: Flask) -> None:
     def finished(response: Response) -> Response:
         if access_log.isEnabledFor(logging.INFO) and "log_started" in g:
             took = (time.perf_counter() - g.log_started) * 1000
-            access_log.info("%s %s %s %.1f ms", request.method, request.path,
-                            response.status_code, took, extra={
-                                "method": request.method, "path": request.path,
-                                "status": response.status_code,
-                                "duration_ms": round(took, 1)})
+            access_log.info(
+                "%s %s %s %.1f ms",
+                request.method,
+                request.path,
+                response.status_code,
+                took,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(took, 1),
+                },
+            )
         return response

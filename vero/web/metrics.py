@@ -50,16 +50,28 @@ UNTIMED = ("console.stream", "console.static", "metrics")  # long-lived or not w
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
 TALLY_BATCH = 10_000  # events counted per step of a scrape
 TALLY_STEPS = 20  # at most 200,000 events per scrape: a scrape stays bounded
-OFFER_EVENTS = {"reserved": "made", "assigned": "accepted", "timeout": "expired",
-                "rejected": "rejected", "withdrawn": "withdrawn"}
-REST_OUTCOMES = {"rest_ok": "ok", "rest_retried": "retried", "rest_refused": "refused",
-                 "rest_dead": "dead"}
+OFFER_EVENTS = {
+    "reserved": "made",
+    "assigned": "accepted",
+    "timeout": "expired",
+    "rejected": "rejected",
+    "withdrawn": "withdrawn",
+}
+REST_OUTCOMES = {
+    "rest_ok": "ok",
+    "rest_retried": "retried",
+    "rest_refused": "refused",
+    "rest_dead": "dead",
+}
 
 log = logging.getLogger(__name__)
 REQUEST_SECONDS = Histogram(
     "vero_http_request_duration_seconds",
     "Time to answer an HTTP request (webhooks, API, pages), per Flask endpoint.",
-    ("endpoint", "method", "status"), buckets=LATENCY_BUCKETS, registry=None)
+    ("endpoint", "method", "status"),
+    buckets=LATENCY_BUCKETS,
+    registry=None,
+)
 
 
 def tally_events(client: Client, events_key: str, tally_key: str) -> dict[str, int]:
@@ -81,8 +93,10 @@ def tally_events(client: Client, events_key: str, tally_key: str) -> dict[str, i
                     pipe.hset(tally_key, "cursor", newest[0][0] if newest else b"0-0")
                     pipe.execute()
                     break
-                batch = cast("list[tuple[bytes, dict[bytes, bytes]]]",
-                             pipe.xrange(events_key, min=b"(" + cursor, count=TALLY_BATCH))
+                batch = cast(
+                    "list[tuple[bytes, dict[bytes, bytes]]]",
+                    pipe.xrange(events_key, min=b"(" + cursor, count=TALLY_BATCH),
+                )
                 if not batch:
                     break
                 counts: dict[bytes, int] = {}
@@ -103,8 +117,7 @@ def tally_events(client: Client, events_key: str, tally_key: str) -> dict[str, i
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-        else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class RedisCollector(Collector):
@@ -119,22 +132,34 @@ class RedisCollector(Collector):
         yield from self._dispatchers()
 
     def _queues(self) -> Iterator[Any]:
-        waiting = GaugeMetricFamily("vero_queue_waiting", "Contacts waiting in a queue now.",
-                                    labels=("queue",))
-        longest = GaugeMetricFamily("vero_queue_longest_wait_seconds",
-                                    "Age of the oldest contact waiting in a queue.",
-                                    labels=("queue",))
-        eligible = GaugeMetricFamily("vero_queue_eligible_agents",
-                                     "Available agents with the queue's skill and room.",
-                                     labels=("queue",))
-        today = GaugeMetricFamily("vero_queue_today_contacts",
-                                  "Today's contacts per queue and outcome (centre's local day).",
-                                  labels=("queue", "outcome"))
-        asa = GaugeMetricFamily("vero_queue_today_asa_seconds",
-                                "Today's average speed of answer per queue.", labels=("queue",))
-        level = GaugeMetricFamily("vero_queue_today_service_level",
-                                  "Today's service level per queue (answered within target / "
-                                  "(answered + abandoned)).", labels=("queue",))
+        waiting = GaugeMetricFamily(
+            "vero_queue_waiting", "Contacts waiting in a queue now.", labels=("queue",)
+        )
+        longest = GaugeMetricFamily(
+            "vero_queue_longest_wait_seconds",
+            "Age of the oldest contact waiting in a queue.",
+            labels=("queue",),
+        )
+        eligible = GaugeMetricFamily(
+            "vero_queue_eligible_agents",
+            "Available agents with the queue's skill and room.",
+            labels=("queue",),
+        )
+        today = GaugeMetricFamily(
+            "vero_queue_today_contacts",
+            "Today's contacts per queue and outcome (centre's local day).",
+            labels=("queue", "outcome"),
+        )
+        asa = GaugeMetricFamily(
+            "vero_queue_today_asa_seconds",
+            "Today's average speed of answer per queue.",
+            labels=("queue",),
+        )
+        level = GaugeMetricFamily(
+            "vero_queue_today_service_level",
+            "Today's service level per queue (answered within target / (answered + abandoned)).",
+            labels=("queue",),
+        )
         for queue, stats in queue_stats(self.router).items():
             live, day = stats["live"], stats["today"]
             waiting.add_metric([queue], live["waiting"])
@@ -151,29 +176,40 @@ class RedisCollector(Collector):
     def _events(self) -> Iterator[Any]:
         keys = self.router.keys
         counts = tally_events(self.router.redis, keys.events(), keys.event_tally())
-        offers = CounterMetricFamily("vero_offers", "Offers to agents by outcome (made, accepted, "
-                                     "expired, rejected, withdrawn).", labels=("outcome",))
+        offers = CounterMetricFamily(
+            "vero_offers",
+            "Offers to agents by outcome (made, accepted, expired, rejected, withdrawn).",
+            labels=("outcome",),
+        )
         for kind, outcome in OFFER_EVENTS.items():
             offers.add_metric([outcome], counts.get(kind, 0))
-        events = CounterMetricFamily("vero_router_events", "Router lifecycle events by type.",
-                                     labels=("type",))
+        events = CounterMetricFamily(
+            "vero_router_events", "Router lifecycle events by type.", labels=("type",)
+        )
         for kind, n in sorted(counts.items()):
             events.add_metric([kind], n)
         yield from (offers, events)
 
     def _dispatchers(self) -> Iterator[Any]:
-        age = GaugeMetricFamily("vero_dispatcher_heartbeat_age_seconds",
-                                "Seconds since a dispatcher's last heartbeat.",
-                                labels=("dispatcher",))
-        lateness = GaugeMetricFamily("vero_dispatcher_timer_lateness_p99_seconds",
-                                     "p99 of how late a dispatcher applied its timers.",
-                                     labels=("dispatcher",))
-        rest = CounterMetricFamily("vero_twilio_rest_calls",
-                                   "Twilio REST calls of a dispatcher by outcome.",
-                                   labels=("dispatcher", "outcome"))
+        age = GaugeMetricFamily(
+            "vero_dispatcher_heartbeat_age_seconds",
+            "Seconds since a dispatcher's last heartbeat.",
+            labels=("dispatcher",),
+        )
+        lateness = GaugeMetricFamily(
+            "vero_dispatcher_timer_lateness_p99_seconds",
+            "p99 of how late a dispatcher applied its timers.",
+            labels=("dispatcher",),
+        )
+        rest = CounterMetricFamily(
+            "vero_twilio_rest_calls",
+            "Twilio REST calls of a dispatcher by outcome.",
+            labels=("dispatcher", "outcome"),
+        )
         now = self.clock()
-        beats = cast("dict[bytes, bytes]",
-                     self.router.redis.hgetall(self.router.keys.dispatchers()))
+        beats = cast(
+            "dict[bytes, bytes]", self.router.redis.hgetall(self.router.keys.dispatchers())
+        )
         for raw_id, raw in beats.items():
             dispatcher = raw_id.decode()
             try:
@@ -224,7 +260,8 @@ def init_app(app: Flask, router: RedisRouter, supervisor_token: str) -> None:
         endpoint = request.endpoint or "unmatched"
         if "metrics_started" in g and endpoint not in UNTIMED:
             REQUEST_SECONDS.labels(endpoint, request.method, str(response.status_code)).observe(
-                time.perf_counter() - g.metrics_started)
+                time.perf_counter() - g.metrics_started
+            )
         return response
 
     @app.get("/metrics")

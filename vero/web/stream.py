@@ -66,9 +66,16 @@ class StreamHub:
     comes at once). A new viewer otherwise starts with the newest push, at most `every` s old.
     """
 
-    def __init__(self, client: Client, events_key: str,
-                 build: Callable[[str], dict[str, Any]], *, limit: int = DEFAULT_LIMIT,
-                 every: float = EVERY, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: Client,
+        events_key: str,
+        build: Callable[[str], dict[str, Any]],
+        *,
+        limit: int = DEFAULT_LIMIT,
+        every: float = EVERY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client, self.events_key, self.build = client, events_key, build
         self.limit, self.every, self.clock = limit, every, clock
         self._ready = threading.Condition()
@@ -137,8 +144,9 @@ class StreamHub:
             now = self.clock()
             try:
                 if last_id is None:
-                    newest = cast("list[tuple[bytes, dict]]",
-                                  self.client.xrevrange(self.events_key, count=1))
+                    newest = cast(
+                        "list[tuple[bytes, dict]]", self.client.xrevrange(self.events_key, count=1)
+                    )
                     last_id = newest[0][0] if newest else b"0-0"
                 if (changed and now >= sent + MIN_GAP) or now >= sent + self.every:
                     self._push()
@@ -149,9 +157,12 @@ class StreamHub:
                 if changed:  # already due to push: just wait out the gap
                     time.sleep(max(0.0, wait / 1000))
                     continue
-                reply = cast("list[tuple[bytes, list[tuple[bytes, dict]]]]",
-                             self.client.xread({self.events_key: last_id}, count=1000,
-                                               block=max(1, int(wait))))
+                reply = cast(
+                    "list[tuple[bytes, list[tuple[bytes, dict]]]]",
+                    self.client.xread(
+                        {self.events_key: last_id}, count=1000, block=max(1, int(wait))
+                    ),
+                )
                 if reply:
                     last_id, changed = reply[0][1][-1][0], True
             except redis.RedisError as exc:

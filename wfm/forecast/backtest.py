@@ -74,14 +74,24 @@ def apply_band(forecast: np.ndarray, offsets: tuple[float, float]) -> tuple[np.n
     return lo, hi
 
 
-def problem_at(matrix: DayMatrix, features: pd.DataFrame, multipliers: pd.Series,
-               origin: pd.Timestamp, targets: pd.DatetimeIndex,
-               target_open: pd.DataFrame | None = None) -> Problem:
+def problem_at(
+    matrix: DayMatrix,
+    features: pd.DataFrame,
+    multipliers: pd.Series,
+    origin: pd.Timestamp,
+    targets: pd.DatetimeIndex,
+    target_open: pd.DataFrame | None = None,
+) -> Problem:
     """The forecasting problem as seen at the end of `origin` (history up to and including it)."""
     upto = matrix.volume.index <= origin
     opened = target_open if target_open is not None else matrix.open.loc[targets]
-    return Problem(history=matrix.volume[upto], history_open=matrix.open[upto],
-                   target_open=opened, features=features, multipliers=multipliers)
+    return Problem(
+        history=matrix.volume[upto],
+        history_open=matrix.open[upto],
+        target_open=opened,
+        features=features,
+        multipliers=multipliers,
+    )
 
 
 @dataclass
@@ -91,7 +101,8 @@ class Backtest:
 
     table: pd.DataFrame
     pairs: dict[str, list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
     def best(self) -> str:
         """The model with the lowest mean WAPE over the horizons."""
@@ -116,8 +127,9 @@ def working_days(matrix: DayMatrix) -> pd.DatetimeIndex:
     return index[index.day_of_week.isin(sorted(weekdays))]
 
 
-def plan_origins(matrix: DayMatrix, horizons: Sequence[int], last_days: int
-                 ) -> tuple[pd.DatetimeIndex, dict[int, list[tuple[int, int]]]]:
+def plan_origins(
+    matrix: DayMatrix, horizons: Sequence[int], last_days: int
+) -> tuple[pd.DatetimeIndex, dict[int, list[tuple[int, int]]]]:
     """Working days, and per origin position the (horizon, target position) pairs to forecast:
     the last `last_days` complete working days, each from `h` working days earlier."""
     days = working_days(matrix)
@@ -131,9 +143,15 @@ def plan_origins(matrix: DayMatrix, horizons: Sequence[int], last_days: int
     return days, jobs
 
 
-def rolling_origin(matrix: DayMatrix, features: pd.DataFrame, multipliers: pd.Series,
-                   models: dict[str, Model], horizons: Sequence[int] = (1, 7, 14),
-                   last_days: int = 28, tick: Callable[[], None] | None = None) -> Backtest:
+def rolling_origin(
+    matrix: DayMatrix,
+    features: pd.DataFrame,
+    multipliers: pd.Series,
+    models: dict[str, Model],
+    horizons: Sequence[int] = (1, 7, 14),
+    last_days: int = 28,
+    tick: Callable[[], None] | None = None,
+) -> Backtest:
     """Forecast each of the last `last_days` complete working days from origins `h` working
     days earlier, for every horizon h, with every model; `tick` is called after each origin."""
     days, jobs = plan_origins(matrix, horizons, last_days)
@@ -156,9 +174,16 @@ def rolling_origin(matrix: DayMatrix, features: pd.DataFrame, multipliers: pd.Se
     for (name, h), items in sorted(results.items()):
         actual = np.concatenate([a for a, _ in items])
         forecast = np.concatenate([f for _, f in items])
-        rows.append({"model": name, "horizon": h, "wape": wape(actual, forecast),
-                     "mase": mase(actual, forecast, scale), "bias": bias(actual, forecast),
-                     "days": len(items)})
+        rows.append(
+            {
+                "model": name,
+                "horizon": h,
+                "wape": wape(actual, forecast),
+                "mase": mase(actual, forecast, scale),
+                "bias": bias(actual, forecast),
+                "days": len(items),
+            }
+        )
     return Backtest(table=pd.DataFrame(rows), pairs=pairs)
 
 

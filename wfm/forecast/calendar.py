@@ -53,8 +53,7 @@ def load_events(path: str | Path) -> list[Event]:
 
 
 def _event(row: object, source: str, line: int | None, index: int) -> Event:
-    where = {"source": source, "line": line} if line else {"source": source,
-                                                           "field": f"[{index}]"}
+    where = {"source": source, "line": line} if line else {"source": source, "field": f"[{index}]"}
     if not isinstance(row, dict) or not row.get("name") or not row.get("date"):
         raise VeroError("each event needs a name and a date", **where)
     try:
@@ -76,8 +75,9 @@ def closures(events: list[Event], dates: pd.DatetimeIndex) -> frozenset[dt.date]
     return frozenset(d.date() for d in dates for e in events if e.closed and e.falls_on(d.date()))
 
 
-def day_features(dates: pd.DatetimeIndex, open_days: pd.Series, centre: Centre,
-                 events: list[Event]) -> pd.DataFrame:
+def day_features(
+    dates: pd.DatetimeIndex, open_days: pd.Series, centre: Centre, events: list[Event]
+) -> pd.DataFrame:
     """0/1 calendar indicators for `dates` (consecutive local dates). `open_days` tells which
     dates the centre opens at all; `after_closure` marks the first open day after a closed
     normal working day (the backlog day)."""
@@ -102,14 +102,14 @@ def day_features(dates: pd.DatetimeIndex, open_days: pd.Series, centre: Centre,
     return frame
 
 
-def _month_positions(dates: pd.DatetimeIndex, worked: pd.Series, centre: Centre
-                     ) -> tuple[pd.Series, pd.Series]:
+def _month_positions(
+    dates: pd.DatetimeIndex, worked: pd.Series, centre: Centre
+) -> tuple[pd.Series, pd.Series]:
     """Each worked date's rank among the worked days of its month, from the start and from the
     end. Ranked over whole months (the days outside `dates` worked as the centre normally
     works), so where a window is cut never makes its last days look like a month's end."""
     whole = pd.date_range(dates[0].replace(day=1), dates[-1] + pd.offsets.MonthEnd(0), freq="D")
-    normally = [d.day_of_week in workdays(centre) and not centre.closed_on(d.date())
-                for d in whole]
+    normally = [d.day_of_week in workdays(centre) and not centre.closed_on(d.date()) for d in whole]
     everyday = pd.Series(normally, index=whole)
     everyday.loc[dates] = worked.to_numpy()
     position = pd.Series(range(len(whole)), index=whole)[everyday.to_numpy(dtype=bool)]

@@ -25,55 +25,135 @@ SHOWN_ISSUES = 20
 
 
 @click.command("forecast")
-@click.option("--history", "histories", multiple=True, required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="History CSV; repeat for several files (e.g. the router's daily files).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
-              help="vero: router contact records; contacts: any CSV with a timestamp column; "
-                   "twilio: Twilio console call-log export; counts: interval counts "
-                   "(start,calls; start in centre local time).")
-@click.option("--column", "columns", multiple=True, metavar="ROLE=NAME",
-              help="For --format contacts: column of a role (timestamp, channel, queue, "
-                   "language, handle); detected from common names when omitted.")
-@click.option("--interval", type=click.Choice(["15", "30", "60"]), default="30",
-              show_default=True, help="Interval length in minutes.")
-@click.option("--horizon-days", type=click.IntRange(1, 366), default=14, show_default=True,
-              help="Number of days to forecast.")
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="First forecast day (YYYY-MM-DD); default the day after the history ends.")
-@click.option("--model", type=click.Choice(["auto", *MODELS]), default="auto",
-              show_default=True, help="auto picks the lowest backtest WAPE per series.")
-@click.option("--backtest-report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write WAPE, MASE and bias per model and horizon to this CSV.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default="forecast.csv",
-              show_default=True, help="Forecast CSV (open intervals only).")
-@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default="forecast.png",
-              show_default=True, help="Chart PNG: recent history, forecast and its band.")
-@click.option("--centre", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Centre definition YAML; default the reference cosmetics centre.")
-@click.option("--events", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Event days (YAML list or CSV: name, date YYYY-MM-DD or MM-DD, optional "
-                   "factor, closed).")
-@click.option("--channel", default="voice", show_default=True,
-              help="Channel for inputs that have none.")
-@click.option("--queue", default="general", show_default=True,
-              help="Queue for inputs that have none.")
-@click.option("--language", default="id", show_default=True,
-              help="Language for inputs that have none.")
-@click.option("--aht-seconds", type=click.FloatRange(min=1), default=300.0, show_default=True,
-              help="Handle time used when the history has none.")
-def forecast(histories: tuple[Path, ...], fmt: str, columns: tuple[str, ...], interval: str,
-             horizon_days: int, start: dt.datetime | None, model: str,
-             backtest_report: Path | None, out: Path, chart: Path, centre: Path | None,
-             events: Path | None, channel: str, queue: str, language: str,
-             aht_seconds: float) -> None:
+@click.option(
+    "--history",
+    "histories",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="History CSV; repeat for several files (e.g. the router's daily files).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="vero: router contact records; contacts: any CSV with a timestamp column; "
+    "twilio: Twilio console call-log export; counts: interval counts "
+    "(start,calls; start in centre local time).",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="ROLE=NAME",
+    help="For --format contacts: column of a role (timestamp, channel, queue, "
+    "language, handle); detected from common names when omitted.",
+)
+@click.option(
+    "--interval",
+    type=click.Choice(["15", "30", "60"]),
+    default="30",
+    show_default=True,
+    help="Interval length in minutes.",
+)
+@click.option(
+    "--horizon-days",
+    type=click.IntRange(1, 366),
+    default=14,
+    show_default=True,
+    help="Number of days to forecast.",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="First forecast day (YYYY-MM-DD); default the day after the history ends.",
+)
+@click.option(
+    "--model",
+    type=click.Choice(["auto", *MODELS]),
+    default="auto",
+    show_default=True,
+    help="auto picks the lowest backtest WAPE per series.",
+)
+@click.option(
+    "--backtest-report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write WAPE, MASE and bias per model and horizon to this CSV.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="forecast.csv",
+    show_default=True,
+    help="Forecast CSV (open intervals only).",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="forecast.png",
+    show_default=True,
+    help="Chart PNG: recent history, forecast and its band.",
+)
+@click.option(
+    "--centre",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Centre definition YAML; default the reference cosmetics centre.",
+)
+@click.option(
+    "--events",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Event days (YAML list or CSV: name, date YYYY-MM-DD or MM-DD, optional factor, closed).",
+)
+@click.option(
+    "--channel", default="voice", show_default=True, help="Channel for inputs that have none."
+)
+@click.option(
+    "--queue", default="general", show_default=True, help="Queue for inputs that have none."
+)
+@click.option(
+    "--language", default="id", show_default=True, help="Language for inputs that have none."
+)
+@click.option(
+    "--aht-seconds",
+    type=click.FloatRange(min=1),
+    default=300.0,
+    show_default=True,
+    help="Handle time used when the history has none.",
+)
+def forecast(
+    histories: tuple[Path, ...],
+    fmt: str,
+    columns: tuple[str, ...],
+    interval: str,
+    horizon_days: int,
+    start: dt.datetime | None,
+    model: str,
+    backtest_report: Path | None,
+    out: Path,
+    chart: Path,
+    centre: Path | None,
+    events: Path | None,
+    channel: str,
+    queue: str,
+    language: str,
+    aht_seconds: float,
+) -> None:
     """Forecast contact volume and handle time per interval from history."""
     console = Console(stderr=True)
     centre_def = load_centre(centre)
     defaults = {"channel": channel, "queue": queue, "language": language}
     named = dict(_role(text) for text in columns)
-    loaded = combine([load_history(p, fmt, tz=centre_def.tz, defaults=defaults, columns=named)
-                      for p in histories])
+    loaded = combine(
+        [
+            load_history(p, fmt, tz=centre_def.tz, defaults=defaults, columns=named)
+            for p in histories
+        ]
+    )
     console.print(f"history: {loaded.summary()}")
     for issue in loaded.issues[:SHOWN_ISSUES]:
         console.print(f"  skipped {issue}", markup=False)
@@ -84,19 +164,27 @@ def forecast(histories: tuple[Path, ...], fmt: str, columns: tuple[str, ...], in
     event_list = load_events(events) if events else []
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("backtesting", total=None)
-        run = forecast_history(loaded, centre_def, interval_minutes=int(interval),
-                               horizon_days=horizon_days,
-                               start=start.date() if start else None, model=model,
-                               events=event_list, default_aht=aht_seconds,
-                               tick=lambda: progress.advance(task))
+        run = forecast_history(
+            loaded,
+            centre_def,
+            interval_minutes=int(interval),
+            horizon_days=horizon_days,
+            start=start.date() if start else None,
+            model=model,
+            events=event_list,
+            default_aht=aht_seconds,
+            tick=lambda: progress.advance(task),
+        )
     if run.outside_hours:
-        console.print(f"{run.outside_hours:.0f} contacts arrived outside opening hours "
-                      "(not forecast)")
+        console.print(
+            f"{run.outside_hours:.0f} contacts arrived outside opening hours (not forecast)"
+        )
     for series in run.series:
         cover = "n/a" if pd.isna(series.coverage) else f"{series.coverage:.0%}"
         note = f" ({series.note})" if series.note else ""
-        console.print(f"{'/'.join(series.key)}: model {series.model}, 90% band coverage "
-                      f"{cover}{note}")
+        console.print(
+            f"{'/'.join(series.key)}: model {series.model}, 90% band coverage {cover}{note}"
+        )
     run.frame.to_csv(out, index=False)
     if backtest_report:
         run.backtest_table().to_csv(backtest_report, index=False)
@@ -116,7 +204,8 @@ def write_chart(run: ForecastRun, path: Path) -> None:
     forecast with its band."""
     history = sum(s.matrix.volume.stack() for s in run.series)
     history.index = history.index.get_level_values(0) + pd.to_timedelta(
-        history.index.get_level_values(1), unit="min")
+        history.index.get_level_values(1), unit="min"
+    )
     history = _on_grid(history[history.index >= history.index.max() - pd.Timedelta(days=28)])
     totals = run.frame.groupby("interval_start")[["volume", "volume_lo", "volume_hi"]].sum()
     totals.index = pd.to_datetime(totals.index.str.slice(0, 19))
@@ -124,8 +213,14 @@ def write_chart(run: ForecastRun, path: Path) -> None:
     when = totals.index
     fig, ax = plt.subplots(figsize=(12, 4))
     ax.plot(history.index, history.to_numpy(), lw=0.7, color="grey", label="history")
-    ax.fill_between(when, totals["volume_lo"], totals["volume_hi"], color="tab:blue", alpha=0.25,
-                    label="90% band")
+    ax.fill_between(
+        when,
+        totals["volume_lo"],
+        totals["volume_hi"],
+        color="tab:blue",
+        alpha=0.25,
+        label="90% band",
+    )
     ax.plot(when, totals["volume"], lw=0.9, color="tab:blue", label="forecast")
     ax.set_ylabel("contacts per interval")
     ax.set_title("Contact volume: history and forecast (centre local time)")
@@ -133,7 +228,6 @@ def write_chart(run: ForecastRun, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
 
 
 def _on_grid(values: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:

@@ -20,16 +20,37 @@ from vero.kernel.errors import VeroError
 from vero.kernel.files import open_text
 
 FORMATS = ("auto", "vero", "contacts", "twilio", "counts")
-VERO_COLUMNS = ("contact_id", "task_id", "channel", "queue", "language", "created_at",
-                "answered_at", "ended_at", "wait_seconds", "handle_seconds", "agent_id",
-                "outcome", "csat")
+VERO_COLUMNS = (
+    "contact_id",
+    "task_id",
+    "channel",
+    "queue",
+    "language",
+    "created_at",
+    "answered_at",
+    "ended_at",
+    "wait_seconds",
+    "handle_seconds",
+    "agent_id",
+    "outcome",
+    "csat",
+)
 VERO_OUTCOMES = ("completed", "abandoned", "canceled", "callback", "voicemail")
 COUNTS_COLUMNS = ("start", "calls")
 TWILIO_TIME_COLUMNS = ("Start Time", "Date Created")
 # Common names for the generic contacts format, first match wins (compared case-insensitively).
 CONTACT_NAME_GUESSES = {
-    "timestamp": ("timestamp", "created_at", "arrival", "arrived_at", "start", "start_time",
-                  "datetime", "time", "date"),
+    "timestamp": (
+        "timestamp",
+        "created_at",
+        "arrival",
+        "arrived_at",
+        "start",
+        "start_time",
+        "datetime",
+        "time",
+        "date",
+    ),
     "channel": ("channel", "media", "medium"),
     "queue": ("queue", "skill", "service"),
     "language": ("language", "lang"),
@@ -73,8 +94,14 @@ class History:
         return f"{self.used} rows used, {self.skipped} skipped" + (f" ({detail})" if detail else "")
 
 
-def load_history(path: str | Path, fmt: str = "auto", *, tz: ZoneInfo,
-                 defaults: dict[str, str], columns: dict[str, str] | None = None) -> History:
+def load_history(
+    path: str | Path,
+    fmt: str = "auto",
+    *,
+    tz: ZoneInfo,
+    defaults: dict[str, str],
+    columns: dict[str, str] | None = None,
+) -> History:
     """Read one history file. `tz` is used for local clock times (counts), `defaults` fills
     channel/queue/language where the file has none, `columns` names generic-contact columns."""
     path = Path(path)
@@ -102,10 +129,13 @@ def combine(histories: list[History]) -> History:
     if len(minutes) != 1:
         lengths = sorted(m for m in minutes if m is not None)  # one kind: all None or all int
         raise VeroError(f"interval counts of different lengths: {lengths} minutes")
-    return History(kind=kinds.pop(), source_minutes=minutes.pop(),
-                   records=pd.concat([h.records for h in histories], ignore_index=True),
-                   used=sum(h.used for h in histories),
-                   issues=[issue for h in histories for issue in h.issues])
+    return History(
+        kind=kinds.pop(),
+        source_minutes=minutes.pop(),
+        records=pd.concat([h.records for h in histories], ignore_index=True),
+        used=sum(h.used for h in histories),
+        issues=[issue for h in histories for issue in h.issues],
+    )
 
 
 def detect_format(header: list[str], source: str = "<history>") -> str:
@@ -119,11 +149,11 @@ def detect_format(header: list[str], source: str = "<history>") -> str:
         return "counts"
     if _guess(header, "timestamp"):
         return "contacts"
-    raise VeroError("cannot tell the format from the header; give --format", source=source,
-                    line=1)
+    raise VeroError("cannot tell the format from the header; give --format", source=source, line=1)
 
 
 # --- reading --------------------------------------------------------------------------------
+
 
 def _read_header(path: Path) -> list[str]:
     with open_text(path) as lines:
@@ -144,8 +174,9 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
                 continue
             line = reader.line_num
             if len(values) != len(header):
-                rows.append((line, {"__error__": f"{len(values)} fields, header has "
-                                                 f"{len(header)}"}))
+                rows.append(
+                    (line, {"__error__": f"{len(values)} fields, header has {len(header)}"})
+                )
             else:
                 rows.append((line, dict(zip(header, (v.strip() for v in values), strict=True))))
     return rows
@@ -163,6 +194,7 @@ def _guess(header: list[str], role: str) -> str | None:
 
 
 # --- value parsing (each returns a value or raises ValueError with the reason) --------------
+
 
 def _utc(text: str, tz: ZoneInfo | None = None) -> pd.Timestamp:
     """An instant; naive text is read in `tz` (UTC when None). 'UTC' suffixes are accepted."""
@@ -206,17 +238,20 @@ def _collect(rows, source: str, parse) -> tuple[list[dict], list[Issue]]:
     return records, issues
 
 
-def _history(kind: str, records: list[dict], issues: list[Issue],
-             source_minutes: int | None = None) -> History:
+def _history(
+    kind: str, records: list[dict], issues: list[Issue], source_minutes: int | None = None
+) -> History:
     frame = pd.DataFrame(records, columns=list(RECORD_COLUMNS))
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     frame["count"] = frame["count"].astype(float)
     frame["handle_seconds"] = frame["handle_seconds"].astype(float)
-    return History(kind=kind, records=frame, source_minutes=source_minutes,
-                   used=len(records), issues=issues)
+    return History(
+        kind=kind, records=frame, source_minutes=source_minutes, used=len(records), issues=issues
+    )
 
 
 # --- the four formats -----------------------------------------------------------------------
+
 
 def _load_vero(rows, header, source, defaults) -> History:
     _require(header, VERO_COLUMNS, source)
@@ -228,8 +263,12 @@ def _load_vero(rows, header, source, defaults) -> History:
         if at.utcoffset() is None:
             raise ValueError("created_at has no UTC offset")
         handle = _seconds(f["handle_seconds"], "handle_seconds")
-        return {"at": at, "count": 1, "handle_seconds": handle,
-                **{k: f[k] or defaults[k] for k in KEYS}}
+        return {
+            "at": at,
+            "count": 1,
+            "handle_seconds": handle,
+            **{k: f[k] or defaults[k] for k in KEYS},
+        }
 
     return _history("contacts", *_collect(rows, source, parse))
 
@@ -260,8 +299,12 @@ def _load_counts(rows, header, source, tz, defaults) -> History:
             raise ValueError(f"calls {f['calls']!r} is not a number") from exc
         if not np.isfinite(calls) or calls < 0 or calls != int(calls):
             raise ValueError(f"calls {f['calls']!r} is not a whole number >= 0")
-        return {"at": _utc(f["start"], tz), "count": calls, "handle_seconds": np.nan,
-                **{k: f.get(k) or defaults[k] for k in KEYS}}
+        return {
+            "at": _utc(f["start"], tz),
+            "count": calls,
+            "handle_seconds": np.nan,
+            **{k: f.get(k) or defaults[k] for k in KEYS},
+        }
 
     records, issues = _collect(rows, source, parse)
     history = _history("counts", records, issues)
@@ -270,25 +313,27 @@ def _load_counts(rows, header, source, tz, defaults) -> History:
         raise VeroError("need at least two intervals to tell their length", source=source)
     history.source_minutes = int(steps.min().total_seconds() // 60)
     if history.source_minutes <= 0 or 60 % history.source_minutes:
-        raise VeroError(f"interval length {history.source_minutes} min does not divide an hour",
-                        source=source)
+        raise VeroError(
+            f"interval length {history.source_minutes} min does not divide an hour", source=source
+        )
     return history
 
 
 def _load_contacts(rows, header, source, tz, defaults, columns) -> History:
-    names: dict[str, str] = {role: columns.get(role) or _guess(header, role) or ""
-                             for role in CONTACT_NAME_GUESSES}  # "" = no such column
+    names: dict[str, str] = {
+        role: columns.get(role) or _guess(header, role) or "" for role in CONTACT_NAME_GUESSES
+    }  # "" = no such column
     for role, name in columns.items():
         if name not in header:
             raise VeroError(f"no column {name!r} for {role}", source=source, line=1)
     if not names["timestamp"]:
-        raise VeroError("no timestamp column found; name it with --column timestamp=NAME",
-                        source=source, line=1)
+        raise VeroError(
+            "no timestamp column found; name it with --column timestamp=NAME", source=source, line=1
+        )
 
     def parse(f: dict[str, str]) -> dict:
         handle = _seconds(f[names["handle"]], "handle time") if names["handle"] else np.nan
         keys = {k: (f[names[k]] if names[k] else "") or defaults[k] for k in KEYS}
-        return {"at": _utc(f[names["timestamp"]], tz), "count": 1, "handle_seconds": handle,
-                **keys}
+        return {"at": _utc(f[names["timestamp"]], tz), "count": 1, "handle_seconds": handle, **keys}
 
     return _history("contacts", *_collect(rows, source, parse))

@@ -42,8 +42,12 @@ class Aggregate:
     outside_hours: float  # contacts that arrived while the centre was closed (not forecast)
 
 
-def open_mask(centre: Centre, dates: pd.DatetimeIndex, interval_minutes: int,
-              closures: frozenset[dt.date] = frozenset()) -> pd.DataFrame:
+def open_mask(
+    centre: Centre,
+    dates: pd.DatetimeIndex,
+    interval_minutes: int,
+    closures: frozenset[dt.date] = frozenset(),
+) -> pd.DataFrame:
     """Which intervals of which local dates the centre is open, by its weekly hours, its
     holidays and extra closure days. An interval partly inside the hours counts as open."""
     slots = np.arange(0, 24 * 60, interval_minutes)
@@ -63,31 +67,38 @@ def workdays(centre: Centre) -> frozenset[int]:
     return frozenset(i for i, name in enumerate(WEEKDAYS) if name in centre.opening_hours)
 
 
-def aggregate(history: History, centre: Centre, interval_minutes: int,
-              closures: frozenset[dt.date] = frozenset()) -> Aggregate:
+def aggregate(
+    history: History,
+    centre: Centre,
+    interval_minutes: int,
+    closures: frozenset[dt.date] = frozenset(),
+) -> Aggregate:
     """Count contacts per local interval for every channel/queue/language series."""
     if interval_minutes not in INTERVALS:
         raise VeroError(f"interval must be one of {INTERVALS} minutes")
     step = history.source_minutes or 0  # minutes per counts row; contact records have none
     if history.kind == "counts" and interval_minutes % step:
-        raise VeroError(f"cannot build {interval_minutes}-minute intervals from "
-                         f"{step}-minute counts")
+        raise VeroError(
+            f"cannot build {interval_minutes}-minute intervals from {step}-minute counts"
+        )
     records = history.records
     if records.empty:
         raise VeroError("no usable history rows")
     local = records["at"].dt.tz_convert(centre.tz)
-    frame = records.assign(date=local.dt.tz_localize(None).dt.normalize(),
-                           slot=local.dt.hour * 60 + local.dt.minute // interval_minutes
-                           * interval_minutes,
-                           handled=records["handle_seconds"].notna().astype(float),
-                           handle_sum=records["handle_seconds"].fillna(0.0))
+    frame = records.assign(
+        date=local.dt.tz_localize(None).dt.normalize(),
+        slot=local.dt.hour * 60 + local.dt.minute // interval_minutes * interval_minutes,
+        handled=records["handle_seconds"].notna().astype(float),
+        handle_sum=records["handle_seconds"].fillna(0.0),
+    )
     dates = pd.date_range(frame["date"].min(), frame["date"].max(), freq="D")
     full_open = open_mask(centre, dates, interval_minutes, closures)
     columns = full_open.columns[full_open.any(axis=0)]
     is_open = full_open[columns]
     open_cells = is_open.stack()
     inside = pd.MultiIndex.from_arrays([frame["date"], frame["slot"]]).isin(
-        open_cells[open_cells].index)
+        open_cells[open_cells].index
+    )
     outside_hours = float(frame.loc[~inside, "count"].sum())
     frame = frame[inside]
     observed_days = pd.DatetimeIndex(frame["date"].unique())
@@ -96,9 +107,11 @@ def aggregate(history: History, centre: Centre, interval_minutes: int,
         cells = group.groupby(["date", "slot"])[["count", "handled", "handle_sum"]].sum()
         volume = cells["count"].unstack().reindex(index=dates, columns=columns)
         if history.kind == "contacts":
-            observed = pd.DataFrame(np.isin(dates, observed_days)[:, None]
-                                    & np.ones(len(columns), dtype=bool),
-                                    index=dates, columns=columns)
+            observed = pd.DataFrame(
+                np.isin(dates, observed_days)[:, None] & np.ones(len(columns), dtype=bool),
+                index=dates,
+                columns=columns,
+            )
             volume = volume.fillna(0.0)
         else:
             rows = group.groupby(["date", "slot"]).size().unstack()
@@ -106,9 +119,12 @@ def aggregate(history: History, centre: Centre, interval_minutes: int,
             observed = rows.reindex(index=dates, columns=columns).eq(expected)
         volume = volume.where(observed & is_open)
         handle = (cells["handle_sum"] / cells["handled"].replace(0, np.nan)).unstack()
-        series[tuple(key)] = DayMatrix(volume=volume, open=is_open,
-                                       handle=handle.reindex(index=dates, columns=columns),
-                                       interval_minutes=interval_minutes)
+        series[tuple(key)] = DayMatrix(
+            volume=volume,
+            open=is_open,
+            handle=handle.reindex(index=dates, columns=columns),
+            interval_minutes=interval_minutes,
+        )
     return Aggregate(series=series, outside_hours=outside_hours)
 
 

@@ -78,10 +78,13 @@ def weekday_profile(problem: Problem, weeks: int = 6, statistic: str = "median")
 def mstl(problem: Problem, weeks: int = 8) -> np.ndarray:
     """Double-seasonal decomposition (day and week) by statsmodels' MSTL: the last seasonal
     cycles carried forward on top of the last trend level."""
-    weekdays = sorted(set(problem.target_open.index.day_of_week)
-                      | set(problem.history.index[problem.history_open.any(axis=1)].day_of_week))
+    weekdays = sorted(
+        set(problem.target_open.index.day_of_week)
+        | set(problem.history.index[problem.history_open.any(axis=1)].day_of_week)
+    )
     history = problem.history[problem.history.index.day_of_week.isin(weekdays)].iloc[
-        -weeks * len(weekdays):]
+        -weeks * len(weekdays) :
+    ]
     opened = problem.history_open.loc[history.index].to_numpy()
     # a whole closed day (holiday) is a gap in the weekly cycle, not a day of zeros
     worked = np.broadcast_to(opened.any(axis=1)[:, None], opened.shape)
@@ -97,19 +100,24 @@ def mstl(problem: Problem, weeks: int = 8) -> np.ndarray:
     end = filled.index[-1]
     rows = []
     for target in problem.target_open.index:
-        ahead = int(np.sum(np.isin(pd.date_range(end, target, inclusive="right").day_of_week,
-                                   weekdays)))
+        ahead = int(
+            np.sum(np.isin(pd.date_range(end, target, inclusive="right").day_of_week, weekdays))
+        )
         row = np.full(per_day, trend_level)
         for k, period in enumerate(periods):
             cycles = -(-ahead * per_day // period)
             start = len(filled) * per_day + ahead * per_day - per_day - cycles * period
-            row += seasonal[start:start + per_day, k]
+            row += seasonal[start : start + per_day, k]
         rows.append(row)
     return _masked(np.array(rows), problem)
 
 
-def daily_profile(problem: Problem, level_half_life: float = 224.0,
-                  profile_half_life: float = 56.0, ridge: float = 0.01) -> np.ndarray:
+def daily_profile(
+    problem: Problem,
+    level_half_life: float = 224.0,
+    profile_half_life: float = 56.0,
+    ridge: float = 0.01,
+) -> np.ndarray:
     """Daily total × intraday profile. The total is a weighted log-linear fit of recent daily
     totals on weekday and calendar indicators (holidays, Ramadan, Lebaran, month position,
     backlog after closures, events), so old days fade with `level_half_life` days. The profile
@@ -120,8 +128,14 @@ def daily_profile(problem: Problem, level_half_life: float = 224.0,
     targets = problem.target_open.index
     age = (days[-1] - days).days.to_numpy()
     multipliers = problem.multipliers.reindex(days, fill_value=1.0).to_numpy()
-    level = _log_linear_totals(days, np.log1p(totals / multipliers), targets,
-                               problem.features, 0.5 ** (age / level_half_life), ridge)
+    level = _log_linear_totals(
+        days,
+        np.log1p(totals / multipliers),
+        targets,
+        problem.features,
+        0.5 ** (age / level_half_life),
+        ridge,
+    )
     forecast_totals = np.expm1(level) * problem.multipliers.reindex(targets, fill_value=1.0)
     shares = values / np.where(totals > 0, totals, 1.0)[:, None]
     weights = 0.5 ** (age / profile_half_life)
@@ -135,8 +149,14 @@ def daily_profile(problem: Problem, level_half_life: float = 224.0,
     return _masked(np.array(rows), problem)
 
 
-def _log_linear_totals(days: pd.DatetimeIndex, y: np.ndarray, targets: pd.DatetimeIndex,
-                       features: pd.DataFrame, weights: np.ndarray, ridge: float) -> np.ndarray:
+def _log_linear_totals(
+    days: pd.DatetimeIndex,
+    y: np.ndarray,
+    targets: pd.DatetimeIndex,
+    features: pd.DataFrame,
+    weights: np.ndarray,
+    ridge: float,
+) -> np.ndarray:
     """Weighted least squares of log totals on weekday dummies and the calendar indicators seen
     in history; a small ridge penalty keeps rarely-seen indicators from running wild."""
     seen_weekdays = sorted(set(days.day_of_week))
@@ -150,7 +170,7 @@ def _log_linear_totals(days: pd.DatetimeIndex, y: np.ndarray, targets: pd.Dateti
 
     a = design(days)
     penalty = np.zeros(a.shape[1])
-    penalty[len(seen_weekdays):] = ridge * weights.sum()
+    penalty[len(seen_weekdays) :] = ridge * weights.sum()
     gram = a.T @ (weights[:, None] * a) + np.diag(penalty)
     beta = np.linalg.lstsq(gram, a.T @ (weights * y), rcond=None)[0]
     return design(targets) @ beta
@@ -165,8 +185,9 @@ MODELS: dict[str, Model] = {
 }
 
 
-def forecast_aht(handle: pd.DataFrame, target_open: pd.DataFrame, default_seconds: float,
-                 weeks: int = 8) -> np.ndarray:
+def forecast_aht(
+    handle: pd.DataFrame, target_open: pd.DataFrame, default_seconds: float, weeks: int = 8
+) -> np.ndarray:
     """Handle time per target interval: median of the last `weeks` same-weekday values in that
     interval, else the interval's median over all days, else the overall median, else the
     default (no handle times in the history)."""

@@ -33,8 +33,7 @@ def _agent(problem: Problem, agent, shifts: list[Shift]) -> list[str]:
     lengths = sorted(s.work_minutes for s in shifts)
     contract = agent.contract
     if contract.patterns:
-        if not any(lengths == sorted(m for m, c in p for _ in range(c))
-                   for p in contract.patterns):
+        if not any(lengths == sorted(m for m, c in p for _ in range(c)) for p in contract.patterns):
             out.append(f"contract {contract.text}: shifts of {lengths} minutes")
     elif sum(lengths) != contract.weekly_minutes or any(m > 480 for m in lengths):
         out.append(f"contract {contract.text}: {sum(lengths)} minutes worked")
@@ -42,8 +41,10 @@ def _agent(problem: Problem, agent, shifts: list[Shift]) -> list[str]:
         where = f"{s.start:%a %d %H:%M}"
         if s.day != s.start.date() or not 0 <= (s.day - problem.week_start).days < DAYS:
             out.append(f"{where}: shift day {s.day} outside the week or not its start day")
-        if round(s.work_minutes / 60, 2) not in {round(h, 2) for h in tpl.work_hours} or \
-                (s.start.hour * 60 + s.start.minute) not in tpl.start_minutes():
+        if (
+            round(s.work_minutes / 60, 2) not in {round(h, 2) for h in tpl.work_hours}
+            or (s.start.hour * 60 + s.start.minute) not in tpl.start_minutes()
+        ):
             out.append(f"{where}: not a shift template")
         start, end = problem.minutes(s.start), problem.minutes(s.end)
         if any(int(m) // slot not in problem.open_slots for m in range(int(start), int(end), slot)):
@@ -79,8 +80,10 @@ def _agent(problem: Problem, agent, shifts: list[Shift]) -> list[str]:
         if pin.start_minute is None and on_day:
             out.append(f"{pin.day}: pinned off but works")
         elif pin.start_minute is not None and not any(
-                s.start.hour * 60 + s.start.minute == pin.start_minute
-                and pin.work_minutes in (None, s.work_minutes) for s in on_day):
+            s.start.hour * 60 + s.start.minute == pin.start_minute
+            and pin.work_minutes in (None, s.work_minutes)
+            for s in on_day
+        ):
             out.append(f"{pin.day}: pinned shift not kept")
     return out
 
@@ -96,7 +99,12 @@ def _break(s: Shift, tpl, where: str) -> list[str]:
     before = (s.break_start - s.start).total_seconds() / 60
     length = (s.break_end - s.break_start).total_seconds() / 60
     after = (s.end - s.break_end).total_seconds() / 60
-    if (length < tpl.break_minutes or before > longest or after > longest
-            or before < tpl.min_work_before_break_minutes or before + after != s.work_minutes):
+    if (
+        length < tpl.break_minutes
+        or before > longest
+        or after > longest
+        or before < tpl.min_work_before_break_minutes
+        or before + after != s.work_minutes
+    ):
         return [f"{where}: break {s.break_start:%H:%M}-{s.break_end:%H:%M} breaks the rule"]
     return []

@@ -36,12 +36,12 @@ from wfm.scheduler.templates import ShiftOption
 from wfm.scheduler.week import Choice, Fairness, best_week, fairness_kinds, week_cost
 
 REDUCED_COST_EPS = 1e-6
-ROOT_SHARE = 0.4      # of the time limit, for column generation at the root (the bound)
-DIVE_SHARE = 0.85     # after this share of the limit the dive fixes every open agent at once
-DIVE_STEP = 0.25      # share of the open agents the dive rounds up to a pattern per step
-DIVE_ROUNDS = 2       # LP solves (with pricing between them) after each such step
-ENDGAME_SHARE = 0.1   # of the agents: the last ones, fixed one a step ...
-ENDGAME_ROUNDS = 8    # ... with up to this many LP solves after each
+ROOT_SHARE = 0.4  # of the time limit, for column generation at the root (the bound)
+DIVE_SHARE = 0.85  # after this share of the limit the dive fixes every open agent at once
+DIVE_STEP = 0.25  # share of the open agents the dive rounds up to a pattern per step
+DIVE_ROUNDS = 2  # LP solves (with pricing between them) after each such step
+ENDGAME_SHARE = 0.1  # of the agents: the last ones, fixed one a step ...
+ENDGAME_ROUNDS = 8  # ... with up to this many LP solves after each
 PRIMAL_SIMPLEX, DUAL_SIMPLEX = 4, 1  # highspy simplex_strategy values
 
 
@@ -75,10 +75,17 @@ def pattern_classes(problem: Problem) -> list[AgentClass]:
     """Agents are interchangeable when every input of their pattern set and its costs is equal."""
     found: dict[tuple, list[int]] = defaultdict(list)
     for a, agent in enumerate(problem.agents):
-        pinned = frozenset(p.day for p in problem.pins
-                           if p.agent_id == agent.id and p.start_minute is not None)
-        key = (agent.groups, agent.contract, tuple(allowed_options(problem, agent)), pinned,
-               agent.preferred_days_off, agent.worked_days_before)
+        pinned = frozenset(
+            p.day for p in problem.pins if p.agent_id == agent.id and p.start_minute is not None
+        )
+        key = (
+            agent.groups,
+            agent.contract,
+            tuple(allowed_options(problem, agent)),
+            pinned,
+            agent.preferred_days_off,
+            agent.worked_days_before,
+        )
         found[key].append(a)
     classes = []
     for (groups, _, options, *_), members in sorted(found.items(), key=lambda item: item[1]):
@@ -108,8 +115,9 @@ class Master:
         self.cover = {}
         self.offset = 0.0  # the coverage cost's constant part
         for s, g in sorted(cells | {key for key, value in problem.required.items() if value}):
-            base, offset, slacks = coverage_cost(problem.required.get((s, g), 0.0), weights,
-                                                 (s, g) in cells)
+            base, offset, slacks = coverage_cost(
+                problem.required.get((s, g), 0.0), weights, (s, g) in cells
+            )
             self.cover[s, g] = row = self._row(base, base)
             self.offset += offset
             for slack in slacks:
@@ -125,15 +133,23 @@ class Master:
             for s in sorted(used):
                 for g in groups:
                     self.split[s, groups, g] = self._column(
-                        0, 0, np.inf, True, {self.target[groups][s]: -1, self.cover[s, g]: 1})
+                        0, 0, np.inf, True, {self.target[groups][s]: -1, self.cover[s, g]: 1}
+                    )
 
     def _row(self, lower: float, upper: float) -> int:
         self.row_lower.append(lower)
         self.row_upper.append(upper)
         return len(self.row_lower) - 1
 
-    def _column(self, cost: float, lower: float, upper: float, integer: bool,
-                rows: dict[int, float], week=None) -> int:
+    def _column(
+        self,
+        cost: float,
+        lower: float,
+        upper: float,
+        integer: bool,
+        rows: dict[int, float],
+        week=None,
+    ) -> int:
         self.columns.append(Column(cost, lower, upper, integer, rows, week))
         return len(self.columns) - 1
 
@@ -172,8 +188,13 @@ class Master:
             gain = prefix[option.end] - prefix[option.start]
             brk = None
             if option.break_offsets:
-                lost, brk = min((prefix[option.start + o + self.brk] - prefix[option.start + o],
-                                 option.start + o) for o in option.break_offsets)
+                lost, brk = min(
+                    (
+                        prefix[option.start + o + self.brk] - prefix[option.start + o],
+                        option.start + o,
+                    )
+                    for o in option.break_offsets
+                )
                 gain -= lost
             if self.problem.date(option.day).weekday() in agent.preferred_days_off:
                 gain -= preference
@@ -186,11 +207,17 @@ class Master:
     def highs(self) -> highspy.Highs:
         """The master's rows as an LP, without columns yet (`PricedLP` loads them)."""
         h = highspy.Highs()
-        for name, value in (("output_flag", False), ("threads", 1),
-                            ("random_seed", SEED % 2**31)):
+        for name, value in (("output_flag", False), ("threads", 1), ("random_seed", SEED % 2**31)):
             h.setOptionValue(name, value)
-        h.addRows(len(self.row_lower), np.array(self.row_lower), np.array(self.row_upper),
-                  0, np.array([0]), np.array([], np.int32), np.array([]))
+        h.addRows(
+            len(self.row_lower),
+            np.array(self.row_lower),
+            np.array(self.row_upper),
+            0,
+            np.array([0]),
+            np.array([], np.int32),
+            np.array([]),
+        )
         return h
 
     def add_to(self, h: highspy.Highs, chosen: range) -> None:
@@ -204,9 +231,16 @@ class Master:
             for row, value in sorted(column.rows.items()):
                 indices.append(row)
                 values.append(value)
-        h.addCols(len(new), np.array([c.cost for c in new]), np.array([c.lower for c in new]),
-                  np.array([c.upper for c in new]), len(indices), np.array(starts, np.int32),
-                  np.array(indices, np.int32), np.array(values))
+        h.addCols(
+            len(new),
+            np.array([c.cost for c in new]),
+            np.array([c.lower for c in new]),
+            np.array([c.upper for c in new]),
+            len(indices),
+            np.array(starts, np.int32),
+            np.array(indices, np.int32),
+            np.array(values),
+        )
 
 
 class PricedLP:
@@ -226,7 +260,7 @@ class PricedLP:
         """The last solution, per master column (0 for those priced since)."""
         values = np.zeros(len(self.master.columns))
         solved = self.h.getSolution().col_value
-        values[:len(solved)] = solved
+        values[: len(solved)] = solved
         return values
 
     def generate(self, deadline: float, rounds: int | None = None) -> bool:
@@ -284,7 +318,7 @@ class PricedLP:
         most used fractional patterns: `share` of the open agents, at least one."""
         open_agents = list(self.open)
         fixings, fractional = [], []
-        for j, column in enumerate(self.master.columns[:len(values)]):
+        for j, column in enumerate(self.master.columns[: len(values)]):
             if column.week is None or not open_agents[column.week[0]]:
                 continue
             k = column.week[0]
@@ -305,8 +339,9 @@ class PricedLP:
         return fixings
 
 
-def solve_patterns(problem: Problem, plan: Plan, solver: str, time_limit: float,
-                   gap: float) -> PatternResult:
+def solve_patterns(
+    problem: Problem, plan: Plan, solver: str, time_limit: float, gap: float
+) -> PatternResult:
     """Column generation at the root (the bound), a dive to every agent's week, then the MIP
     that splits the multi-skilled between their groups."""
     started = time.perf_counter()
@@ -327,14 +362,19 @@ def solve_patterns(problem: Problem, plan: Plan, solver: str, time_limit: float,
         taken = [0] * len(classes)
         for j, n in sorted(lp.fixed.items()):
             k, week = master.pattern(j)
-            for a in classes[k].members[taken[k]:taken[k] + n]:
+            for a in classes[k].members[taken[k] : taken[k] + n]:
                 chosen[a] = list(week)
             taken[k] += n
         counts = {key: round(variables[j].varValue or 0) for key, j in master.split.items()}
         counts.update(_single_counts(problem, classes, chosen, master.brk))
     patterns = sum(1 for column in master.columns if column.week is not None)
-    size = {"classes": len(classes), "pricing_rounds": lp.rounds, "patterns": patterns,
-            "master_rows": len(master.row_lower), "pricing_proven": int(proven)}
+    size = {
+        "classes": len(classes),
+        "pricing_rounds": lp.rounds,
+        "patterns": patterns,
+        "master_rows": len(master.row_lower),
+        "pricing_proven": int(proven),
+    }
     bound = min(lp.bound, info.objective) if info.objective is not None else lp.bound
     return PatternResult(_with_bound(info, float(bound)), chosen, counts, size)
 
@@ -351,8 +391,10 @@ def _single_counts(problem: Problem, classes: list[AgentClass], plan: Plan, brk:
     return dict(counts)
 
 
-def _split_mip(master: Master, fixed: dict[int, int],
-               ) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable]]:
+def _split_mip(
+    master: Master,
+    fixed: dict[int, int],
+) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable]]:
     """The master with every agent's week fixed (`fixed`: agents per pattern column, the other
     patterns left out): what is left to choose is the split of the multi-skilled between their
     groups (whole agents) and the coverage slacks."""
@@ -360,17 +402,22 @@ def _split_mip(master: Master, fixed: dict[int, int],
     variables: dict[int, pulp.LpVariable] = {}
     for j, c in enumerate(master.columns):
         if c.week is None:
-            variables[j] = pulp.LpVariable(f"c{j}", c.lower,
-                                           None if np.isinf(c.upper) else c.upper,
-                                           pulp.LpInteger if c.integer else pulp.LpContinuous)
+            variables[j] = pulp.LpVariable(
+                f"c{j}",
+                c.lower,
+                None if np.isinf(c.upper) else c.upper,
+                pulp.LpInteger if c.integer else pulp.LpContinuous,
+            )
         elif j in fixed:
             variables[j] = pulp.LpVariable(f"c{j}", fixed[j], fixed[j], pulp.LpInteger)
     terms: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in master.row_lower]
     for j, var in variables.items():
         for row, value in master.columns[j].rows.items():
             terms[row].append((var, value))
-    lp += pulp.LpAffineExpression([(var, master.columns[j].cost) for j, var in variables.items()
-                                   if master.columns[j].cost], constant=master.offset)
+    lp += pulp.LpAffineExpression(
+        [(var, master.columns[j].cost) for j, var in variables.items() if master.columns[j].cost],
+        constant=master.offset,
+    )
     for row, (lower, upper) in enumerate(zip(master.row_lower, master.row_upper, strict=True)):
         expr = pulp.LpAffineExpression(terms[row])
         if lower == upper:
@@ -381,5 +428,11 @@ def _split_mip(master: Master, fixed: dict[int, int],
 
 
 def _with_bound(info: SolveInfo, bound: float) -> SolveInfo:
-    return SolveInfo(info.solver, info.status, info.objective, bound,
-                     gap_between(info.objective, bound), info.seconds)
+    return SolveInfo(
+        info.solver,
+        info.status,
+        info.objective,
+        bound,
+        gap_between(info.objective, bound),
+        info.seconds,
+    )

@@ -23,39 +23,92 @@ from wfm.scheduler.roster import make_roster
 
 
 @click.command("roster")
-@click.option("--requirements", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Required agents per interval and group: the CSV written by `vero staff` "
-                   "(interval_start, interval_minutes, group, required_agents, ...).")
-@click.option("--agents", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Agents CSV: id, name, groups (;-separated), contract (5x8, 6x7, full-time, "
-                   "part-time:H), optional unavailable (dates or start/end ranges, ;-separated), "
-                   "preferred_days_off (mon;sun), worked_days_before, last_shift_end.")
-@click.option("--templates", type=click.Path(exists=True, dir_okay=False),
-              help="Shift templates YAML: starts (list of HH:MM or {from, to, every}), "
-                   "work_hours, break_minutes, max/min_work_before_break_minutes. "
-                   "Default: starts 07:00-16:00 every 30 min, 4-8 h, 30 min break after <= 4 h.")
-@click.option("--rules", type=click.Path(exists=True, dir_okay=False),
-              help="Rules YAML: days_off_per_week (1), max_consecutive_days (6), "
-                   "min_rest_hours (11), late_shift_end (19:00), weights {under, over, "
-                   "fairness, preference}.")
-@click.option("--pins", type=click.Path(exists=True, dir_okay=False),
-              help="Supervisor edits CSV: agent, date, start (HH:MM or 'off'), optional hours; "
-                   "pinned assignments are kept and the rest re-solved.")
-@click.option("--week-start", type=click.DateTime(["%Y-%m-%d"]),
-              help="First day of the week (local date). Default: first requirement date.")
-@click.option("--out-dir", default="roster", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for roster.csv, roster.xlsx, coverage.png and calendars/<agent>.ics.")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs",
-              show_default=True, help="MILP solver; HiGHS falls back to CBC if unavailable.")
-@click.option("--time-limit", type=click.FloatRange(min=1), default=60, show_default=True,
-              help="Solver time limit in seconds.")
-@click.option("--gap", type=click.FloatRange(min=0, max=1), default=0.01, show_default=True,
-              help="Relative optimality gap at which the solver may stop.")
-@click.option("--centre", type=click.Path(exists=True, dir_okay=False),
-              help="Centre definition YAML (opening hours, groups). Default: the reference centre.")
-def roster(requirements: str, agents: str, templates: str | None, rules: str | None,
-           pins: str | None, week_start: dt.datetime | None, out_dir: str, solver: str,
-           time_limit: float, gap: float, centre: str | None) -> None:
+@click.option(
+    "--requirements",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Required agents per interval and group: the CSV written by `vero staff` "
+    "(interval_start, interval_minutes, group, required_agents, ...).",
+)
+@click.option(
+    "--agents",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Agents CSV: id, name, groups (;-separated), contract (5x8, 6x7, full-time, "
+    "part-time:H), optional unavailable (dates or start/end ranges, ;-separated), "
+    "preferred_days_off (mon;sun), worked_days_before, last_shift_end.",
+)
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Shift templates YAML: starts (list of HH:MM or {from, to, every}), "
+    "work_hours, break_minutes, max/min_work_before_break_minutes. "
+    "Default: starts 07:00-16:00 every 30 min, 4-8 h, 30 min break after <= 4 h.",
+)
+@click.option(
+    "--rules",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Rules YAML: days_off_per_week (1), max_consecutive_days (6), "
+    "min_rest_hours (11), late_shift_end (19:00), weights {under, over, "
+    "fairness, preference}.",
+)
+@click.option(
+    "--pins",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Supervisor edits CSV: agent, date, start (HH:MM or 'off'), optional hours; "
+    "pinned assignments are kept and the rest re-solved.",
+)
+@click.option(
+    "--week-start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day of the week (local date). Default: first requirement date.",
+)
+@click.option(
+    "--out-dir",
+    default="roster",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for roster.csv, roster.xlsx, coverage.png and calendars/<agent>.ics.",
+)
+@click.option(
+    "--solver",
+    type=click.Choice(["highs", "cbc"]),
+    default="highs",
+    show_default=True,
+    help="MILP solver; HiGHS falls back to CBC if unavailable.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="Solver time limit in seconds.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0, max=1),
+    default=0.01,
+    show_default=True,
+    help="Relative optimality gap at which the solver may stop.",
+)
+@click.option(
+    "--centre",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Centre definition YAML (opening hours, groups). Default: the reference centre.",
+)
+def roster(
+    requirements: str,
+    agents: str,
+    templates: str | None,
+    rules: str | None,
+    pins: str | None,
+    week_start: dt.datetime | None,
+    out_dir: str,
+    solver: str,
+    time_limit: float,
+    gap: float,
+    centre: str | None,
+) -> None:
     """Build next week's roster: named agents, shifts and breaks covering the requirements at the
     lowest cost within the labour rules; writes CSV, XLSX, ICS calendars and a coverage chart.
 
@@ -65,10 +118,14 @@ def roster(requirements: str, agents: str, templates: str | None, rules: str | N
     groups = tuple(site.staffing_groups)
     people = load_agents(agents, groups, site.tz)
     problem = build_problem(
-        site, load_requirements(requirements, groups, site.tz), people,
-        load_templates(templates), load_rules(rules),
+        site,
+        load_requirements(requirements, groups, site.tz),
+        people,
+        load_templates(templates),
+        load_rules(rules),
         load_pins(pins, {a.id for a in people}) if pins else (),
-        week_start.date() if week_start else None)
+        week_start.date() if week_start else None,
+    )
     console = Console(stderr=True)
     with console.status(f"Solving the roster with {solver} (up to {time_limit:g} s)..."):
         result = make_roster(problem, solver, time_limit, gap)
@@ -79,13 +136,26 @@ def roster(requirements: str, agents: str, templates: str | None, rules: str | N
     exports.write_ics(problem, result, folder / "calendars")
     exports.write_chart(problem, result, folder / "coverage.png")
     table = Table(title=f"Roster, week of {problem.week_start}")
-    for column in ("agents", "agent-hours", "under-staffed agent-intervals", "solver", "status",
-                   "solve time", "gap"):
+    for column in (
+        "agents",
+        "agent-hours",
+        "under-staffed agent-intervals",
+        "solver",
+        "status",
+        "solve time",
+        "gap",
+    ):
         table.add_column(column)
     hours = sum(s.work_minutes for s in result.shifts) / 60
     info = result.info
-    table.add_row(str(len(problem.agents)), f"{hours:g}", f"{result.under_staffed():.1f}",
-                  info.solver, result.status, f"{info.seconds:.1f} s",
-                  "-" if info.gap is None else f"{info.gap:.2%}")
+    table.add_row(
+        str(len(problem.agents)),
+        f"{hours:g}",
+        f"{result.under_staffed():.1f}",
+        info.solver,
+        result.status,
+        f"{info.seconds:.1f} s",
+        "-" if info.gap is None else f"{info.gap:.2%}",
+    )
     Console().print(table)
     click.echo(f"wrote {folder}/roster.csv, roster.xlsx, coverage.png, calendars/")

@@ -16,8 +16,17 @@ from openpyxl import Workbook  # noqa: E402
 from wfm.scheduler.model import Roster, Shift  # noqa: E402
 from wfm.scheduler.problem import DAYS, Problem  # noqa: E402
 
-ROSTER_COLUMNS = ("agent", "name", "date", "shift_start", "shift_end", "break_start",
-                  "break_end", "work_hours", "group")
+ROSTER_COLUMNS = (
+    "agent",
+    "name",
+    "date",
+    "shift_start",
+    "shift_end",
+    "break_start",
+    "break_end",
+    "work_hours",
+    "group",
+)
 
 
 def _groups_text(shift: Shift) -> str:
@@ -38,9 +47,19 @@ def write_csv(problem: Problem, roster: Roster, path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(ROSTER_COLUMNS)
         for s in roster.shifts:
-            writer.writerow([s.agent_id, names[s.agent_id], s.day.isoformat(), _hhmm(s.start),
-                             _hhmm(s.end), _hhmm(s.break_start), _hhmm(s.break_end),
-                             f"{s.work_minutes / 60:g}", _groups_text(s)])
+            writer.writerow(
+                [
+                    s.agent_id,
+                    names[s.agent_id],
+                    s.day.isoformat(),
+                    _hhmm(s.start),
+                    _hhmm(s.end),
+                    _hhmm(s.break_start),
+                    _hhmm(s.break_end),
+                    f"{s.work_minutes / 60:g}",
+                    _groups_text(s),
+                ]
+            )
 
 
 def write_xlsx(problem: Problem, roster: Roster, path: Path) -> None:
@@ -61,8 +80,15 @@ def write_xlsx(problem: Problem, roster: Roster, path: Path) -> None:
     sheet = book.create_sheet("Coverage")
     sheet.append(["Interval start", "Group", "Required", "Scheduled", "Gap"])
     for c in roster.coverage:
-        sheet.append([c.interval_start.strftime("%Y-%m-%d %H:%M"), c.group, c.required,
-                      c.scheduled, round(c.scheduled - c.required, 2)])
+        sheet.append(
+            [
+                c.interval_start.strftime("%Y-%m-%d %H:%M"),
+                c.group,
+                c.required,
+                c.scheduled,
+                round(c.scheduled - c.required, 2),
+            ]
+        )
     book.save(path)
 
 

@@ -112,7 +112,8 @@ class ShiftTemplates(_Strict):
     """
 
     starts: tuple[str, ...] | StartRange = StartRange.model_validate(
-        {"from": "07:00", "to": "16:00", "every": 30})
+        {"from": "07:00", "to": "16:00", "every": 30}
+    )
     work_hours: tuple[float, ...] = (4, 5, 6, 7, 8)
     break_minutes: int = Field(default=30, ge=30)
     max_work_before_break_minutes: int = Field(default=240, gt=0, le=240)
@@ -136,10 +137,10 @@ class ShiftTemplates(_Strict):
 
 
 class Weights(_Strict):
-    under: float = Field(default=100, ge=0)       # per missing agent-interval
-    over: float = Field(default=1, ge=0)          # per surplus agent-interval
-    fairness: float = Field(default=5, ge=0)      # per weekend / late shift above fair share
-    preference: float = Field(default=2, ge=0)    # per shift on a preferred day off
+    under: float = Field(default=100, ge=0)  # per missing agent-interval
+    over: float = Field(default=1, ge=0)  # per surplus agent-interval
+    fairness: float = Field(default=5, ge=0)  # per weekend / late shift above fair share
+    preference: float = Field(default=2, ge=0)  # per shift on a preferred day off
 
 
 class Rules(_Strict):
@@ -205,8 +206,9 @@ def _validate(model: type[BaseModel], raw: dict[str, Any], source: str) -> Any:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or None
-        raise VeroError(first["msg"].removeprefix("Value error, "), source=source,
-                        field=field) from exc
+        raise VeroError(
+            first["msg"].removeprefix("Value error, "), source=source, field=field
+        ) from exc
 
 
 def load_templates(path: str | Path | None) -> ShiftTemplates:
@@ -228,15 +230,18 @@ def load_requirements(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) 
     required: dict[tuple[dt.datetime, str], float] = {}
     minutes: int | None = None
     for line, row in csv_rows(source, REQUIREMENT_COLUMNS):
+
         def fail(message: str, field: str, line: int = line) -> VeroError:
             return VeroError(message, source=str(source), line=line, field=field)
+
         start, length = interval_fields(row, source, line)
         if minutes is not None and length != minutes:
             raise fail(f"{length} differs from {minutes} on earlier rows", "interval_minutes")
         minutes = length
         if row["group"] not in groups:
-            raise fail(f"unknown group {row['group']!r}; the centre has {', '.join(groups)}",
-                       "group")
+            raise fail(
+                f"unknown group {row['group']!r}; the centre has {', '.join(groups)}", "group"
+            )
         try:
             value = float(row["required_agents"])
         except ValueError as exc:
@@ -287,8 +292,10 @@ def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tup
             agent_groups = tuple(sorted({g.strip() for g in row["groups"].split(";") if g}))
             unknown = [g for g in agent_groups if g not in groups]
             if not agent_groups or unknown:
-                raise ValueError(f"unknown or missing group(s) {', '.join(unknown) or '-'}; "
-                                 f"the centre has {', '.join(groups)}")
+                raise ValueError(
+                    f"unknown or missing group(s) {', '.join(unknown) or '-'}; "
+                    f"the centre has {', '.join(groups)}"
+                )
             field = "contract"
             contract = parse_contract(row["contract"])
             field = "unavailable"
@@ -309,13 +316,22 @@ def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tup
         try:
             last = _parse_local(last_end, tz) if last_end else None
         except ValueError as exc:
-            raise VeroError(f"{last_end!r} is not an ISO 8601 time", source=str(source),
-                            line=line, field="last_shift_end") from exc
+            raise VeroError(
+                f"{last_end!r} is not an ISO 8601 time",
+                source=str(source),
+                line=line,
+                field="last_shift_end",
+            ) from exc
         agents[row["id"]] = Agent(
-            id=row["id"], name=row["name"] or row["id"], groups=agent_groups, contract=contract,
+            id=row["id"],
+            name=row["name"] or row["id"],
+            groups=agent_groups,
+            contract=contract,
             unavailable=unavailable,
             preferred_days_off=frozenset(WEEKDAYS.index(d) for d in wishes if d),
-            worked_days_before=before, last_shift_end=last)
+            worked_days_before=before,
+            last_shift_end=last,
+        )
     if not agents:
         raise VeroError("no agents", source=str(source))
     return tuple(agents[key] for key in sorted(agents))

@@ -73,30 +73,42 @@ def rest_minutes(problem: Problem, relaxed: frozenset[str] = frozenset()) -> flo
     return 0.0 if "rest" in relaxed else problem.rules.min_rest_hours * 60
 
 
-def allowed_options(problem: Problem, agent: Agent,
-                    relaxed: frozenset[str] = frozenset()) -> list[ShiftOption]:
+def allowed_options(
+    problem: Problem, agent: Agent, relaxed: frozenset[str] = frozenset()
+) -> list[ShiftOption]:
     """The shifts an agent may take: contract day length, availability, rest, pins."""
     slot = problem.slot_minutes
     lengths = agent.contract.lengths
-    blocked = [] if "unavailability" in relaxed else [
-        (problem.minutes(a), problem.minutes(b)) for a, b in agent.unavailable]
+    blocked = (
+        []
+        if "unavailability" in relaxed
+        else [(problem.minutes(a), problem.minutes(b)) for a, b in agent.unavailable]
+    )
     earliest = -float("inf")
     if agent.last_shift_end is not None:
         earliest = problem.minutes(agent.last_shift_end) + rest_minutes(problem, relaxed)
-    pins = {} if "pins" in relaxed else {
-        (p.day - problem.week_start).days: p for p in problem.pins if p.agent_id == agent.id}
+    pins = (
+        {}
+        if "pins" in relaxed
+        else {(p.day - problem.week_start).days: p for p in problem.pins if p.agent_id == agent.id}
+    )
     chosen = []
     for option in problem.options:
         start, end = option.start * slot, option.end * slot
         pin = pins.get(option.day)
         if lengths is not None and option.work * slot not in lengths:
             continue
-        if (option.work * slot > PART_TIME_DAY or start < earliest
-                or any(a < end and b > start for a, b in blocked)):
+        if (
+            option.work * slot > PART_TIME_DAY
+            or start < earliest
+            or any(a < end and b > start for a, b in blocked)
+        ):
             continue
-        if pin is not None and (pin.start_minute is None
-                                or start - option.day * 24 * 60 != pin.start_minute
-                                or pin.work_minutes not in (None, option.work * slot)):
+        if pin is not None and (
+            pin.start_minute is None
+            or start - option.day * 24 * 60 != pin.start_minute
+            or pin.work_minutes not in (None, option.work * slot)
+        ):
             continue
         chosen.append(option)
     return chosen
@@ -105,10 +117,16 @@ def allowed_options(problem: Problem, agent: Agent,
 Terms = list[tuple[pulp.LpVariable, int]]
 
 
-def add_breaks(lp: pulp.LpProblem, problem: Problem, name: str, options: list[ShiftOption],
-               shifts: dict[ShiftOption, pulp.LpVariable], upper: int,
-               working: dict[tuple[int, tuple[str, ...]], Terms],
-               groups: tuple[str, ...]) -> dict[int, pulp.LpVariable]:
+def add_breaks(
+    lp: pulp.LpProblem,
+    problem: Problem,
+    name: str,
+    options: list[ShiftOption],
+    shifts: dict[ShiftOption, pulp.LpVariable],
+    upper: int,
+    working: dict[tuple[int, tuple[str, ...]], Terms],
+    groups: tuple[str, ...],
+) -> dict[int, pulp.LpVariable]:
     """Breaks of one day's shifts (of an agent, or counted for a class of agents): one per
     break-needing shift, each at a start that some chosen shift allows; a break takes its
     slots out of `working`."""
@@ -129,10 +147,12 @@ def add_breaks(lp: pulp.LpProblem, problem: Problem, name: str, options: list[Sh
     return breaks
 
 
-def add_coverage(lp: pulp.LpProblem, problem: Problem,
-                 working: dict[tuple[int, tuple[str, ...]], Terms],
-                 z: dict[tuple[int, tuple[str, ...], str], pulp.LpVariable],
-                 ) -> pulp.LpAffineExpression:
+def add_coverage(
+    lp: pulp.LpProblem,
+    problem: Problem,
+    working: dict[tuple[int, tuple[str, ...]], Terms],
+    z: dict[tuple[int, tuple[str, ...], str], pulp.LpVariable],
+) -> pulp.LpAffineExpression:
     """Per slot and group: supply + slacks = required (`coverage_cost`); returns their cost.
 
     Agents with the same groups are interchangeable for coverage, so the multi-skilled are
@@ -149,18 +169,23 @@ def add_coverage(lp: pulp.LpProblem, problem: Problem,
             continue
         for g in groups:
             z[s, groups, g] = var = pulp.LpVariable(
-                f"z_{s}_{'+'.join(groups)}_{g}", 0, cat=pulp.LpInteger)
+                f"z_{s}_{'+'.join(groups)}_{g}", 0, cat=pulp.LpInteger
+            )
             supply[s, g].append((var, 1))
-        lp += (pulp.lpSum(z[s, groups, g] for g in groups)
-               == pulp.LpAffineExpression(terms)), f"split_{s}_{'+'.join(groups)}"
+        lp += (
+            (pulp.lpSum(z[s, groups, g] for g in groups) == pulp.LpAffineExpression(terms)),
+            f"split_{s}_{'+'.join(groups)}",
+        )
     costs, offsets = [], 0.0
     for s, g in sorted(set(supply) | set(problem.required)):
-        base, offset, slacks = coverage_cost(problem.required.get((s, g), 0.0), weights,
-                                             (s, g) in supply)
+        base, offset, slacks = coverage_cost(
+            problem.required.get((s, g), 0.0), weights, (s, g) in supply
+        )
         terms = list(supply.get((s, g), []))
         for slack in slacks:
-            var = pulp.LpVariable(f"{slack.name}_{s}_{g}", 0,
-                                  None if math.isinf(slack.upper) else slack.upper)
+            var = pulp.LpVariable(
+                f"{slack.name}_{s}_{g}", 0, None if math.isinf(slack.upper) else slack.upper
+            )
             terms.append((var, slack.sign))
             costs.append((var, slack.cost))
         offsets += offset
@@ -179,8 +204,9 @@ class Slack:
     cost: float
 
 
-def coverage_cost(required: float, weights: Weights,
-                  staffed: bool) -> tuple[int, float, list[Slack]]:
+def coverage_cost(
+    required: float, weights: Weights, staffed: bool
+) -> tuple[int, float, list[Slack]]:
     """A cell's coverage cost as: supply + sum(sign * slack) = base, costing offset +
     sum(cost * slack). `staffed`: some agent can work the cell.
 
@@ -229,7 +255,8 @@ class RosterModel:
         by_day: dict[int, list[ShiftOption]] = defaultdict(list)
         for option in self.options[a]:
             self.x[a, option] = var = pulp.LpVariable(
-                f"x_{a}_{option.day}_{option.start}_{option.work}", cat=pulp.LpBinary)
+                f"x_{a}_{option.day}_{option.start}_{option.work}", cat=pulp.LpBinary
+            )
             by_day[option.day].append(option)
             for s in range(option.start, option.end):
                 self.working[s, agent.groups].append((var, 1))
@@ -237,9 +264,16 @@ class RosterModel:
         for d in range(DAYS):
             if by_day[d]:
                 lp += work[d] <= 1, f"one_shift_{a}_{d}"
-            breaks = add_breaks(self.lp, self.problem, f"{a}_{d}", by_day[d],
-                                {o: self.x[a, o] for o in by_day[d]}, 1,
-                                self.working, agent.groups)
+            breaks = add_breaks(
+                self.lp,
+                self.problem,
+                f"{a}_{d}",
+                by_day[d],
+                {o: self.x[a, o] for o in by_day[d]},
+                1,
+                self.working,
+                agent.groups,
+            )
             self.b.update({(a, d, start): var for start, var in breaks.items()})
         if "pins" not in self.relaxed:
             for pin in problem.pins:
@@ -252,17 +286,22 @@ class RosterModel:
             self._days_off(a, agent, work, by_day)
         self._rest(a, by_day)
         return self._fairness(a, agent) + [
-            (self.x[a, o], problem.rules.weights.preference) for o in self.options[a]
-            if problem.date(o.day).weekday() in agent.preferred_days_off]
+            (self.x[a, o], problem.rules.weights.preference)
+            for o in self.options[a]
+            if problem.date(o.day).weekday() in agent.preferred_days_off
+        ]
 
     def _fairness(self, a: int, agent: Agent) -> list[tuple[pulp.LpVariable, float]]:
         """Weekend and late shifts above the agent's fair share cost the fairness weight each."""
         penalties = []
         for fair in fairness_kinds(self.problem, agent, self.options[a]):
             excess = pulp.LpVariable(f"{fair.kind}_excess_{a}", 0)
-            self.lp += (excess >= pulp.lpSum(self.x[a, o] for o in self.options[a]
-                                             if o in fair.options) - fair.share,
-                        f"fair_{fair.kind}_{a}")
+            self.lp += (
+                excess
+                >= pulp.lpSum(self.x[a, o] for o in self.options[a] if o in fair.options)
+                - fair.share,
+                f"fair_{fair.kind}_{a}",
+            )
             penalties.append((excess, self.problem.rules.weights.fairness))
         return penalties
 
@@ -271,8 +310,13 @@ class RosterModel:
         chosen between two patterns (full-time) by one binary (1: the second pattern)."""
         slot, lp, contract = self.problem.slot_minutes, self.lp, agent.contract
         if not contract.patterns:
-            lp += (pulp.lpSum(self.x[a, o] * (o.work * slot) for o in self.options[a])
-                   == contract.weekly_minutes), f"contract_hours_{a}"
+            lp += (
+                (
+                    pulp.lpSum(self.x[a, o] * (o.work * slot) for o in self.options[a])
+                    == contract.weekly_minutes
+                ),
+                f"contract_hours_{a}",
+            )
             return
         if len(contract.patterns) == 2:
             self.pattern[a] = pulp.LpVariable(f"pattern_{a}", cat=pulp.LpBinary)
@@ -282,25 +326,35 @@ class RosterModel:
             first = counts[0].get(length, 0)
             if a in self.pattern:
                 second = counts[1].get(length, 0)
-                lp += (shifts == first + (second - first) * self.pattern[a],
-                       f"contract_{a}_{length}")
+                lp += (
+                    shifts == first + (second - first) * self.pattern[a],
+                    f"contract_{a}_{length}",
+                )
             else:
                 lp += shifts == first, f"contract_{a}_{length}"
 
-    def _days_off(self, a: int, agent: Agent, work: dict[int, pulp.LpAffineExpression],
-                  by_day: dict[int, list[ShiftOption]]) -> None:
+    def _days_off(
+        self,
+        a: int,
+        agent: Agent,
+        work: dict[int, pulp.LpAffineExpression],
+        by_day: dict[int, list[ShiftOption]],
+    ) -> None:
         rules, lp = self.problem.rules, self.lp
         per_day = self.problem.slots_per_day
-        overnight = {d: [self.x[a, o] for o in by_day[d] if o.end > (d + 1) * per_day]
-                     for d in range(DAYS)}
+        overnight = {
+            d: [self.x[a, o] for o in by_day[d] if o.end > (d + 1) * per_day] for d in range(DAYS)
+        }
         if any(overnight.values()):
             for d in range(DAYS):
                 self.free[a, d] = free = pulp.LpVariable(f"free_{a}_{d}", cat=pulp.LpBinary)
                 lp += free <= 1 - work[d], f"free_{a}_{d}"
                 if d > 0 and overnight[d - 1]:
                     lp += free <= 1 - pulp.lpSum(overnight[d - 1]), f"free_tail_{a}_{d}"
-            lp += (pulp.lpSum(self.free[a, d] for d in range(DAYS)) >= rules.days_off_per_week,
-                   f"days_off_{a}")
+            lp += (
+                pulp.lpSum(self.free[a, d] for d in range(DAYS)) >= rules.days_off_per_week,
+                f"days_off_{a}",
+            )
         else:
             lp += pulp.lpSum(work.values()) <= DAYS - rules.days_off_per_week, f"days_off_{a}"
         longest = rules.max_consecutive_days
@@ -316,12 +370,14 @@ class RosterModel:
             ends = sorted({o.end for o in by_day[d]})
             for later in (d + 1, d + 2):
                 for end in ends:
-                    clash = [self.x[a, o] for o in by_day.get(later, [])
-                             if o.start * slot < end * slot + rest]
+                    clash = [
+                        self.x[a, o]
+                        for o in by_day.get(later, [])
+                        if o.start * slot < end * slot + rest
+                    ]
                     if clash:
                         before = [self.x[a, o] for o in by_day[d] if o.end >= end]
-                        self.lp += (pulp.lpSum(before + clash) <= 1,
-                                    f"rest_{a}_{d}_{later}_{end}")
+                        self.lp += (pulp.lpSum(before + clash) <= 1, f"rest_{a}_{d}_{later}_{end}")
 
     def _coverage(self) -> pulp.LpAffineExpression:
         return add_coverage(self.lp, self.problem, self.working, self.z)
@@ -330,10 +386,14 @@ class RosterModel:
 
     def size(self) -> dict[str, int]:
         variables = self.lp.variables()
-        return {"variables": len(variables),
-                "integers": sum(1 for v in variables if v.cat == pulp.LpInteger),
-                "constraints": len(self.lp.constraints),
-                "shift_vars": len(self.x), "break_vars": len(self.b), "split_vars": len(self.z)}
+        return {
+            "variables": len(variables),
+            "integers": sum(1 for v in variables if v.cat == pulp.LpInteger),
+            "constraints": len(self.lp.constraints),
+            "shift_vars": len(self.x),
+            "break_vars": len(self.b),
+            "split_vars": len(self.z),
+        }
 
     def start(self, plan: Plan, counts: Counts) -> dict[pulp.LpVariable, float]:
         """Every integer variable's value in a given roster (the constructive one)."""
@@ -348,12 +408,12 @@ class RosterModel:
                     values[self.b[a, option.day, brk]] = 1
             if a in self.pattern:
                 lengths = sorted(o.work * slot for o, _ in week)
-                first = sorted(m for m, c in self.problem.agents[a].contract.patterns[0]
-                               for _ in range(c))
+                first = sorted(
+                    m for m, c in self.problem.agents[a].contract.patterns[0] for _ in range(c)
+                )
                 values[self.pattern[a]] = float(lengths != first)
         for (a, d), var in self.free.items():
-            busy = any(o.day == d or (o.day == d - 1 and o.end > d * per_day)
-                       for o, _ in plan[a])
+            busy = any(o.day == d or (o.day == d - 1 and o.end > d * per_day) for o, _ in plan[a])
             values[var] = float(not busy)
         return values
 
@@ -428,13 +488,18 @@ def shifts_from_plan(problem: Problem, plan: Plan, counts: Counts) -> tuple[Shif
                     segments[-1][1] = s + 1
                 else:
                     segments.append([s, s + 1, group_of[a, s]])
-            shifts.append(Shift(
-                agent.id, problem.date(option.day), problem.time(option.start),
-                problem.time(option.end),
-                problem.time(break_start) if break_start is not None else None,
-                problem.time(break_start + brk) if break_start is not None else None,
-                option.work * problem.slot_minutes,
-                tuple((problem.time(s), problem.time(e), g) for s, e, g in segments)))
+            shifts.append(
+                Shift(
+                    agent.id,
+                    problem.date(option.day),
+                    problem.time(option.start),
+                    problem.time(option.end),
+                    problem.time(break_start) if break_start is not None else None,
+                    problem.time(break_start + brk) if break_start is not None else None,
+                    option.work * problem.slot_minutes,
+                    tuple((problem.time(s), problem.time(e), g) for s, e, g in segments),
+                )
+            )
     return tuple(sorted(shifts, key=lambda sh: (sh.agent_id, sh.start)))
 
 
@@ -444,9 +509,12 @@ def coverage(problem: Problem, shifts: tuple[Shift, ...]) -> tuple[Coverage, ...
     scheduled: dict[tuple[int, str], int] = defaultdict(int)
     for shift in shifts:
         for start, end, group in shift.segments:
-            for s in range(round(problem.minutes(start)) // slot,
-                           round(problem.minutes(end)) // slot):
+            for s in range(
+                round(problem.minutes(start)) // slot, round(problem.minutes(end)) // slot
+            ):
                 scheduled[s, group] += 1
     keys = sorted(set(scheduled) | set(problem.required))
-    return tuple(Coverage(problem.time(s), g, problem.required.get((s, g), 0.0),
-                          scheduled.get((s, g), 0)) for s, g in keys)
+    return tuple(
+        Coverage(problem.time(s), g, problem.required.get((s, g), 0.0), scheduled.get((s, g), 0))
+        for s, g in keys
+    )

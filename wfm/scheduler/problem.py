@@ -54,19 +54,30 @@ class Problem:
         return self.week_start + dt.timedelta(days=day)
 
 
-def build_problem(centre: Centre, requirements: Requirements, agents: tuple[Agent, ...],
-                  templates: ShiftTemplates, rules: Rules, pins: tuple[Pin, ...] = (),
-                  week_start: dt.date | None = None) -> Problem:
+def build_problem(
+    centre: Centre,
+    requirements: Requirements,
+    agents: tuple[Agent, ...],
+    templates: ShiftTemplates,
+    rules: Rules,
+    pins: tuple[Pin, ...] = (),
+    week_start: dt.date | None = None,
+) -> Problem:
     """Put the inputs on one slot grid; the week starts on the first requirement date by default."""
     slot = requirements.interval_minutes
-    steps = [("break_minutes", templates.break_minutes),
-             ("max_work_before_break_minutes", templates.max_work_before_break_minutes),
-             *(("starts", m) for m in templates.start_minutes()),
-             *(("work_hours", m) for m in templates.work_minutes())]
+    steps = [
+        ("break_minutes", templates.break_minutes),
+        ("max_work_before_break_minutes", templates.max_work_before_break_minutes),
+        *(("starts", m) for m in templates.start_minutes()),
+        *(("work_hours", m) for m in templates.work_minutes()),
+    ]
     for name, minutes in steps:
         if minutes % slot:
-            raise VeroError(f"{minutes} min is not a multiple of the {slot}-minute interval",
-                            source="shift templates", field=name)
+            raise VeroError(
+                f"{minutes} min is not a multiple of the {slot}-minute interval",
+                source="shift templates",
+                field=name,
+            )
     tz = centre.tz
     if week_start is None:
         week_start = min(start for start, _ in requirements.required).astimezone(tz).date()
@@ -74,23 +85,45 @@ def build_problem(centre: Centre, requirements: Requirements, agents: tuple[Agen
     per_day = 24 * 60 // slot
     horizon = (DAYS + 1) * per_day  # the eighth day holds the tails of overnight shifts
     open_slots = frozenset(
-        s for s in range(horizon) if centre.is_open(origin + dt.timedelta(minutes=s * slot)))
+        s for s in range(horizon) if centre.is_open(origin + dt.timedelta(minutes=s * slot))
+    )
     required: dict[tuple[int, str], float] = {}
     for (start, group), value in sorted(requirements.required.items()):
         offset = (start - origin).total_seconds() / 60
         if 0 <= offset < DAYS * 24 * 60:
             if offset % slot:
-                raise VeroError(f"{start.isoformat()} is not on the {slot}-minute grid",
-                                source="requirements", field="interval_start")
+                raise VeroError(
+                    f"{start.isoformat()} is not on the {slot}-minute grid",
+                    source="requirements",
+                    field="interval_start",
+                )
             required[(int(offset // slot), group)] = value
     if not required:
-        raise VeroError(f"no requirement falls in the week starting {week_start}",
-                        source="requirements", field="interval_start")
+        raise VeroError(
+            f"no requirement falls in the week starting {week_start}",
+            source="requirements",
+            field="interval_start",
+        )
     end = week_start + dt.timedelta(days=DAYS)
     for pin in pins:
         if not week_start <= pin.day < end:
-            raise VeroError(f"{pin.day} is outside the week {week_start}..{end}",
-                            source="pins", line=pin.line, field="date")
+            raise VeroError(
+                f"{pin.day} is outside the week {week_start}..{end}",
+                source="pins",
+                line=pin.line,
+                field="date",
+            )
     options = shift_options(templates, open_slots, slot, DAYS)
-    return Problem(week_start, tz, slot, tuple(sorted(centre.staffing_groups)), open_slots,
-                   options, agents, required, templates, rules, pins)
+    return Problem(
+        week_start,
+        tz,
+        slot,
+        tuple(sorted(centre.staffing_groups)),
+        open_slots,
+        options,
+        agents,
+        required,
+        templates,
+        rules,
+        pins,
+    )

@@ -17,8 +17,9 @@ from wfm.scheduler.start import greedy_plan
 NAMED_MODEL_LIMIT = 5000  # agent-shift choices up to which the named model is solved whole
 
 
-def solve_roster(problem: Problem, solver: str = "highs", time_limit: float = 60,
-                 gap: float = 0.01) -> Roster:
+def solve_roster(
+    problem: Problem, solver: str = "highs", time_limit: float = 60, gap: float = 0.01
+) -> Roster:
     """Small weeks: the named model, whole, from the constructive roster. Large weeks: column
     generation over weekly patterns from the constructive roster's weeks, then a dive to a
     roster (`columns`); the bound is the column generation's (valid for the whole problem
@@ -41,8 +42,9 @@ def solve_roster(problem: Problem, solver: str = "highs", time_limit: float = 60
     return Roster(status, shifts, coverage(problem, shifts), info, result.size)
 
 
-def make_roster(problem: Problem, solver: str = "highs", time_limit: float = 60,
-                gap: float = 0.01) -> Roster:
+def make_roster(
+    problem: Problem, solver: str = "highs", time_limit: float = 60, gap: float = 0.01
+) -> Roster:
     """The cheapest rule-abiding roster found in the time limit; VeroError naming the agent and
     rule when the hard rules contradict each other."""
     issues = pre_solve(problem)
@@ -52,10 +54,12 @@ def make_roster(problem: Problem, solver: str = "highs", time_limit: float = 60,
     if roster.status == "infeasible":
         raise VeroError(infeasible_family(problem, solver, time_limit), source="roster rules")
     if roster.status not in ("optimal", "feasible"):
-        raise VeroError(f"no roster found within {time_limit:g} s; allow more time",
-                        source="roster")
+        raise VeroError(
+            f"no roster found within {time_limit:g} s; allow more time", source="roster"
+        )
     violations = check_roster(problem, roster.shifts)
     if violations:
-        raise VeroError("the solver's roster breaks hard rules: " + "; ".join(violations[:5]),
-                        source="roster")
+        raise VeroError(
+            "the solver's roster breaks hard rules: " + "; ".join(violations[:5]), source="roster"
+        )
     return roster

@@ -19,10 +19,10 @@ SEED = 20261130
 @dataclass(frozen=True)
 class SolveInfo:
     solver: str
-    status: str             # optimal | feasible | infeasible | no solution
+    status: str  # optimal | feasible | infeasible | no solution
     objective: float | None
     bound: float | None
-    gap: float | None       # relative: |objective - bound| / max(|objective|, 1e-9)
+    gap: float | None  # relative: |objective - bound| / max(|objective|, 1e-9)
     seconds: float
 
 
@@ -46,13 +46,21 @@ class _HiGHSWithStart(pulp.HiGHS):
     def callSolver(self, lp: pulp.LpProblem) -> None:
         if self.start:
             items = sorted((var.index, value) for var, value in self.start.items())
-            lp.solverModel.setSolution(len(items), np.array([i for i, _ in items], np.int32),
-                                       np.array([v for _, v in items], np.float64))
+            lp.solverModel.setSolution(
+                len(items),
+                np.array([i for i, _ in items], np.int32),
+                np.array([v for _, v in items], np.float64),
+            )
         super().callSolver(lp)
 
 
-def solve(problem: pulp.LpProblem, solver: str = "highs", time_limit: float = 60,
-          gap: float = 0.01, start: dict[pulp.LpVariable, float] | None = None) -> SolveInfo:
+def solve(
+    problem: pulp.LpProblem,
+    solver: str = "highs",
+    time_limit: float = 60,
+    gap: float = 0.01,
+    start: dict[pulp.LpVariable, float] | None = None,
+) -> SolveInfo:
     """Solve in place; HiGHS falls back to CBC when highspy is missing. `start`: known values
     of some variables (a feasible assignment of the integers) to begin the search from."""
     if solver not in SOLVERS:
@@ -61,8 +69,15 @@ def solve(problem: pulp.LpProblem, solver: str = "highs", time_limit: float = 60
         solver = "cbc"
     started = time.perf_counter()
     if solver == "highs":
-        engine = _HiGHSWithStart(start or {}, msg=False, timeLimit=time_limit, gapRel=gap,
-                                 threads=1, random_seed=SEED % 2**31, mip_heuristic_effort=0.5)
+        engine = _HiGHSWithStart(
+            start or {},
+            msg=False,
+            timeLimit=time_limit,
+            gapRel=gap,
+            threads=1,
+            random_seed=SEED % 2**31,
+            mip_heuristic_effort=0.5,
+        )
         problem.solve(engine)
         bound = problem.solverModel.getInfo().mip_dual_bound if problem.sol_status > 0 else None
     else:
@@ -70,9 +85,15 @@ def solve(problem: pulp.LpProblem, solver: str = "highs", time_limit: float = 60
             log = Path(folder) / "cbc.log"
             for var, value in (start or {}).items():
                 var.setInitialValue(value)
-            engine = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=gap, threads=1,
-                                       options=[f"randomCbcSeed {SEED}"], logPath=str(log),
-                                       warmStart=bool(start))
+            engine = pulp.PULP_CBC_CMD(
+                msg=False,
+                timeLimit=time_limit,
+                gapRel=gap,
+                threads=1,
+                options=[f"randomCbcSeed {SEED}"],
+                logPath=str(log),
+                warmStart=bool(start),
+            )
             problem.solve(engine)
             bound = _cbc_bound(log.read_text(errors="replace"))
     seconds = time.perf_counter() - started
@@ -81,8 +102,11 @@ def solve(problem: pulp.LpProblem, solver: str = "highs", time_limit: float = 60
     objective = pulp.value(problem.objective) if problem.sol_status > 0 else None
     if objective is not None and problem.sol_status == pulp.LpSolutionOptimal and bound is None:
         bound = objective
-    status = {pulp.LpSolutionOptimal: "optimal", pulp.LpSolutionIntegerFeasible: "feasible",
-              pulp.LpSolutionInfeasible: "infeasible"}.get(problem.sol_status, "no solution")
+    status = {
+        pulp.LpSolutionOptimal: "optimal",
+        pulp.LpSolutionIntegerFeasible: "feasible",
+        pulp.LpSolutionInfeasible: "infeasible",
+    }.get(problem.sol_status, "no solution")
     if problem.status == pulp.LpStatusInfeasible:
         status = "infeasible"
     if status == "optimal" and gap > 0 and (gap_between(objective, bound) or 0) > 1e-6:

@@ -14,7 +14,7 @@ from wfm.scheduler.problem import Problem
 from wfm.scheduler.templates import ShiftOption
 from wfm.scheduler.week import Choice, best_week
 
-Plan = dict[int, list[Choice]]            # agent index -> the agent's shifts of the week
+Plan = dict[int, list[Choice]]  # agent index -> the agent's shifts of the week
 Counts = dict[tuple[int, tuple[str, ...], str], int]  # (slot, group set, group) -> agents
 CANDIDATES = 4  # best shifts per day and length the programme looks at (all of them on retry)
 SWEEPS = 6  # the first pass plus at most five rounds of re-planning each agent
@@ -27,8 +27,9 @@ def work_slots(choice: Choice, break_slots: int) -> list[int]:
     return [s for s in range(option.start, option.end) if s not in resting]
 
 
-def greedy_plan(problem: Problem, options: list[list[ShiftOption]],
-                sweeps: int = SWEEPS) -> tuple[Plan, Counts] | None:
+def greedy_plan(
+    problem: Problem, options: list[list[ShiftOption]], sweeps: int = SWEEPS
+) -> tuple[Plan, Counts] | None:
     """Shifts per agent and agents per slot, group set and group; None when some agent has no
     rule-abiding week. Less flexible agents go first (single group, fewest allowed shifts), so
     the multi-skilled fill the gaps left at the end; then each agent is planned again against
@@ -37,8 +38,10 @@ def greedy_plan(problem: Problem, options: list[list[ShiftOption]],
     brk = problem.templates.break_minutes // problem.slot_minutes
     plan: Plan = {}
     taken: dict[int, list[tuple[int, str]]] = {}  # agent -> (slot, group) it covers
-    order = sorted(range(len(problem.agents)), key=lambda a: (
-        len(problem.agents[a].groups), len(options[a]), problem.agents[a].id))
+    order = sorted(
+        range(len(problem.agents)),
+        key=lambda a: (len(problem.agents[a].groups), len(options[a]), problem.agents[a].id),
+    )
     for _ in range(sweeps):
         changed = False
         for a in order:
@@ -50,8 +53,9 @@ def greedy_plan(problem: Problem, options: list[list[ShiftOption]],
                 return max(min(max(residual[s, g], 0.0), 1.0) for g in groups)
 
             scored = [_score(o, value, brk) for o in options[a]]
-            best = best_week(problem, agent, scored, [], CANDIDATES) \
-                or best_week(problem, agent, scored, [])
+            best = best_week(problem, agent, scored, [], CANDIDATES) or best_week(
+                problem, agent, scored, []
+            )
             if best is None:
                 return None
             week = list(best[1])
@@ -77,6 +81,8 @@ def _score(option: ShiftOption, value, brk: int) -> tuple[float, Choice]:
     total = sum(value(s) for s in range(option.start, option.end))
     if not option.break_offsets:
         return total, (option, None)
-    lost, offset = min((sum(value(s) for s in range(option.start + o, option.start + o + brk)), o)
-                       for o in option.break_offsets)
+    lost, offset = min(
+        (sum(value(s) for s in range(option.start + o, option.start + o + brk)), o)
+        for o in option.break_offsets
+    )
     return total - lost, (option, option.start + offset)

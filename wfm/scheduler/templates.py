@@ -14,10 +14,10 @@ class ShiftOption:
     """One possible shift. A shift belongs to the day it starts (`day`, 0 = week start)."""
 
     day: int
-    start: int                        # slot index from the week's first local midnight
-    work: int                         # paid work, in slots
-    brk: int                          # unpaid break length in slots (0: no break)
-    break_offsets: tuple[int, ...]    # allowed break starts, in slots after `start`
+    start: int  # slot index from the week's first local midnight
+    work: int  # paid work, in slots
+    brk: int  # unpaid break length in slots (0: no break)
+    break_offsets: tuple[int, ...]  # allowed break starts, in slots after `start`
 
     @property
     def end(self) -> int:
@@ -33,8 +33,9 @@ def break_offsets(work: int, templates: ShiftTemplates, slot_minutes: int) -> tu
     return tuple(o for o in range(shortest, longest + 1) if work - o <= longest)
 
 
-def shift_options(templates: ShiftTemplates, open_slots: frozenset[int], slot_minutes: int,
-                  days: int = 7) -> tuple[ShiftOption, ...]:
+def shift_options(
+    templates: ShiftTemplates, open_slots: frozenset[int], slot_minutes: int, days: int = 7
+) -> tuple[ShiftOption, ...]:
     """All shifts of the week lying entirely inside opening hours (breaks included), sorted."""
     per_day = 24 * 60 // slot_minutes
     brk = templates.break_minutes // slot_minutes
@@ -44,8 +45,13 @@ def shift_options(templates: ShiftTemplates, open_slots: frozenset[int], slot_mi
             for work_minutes in templates.work_minutes():
                 work = work_minutes // slot_minutes
                 offsets = break_offsets(work, templates, slot_minutes)
-                option = ShiftOption(day, day * per_day + minute // slot_minutes, work,
-                                     brk if offsets else 0, offsets)
+                option = ShiftOption(
+                    day,
+                    day * per_day + minute // slot_minutes,
+                    work,
+                    brk if offsets else 0,
+                    offsets,
+                )
                 if all(s in open_slots for s in range(option.start, option.end)):
                     options.append(option)
     return tuple(sorted(options))

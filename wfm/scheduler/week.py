@@ -38,7 +38,8 @@ def fairness_kinds(problem: Problem, agent: Agent, options: list[ShiftOption]) -
     days = max(agent.contract.days(), default=DAYS - problem.rules.days_off_per_week)
     kinds = {
         "weekend": [o for o in options if problem.date(o.day).weekday() >= 5],
-        "late": [o for o in options if o.end * problem.slot_minutes - o.day * 24 * 60 > late_end]}
+        "late": [o for o in options if o.end * problem.slot_minutes - o.day * 24 * 60 > late_end],
+    }
     found = []
     for kind, chosen in kinds.items():
         share = math.ceil(days * len({o.day for o in chosen}) / DAYS)
@@ -47,31 +48,45 @@ def fairness_kinds(problem: Problem, agent: Agent, options: list[ShiftOption]) -
     return found
 
 
-def week_cost(problem: Problem, agent: Agent, kinds: list[Fairness],
-              week: tuple[Choice, ...]) -> float:
+def week_cost(
+    problem: Problem, agent: Agent, kinds: list[Fairness], week: tuple[Choice, ...]
+) -> float:
     """The week's own cost: fairness excess and shifts on preferred days off."""
     weights = problem.rules.weights
-    cost = sum(weights.preference for option, _ in week
-               if problem.date(option.day).weekday() in agent.preferred_days_off)
+    cost = sum(
+        weights.preference
+        for option, _ in week
+        if problem.date(option.day).weekday() in agent.preferred_days_off
+    )
     for fair in kinds:
         taken = sum(1 for option, _ in week if option in fair.options)
         cost += weights.fairness * max(0, taken - fair.share)
     return cost
 
 
-def best_week(problem: Problem, agent: Agent, scored: list[tuple[float, Choice]],
-              kinds: list[Fairness], candidates: int | None = None,
-              ) -> tuple[float, tuple[Choice, ...]] | None:
+def best_week(
+    problem: Problem,
+    agent: Agent,
+    scored: list[tuple[float, Choice]],
+    kinds: list[Fairness],
+    candidates: int | None = None,
+) -> tuple[float, tuple[Choice, ...]] | None:
     """The week of highest total value minus fairness cost meeting contract, rest, days off,
     consecutive days and pins (allowed options already hold only the pinned shift on a pinned
     day); None when none exists. `candidates`: only the best few shifts per day and length
     (fast, not exact); None: all of them (exact)."""
     slot, per_day, rules = problem.slot_minutes, problem.slots_per_day, problem.rules
-    rest, days_off, longest = rules.min_rest_hours * 60, rules.days_off_per_week, \
-        rules.max_consecutive_days
+    rest, days_off, longest = (
+        rules.min_rest_hours * 60,
+        rules.days_off_per_week,
+        rules.max_consecutive_days,
+    )
     fairness = rules.weights.fairness
-    pinned = {(p.day - problem.week_start).days for p in problem.pins
-              if p.agent_id == agent.id and p.start_minute is not None}
+    pinned = {
+        (p.day - problem.week_start).days
+        for p in problem.pins
+        if p.agent_id == agent.id and p.start_minute is not None
+    }
     by_day: dict[int, list[tuple[float, Choice]]] = defaultdict(list)
     for gain, choice in sorted(scored, key=lambda item: (-item[0], item[1][0])):
         by_day[choice[0].day].append((gain, choice))
@@ -83,20 +98,27 @@ def best_week(problem: Problem, agent: Agent, scored: list[tuple[float, Choice]]
                 kept[choice[0].work] += 1
                 if kept[choice[0].work] <= candidates:
                     by_day[day].append((gain, choice))
-    later_start = [min((c[0].start * slot for d in range(day + 1, DAYS) for _, c in by_day[d]),
-                       default=math.inf) for day in range(DAYS)]
+    later_start = [
+        min(
+            (c[0].start * slot for d in range(day + 1, DAYS) for _, c in by_day[d]),
+            default=math.inf,
+        )
+        for day in range(DAYS)
+    ]
     contract = agent.contract
     lefts: list[int | tuple[tuple[int, int], ...]]
     if contract.patterns:
-        lefts = [tuple(sorted((length // slot, count) for length, count in p))
-                 for p in contract.patterns]
+        lefts = [
+            tuple(sorted((length // slot, count) for length, count in p)) for p in contract.patterns
+        ]
     else:
         lefts = [contract.weekly_minutes // slot]
     zero = tuple(0 for _ in kinds)
     # state: (earliest next start, tail past midnight, run, contract left, days off, kind counts)
     layer: dict[tuple, tuple[float, tuple[Choice, ...]]] = {
         (None, False, min(agent.worked_days_before, longest), left, 0, zero): (0.0, ())
-        for left in lefts}
+        for left in lefts
+    }
     for day in range(DAYS):
         following: dict[tuple, tuple[float, tuple[Choice, ...]]] = {}
         moves: dict[float | None, list[tuple[float, Choice, tuple]]] = {}
@@ -107,28 +129,46 @@ def best_week(problem: Problem, agent: Agent, scored: list[tuple[float, Choice]]
             if run >= longest:
                 continue
             if earliest not in moves:
-                moves[earliest] = _moves(by_day[day], earliest, later_start[day], rest, slot,
-                                         per_day, kinds)
+                moves[earliest] = _moves(
+                    by_day[day], earliest, later_start[day], rest, slot, per_day, kinds
+                )
             for gain, choice, (after_earliest, after_tail, kind_flags) in moves[earliest]:
                 after = _take(left, choice[0].work)
                 if after is None:
                     continue
-                penalty = sum(fairness for fair, flag, n in zip(kinds, kind_flags, counts,
-                                                                 strict=True)
-                              if flag and n >= fair.share)
-                capped = tuple(min(n + flag, fair.share)
-                               for fair, flag, n in zip(kinds, kind_flags, counts, strict=True))
-                _keep(following, (after_earliest, after_tail, run + 1, after, free, capped),
-                      value + gain - penalty, (*shifts, choice))
+                penalty = sum(
+                    fairness
+                    for fair, flag, n in zip(kinds, kind_flags, counts, strict=True)
+                    if flag and n >= fair.share
+                )
+                capped = tuple(
+                    min(n + flag, fair.share)
+                    for fair, flag, n in zip(kinds, kind_flags, counts, strict=True)
+                )
+                _keep(
+                    following,
+                    (after_earliest, after_tail, run + 1, after, free, capped),
+                    value + gain - penalty,
+                    (*shifts, choice),
+                )
         layer = following
-    done = [(value, shifts) for (_, _, _, left, free, _), (value, shifts) in layer.items()
-            if free >= days_off and _finished(left)]
+    done = [
+        (value, shifts)
+        for (_, _, _, left, free, _), (value, shifts) in layer.items()
+        if free >= days_off and _finished(left)
+    ]
     return max(done, key=lambda item: item[0]) if done else None
 
 
-def _moves(items: list[tuple[float, Choice]], earliest: float | None, later_start: float,
-           rest: float, slot: int, per_day: int, kinds: list[Fairness],
-           ) -> list[tuple[float, Choice, tuple]]:
+def _moves(
+    items: list[tuple[float, Choice]],
+    earliest: float | None,
+    later_start: float,
+    rest: float,
+    slot: int,
+    per_day: int,
+    kinds: list[Fairness],
+) -> list[tuple[float, Choice, tuple]]:
     """The shifts of a day that may follow a shift allowing `earliest`, best first, keeping only
     the best one per resulting state: a worse shift leading to the same state never wins."""
     seen: set[tuple] = set()
@@ -138,9 +178,12 @@ def _moves(items: list[tuple[float, Choice]], earliest: float | None, later_star
         if earliest is not None and option.start * slot < earliest:
             continue
         after = option.end * slot + rest
-        signature = (option.work, None if after <= later_start else after,
-                     option.end > (option.day + 1) * per_day,
-                     tuple(option in fair.options for fair in kinds))
+        signature = (
+            option.work,
+            None if after <= later_start else after,
+            option.end > (option.day + 1) * per_day,
+            tuple(option in fair.options for fair in kinds),
+        )
         if signature not in seen:
             seen.add(signature)
             moves.append((gain, choice, signature[1:]))

@@ -66,16 +66,23 @@ class _Agents(dict[str, Agent]):
             self.free.pop(agent_id, None)
             return
         profile = self._profiles.get(agent_id)
-        if (profile is None or profile[0] is not agent.skills or profile[1] is not agent.languages
-                or profile[2] is not agent.capacity):
+        if (
+            profile is None
+            or profile[0] is not agent.skills
+            or profile[1] is not agent.languages
+            or profile[2] is not agent.capacity
+        ):
             profile = self._profiles[agent_id] = self._profile(agent)
         load = frozenset(agent.load.items())
         kind = profile[3].get(load)
         if kind is None:
-            kind = profile[3][load] = _Kind(any(
-                ch in self.centre.channels
-                and rules.has_room(self.centre, agent.capacity, agent.load, ch)
-                for ch in agent.capacity))
+            kind = profile[3][load] = _Kind(
+                any(
+                    ch in self.centre.channels
+                    and rules.has_room(self.centre, agent.capacity, agent.load, ch)
+                    for ch in agent.capacity
+                )
+            )
         if not kind.room:
             self.free.pop(agent_id, None)
             return
@@ -97,8 +104,11 @@ class _Agents(dict[str, Agent]):
         or with `every_agent` all of them."""
         free = self.free
         if every_agent:
-            return [self[agent_id] for agent_id, (kind, _) in free.items()
-                    if self._fits(kind, agent_id, work)]
+            return [
+                self[agent_id]
+                for agent_id, (kind, _) in free.items()
+                if self._fits(kind, agent_id, work)
+            ]
         takers = []
         for kind in list(self.alike):
             heap = kind.heap
@@ -123,9 +133,9 @@ class _Agents(dict[str, Agent]):
             agent = self[agent_id]
             need, channel = work
             # meets first: it is the cheaper test and rejects most agents in a multi-skill centre
-            fits = kind.fits[work] = (
-                rules.meets(agent.skills, agent.languages, need)
-                and rules.has_room(self.centre, agent.capacity, agent.load, channel))
+            fits = kind.fits[work] = rules.meets(
+                agent.skills, agent.languages, need
+            ) and rules.has_room(self.centre, agent.capacity, agent.load, channel)
         return fits
 
 
@@ -164,20 +174,35 @@ class MemoryRouter:
 
     # --- agents ---------------------------------------------------------------------------
 
-    def upsert_agent(self, agent_id: str, skills: dict[str, int], languages: tuple[str, ...],
-                     capacity: dict[str, int], now: float) -> AgentUpdate:
+    def upsert_agent(
+        self,
+        agent_id: str,
+        skills: dict[str, int],
+        languages: tuple[str, ...],
+        capacity: dict[str, int],
+        now: float,
+    ) -> AgentUpdate:
         agent = self.agents.get(agent_id)
         if agent is None:
-            self.agents.add(Agent(agent_id, dict(skills), tuple(languages), dict(capacity),
-                                  since=now, idle_since=now))
+            self.agents.add(
+                Agent(
+                    agent_id,
+                    dict(skills),
+                    tuple(languages),
+                    dict(capacity),
+                    since=now,
+                    idle_since=now,
+                )
+            )
             return AgentUpdate([], None)
         agent.skills, agent.languages = dict(skills), tuple(languages)
         agent.capacity = dict(capacity)
         self.agents.index(agent)
         return AgentUpdate(self._agent_ready(agent_id, now), None)
 
-    def set_agent_state(self, agent_id: str, state: AgentState, reason: str,
-                        now: float) -> list[Reservation]:
+    def set_agent_state(
+        self, agent_id: str, state: AgentState, reason: str, now: float
+    ) -> list[Reservation]:
         agent = self._agent(agent_id)
         if state != agent.state:
             agent.since = now
@@ -198,14 +223,30 @@ class MemoryRouter:
 
     # --- tasks ----------------------------------------------------------------------------
 
-    def enqueue(self, task_id: str, channel: str, queue: str, language: str, priority: int,
-                now: float, created: float | None = None,
-                attributes: dict[str, str] | None = None) -> list[Reservation]:
+    def enqueue(
+        self,
+        task_id: str,
+        channel: str,
+        queue: str,
+        language: str,
+        priority: int,
+        now: float,
+        created: float | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> list[Reservation]:
         if task_id in self.tasks:
             raise RoutingError("exists", f"task {task_id} exists")
-        task = Task(task_id, channel, queue, language, priority,
-                    now if created is None else created, now, origin_queue=queue,
-                    attributes=dict(attributes or {}))
+        task = Task(
+            task_id,
+            channel,
+            queue,
+            language,
+            priority,
+            now if created is None else created,
+            now,
+            origin_queue=queue,
+            attributes=dict(attributes or {}),
+        )
         self._enter_step(task, 0)
         self.tasks[task_id] = task
         return self._match_task(task, now)
@@ -242,8 +283,9 @@ class MemoryRouter:
     def cancel(self, task_id: str, outcome: CancelOutcome, now: float) -> list[Reservation]:
         task = self._task(task_id)
         if task.state not in ("queued", "reserved"):
-            raise RoutingError("state", f"task {task_id} is {task.state}; only waiting tasks "
-                                        "can be canceled")
+            raise RoutingError(
+                "state", f"task {task_id} is {task.state}; only waiting tasks can be canceled"
+            )
         self._drop_timers(task)
         self.queued.pop(task_id, None)
         held, agent_id = task.state == "reserved", task.agent
@@ -310,8 +352,9 @@ class MemoryRouter:
         need = self._needs.get(key)
         if need is None:
             step = self.centre.queues[task.queue].steps[task.step]
-            need = self._needs[key] = rules.step_requirement(self.centre, task.queue, step,
-                                                             task.language)
+            need = self._needs[key] = rules.step_requirement(
+                self.centre, task.queue, step, task.language
+            )
         return need, task.channel
 
     def _match_task(self, task: Task, now: float) -> list[Reservation]:
@@ -329,9 +372,16 @@ class MemoryRouter:
         if len(candidates) == 1:  # the usual case in a big single-skill pool: no ranking needed
             best = candidates[0]
         else:
-            best = min(candidates, key=lambda a: rules.agent_rank(
-                strategy, a.skills.get(skill, 0) if skill != rules.ANY else 0, a.task_count,
-                a.idle_since, a.id))
+            best = min(
+                candidates,
+                key=lambda a: rules.agent_rank(
+                    strategy,
+                    a.skills.get(skill, 0) if skill != rules.ANY else 0,
+                    a.task_count,
+                    a.idle_since,
+                    a.id,
+                ),
+            )
         return [self._reserve(task, best, now)]
 
     def _agent_ready(self, agent_id: str, now: float) -> list[Reservation]:

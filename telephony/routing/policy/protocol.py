@@ -21,15 +21,30 @@ from telephony.routing.policy.records import (
 
 
 class Router(Protocol):
-    def upsert_agent(self, agent_id: str, skills: dict[str, int], languages: tuple[str, ...],
-                     capacity: dict[str, int], now: float) -> AgentUpdate: ...
+    def upsert_agent(
+        self,
+        agent_id: str,
+        skills: dict[str, int],
+        languages: tuple[str, ...],
+        capacity: dict[str, int],
+        now: float,
+    ) -> AgentUpdate: ...
 
-    def set_agent_state(self, agent_id: str, state: AgentState, reason: str,
-                        now: float) -> list[Reservation]: ...
+    def set_agent_state(
+        self, agent_id: str, state: AgentState, reason: str, now: float
+    ) -> list[Reservation]: ...
 
-    def enqueue(self, task_id: str, channel: str, queue: str, language: str, priority: int,
-                now: float, created: float | None = None,
-                attributes: dict[str, str] | None = None) -> list[Reservation]: ...
+    def enqueue(
+        self,
+        task_id: str,
+        channel: str,
+        queue: str,
+        language: str,
+        priority: int,
+        now: float,
+        created: float | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> list[Reservation]: ...
 
     def accept(self, offer_id: str, now: float) -> Task: ...
 

@@ -15,8 +15,17 @@ from typing import Any, Literal, NamedTuple
 
 AgentState = Literal["offline", "available", "break"]
 CancelOutcome = Literal["canceled", "abandoned", "callback", "voicemail"]  # how a waiting task ends
-TaskState = Literal["queued", "reserved", "assigned", "wrapping", "completed", "canceled",
-                    "abandoned", "callback", "voicemail"]
+TaskState = Literal[
+    "queued",
+    "reserved",
+    "assigned",
+    "wrapping",
+    "completed",
+    "canceled",
+    "abandoned",
+    "callback",
+    "voicemail",
+]
 OPEN_TASK_STATES = ("queued", "reserved", "assigned", "wrapping")
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from vero.kernel.centre import Centre, Selection, Step
 
-ANY = "*"              # pool / wait-list wildcard for "any skill" and "any language"
+ANY = "*"  # pool / wait-list wildcard for "any skill" and "any language"
 PRIORITY_WEIGHT = 1e10  # one priority point outweighs any difference in creation time
-LOAD_WEIGHT = 1e10      # one task of load outweighs any difference in idle time
+LOAD_WEIGHT = 1e10  # one task of load outweighs any difference in idle time
 
 # Agent pools by family, named for the score that orders them: agent score = tasks held *
 # weight + idle since (lower first). 'idle' is longest idle first; 'load' is least occupied
@@ -28,8 +28,8 @@ class Strategy:
     """How a queue chooses among the free agents who can take a task. The agents of one step
     sit in one pool per skill level, best level first."""
 
-    family: str              # which agent score orders the pools (a key of FAMILIES)
-    best_level_first: bool   # the best level with a free agent wins, whatever the scores
+    family: str  # which agent score orders the pools (a key of FAMILIES)
+    best_level_first: bool  # the best level with a free agent wins, whatever the scores
 
     @property
     def orders_by_idle(self) -> bool:
@@ -55,12 +55,16 @@ def agent_score(family: str, tasks: int, idle_since: float) -> float:
     return tasks * FAMILIES[family] + idle_since
 
 
-def agent_rank(strategy: Strategy, level: int, tasks: int, idle_since: float,
-               agent_id: str) -> tuple[int, float, str]:
+def agent_rank(
+    strategy: Strategy, level: int, tasks: int, idle_since: float, agent_id: str
+) -> tuple[int, float, str]:
     """The order in which `strategy` chooses agents: lowest rank first. `level` is the agent's
     level in the step's skill (0 when the step takes any skill)."""
-    return (-level if strategy.best_level_first else 0,
-            agent_score(strategy.family, tasks, idle_since), agent_id)
+    return (
+        -level if strategy.best_level_first else 0,
+        agent_score(strategy.family, tasks, idle_since),
+        agent_id,
+    )
 
 
 def step_index(centre: Centre, queue: str, age: float) -> int | None:

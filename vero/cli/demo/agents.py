@@ -20,8 +20,15 @@ class SimAgent:
 
     POLL = 0.3
 
-    def __init__(self, profile: AgentProfile, token: str, base_url: str, centre: Centre,
-                 speed: float, seed: int) -> None:
+    def __init__(
+        self,
+        profile: AgentProfile,
+        token: str,
+        base_url: str,
+        centre: Centre,
+        speed: float,
+        seed: int,
+    ) -> None:
         self.profile = profile
         self.api = Api(base_url, token)
         self.centre = centre
@@ -56,14 +63,17 @@ class SimAgent:
         agent_id = self.profile.id
         for offer in self.api.call("GET", f"/api/agents/{agent_id}/offers")["offers"]:
             task = offer["task"]
-            if offer["offer_id"] in self._seen or (task["channel"] == "voice"
-                                                   and task["attributes"].get("call_sid")):
+            if offer["offer_id"] in self._seen or (
+                task["channel"] == "voice" and task["attributes"].get("call_sid")
+            ):
                 continue  # a live call rings the phone; callbacks are taken at the desk
             self._seen.add(offer["offer_id"])
             self._later(self.rng.uniform(0.5, 2.5), "decide", offer["offer_id"])
         for task_id in self.api.call("GET", f"/api/agents/{agent_id}")["tasks"]:
-            if task_id not in self._seen and \
-                    self.api.call("GET", f"/api/tasks/{task_id}")["state"] == "wrapping":
+            if (
+                task_id not in self._seen
+                and self.api.call("GET", f"/api/tasks/{task_id}")["state"] == "wrapping"
+            ):
                 self._seen.add(task_id)  # a call ended by the caller's side: wrap-up started
                 self._later(self._wrap(task_id), "end-wrap", task_id)
         now = time.monotonic()

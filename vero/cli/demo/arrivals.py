@@ -44,16 +44,27 @@ def plan(minutes: float, rate: float, seed: int) -> list[Arrival]:
         caller = customer.phone if customer else f"+62812{rng.randrange(10**7, 10**8)}"
         language = customer.language if customer else rng.choices(("id", "en"), (70, 30))[0]
         impatient = rng.random() < 0.15
-        arrivals.append(Arrival(
-            index=len(arrivals), minute=round(minute, 3), channel=channel, caller=caller,
-            language=language, known=known, speech=rng.random() < 0.35,
-            topic=rng.choices(list(TOPIC_WEIGHTS), list(TOPIC_WEIGHTS.values()))[0],
-            patience=rng.uniform(3, 10) if impatient else rng.uniform(40, 90),
-            leaving=rng.choices(("hangup", "callback", "voicemail"), (60, 25, 15))[0],
-            declined=rng.random() < 0.08, ring=rng.uniform(1, 3),
-            handle_sim=rng.gammavariate(4, 45 if channel == "voice" else 60),
-            survey=rng.choices((5, 4, 3, 2, 1), (45, 30, 12, 8, 5))[0]
-            if rng.random() < 0.8 else None,
-            token=f"{rng.getrandbits(128):032x}", text=rng.choice(MESSAGES[language])))
+        arrivals.append(
+            Arrival(
+                index=len(arrivals),
+                minute=round(minute, 3),
+                channel=channel,
+                caller=caller,
+                language=language,
+                known=known,
+                speech=rng.random() < 0.35,
+                topic=rng.choices(list(TOPIC_WEIGHTS), list(TOPIC_WEIGHTS.values()))[0],
+                patience=rng.uniform(3, 10) if impatient else rng.uniform(40, 90),
+                leaving=rng.choices(("hangup", "callback", "voicemail"), (60, 25, 15))[0],
+                declined=rng.random() < 0.08,
+                ring=rng.uniform(1, 3),
+                handle_sim=rng.gammavariate(4, 45 if channel == "voice" else 60),
+                survey=rng.choices((5, 4, 3, 2, 1), (45, 30, 12, 8, 5))[0]
+                if rng.random() < 0.8
+                else None,
+                token=f"{rng.getrandbits(128):032x}",
+                text=rng.choice(MESSAGES[language]),
+            )
+        )
         minute += rng.expovariate(rate)
     return arrivals

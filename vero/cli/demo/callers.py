@@ -35,8 +35,9 @@ class Traffic:
     """Plays each arrival: a caller through the IVR (and, when the call is put through, the
     agent's phone), or a WhatsApp message, or a website chat."""
 
-    def __init__(self, emulator: Emulator, api: Api, tokens: dict[str, str], speed: float,
-                 ledger: Ledger) -> None:
+    def __init__(
+        self, emulator: Emulator, api: Api, tokens: dict[str, str], speed: float, ledger: Ledger
+    ) -> None:
         self.emulator = emulator
         self.api = api  # anonymous: the website's chat widget
         self.tokens = tokens  # agent id → token (the agent's phone declines through the desk)
@@ -45,24 +46,35 @@ class Traffic:
 
     def play(self, arrival: Arrival) -> None:
         try:
-            {"voice": self._call, "whatsapp": self._whatsapp, "chat": self._chat}[
-                arrival.channel](arrival)
+            {"voice": self._call, "whatsapp": self._whatsapp, "chat": self._chat}[arrival.channel](
+                arrival
+            )
         except Exception as exc:  # noqa: BLE001 (the summary fails the run with it)
             self.ledger.errors.append(f"contact {arrival.index} ({arrival.channel}): {exc!r}")
 
     def _whatsapp(self, arrival: Arrival) -> None:
         sid = new_sid("SM", arrival.token)
-        reply = self.emulator.post("/twilio/messaging", {
-            "MessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": f"whatsapp:{arrival.caller}",
-            "To": f"whatsapp:{NUMBER}", "Body": arrival.text})
+        reply = self.emulator.post(
+            "/twilio/messaging",
+            {
+                "MessageSid": sid,
+                "AccountSid": "AC" + "0" * 32,
+                "From": f"whatsapp:{arrival.caller}",
+                "To": f"whatsapp:{NUMBER}",
+                "Body": arrival.text,
+            },
+        )
         if reply.status_code != 200:
             raise ApiError(reply.status_code, reply.data.decode(errors="replace"))
         self.ledger.add(f"whatsapp-{sid}"[:80], "whatsapp")  # the messaging webhook's task id
 
     def _chat(self, arrival: Arrival) -> None:
         queue = {"product": "product", "orders": "orders"}.get(arrival.topic, "general")
-        opened = self.api.call("POST", "/api/chat", {"language": arrival.language, "queue": queue,
-                                                     "message": arrival.text})
+        opened = self.api.call(
+            "POST",
+            "/api/chat",
+            {"language": arrival.language, "queue": queue, "message": arrival.text},
+        )
         self.ledger.add(opened["task_id"], "chat")
 
     def _call(self, arrival: Arrival) -> None:
@@ -99,7 +111,8 @@ class Traffic:
             offer = parse_qs(urlsplit(url).query)["offer"][0]
             with contextlib.suppress(ApiError):
                 Api(self.api.base_url, self.tokens[agent_id]).call(
-                    "POST", f"/api/offers/{offer}/reject")
+                    "POST", f"/api/offers/{offer}/reject"
+                )
             call.dial_ends("no-answer", "0")
             return
         if "Hangup" in call.agent_answers():  # the offer went stale meanwhile

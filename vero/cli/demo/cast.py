@@ -44,18 +44,37 @@ DIRECTORY = (  # the demo's customer directory: known callers skip the language 
 TOPICS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "product": (("1",), {"id": ("konsultasi produk",), "en": ("product ingredients",)}),
     "orders": (("2",), {"id": ("status pesanan",), "en": ("order status",)}),
-    "skin_reaction": (("3", "1"), {"id": ("keluhan", "reaksi kulit"),
-                                   "en": ("complaint", "allergic reaction")}),
-    "damaged_package": (("3", "2"), {"id": ("keluhan", "kemasan bocor"),
-                                     "en": ("complaint", "leaking package")}),
+    "skin_reaction": (
+        ("3", "1"),
+        {"id": ("keluhan", "reaksi kulit"), "en": ("complaint", "allergic reaction")},
+    ),
+    "damaged_package": (
+        ("3", "2"),
+        {"id": ("keluhan", "kemasan bocor"), "en": ("complaint", "leaking package")},
+    ),
     "b2b": (("4",), {"id": ("maklon",), "en": ("business",)}),
     "partners": (("5",), {"id": ("program mitra",), "en": ("partner",)}),
     "general": (("0",), {"id": ("petugas",), "en": ("agent",)}),
 }
-TOPIC_WEIGHTS = {"product": 30, "orders": 30, "skin_reaction": 5, "damaged_package": 8, "b2b": 4,
-                 "partners": 8, "general": 15}
+TOPIC_WEIGHTS = {
+    "product": 30,
+    "orders": 30,
+    "skin_reaction": 5,
+    "damaged_package": 8,
+    "b2b": 4,
+    "partners": 8,
+    "general": 15,
+}
 LANGUAGE_WORDS = {"id": ("1", "bahasa indonesia"), "en": ("2", "english")}
-MESSAGES = {"id": ("Halo, pesanan saya belum sampai.", "Apakah serum ini cocok untuk kulit "
-                   "berminyak?", "Kapan promo berikutnya?"),
-            "en": ("Hi, where is my order?", "Is this serum fine for oily skin?",
-                   "Do you ship to Singapore?")}
+MESSAGES = {
+    "id": (
+        "Halo, pesanan saya belum sampai.",
+        "Apakah serum ini cocok untuk kulit berminyak?",
+        "Kapan promo berikutnya?",
+    ),
+    "en": (
+        "Hi, where is my order?",
+        "Is this serum fine for oily skin?",
+        "Do you ship to Singapore?",
+    ),
+}

@@ -51,19 +51,36 @@ def free_port() -> int:
 
 
 @click.command("demo")
-@click.option("--minutes", default=60.0, show_default=True,
-              help="Simulated minutes of traffic.")
-@click.option("--rate", default=2.0, show_default=True,
-              help="Contacts per simulated minute (all channels; about 3 in 4 are calls).")
-@click.option("--speed", default=20.0, show_default=True,
-              help="Simulated seconds per real second for arrivals, talk and wrap-up.")
+@click.option("--minutes", default=60.0, show_default=True, help="Simulated minutes of traffic.")
+@click.option(
+    "--rate",
+    default=2.0,
+    show_default=True,
+    help="Contacts per simulated minute (all channels; about 3 in 4 are calls).",
+)
+@click.option(
+    "--speed",
+    default=20.0,
+    show_default=True,
+    help="Simulated seconds per real second for arrivals, talk and wrap-up.",
+)
 @click.option("--seed", default=7, show_default=True, help="Seed of the traffic.")
-@click.option("--port", default=8000, show_default=True,
-              help="Port of the service on 127.0.0.1 (0: any free port).")
-@click.option("--exit", "--no-wait", "exit_after", is_flag=True,
-              help="End after the summary instead of keeping the console up (for CI).")
-def demo_command(minutes: float, rate: float, speed: float, seed: int, port: int,
-                 exit_after: bool) -> None:
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    help="Port of the service on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--exit",
+    "--no-wait",
+    "exit_after",
+    is_flag=True,
+    help="End after the summary instead of keeping the console up (for CI).",
+)
+def demo_command(
+    minutes: float, rate: float, speed: float, seed: int, port: int, exit_after: bool
+) -> None:
     """Start Vero for real and drive a compressed hour of bilingual traffic through it.
 
     Calls (Indonesian and English, keypad and speech, several menu branches, VIP and B2B
@@ -77,22 +94,30 @@ def demo_command(minutes: float, rate: float, speed: float, seed: int, port: int
     console = Console()
     console.width = max(console.width, 110)  # the summary table's width; CI logs default to 80
     data_dir = Path(tempfile.mkdtemp(prefix="vero-demo-"))
-    logging.basicConfig(filename=data_dir / "vero.log", level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        filename=data_dir / "vero.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     for noisy in ("werkzeug", "twilio.http_client"):  # a line per request: too much to read
         logging.getLogger(noisy).setLevel(logging.WARNING)
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     emulator = Emulator(HttpClient(base), AUTH_TOKEN, base)
     with RestRecorder(emulator) as recorder:
-        settings = Settings(redis_url=None, public_base_url=base,
-                            twilio_account_sid="AC" + "0" * 32, twilio_auth_token=AUTH_TOKEN,
-                            centre_path=demo_centre(data_dir),
-                            supervisor_token=secrets.token_urlsafe(18), data_dir=data_dir,
-                            twilio_api_base=recorder.url,
-                            # every simulated website visitor comes from 127.0.0.1
-                            rate_limits={"public": "100000/minute"},
-                            open_chats_per_visitor=100000)
+        settings = Settings(
+            redis_url=None,
+            public_base_url=base,
+            twilio_account_sid="AC" + "0" * 32,
+            twilio_auth_token=AUTH_TOKEN,
+            centre_path=demo_centre(data_dir),
+            supervisor_token=secrets.token_urlsafe(18),
+            data_dir=data_dir,
+            twilio_api_base=recorder.url,
+            # every simulated website visitor comes from 127.0.0.1
+            rate_limits={"public": "100000/minute"},
+            open_chats_per_visitor=100000,
+        )
         with running(settings, "127.0.0.1", port) as service:
             with service.app.app_context():
                 svc = services()
@@ -101,29 +126,40 @@ def demo_command(minutes: float, rate: float, speed: float, seed: int, port: int
                 for customer in DIRECTORY:
                     directory.put(customer)
             supervisor = Api(base, settings.supervisor_token)
-            agents = [SimAgent(p, _log_in(supervisor, p), base, centre, speed, seed).start()
-                      for p in AGENTS]
+            agents = [
+                SimAgent(p, _log_in(supervisor, p), base, centre, speed, seed).start()
+                for p in AGENTS
+            ]
             ledger = Ledger()
-            traffic = Traffic(emulator, Api(base), {a.profile.id: a.api.token for a in agents},
-                              speed, ledger)
+            traffic = Traffic(
+                emulator, Api(base), {a.profile.id: a.api.token for a in agents}, speed, ledger
+            )
             arrivals = plan(minutes, rate, seed)
-            console.print(f"Vero demo: {len(arrivals)} contacts over {minutes:g} simulated "
-                          f"minutes at ×{speed:g} (seed {seed}); {len(agents)} agents; "
-                          f"data in {data_dir}")
+            console.print(
+                f"Vero demo: {len(arrivals)} contacts over {minutes:g} simulated "
+                f"minutes at ×{speed:g} (seed {seed}); {len(agents)} agents; "
+                f"data in {data_dir}"
+            )
             day = router.local_bucket(router.clock())[0]
             _drive(console, traffic, arrivals, minutes, speed)
             _drain(console, supervisor, ledger)
             for agent in agents:
                 agent.join()
             with service.app.app_context():
-                router_ids = [k.decode() if isinstance(k, bytes) else k
-                              for hash_key in (router.keys.tasks(), router.keys.closed_tasks())
-                              for k in svc.redis.hkeys(hash_key)]
+                router_ids = [
+                    k.decode() if isinstance(k, bytes) else k
+                    for hash_key in (router.keys.tasks(), router.keys.closed_tasks())
+                    for k in svc.redis.hkeys(hash_key)
+                ]
             tasks = {t: _task(supervisor, t) for t in ledger.tasks}
-            records = contact_records(data_dir, sum(1 for t in tasks.values()
-                                             if t and t["state"] in CLOSED))
-            counters = supervisor.call("GET", "/api/queues")["queues"] \
-                if router.local_bucket(router.clock())[0] == day else None
+            records = contact_records(
+                data_dir, sum(1 for t in tasks.values() if t and t["state"] in CLOSED)
+            )
+            counters = (
+                supervisor.call("GET", "/api/queues")["queues"]
+                if router.local_bucket(router.clock())[0] == day
+                else None
+            )
             summary = account(centre, ledger.tasks, tasks, router_ids, records, counters)
             summary.problems += ledger.errors + [e for a in agents for e in a.errors]
             console.print(summary_table(centre, summary, speed))
@@ -131,21 +167,32 @@ def demo_command(minutes: float, rate: float, speed: float, seed: int, port: int
             if summary.problems:
                 raise SystemExit(1)
             if not exit_after:
-                console.print(f"\nConsole: [bold]{service.url}/console/[/]  supervisor token: "
-                              f"[bold]{settings.supervisor_token}[/]  (Ctrl-C stops)")
+                console.print(
+                    f"\nConsole: [bold]{service.url}/console/[/]  supervisor token: "
+                    f"[bold]{settings.supervisor_token}[/]  (Ctrl-C stops)"
+                )
                 wait_for_interrupt()
 
 
 def _log_in(supervisor: Api, profile: AgentProfile) -> str:
     """The supervisor creates the agent (whose phone is a Twilio Client of the same name)."""
-    reply = supervisor.call("PUT", f"/api/agents/{profile.id}", {
-        "name": profile.name, "skills": profile.skills, "languages": list(profile.languages),
-        "contact": {"client": profile.id}, "rotate_token": True})
+    reply = supervisor.call(
+        "PUT",
+        f"/api/agents/{profile.id}",
+        {
+            "name": profile.name,
+            "skills": profile.skills,
+            "languages": list(profile.languages),
+            "contact": {"client": profile.id},
+            "rotate_token": True,
+        },
+    )
     return reply["token"]
 
 
-def _drive(console: Console, traffic: Traffic, arrivals: list[Arrival], minutes: float,
-           speed: float) -> None:
+def _drive(
+    console: Console, traffic: Traffic, arrivals: list[Arrival], minutes: float, speed: float
+) -> None:
     """Start each arrival at its (compressed) time, each in its own thread; wait for them."""
     threads: list[threading.Thread] = []
     start = time.monotonic()
@@ -156,8 +203,9 @@ def _drive(console: Console, traffic: Traffic, arrivals: list[Arrival], minutes:
             while time.monotonic() < at:
                 progress.update(bar, completed=(time.monotonic() - start) * speed / 60)
                 time.sleep(min(0.2, max(at - time.monotonic(), 0)))
-            thread = threading.Thread(target=traffic.play, args=(arrival,), daemon=True,
-                                      name=f"contact-{arrival.index}")
+            thread = threading.Thread(
+                target=traffic.play, args=(arrival,), daemon=True, name=f"contact-{arrival.index}"
+            )
             thread.start()
             threads.append(thread)
         time.sleep(max(start + minutes * 60 / speed - time.monotonic(), 0))

@@ -72,9 +72,14 @@ class Summary:
         return sum(self.rows.values(), Row())
 
 
-def account(centre: Centre, ledger: dict[str, str], tasks: dict[str, dict | None],
-            router_ids: Iterable[str], records: list[dict[str, str]],
-            counters: dict[str, dict] | None) -> Summary:
+def account(
+    centre: Centre,
+    ledger: dict[str, str],
+    tasks: dict[str, dict | None],
+    router_ids: Iterable[str],
+    records: list[dict[str, str]],
+    counters: dict[str, dict] | None,
+) -> Summary:
     """Tally every contact per (queue, channel) and check nothing is missing: each contact the
     demo started is a router task, the router has no others, each closed task has exactly one
     contact record with its outcome, and the router's counters (the console's figures) agree."""
@@ -99,40 +104,67 @@ def account(centre: Centre, ledger: dict[str, str], tasks: dict[str, dict | None
             problems.append(f"open task {task_id} already has a contact record")
     problems += [f"contact record of unknown task {t}" for t in sorted(per_task)]
     outcomes = {r["task_id"]: r["outcome"] for r in records}
-    problems += [f"task {t} is {task['state']} but its record says {outcomes[t]}"
-                 for t, task in tasks.items() if task and t in outcomes
-                 and outcomes[t] != task["state"]]
+    problems += [
+        f"task {t} is {task['state']} but its record says {outcomes[t]}"
+        for t, task in tasks.items()
+        if task and t in outcomes and outcomes[t] != task["state"]
+    ]
     for (queue, label), row in rows.items():
         if row.offered != row.accounted():
-            problems.append(f"{queue}/{label}: {row.offered} offered but {row.accounted()} "
-                            "accounted for")
+            problems.append(
+                f"{queue}/{label}: {row.offered} offered but {row.accounted()} accounted for"
+            )
     if counters is not None:
         for queue in {q for q, _ in rows}:
             mine = [r for (q, _), r in rows.items() if q == queue]
             today = counters[queue]["today"]
             total = sum(mine, Row())
-            for metric, value in (("offered", total.offered), ("answered", total.accepted),
-                                  ("abandoned", total.abandoned)):
+            for metric, value in (
+                ("offered", total.offered),
+                ("answered", total.accepted),
+                ("abandoned", total.abandoned),
+            ):
                 if today[metric] != value:
-                    problems.append(f"{queue}: the router counts {today[metric]} {metric}, "
-                                    f"the contacts {value}")
+                    problems.append(
+                        f"{queue}: the router counts {today[metric]} {metric}, the contacts {value}"
+                    )
     return Summary(dict(rows), problems)
 
 
 def summary_table(centre: Centre, summary: Summary, speed: float) -> Table:
     """Service level per queue and channel against each channel's goal, and the total."""
-    table = Table(title="Service level of the demo hour", title_justify="left",
-                  box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True,
-                  caption=f"Waits are real seconds on the router's clock (traffic ran ×{speed:g}); "
-                          "SL = answered in target / (answered + abandoned).",
-                  caption_justify="left")
-    for name in ("queue", "channel", "offered", "answered", "≤target", "abandoned", "cb/vm",
-                 "canceled", "open", "ASA s", "SL", "goal"):
+    table = Table(
+        title="Service level of the demo hour",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        collapse_padding=True,
+        caption=f"Waits are real seconds on the router's clock (traffic ran ×{speed:g}); "
+        "SL = answered in target / (answered + abandoned).",
+        caption_justify="left",
+    )
+    for name in (
+        "queue",
+        "channel",
+        "offered",
+        "answered",
+        "≤target",
+        "abandoned",
+        "cb/vm",
+        "canceled",
+        "open",
+        "ASA s",
+        "SL",
+        "goal",
+    ):
         table.add_column(name, justify="left" if name in ("queue", "channel") else "right")
     for (queue, label), row in sorted(summary.rows.items()):
         channel = "voice" if label == "callback" else label
-        table.add_row(queue, label, *_figures(row, centre.channels[channel].service_level,
-                                              answer_target(centre, channel)))
+        table.add_row(
+            queue,
+            label,
+            *_figures(row, centre.channels[channel].service_level, answer_target(centre, channel)),
+        )
     table.add_section()
     table.add_row("all", "", *_figures(summary.total(), None, None), style="bold")
     return table
@@ -145,9 +177,18 @@ def _figures(row: Row, level: float | None, target: float | None) -> list[str]:
     if sl is not None and level is not None:
         sl_text = f"[{'green' if sl >= level else 'red'}]{sl_text}[/]"
     goal = "" if level is None or target is None else f"{level:.0%}/{_duration(target)}"
-    return [str(row.offered), str(row.answered), str(row.in_target), str(row.abandoned),
-            str(row.callback_voicemail), str(row.canceled), str(row.open),
-            f"{row.wait_sum / row.answered:.1f}" if row.answered else "–", sl_text, goal]
+    return [
+        str(row.offered),
+        str(row.answered),
+        str(row.in_target),
+        str(row.abandoned),
+        str(row.callback_voicemail),
+        str(row.canceled),
+        str(row.open),
+        f"{row.wait_sum / row.answered:.1f}" if row.answered else "–",
+        sl_text,
+        goal,
+    ]
 
 
 def _duration(seconds: float) -> str:
@@ -171,16 +212,21 @@ def contact_records(data_dir: Path, expected: int, limit: float = 10) -> list[di
         time.sleep(0.2)
 
 
-def print_report(console: Console, summary: Summary, recorder: RestRecorder,
-                 data_dir: Path) -> None:
+def print_report(
+    console: Console, summary: Summary, recorder: RestRecorder, data_dir: Path
+) -> None:
     """The closing lines: what every contact became, what Twilio was asked, what is missing."""
     total = summary.total()
-    console.print(f"Accounted: {total.offered} contacts = {total.answered} answered + "
-                  f"{total.abandoned} abandoned + {total.callback_voicemail} callback/voicemail + "
-                  f"{total.canceled} canceled + {total.open} open")
-    console.print(f"Twilio REST: {len(recorder.calls_updated())} call redirects, "
-                  f"{len(recorder.messages_sent())} messages; contact records and service log "
-                  f"in {data_dir}")
+    console.print(
+        f"Accounted: {total.offered} contacts = {total.answered} answered + "
+        f"{total.abandoned} abandoned + {total.callback_voicemail} callback/voicemail + "
+        f"{total.canceled} canceled + {total.open} open"
+    )
+    console.print(
+        f"Twilio REST: {len(recorder.calls_updated())} call redirects, "
+        f"{len(recorder.messages_sent())} messages; contact records and service log "
+        f"in {data_dir}"
+    )
     if summary.problems:
         console.print("[bold red]Contacts not accounted for:[/]")
         for problem in summary.problems:

@@ -36,8 +36,14 @@ def list_accounts():
 def add_account():
     require_supervisor_token()
     body = parse_body(NewAccount)
-    account = accounts().add(body.username, body.password, name=body.name,
-                             segment=body.segment, phone=body.phone, email=body.email)
+    account = accounts().add(
+        body.username,
+        body.password,
+        name=body.name,
+        segment=body.segment,
+        phone=body.phone,
+        email=body.email,
+    )
     return jsonify(account=account.public()), 201
 
 
@@ -56,5 +62,6 @@ def enable(username: str):
 @bp.post("/<username>/password")
 def reset_password(username: str):
     require_supervisor_token()
-    return jsonify(account=accounts().reset_password(username, parse_body(NewPassword).password)
-                   .public())
+    return jsonify(
+        account=accounts().reset_password(username, parse_body(NewPassword).password).public()
+    )

@@ -45,8 +45,11 @@ def _visitor_task(task_id: str) -> dict:
     except RoutingError:
         abort(404, f"no chat {task_id}")
     expected = task["attributes"].get("visitor_token_sha256", "")
-    if task["channel"] != "chat" or not expected or not hmac.compare_digest(
-            token_hash(token), expected):
+    if (
+        task["channel"] != "chat"
+        or not expected
+        or not hmac.compare_digest(token_hash(token), expected)
+    ):
         abort(404, f"no chat {task_id}")
     spend("chat_visitor", task_id)
     svc = services()
@@ -111,8 +114,9 @@ def end_idle_chats(router: RedisRouter) -> list[str]:
     timeout = idle_timeout(router)
     if timeout is None:
         return []
-    idle = router.redis.zrangebyscore(router.keys.chat_activity(), "-inf",
-                                      router.clock() - timeout, start=0, num=SWEEP_BATCH)
+    idle = router.redis.zrangebyscore(
+        router.keys.chat_activity(), "-inf", router.clock() - timeout, start=0, num=SWEEP_BATCH
+    )
     ended = []
     for raw in cast("list[bytes]", idle):
         task_id = raw.decode()
@@ -150,9 +154,13 @@ def open_chat():
     if _open_chats(visitor) >= cap:
         abort(429, f"you have {cap} open chats already; end one first")
     token, task_id = secrets.token_urlsafe(24), f"chat-{uuid.uuid4().hex[:20]}"
-    svc.router.enqueue(task_id, "chat", queue, language,
-                       attributes={"name": name, "visitor_token_sha256": token_hash(token),
-                                   "visitor": visitor})
+    svc.router.enqueue(
+        task_id,
+        "chat",
+        queue,
+        language,
+        attributes={"name": name, "visitor_token_sha256": token_hash(token), "visitor": visitor},
+    )
     keys = svc.router.keys
     with svc.redis.pipeline() as pipe:
         pipe.sadd(keys.open_chats(visitor), task_id)
@@ -187,5 +195,4 @@ def visitor_end(task_id: str):
     if task["state"] not in OPEN:
         abort(409, "this chat has ended")
     outcome = end_chat(services().router, task, "visitor")
-    return jsonify(task_id=task_id, outcome=outcome,
-                   state=services().router.task(task_id)["state"])
+    return jsonify(task_id=task_id, outcome=outcome, state=services().router.task(task_id)["state"])

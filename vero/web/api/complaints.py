@@ -34,6 +34,7 @@ Photo = Annotated[str, Field(pattern=r"^https://", max_length=500)]
 
 # --- request bodies (the checks against the centre and the case follow in the routes) -----------
 
+
 class ComplaintForm(Body):
     """The website form: at least a phone/WhatsApp number or an e-mail address."""
 
@@ -85,10 +86,12 @@ class NpsScore(Body):
 @bp.record_once
 def _setup(state) -> None:
     svc = state.app.extensions["vero"]
-    policy = (state.app.config.get("VERO_COMPLAINT_POLICY")
-              or model.Policy(sender=svc.settings.messaging_number))
+    policy = state.app.config.get("VERO_COMPLAINT_POLICY") or model.Policy(
+        sender=svc.settings.messaging_number
+    )
     state.app.extensions["vero-complaints"] = CaseStore(
-        svc.redis, svc.router.keys, svc.router, svc.gateway, svc.settings.data_dir, policy)
+        svc.redis, svc.router.keys, svc.router, svc.gateway, svc.settings.data_dir, policy
+    )
 
 
 def _staff(skills: tuple[str, ...]) -> str:
@@ -130,12 +133,16 @@ def _form(form: ComplaintForm, proof: dict[str, str]) -> dict[str, Any]:
     language = form.language or centre.default_language
     if language not in centre.languages:
         abort(400, f"language: one of {', '.join(centre.languages)}")
-    return {"origin": "web", "language": language,
-            "customer": {"phone": phone, "email": email,
-                         "name": form.name or proof.get("name", "")},
-            "product": form.product, "batch": _batch(form.batch),
-            "purchase_channel": form.purchase_channel, "description": form.description,
-            "photos": form.photos}
+    return {
+        "origin": "web",
+        "language": language,
+        "customer": {"phone": phone, "email": email, "name": form.name or proof.get("name", "")},
+        "product": form.product,
+        "batch": _batch(form.batch),
+        "purchase_channel": form.purchase_channel,
+        "description": form.description,
+        "photos": form.photos,
+    }
 
 
 def _view(case: dict) -> dict:
@@ -143,6 +150,7 @@ def _view(case: dict) -> dict:
 
 
 # --- creating -------------------------------------------------------------------------------
+
 
 @bp.post("/complaints")
 def file_complaint():
@@ -162,25 +170,30 @@ def mark_conversation(task_id: str):
     task = own_task(task_id)
     body = parse_body(MarkComplaint, optional=True)
     batch = _batch(body.batch)
-    written = "\n".join(m["body"] for m in history(services(), task_id)
-                        if m["from"] == "customer")
+    written = "\n".join(m["body"] for m in history(services(), task_id) if m["from"] == "customer")
     description = body.description or written[:MAX_TEXT]
     had = bool(task["attributes"].get("complaint_ref"))
     actor = require_agent_or_supervisor(None)
-    case = case_store().open_from_task(task, actor=f"agent:{actor}" if actor else "supervisor",
-                                       description=description,
-                                       product=body.product, batch=batch)
+    case = case_store().open_from_task(
+        task,
+        actor=f"agent:{actor}" if actor else "supervisor",
+        description=description,
+        product=body.product,
+        batch=batch,
+    )
     return jsonify(ref=case["ref"], case=_view(case)), 200 if had else 201
 
 
 # --- reading --------------------------------------------------------------------------------
 
+
 @bp.get("/complaints")
 def list_complaints():
     """All cases, `?open=1` the open ones, `?overdue=1` those past their deadline (wallboard)."""
     _staff(CASE_STAFF)
-    cases = case_store().listing(overdue=request.args.get("overdue") == "1",
-                                 open_only=request.args.get("open") == "1")
+    cases = case_store().listing(
+        overdue=request.args.get("overdue") == "1", open_only=request.args.get("open") == "1"
+    )
     return jsonify(complaints=[_view(c) for c in cases])
 
 
@@ -198,6 +211,7 @@ def batch_alerts():
 
 
 # --- the procedure --------------------------------------------------------------------------
+
 
 def _step(ref: str, skills: tuple[str, ...], schema: type[B]) -> tuple[CaseStore, str, B]:
     """Who acts and with what; an unknown reference is a 404 before the body is looked at."""

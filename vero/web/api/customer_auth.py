@@ -57,8 +57,9 @@ def accounts() -> AccountStore:
 def _setup(state) -> None:
     svc = state.app.extensions["vero"]
     secret = hashlib.sha256(b"vero one-time codes|" + svc.settings.supervisor_token.encode())
-    state.app.extensions["vero-otp"] = OneTimeCodes(svc.redis, svc.router.keys, svc.gateway,
-                                                    secret.digest())
+    state.app.extensions["vero-otp"] = OneTimeCodes(
+        svc.redis, svc.router.keys, svc.gateway, secret.digest()
+    )
 
 
 def _phone(raw: str) -> str:
@@ -75,8 +76,11 @@ def request_code():
     """Send a one-time code to a phone (WhatsApp, SMS as fallback)."""
     body = parse_body(CodeRequest)
     phone = _phone(body.phone)
-    language = body.language if body.language in services().centre.languages \
+    language = (
+        body.language
+        if body.language in services().centre.languages
         else services().centre.default_language
+    )
     spend("otp_phone", phone)
     spend("otp_ip", client_ip())
     spend("otp_total")
@@ -96,9 +100,11 @@ def verify_code():
     outcome, left = _codes().check(phone, body.code)
     if outcome == "ok":
         return jsonify(phone=phone, **auth.open_customer_session({"kind": "phone", "phone": phone}))
-    why = {"wrong": f"code: wrong code ({left} attempts left)",
-           "spent": "code: wrong code, and that was the last attempt; request a new code",
-           "none": "code: no code pending for this phone (or it expired); request a new code"}
+    why = {
+        "wrong": f"code: wrong code ({left} attempts left)",
+        "spent": "code: wrong code, and that was the last attempt; request a new code",
+        "none": "code: no code pending for this phone (or it expired); request a new code",
+    }
     abort(401, why[outcome])
 
 
@@ -110,13 +116,23 @@ def login():
     try:
         account = accounts().authenticate(username, body.password)
     except LockedOut as exc:
-        return jsonify(error=f"password: too many wrong passwords; the account is locked for "
-                             f"{exc.retry_after} s (or until a supervisor resets it)"), 429, {
-            "Retry-After": str(exc.retry_after)}
+        return (
+            jsonify(
+                error=f"password: too many wrong passwords; the account is locked for "
+                f"{exc.retry_after} s (or until a supervisor resets it)"
+            ),
+            429,
+            {"Retry-After": str(exc.retry_after)},
+        )
     if account is None:
         abort(401, "password: wrong account name or password, or the account is disabled")
-    proof = {"kind": "account", "account": account.username, "phone": account.phone,
-             "email": account.email, "name": account.name}
+    proof = {
+        "kind": "account",
+        "account": account.username,
+        "phone": account.phone,
+        "email": account.email,
+        "name": account.name,
+    }
     return jsonify(account=account.public(), **auth.open_customer_session(proof))
 
 

@@ -39,15 +39,23 @@ def script_for(task: dict, vip: bool, open_cases: list[dict], name: str) -> dict
     if reason not in book["reasons"]:
         reason = task["queue"] if task["queue"] in book["reasons"] else book["default_reason"]
     ref = ""
-    if open_cases and reason not in COMPLAINT_TOPICS and not task["attributes"].get(
-            "complaint_ref"):
+    if (
+        open_cases
+        and reason not in COMPLAINT_TOPICS
+        and not task["attributes"].get("complaint_ref")
+    ):
         reason, ref = "complaint_followup", open_cases[0]["ref"]
     elif vip and reason == book["default_reason"]:
         reason = "vip"
     text = book["reasons"][reason][lang]
     fields = {"name": name or book["anonymous"][lang], "ref": ref}
-    return {"reason": reason, "language": lang, "greeting": text["greeting"].format(**fields),
-            "questions": list(text["questions"]), "offer": text["offer"]}
+    return {
+        "reason": reason,
+        "language": lang,
+        "greeting": text["greeting"].format(**fields),
+        "questions": list(text["questions"]),
+        "offer": text["offer"],
+    }
 
 
 @bp.get("/offers/<offer_id>/customer")
@@ -63,16 +71,27 @@ def offer_customer(offer_id: str):
     if phone:
         raws = svc.redis.lrange(svc.router.keys.customer_contacts(phone), 0, RECENT_CONTACTS - 1)
         recent = [c for c in map(json.loads, raws) if c["task_id"] != task["id"]]
-        open_cases = sorted(case_store().open_for_customer(phone),
-                            key=lambda c: (-c["priority"], c["due_at"]))
+        open_cases = sorted(
+            case_store().open_for_customer(phone), key=lambda c: (-c["priority"], c["due_at"])
+        )
     name = customer.name if customer else task["attributes"].get("customer", "")
     segment = customer.segment if customer else ""
     return jsonify(
-        task_id=task["id"], phone=phone or "", known=customer is not None, name=name,
-        segment=segment, segment_label=SEGMENT_LABELS.get(segment, ""),
+        task_id=task["id"],
+        phone=phone or "",
+        known=customer is not None,
+        name=name,
+        segment=segment,
+        segment_label=SEGMENT_LABELS.get(segment, ""),
         vip=bool(customer and customer.vip),
         language=customer.language if customer else task["language"],
         recent_contacts=recent,
-        open_complaints=[{k: c[k] for k in ("ref", "state", "category", "severity", "urgent",
-                                            "due_at", "product")} for c in open_cases],
-        script=script_for(task, bool(customer and customer.vip), open_cases, name))
+        open_complaints=[
+            {
+                k: c[k]
+                for k in ("ref", "state", "category", "severity", "urgent", "due_at", "product")
+            }
+            for c in open_cases
+        ],
+        script=script_for(task, bool(customer and customer.vip), open_cases, name),
+    )

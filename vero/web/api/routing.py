@@ -44,11 +44,13 @@ class AgentContact(Body):
 
 class AgentProfile(Body):
     name: Name = ""  # type: ignore[valid-type]
-    skills: dict[str, Level] = Field(min_length=1, max_length=50,
-                                     description='skill → level 1-5, e.g. {"complaints": 3}')
+    skills: dict[str, Level] = Field(
+        min_length=1, max_length=50, description='skill → level 1-5, e.g. {"complaints": 3}'
+    )
     languages: list[str] = Field(min_length=1, max_length=10)
-    capacity: dict[str, Capacity] = Field(default_factory=dict, max_length=20,
-                                          description="channel → tasks at once")
+    capacity: dict[str, Capacity] = Field(
+        default_factory=dict, max_length=20, description="channel → tasks at once"
+    )
     contact: AgentContact = Field(default_factory=AgentContact)
     rotate_token: bool = False
 
@@ -88,6 +90,7 @@ def _check_profile(body: AgentProfile) -> dict[str, int]:
 
 # --- agents ---------------------------------------------------------------------------------
 
+
 @bp.put("/agents/<agent_id>")
 def put_agent(agent_id: str):
     require_supervisor_token()
@@ -95,9 +98,15 @@ def put_agent(agent_id: str):
     capacity = _check_profile(body)
     contact = {k: v for k, v in body.contact.model_dump().items() if v}
     router = services().router
-    _, token = router.upsert_agent(agent_id, body.skills, tuple(body.languages), capacity,
-                                   name=body.name, contact=contact,
-                                   new_token=body.rotate_token)
+    _, token = router.upsert_agent(
+        agent_id,
+        body.skills,
+        tuple(body.languages),
+        capacity,
+        name=body.name,
+        contact=contact,
+        new_token=body.rotate_token,
+    )
     reply: dict[str, Any] = {"agent": router.agent(agent_id)}
     if token:
         reply["token"] = token
@@ -147,19 +156,24 @@ def reject_offer(offer_id: str):
 
 # --- tasks ----------------------------------------------------------------------------------
 
+
 @bp.post("/tasks")
 def create_task():
     require_supervisor_token()
     body = parse_body(NewTask)
     centre = services().centre
-    for field, options in (("channel", centre.channels), ("queue", centre.queues),
-                           ("language", centre.languages)):
+    for field, options in (
+        ("channel", centre.channels),
+        ("queue", centre.queues),
+        ("language", centre.languages),
+    ):
         if getattr(body, field) not in options:
             abort(400, f"{field}: one of {', '.join(options)}")
     task_id = body.id or f"t-{uuid.uuid4().hex[:20]}"
     router = services().router
-    router.enqueue(task_id, body.channel, body.queue, body.language, body.priority,
-                   attributes=body.attributes)
+    router.enqueue(
+        task_id, body.channel, body.queue, body.language, body.priority, attributes=body.attributes
+    )
     return jsonify(id=task_id, task=router.task(task_id)), 201
 
 

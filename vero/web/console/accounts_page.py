@@ -38,9 +38,15 @@ SHOW_PHONES = "shown"  # ?phones=shown
 
 def _row(account: Account, locked: int, show_phones: bool) -> dict[str, object]:
     phone = account.phone if show_phones or not account.phone else mask(account.phone)
-    return {"username": account.username, "name": account.name or "—",
-            "segment": account.segment, "phone": phone or "—", "email": account.email or "—",
-            "disabled": account.disabled, "locked_minutes": -(-locked // 60) if locked else 0}
+    return {
+        "username": account.username,
+        "name": account.name or "—",
+        "segment": account.segment,
+        "phone": phone or "—",
+        "email": account.email or "—",
+        "disabled": account.disabled,
+        "locked_minutes": -(-locked // 60) if locked else 0,
+    }
 
 
 def _page(error: str = "", form: dict[str, str] | None = None, status: int = 200):
@@ -49,10 +55,16 @@ def _page(error: str = "", form: dict[str, str] | None = None, status: int = 200
     listing = store.listing()
     locks = store.locked_for([a.username for a in listing])
     rows = [_row(a, locked, show_phones) for a, locked in zip(listing, locks, strict=True)]
-    return render_template("console/accounts.html", rows=rows, error=error,
-                           form=form or {"segment": SEGMENTS[0]}, segments=SEGMENTS,
-                           show_phones=show_phones, min_password=MIN_PASSWORD,
-                           notices=get_flashed_messages()), status
+    return render_template(
+        "console/accounts.html",
+        rows=rows,
+        error=error,
+        form=form or {"segment": SEGMENTS[0]},
+        segments=SEGMENTS,
+        show_phones=show_phones,
+        min_password=MIN_PASSWORD,
+        notices=get_flashed_messages(),
+    ), status
 
 
 def _refused(exc: AccountError, form: dict[str, str] | None = None):
@@ -73,10 +85,14 @@ def accounts_list():
 def accounts_add():
     form = {name: request.form.get(name, "") for name in FORM_FIELDS}
     try:
-        account = accounts().add(form["username"].strip().lower(),
-                                 request.form.get("password", ""), name=form["name"],
-                                 segment=form["segment"], phone=form["phone"].strip(),
-                                 email=form["email"])
+        account = accounts().add(
+            form["username"].strip().lower(),
+            request.form.get("password", ""),
+            name=form["name"],
+            segment=form["segment"],
+            phone=form["phone"].strip(),
+            email=form["email"],
+        )
     except AccountError as exc:
         return _refused(exc, form)
     return _done("accounts.added", account.username)
@@ -102,14 +118,18 @@ def accounts_enable(username: str):
 def accounts_password(username: str):
     """A new initial password (it lifts a lockout too)."""
     password = request.form.get("password", "")
-    return _change(username, lambda: accounts().reset_password(username, password),
-                   "accounts.password_reset")
+    return _change(
+        username, lambda: accounts().reset_password(username, password), "accounts.password_reset"
+    )
 
 
 def add_routes(bp: Blueprint) -> None:
     """The page's routes on the console blueprint (its login guard and CSRF check apply)."""
     bp.add_url_rule("/accounts", "accounts", accounts_list, methods=["GET"])
     bp.add_url_rule("/accounts", view_func=accounts_add, methods=["POST"])
-    for action, view in (("disable", accounts_disable), ("enable", accounts_enable),
-                         ("password", accounts_password)):
+    for action, view in (
+        ("disable", accounts_disable),
+        ("enable", accounts_enable),
+        ("password", accounts_password),
+    ):
         bp.add_url_rule(f"/accounts/<username>/{action}", view_func=view, methods=["POST"])

@@ -62,36 +62,53 @@ def customer_text(customer: dict[str, str]) -> str:
 def case_row(case: ComplaintRecord, now: float, tz: ZoneInfo) -> dict[str, Any]:
     late = is_overdue(case, now)
     return {
-        "ref": case["ref"], "url": url_for("console.complaints_case", ref=case["ref"]),
-        "customer": customer_text(case["customer"]), "origin": label("channel", case["origin"]),
+        "ref": case["ref"],
+        "url": url_for("console.complaints_case", ref=case["ref"]),
+        "customer": customer_text(case["customer"]),
+        "origin": label("channel", case["origin"]),
         "category": category_text(case),
         "severity": label("case.severity", case["severity"]),
-        "state": case["state"], "state_label": label("case.state", case["state"]),
-        "due": local_time(case["due_at"], tz), "urgent": case["urgent"], "overdue": late,
+        "state": case["state"],
+        "state_label": label("case.state", case["state"]),
+        "due": local_time(case["due_at"], tz),
+        "urgent": case["urgent"],
+        "overdue": late,
         "overdue_text": f"{t('case.overdue_by')} {format_overdue(now - case['due_at'])}"
-                        if late else "",
+        if late
+        else "",
     }
 
 
 def overdue_summary(store: CaseStore, now: float, tz: ZoneInfo) -> dict[str, Any]:
     """The wallboard's complaint tile: how many open cases are past their deadline, and which."""
     cases = [case_row(c, now, tz) for c in store.listing(overdue=True)]
-    return {"count": len(cases),
-            "cases": [{k: c[k] for k in ("ref", "url", "category", "overdue_text")}
-                      for c in cases]}
+    return {
+        "count": len(cases),
+        "cases": [{k: c[k] for k in ("ref", "url", "category", "overdue_text")} for c in cases],
+    }
 
 
 def timeline_row(entry: Entry, tz: ZoneInfo) -> dict[str, str]:
     details = [label(f"case.{name}", entry[name]) for name in ENTRY_DETAILS if entry.get(name)]
     if entry.get("nps") is not None:
         details.append(f"NPS {entry['nps']}")
-    return {"when": local_time(entry["at"], tz), "event": label("case.event", entry["event"]),
-            "state": label("case.state", entry["state"]), "actor": entry["actor"],
-            "details": " · ".join(details), "text": entry["text"]}
+    return {
+        "when": local_time(entry["at"], tz),
+        "event": label("case.event", entry["event"]),
+        "state": label("case.state", entry["state"]),
+        "actor": entry["actor"],
+        "details": " · ".join(details),
+        "text": entry["text"],
+    }
 
 
 def alert_row(alert: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    return {"batch": alert["batch"], "product": alert["product"] or "—",
-            "raised": local_time(alert["raised_at"], tz),
-            "refs": [{"ref": ref, "url": url_for("console.complaints_case", ref=ref)}
-                     for ref in alert["refs"]]}
+    return {
+        "batch": alert["batch"],
+        "product": alert["product"] or "—",
+        "raised": local_time(alert["raised_at"], tz),
+        "refs": [
+            {"ref": ref, "url": url_for("console.complaints_case", ref=ref)}
+            for ref in alert["refs"]
+        ],
+    }

@@ -32,8 +32,9 @@ def login():
         if auth.log_in_with_token(auth.AGENT, request.form.get("token", "")):
             return redirect(url_for("desk.desk"))
         wrong = True
-    return render_template("console/login.html", wrong=wrong, title_key="login.agent",
-                           remember_token=True), 401 if wrong else 200
+    return render_template(
+        "console/login.html", wrong=wrong, title_key="login.agent", remember_token=True
+    ), 401 if wrong else 200
 
 
 @bp.post("/logout")
@@ -50,10 +51,14 @@ def desk():
     except RoutingError:  # the agent was removed since the login
         auth.close_login(auth.AGENT)
         return redirect(url_for("desk.login"))
-    return render_template("console/desk.html", agent=agent, states=SETTABLE_STATES,
-                           timezone=services().centre.tz.key,
-                           messages=MESSAGES_ENDPOINT in current_app.view_functions,
-                           labels={k: t(k) for k in CATALOGUE if k.startswith(SCRIPT_TEXT)})
+    return render_template(
+        "console/desk.html",
+        agent=agent,
+        states=SETTABLE_STATES,
+        timezone=services().centre.tz.key,
+        messages=MESSAGES_ENDPOINT in current_app.view_functions,
+        labels={k: t(k) for k in CATALOGUE if k.startswith(SCRIPT_TEXT)},
+    )
 
 
 @bp.get("/session")

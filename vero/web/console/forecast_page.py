@@ -41,9 +41,13 @@ FORECAST_FILES = ("forecast.csv", "backtest.csv", "staffing.csv", "forecast.png"
 
 
 def _form(error: str = "") -> tuple[str, int]:
-    return render_template("planning/forecast.html", error=error, formats=FORMATS,
-                           intervals=INTERVALS, last=last_run("forecast", "forecast.csv")), \
-        400 if error else 200
+    return render_template(
+        "planning/forecast.html",
+        error=error,
+        formats=FORMATS,
+        intervals=INTERVALS,
+        last=last_run("forecast", "forecast.csv"),
+    ), 400 if error else 200
 
 
 def forecast() -> tuple[str, int]:
@@ -69,8 +73,9 @@ def forecast_start() -> ResponseReturnValue:
     return start_or_explain("forecast", folder, prepare, _form, "planning.forecast_run")
 
 
-def forecast_job(history: History, centre: Centre, interval: int, horizon: int, *, folder: Path,
-                 say: Say) -> dict[str, str]:
+def forecast_job(
+    history: History, centre: Centre, interval: int, horizon: int, *, folder: Path, say: Say
+) -> dict[str, str]:
     """Forecast, chart and backtest table; then the staffing requirement the roster page can
     use (a forecast the centre cannot staff still shows, with the reason)."""
     say("forecast.step.models")
@@ -81,8 +86,9 @@ def forecast_job(history: History, centre: Centre, interval: int, horizon: int, 
     write_chart(run, folder / "forecast.png")
     say("forecast.step.staffing")
     try:
-        staffing = plan_forecast(read_forecast(folder / "forecast.csv", centre), centre,
-                                 PlanOptions())
+        staffing = plan_forecast(
+            read_forecast(folder / "forecast.csv", centre), centre, PlanOptions()
+        )
     except VeroError as exc:
         return {"staffing_error": jobs.shown_error(exc, folder)}
     staffing["interval_start"] = [moment.isoformat() for moment in staffing["interval_start"]]
@@ -96,9 +102,14 @@ def forecast_run(run_id: str) -> str:
     backtest = None
     if status["state"] == "done" and (folder / "backtest.csv").stat().st_size > 1:
         backtest = pd.read_csv(folder / "backtest.csv")
-    return render_template("planning/forecast_run.html", run_id=run_id, status=status,
-                           text=status_text(status), backtest=backtest,
-                           has_staffing=(folder / "staffing.csv").is_file())
+    return render_template(
+        "planning/forecast_run.html",
+        run_id=run_id,
+        status=status,
+        text=status_text(status),
+        backtest=backtest,
+        has_staffing=(folder / "staffing.csv").is_file(),
+    )
 
 
 def forecast_status(run_id: str) -> ResponseReturnValue:
@@ -120,5 +131,4 @@ def add_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/forecast/<run_id>", view_func=forecast_run, methods=["GET"])
     bp.add_url_rule("/forecast/<run_id>/status", view_func=forecast_status, methods=["GET"])
     bp.add_url_rule("/forecast/<run_id>/cancel", view_func=forecast_cancel, methods=["POST"])
-    bp.add_url_rule("/forecast/<run_id>/files/<name>", view_func=forecast_file,
-                    methods=["GET"])
+    bp.add_url_rule("/forecast/<run_id>/files/<name>", view_func=forecast_file, methods=["GET"])

@@ -27,7 +27,8 @@ def kpi_range(args: dict[str, str], today: dt.date) -> tuple[dt.date, dt.date, s
     try:
         last = dt.date.fromisoformat(args.get("to") or today.isoformat())
         first = dt.date.fromisoformat(
-            args.get("from") or (last - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat())
+            args.get("from") or (last - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
+        )
     except ValueError as exc:
         raise VeroError("days as YYYY-MM-DD", field="from, to") from exc
     if last < first:
@@ -38,8 +39,9 @@ def kpi_range(args: dict[str, str], today: dt.date) -> tuple[dt.date, dt.date, s
     return first, last, period
 
 
-def kpi_data(svc: Services, first: dt.date, last: dt.date, period: str,
-             skipped: list[str]) -> list[dict[str, Any]]:
+def kpi_data(
+    svc: Services, first: dt.date, last: dt.date, period: str, skipped: list[str]
+) -> list[dict[str, Any]]:
     """The KPI rows over VERO_DATA_DIR's contact and case records (a missing folder: none); a
     broken record file is left out and named in `skipped`."""
     folders = [svc.settings.data_dir / name for name in ("contacts", "cases")]
@@ -58,21 +60,30 @@ def display_row(centre: Centre, row: dict[str, Any]) -> dict[str, Any]:
     response = "—" if mean is None else format_span(mean)
     if target is not None:
         response += f" / {format_span(target)} · {_percent(row['response_in_target_share'])}"
-    csat = "—" if row["csat_mean"] is None else (
-        f"{row['csat_mean']:.1f} · {_percent(row['csat_satisfied_share'])} "
-        f"({row['csat_responses']} {t('kpi.answers')})")
+    csat = (
+        "—"
+        if row["csat_mean"] is None
+        else (
+            f"{row['csat_mean']:.1f} · {_percent(row['csat_satisfied_share'])} "
+            f"({row['csat_responses']} {t('kpi.answers')})"
+        )
+    )
     return {
-        "start": row["start"], "all": row["channel"] == ALL,
+        "start": row["start"],
+        "all": row["channel"] == ALL,
         "channel": t("kpi.all") if row["channel"] == ALL else label("channel", row["channel"]),
-        "queue": t("kpi.all") if queue == ALL else (
-            queue_label(centre, queue) if queue in centre.queues else queue),
+        "queue": t("kpi.all")
+        if queue == ALL
+        else (queue_label(centre, queue) if queue in centre.queues else queue),
         "contacts": f"{row['answered']}/{row['contacts']}",
         "csat": csat,
-        "fcr": "—" if row["fcr_rate"] is None else
-               f"{_percent(row['fcr_rate'])} ({row['fcr_contacts']})",
-        "cases": "—" if not row["cases_closed"] else
-                 f"{row['cases_closed_in_target']}/{row['cases_closed']} · "
-                 f"{_percent(row['cases_in_target_share'])}",
+        "fcr": "—"
+        if row["fcr_rate"] is None
+        else f"{_percent(row['fcr_rate'])} ({row['fcr_contacts']})",
+        "cases": "—"
+        if not row["cases_closed"]
+        else f"{row['cases_closed_in_target']}/{row['cases_closed']} · "
+        f"{_percent(row['cases_in_target_share'])}",
         "nps": "—" if row["nps"] is None else f"{row['nps']:+g} ({row['nps_responses']})",
         "response": response,
     }

@@ -41,10 +41,13 @@ MAX_TIME_LIMIT = 600
 
 
 def _form(error: str = "") -> tuple[str, int]:
-    return render_template("planning/roster.html", error=error,
-                           forecast=last_run("forecast", "staffing.csv"),
-                           time_limit=DEFAULT_TIME_LIMIT, max_time_limit=MAX_TIME_LIMIT), \
-        400 if error else 200
+    return render_template(
+        "planning/roster.html",
+        error=error,
+        forecast=last_run("forecast", "staffing.csv"),
+        time_limit=DEFAULT_TIME_LIMIT,
+        max_time_limit=MAX_TIME_LIMIT,
+    ), 400 if error else 200
 
 
 def roster() -> tuple[str, int]:
@@ -69,9 +72,13 @@ def roster_start() -> ResponseReturnValue:
         agents = save_upload("agents", folder, "agents.csv")
         centre = services().centre
         groups = tuple(centre.staffing_groups)
-        problem = build_problem(centre, load_requirements(requirements, groups, centre.tz),
-                                load_agents(agents, groups, centre.tz), load_templates(None),
-                                load_rules(None))
+        problem = build_problem(
+            centre,
+            load_requirements(requirements, groups, centre.tz),
+            load_agents(agents, groups, centre.tz),
+            load_templates(None),
+            load_rules(None),
+        )
         return roster_job, (problem, time_limit)
 
     return start_or_explain("roster", folder, prepare, _form, "planning.roster_run")
@@ -90,8 +97,12 @@ def roster_job(problem: Problem, time_limit: float, *, folder: Path, say: Say) -
         for path in exports.write_ics(problem, result, folder / "calendars"):
             archive.write(path, path.name)
     hours = sum(s.work_minutes for s in result.shifts) / 60
-    return {"solver_status": result.status, "hours": f"{hours:g}",
-            "under": f"{result.under_staffed():.1f}", "week_start": problem.week_start.isoformat()}
+    return {
+        "solver_status": result.status,
+        "hours": f"{hours:g}",
+        "under": f"{result.under_staffed():.1f}",
+        "week_start": problem.week_start.isoformat(),
+    }
 
 
 def roster_run(run_id: str) -> str:
@@ -103,16 +114,24 @@ def roster_run(run_id: str) -> str:
         first = dt.date.fromisoformat(status["week_start"])
         days = [first + dt.timedelta(days=k) for k in range(DAYS)]
         grid = _grid(folder / "roster.xlsx")
-    return render_template("planning/roster_run.html", run_id=run_id, status=status,
-                           text=status_text(status), days=days, grid=grid)
+    return render_template(
+        "planning/roster_run.html",
+        run_id=run_id,
+        status=status,
+        text=status_text(status),
+        days=days,
+        grid=grid,
+    )
 
 
 def _grid(workbook: Path) -> list[list[str]]:
     """Rows (agent, name, one shift text or 'off' per day) of the workbook's Roster sheet: the
     page shows exactly what the supervisor downloads."""
     sheet = load_workbook(workbook, read_only=True)["Roster"]
-    rows = [["" if cell is None else str(cell) for cell in row]
-            for row in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = [
+        ["" if cell is None else str(cell) for cell in row]
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
     return rows
 
 

@@ -29,8 +29,9 @@ Prepared = tuple[Work, tuple[Any, ...]]  # the job's work and its (picklable) in
 
 def job_queue() -> jobs.JobQueue:
     found = services()
-    return jobs.JobQueue(found.redis, found.router.keys,
-                         dt.timedelta(days=found.settings.job_retention_days))
+    return jobs.JobQueue(
+        found.redis, found.router.keys, dt.timedelta(days=found.settings.job_retention_days)
+    )
 
 
 def new_run(kind: str) -> Path:
@@ -51,8 +52,11 @@ def last_run(kind: str, needs: str) -> Path | None:
     if not root.is_dir():
         return None
     for folder in sorted(root.iterdir(), reverse=True):
-        if jobs.RUN_ID.fullmatch(folder.name) and (folder / needs).is_file() \
-                and (jobs.read_status(folder) or {}).get("state") == jobs.DONE:
+        if (
+            jobs.RUN_ID.fullmatch(folder.name)
+            and (folder / needs).is_file()
+            and (jobs.read_status(folder) or {}).get("state") == jobs.DONE
+        ):
             return folder
     return None
 
@@ -72,8 +76,12 @@ def status_text(status: dict[str, str]) -> str:
 def status_reply(kind: str, folder: Path) -> Response:
     """The JSON the run page polls: state, progress line and counts."""
     status = read_status(kind, folder)
-    return jsonify(state=status["state"], text=status_text(status),
-                   done=_count(status, "done_count"), total=_count(status, "total"))
+    return jsonify(
+        state=status["state"],
+        text=status_text(status),
+        done=_count(status, "done_count"),
+        total=_count(status, "total"),
+    )
 
 
 def _count(status: dict[str, str], field: str) -> int | None:
@@ -86,9 +94,13 @@ def cancel_reply(kind: str, folder: Path, endpoint: str) -> ResponseReturnValue:
     return redirect(url_for(endpoint, run_id=folder.name), code=303)
 
 
-def start_or_explain(kind: str, folder: Path, prepare: Callable[[], Prepared],
-                     form: Callable[[str], tuple[str, int]],
-                     endpoint: str) -> ResponseReturnValue:
+def start_or_explain(
+    kind: str,
+    folder: Path,
+    prepare: Callable[[], Prepared],
+    form: Callable[[str], tuple[str, int]],
+    endpoint: str,
+) -> ResponseReturnValue:
     """Read the inputs now (`prepare` returns the slow work and its inputs) and queue the job; a
     VeroError removes the run and shows the form again with the error, never a 500."""
     try:
@@ -105,5 +117,6 @@ def send_run_file(folder: Path, name: str, allowed: tuple[str, ...]) -> Response
     """A run's file as a download (a chart or report is shown in the page instead)."""
     if name not in allowed or not (folder / name).is_file():
         abort(404, "no such file")
-    return send_from_directory(folder, name,
-                               as_attachment=Path(name).suffix not in (".png", ".html"))
+    return send_from_directory(
+        folder, name, as_attachment=Path(name).suffix not in (".png", ".html")
+    )

@@ -50,8 +50,9 @@ from vero.web.stream import (
     stream_limit,
 )
 
-bp = Blueprint("console", __name__, url_prefix="/console",
-               static_folder="../static", static_url_path="/static")
+bp = Blueprint(
+    "console", __name__, url_prefix="/console", static_folder="../static", static_url_path="/static"
+)
 STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] overrides it
 _hub_lock = threading.Lock()
 ACTOR = "supervisor"  # as the JSON API records a supervisor's steps
@@ -78,8 +79,9 @@ def login():
             safe = target.startswith("/console") and "//" not in target and "\\" not in target
             return redirect(target if safe else url_for("console.wallboard"))
         wrong = True
-    return render_template("console/login.html", wrong=wrong,
-                           title_key="login.supervisor"), 401 if wrong else 200
+    return render_template(
+        "console/login.html", wrong=wrong, title_key="login.supervisor"
+    ), 401 if wrong else 200
 
 
 @bp.post("/logout")
@@ -90,15 +92,18 @@ def logout():
 
 @bp.get("/")
 def wallboard():
-    return render_template("console/wallboard.html",
-                           board=snapshot(services().router, case_store()))
+    return render_template(
+        "console/wallboard.html", board=snapshot(services().router, case_store())
+    )
 
 
 @bp.get("/agents")
 def agents():
-    return render_template("console/agents.html",
-                           board=snapshot(services().router, case_store()),
-                           states=SETTABLE_STATES)
+    return render_template(
+        "console/agents.html",
+        board=snapshot(services().router, case_store()),
+        states=SETTABLE_STATES,
+    )
 
 
 def stream_hub() -> StreamHub:
@@ -116,8 +121,9 @@ def stream_hub() -> StreamHub:
 
             # app.config["CONSOLE_STREAM_LIMIT"] (tests) or VERO_STREAM_LIMIT
             limit = app.config.get("CONSOLE_STREAM_LIMIT") or stream_limit(os.environ)
-            hub = app.extensions["vero-streams"] = StreamHub(router.redis, router.keys.events(),
-                                                             build, limit=limit)
+            hub = app.extensions["vero-streams"] = StreamHub(
+                router.redis, router.keys.events(), build, limit=limit
+            )
     return hub
 
 
@@ -128,8 +134,12 @@ def stream():
     try:
         frames = stream_hub().stream(current_language(), seconds)
     except StreamsFull:  # the threads stay free for webhooks; the browser comes back later
-        return Response(retry_hint(BUSY_RETRY_MS), status=503, mimetype="text/event-stream",
-                        headers={**headers, "Retry-After": str(BUSY_RETRY_MS // 1000)})
+        return Response(
+            retry_hint(BUSY_RETRY_MS),
+            status=503,
+            mimetype="text/event-stream",
+            headers={**headers, "Retry-After": str(BUSY_RETRY_MS // 1000)},
+        )
     return Response(frames, mimetype="text/event-stream", headers=headers)
 
 
@@ -146,9 +156,11 @@ def complaints():
     """The open cases, most urgent first, and the batch alerts."""
     store, router = case_store(), services().router
     now, tz = router.clock(), router.centre.tz
-    return render_template("console/complaints.html",
-                           cases=[case_row(c, now, tz) for c in store.listing(open_only=True)],
-                           alerts=[alert_row(a, tz) for a in store.alerts()])
+    return render_template(
+        "console/complaints.html",
+        cases=[case_row(c, now, tz) for c in store.listing(open_only=True)],
+        alerts=[alert_row(a, tz) for a in store.alerts()],
+    )
 
 
 @bp.get("/complaints/<ref>")
@@ -158,13 +170,18 @@ def complaints_case(ref: str):
     case = store.get(ref)  # an unknown case: 404 (vero.web.errors)
     tz = router.centre.tz
     return render_template(
-        "console/case.html", case=case, row=case_row(case, router.clock(), tz),
+        "console/case.html",
+        case=case,
+        row=case_row(case, router.clock(), tz),
         timeline=[timeline_row(e, tz) for e in store.timeline(ref)],
         category=case["category"] or case["suggested_category"] or "",
         severity=case["severity"] or ("escalated" if case["urgent"] else model.UNCLASSIFIED),
         can_classify=case["state"] in model.ALLOWED["classify"],
         can_forward=case["state"] in model.ALLOWED["forward"],
-        categories=model.CATEGORIES, severities=model.SEVERITIES, teams=model.TEAMS)
+        categories=model.CATEGORIES,
+        severities=model.SEVERITIES,
+        teams=model.TEAMS,
+    )
 
 
 @bp.post("/complaints/<ref>/classify")
@@ -196,12 +213,18 @@ def kpis():
         first, last, period, rows = _kpi_request(skipped)
     except VeroError as exc:
         form = {name: request.args.get(name, "") for name in ("from", "to", "period")}
-        return render_template("console/kpis.html", form=form, rows=[], skipped=skipped,
-                               error=exc.one_line()), 400
+        return render_template(
+            "console/kpis.html", form=form, rows=[], skipped=skipped, error=exc.one_line()
+        ), 400
     form = {"from": first.isoformat(), "to": last.isoformat(), "period": period}
     centre = services().centre
-    return render_template("console/kpis.html", form=form, error="", skipped=skipped,
-                           rows=[display_row(centre, r) for r in rows])
+    return render_template(
+        "console/kpis.html",
+        form=form,
+        error="",
+        skipped=skipped,
+        rows=[display_row(centre, r) for r in rows],
+    )
 
 
 @bp.get("/kpis.csv")
@@ -211,5 +234,8 @@ def kpis_csv():
     except VeroError as exc:
         abort(400, exc.one_line())
     name = f"kpis-{period}-{first}-{last}.csv"
-    return Response(csv_text(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        csv_text(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

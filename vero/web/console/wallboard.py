@@ -71,31 +71,39 @@ def _queue_row(centre: Centre, queue: str, stats: dict[str, Any]) -> dict[str, A
     live, today = stats["live"], stats["today"]
     level = today["service_level"]
     return {
-        "id": queue, "label": queue_label(centre, queue),
+        "id": queue,
+        "label": queue_label(centre, queue),
         "waiting": live["waiting"],
         "longest_wait": format_duration(live["longest_wait_seconds"]),
         "eligible": live["eligible_agents"],
-        "offered": today["offered"], "answered": today["answered"],
+        "offered": today["offered"],
+        "answered": today["answered"],
         "abandoned": today["abandoned"],
         "service_level": level,
         "service_level_text": "—" if level is None else f"{level:.0%}",
         "target_text": f"{t('wall.target')} {goal:.0%} {t('wall.within')} "
-                       f"{format_span(_target_seconds(centre, channel))} "
-                       f"({t('channel.' + channel)})",
+        f"{format_span(_target_seconds(centre, channel))} "
+        f"({t('channel.' + channel)})",
         "verdict": verdict(level, goal),
     }
 
 
 def _agent_row(centre: Centre, agent: dict[str, Any], now: float) -> dict[str, Any]:
     load = agent["load"]
-    parts = [f"{t('channel.' + ch)} {load.get(ch, 0)}/{cap}"
-             for ch, cap in agent["capacity"].items() if cap > 0 and ch in centre.channels]
+    parts = [
+        f"{t('channel.' + ch)} {load.get(ch, 0)}/{cap}"
+        for ch, cap in agent["capacity"].items()
+        if cap > 0 and ch in centre.channels
+    ]
     since = dt.datetime.fromtimestamp(agent["since"], centre.tz)
     return {
-        "id": agent["id"], "name": agent["name"] or agent["id"],
-        "state": agent["shown_state"], "state_label": t("state." + agent["shown_state"]),
+        "id": agent["id"],
+        "name": agent["name"] or agent["id"],
+        "state": agent["shown_state"],
+        "state_label": t("state." + agent["shown_state"]),
         "reason": agent["reason"],
-        "since": since.strftime("%H:%M"), "for": format_duration(now - agent["since"]),
+        "since": since.strftime("%H:%M"),
+        "for": format_duration(now - agent["since"]),
         "load_text": " · ".join(parts),
     }
 
@@ -113,8 +121,7 @@ def snapshot(router: RedisRouter, cases: CaseStore) -> dict[str, Any]:
     return {
         "updated": dt.datetime.fromtimestamp(now, centre.tz).strftime("%H:%M:%S"),
         "queues": [_queue_row(centre, q, stats[q]) for q in centre.queues],
-        "states": [{"state": s, "label": t("state." + s), "count": n}
-                   for s, n in counts.items()],
+        "states": [{"state": s, "label": t("state." + s), "count": n} for s, n in counts.items()],
         "agents": [_agent_row(centre, a, now) for a in agents],
         "overdue": overdue_summary(cases, now, centre.tz),
     }

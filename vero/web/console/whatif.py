@@ -62,10 +62,16 @@ def last_base() -> tuple[str, Path] | None:
 
 
 def _form(error: str = "") -> tuple[str, int]:
-    return render_template("whatif/whatif.html", error=error, base=last_base(), changes=CHANGES,
-                           groups=list(services().centre.staffing_groups),
-                           replications=DEFAULT_REPLICATIONS, max_replications=MAX_REPLICATIONS,
-                           max_days=MAX_DAYS), 400 if error else 200
+    return render_template(
+        "whatif/whatif.html",
+        error=error,
+        base=last_base(),
+        changes=CHANGES,
+        groups=list(services().centre.staffing_groups),
+        replications=DEFAULT_REPLICATIONS,
+        max_replications=MAX_REPLICATIONS,
+        max_days=MAX_DAYS,
+    ), 400 if error else 200
 
 
 @bp.get("/")
@@ -79,13 +85,14 @@ def whatif_start():
 
     def prepare() -> Prepared:
         days = int(form_number("days", 1, 1, MAX_DAYS))
-        replications = int(form_number("replications", DEFAULT_REPLICATIONS, 2,
-                                       MAX_REPLICATIONS))
+        replications = int(form_number("replications", DEFAULT_REPLICATIONS, 2, MAX_REPLICATIONS))
         base = _base_files(folder)
         _first_days(folder / "forecast.csv", days)
         change, name = _change()
-        scenario = {"base": {**base, "replications": replications, "seed": 1},
-                    "scenarios": [{"name": name, "changes": [change]}]}
+        scenario = {
+            "base": {**base, "replications": replications, "seed": 1},
+            "scenarios": [{"name": name, "changes": [change]}],
+        }
         path = folder / "scenario.yaml"
         path.write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
         study = load_study(path)
@@ -141,8 +148,10 @@ def _change() -> tuple[dict, str]:
     if kind == "remove_agents":
         group = request.form.get("group", "")
         count = int(form_number("count", 1, 1, 1000))
-        return ({"remove_agents": {"group": group, "count": count}},
-                f"{t('whatif.remove_agents')} −{count} {group}")
+        return (
+            {"remove_agents": {"group": group, "count": count}},
+            f"{t('whatif.remove_agents')} −{count} {group}",
+        )
     if kind == "callbacks":
         on = request.form.get("callbacks") == "on"
         state = t("whatif.on" if on else "whatif.off")
@@ -179,8 +188,13 @@ def whatif_run(run_id: str):
     figures = None
     if status["state"] == "done":
         figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
-    return render_template("whatif/whatif_run.html", run_id=run_id, status=status,
-                           text=status_text(status), figures=figures)
+    return render_template(
+        "whatif/whatif_run.html",
+        run_id=run_id,
+        status=status,
+        text=status_text(status),
+        figures=figures,
+    )
 
 
 @bp.get("/<run_id>/status")
