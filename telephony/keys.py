@@ -139,14 +139,14 @@ class Keys:
     def idempotency(self, scope: str, ref: str) -> str:
         """STRING marking that a webhook step was already applied (Twilio retries).
 
-        Owner: whoever sets it (telephony/ivr/voice.py, telephony/messaging.py), always with an
+        Owner: whoever sets it (telephony/ivr/call.py, telephony/messaging.py), always with an
         expiry: a day for webhook retries, 30 days for a complaint reference."""
         return f"{self.prefix}done:{scope}:{ref}"
 
     def complaint(self, ref: str) -> str:
         """STRING: one complaint case as JSON (state, classification, teams, deadlines).
 
-        Owner: telephony/complaints/store.py. Lifetime: kept: Redis is the case file today
+        Owner: telephony/complaints/repository.py. Lifetime: kept: Redis is the case file today
         (grows per complaint, not per contact; an archive to disk is still to be built)."""
         return f"{self.prefix}complaint:{ref}"
 
@@ -165,7 +165,7 @@ class Keys:
     def complaints_open(self) -> str:
         """ZSET of the references of open complaint cases, scored by their resolution deadline.
 
-        Owner: telephony/complaints/store.py; a member leaves when its case closes."""
+        Owner: telephony/complaints/repository.py; a member leaves when its case closes."""
         return self.prefix + "complaints_open"
 
     def customer_complaints(self, customer: str) -> str:
@@ -183,13 +183,13 @@ class Keys:
     def batch_alerts(self) -> str:
         """HASH alert id → batch alert JSON (batch, product, references, raised at).
 
-        Owner: telephony/complaints/store.py. Lifetime: kept (one per alert raised)."""
+        Owner: telephony/complaints/alerts.py. Lifetime: kept (one per alert raised)."""
         return self.prefix + "batch_alerts"
 
     def batch_alert_lock(self, batch: str) -> str:
         """STRING (with expiry): a batch already has an alert in the current window.
 
-        Owner: telephony/complaints/store.py. Lifetime: the alert window (its expiry)."""
+        Owner: telephony/complaints/alerts.py. Lifetime: the alert window (its expiry)."""
         return f"{self.prefix}batch_alert_lock:{batch}"
 
     def customer_contacts(self, customer: str) -> str:
