@@ -129,8 +129,8 @@ def service_level_chart(results: Results, study: Study, channel: str) -> str:
         starts = _interval_start(study, pd.Series(full.index))
         # matplotlib plots datetimes through its unit converters; its stubs list numbers only
         ax.plot(
-            starts,
-            full.to_numpy(dtype=float),  # type: ignore[arg-type]
+            starts,  # type: ignore[arg-type]
+            full.to_numpy(dtype=float),
             label=case.name,
             linewidth=1.2,
         )

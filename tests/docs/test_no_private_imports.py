@@ -123,7 +123,10 @@ def test_the_rule_on_examples() -> None:
         "4: telephony.routing.router._y",
         "4: wfm.erlang._z",
     ]
-    assert uses_across(attribute, "telephony.routing") == ["4: wfm.erlang._z"]
+    assert uses_across(attribute, "telephony.routing") == [
+        "4: telephony.keys._x",
+        "4: wfm.erlang._z",
+    ]
 
 
 def test_no_module_uses_a_private_name_of_another_package() -> None:
