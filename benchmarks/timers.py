@@ -47,7 +47,7 @@ def run(dispatchers: int, seconds: float, tasks: int, kill: bool) -> dict:
     from telephony.keys import Keys
     from telephony.routing.router import RedisRouter
     from tests.production.layout import Processes, environment, wait_until
-    from vero.cli.demo import demo_centre
+    from vero.cli.demo.command import demo_centre
     from vero.cli.embedded_redis import EmbeddedRedis
     from vero.kernel.centre import load_centre
 
