@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,6 +28,13 @@ ROSTER_COLUMNS = (
     "work_hours",
     "group",
 )
+
+
+# The words of an agent's calendar, per language of the centre (English for any other language).
+CALENDAR_WORDS = {
+    "en": {"shift": "Shift", "break": "Break"},
+    "id": {"shift": "Sif kerja", "break": "Istirahat"},
+}
 
 
 def _groups_text(shift: Shift) -> str:
@@ -93,26 +101,33 @@ def write_xlsx(problem: Problem, roster: Roster, path: Path) -> None:
 
 
 def write_ics(problem: Problem, roster: Roster, folder: Path) -> list[Path]:
-    """One calendar per agent (ICS): a work event per shift, the break in its description."""
+    """One calendar per agent (ICS), in the agent's language: a work event per shift, the break
+    in its description. Times carry the centre's TZID and the calendar its VTIMEZONE (RFC 5545
+    requires one for every TZID used), so phones in another zone show the right hour."""
     folder.mkdir(parents=True, exist_ok=True)
     by_agent: dict[str, list[Shift]] = defaultdict(list)
     for s in roster.shifts:
         by_agent[s.agent_id].append(s)
     paths = []
     for agent in problem.agents:
+        words = CALENDAR_WORDS.get(problem.languages.get(agent.id, "en"), CALENDAR_WORDS["en"])
         calendar = icalendar.Calendar()
         calendar.add("prodid", "-//Vero//roster//EN")
         calendar.add("version", "2.0")
         for s in by_agent.get(agent.id, []):
             event = icalendar.Event()
             event.add("uid", f"{agent.id}-{s.start:%Y%m%dT%H%M}@vero")
-            event.add("summary", f"Shift: {_groups_text(s)}")
+            event.add("summary", f"{words['shift']}: {_groups_text(s)}")
             event.add("dtstart", s.start)
             event.add("dtend", s.end)
-            event.add("dtstamp", s.start)
+            event.add("dtstamp", s.start.astimezone(dt.UTC))  # RFC 5545: DTSTAMP is in UTC
             if s.break_start is not None:
-                event.add("description", f"Break {_hhmm(s.break_start)}-{_hhmm(s.break_end)}")
+                event.add(
+                    "description",
+                    f"{words['break']} {_hhmm(s.break_start)}-{_hhmm(s.break_end)}",
+                )
             calendar.add_component(event)
+        calendar.add_missing_timezones()
         path = folder / f"{agent.id}.ics"
         path.write_bytes(calendar.to_ical())
         paths.append(path)

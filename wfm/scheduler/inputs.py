@@ -11,6 +11,9 @@ Agents file (CSV, header required; optional columns may be left out or empty):
   chooses) or ``part-time:H`` (exactly H hours a week, at most 8 h a day, any number of days).
 - ``unavailable`` (optional): ``;``-separated local dates ``2026-12-01`` (whole day) or ranges
   ``2026-12-01T13:00/2026-12-01T17:00``; no shift may overlap them.
+- ``languages`` (optional): ``;``-separated languages the agent speaks, first = the language of
+  the agent's calendar (``id;en``); when empty, the first language of the agent's groups, else the
+  centre's default language.
 - ``preferred_days_off`` (optional): ``;``-separated weekdays (``sat;sun``); a soft wish.
 - ``worked_days_before`` (optional): consecutive days worked right before the week (for the
   maximum-consecutive-days rule across weeks; 0 when empty).
@@ -71,6 +74,7 @@ class Agent:
     groups: tuple[str, ...]
     contract: Contract
     unavailable: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    languages: tuple[str, ...] = ()  # as written in the agents file; checked by build_problem
     preferred_days_off: frozenset[int] = frozenset()  # weekday numbers, Monday = 0
     worked_days_before: int = 0
     last_shift_end: dt.datetime | None = None
@@ -300,6 +304,7 @@ def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tup
             contract = parse_contract(row["contract"])
             field = "unavailable"
             unavailable = _unavailable(row.get("unavailable", ""), tz)
+            spoken = tuple(p.strip() for p in row.get("languages", "").split(";") if p.strip())
             field = "preferred_days_off"
             wishes = [d.strip().lower()[:3] for d in row.get("preferred_days_off", "").split(";")]
             bad = [d for d in wishes if d and d not in WEEKDAYS]
@@ -328,6 +333,7 @@ def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tup
             groups=agent_groups,
             contract=contract,
             unavailable=unavailable,
+            languages=spoken,
             preferred_days_off=frozenset(WEEKDAYS.index(d) for d in wishes if d),
             worked_days_before=before,
             last_shift_end=last,

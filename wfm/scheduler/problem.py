@@ -11,7 +11,7 @@ not a day off (a day off is a whole calendar day without work).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
@@ -34,6 +34,7 @@ class Problem:
     templates: ShiftTemplates
     rules: Rules
     pins: tuple[Pin, ...] = ()
+    languages: dict[str, str] = field(default_factory=dict)  # agent id -> calendar language
 
     @property
     def slots_per_day(self) -> int:
@@ -52,6 +53,26 @@ class Problem:
 
     def date(self, day: int) -> dt.date:
         return self.week_start + dt.timedelta(days=day)
+
+
+def calendar_language(centre: Centre, agent: Agent) -> str:
+    """The language an agent's calendar is written in: the first the agents file names, else the
+    first language of the agent's staffing groups, else the centre's default."""
+    unknown = [lang for lang in agent.languages if lang not in centre.languages]
+    if unknown:
+        raise VeroError(
+            f"agent {agent.id}: unknown language(s) {', '.join(unknown)}; the centre has "
+            f"{', '.join(centre.languages)}",
+            source="agents",
+            field="languages",
+        )
+    if agent.languages:
+        return agent.languages[0]
+    for group in agent.groups:
+        spoken = centre.staffing_groups[group].languages
+        if spoken:
+            return spoken[0]
+    return centre.default_language
 
 
 def build_problem(
@@ -126,4 +147,5 @@ def build_problem(
         templates,
         rules,
         pins,
+        {agent.id: calendar_language(centre, agent) for agent in agents},
     )
