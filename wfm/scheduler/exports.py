@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import icalendar
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
@@ -134,20 +137,60 @@ def write_ics(problem: Problem, roster: Roster, folder: Path) -> list[Path]:
     return paths
 
 
+@dataclass(frozen=True)
+class GroupSeries:
+    """One group's chart line over every interval of the week: NaN where the centre is closed, so
+    closed nights are a gap in the line, not a flat zero a reader takes for a staffing hole."""
+
+    group: str
+    times: tuple[dt.datetime, ...]
+    required: tuple[float, ...]
+    scheduled: tuple[float, ...]
+
+
+def coverage_series(problem: Problem, roster: Roster) -> list[GroupSeries]:
+    """Required vs scheduled per group (groups with any requirement or staff, by name)."""
+    cells = {
+        (round(problem.minutes(c.interval_start)) // problem.slot_minutes, c.group): c
+        for c in roster.coverage
+    }
+    slots = range(DAYS * problem.slots_per_day)
+    times = tuple(problem.time(s) for s in slots)
+    series = []
+    for group in sorted({g for _, g in cells}):
+        required, scheduled = [], []
+        for s in slots:
+            cell = cells.get((s, group))
+            if s not in problem.open_slots:
+                required.append(math.nan)
+                scheduled.append(math.nan)
+            else:
+                required.append(cell.required if cell else 0.0)
+                scheduled.append(float(cell.scheduled) if cell else 0.0)
+        series.append(GroupSeries(group, times, tuple(required), tuple(scheduled)))
+    return series
+
+
 def write_chart(problem: Problem, roster: Roster, path: Path) -> None:
-    """Required vs scheduled agents over the week, all groups summed."""
-    required: dict = defaultdict(float)
-    scheduled: dict = defaultdict(int)
-    for c in roster.coverage:
-        required[c.interval_start] += c.required
-        scheduled[c.interval_start] += c.scheduled
-    times = sorted(required)
-    figure, axes = plt.subplots(figsize=(14, 4))
-    axes.step(times, [required[t] for t in times], where="post", label="required")
-    axes.step(times, [scheduled[t] for t in times], where="post", label="scheduled")
-    axes.set_ylabel("agents")
-    axes.set_title(f"Coverage, week of {problem.week_start}")
-    axes.legend()
+    """Required vs scheduled agents over the week, one panel per group, closed hours blank."""
+    series = coverage_series(problem, roster)
+    figure, panels = plt.subplots(
+        max(len(series), 1),
+        1,
+        figsize=(14, 2.5 * max(len(series), 1) + 1),
+        sharex=True,
+        squeeze=False,
+    )
+    for axes, line in zip(panels[:, 0], series, strict=False):
+        axes.step(line.times, line.required, where="post", label="required")
+        axes.step(line.times, line.scheduled, where="post", label="scheduled")
+        axes.set_ylabel(f"{line.group}\nagents")
+        axes.legend(loc="upper right")
+    panels[0, 0].set_title(f"Coverage, week of {problem.week_start}")
+    days = panels[0, 0].xaxis  # shared: local midnights, read in the centre's zone, not UTC
+    days.set_major_locator(mdates.DayLocator(tz=problem.tz))
+    days.set_major_formatter(mdates.DateFormatter("%a %d %b", tz=problem.tz))
+    panels[0, 0].set_xlim(problem.origin, problem.time(DAYS * problem.slots_per_day))
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
