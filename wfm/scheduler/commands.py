@@ -37,7 +37,9 @@ from wfm.scheduler.roster import make_roster
     type=click.Path(exists=True, dir_okay=False),
     help="Agents CSV: id, name, groups (;-separated), contract (5x8, 6x7, full-time, "
     "part-time:H), optional unavailable (dates or start/end ranges, ;-separated), "
-    "preferred_days_off (mon;sun), worked_days_before, last_shift_end.",
+    "leave (paid days counting toward the contract: 2026-12-01 or 2026-12-01=4 for 4 h), "
+    "languages (id;en, the first writes the calendar), preferred_days_off (mon;sun), "
+    "worked_days_before, last_shift_end.",
 )
 @click.option(
     "--templates",

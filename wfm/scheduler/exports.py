@@ -35,8 +35,8 @@ ROSTER_COLUMNS = (
 
 # The words of an agent's calendar, per language of the centre (English for any other language).
 CALENDAR_WORDS = {
-    "en": {"shift": "Shift", "break": "Break"},
-    "id": {"shift": "Sif kerja", "break": "Istirahat"},
+    "en": {"shift": "Shift", "break": "Break", "leave": "Paid leave"},
+    "id": {"shift": "Sif kerja", "break": "Istirahat", "leave": "Cuti"},
 }
 
 
@@ -46,6 +46,11 @@ def _groups_text(shift: Shift) -> str:
     if len(names) == 1:
         return names.pop()
     return "; ".join(f"{g} {a:%H:%M}-{b:%H:%M}" for a, b, g in shift.segments)
+
+
+def _leave_text(word: str, paid: int | None) -> str:
+    """'Paid leave (8 h)', or without hours when the contract's pattern decides them."""
+    return word if paid is None else f"{word} ({paid / 60:g} h)"
 
 
 def _hhmm(moment) -> str:
@@ -87,6 +92,8 @@ def write_xlsx(problem: Problem, roster: Roster, path: Path) -> None:
             text += f" (break {_hhmm(s.break_start)})"
         cells[s.agent_id, s.day] = f"{text} {_groups_text(s)}"
     for agent in problem.agents:
+        for day, paid in agent.paid_leave:
+            cells[agent.id, day] = _leave_text(CALENDAR_WORDS["en"]["leave"], paid)
         grid.append([agent.id, agent.name, *(cells.get((agent.id, d), "off") for d in days)])
     sheet = book.create_sheet("Coverage")
     sheet.append(["Interval start", "Group", "Required", "Scheduled", "Gap"])
@@ -105,8 +112,9 @@ def write_xlsx(problem: Problem, roster: Roster, path: Path) -> None:
 
 def write_ics(problem: Problem, roster: Roster, folder: Path) -> list[Path]:
     """One calendar per agent (ICS), in the agent's language: a work event per shift, the break
-    in its description. Times carry the centre's TZID and the calendar its VTIMEZONE (RFC 5545
-    requires one for every TZID used), so phones in another zone show the right hour."""
+    in its description, an all-day event per paid leave day. Times carry the centre's TZID and
+    the calendar its VTIMEZONE (RFC 5545 requires one for every TZID used), so phones in another
+    zone show the right hour."""
     folder.mkdir(parents=True, exist_ok=True)
     by_agent: dict[str, list[Shift]] = defaultdict(list)
     for s in roster.shifts:
@@ -129,6 +137,16 @@ def write_ics(problem: Problem, roster: Roster, folder: Path) -> list[Path]:
                     "description",
                     f"{words['break']} {_hhmm(s.break_start)}-{_hhmm(s.break_end)}",
                 )
+            calendar.add_component(event)
+        for day, paid in agent.paid_leave:  # an all-day event: no time, so no zone
+            event = icalendar.Event()
+            event.add("uid", f"{agent.id}-{day:%Y%m%d}-leave@vero")
+            event.add("summary", _leave_text(words["leave"], paid))
+            event.add("dtstart", day)
+            event.add("dtend", day + dt.timedelta(days=1))
+            event.add(
+                "dtstamp", dt.datetime.combine(day, dt.time(0), problem.tz).astimezone(dt.UTC)
+            )
             calendar.add_component(event)
         calendar.add_missing_timezones()
         path = folder / f"{agent.id}.ics"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from wfm.scheduler.inputs import Agent, Weights
+from wfm.scheduler.inputs import PART_TIME_DAY, Agent, Weights
 from wfm.scheduler.problem import DAYS, Problem
 from wfm.scheduler.solver import SolveInfo, solve
 from wfm.scheduler.start import Counts, Plan, greedy_plan, work_slots
@@ -26,7 +26,6 @@ from wfm.scheduler.templates import ShiftOption
 from wfm.scheduler.week import fairness_kinds
 
 FAMILIES = ("contract", "days-off", "rest", "unavailability", "pins")
-PART_TIME_DAY = 480  # longest work day (minutes) of a part-time agent
 
 
 @dataclass(frozen=True)
