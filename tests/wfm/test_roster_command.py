@@ -85,3 +85,48 @@ def test_bad_agents_file_names_file_row_and_field(tmp_path):
     )
     assert result.exit_code == 2
     assert "agents.csv:2 field 'contract': unknown contract" in result.output
+
+
+def _roster_args(tmp_path, *extra):
+    return [
+        "roster",
+        "--requirements",
+        str(tmp_path / "req.csv"),
+        "--agents",
+        str(tmp_path / "agents.csv"),
+        "--templates",
+        str(tmp_path / "tpl.yaml"),
+        "--week-start",
+        "2026-11-30",
+        "--out-dir",
+        str(tmp_path / "out"),
+        "--time-limit",
+        "5",
+        *extra,
+    ]
+
+
+def test_uncovered_intervals_are_summarised_and_fail_only_when_asked(tmp_path):
+    _files(tmp_path)  # two agents cannot cover a week of voice-id and digital
+    plain = CliRunner().invoke(cli, _roster_args(tmp_path))
+    assert plain.exit_code == 0, plain.output
+    assert "Under-staffed:" in plain.output
+    assert "agent-hours short" in plain.output
+    assert "voice-id" in plain.output and "digital" in plain.output
+    assert "every interval is covered" not in plain.output
+
+    strict = CliRunner().invoke(cli, _roster_args(tmp_path, "--require-cover"))
+    assert strict.exit_code == 1
+    assert "under-staffed (--require-cover)" in strict.output
+    assert (tmp_path / "out" / "roster.csv").exists()  # the files are still written
+
+
+def test_a_covered_roster_says_so_and_passes_require_cover(tmp_path):
+    _files(tmp_path)
+    (tmp_path / "req.csv").write_text(
+        COLUMNS + "\n2026-11-30T09:00:00+07:00,30,voice-id,5,300,1,1,0.8,10,0.8,0.02\n"
+    )
+    result = CliRunner().invoke(cli, _roster_args(tmp_path, "--require-cover"))
+    assert result.exit_code == 0, result.output
+    assert "every interval is covered" in result.output
+    assert "Under-staffed" not in result.output

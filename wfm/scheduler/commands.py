@@ -18,6 +18,7 @@ from wfm.scheduler.inputs import (
     load_rules,
     load_templates,
 )
+from wfm.scheduler.model import Shortfall
 from wfm.scheduler.problem import build_problem
 from wfm.scheduler.roster import make_roster
 
@@ -36,7 +37,9 @@ from wfm.scheduler.roster import make_roster
     type=click.Path(exists=True, dir_okay=False),
     help="Agents CSV: id, name, groups (;-separated), contract (5x8, 6x7, full-time, "
     "part-time:H), optional unavailable (dates or start/end ranges, ;-separated), "
-    "preferred_days_off (mon;sun), worked_days_before, last_shift_end.",
+    "leave (paid days counting toward the contract: 2026-12-01 or 2026-12-01=4 for 4 h), "
+    "languages (id;en, the first writes the calendar), preferred_days_off (mon;sun), "
+    "worked_days_before, last_shift_end.",
 )
 @click.option(
     "--templates",
@@ -96,6 +99,11 @@ from wfm.scheduler.roster import make_roster
     type=click.Path(exists=True, dir_okay=False),
     help="Centre definition YAML (opening hours, groups). Default: the reference centre.",
 )
+@click.option(
+    "--require-cover",
+    is_flag=True,
+    help="Exit with status 1 (after writing the files) when some interval is under-staffed.",
+)
 def roster(
     requirements: str,
     agents: str,
@@ -108,6 +116,7 @@ def roster(
     time_limit: float,
     gap: float,
     centre: str | None,
+    require_cover: bool,
 ) -> None:
     """Build next week's roster: named agents, shifts and breaks covering the requirements at the
     lowest cost within the labour rules; writes CSV, XLSX, ICS calendars and a coverage chart.
@@ -158,4 +167,36 @@ def roster(
         "-" if info.gap is None else f"{info.gap:.2%}",
     )
     Console().print(table)
+    short = result.shortfalls(problem.slot_minutes)
+    if short:
+        Console().print(shortfall_table(short))
+    else:
+        click.echo("every interval is covered")
     click.echo(f"wrote {folder}/roster.csv, roster.xlsx, coverage.png, calendars/")
+    if short and require_cover:
+        intervals = sum(s.intervals for s in short)
+        click.echo(
+            f"error: {intervals} group-intervals are under-staffed (--require-cover)", err=True
+        )
+        raise SystemExit(1)
+
+
+def shortfall_table(short: list[Shortfall]) -> Table:
+    """Where the roster leaves contacts unanswered: the planner hires, adds overtime or accepts
+    it; the roster.xlsx Coverage sheet lists every interval."""
+    intervals = sum(s.intervals for s in short)
+    hours = sum(s.agent_hours for s in short)
+    table = Table(
+        title=f"Under-staffed: {intervals} group-intervals, {hours:.1f} agent-hours short"
+    )
+    for column in ("group", "intervals short", "agent-hours short", "worst interval"):
+        table.add_column(column)
+    for s in short:
+        worst = s.worst
+        table.add_row(
+            s.group,
+            str(s.intervals),
+            f"{s.agent_hours:.1f}",
+            f"{worst.interval_start:%a %d %b %H:%M}: {worst.scheduled} of {worst.required:g}",
+        )
+    return table

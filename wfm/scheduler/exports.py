@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import math
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import icalendar
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
@@ -29,12 +33,24 @@ ROSTER_COLUMNS = (
 )
 
 
+# The words of an agent's calendar, per language of the centre (English for any other language).
+CALENDAR_WORDS = {
+    "en": {"shift": "Shift", "break": "Break", "leave": "Paid leave"},
+    "id": {"shift": "Sif kerja", "break": "Istirahat", "leave": "Cuti"},
+}
+
+
 def _groups_text(shift: Shift) -> str:
     """The group worked, or 'group HH:MM-HH:MM' segments when the agent switches groups."""
     names = {g for _, _, g in shift.segments}
     if len(names) == 1:
         return names.pop()
     return "; ".join(f"{g} {a:%H:%M}-{b:%H:%M}" for a, b, g in shift.segments)
+
+
+def _leave_text(word: str, paid: int | None) -> str:
+    """'Paid leave (8 h)', or without hours when the contract's pattern decides them."""
+    return word if paid is None else f"{word} ({paid / 60:g} h)"
 
 
 def _hhmm(moment) -> str:
@@ -76,6 +92,8 @@ def write_xlsx(problem: Problem, roster: Roster, path: Path) -> None:
             text += f" (break {_hhmm(s.break_start)})"
         cells[s.agent_id, s.day] = f"{text} {_groups_text(s)}"
     for agent in problem.agents:
+        for day, paid in agent.paid_leave:
+            cells[agent.id, day] = _leave_text(CALENDAR_WORDS["en"]["leave"], paid)
         grid.append([agent.id, agent.name, *(cells.get((agent.id, d), "off") for d in days)])
     sheet = book.create_sheet("Coverage")
     sheet.append(["Interval start", "Group", "Required", "Scheduled", "Gap"])
@@ -93,46 +111,104 @@ def write_xlsx(problem: Problem, roster: Roster, path: Path) -> None:
 
 
 def write_ics(problem: Problem, roster: Roster, folder: Path) -> list[Path]:
-    """One calendar per agent (ICS): a work event per shift, the break in its description."""
+    """One calendar per agent (ICS), in the agent's language: a work event per shift, the break
+    in its description, an all-day event per paid leave day. Times carry the centre's TZID and
+    the calendar its VTIMEZONE (RFC 5545 requires one for every TZID used), so phones in another
+    zone show the right hour."""
     folder.mkdir(parents=True, exist_ok=True)
     by_agent: dict[str, list[Shift]] = defaultdict(list)
     for s in roster.shifts:
         by_agent[s.agent_id].append(s)
     paths = []
     for agent in problem.agents:
+        words = CALENDAR_WORDS.get(problem.languages.get(agent.id, "en"), CALENDAR_WORDS["en"])
         calendar = icalendar.Calendar()
         calendar.add("prodid", "-//Vero//roster//EN")
         calendar.add("version", "2.0")
         for s in by_agent.get(agent.id, []):
             event = icalendar.Event()
             event.add("uid", f"{agent.id}-{s.start:%Y%m%dT%H%M}@vero")
-            event.add("summary", f"Shift: {_groups_text(s)}")
+            event.add("summary", f"{words['shift']}: {_groups_text(s)}")
             event.add("dtstart", s.start)
             event.add("dtend", s.end)
-            event.add("dtstamp", s.start)
+            event.add("dtstamp", s.start.astimezone(dt.UTC))  # RFC 5545: DTSTAMP is in UTC
             if s.break_start is not None:
-                event.add("description", f"Break {_hhmm(s.break_start)}-{_hhmm(s.break_end)}")
+                event.add(
+                    "description",
+                    f"{words['break']} {_hhmm(s.break_start)}-{_hhmm(s.break_end)}",
+                )
             calendar.add_component(event)
+        for day, paid in agent.paid_leave:  # an all-day event: no time, so no zone
+            event = icalendar.Event()
+            event.add("uid", f"{agent.id}-{day:%Y%m%d}-leave@vero")
+            event.add("summary", _leave_text(words["leave"], paid))
+            event.add("dtstart", day)
+            event.add("dtend", day + dt.timedelta(days=1))
+            event.add(
+                "dtstamp", dt.datetime.combine(day, dt.time(0), problem.tz).astimezone(dt.UTC)
+            )
+            calendar.add_component(event)
+        calendar.add_missing_timezones()
         path = folder / f"{agent.id}.ics"
         path.write_bytes(calendar.to_ical())
         paths.append(path)
     return paths
 
 
+@dataclass(frozen=True)
+class GroupSeries:
+    """One group's chart line over every interval of the week: NaN where the centre is closed, so
+    closed nights are a gap in the line, not a flat zero a reader takes for a staffing hole."""
+
+    group: str
+    times: tuple[dt.datetime, ...]
+    required: tuple[float, ...]
+    scheduled: tuple[float, ...]
+
+
+def coverage_series(problem: Problem, roster: Roster) -> list[GroupSeries]:
+    """Required vs scheduled per group (groups with any requirement or staff, by name)."""
+    cells = {
+        (round(problem.minutes(c.interval_start)) // problem.slot_minutes, c.group): c
+        for c in roster.coverage
+    }
+    slots = range(DAYS * problem.slots_per_day)
+    times = tuple(problem.time(s) for s in slots)
+    series = []
+    for group in sorted({g for _, g in cells}):
+        required, scheduled = [], []
+        for s in slots:
+            cell = cells.get((s, group))
+            if s not in problem.open_slots:
+                required.append(math.nan)
+                scheduled.append(math.nan)
+            else:
+                required.append(cell.required if cell else 0.0)
+                scheduled.append(float(cell.scheduled) if cell else 0.0)
+        series.append(GroupSeries(group, times, tuple(required), tuple(scheduled)))
+    return series
+
+
 def write_chart(problem: Problem, roster: Roster, path: Path) -> None:
-    """Required vs scheduled agents over the week, all groups summed."""
-    required: dict = defaultdict(float)
-    scheduled: dict = defaultdict(int)
-    for c in roster.coverage:
-        required[c.interval_start] += c.required
-        scheduled[c.interval_start] += c.scheduled
-    times = sorted(required)
-    figure, axes = plt.subplots(figsize=(14, 4))
-    axes.step(times, [required[t] for t in times], where="post", label="required")
-    axes.step(times, [scheduled[t] for t in times], where="post", label="scheduled")
-    axes.set_ylabel("agents")
-    axes.set_title(f"Coverage, week of {problem.week_start}")
-    axes.legend()
+    """Required vs scheduled agents over the week, one panel per group, closed hours blank."""
+    series = coverage_series(problem, roster)
+    figure, panels = plt.subplots(
+        max(len(series), 1),
+        1,
+        figsize=(14, 2.5 * max(len(series), 1) + 1),
+        sharex=True,
+        squeeze=False,
+    )
+    for axes, line in zip(panels[:, 0], series, strict=False):
+        axes.step(line.times, line.required, where="post", label="required")
+        axes.step(line.times, line.scheduled, where="post", label="scheduled")
+        axes.set_ylabel(f"{line.group}\nagents")
+        axes.legend(loc="upper right")
+    panels[0, 0].set_title(f"Coverage, week of {problem.week_start}")
+    days = panels[0, 0].xaxis  # shared: local midnights, read in the centre's zone, not UTC
+    days.set_major_locator(mdates.DayLocator(tz=problem.tz))
+    days.set_major_formatter(mdates.DateFormatter("%a %d %b", tz=problem.tz))
+    panels[0, 0].set_xlim(problem.origin, problem.time(DAYS * problem.slots_per_day))
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -11,6 +11,14 @@ Agents file (CSV, header required; optional columns may be left out or empty):
   chooses) or ``part-time:H`` (exactly H hours a week, at most 8 h a day, any number of days).
 - ``unavailable`` (optional): ``;``-separated local dates ``2026-12-01`` (whole day) or ranges
   ``2026-12-01T13:00/2026-12-01T17:00``; no shift may overlap them.
+- ``languages`` (optional): ``;``-separated languages the agent speaks, first = the language of
+  the agent's calendar (``id;en``); when empty, the first language of the agent's groups, else the
+  centre's default language.
+- ``leave`` (optional): paid leave, ``;``-separated local dates, each a whole day with no shift
+  that counts toward the contract: ``2026-12-01`` credits one shift of the contract's longest
+  length (8 h in 5x8, 7 h in 6x7), ``2026-12-01=5`` that many hours (for fixed contracts one of
+  their shift lengths; part-time leave must give its hours). Days outside the week are ignored.
+  Unpaid time off is ``unavailable``.
 - ``preferred_days_off`` (optional): ``;``-separated weekdays (``sat;sun``); a soft wish.
 - ``worked_days_before`` (optional): consecutive days worked right before the week (for the
   maximum-consecutive-days rule across weeks; 0 when empty).
@@ -38,6 +46,7 @@ from vero.kernel.files import csv_rows, interval_fields, read_yaml
 REQUIREMENT_COLUMNS = ("interval_start", "interval_minutes", "group", "required_agents")
 AGENT_COLUMNS = ("id", "name", "groups", "contract")
 PIN_COLUMNS = ("agent", "date", "start")
+PART_TIME_DAY = 480  # longest work day (minutes) of a part-time agent, and of a leave day
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,9 @@ class Agent:
     groups: tuple[str, ...]
     contract: Contract
     unavailable: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    languages: tuple[str, ...] = ()  # as written in the agents file; checked by build_problem
+    leave: tuple[tuple[dt.date, int | None], ...] = ()  # as written: day, paid minutes or None
+    paid_leave: tuple[tuple[dt.date, int | None], ...] = ()  # this week's, in the contract now
     preferred_days_off: frozenset[int] = frozenset()  # weekday numbers, Monday = 0
     worked_days_before: int = 0
     last_shift_end: dt.datetime | None = None
@@ -191,6 +203,45 @@ def parse_contract(text: str) -> Contract:
     raise ValueError(f"unknown contract {text!r}; use 5x8, 6x7, full-time or part-time:H")
 
 
+def less_leave(contract: Contract, paid: list[int | None]) -> Contract:
+    """The contract left to work after paid leave days (minutes each; None: one shift of the
+    pattern's longest length). A fixed pattern loses one shift per leave day, and a pattern
+    without a shift of the leave's length is dropped; part-time loses the hours."""
+    if not paid:
+        return contract
+    if not contract.patterns:
+        if None in paid:
+            raise ValueError("part-time leave needs its paid hours, e.g. 2026-12-01=4")
+        credit = sum(m for m in paid if m is not None)
+        if credit > contract.weekly_minutes:
+            raise ValueError(f"{credit / 60:g} h of leave exceed contract {contract.text}")
+        text = f"{contract.text} less {credit / 60:g} h leave"
+        return Contract(text, contract.weekly_minutes - credit)
+    kept: list[tuple[tuple[int, int], ...]] = []
+    credits = []
+    for pattern in contract.patterns:
+        counts = dict(pattern)
+        credit = 0
+        for minutes in paid:
+            length = (
+                max((m for m, c in counts.items() if c), default=0) if minutes is None else minutes
+            )
+            if not counts.get(length):
+                break
+            counts[length] -= 1
+            credit += length
+        else:
+            kept.append(tuple((m, c) for m, c in sorted(counts.items()) if c))
+            credits.append(credit)
+    if not kept:
+        raise ValueError(
+            f"{len(paid)} leave day(s) do not fit contract {contract.text} (too many, or hours "
+            "that are none of its shift lengths)"
+        )
+    text = f"{contract.text} less {len(paid)} leave day(s)"
+    return Contract(text, contract.weekly_minutes - credits[0], tuple(kept))
+
+
 def _read_mapping(path: Path) -> dict[str, Any]:
     raw = read_yaml(path)
     if raw is None:
@@ -277,6 +328,20 @@ def _unavailable(text: str, tz: dt.tzinfo) -> tuple[tuple[dt.datetime, dt.dateti
     return tuple(sorted(ranges))
 
 
+def _leave(text: str) -> tuple[tuple[dt.date, int | None], ...]:
+    days: dict[dt.date, int | None] = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        day_text, sep, hours = item.partition("=")
+        day = dt.date.fromisoformat(day_text.strip())
+        if day in days:
+            raise ValueError(f"{day} is given twice")
+        minutes = round(float(hours) * 60) if sep else None
+        if minutes is not None and not 0 < minutes <= PART_TIME_DAY:
+            raise ValueError(f"{item!r}: leave hours must be in (0, 8]")
+        days[day] = minutes
+    return tuple(sorted(days.items()))
+
+
 def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tuple[Agent, ...]:
     """The agents file described in this module's docstring, sorted by id."""
     source = Path(path)
@@ -300,6 +365,9 @@ def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tup
             contract = parse_contract(row["contract"])
             field = "unavailable"
             unavailable = _unavailable(row.get("unavailable", ""), tz)
+            spoken = tuple(p.strip() for p in row.get("languages", "").split(";") if p.strip())
+            field = "leave"
+            leave = _leave(row.get("leave", ""))
             field = "preferred_days_off"
             wishes = [d.strip().lower()[:3] for d in row.get("preferred_days_off", "").split(";")]
             bad = [d for d in wishes if d and d not in WEEKDAYS]
@@ -328,6 +396,8 @@ def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tup
             groups=agent_groups,
             contract=contract,
             unavailable=unavailable,
+            languages=spoken,
+            leave=leave,
             preferred_days_off=frozenset(WEEKDAYS.index(d) for d in wishes if d),
             worked_days_before=before,
             last_shift_end=last,

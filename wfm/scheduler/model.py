@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from wfm.scheduler.inputs import Agent, Weights
+from wfm.scheduler.inputs import PART_TIME_DAY, Agent, Weights
 from wfm.scheduler.problem import DAYS, Problem
 from wfm.scheduler.solver import SolveInfo, solve
 from wfm.scheduler.start import Counts, Plan, greedy_plan, work_slots
@@ -26,7 +26,6 @@ from wfm.scheduler.templates import ShiftOption
 from wfm.scheduler.week import fairness_kinds
 
 FAMILIES = ("contract", "days-off", "rest", "unavailability", "pins")
-PART_TIME_DAY = 480  # longest work day (minutes) of a part-time agent
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,17 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class Shortfall:
+    """One group's under-staffing: how many of its intervals fall short, by how many agent-hours
+    in all, and the interval with the largest gap (the one a planner looks at first)."""
+
+    group: str
+    intervals: int
+    agent_hours: float
+    worst: Coverage
+
+
+@dataclass(frozen=True)
 class Roster:
     """The result: shifts sorted by agent and start, coverage per interval and group."""
 
@@ -67,6 +77,21 @@ class Roster:
     def under_staffed(self) -> float:
         """Missing agent-intervals (fractional requirements count their fraction)."""
         return sum(c.required - c.scheduled for c in self.unmet())
+
+    def shortfalls(self, slot_minutes: int) -> list[Shortfall]:
+        """Per group (sorted by name), the under-staffing of the week; empty when all is covered."""
+        short: dict[str, list[Coverage]] = defaultdict(list)
+        for c in self.unmet():
+            short[c.group].append(c)
+        return [
+            Shortfall(
+                group,
+                len(cells),
+                sum(c.required - c.scheduled for c in cells) * slot_minutes / 60,
+                max(cells, key=lambda c: (c.required - c.scheduled, -c.interval_start.timestamp())),
+            )
+            for group, cells in sorted(short.items())
+        ]
 
 
 def rest_minutes(problem: Problem, relaxed: frozenset[str] = frozenset()) -> float:

@@ -10,12 +10,13 @@ not a day off (a day off is a whole calendar day without work).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
-from wfm.scheduler.inputs import Agent, Pin, Requirements, Rules, ShiftTemplates
+from wfm.scheduler.inputs import Agent, Pin, Requirements, Rules, ShiftTemplates, less_leave
 from wfm.scheduler.templates import ShiftOption, shift_options
 
 DAYS = 7
@@ -34,6 +35,7 @@ class Problem:
     templates: ShiftTemplates
     rules: Rules
     pins: tuple[Pin, ...] = ()
+    languages: dict[str, str] = field(default_factory=dict)  # agent id -> calendar language
 
     @property
     def slots_per_day(self) -> int:
@@ -52,6 +54,47 @@ class Problem:
 
     def date(self, day: int) -> dt.date:
         return self.week_start + dt.timedelta(days=day)
+
+
+def calendar_language(centre: Centre, agent: Agent) -> str:
+    """The language an agent's calendar is written in: the first the agents file names, else the
+    first language of the agent's staffing groups, else the centre's default."""
+    unknown = [lang for lang in agent.languages if lang not in centre.languages]
+    if unknown:
+        raise VeroError(
+            f"agent {agent.id}: unknown language(s) {', '.join(unknown)}; the centre has "
+            f"{', '.join(centre.languages)}",
+            source="agents",
+            field="languages",
+        )
+    if agent.languages:
+        return agent.languages[0]
+    for group in agent.groups:
+        spoken = centre.staffing_groups[group].languages
+        if spoken:
+            return spoken[0]
+    return centre.default_language
+
+
+def with_leave(agent: Agent, week_start: dt.date, tz: dt.tzinfo) -> Agent:
+    """The agent for this week: each paid leave day in the week becomes a whole unavailable day
+    and comes off the contract (so the model, the check and the diagnosis all honour it through
+    the contract), and moves to `paid_leave` for the exports (so a second call changes nothing)."""
+    week = tuple((day, paid) for day, paid in agent.leave if 0 <= (day - week_start).days < DAYS)
+    try:
+        contract = less_leave(agent.contract, [paid for _, paid in week])
+    except ValueError as exc:
+        raise VeroError(f"agent {agent.id}: {exc}", source="agents", field="leave") from exc
+    midnights = [dt.datetime.combine(day, dt.time(0), tz) for day, _ in week]
+    return dataclasses.replace(
+        agent,
+        contract=contract,
+        unavailable=tuple(
+            sorted((*agent.unavailable, *((m, m + dt.timedelta(days=1)) for m in midnights)))
+        ),
+        leave=(),
+        paid_leave=(*agent.paid_leave, *week),
+    )
 
 
 def build_problem(
@@ -114,6 +157,7 @@ def build_problem(
                 field="date",
             )
     options = shift_options(templates, open_slots, slot, DAYS)
+    agents = tuple(with_leave(agent, week_start, tz) for agent in agents)
     return Problem(
         week_start,
         tz,
@@ -126,4 +170,5 @@ def build_problem(
         templates,
         rules,
         pins,
+        {agent.id: calendar_language(centre, agent) for agent in agents},
     )
