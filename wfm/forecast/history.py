@@ -417,7 +417,10 @@ def _load_counts(rows, header, source, tz, defaults, dates) -> History:
     history = _history("counts", records, issues)
     steps = history.records["at"].drop_duplicates().sort_values().diff().dropna()
     if steps.empty:
-        raise VeroError("need at least two intervals to tell their length", source=source)
+        skipped = f" ({history.summary()})" if history.issues else ""
+        raise VeroError(
+            f"need at least two usable intervals to tell their length{skipped}", source=source
+        )
     history.source_minutes = int(steps.min().total_seconds() // 60)
     if history.source_minutes <= 0 or 60 % history.source_minutes:
         raise VeroError(
