@@ -112,15 +112,14 @@ def detect_separator(header_line: str) -> str:
 @dataclass
 class Table:
     """A CSV read whole: its separator, header and non-empty rows as (line, values), numbers
-    written `1,5` already turned into `1.5`. `error` is the CSV error reading stopped at, raised
-    by the caller after the rows before it, so a reader fails at the same row as it would
-    reading line by line."""
+    written `1,5` already turned into `1.5`. `error` is the CSV or decoding error reading
+    stopped at, raised by the caller (inside `open_text`) after the rows before it, so a reader
+    fails at the same row as it would reading line by line."""
 
     separator: str
     header: list[str]
     rows: list[tuple[int, list[str]]]
-    decimal_comma: bool
-    error: csv.Error | None = None
+    error: csv.Error | UnicodeDecodeError | None = None
 
 
 def read_table(lines: CountedLines) -> Table | None:
@@ -139,12 +138,11 @@ def read_table(lines: CountedLines) -> Table | None:
     error = None
     try:
         rows.extend((reader.line_num, values) for values in reader if values)
-    except csv.Error as exc:
+    except (csv.Error, UnicodeDecodeError) as exc:
         error = exc
-    decimal_comma = separator != "," and _writes_decimal_comma(rows)
-    if decimal_comma:
+    if separator != "," and _writes_decimal_comma(rows):
         rows = [(line, [_decimal_point(v) for v in values]) for line, values in rows]
-    return Table(separator, header, rows, decimal_comma, error)
+    return Table(separator, header, rows, error)
 
 
 def _writes_decimal_comma(rows: list[tuple[int, list[str]]]) -> bool:

@@ -51,7 +51,8 @@ def date_order(dayfirst: bool | None) -> str:
     multiple=True,
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="History CSV; repeat for several files (e.g. the router's daily files).",
+    help="History CSV (separated by commas, semicolons or tabs; a decimal comma is "
+    "detected); repeat for several files (e.g. the router's daily files).",
 )
 @click.option(
     "--format",
