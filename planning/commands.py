@@ -178,7 +178,7 @@ def plan_command(
         ]
     )
     if history.used == 0:
-        raise VeroError("no usable history rows", source=str(histories[0]))
+        raise VeroError(f"no usable history rows ({history.summary()})", source=str(histories[0]))
     console.print(f"history: {history.summary()}")
     first = (
         week_start.date()
