@@ -20,6 +20,7 @@ from planning.plan import Iteration, PlanResult, PlanSettings, plan
 from simulations.loading import load_forecast
 from vero.kernel.centre import load_centre
 from vero.kernel.errors import VeroError
+from wfm.forecast.commands import date_order, date_order_option
 from wfm.forecast.history import combine, load_history
 from wfm.forecast.pipeline import forecast_history
 from wfm.scheduler import exports
@@ -142,6 +143,7 @@ HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
     help="Folder for forecast.csv, staffing.csv (Erlang C), requirements.csv (final), "
     "roster-two-step.csv, roster.csv (final), report.html and plan.json.",
 )
+@date_order_option
 def plan_command(
     histories: tuple[Path, ...],
     agents: Path,
@@ -158,6 +160,7 @@ def plan_command(
     workers: int,
     seed: int,
     out_dir: Path,
+    dayfirst: bool | None,
 ) -> None:
     """Plan a week and verify it in the SimPy twin: forecast the history, staff each interval
     with Erlang C, roster the agents, simulate the roster; where an interval misses its
@@ -167,10 +170,15 @@ def plan_command(
     console = Console(stderr=True)
     centre = load_centre(centre_path)
     history = combine(
-        [load_history(p, "auto", tz=centre.tz, defaults=HISTORY_DEFAULTS) for p in histories]
+        [
+            load_history(
+                p, "auto", tz=centre.tz, defaults=HISTORY_DEFAULTS, dates=date_order(dayfirst)
+            )
+            for p in histories
+        ]
     )
     if history.used == 0:
-        raise VeroError("no usable history rows", source=str(histories[0]))
+        raise VeroError(f"no usable history rows ({history.summary()})", source=str(histories[0]))
     console.print(f"history: {history.summary()}")
     first = (
         week_start.date()

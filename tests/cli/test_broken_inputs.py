@@ -43,6 +43,16 @@ def csv_corpus(header: str) -> dict[str, bytes]:
     }
 
 
+# History files that read but cannot be used: dates that could be read either way, dates in
+# both orders, a `;` file whose header fits no format, dates that exist in neither order.
+HISTORY_DATES = {
+    "ambiguous dates": b"start;calls\n02/11/2026 08:00;5\n02/11/2026 08:30;7\n",
+    "mixed date orders": b"start,calls\n13/11/2026 08:00,5\n11/14/2026 08:30,7\n",
+    "semicolons, unknown header": b"waktu;jumlah\n02/11/2026 08:00;5\n",
+    "impossible dates": b"start,calls\n31/02/2026 08:00,1\n30/02/2026 08:30,2\n",
+}
+
+
 def yaml_corpus() -> dict[str, bytes]:
     return {
         "latin-1": "id: café\n".encode("latin-1"),
@@ -113,7 +123,7 @@ CASES: list[Case] = [
     (
         "forecast --history",
         ".csv",
-        csv_corpus(CSV_HEADERS["history"]),
+        csv_corpus(CSV_HEADERS["history"]) | HISTORY_DATES,
         _forecast("--history", "{file}"),
         _no_env,
     ),
@@ -180,7 +190,7 @@ CASES: list[Case] = [
     (
         "plan --history",
         ".csv",
-        csv_corpus(CSV_HEADERS["history"]),
+        csv_corpus(CSV_HEADERS["history"]) | HISTORY_DATES,
         lambda p, d: [
             "plan",
             "--history",

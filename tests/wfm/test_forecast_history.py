@@ -50,7 +50,7 @@ def test_vero_records_good_and_broken_rows(tmp_path):
     assert history.kind == "contacts"
     assert (history.used, history.skipped) == (2, 4)
     assert [i.line for i in history.issues] == [4, 5, 6, 7]
-    assert str(history.issues[0]).startswith(f"{path}:4: bad timestamp")
+    assert str(history.issues[0]).startswith(f"{path}:4 field 'created_at': bad timestamp")
     assert "outcome 'lost'" in history.issues[1].reason
     assert "fields" in history.issues[2].reason
     assert "handle_seconds" in history.issues[3].reason

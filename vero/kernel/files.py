@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -93,10 +96,72 @@ def read_yaml(path: Path) -> Any:
         raise VeroError("not valid YAML: nested too deeply", source=str(path)) from exc
 
 
+SEPARATORS = (",", ";", "\t")
+_COMMA_NUMBER = re.compile(r"[+-]?\d+,\d+")
+_POINT_NUMBER = re.compile(r"[+-]?\d+\.\d+")
+
+
+def detect_separator(header_line: str) -> str:
+    """The one of `,` `;` tab that splits the header line into the most columns (`,` on a tie,
+    e.g. a one-column file). Excel writes `;` where the locale's decimal mark is a comma
+    (Indonesian, most of Europe); the header is counted rather than sniffed from data rows,
+    where decimal commas and free text mislead csv.Sniffer."""
+    return max(SEPARATORS, key=lambda sep: len(next(csv.reader([header_line], delimiter=sep))))
+
+
+@dataclass
+class Table:
+    """A CSV read whole: its separator, header and non-empty rows as (line, values), numbers
+    written `1,5` already turned into `1.5`. `error` is the CSV or decoding error reading
+    stopped at, raised by the caller (inside `open_text`) after the rows before it, so a reader
+    fails at the same row as it would reading line by line."""
+
+    separator: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    error: csv.Error | UnicodeDecodeError | None = None
+
+
+def read_table(lines: CountedLines) -> Table | None:
+    """The table in `lines` (None for an empty file), its separator detected from the header
+    line and its decimal mark from the values: a file not separated by commas writes numbers
+    `1,5` when some value looks so and none looks like `1.5` (a tab file mixing `1,234` and
+    `1.5` keeps its commas)."""
+    stream = iter(lines)
+    first = next(stream, None)
+    if first is None:
+        return None
+    separator = detect_separator(first)
+    reader = csv.reader(itertools.chain([first], stream), delimiter=separator)
+    header = next(reader, [])
+    rows: list[tuple[int, list[str]]] = []
+    error = None
+    try:
+        rows.extend((reader.line_num, values) for values in reader if values)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        error = exc
+    if separator != "," and _writes_decimal_comma(rows):
+        rows = [(line, [_decimal_point(v) for v in values]) for line, values in rows]
+    return Table(separator, header, rows, error)
+
+
+def _writes_decimal_comma(rows: list[tuple[int, list[str]]]) -> bool:
+    values = [v.strip() for _, row in rows for v in row]
+    return any(_COMMA_NUMBER.fullmatch(v) for v in values) and not any(
+        _POINT_NUMBER.fullmatch(v) for v in values
+    )
+
+
+def _decimal_point(value: str) -> str:
+    text = value.strip()
+    return text.replace(",", ".") if _COMMA_NUMBER.fullmatch(text) else value
+
+
 def csv_rows(
     path: Path, required: tuple[str, ...], *, allow_empty: bool = False
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row with stripped values) of a UTF-8 CSV whose header has `required`.
+    """(line number, row with stripped values) of a UTF-8 CSV whose header has `required`; the
+    separator (`,` `;` tab) and a decimal comma are detected (see `read_table`).
 
     A missing column, a row with more values than columns, an unreadable or non-UTF-8 file, and
     (unless `allow_empty`) a file without rows are VeroErrors naming the file (and line and
@@ -104,21 +169,22 @@ def csv_rows(
     """
     source = str(path)
     with open_text(path) as lines:
-        reader = csv.DictReader(lines)
-        if reader.fieldnames is None:
+        table = read_table(lines)
+        if table is None:
             raise VeroError("empty file (no header row)", source=source, line=1)
-        missing = [c for c in required if c not in reader.fieldnames]
+        missing = [c for c in required if c not in table.header]
         if missing:
             raise VeroError(
                 f"missing column(s) {', '.join(missing)}", source=source, line=1, field=missing[0]
             )
-        empty = True
-        for row in reader:
-            if None in row:
-                raise VeroError("more values than columns", source=source, line=reader.line_num)
-            empty = False
-            yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
-    if empty and not allow_empty:
+        for line, values in table.rows:
+            if len(values) > len(table.header):
+                raise VeroError("more values than columns", source=source, line=line)
+            padded = [*values, *[""] * (len(table.header) - len(values))]
+            yield line, {k: v.strip() for k, v in zip(table.header, padded, strict=True)}
+        if table.error is not None:
+            raise table.error
+    if not table.rows and not allow_empty:
         raise VeroError("no rows", source=source)
 
 

@@ -127,6 +127,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "forecast.format.contacts": {"id": "CSV kontak", "en": "Contacts CSV"},
     "forecast.format.twilio": {"id": "Log panggilan Twilio", "en": "Twilio call log"},
     "forecast.format.counts": {"id": "Jumlah per interval", "en": "Interval counts"},
+    "forecast.dates": {"id": "Urutan tanggal (02/11/2026)", "en": "Date order (02/11/2026)"},
+    "forecast.dates.auto": {"id": "Kenali dari data", "en": "Detect from the data"},
+    "forecast.dates.dayfirst": {
+        "id": "Hari/bulan (02/11 = 2 November)",
+        "en": "Day/month (02/11 = 2 November)",
+    },
+    "forecast.dates.monthfirst": {
+        "id": "Bulan/hari (02/11 = 11 Februari)",
+        "en": "Month/day (02/11 = 11 February)",
+    },
     "forecast.interval": {"id": "Panjang interval", "en": "Interval length"},
     "forecast.horizon": {"id": "Jumlah hari prakiraan", "en": "Days to forecast"},
     "forecast.run": {"id": "Buat prakiraan", "en": "Make the forecast"},

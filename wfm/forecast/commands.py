@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 import matplotlib
@@ -14,7 +16,7 @@ from rich.progress import Progress
 from vero.kernel.centre import load_centre
 from vero.kernel.errors import VeroError
 from wfm.forecast.calendar import load_events
-from wfm.forecast.history import FORMATS, combine, load_history
+from wfm.forecast.history import FORMATS, SUMMARY_ISSUES, combine, load_history
 from wfm.forecast.models import MODELS
 from wfm.forecast.pipeline import ForecastRun, forecast_history
 
@@ -22,6 +24,24 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
 SHOWN_ISSUES = 20
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def date_order_option(command: F) -> F:
+    """`--dayfirst/--monthfirst` for every command that reads history files: the answer to a
+    file whose dates (02/11/2026) could be read either way."""
+    return click.option(
+        "--dayfirst/--monthfirst",
+        "dayfirst",
+        default=None,
+        help="Dates with the year last (02/11/2026) are day/month (--dayfirst) or month/day "
+        "(--monthfirst); needed only when no date in the file tells (a day over 12).",
+    )(command)
+
+
+def date_order(dayfirst: bool | None) -> str:
+    """The `dates` argument of `load_history` for the flag's value (None: from the data)."""
+    return "auto" if dayfirst is None else "dayfirst" if dayfirst else "monthfirst"
 
 
 @click.command("forecast")
@@ -31,7 +51,8 @@ SHOWN_ISSUES = 20
     multiple=True,
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="History CSV; repeat for several files (e.g. the router's daily files).",
+    help="History CSV (separated by commas, semicolons or tabs; a decimal comma is "
+    "detected); repeat for several files (e.g. the router's daily files).",
 )
 @click.option(
     "--format",
@@ -125,6 +146,7 @@ SHOWN_ISSUES = 20
     show_default=True,
     help="Handle time used when the history has none.",
 )
+@date_order_option
 def forecast(
     histories: tuple[Path, ...],
     fmt: str,
@@ -142,6 +164,7 @@ def forecast(
     queue: str,
     language: str,
     aht_seconds: float,
+    dayfirst: bool | None,
 ) -> None:
     """Forecast contact volume and handle time per interval from history."""
     console = Console(stderr=True)
@@ -150,12 +173,19 @@ def forecast(
     named = dict(_role(text) for text in columns)
     loaded = combine(
         [
-            load_history(p, fmt, tz=centre_def.tz, defaults=defaults, columns=named)
+            load_history(
+                p,
+                fmt,
+                tz=centre_def.tz,
+                defaults=defaults,
+                columns=named,
+                dates=date_order(dayfirst),
+            )
             for p in histories
         ]
     )
     console.print(f"history: {loaded.summary()}")
-    for issue in loaded.issues[:SHOWN_ISSUES]:
+    for issue in loaded.issues[SUMMARY_ISSUES:SHOWN_ISSUES]:  # the first ones are in the summary
         console.print(f"  skipped {issue}", markup=False)
     if loaded.skipped > SHOWN_ISSUES:
         console.print(f"  ... and {loaded.skipped - SHOWN_ISSUES} more")

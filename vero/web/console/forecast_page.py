@@ -30,7 +30,7 @@ from vero.web.console.uploads import form_number, save_upload
 from vero.web.jobs import Say
 from wfm.commands import plan_forecast, read_forecast
 from wfm.forecast.commands import write_chart
-from wfm.forecast.history import FORMATS, History, load_history
+from wfm.forecast.history import DATE_ORDERS, FORMATS, History, load_history
 from wfm.forecast.pipeline import forecast_history
 from wfm.staffing_plan import PlanOptions
 
@@ -45,6 +45,7 @@ def _form(error: str = "") -> tuple[str, int]:
         "planning/forecast.html",
         error=error,
         formats=FORMATS,
+        date_orders=DATE_ORDERS,
         intervals=INTERVALS,
         last=last_run("forecast", "forecast.csv"),
     ), 400 if error else 200
@@ -59,13 +60,16 @@ def forecast_start() -> ResponseReturnValue:
 
     def prepare() -> Prepared:
         fmt = request.form.get("format", "auto")
+        dates = request.form.get("dates", "auto")
+        if dates not in DATE_ORDERS:
+            raise VeroError(f"use {', '.join(DATE_ORDERS)}", field="dates")
         interval = int(form_number("interval", 30, 15, 60))
         if interval not in INTERVALS:
             raise VeroError(f"use {', '.join(map(str, INTERVALS))} minutes", field="interval")
         horizon = int(form_number("horizon_days", 14, 1, 366))
         path = save_upload("history", folder, "history.csv")
         centre = services().centre
-        history = load_history(path, fmt, tz=centre.tz, defaults=HISTORY_DEFAULTS)
+        history = load_history(path, fmt, tz=centre.tz, defaults=HISTORY_DEFAULTS, dates=dates)
         if history.used == 0:
             raise VeroError(f"no usable history rows ({history.summary()})", source=str(path))
         return forecast_job, (history, centre, interval, horizon)
