@@ -22,6 +22,12 @@ patience 5 s, 80/15 counted over non-short-abandons: 12 agents, 88% abandon).
 `blocking_requirement` staffs a loss system (Erlang B: no queue, blocked contacts are lost).
 Every function broadcasts, so many scenarios (volumes, handle times, interval lengths) are one
 call; `requirement_grid` adds a grid over the targets and models themselves.
+
+pyworkforce's ErlangC / ErlangA / ErlangB test expectations hold here (tests/wfm/
+test_erlang_pyworkforce.py) except where Vero deliberately answers instead of raising: zero
+volume needs 0 agents, Erlang C with N <= A reports service level 0 and ASA inf, Erlang A with
+0 agents has everyone abandoning, and a 0 s answer target means "not queued at all". A zero
+blocking target is refused, where pyworkforce searches until B underflows to 0.0.
 """
 
 from __future__ import annotations
