@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import betainc
 
-from wfm.erlang import erlang_a_metrics, erlang_b, erlang_c, erlang_c_metrics
+from wfm.erlang import SLConvention, erlang_a_metrics, erlang_b, erlang_c, erlang_c_metrics
 
 
 def erlang_b_recursion(agents: int, load: float) -> float:
@@ -25,7 +25,7 @@ def erlang_a_brute_force(
     aht: float,
     target: float,
     patience: float,
-    convention: str = "offered_minus_short_abandons",
+    convention: SLConvention = "offered_minus_short_abandons",
     short_abandon: float | None = None,
 ) -> dict[str, float]:
     """M/M/n+M from its truncated birth-death chain; waits from the order-statistic view
@@ -115,7 +115,9 @@ def test_erlang_c_edges() -> None:
     ],
 )
 def test_erlang_a_matches_the_birth_death_chain(
-    case: tuple, convention: str, short_abandon: float | None
+    case: tuple[int, float, float, float, float],
+    convention: SLConvention,
+    short_abandon: float | None,
 ) -> None:
     metrics = erlang_a_metrics(*case, convention=convention, short_abandon_seconds=short_abandon)
     for name, value in erlang_a_brute_force(*case, convention, short_abandon).items():
@@ -150,6 +152,7 @@ def test_erlang_a_tends_to_erlang_c_as_patience_grows() -> None:
 def test_erlang_a_is_stable_below_the_load_and_at_thousands_of_agents() -> None:
     metrics = erlang_a_metrics(np.array([0, 1, 100, 2000, 5000]), 4900, 180, 15, 120)
     assert np.all(np.isfinite(metrics.service_level)) and np.all(np.isfinite(metrics.asa_seconds))
+    assert metrics.abandon_rate is not None
     assert metrics.abandon_rate[0] == pytest.approx(1.0)
     assert 0 < metrics.abandon_rate[-1] < 0.01
 
@@ -171,6 +174,7 @@ def test_erlang_a_bounds_and_monotone_in_agents(
     )
     offered = erlang_a_metrics(agents, load, aht, target, patience)
     c = erlang_c_metrics(agents, load, aht, target)
+    assert a.abandon_rate is not None
     assert np.all((a.abandon_rate >= 0) & (a.abandon_rate <= 1))
     assert np.all(a.service_level >= c.service_level - 1e-9)
     assert np.all(np.diff(a.service_level) >= -1e-9)

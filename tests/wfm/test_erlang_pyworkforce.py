@@ -129,7 +129,9 @@ def test_erlang_a_consistency_ranges_and_monotonicity() -> None:
         assert np.all((value >= 0) & (value <= 1))
     assert np.all((metrics.service_level >= 0) & (metrics.service_level <= 1))
     assert np.all(np.diff(metrics.service_level) >= -1e-9)  # test_erlanga_monotonic_...
-    patient, impatient = erlang_a_metrics(14, 10, AHT, 20, np.array([1200, 60])).abandon_rate
+    patient, impatient = np.asarray(
+        erlang_a_metrics(14, 10, AHT, 20, np.array([1200, 60])).abandon_rate
+    )
     assert impatient > patient  # test_erlanga_less_patience_more_abandonment (20 vs 1 min)
     quick, relaxed = erlang_a_metrics(16, 10, AHT, np.array([5, 60]), 300).service_level
     assert relaxed >= quick  # test_erlanga_service_level_custom_asa
