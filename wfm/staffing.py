@@ -172,7 +172,8 @@ def requirement(
     (below it the queue is unstable); Erlang A from zero, since abandonment keeps it stable.
     With `fractional`, the requirement is interpolated linearly between the last failing and
     the first passing headcount on the binding constraint (for planning, not for rosters).
-    Rostered agents = on-seat / (1 - shrinkage), rounded up unless fractional.
+    Rostered agents = on-seat / (1 - shrinkage), rounded up unless fractional. A patience
+    below the answer target raises a VeroError unless it stays meaningful (`check_patience`).
     """
     if min_agents < 0:
         raise ValueError("min_agents must be >= 0")

@@ -182,6 +182,13 @@ def test_cli_refuses_bad_patience_in_one_line(
     assert code == 2 and message in output, output
 
 
+def test_help_documents_the_new_options() -> None:
+    result = CliRunner().invoke(cli, ["staff", "--help"])
+    assert result.exit_code == 0
+    for option in ("--sl-convention", "--short-abandon-seconds", "--max-abandonment", "chat=300"):
+        assert option in result.output
+
+
 def test_erlang_b_staffing() -> None:
     result = blocking_requirement([100, 0, 1000], 180, 1800, 0.02, shrinkage=0.3)
     assert result.required_net[:2].tolist() == [17, 0]  # 10 Erlangs at 2% blocking: 17 lines
