@@ -15,8 +15,9 @@ from rich.progress import track
 from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, interval_fields
+from wfm.erlang import SL_CONVENTIONS, SLConvention
 from wfm.staffing import Model
-from wfm.staffing_plan import PlanOptions, plan_group
+from wfm.staffing_plan import DEFAULT_PATIENCE_SECONDS, PlanOptions, plan_group
 
 FORECAST_COLUMNS = (
     "interval_start",
@@ -68,10 +69,34 @@ FORECAST_COLUMNS = (
 )
 @click.option(
     "--patience",
-    type=click.FloatRange(min=0, min_open=True),
-    default=120.0,
+    default=None,
+    metavar="SECONDS|CHANNEL=SECONDS,...",
+    help="Mean patience in seconds before abandoning (Erlang A): one value for every channel "
+    "(e.g. 90), or per channel (e.g. voice=60,chat=300), or both (90,chat=300). Channels not "
+    "named use the centre's channels.<channel>.patience_seconds, else "
+    f"{DEFAULT_PATIENCE_SECONDS:g} s.",
+)
+@click.option(
+    "--sl-convention",
+    "convention",
+    type=click.Choice(SL_CONVENTIONS),
+    default="offered",
     show_default=True,
-    help="Mean patience in seconds before abandoning (Erlang A).",
+    help="Erlang A service level: answered within the target over all offered contacts "
+    "(abandoners fail), over offered minus short abandons, or over answered contacts.",
+)
+@click.option(
+    "--short-abandon-seconds",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="With --sl-convention offered_minus_short_abandons: contacts abandoning within this "
+    "many seconds are left out (default: the channel's answer target).",
+)
+@click.option(
+    "--max-abandonment",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=None,
+    help="Also staff until at most this share of offered contacts abandons (Erlang A).",
 )
 @click.option(
     "--shrinkage",
@@ -100,15 +125,34 @@ def staff(
     out_path: Path | None,
     chart_path: Path | None,
     model: Model,
-    patience: float,
+    patience: str | None,
+    convention: SLConvention,
+    short_abandon_seconds: float | None,
+    max_abandonment: float | None,
     shrinkage: float,
     max_occupancy: float,
     fractional: bool,
 ) -> None:
     """Turn a contact forecast into required agents per interval and staffing group."""
     centre = load_centre(centre_path)
+    every_channel, per_channel = parse_patience(patience or "", centre)
+    if short_abandon_seconds is not None and convention != "offered_minus_short_abandons":
+        raise VeroError(
+            "applies only with --sl-convention offered_minus_short_abandons",
+            field="--short-abandon-seconds",
+        )
     rows = read_forecast(forecast_path, centre)
-    options = PlanOptions(model, patience, shrinkage, max_occupancy, fractional)
+    options = PlanOptions(
+        model,
+        every_channel,
+        shrinkage,
+        max_occupancy,
+        fractional,
+        convention,
+        short_abandon_seconds,
+        max_abandonment,
+        per_channel,
+    )
     progress = Console(stderr=True)
     result = plan_forecast(
         rows,
@@ -130,6 +174,34 @@ def staff(
         progress.print(
             f"{len(result)} rows for {result['group'].nunique()} group(s) written to {out_path}"
         )
+
+
+def parse_patience(text: str, centre: Centre) -> tuple[float | None, dict[str, float]]:
+    """`--patience` as (one value for every channel or None, per-channel values): items
+    separated by commas, each SECONDS or CHANNEL=SECONDS, seconds > 0, channels of the centre."""
+    every: float | None = None
+    per_channel: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        channel, _, value = item.rpartition("=")
+        channel = channel.strip()
+        if channel and channel not in centre.channels:
+            raise VeroError(
+                f"unknown channel {channel!r}; the centre has {', '.join(centre.channels)}",
+                field="--patience",
+            )
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = math.nan
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise VeroError(
+                f"{item!r}: patience must be a number of seconds > 0", field="--patience"
+            )
+        if channel:
+            per_channel[channel] = seconds
+        else:
+            every = seconds
+    return every, per_channel
 
 
 def plan_forecast(

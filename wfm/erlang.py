@@ -17,18 +17,30 @@ patience of mean `patience`: with x = n patience / AHT and y = load patience / A
 P(wait) = A(x, y) / (1/B + A(x, y) - 1). The service level and the
 abandonment use the same series at x + 1 (Mandelbaum and Zeltyn's formulas, rearranged so that
 only positive terms are added).
+
+Service level conventions (`SLConvention`), which differ only when callers abandon:
+  "offered" (the default, pyworkforce's and most WFM tools'): answered within the target over
+      all offered contacts, so every abandoner counts as a failure;
+  "offered_minus_short_abandons": answered within the target over contacts that did not abandon
+      within `short_abandon_seconds` (default: the target itself, which is what ACD reports and
+      the twin show; with impatient callers it understaffs, since the abandoners vanish);
+  "answered": answered within the target over answered contacts (ignores abandonment entirely).
+Erlang C has no abandonment, so all three give the same figure there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import gammainc, gammaincc, gammaln
 
 Array = NDArray[np.float64]
+SLConvention = Literal["offered", "offered_minus_short_abandons", "answered"]
+SL_CONVENTIONS: tuple[SLConvention, ...] = ("offered", "offered_minus_short_abandons", "answered")
 
 _UNDERFLOW = 1e-290  # below this the incomplete gamma has lost its digits: sum the series
 
@@ -37,8 +49,8 @@ _UNDERFLOW = 1e-290  # below this the incomplete gamma has lost its digits: sum 
 class QueueMetrics:
     """How an interval performs with a given number of servers (arrays of one shape).
 
-    service_level: share of contacts answered within the target, among contacts that did not
-        abandon before the target (short abandons are excluded, as ACD reports do).
+    service_level: share of contacts answered within the target, over the contacts the
+        `SLConvention` counts (all offered by default).
     asa_seconds: mean time in queue of all offered contacts (answered or abandoned); inf when
         an Erlang C queue is unstable.
     occupancy: share of server time busy with contacts.
@@ -136,32 +148,42 @@ def erlang_c_metrics(
 
 
 def erlang_a_metrics(
-    agents: ArrayLike, load: ArrayLike, aht: ArrayLike, target: ArrayLike, patience: ArrayLike
+    agents: ArrayLike,
+    load: ArrayLike,
+    aht: ArrayLike,
+    target: ArrayLike,
+    patience: ArrayLike,
+    *,
+    convention: SLConvention = "offered",
+    short_abandon_seconds: ArrayLike | None = None,
 ) -> QueueMetrics:
     """Service level, ASA, occupancy and abandonment of the M/M/n+M queue (Erlang A).
 
     Stable for any n >= 0, including n below the load. In θ-time units (θ = 1/patience) with
-    x = n patience / AHT, y = load patience / AHT, v = exp(-target / patience) and
+    x = n patience / AHT, y = load patience / AHT, v = exp(-t / patience) and
     π = 1 / (1/B + A(x, y) - 1) the probability of all servers busy with nobody waiting:
-      waited >= target (answered later or abandoned later) = π v^(x+1) e^(y(1-v)) A(x, y v)
+      waited >= t (answered later or abandoned later) = π v^(x+1) e^(y(1-v)) A(x, y v)
       answered after waiting = π x/(x+1) A(x+1, y)
-      answered after waiting >= target = π x/(x+1) v^(x+1) e^(y(1-v)) A(x+1, y v)
-    and A(x, z) = 1 + z/(x+1) A(x+1, z) keeps every sum positive.
+      answered after waiting >= t = π x/(x+1) v^(x+1) e^(y(1-v)) A(x+1, y v)
+    and A(x, z) = 1 + z/(x+1) A(x+1, z) keeps every sum positive. Abandoned before t is what
+    remains: 1 - answered before t - waited >= t. `convention` picks the service level's
+    denominator (see the module docstring); `short_abandon_seconds` (default: `target`) is the
+    threshold of "offered_minus_short_abandons" and is ignored by the other conventions.
     """
-    n, a, s, t, p = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (agents, load, aht, target, patience))
+    if convention not in SL_CONVENTIONS:
+        raise ValueError(f"unknown service level convention {convention!r}")
+    short = target if short_abandon_seconds is None else short_abandon_seconds
+    n, a, s, t, p, tau = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (agents, load, aht, target, patience, short))
     )
     shape = n.shape
     service_level, asa, occupancy = np.ones(shape), np.zeros(shape), np.zeros(shape)
     abandon, wait = np.zeros(shape), np.zeros(shape)
     busy = a > 0
-    n, a, s, t, p = n[busy], a[busy], s[busy], t[busy], p[busy]
+    n, a, s, t, p, tau = n[busy], a[busy], s[busy], t[busy], p[busy], tau[busy]
 
     x, y = n * p / s, a * p / s
-    log_v = -t / p
-    drift = (x + 1) * log_v - y * np.expm1(log_v)  # log(v^(x+1) e^(y(1-v)))
     log_a1 = log_queue_series(x + 1, y)
-    log_a1_late = log_queue_series(x + 1, y * np.exp(log_v))
     with np.errstate(divide="ignore"):  # log 0 = -inf is right for n = 0 and tiny loads
         log_ratio = np.log(y / (x + 1))
         log_served_share = np.log(x / (x + 1))
@@ -169,13 +191,30 @@ def erlang_a_metrics(
     log_pi = -np.logaddexp(log_inverse_erlang_b(n, a), log_waiting_excess)
     p_wait = np.exp(log_pi + np.logaddexp(0.0, log_waiting_excess))
     served_after_wait = np.exp(log_pi + log_served_share + log_a1)
-    served_late = np.exp(log_pi + log_served_share + drift + log_a1_late)
-    waited_long = np.exp(log_pi + drift + np.logaddexp(0.0, log_ratio + log_v + log_a1_late))
+
+    def answered_and_waiting(after: Array) -> tuple[Array, Array]:
+        """(answered within `after` seconds, still waiting at `after`) as shares of offered."""
+        log_v = -after / p
+        drift = (x + 1) * log_v - y * np.expm1(log_v)  # log(v^(x+1) e^(y(1-v)))
+        log_a1_late = log_queue_series(x + 1, y * np.exp(log_v))
+        served_late = np.exp(log_pi + log_served_share + drift + log_a1_late)
+        waited_long = np.exp(log_pi + drift + np.logaddexp(0.0, log_ratio + log_v + log_a1_late))
+        return np.clip(1.0 - p_wait + served_after_wait - served_late, 0.0, 1.0), waited_long
 
     p_abandon = np.clip(p_wait - served_after_wait, 0.0, 1.0)
-    answered_in_time = np.clip(1.0 - p_wait + served_after_wait - served_late, 0.0, 1.0)
-    counted = answered_in_time + waited_long
-    service_level[busy] = np.where(counted > 0, answered_in_time / np.maximum(counted, 1e-300), 0.0)
+    answered_in_time, waited_long = answered_and_waiting(t)
+    if convention == "offered":
+        counted = np.ones(t.shape)
+    elif convention == "answered":
+        counted = 1.0 - p_abandon
+    elif short_abandon_seconds is None:  # threshold = target: reuse the series already summed
+        counted = answered_in_time + waited_long
+    else:
+        answered_early, waiting_then = answered_and_waiting(tau)
+        counted = np.clip(answered_early + waiting_then, 0.0, 1.0)  # 1 - short abandons
+    service_level[busy] = np.where(
+        counted > 0, np.minimum(answered_in_time / np.maximum(counted, 1e-300), 1.0), 0.0
+    )
     asa[busy] = p_abandon * p  # Little's law: abandonments = θ E[queue] = θ λ E[wait]
     with np.errstate(divide="ignore", invalid="ignore"):
         occupancy[busy] = np.where(n > 0, np.minimum(a * (1.0 - p_abandon) / n, 1.0), 1.0)

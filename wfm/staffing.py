@@ -10,17 +10,45 @@ working one chat for the per-chat handle time (`aht_seconds` as measured while a
 chats, so the slow-down from multitasking is already in it). This is the usual "k servers per
 agent" approximation; it is optimistic when chats of one agent interfere more than the measured
 handle time shows. Occupancy is then the busy share of the agent's chat slots.
+
+Erlang A's service level follows the model's `SLConvention` (answered within the target over
+all offered contacts by default: abandoners are failures). A `max_abandonment` cap adds a
+constraint of its own. Patience shorter than the answer target is refused unless abandoners
+count as failures (the "offered" convention) or the abandonment is capped: with any other
+convention almost every caller who would wait past the target hangs up first and vanishes from
+the ratio, so a handful of agents "meets" the target while most callers abandon (100 Erlangs,
+patience 5 s, 80/15 counted over non-short-abandons: 12 agents, 88% abandon).
+
+`blocking_requirement` staffs a loss system (Erlang B: no queue, blocked contacts are lost).
+Every function broadcasts, so many scenarios (volumes, handle times, interval lengths) are one
+call; `requirement_grid` adds a grid over the targets and models themselves.
+
+pyworkforce's ErlangC / ErlangA / ErlangB test expectations hold here (tests/wfm/
+test_erlang_pyworkforce.py) except where Vero deliberately answers instead of raising: zero
+volume needs 0 agents, Erlang C with N <= A reports service level 0 and ASA inf, Erlang A with
+0 agents has everyone abandoning, and a 0 s answer target means "not queued at all". A zero
+blocking target is refused, where pyworkforce searches until B underflows to 0.0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from wfm.erlang import Array, QueueMetrics, erlang_a_metrics, erlang_c_metrics
+from vero.kernel.errors import VeroError
+from wfm.erlang import (
+    SL_CONVENTIONS,
+    Array,
+    QueueMetrics,
+    SLConvention,
+    erlang_a_metrics,
+    erlang_b,
+    erlang_c_metrics,
+)
 
 Model = Literal["erlang-c", "erlang-a"]
 _EPS = 1e-9  # float slack when comparing metrics with targets
@@ -29,12 +57,14 @@ _EPS = 1e-9  # float slack when comparing metrics with targets
 @dataclass(frozen=True)
 class Target:
     """What each interval must achieve: `service_level` of contacts answered within
-    `answer_seconds`, optionally an ASA ceiling, and at most `max_occupancy` busy time."""
+    `answer_seconds`, optionally an ASA ceiling, at most `max_occupancy` busy time and, for
+    Erlang A, at most `max_abandonment` of offered contacts abandoning."""
 
     answer_seconds: float
     service_level: float = 0.8
     asa_seconds: float | None = None
     max_occupancy: float = 1.0
+    max_abandonment: float | None = None
 
     def __post_init__(self) -> None:
         # each bound must be reachable with enough agents, or the search would never end
@@ -46,15 +76,20 @@ class Target:
             raise ValueError("asa_seconds must be > 0")
         if not 0 < self.max_occupancy <= 1:
             raise ValueError("max_occupancy must be in (0, 1]")
+        if self.max_abandonment is not None and not 0 < self.max_abandonment < 1:
+            raise ValueError("max_abandonment must be strictly between 0 and 1")
 
 
 @dataclass(frozen=True)
 class QueueModel:
-    """Erlang C (nobody abandons) or Erlang A (mean patience), and contacts held per agent."""
+    """Erlang C (nobody abandons) or Erlang A (mean patience), contacts held per agent, and
+    how Erlang A's service level counts abandoners (`wfm.erlang.SLConvention`)."""
 
     kind: Model = "erlang-a"
     patience_seconds: float = 120.0
     concurrency: int = 1
+    convention: SLConvention = "offered"
+    short_abandon_seconds: float | None = None  # "offered_minus_short_abandons"; None: target
 
     def __post_init__(self) -> None:
         if self.kind not in ("erlang-c", "erlang-a"):
@@ -63,6 +98,10 @@ class QueueModel:
             raise ValueError("patience_seconds must be > 0")
         if self.concurrency < 1:
             raise ValueError("concurrency must be >= 1")
+        if self.convention not in SL_CONVENTIONS:
+            raise ValueError(f"unknown service level convention {self.convention!r}")
+        if self.short_abandon_seconds is not None and not self.short_abandon_seconds >= 0:
+            raise ValueError("short_abandon_seconds must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -72,6 +111,16 @@ class Requirement:
     required_net: Array  # on-seat agents (whole numbers unless fractional)
     required_agents: Array  # rostered agents after shrinkage
     metrics: QueueMetrics
+
+
+@dataclass(frozen=True)
+class BlockingRequirement:
+    """Loss-system staffing per interval: servers on seat and rostered, and what they give."""
+
+    required_net: Array
+    required_agents: Array
+    blocking: Array  # share of offered contacts lost (Erlang B)
+    occupancy: Array  # carried load / servers
 
 
 def offered_load(volume: ArrayLike, aht_seconds: ArrayLike, interval_seconds: ArrayLike) -> Array:
@@ -123,10 +172,12 @@ def requirement(
     (below it the queue is unstable); Erlang A from zero, since abandonment keeps it stable.
     With `fractional`, the requirement is interpolated linearly between the last failing and
     the first passing headcount on the binding constraint (for planning, not for rosters).
-    Rostered agents = on-seat / (1 - shrinkage), rounded up unless fractional.
+    Rostered agents = on-seat / (1 - shrinkage), rounded up unless fractional. A patience
+    below the answer target raises a VeroError unless it stays meaningful (`check_patience`).
     """
     if min_agents < 0:
         raise ValueError("min_agents must be >= 0")
+    check_patience(target, model)
     load = np.atleast_1d(_checked_load(volume, aht_seconds, interval_seconds))
     aht = np.broadcast_to(np.asarray(aht_seconds, dtype=float), load.shape)
 
@@ -140,6 +191,87 @@ def requirement(
     net = np.maximum(net, min_agents)
     metrics = _metrics(load, aht, round_up(net), target.answer_seconds, model)
     return Requirement(net, gross_up(net, shrinkage, fractional), metrics)
+
+
+def requirement_grid(
+    volume: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    targets: Sequence[Target],
+    models: Sequence[QueueModel] = (QueueModel(),),
+    *,
+    shrinkage: float = 0.0,
+    fractional: bool = False,
+) -> list[Requirement]:
+    """Many scenarios at once (like pyworkforce's Multi* classes): every target x every model,
+    each over all the broadcast volumes / handle times / interval lengths in one vectorised
+    search. Results in product order, targets outer: [(t0, m0), (t0, m1), ..., (t1, m0), ...]."""
+    return [
+        requirement(
+            volume,
+            aht_seconds,
+            interval_seconds,
+            target,
+            model,
+            shrinkage=shrinkage,
+            fractional=fractional,
+        )
+        for target in targets
+        for model in models
+    ]
+
+
+def blocking_requirement(
+    volume: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    max_blocking: ArrayLike,
+    *,
+    max_occupancy: float = 1.0,
+    shrinkage: float = 0.0,
+) -> BlockingRequirement:
+    """The smallest number of servers with Erlang B blocking <= `max_blocking` (and occupancy
+    <= `max_occupancy`) in each interval; idle intervals need none. `max_blocking` must lie in
+    (0, 1): B(n, a) > 0 for every finite n, so a zero target is refused rather than searched
+    until the float underflows (where pyworkforce returns an n with B rounded to 0.0)."""
+    load = np.atleast_1d(_checked_load(volume, aht_seconds, interval_seconds))
+    cap = np.broadcast_to(np.asarray(max_blocking, dtype=float), load.shape)
+    if not np.all((cap > 0) & (cap < 1)):
+        raise ValueError("max_blocking must be strictly between 0 and 1")
+    if not 0 < max_occupancy <= 1:
+        raise ValueError("max_occupancy must be in (0, 1]")
+    busy = load > 0
+    offered, limit = load[busy], cap[busy]
+
+    def passes(servers: Array, index: NDArray[np.intp]) -> NDArray[np.bool_]:
+        blocked = erlang_b(servers, offered[index])
+        carried = offered[index] * (1.0 - blocked) / servers
+        return (blocked <= limit[index] + _EPS) & (carried <= max_occupancy + _EPS)
+
+    start = np.zeros(offered.shape)  # B(0, a) = 1 always fails
+    net = np.zeros(load.shape)
+    net[busy] = _bisect(start, np.ceil(offered + 2 * np.sqrt(offered)) + 1, passes)
+    blocking = erlang_b(net, load)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        occupancy = np.where(net > 0, load * (1.0 - blocking) / net, 0.0)
+    return BlockingRequirement(net, gross_up(net, shrinkage), blocking, occupancy)
+
+
+def check_patience(target: Target, model: QueueModel) -> None:
+    """Refuse an Erlang A target that patience below the answer target makes meaningless (see
+    the module docstring): a VeroError naming `patience_seconds`."""
+    if (
+        model.kind == "erlang-a"
+        and model.patience_seconds < target.answer_seconds
+        and model.convention != "offered"
+        and target.max_abandonment is None
+    ):
+        raise VeroError(
+            f"{model.patience_seconds:g} s is below the {target.answer_seconds:g} s answer "
+            f"target: with the {model.convention!r} service level most callers would abandon "
+            "unseen; use the 'offered' convention or set max_abandonment",
+            field="patience_seconds",
+        )
 
 
 def gross_up(net: ArrayLike, shrinkage: float, fractional: bool = False) -> Array:
@@ -177,7 +309,15 @@ def _metrics(
     aht = np.where(load > 0, aht, 1.0)  # any positive AHT serves an empty interval
     if model.kind == "erlang-c":
         return erlang_c_metrics(servers, load, aht, answer_seconds)
-    return erlang_a_metrics(servers, load, aht, answer_seconds, model.patience_seconds)
+    return erlang_a_metrics(
+        servers,
+        load,
+        aht,
+        answer_seconds,
+        model.patience_seconds,
+        convention=model.convention,
+        short_abandon_seconds=model.short_abandon_seconds,
+    )
 
 
 def _meets(metrics: QueueMetrics, target: Target) -> NDArray[np.bool_]:
@@ -186,31 +326,44 @@ def _meets(metrics: QueueMetrics, target: Target) -> NDArray[np.bool_]:
     )
     if target.asa_seconds is not None:
         ok &= metrics.asa_seconds <= target.asa_seconds + _EPS
+    if target.max_abandonment is not None and metrics.abandon_rate is not None:
+        ok &= metrics.abandon_rate <= target.max_abandonment + _EPS
     return ok
 
 
 def _smallest_feasible(load: Array, evaluate, target: Target, model: QueueModel) -> Array:
-    """Bisection on whole agents, all intervals at once: `low` always fails, `high` passes."""
+    """Smallest whole headcount meeting `target` in each busy interval (0 where idle)."""
     busy = load > 0
     per_agent = load[busy] / model.concurrency
     low = np.floor(per_agent) if model.kind == "erlang-c" else np.zeros_like(per_agent)
     high = np.maximum(low + 1, np.ceil(per_agent / target.max_occupancy + 2 * np.sqrt(per_agent)))
-    failing = np.ones(per_agent.shape, dtype=bool)
+    where = np.flatnonzero(busy)
+    needed = np.zeros(load.shape)
+    needed[busy] = _bisect(low, high, lambda n, i: _meets(evaluate(n, where[i]), target))
+    return needed
+
+
+def _bisect(
+    low: Array, high: Array, passes: Callable[[Array, NDArray[np.intp]], NDArray[np.bool_]]
+) -> Array:
+    """Smallest whole n in (low, ...) with passes(n) for monotone tests, all elements at once:
+    `low` must fail; `high` is a first guess, doubled away from `low` until it passes.
+    `passes(n, index)` tests the elements `index` at headcounts `n`."""
+    low, high = low.copy(), high.copy()
+    failing = np.ones(low.shape, dtype=bool)
     while np.any(failing):  # widen until the upper end passes; targets are reachable
-        where = np.flatnonzero(busy)[failing]
-        passed = _meets(evaluate(high[failing], where), target)
-        still = np.flatnonzero(failing)[~passed]
+        index = np.flatnonzero(failing)
+        passed = passes(high[index], index)
+        still = index[~passed]
         low[still], high[still] = high[still], 2 * high[still] - low[still]
-        failing[np.flatnonzero(failing)[passed]] = False
+        failing[index[passed]] = False
     while np.any(open_ := high - low > 1):
-        mid = np.floor((low[open_] + high[open_]) / 2)
-        passed = _meets(evaluate(mid, np.flatnonzero(busy)[open_]), target)
         index = np.flatnonzero(open_)
+        mid = np.floor((low[index] + high[index]) / 2)
+        passed = passes(mid, index)
         high[index[passed]] = mid[passed]
         low[index[~passed]] = mid[~passed]
-    needed = np.zeros(load.shape)
-    needed[busy] = high
-    return needed
+    return high
 
 
 def _interpolate(needed: Array, load: Array, evaluate, target: Target) -> Array:
@@ -225,6 +378,9 @@ def _interpolate(needed: Array, load: Array, evaluate, target: Target) -> Array:
     ]
     if target.asa_seconds is not None:
         bounds.append((before.asa_seconds, after.asa_seconds, target.asa_seconds, 1.0))
+    if target.max_abandonment is not None and before.abandon_rate is not None:
+        assert after.abandon_rate is not None  # same model on both sides
+        bounds.append((before.abandon_rate, after.abandon_rate, target.max_abandonment, 1.0))
     share = np.zeros(n.shape)
     for was, now, limit, sign in bounds:  # sign: +1 for ceilings, -1 for floors
         failed = sign * (was - limit) > _EPS

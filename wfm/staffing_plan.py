@@ -7,18 +7,35 @@ channel is staffed as its own queue, which ignores the saving from agents switch
 channels within an interval (a safe, slightly high figure). Shrinkage grosses up the sum once.
 The group's service level, ASA and abandonment are volume-weighted over its channels; its
 occupancy is weighted by the agents each channel needs.
+
+Each channel's Erlang A patience is, first to last: `PlanOptions.channel_patience[channel]`,
+`PlanOptions.patience_seconds` (one value for every channel), the centre's
+`channels.<channel>.patience_seconds`, and DEFAULT_PATIENCE_SECONDS.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from vero.kernel.centre import Centre
+from vero.kernel.errors import VeroError
 from vero.kernel.targets import answer_target
-from wfm.staffing import Model, QueueModel, Target, gross_up, requirement, round_up
+from wfm.erlang import SLConvention
+from wfm.staffing import (
+    Model,
+    QueueModel,
+    Target,
+    check_patience,
+    gross_up,
+    requirement,
+    round_up,
+)
+
+DEFAULT_PATIENCE_SECONDS = 120.0
 
 OUTPUT_COLUMNS = (
     "interval_start",
@@ -37,11 +54,29 @@ OUTPUT_COLUMNS = (
 
 @dataclass(frozen=True)
 class PlanOptions:
+    """How to staff a forecast; `convention`, `short_abandon_seconds` and `max_abandonment`
+    are those of `wfm.staffing` (Erlang A only), patience as in the module docstring."""
+
     model: Model = "erlang-a"
-    patience_seconds: float = 120.0
+    patience_seconds: float | None = None
     shrinkage: float = 0.3
     max_occupancy: float = 0.85
     fractional: bool = False
+    convention: SLConvention = "offered"
+    short_abandon_seconds: float | None = None
+    max_abandonment: float | None = None
+    channel_patience: Mapping[str, float] = field(default_factory=dict)
+
+    def patience_for(self, centre: Centre, channel: str) -> float:
+        """The mean patience used to staff `channel` (see the module docstring)."""
+        for value in (
+            self.channel_patience.get(channel),
+            self.patience_seconds,
+            centre.channels[channel].patience_seconds,
+        ):
+            if value is not None:
+                return value
+        return DEFAULT_PATIENCE_SECONDS
 
 
 def plan_group(
@@ -100,6 +135,23 @@ def _plan_channel(
 ) -> pd.DataFrame:
     """One channel of a group: pool its series per interval and staff them as one queue."""
     spec = centre.channels[channel]
+    target = Target(
+        answer_target(centre, channel),
+        spec.service_level,
+        max_occupancy=options.max_occupancy,
+        max_abandonment=options.max_abandonment,
+    )
+    model = QueueModel(
+        options.model,
+        options.patience_for(centre, channel),
+        spec.capacity,
+        options.convention,
+        options.short_abandon_seconds,
+    )
+    try:
+        check_patience(target, model)
+    except VeroError as exc:
+        raise VeroError(exc.message, field=f"channels.{channel}.patience_seconds") from exc
     pooled = (
         rows.assign(work=rows["volume"] * rows["aht_seconds"])
         .groupby(["interval_start", "interval_minutes"], sort=True)
@@ -114,10 +166,8 @@ def _plan_channel(
         volume,
         aht,
         pooled["interval_minutes"].to_numpy(dtype=float) * 60,
-        Target(
-            answer_target(centre, channel), spec.service_level, max_occupancy=options.max_occupancy
-        ),
-        QueueModel(options.model, options.patience_seconds, spec.capacity),
+        target,
+        model,
         fractional=options.fractional,
     )
     metrics = result.metrics

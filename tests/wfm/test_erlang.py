@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import betainc
 
-from wfm.erlang import erlang_a_metrics, erlang_b, erlang_c, erlang_c_metrics
+from wfm.erlang import SLConvention, erlang_a_metrics, erlang_b, erlang_c, erlang_c_metrics
 
 
 def erlang_b_recursion(agents: int, load: float) -> float:
@@ -20,7 +20,13 @@ def erlang_b_recursion(agents: int, load: float) -> float:
 
 
 def erlang_a_brute_force(
-    agents: int, load: float, aht: float, target: float, patience: float
+    agents: int,
+    load: float,
+    aht: float,
+    target: float,
+    patience: float,
+    convention: SLConvention = "offered_minus_short_abandons",
+    short_abandon: float | None = None,
 ) -> dict[str, float]:
     """M/M/n+M from its truncated birth-death chain; waits from the order-statistic view
     (with j callers ahead, U = 1 - exp(-offered wait / patience) is Beta(j+1, x))."""
@@ -30,16 +36,29 @@ def erlang_a_brute_force(
         probs.append(probs[-1] * rate / (min(k, agents) * mu + max(k - agents, 0) * theta))
     p = np.array(probs) / sum(probs)
     ahead = np.arange(len(p) - agents)
-    x, u = agents * patience / aht, 1 - np.exp(-target / patience)
+    x = agents * patience / aht
     queued = p[agents:]
-    answered_in_time = (
-        p[:agents].sum() + (queued * x / (x + ahead + 1) * betainc(ahead + 1, x + 1, u)).sum()
-    )
-    waited_long = (queued * (1 - betainc(ahead + 1, x, u))).sum() * np.exp(-target / patience)
+
+    def answered_and_waiting(t: float) -> tuple[float, float]:
+        u = 1 - np.exp(-t / patience)
+        answered = (
+            p[:agents].sum() + (queued * x / (x + ahead + 1) * betainc(ahead + 1, x + 1, u)).sum()
+        )
+        return answered, (queued * (1 - betainc(ahead + 1, x, u))).sum() * np.exp(-t / patience)
+
+    answered_in_time, waited_long = answered_and_waiting(target)
     mean_queue = (ahead * queued).sum()
+    abandon_rate = theta * mean_queue / rate
+    counted = {
+        "offered": 1.0,
+        "answered": 1 - abandon_rate,
+        "offered_minus_short_abandons": sum(
+            answered_and_waiting(target if short_abandon is None else short_abandon)
+        ),
+    }[convention]
     return {
-        "service_level": answered_in_time / (answered_in_time + waited_long),
-        "abandon_rate": theta * mean_queue / rate,
+        "service_level": answered_in_time / counted,
+        "abandon_rate": abandon_rate,
         "asa_seconds": mean_queue / rate,
         "wait_probability": queued.sum(),
     }
@@ -86,10 +105,38 @@ def test_erlang_c_edges() -> None:
         (0, 4, 180, 15, 90),
     ],
 )
-def test_erlang_a_matches_the_birth_death_chain(case: tuple) -> None:
-    metrics = erlang_a_metrics(*case)
-    for name, value in erlang_a_brute_force(*case).items():
+@pytest.mark.parametrize(
+    ("convention", "short_abandon"),
+    [
+        ("offered_minus_short_abandons", None),  # Vero's convention before issue 17
+        ("offered_minus_short_abandons", 5.0),
+        ("offered", None),
+        ("answered", None),
+    ],
+)
+def test_erlang_a_matches_the_birth_death_chain(
+    case: tuple[int, float, float, float, float],
+    convention: SLConvention,
+    short_abandon: float | None,
+) -> None:
+    metrics = erlang_a_metrics(*case, convention=convention, short_abandon_seconds=short_abandon)
+    for name, value in erlang_a_brute_force(*case, convention, short_abandon).items():
         assert getattr(metrics, name) == pytest.approx(value, rel=1e-7, abs=1e-12), name
+
+
+def test_conventions_order_and_coincide_without_abandonment() -> None:
+    # abandoners fail under "offered", so it is the strictest; a zero threshold drops nobody
+    args = (np.arange(0, 40), 30, 180, 15, 60)
+    offered = erlang_a_metrics(*args).service_level
+    short = erlang_a_metrics(*args, convention="offered_minus_short_abandons").service_level
+    answered = erlang_a_metrics(*args, convention="answered").service_level
+    assert np.all(offered <= short + 1e-12) and np.all(short <= answered + 1e-12)
+    zero = erlang_a_metrics(
+        *args, convention="offered_minus_short_abandons", short_abandon_seconds=0
+    ).service_level
+    np.testing.assert_allclose(zero, offered, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="convention"):
+        erlang_a_metrics(*args, convention="abandoned")  # type: ignore[arg-type]
 
 
 def test_erlang_a_tends_to_erlang_c_as_patience_grows() -> None:
@@ -105,6 +152,7 @@ def test_erlang_a_tends_to_erlang_c_as_patience_grows() -> None:
 def test_erlang_a_is_stable_below_the_load_and_at_thousands_of_agents() -> None:
     metrics = erlang_a_metrics(np.array([0, 1, 100, 2000, 5000]), 4900, 180, 15, 120)
     assert np.all(np.isfinite(metrics.service_level)) and np.all(np.isfinite(metrics.asa_seconds))
+    assert metrics.abandon_rate is not None
     assert metrics.abandon_rate[0] == pytest.approx(1.0)
     assert 0 < metrics.abandon_rate[-1] < 0.01
 
@@ -121,11 +169,17 @@ def test_erlang_a_bounds_and_monotone_in_agents(
     load: float, aht: float, target: float, patience: float
 ) -> None:
     agents = np.arange(0, int(load * 1.5) + 15)
-    a = erlang_a_metrics(agents, load, aht, target, patience)
+    a = erlang_a_metrics(
+        agents, load, aht, target, patience, convention="offered_minus_short_abandons"
+    )
+    offered = erlang_a_metrics(agents, load, aht, target, patience)
     c = erlang_c_metrics(agents, load, aht, target)
+    assert a.abandon_rate is not None
     assert np.all((a.abandon_rate >= 0) & (a.abandon_rate <= 1))
     assert np.all(a.service_level >= c.service_level - 1e-9)
     assert np.all(np.diff(a.service_level) >= -1e-9)
+    assert np.all(np.diff(offered.service_level) >= -1e-9)
+    assert np.all(offered.service_level <= a.service_level + 1e-9)
     assert np.all(np.diff(a.asa_seconds) <= 1e-9)
     assert np.all(np.diff(a.abandon_rate) <= 1e-12)
     assert np.all(np.diff(a.occupancy) <= 1e-9)

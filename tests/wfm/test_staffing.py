@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wfm.staffing import QueueModel, Target, gross_up, performance, requirement
+from wfm.staffing import Model, QueueModel, Target, gross_up, performance, requirement
 
 ERLANG_C = QueueModel("erlang-c")
 ERLANG_A = QueueModel("erlang-a", patience_seconds=120)
@@ -53,6 +53,7 @@ def test_erlang_a_may_staff_below_the_offered_load() -> None:
     a = requirement(200, 180, 3600, target, QueueModel("erlang-a", patience_seconds=20))
     c = requirement(200, 180, 3600, target, ERLANG_C)
     assert a.required_net[0] < 10 < c.required_net[0]
+    assert a.metrics.abandon_rate is not None
     assert 0 < a.metrics.abandon_rate[0] < 1
 
 
@@ -114,7 +115,7 @@ def test_thousands_of_agents() -> None:
     concurrency=st.integers(1, 4),
 )
 def test_more_volume_never_needs_fewer_agents(
-    volume: list[float], aht: float, kind: str, concurrency: int
+    volume: list[float], aht: float, kind: Model, concurrency: int
 ) -> None:
     ordered = np.sort(np.array(volume))
     need = requirement(

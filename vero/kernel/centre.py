@@ -52,6 +52,9 @@ class Channel(_Strict):
     exclusive: bool = False  # an agent holding such a task gets no other task, and vice versa
     # web chat: a chat whose visitor has been silent this long ends (queued: abandoned)
     idle_timeout_seconds: float | None = Field(default=None, gt=0)
+    # mean patience before a queued contact abandons, for Erlang A staffing (None: the
+    # staffing default, or `vero staff --patience`)
+    patience_seconds: float | None = Field(default=None, gt=0)
 
 
 class Step(_Strict):
