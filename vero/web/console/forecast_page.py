@@ -16,14 +16,12 @@ from vero.kernel.errors import VeroError
 from vero.web import jobs
 from vero.web.console.runs import (
     Prepared,
-    cancel_reply,
+    add_run_routes,
     last_run,
     new_run,
     read_status,
     run_folder,
-    send_run_file,
     start_or_explain,
-    status_reply,
     status_text,
 )
 from vero.web.console.uploads import form_number, save_upload
@@ -116,23 +114,9 @@ def forecast_run(run_id: str) -> str:
     )
 
 
-def forecast_status(run_id: str) -> ResponseReturnValue:
-    return status_reply("forecast", run_folder("forecast", run_id))
-
-
-def forecast_cancel(run_id: str) -> ResponseReturnValue:
-    return cancel_reply("forecast", run_folder("forecast", run_id), "planning.forecast_run")
-
-
-def forecast_file(run_id: str, name: str) -> ResponseReturnValue:
-    return send_run_file(run_folder("forecast", run_id), name, FORECAST_FILES)
-
-
 def add_routes(bp: Blueprint) -> None:
     """The page's routes on the planning blueprint (its login guard and CSRF check apply)."""
     bp.add_url_rule("/forecast", view_func=forecast, methods=["GET"])
     bp.add_url_rule("/forecast", view_func=forecast_start, methods=["POST"])
     bp.add_url_rule("/forecast/<run_id>", view_func=forecast_run, methods=["GET"])
-    bp.add_url_rule("/forecast/<run_id>/status", view_func=forecast_status, methods=["GET"])
-    bp.add_url_rule("/forecast/<run_id>/cancel", view_func=forecast_cancel, methods=["POST"])
-    bp.add_url_rule("/forecast/<run_id>/files/<name>", view_func=forecast_file, methods=["GET"])
+    add_run_routes(bp, "forecast", "/forecast", lambda folder: FORECAST_FILES)

@@ -17,14 +17,12 @@ from telephony.services import services
 from vero.kernel.errors import VeroError
 from vero.web.console.runs import (
     Prepared,
-    cancel_reply,
+    add_run_routes,
     last_run,
     new_run,
     read_status,
     run_folder,
-    send_run_file,
     start_or_explain,
-    status_reply,
     status_text,
 )
 from vero.web.console.uploads import form_number, save_upload
@@ -135,23 +133,9 @@ def _grid(workbook: Path) -> list[list[str]]:
     return rows
 
 
-def roster_status(run_id: str) -> ResponseReturnValue:
-    return status_reply("roster", run_folder("roster", run_id))
-
-
-def roster_cancel(run_id: str) -> ResponseReturnValue:
-    return cancel_reply("roster", run_folder("roster", run_id), "planning.roster_run")
-
-
-def roster_file(run_id: str, name: str) -> ResponseReturnValue:
-    return send_run_file(run_folder("roster", run_id), name, ROSTER_FILES)
-
-
 def add_routes(bp: Blueprint) -> None:
     """The page's routes on the planning blueprint (its login guard and CSRF check apply)."""
     bp.add_url_rule("/roster", view_func=roster, methods=["GET"])
     bp.add_url_rule("/roster", view_func=roster_start, methods=["POST"])
     bp.add_url_rule("/roster/<run_id>", view_func=roster_run, methods=["GET"])
-    bp.add_url_rule("/roster/<run_id>/status", view_func=roster_status, methods=["GET"])
-    bp.add_url_rule("/roster/<run_id>/cancel", view_func=roster_cancel, methods=["POST"])
-    bp.add_url_rule("/roster/<run_id>/files/<name>", view_func=roster_file, methods=["GET"])
+    add_run_routes(bp, "roster", "/roster", lambda folder: ROSTER_FILES)

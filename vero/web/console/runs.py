@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, jsonify, redirect, send_from_directory, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 
 from telephony.services import services
@@ -120,3 +120,26 @@ def send_run_file(folder: Path, name: str, allowed: tuple[str, ...]) -> Response
     return send_from_directory(
         folder, name, as_attachment=Path(name).suffix not in (".png", ".html")
     )
+
+
+def add_run_routes(
+    bp: Blueprint, kind: str, prefix: str, files: Callable[[Path], tuple[str, ...]]
+) -> None:
+    """The routes every run page shares, on `bp` as `<kind>_status` (the progress its page
+    polls), `<kind>_cancel` and `<kind>_file` (`files` names what a run's folder may serve)."""
+    run_endpoint = f"{bp.name}.{kind}_run"
+
+    def status(run_id: str) -> ResponseReturnValue:
+        return status_reply(kind, run_folder(kind, run_id))
+
+    def cancel(run_id: str) -> ResponseReturnValue:
+        return cancel_reply(kind, run_folder(kind, run_id), run_endpoint)
+
+    def file(run_id: str, name: str) -> ResponseReturnValue:
+        folder = run_folder(kind, run_id)
+        return send_run_file(folder, name, files(folder))
+
+    rule = f"{prefix}/<run_id>"
+    bp.add_url_rule(f"{rule}/status", f"{kind}_status", status, methods=["GET"])
+    bp.add_url_rule(f"{rule}/cancel", f"{kind}_cancel", cancel, methods=["POST"])
+    bp.add_url_rule(f"{rule}/files/<name>", f"{kind}_file", file, methods=["GET"])

@@ -27,14 +27,12 @@ from vero.kernel.errors import VeroError
 from vero.web.auth import require_supervisor_login
 from vero.web.console.runs import (
     Prepared,
-    cancel_reply,
+    add_run_routes,
     last_run,
     new_run,
     read_status,
     run_folder,
-    send_run_file,
     start_or_explain,
-    status_reply,
     status_text,
 )
 from vero.web.console.uploads import form_number, save_upload
@@ -197,18 +195,9 @@ def whatif_run(run_id: str):
     )
 
 
-@bp.get("/<run_id>/status")
-def whatif_status(run_id: str):
-    return status_reply("whatif", run_folder("whatif", run_id))
+def _report_files(folder: Path) -> tuple[str, ...]:
+    """The report's files and the charts of its channels."""
+    return REPORT_FILES + tuple(path.name for path in folder.glob("service-level-*.png"))
 
 
-@bp.post("/<run_id>/cancel")
-def whatif_cancel(run_id: str):
-    return cancel_reply("whatif", run_folder("whatif", run_id), "whatif.whatif_run")
-
-
-@bp.get("/<run_id>/files/<name>")
-def whatif_file(run_id: str, name: str):
-    folder = run_folder("whatif", run_id)
-    charts = tuple(path.name for path in folder.glob("service-level-*.png"))
-    return send_run_file(folder, name, REPORT_FILES + charts)
+add_run_routes(bp, "whatif", "", _report_files)
