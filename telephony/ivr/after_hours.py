@@ -9,19 +9,15 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from telephony.ivr import call
 from telephony.ivr.callback import callback
-from telephony.ivr.twiml import gather, menu, reply, say, url
+from telephony.ivr.twiml import keypad_prompt, menu, reply, say
 from telephony.ivr.voicemail import voicemail
 from telephony.services import services
 from telephony.signature import twilio_signed
 
 
 def closed_prompt(response: VoiceResponse, lang: str, tries: int) -> VoiceResponse:
-    """We are closed: press 1 for a callback, 2 for voicemail (keypad only)."""
-    action = url("closed-choice", lang=lang, **{"try": tries})
-    options = response.gather(**gather(lang, action, speech=False))
-    say(options, "closed", lang)
-    response.redirect(action, method="POST")
-    return response
+    """We are closed: press 1 for a callback, 2 for voicemail."""
+    return keypad_prompt(response, "closed-choice", "closed", lang, tries)
 
 
 @twilio_signed

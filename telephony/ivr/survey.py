@@ -8,18 +8,14 @@ from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from telephony.ivr import call
-from telephony.ivr.twiml import gather, goodbye, menu, reply, say, url
+from telephony.ivr.twiml import goodbye, keypad_prompt, menu, reply, say
 from telephony.services import services
 from telephony.signature import twilio_signed
 
 
 def survey_prompt(response: VoiceResponse, lang: str, tries: int) -> VoiceResponse:
-    """Ask for the rating (keypad only)."""
-    action = url("survey", lang=lang, **{"try": tries})
-    options = response.gather(**gather(lang, action, speech=False))
-    say(options, "survey", lang)
-    response.redirect(action, method="POST")
-    return response
+    """Ask for the rating."""
+    return keypad_prompt(response, "survey", "survey", lang, tries)
 
 
 @twilio_signed

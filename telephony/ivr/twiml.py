@@ -106,6 +106,18 @@ def gather(
     return options
 
 
+def keypad_prompt(
+    response: VoiceResponse, endpoint: str, prompt: str, lang: str, tries: int
+) -> VoiceResponse:
+    """A question answered on the keypad only, asked again (by `endpoint`, with no digits)
+    when the caller presses nothing."""
+    action = url(endpoint, lang=lang, **{"try": tries})
+    options = response.gather(**gather(lang, action, speech=False))
+    say(options, prompt, lang)
+    response.redirect(action, method="POST")
+    return response
+
+
 def goodbye(response: VoiceResponse, lang: str) -> VoiceResponse:
     """The end of a call: goodbye and a hang-up (also the end of the error path, instead of
     another round)."""
