@@ -69,7 +69,7 @@ def whisper() -> Response:
         return reply(response)
     if not (task["state"] == "assigned" and task["offer"] == "" and task["agent"]):
         try:
-            task = svc.router.task(svc.router.accept(offer).id)
+            task = svc.router.accept_view(offer)
         except RoutingError:
             response.hangup()
             return reply(response)

@@ -333,7 +333,12 @@ class RedisRouter:
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
 
     def accept(self, offer_id: str, now: float | None = None) -> Task:
-        """The task as the accept stored it (`task` reads the JSON the API shows)."""
+        """The task as the accept stored it, as the `Router` protocol's record."""
+        return Task.from_stored(self.accept_view(offer_id, now))
+
+    def accept_view(self, offer_id: str, now: float | None = None) -> dict:
+        """Accept, and the task's JSON as `task` shows it, from the script's own reply (no
+        second read on the agent's accept path)."""
         now = self.timestamp(now)
         task_id = offer_id.rsplit(".", 1)[0]
         reply = self._call("accept", now, [], [offer_id, task_id])
@@ -341,7 +346,7 @@ class RedisRouter:
             raise RoutingError("expired", f"offer {offer_id} has expired")
         if reply[0] != "ok":
             raise RoutingError("expired", f"offer {offer_id} is no longer pending")
-        return Task.from_stored(json.loads(reply[2]))
+        return json.loads(reply[2])
 
     def reject(self, offer_id: str, now: float | None = None) -> list[Reservation]:
         now = self.timestamp(now)

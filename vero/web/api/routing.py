@@ -143,8 +143,7 @@ def agent_offers(agent_id: str):
 @bp.post("/offers/<offer_id>/accept")
 def accept_offer(offer_id: str):
     own_offer(offer_id)
-    router = services().router
-    return jsonify(task=router.task(router.accept(offer_id).id))
+    return jsonify(task=services().router.accept_view(offer_id))
 
 
 @bp.post("/offers/<offer_id>/reject")
