@@ -26,9 +26,8 @@ from telephony.customers import RECENT_CONTACTS, RECENT_CONTACTS_TTL, recent_con
 from telephony.keys import Keys
 from telephony.routing import scripts
 from telephony.routing.contact_files import ContactFiles
-from telephony.routing.router import text
 from vero.kernel.centre import Centre
-from vero.kernel.redis_client import Client
+from vero.kernel.redis_client import Client, text
 
 COLUMNS = (
     "contact_id",
@@ -205,6 +204,6 @@ class ContactLog:
     def _forget_idle_consumers(self) -> None:
         """Consumers of past processes with nothing pending (one per process start)."""
         for info in self.redis.xinfo_consumers(self.stream, GROUP):
-            name = info["name"].decode() if isinstance(info["name"], bytes) else info["name"]
+            name = text(info["name"])
             if info["pending"] == 0 and info["idle"] > _CONSUMER_IDLE_MS:
                 self.redis.xgroup_delconsumer(self.stream, GROUP, name)

@@ -26,9 +26,9 @@ import redis
 from telephony.keys import Keys
 from telephony.routing import contact_log as contact_log_module
 from telephony.routing.contact_log import ContactLog
-from telephony.routing.router import RedisRouter, text
+from telephony.routing.router import RedisRouter
 from telephony.routing.takeover import claim_stale, prune_consumers
-from vero.kernel.redis_client import Client
+from vero.kernel.redis_client import Client, text
 
 log = logging.getLogger(__name__)
 HEARTBEAT_FRESH_SECONDS = 5.0  # /readyz: a dispatcher is alive if it beat this recently

@@ -23,7 +23,7 @@ from telephony.routing.errors import RoutingError
 from telephony.routing.layout import AgentKeys, Layout
 from telephony.routing.policy.records import AgentUpdate, Reservation, Task
 from vero.kernel.centre import Centre
-from vero.kernel.redis_client import Client
+from vero.kernel.redis_client import Client, text
 from vero.kernel.targets import answer_target
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,79}$")
@@ -43,11 +43,6 @@ def check_id(kind: str, value: str) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def text(reply: bytes | str) -> str:
-    """A string from Redis as text: Vero's clients do not decode replies, so it is bytes."""
-    return reply.decode() if isinstance(reply, bytes) else reply
 
 
 class RedisRouter:

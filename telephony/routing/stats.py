@@ -11,7 +11,8 @@ import json
 from collections import defaultdict
 
 from telephony.routing.policy import rules
-from telephony.routing.router import RedisRouter, text
+from telephony.routing.router import RedisRouter
+from vero.kernel.redis_client import text
 
 METRICS = ("offered", "answered", "answered_in_target", "abandoned", "canceled", "wait_sum")
 

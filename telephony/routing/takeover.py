@@ -5,7 +5,7 @@ consumer holds one, and their next read of their own pending entries handles the
 
 from __future__ import annotations
 
-from vero.kernel.redis_client import Client
+from vero.kernel.redis_client import Client, text
 
 CONSUMER_RETENTION_SECONDS = 3600  # a consumer with nothing pending, silent this long, is gone
 
@@ -26,7 +26,7 @@ def claim_stale(
             stream, group, consumer, int(min_idle_seconds * 1000), start_id=start, count=count
         )
         claimed += len(entries)
-        cursor = cursor.decode() if isinstance(cursor, bytes) else cursor
+        cursor = text(cursor)
         if cursor == "0-0":
             return claimed
         start = cursor

@@ -30,9 +30,9 @@ from telephony.routing.errors import RoutingError
 from telephony.routing.policy.memory import MemoryRouter
 from telephony.routing.policy.protocol import Router
 from telephony.routing.policy.records import AgentUpdate, Reservation, Task
-from telephony.routing.router import RedisRouter, text
+from telephony.routing.router import RedisRouter
 from vero.kernel.centre import Centre, Selection, load_centre
-from vero.kernel.redis_client import connect
+from vero.kernel.redis_client import connect, text
 
 CENTRE = load_centre()
 AGENT_IDS = [f"a{i}" for i in range(6)]

@@ -6,7 +6,8 @@ import pytest
 
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy import rules
-from telephony.routing.router import RedisRouter, text
+from telephony.routing.router import RedisRouter
+from vero.kernel.redis_client import text
 
 T0 = 1_700_000_000.0
 ALL = {"voice": 1, "chat": 3, "whatsapp": 5, "sms": 5, "email": 10}

@@ -28,6 +28,11 @@ HEALTH_CHECK_SECONDS = 15  # an idle connection is PINGed before reuse (half-ope
 Client = redis.Redis | RedisCluster
 
 
+def text(reply: bytes | str) -> str:
+    """A string reply as text: the clients `connect` builds do not decode replies (bytes)."""
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
 def is_cluster(url: str) -> bool:
     return urlsplit(url).scheme in CLUSTER_SCHEMES
 
