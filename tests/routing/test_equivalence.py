@@ -79,6 +79,14 @@ def centres(draw: st.DrawFn) -> Centre:
         },
         "staffing_groups": {"all": {"channels": channels}},
     }
+    for definition in data[
+        "queues"
+    ].values():  # the centre refuses an overflow that drops a channel
+        overflow = (definition["fallback"] or {}).get("overflow")
+        if overflow and not set(definition["channels"] or channels) <= set(
+            data["queues"][overflow]["channels"] or channels
+        ):
+            definition["fallback"] = None
     return Centre.model_validate(data)
 
 

@@ -46,6 +46,10 @@ def _write(tmp_path, mutate):
             lambda r: r["queues"]["product"].update(fallback={"overflow": "nowhere"}),
             "unknown queue",
         ),
+        (  # a call overflowing into an email-only queue would wait where no agent may take it
+            lambda r: r["queues"]["product"].update(fallback={"overflow": "backoffice"}),
+            "queue 'backoffice' takes no chat, sms, voice, whatsapp contacts",
+        ),
     ],
 )
 def test_bad_definitions_name_the_field(tmp_path, mutate, expected):

@@ -200,6 +200,13 @@ class Centre(_Strict):
                 target = queue.fallback.overflow
                 if target is not None and (target not in self.queues or target == qname):
                     raise ValueError(f"{where}.fallback.overflow: unknown queue {target!r}")
+                if target is not None:
+                    untaken = set(self.queue_channels(qname)) - set(self.queue_channels(target))
+                    if untaken:  # the contact would wait where no agent may take it
+                        raise ValueError(
+                            f"{where}.fallback.overflow: queue {target!r} takes no "
+                            f"{', '.join(sorted(untaken))} contacts"
+                        )
         placing.check_placement(self)
         for gname, group in self.staffing_groups.items():
             for ch in group.channels:
