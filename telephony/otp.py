@@ -15,7 +15,7 @@ from importlib import resources
 
 import redis
 
-from telephony.gateway import Gateway, send_message
+from telephony.gateway import Messenger, send_message
 from telephony.keys import Keys
 
 TTL_SECONDS = 300
@@ -38,7 +38,7 @@ def _script_source() -> str:
 
 
 class OneTimeCodes:
-    def __init__(self, client: redis.Redis, keys: Keys, gateway: Gateway, secret: bytes) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, gateway: Messenger, secret: bytes) -> None:
         self.redis = client
         self.keys = keys
         self.gateway = gateway

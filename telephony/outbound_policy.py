@@ -21,7 +21,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from telephony.customers import normalise_phone
-from telephony.gateway import Gateway, mask
+from telephony.gateway import Messenger, mask
 from telephony.keys import Keys
 from vero.kernel.redis_client import Client
 
@@ -92,14 +92,11 @@ class OutboundPolicy:
 
 
 class PolicedGateway:
-    """A gateway whose messages pass the policy first; calls pass through unchanged."""
+    """A messenger whose messages pass the policy first."""
 
-    def __init__(self, inner: Gateway, policy: OutboundPolicy) -> None:
+    def __init__(self, inner: Messenger, policy: OutboundPolicy) -> None:
         self.inner = inner
         self.policy = policy
-
-    def redirect_call(self, call_sid: str, url: str) -> None:
-        self.inner.redirect_call(call_sid, url)
 
     def send_message(self, to: str, body: str, channel: str, sender: str) -> str:
         try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import threading
 import time
@@ -39,6 +40,15 @@ DEAD_LETTER_SECONDS = 7 * 24 * 3600
 MAX_BACKOFF_SECONDS = 4.0
 
 Job = dict[str, str]
+# the Gateway operations a "rest" job may name (the call legs, conferences and recordings)
+REST_OPS = (
+    "create_call",
+    "end_call",
+    "update_participant",
+    "add_participant",
+    "record_call",
+    "set_recording",
+)
 
 
 def _fields(job: Job, **more: str) -> dict[FieldT, EncodableT]:
@@ -79,6 +89,25 @@ class Outbox:
         """Queue a call redirect; with `offer`, only while that offer is pending."""
         self.put(
             {"kind": "redirect", "call_sid": call_sid, "url": url, "task": task, "offer": offer}
+        )
+
+    def rest(
+        self, op: str, args: dict[str, object], *, task: str = "", offer: str = "", store: str = ""
+    ) -> None:
+        """Queue the Gateway operation `op` with `args`; with `offer`, only while that offer is
+        pending (and the offer is given back when it fails); with `store`, the sid it returns is
+        put on `task`'s attributes under that name (an agent leg's call sid, say)."""
+        if op not in REST_OPS:
+            raise ValueError(f"unknown REST operation {op!r}")
+        self.put(
+            {
+                "kind": "rest",
+                "op": op,
+                "args": json.dumps(args, separators=(",", ":")),
+                "task": task,
+                "offer": offer,
+                "store": store,
+            }
         )
 
     def send_message(self, to: str, body: str, channel: str, sender: str) -> str:
@@ -220,24 +249,26 @@ class Senders:
         """Send one request to its end: sent, dropped, given back or buried."""
         if job.get("kind") == "redirect":
             outcome = self._redirect(gateway, entry_id, job)
+        elif job.get("kind") == "rest":
+            outcome = self._rest(gateway, entry_id, job)
         else:
             outcome = self._message(gateway, entry_id, job)
         if outcome != "abandoned":
             self.outbox.done(entry_id)
 
-    def _redirect(self, gateway: Gateway, entry_id: bytes, job: Job) -> str:
-        def pending() -> bool:
-            if not job.get("offer"):
-                return True
-            try:
-                task = self.router.task(job["task"])
-            except RoutingError:
-                return False
-            return task["state"] == "reserved" and task["offer"] == job["offer"]
+    def _pending(self, job: Job) -> bool:
+        """A job made for an offer is wanted only while that offer is pending."""
+        if not job.get("offer"):
+            return True
+        try:
+            task = self.router.task(job["task"])
+        except RoutingError:
+            return False
+        return task["state"] == "reserved" and task["offer"] == job["offer"]
 
-        outcome, tries, error = self._tries(
-            entry_id, lambda: gateway.redirect_call(job["call_sid"], job["url"]), pending
-        )
+    def _offer_failed(self, job: Job, outcome: str, tries: int, error: str) -> None:
+        """The last word on a request that did not go through: buried when Twilio kept failing,
+        and the offer it was made for given back, so that the next agent may take the call."""
         if outcome == "stale" and tries:
             self._bury(job, tries, f"the offer ended while Twilio failed: {error}")
         elif outcome in ("refused", "exhausted"):
@@ -245,13 +276,39 @@ class Senders:
                 self._bury(job, tries, error)
             else:
                 log.warning(
-                    "could not redirect call of task %s (%s); offer returned",
+                    "Twilio refused %s for task %s (%s)",
+                    job.get("op") or job.get("kind"),
                     job.get("task"),
                     error,
                 )
             if job.get("offer"):
                 with contextlib.suppress(RoutingError):  # expired meanwhile
                     self.router.reject(job["offer"])
+
+    def _redirect(self, gateway: Gateway, entry_id: bytes, job: Job) -> str:
+        outcome, tries, error = self._tries(
+            entry_id,
+            lambda: gateway.redirect_call(job["call_sid"], job["url"]),
+            lambda: self._pending(job),
+        )
+        self._offer_failed(job, outcome, tries, error)
+        return outcome
+
+    def _rest(self, gateway: Gateway, entry_id: bytes, job: Job) -> str:
+        op, args = job["op"], json.loads(job["args"])
+        if op not in REST_OPS:
+            self._bury(job, 0, f"unknown REST operation {op!r}")
+            return "refused"
+        result: list[object] = []
+        outcome, tries, error = self._tries(
+            entry_id,
+            lambda: result.append(getattr(gateway, op)(**args)),
+            lambda: self._pending(job),
+        )
+        if outcome == "sent" and job.get("store") and isinstance(result[-1], str):
+            with contextlib.suppress(RoutingError):  # the task ended meanwhile
+                self.router.annotate(job["task"], {job["store"]: result[-1]})
+        self._offer_failed(job, outcome, tries, error)
         return outcome
 
     def _message(self, gateway: Gateway, entry_id: bytes, job: Job) -> str:

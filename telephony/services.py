@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import redis
 from flask import current_app
 
-from telephony.gateway import Gateway
+from telephony.gateway import Messenger
+from telephony.outbox import Outbox
 from telephony.routing.router import RedisRouter
 from vero.kernel.centre import Centre
 from vero.kernel.settings import Settings
@@ -19,7 +20,8 @@ class Services:
     centre: Centre
     redis: redis.Redis
     router: RedisRouter
-    gateway: Gateway  # outbound Twilio REST (dial-out redirects, messages)
+    gateway: Messenger  # messages, sent within the request (behind the outbound policy)
+    outbox: Outbox  # every call request (legs, conferences, recordings), sent off the request
 
 
 def services() -> Services:

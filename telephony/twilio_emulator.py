@@ -94,6 +94,8 @@ class Emulator:
         self.validator = RequestValidator(auth_token)
         self.base_url = base_url.rstrip("/")
         self._calls: dict[str, Call] = {}
+        self.dialled: list[tuple[str, dict[str, str], str]] = []  # (sid, REST form, conference)
+        self.ended: set[str] = set()  # the sids hung up by REST
         self._lock = threading.Lock()
 
     def post(
@@ -128,6 +130,20 @@ class Emulator:
             return False
         call.updates.put(url)
         return True
+
+    def dial_out(self, sid: str, form: dict[str, str], conference: str = "") -> None:
+        """REST `Calls.create` (or a participant dialled into `conference`): remembered, in
+        order, for the test to answer or leave ringing."""
+        with self._lock:
+            self.dialled.append((sid, form, conference))
+
+    def end_call(self, sid: str) -> None:
+        """REST `Calls(sid).update(status='completed')`: the call is over."""
+        with self._lock:
+            call = self._calls.get(sid)
+            self.ended.add(sid)
+        if call is not None:
+            call.ended = True
 
 
 @dataclass
@@ -264,6 +280,11 @@ class Call:
         return any(fragment in text for text in self.heard)
 
 
+def _call(form: dict[str, str]) -> dict[str, str]:
+    """The fields of a created call that echo its request."""
+    return {"to": form.get("To", ""), "from": form.get("From", "")}
+
+
 @dataclass(frozen=True)
 class RestRequest:
     method: str
@@ -304,15 +325,40 @@ class RestRecorder:
     def messages_sent(self) -> list[RestRequest]:
         return [r for r in self.requests if r.path.endswith("/Messages.json")]
 
-    def _answer(self, path: str, form: dict[str, list[str]]) -> tuple[int, dict[str, str]]:
-        account = path.split("/")[3] if path.count("/") >= 3 else ""
-        if path.endswith("/Messages.json"):
+    def rest_requests(self, fragment: str) -> list[RestRequest]:
+        """The requests whose path contains `fragment` (e.g. '/Participants/', '/Recordings')."""
+        return [r for r in self.requests if fragment in r.path]
+
+    def _answer(self, path: str, form: dict[str, list[str]]) -> tuple[int, dict[str, object]]:
+        """Twilio's answer to one REST request (the fields Vero and the twilio client read)."""
+        parts = path.split("?")[0].removesuffix(".json").split("/")  # '', version, Accounts, AC…
+        account, resource = (parts[3], parts[4:]) if len(parts) > 4 else ("", [])
+        first = {k: v[0] for k, v in form.items()}
+        if resource == ["Messages"]:
             return 201, {"sid": new_sid("SM"), "account_sid": account, "status": "queued"}
-        sid = path.rsplit("/", 1)[-1].removesuffix(".json")
-        url = form.get("Url", [""])[0]
+        if resource == ["Calls"]:  # a new outbound call
+            sid = new_sid()
+            if self.emulator is not None:
+                self.emulator.dial_out(sid, first)
+            return 201, {"sid": sid, "account_sid": account, "status": "queued", **_call(first)}
+        if len(resource) == 4 and resource[0] == "Conferences" and resource[2] == "Participants":
+            return 200, {"call_sid": resource[3], "conference_sid": resource[1], **first}
+        if len(resource) == 3 and resource[0] == "Conferences" and resource[2] == "Participants":
+            sid = new_sid()
+            if self.emulator is not None:
+                self.emulator.dial_out(sid, first, conference=resource[1])
+            return 201, {"call_sid": sid, "conference_sid": resource[1], "account_sid": account}
+        if len(resource) == 3 and resource[0] == "Calls" and resource[2] == "Recordings":
+            return 201, {"sid": new_sid("RE"), "call_sid": resource[1], "status": "in-progress"}
+        if len(resource) == 4 and resource[0] == "Calls" and resource[2] == "Recordings":
+            return 200, {"sid": resource[3], "call_sid": resource[1], **first}
+        sid = resource[-1] if resource else ""
+        url, status = first.get("Url", ""), first.get("Status", "")
         if self.emulator is not None and url and not self.emulator.update_call(sid, url):
-            return 400, {"code": "21220", "message": "Call is not in-progress. Cannot redirect."}
-        return 200, {"sid": sid, "account_sid": account, "status": "in-progress"}
+            return 400, {"code": 21220, "message": "Call is not in-progress. Cannot redirect."}
+        if self.emulator is not None and status in ("completed", "canceled"):
+            self.emulator.end_call(sid)
+        return 200, {"sid": sid, "account_sid": account, "status": status or "in-progress"}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         recorder = self

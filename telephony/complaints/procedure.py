@@ -26,7 +26,7 @@ from telephony.complaints.keywords import suggest
 from telephony.complaints.model import Change, ComplaintRecord, Policy
 from telephony.complaints.repository import CaseRepository, next_reference
 from telephony.customers import normalise_phone
-from telephony.gateway import Gateway, send_message
+from telephony.gateway import Messenger, send_message
 from telephony.keys import Keys
 from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
@@ -60,7 +60,7 @@ class CaseStore(CaseRepository):
         client: redis.Redis,
         keys: Keys,
         router: RedisRouter,
-        gateway: Gateway,
+        gateway: Messenger,
         data_dir: Path,
         policy: Policy,
     ) -> None:

@@ -26,9 +26,52 @@ class FakeGateway:
         self.redirects: list[tuple[str, str]] = []
         self.messages: list[tuple[str, str, str, str]] = []
         self.fail_channels: set[str] = set()
+        self.rest: list[tuple[str, dict]] = []  # (operation, its arguments) of the call requests
 
     def redirect_call(self, call_sid: str, url: str) -> None:
         self.redirects.append((call_sid, url))
+
+    def _sid(self, op: str, prefix: str, **args) -> str:
+        self.rest.append((op, args))
+        return f"{prefix}{len(self.rest):032d}"
+
+    def create_call(self, to: str, from_: str, url: str, status_callback: str, timeout: int) -> str:
+        return self._sid(
+            "create_call",
+            "CA",
+            to=to,
+            from_=from_,
+            url=url,
+            status_callback=status_callback,
+            timeout=timeout,
+        )
+
+    def end_call(self, call_sid: str) -> None:
+        self.rest.append(("end_call", {"call_sid": call_sid}))
+
+    def update_participant(self, conference_sid: str, call_sid: str, changes: dict) -> None:
+        self.rest.append(
+            (
+                "update_participant",
+                {"conference_sid": conference_sid, "call_sid": call_sid, **changes},
+            )
+        )
+
+    def add_participant(self, conference_sid: str, to: str, from_: str, options: dict) -> str:
+        return self._sid(
+            "add_participant", "CA", conference_sid=conference_sid, to=to, from_=from_, **options
+        )
+
+    def record_call(self, call_sid: str, status_callback: str) -> str:
+        return self._sid("record_call", "RE", call_sid=call_sid, status_callback=status_callback)
+
+    def set_recording(self, call_sid: str, recording_sid: str, status: str) -> None:
+        self.rest.append(
+            (
+                "set_recording",
+                {"call_sid": call_sid, "recording_sid": recording_sid, "status": status},
+            )
+        )
 
     def send_message(self, to: str, body: str, channel: str, sender: str) -> str:
         if channel in self.fail_channels:

@@ -17,9 +17,10 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
 from telephony import messaging
-from telephony.gateway import Gateway, TwilioGateway
+from telephony.gateway import Messenger, TwilioGateway
 from telephony.ivr import voice
 from telephony.outbound_policy import OutboundPolicy, PolicedGateway
+from telephony.outbox import Outbox
 from telephony.routing.dispatcher import HEARTBEAT_FRESH_SECONDS, live_dispatchers
 from telephony.routing.router import RedisRouter
 from telephony.services import Services, services
@@ -78,7 +79,7 @@ def create_app(
     redis_client: redis.Redis | None = None,
     namespace: str = "vero",
     clock: Callable[[], float] = time.time,
-    gateway: Gateway | None = None,
+    gateway: Messenger | None = None,
 ) -> Flask:
     """Build the app. `vero serve` passes the settings; tests also pass their Redis and key
     namespace. Without a Redis URL or client there is nothing to route with: that is an error."""
@@ -101,6 +102,7 @@ def create_app(
         redis_client,
         router,
         PolicedGateway(gateway or TwilioGateway(settings), outbound),
+        Outbox(redis_client, router.keys),
     )
     # Console sessions are signed with a key derived from the supervisor token: rotating the
     # token also ends every console session.
