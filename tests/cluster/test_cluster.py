@@ -5,6 +5,10 @@ spread over the nodes and route side by side."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +17,15 @@ import redis
 from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
 
+from telephony.keys import Keys, job_key_prefix
 from telephony.routing.contact_log import ContactLog
 from telephony.routing.router import RedisRouter
 from tests.cluster.servers import Cluster, require_debian_redis
+from tests.console.slow_work import count_slowly
 from vero.kernel.centre import Centre
 from vero.kernel.redis_client import connect
 from vero.kernel.settings import Settings
+from vero.web.jobs import JobQueue, new_run
 
 T0 = 1_790_000_000.0
 OTHER_CENTRES = ("haircare", "fragrance", "skincare", "oem-maklon", "retail")
@@ -113,3 +120,32 @@ def test_a_script_call_is_refused_across_slots_so_one_tag_per_centre_matters(
     assert script(keys=same) == 0
     with pytest.raises(RedisClusterException, match="same key slot"):
         script(keys=[f"{namespace}:{{cosmetics}}:x", f"{namespace}:{{haircare}}:x"])
+
+
+def test_a_console_job_runs_through_vero_worker_on_the_cluster(
+    cluster, client, namespace, tmp_path
+):
+    """RQ's keys share the `{jobs}` hash tag, so the queue, the job and its registries live on the
+    one master of that slot; the web enqueues through the cluster client and `vero worker`, given
+    the cluster's URL, works the job there."""
+    queue = JobQueue(client, Keys("cosmetics", namespace), dt.timedelta(days=1))
+    folder = new_run(tmp_path, "whatif")
+    queue.enqueue("whatif", folder, count_slowly, 2, 0.05)
+    worker = subprocess.run(
+        [sys.executable, "-m", "vero.cli", "worker", "--queue", queue.keys.jobs_queue(), "--burst"],
+        env={
+            **os.environ,
+            "REDIS_URL": cluster.url,
+            "VERO_DATA_DIR": str(tmp_path),
+            "TWILIO_AUTH_TOKEN": "secret",
+            "VERO_SUPERVISOR_TOKEN": "supervisor-token-for-tests",
+        },
+        capture_output=True,
+        timeout=120,
+    )
+    assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+    assert queue.status("whatif", folder)["state"] == "done"
+    job_key = f"{job_key_prefix()}:job:{queue.keys.console_job('whatif', folder.name)}"
+    assert client.exists(job_key) and _node_port(client, job_key) == _node_port(
+        client, job_key_prefix()
+    )

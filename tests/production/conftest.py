@@ -1,6 +1,6 @@
 """The production layout, started once per module: a redis-server of its own (processes use
 the default key namespace, so never a shared Redis), gunicorn with two workers, two `vero
-dispatch` processes and a Twilio REST recorder."""
+dispatch` processes, a `vero worker` and a Twilio REST recorder."""
 
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
             processes.web(env, port)
             processes.dispatcher(env)
             processes.dispatcher(env)
+            processes.worker(env)
             wait_until(lambda: ready(api), 60, "the web processes and a dispatcher")
             client = redis.Redis.from_url(server.url)
             wait_until(lambda: client.hlen(KEYS.dispatchers()) == 2, 30, "two dispatchers")

@@ -1,6 +1,7 @@
 """The production layout as separate OS processes, for the tests and the timer benchmark: a
-redis-server of its own, gunicorn serving `vero.web.app:server_app()`, `vero dispatch` processes,
-a Twilio REST stand-in. Every process is stopped by its PID, each wait is bounded."""
+redis-server of its own, gunicorn serving `vero.web.app:server_app()`, `vero dispatch`
+processes, a `vero worker`, a Twilio REST stand-in. Every process is stopped by its PID, each
+wait is bounded."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import yaml
 from vero.kernel.centre import reference_centre_path
 
 BIN = Path(sys.executable).parent
+ROOT = str(Path(__file__).resolve().parents[2])
 AUTH_TOKEN = "production-layout-auth-token"
 SUPERVISOR = "production-layout-supervisor-token"
 OFFER_SECONDS, STEP_SECONDS, WRAP_SECONDS = 3, 2, 2
@@ -80,6 +82,10 @@ class Processes:
 
     def dispatcher(self, env: dict, *args: str) -> subprocess.Popen:
         return self.start("dispatch", [str(BIN / "vero"), "dispatch", *args], env)
+
+    def worker(self, env: dict) -> subprocess.Popen:
+        """`vero worker`, able to import the tests' own job functions (tests/console/slow_work)."""
+        return self.start("worker", [str(BIN / "vero"), "worker"], {**env, "PYTHONPATH": ROOT})
 
     def web(self, env: dict, port: int, workers: int = 2) -> subprocess.Popen:
         return self.start(

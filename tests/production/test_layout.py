@@ -1,14 +1,17 @@
 """The production layout as an operator runs it: gunicorn workers serving the app, two
-`vero dispatch` processes, one Redis. The web processes run no timers: everything that happens
-by itself here (offers expiring, steps timing out, wrap-up ending, a voice offer ringing the
-agent) is the dispatchers' work."""
+`vero dispatch` processes, a `vero worker`, one Redis. The web processes run no timers:
+everything that happens by itself here (offers expiring, steps timing out, wrap-up ending, a
+voice offer ringing the agent) is the dispatchers' work, and console jobs are the worker's."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+from tests.console.slow_work import count_slowly
 from tests.production.conftest import KEYS, timer_lateness
 from tests.production.layout import STEP_SECONDS, WRAP_SECONDS, wait_until
+from vero.web.jobs import JobQueue, new_run
 
 
 def agent(api, agent_id: str, languages: list[str], **extra) -> None:
@@ -83,3 +86,13 @@ def test_voice_offer_rings_the_agent(layout):
         "the REST call redirect",
     )
     assert updates[0].form["Url"][0].endswith(f"/twilio/voice/connect?offer={offer}")
+
+
+def test_the_worker_runs_a_console_job_queued_as_the_web_queues_it(layout):
+    queue = JobQueue(layout.redis, KEYS, dt.timedelta(days=1))
+    folder = new_run(layout.folder, "whatif")
+    queue.enqueue("whatif", folder, count_slowly, 3, 0.05)
+    wait_until(
+        lambda: queue.status("whatif", folder)["state"] == "done", 60, "the worker to run the job"
+    )
+    assert (folder / "figures.json").exists()

@@ -26,6 +26,7 @@ import rq
 from telephony.keys import Keys
 from vero.kernel.centre import load_centre
 from vero.kernel.errors import VeroError
+from vero.kernel.redis_client import connect
 from vero.kernel.settings import Settings
 from vero.web import jobs
 
@@ -91,7 +92,7 @@ def worker(queue: str | None, burst: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     console = ConsoleWorker(
         queue or Keys(centre.id).jobs_queue(),
-        redis.Redis.from_url(settings.redis_url),
+        jobs.jobs_connection(connect(settings.redis_url)),
         settings.data_dir,
         dt.timedelta(days=settings.job_retention_days),
     )

@@ -61,3 +61,22 @@ def connect(url: str) -> Client:
     return redis.Redis.from_url(
         url, retry_on_error=[ConnectionError, TimeoutError, BusyLoadingError], **options
     )
+
+
+def slot_client(client: Client, key: str) -> redis.Redis:
+    """A one-server client for the keys that share `key`'s hash tag. On a Redis Cluster it is
+    a connection to the master that serves that slot, for libraries that need a plain client
+    (RQ's worker reads a connection pool); any other client is returned as it is."""
+    if not isinstance(client, RedisCluster):
+        return client
+    node = client.get_node_from_key(key)
+    options = dict(client.get_connection_kwargs())
+    for cluster_only in ("host", "port", "retry_on_error", "retry"):
+        options.pop(cluster_only, None)
+    return redis.Redis(
+        host=node.host,
+        port=node.port,
+        retry=retry_policy(),
+        retry_on_error=[ConnectionError, TimeoutError, BusyLoadingError],
+        **options,
+    )

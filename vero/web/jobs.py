@@ -38,6 +38,7 @@ from rq.job import JobStatus  # noqa: E402
 from rq.registry import StartedJobRegistry  # noqa: E402
 
 from vero.kernel.errors import VeroError  # noqa: E402
+from vero.kernel.redis_client import Client, slot_client  # noqa: E402
 
 if os.environ["RQ_KEY_PREFIX"] != rq.defaults.RQ_KEY_PREFIX:
     raise RuntimeError("rq was imported before vero.web.jobs: RQ_KEY_PREFIX was not applied")
@@ -127,13 +128,19 @@ def remove_old_runs(
 # --- the queue ---------------------------------------------------------------------------------
 
 
+def jobs_connection(client: Client) -> redis.Redis:
+    """The client RQ works with: on a Redis Cluster, the master of the one slot every RQ key
+    shares (`job_key_prefix`'s hash tag), since RQ's worker needs a one-server client."""
+    return slot_client(client, job_key_prefix())
+
+
 class JobQueue:
     """The console job queue of one centre: enqueue a run, read its state, cancel it."""
 
-    def __init__(self, connection: redis.Redis, keys: Keys, retention: dt.timedelta) -> None:
+    def __init__(self, connection: Client, keys: Keys, retention: dt.timedelta) -> None:
         self.keys = keys
         self.retention = retention
-        self.queue = rq.Queue(keys.jobs_queue(), connection=connection)
+        self.queue = rq.Queue(keys.jobs_queue(), connection=jobs_connection(connection))
 
     def enqueue(self, kind: str, folder: Path, work: Work, *inputs: Any) -> None:
         """Queue `work(*inputs, folder=folder, say=say)`. The inputs go to the run folder, not to
