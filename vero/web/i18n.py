@@ -409,6 +409,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "outcome.abandoned": {"id": "ditinggalkan", "en": "abandoned"},
     "outcome.callback": {"id": "minta telepon balik", "en": "callback"},
     "outcome.voicemail": {"id": "pesan suara", "en": "voicemail"},
+    "outcome.callback_failed": {"id": "telepon balik gagal", "en": "callback not reached"},
+    "outcome.unreached": {"id": "tidak terjawab", "en": "not reached"},
 }
 
 
