@@ -23,10 +23,14 @@ def drain(svc, gateway: Gateway) -> int:
 
 
 def agent(svc, agent_id: str, contact: dict | None = None, available: bool = True) -> str:
-    """An agent of every queue's skill; returns its token."""
+    """An agent of every queue's skill (a softphone by default); returns its token."""
     skills = {name: 3 for name in svc.centre.skills}
     update = svc.router.upsert_agent(
-        agent_id, skills, ("id", "en"), CAPACITY, contact=contact or {"client": agent_id}
+        agent_id,
+        skills,
+        ("id", "en"),
+        CAPACITY,
+        contact={"client": agent_id} if contact is None else contact,
     )
     if available:
         svc.router.set_agent_state(agent_id, "available")
