@@ -25,6 +25,22 @@ class NewCall(Body):
     case: Text(40) = ""  # type: ignore[valid-type]
 
 
+class CaseCall(Body):
+    """The case page's "Call customer": which agent makes the call."""
+
+    agent: Text(80, required=True)  # type: ignore[valid-type]
+
+
+def call_for_case(agent_id: str, ref: str) -> dict:
+    """Click-to-call of a complaint case's customer (the case page): the case's phone, and the
+    case on the call's task. An unknown case is a 404, a case without a phone a 400."""
+    case = case_store().get(ref)
+    phone = normalise_phone(case["customer"].get("phone", ""))
+    if phone is None:
+        abort(400, "case: the customer left no phone number")
+    return start_call(services(), agent_id, phone, case)
+
+
 @bp.post("/agents/<agent_id>/calls")
 def click_to_call(agent_id: str):
     require_agent_or_supervisor(agent_id)
