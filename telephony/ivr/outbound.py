@@ -3,12 +3,13 @@
 The agent's leg comes first (the connector's offer for a callback, `start_call` for a
 click-to-call); once the agent is in the conference, `dial_customer` queues the customer's leg,
 whose TwiML (`/join?task=T`) puts the customer into the conference. The customer leg's status
-callback (`customer_status`) applies the centre's callback policy when nobody answers: the try is
-recorded on the task (`attempts`, `attempt_<n>` = "<status>@<UTC time>"), the agent hears why
-the call ends, the task ends, and the next try waits in `Keys.due_callbacks` until the
-dispatcher's `enqueue_due_callbacks` enqueues it: a new task of the same callback (id
-`<first task>-<n>`), with the caller's age and place. After the last try the contact ends as
-'callback_failed' (a click-to-call, which is not retried, as 'unreached').
+callback (`customer_status`) applies the centre's callback policy when nobody answers: the try
+is recorded on the task (`attempts` made so far, `attempt_<n>` = "<status>@<UTC time>"; the
+task's own number is `attempt`), the agent hears why the call ends, the task ends, and the next
+try waits in `Keys.due_callbacks` until the dispatcher's `enqueue_due_callbacks` enqueues it: a
+new task of the same callback (id `<first task>-<n>`), with the caller's age and place. After the
+last try the contact ends as 'callback_failed' (a click-to-call, which is not retried, as
+'unreached'). Every try is a row of the contact CSV; the last one's task lists them all.
 """
 
 from __future__ import annotations
@@ -48,10 +49,10 @@ DUE_BATCH = 100  # due tries a dispatcher enqueues per round
 
 
 def attempt_of(task: dict) -> int:
-    """The number of the try a task is (1 for a first callback; the failed ones are counted in
-    the `attempts` attribute)."""
-    done = task["attributes"].get("attempts", "0")
-    return int(done) + 1 if done.isdigit() else 1
+    """The number of the try a task is: its `attempt` attribute, set when a retry is scheduled
+    (a first callback, a click-to-call: 1)."""
+    number = task["attributes"].get("attempt", "1")
+    return int(number) if number.isdigit() else 1
 
 
 def caller_id(svc: Services, task: dict) -> str:
@@ -113,8 +114,9 @@ def customer_status() -> Response:
 
 
 def unreached(svc: Services, task: dict, attempt: int, status: str) -> None:
-    """A try nobody answered: on the record, told to the agent, the task ended, and (callbacks
-    with tries left) the next try scheduled. Each step may run again on a retried webhook."""
+    """A try nobody answered: on the record, told to the agent, the next try scheduled (callbacks
+    with tries left), the task ended. Until that end a retried webhook does each step again
+    (the next try's id makes it one); after it, the task is no longer assigned."""
     router, policy = svc.router, svc.centre.callbacks
     noted = {"attempts": str(attempt), f"attempt_{attempt}": f"{status}@{_utc(router.clock())}"}
     router.annotate(task["id"], noted)
@@ -143,7 +145,7 @@ def schedule_retry(router: RedisRouter, task: dict, attempt: int) -> None:
         "language": task["language"],
         "priority": task["priority"],
         "created": task["created"],
-        "attributes": {**attributes, "retry_of": first},
+        "attributes": {**attributes, "retry_of": first, "attempt": str(attempt)},
     }
     due = router.clock() + router.centre.callbacks.spacing_seconds
     router.redis.zadd(router.keys.due_callbacks(), {json.dumps(entry, sort_keys=True): due})
