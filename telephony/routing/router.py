@@ -490,6 +490,8 @@ class RedisRouter:
         check_id("task", task_id)
         if queue not in self.centre.queues or channel not in self.centre.queue_channels(queue):
             raise RoutingError("invalid", f"queue {queue!r} takes no {channel} contacts")
+        if language not in self.centre.languages:
+            raise RoutingError("invalid", f"unknown language {language!r}")
         now = self.timestamp(now)
         task = {
             "id": task_id,
