@@ -209,6 +209,14 @@ class Keys:
         supervisor); each add trims the entries older than 7 days."""
         return self.prefix + "outbox_dead"
 
+    def due_callbacks(self) -> str:
+        """ZSET of the next tries of callbacks whose customer did not answer: member the JSON of
+        the task to enqueue (its id names the try), scored by when it is due.
+
+        Owner: telephony/ivr/outbound.py adds a try and, once due, enqueues it (a dispatcher's
+        periodic work) and removes it. Lifetime: until due (the centre's callback spacing)."""
+        return self.prefix + "due_callbacks"
+
     def dispatchers(self) -> str:
         """HASH dispatcher id → heartbeat JSON {"at": epoch, ...}, written every loop round;
         dispatchers prune entries older than a minute, the hash expires a minute after the last."""

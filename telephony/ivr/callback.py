@@ -1,5 +1,6 @@
 """A callback instead of waiting (pressed on hold or after hours): the caller hangs up but keeps
-their place: a callback task with the call's creation time, in the call's queue.
+their place: a callback task (`kind=callback`) with the call's creation time, in the call's
+queue. Once an agent has it, telephony/ivr/outbound.py dials the customer and retries.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def callback(svc: Services, lang: str) -> VoiceResponse:
     queue, priority = placement(call.customer(svc), None)
     created = None
     attributes = {
+        "kind": "callback",
         "callback_to": request.form.get("From", ""),
+        "to": request.form.get("To", ""),  # the number called: the callback comes from it
         "call_sid": "",
         "origin_task": call.task_id(sid),
     }

@@ -16,7 +16,8 @@ Where to look (add an IVR option: menu.yaml, validated by menu.py; nothing here 
     placement.py         which queue and priority, the enqueue (complaint.py: its reference)
     hold.py, hold.lua    the hold loop: position and wait, 1 callback, 2 voicemail
     callback.py          a callback task that keeps the caller's place
-    voicemail.py         the recording, put on the call's task
+    outbound.py          dialling a customer (callback, click-to-call), retries when unanswered
+    voicemail.py         the recording becomes a voicemail task, its transcription on it
     after_hours.py       closed: callback or voicemail
     agent_leg.py         dialling the reserved agent, the whisper, the outcome
     survey.py            the rating after a conversation
@@ -41,6 +42,7 @@ from telephony.ivr import (
     agent_leg,
     call,
     hold,
+    outbound,
     placement,
     status,
     survey,
@@ -174,6 +176,11 @@ VIEWS = {  # all POSTed by Twilio; each endpoint keeps its view's name (voice.in
     "/dialled": agent_leg.dialled,
     "/survey": survey.survey,
     "/status": status.status,
+    "/transcription": voicemail.transcription,
+    "/customer-status": outbound.customer_status,
+    "/customer-unreached": outbound.customer_unreached,
+    "/outbound-agent": outbound.outbound_agent,
+    "/outbound-agent-status": outbound.outbound_agent_status,
 }
 for _rule, _view in VIEWS.items():
     bp.add_url_rule(_rule, view_func=_view, methods=["POST"])

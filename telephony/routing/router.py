@@ -408,11 +408,17 @@ class RedisRouter:
                 raise RoutingError("expired", f"offer {offer_id} is no longer pending")
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
 
-    def complete(self, task_id: str, now: float | None = None) -> list[Reservation]:
-        return self._complete(task_id, self.timestamp(now), timer=False)
+    def complete(
+        self, task_id: str, now: float | None = None, *, outcome: str = ""
+    ) -> list[Reservation]:
+        """End an assigned task (wrap-up) or a wrapping one; `outcome` names the contact record's
+        outcome when it is not 'completed' (a callback whose customer was never reached)."""
+        return self._complete(task_id, self.timestamp(now), timer=False, outcome=outcome)
 
-    def _complete(self, task_id: str, now: float, timer: bool) -> list[Reservation]:
-        reply = self._call("complete", now, [], [task_id, "1" if timer else "0"])
+    def _complete(
+        self, task_id: str, now: float, timer: bool, outcome: str = ""
+    ) -> list[Reservation]:
+        reply = self._call("complete", now, [], [task_id, "1" if timer else "0", outcome])
         if reply[0] == "unknown" and not timer:
             closed = self._closed_state(task_id)
             if closed is None:
@@ -465,6 +471,54 @@ class RedisRouter:
         )
         if reply[0] == "unknown":
             raise RoutingError("unknown", f"no task {task_id}")
+
+    # --- work an agent starts (click-to-call) ----------------------------------------------
+
+    def assign(
+        self,
+        task_id: str,
+        agent_id: str,
+        channel: str,
+        queue: str,
+        language: str,
+        attributes: dict[str, str],
+        now: float | None = None,
+    ) -> dict:
+        """Create a task assigned at once to `agent_id`, who starts it (a click-to-call): no
+        queue wait and no offer, but on the agent's load like any accepted task. Returns the
+        task's JSON; RoutingError 'state' when the agent is not available or has no room."""
+        check_id("task", task_id)
+        if queue not in self.centre.queues or channel not in self.centre.queue_channels(queue):
+            raise RoutingError("invalid", f"queue {queue!r} takes no {channel} contacts")
+        if language not in self.centre.languages:
+            raise RoutingError("invalid", f"unknown language {language!r}")
+        now = self.timestamp(now)
+        task = {
+            "id": task_id,
+            "channel": channel,
+            "queue": queue,
+            "language": language,
+            "priority": 0,
+            "created": now,
+            "entered": now,
+            "step": 0,
+            "state": "assigned",
+            "origin_queue": queue,
+            "agent": agent_id,
+            "offer": "",
+            "offer_expires": 0,
+            "attempts": 0,
+            "fallback": "",
+            "attributes": {str(k): str(v) for k, v in attributes.items()},
+        }
+        reply = self._call("assign", now, [self.keys.closed_tasks()], [json.dumps(task), agent_id])
+        if reply[0] == "exists":
+            raise RoutingError("exists", f"task {task_id} exists")
+        if reply[0] == "unknown":
+            raise RoutingError("unknown", f"no agent {agent_id}")
+        if reply[0] == "busy":
+            raise RoutingError("state", f"agent {agent_id} is {reply[1]} or has no room for it")
+        return task
 
     # --- time -----------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ NAMES = (
     "upsert_agent",
     "set_state",
     "annotate",
+    "assign",
 )
 STANDALONE = ("settle", "purge_closed")
 

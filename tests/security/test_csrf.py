@@ -42,6 +42,10 @@ CASES: dict[str, Case] = {
         "/console/complaints/{ref}/forward",
         lambda: {"json": {"team": "qc"}},
     ),
+    "console.complaints_call": (
+        "/console/complaints/{ref}/call",
+        lambda: {"json": {"agent": "ayu"}},
+    ),
     "planning.forecast_start": (
         "/console/forecast",
         lambda: {"data": {"history": _csv()}, "content_type": "multipart/form-data"},

@@ -1,6 +1,7 @@
 """`vero dispatch`: the routing loop with no web server (timers, contact records, the voice
-connector, complaint escalation) and the outbox's sender threads. Run one or more next to the
-web processes, against the same Redis; `vero serve` runs the same code inside its one process."""
+connector, complaint escalation, callback tries falling due) and the outbox's sender threads.
+Run one or more next to the web processes, against the same Redis; `vero serve` runs the same
+code inside its one process."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from telephony.complaints.store import CaseStore, case_store
 from telephony.connector import GROUP as CONNECTOR_GROUP
 from telephony.connector import Connector
 from telephony.gateway import TwilioGateway
+from telephony.ivr.outbound import enqueue_due_callbacks
 from telephony.outbound_policy import OutboundPolicy, PolicedGateway
 from telephony.outbox import GROUP as OUTBOX_GROUP
 from telephony.outbox import Outbox, Senders
@@ -97,6 +99,7 @@ def dispatching(
                 connector.poll,
                 escalation.escalate_overdue,
                 functools.partial(end_idle_chats, router),
+                functools.partial(enqueue_due_callbacks, router),
             ),
             occasional=(forget_old_consumers,),
         ).start()

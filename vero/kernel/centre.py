@@ -6,6 +6,7 @@ Validation happens once, here; every error names the file and the field so a sup
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,7 @@ from vero.kernel.files import read_yaml
 __all__ = [
     "WEEKDAYS",
     "Centre",
+    "Callbacks",
     "Channel",
     "Fallback",
     "Placement",
@@ -30,6 +32,7 @@ __all__ = [
     "StaffingGroup",
     "Step",
     "ClosedDay",
+    "Voicemail",
     "load_centre",
     "parse_centre",
     "reference_centre_path",
@@ -136,6 +139,27 @@ class ClosedDay(_Strict):
         return event_day(str(value))
 
 
+class Callbacks(_Strict):
+    """How a callback's customer is dialled: each attempt rings `ring_seconds`; an unanswered,
+    busy or failed one is tried again `spacing_seconds` later, `attempts` times in all, then the
+    contact ends as 'callback_failed'."""
+
+    attempts: int = Field(default=3, ge=1, le=10)
+    spacing_seconds: float = Field(default=600, gt=0)
+    ring_seconds: int = Field(default=25, ge=5, le=600)
+
+
+class Voicemail(_Strict):
+    """A voicemail message: its longest recording, and whether Twilio transcribes it (a paid
+    Twilio option; the text reaches the voicemail task when Twilio posts it)."""
+
+    max_seconds: int = Field(default=120, ge=5, le=3600)
+    transcribe: bool = False
+
+
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+
+
 class Centre(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
@@ -154,6 +178,11 @@ class Centre(_Strict):
     queues: dict[str, Queue] = Field(min_length=1)
     staffing_groups: dict[str, StaffingGroup] = Field(min_length=1)
     placement: Placement | None = None  # required by the live service, not by the twin
+    # the number callbacks and click-to-call come from (a Twilio number of the centre), E.164;
+    # a callback of a call shows the number that call reached instead
+    caller_id: str | None = None
+    callbacks: Callbacks = Field(default_factory=Callbacks)
+    voicemail: Voicemail = Field(default_factory=Voicemail)
 
     @field_validator("timezone")
     @classmethod
@@ -162,6 +191,13 @@ class Centre(_Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("caller_id")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        if value is not None and not E164.match(value):
+            raise ValueError(f"caller_id {value!r} is not an E.164 number such as +622150001234")
         return value
 
     @field_validator("opening_hours")

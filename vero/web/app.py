@@ -31,6 +31,7 @@ from vero.web import auth, csrf, errors, headers, i18n, limits, logs, metrics, o
 from vero.web.api import accounts as accounts_api
 from vero.web.api import chat, customer_auth, customer_view, kpis, messages
 from vero.web.api import complaints as complaints_api
+from vero.web.api import outbound as outbound_api
 from vero.web.api import routing as routing_api
 from vero.web.console import desk, supervisor
 from vero.web.console import planning as planning_pages
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     messages.bp,
     chat.bp,
     complaints_api.bp,
+    outbound_api.bp,
     customer_view.bp,
     kpis.bp,
     customer_auth.bp,

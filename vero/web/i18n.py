@@ -292,6 +292,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "case.note": {"id": "Catatan untuk tim", "en": "Note for the team"},
     "case.send_forward": {"id": "Teruskan", "en": "Forward"},
     "case.failed": {"id": "Tidak dapat disimpan", "en": "Could not be saved"},
+    "case.call": {"id": "Telepon pelanggan", "en": "Call customer"},
+    "case.call_agent": {"id": "oleh agen", "en": "by agent"},
     "case.category.product_reaction": {"id": "Reaksi produk", "en": "Product reaction"},
     "case.category.quality_defect": {"id": "Cacat mutu", "en": "Quality defect"},
     "case.category.packaging_leak": {"id": "Kemasan bocor", "en": "Packaging leak"},
@@ -409,6 +411,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "outcome.abandoned": {"id": "ditinggalkan", "en": "abandoned"},
     "outcome.callback": {"id": "minta telepon balik", "en": "callback"},
     "outcome.voicemail": {"id": "pesan suara", "en": "voicemail"},
+    "outcome.callback_failed": {"id": "telepon balik gagal", "en": "callback not reached"},
+    "outcome.unreached": {"id": "tidak terjawab", "en": "not reached"},
 }
 
 

@@ -27,6 +27,7 @@ from vero.web.api.complaints import (
 )
 from vero.web.api.customer_auth import CodeCheck, CodeRequest, Login
 from vero.web.api.messages import MessageBody
+from vero.web.api.outbound import NewCall
 from vero.web.api.routing import AgentProfile, Cancel, NewTask, StateChange
 
 bp = Blueprint("openapi", __name__)
@@ -49,6 +50,7 @@ class Route(NamedTuple):
     body_optional: bool = False
     query: tuple[str, ...] = ()
     created: bool = False  # answers 201
+    accepted: bool = False  # answers 202 (queued for Twilio)
 
 
 def _routes() -> tuple[Route, ...]:
@@ -75,6 +77,14 @@ def _routes() -> tuple[Route, ...]:
             StateChange,
         ),
         Route("get", "/api/agents/{agent_id}/offers", "pending offers", staff),
+        Route(
+            "post",
+            "/api/agents/{agent_id}/calls",
+            "click-to-call: ring the agent, then the customer",
+            staff,
+            NewCall,
+            accepted=True,
+        ),
         Route("post", "/api/offers/{offer_id}/accept", "accept an offer", staff),
         Route("post", "/api/offers/{offer_id}/reject", "reject an offer", staff),
         Route("get", "/api/offers/{offer_id}/customer", "the screen pop of an offer", staff),
@@ -220,7 +230,7 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
         for n in route.query
     ]
-    ok = "201" if route.created else "200"
+    ok = "201" if route.created else ("202" if route.accepted else "200")
     operation: dict[str, Any] = {
         "operationId": f"{route.method}_{route.path}",
         "summary": route.summary,

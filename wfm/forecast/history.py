@@ -41,7 +41,15 @@ VERO_COLUMNS = (
     "outcome",
     "csat",
 )
-VERO_OUTCOMES = ("completed", "abandoned", "canceled", "callback", "voicemail")
+VERO_OUTCOMES = (
+    "completed",
+    "abandoned",
+    "canceled",
+    "callback",
+    "voicemail",
+    "callback_failed",  # a callback's last try reached nobody (telephony/ivr/outbound.py)
+    "unreached",  # a click-to-call reached nobody
+)
 COUNTS_COLUMNS = ("start", "calls")
 TWILIO_TIME_COLUMNS = ("Start Time", "Date Created")
 # Common names for the generic contacts format, first match wins (compared case-insensitively).

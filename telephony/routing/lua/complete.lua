@@ -1,7 +1,8 @@
 -- complete.lua: an assigned task ends (wrap-up starts, or completes at once without wrap-up);
 -- a wrapping task completes (early, by the agent, or when its wrap-up timer fires).
 -- KEYS[1..6] common. ARGV[1..2] common; ARGV[3] task id; ARGV[4] '1' when called for the
---   wrap-up timer (which must still exist).
+--   wrap-up timer (which must still exist); ARGV[5] the contact record's outcome when an
+--   assigned task ends ('' for 'completed'; a callback whose customer was not reached says so).
 -- Returns {'unknown'} | {'gone'} | {'state', state} | {'wrapping', agent} | {'completed', agent}.
 local task = get_json(TASKS, ARGV[3])
 if not task then return {'unknown'} end
@@ -12,6 +13,7 @@ if ARGV[4] == '1' then
 elseif task.state == 'assigned' then
   local wrap = CFG.wrap[task.queue] or 0
   task.state, task.ended_at, task.wrap_until = 'wrapping', NOW, NOW + wrap
+  if ARGV[5] ~= '' then task.outcome = ARGV[5] end
   event('wrapping', task.id, task.agent, {until_at = task.wrap_until})
   if wrap > 0 then
     put_json(TASKS, task.id, task)
@@ -28,6 +30,6 @@ put_json(TASKS, task.id, task)
 local status = get_json(STATUS, task.agent)
 release(status, task)
 put_json(STATUS, task.agent, status)
-contact_record(task, 'completed')
+contact_record(task, task.outcome or 'completed')
 event('completed', task.id, task.agent)
 return {'completed', task.agent}

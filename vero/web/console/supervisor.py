@@ -36,6 +36,7 @@ from vero.kernel.bodies import Body, parse_body
 from vero.kernel.errors import VeroError
 from vero.web import auth
 from vero.web.api.complaints import Classification, Forwarding
+from vero.web.api.outbound import CaseCall, call_for_case
 from vero.web.api.routing import StateChange
 from vero.web.console import accounts_page
 from vero.web.console.cases import alert_row, case_row, timeline_row
@@ -178,6 +179,10 @@ def complaints_case(ref: str):
         severity=case["severity"] or ("escalated" if case["urgent"] else model.UNCLASSIFIED),
         can_classify=case["state"] in model.ALLOWED["classify"],
         can_forward=case["state"] in model.ALLOWED["forward"],
+        can_call=bool(case["customer"].get("phone")),
+        callers=[
+            a["id"] for a in router.agents() if a["contact"] and a["shown_state"] == "available"
+        ],
         categories=model.CATEGORIES,
         severities=model.SEVERITIES,
         teams=model.TEAMS,
@@ -194,6 +199,13 @@ def complaints_classify(ref: str):
 def complaints_forward(ref: str):
     body = _console_json(Forwarding)
     return jsonify(case=case_store().forward(ref, body.team, body.note, ACTOR))
+
+
+@bp.post("/complaints/<ref>/call")
+def complaints_call(ref: str):
+    """ "Call customer": the chosen agent's click-to-call of the case's customer."""
+    body = _console_json(CaseCall)
+    return jsonify(status="queued", task=call_for_case(body.agent, ref)), 202
 
 
 def _kpi_request(skipped: list[str]) -> tuple[dt.date, dt.date, str, list[dict]]:

@@ -1,5 +1,6 @@
-// The case page: the classify and forward forms post JSON with the page's CSRF token (as on the
-// agents page), then reload to show the case and its timeline.
+// The case page: the classify, forward and "Call customer" forms post JSON with the page's CSRF
+// token (as on the agents page), then reload to show the case and its timeline (a call rings
+// the chosen agent's phone first, then the customer).
 (() => {
   "use strict";
   // the page's CSRF token (csrf.py): every state change sends it, with the page's Origin
