@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import redis
 from flask import current_app
@@ -21,7 +22,13 @@ class Services:
     redis: redis.Redis
     router: RedisRouter
     gateway: Messenger  # messages, sent within the request (behind the outbound policy)
-    outbox: Outbox  # every call request (legs, conferences, recordings), sent off the request
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """Every call request (legs, conferences, recordings) goes here, to be sent off the
+        request. Made on first use: the web process starts, and says it is not ready, without
+        Redis."""
+        return Outbox(self.redis, self.router.keys)
 
 
 def services() -> Services:

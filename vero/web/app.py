@@ -20,7 +20,6 @@ from telephony import messaging
 from telephony.gateway import Messenger, TwilioGateway
 from telephony.ivr import voice
 from telephony.outbound_policy import OutboundPolicy, PolicedGateway
-from telephony.outbox import Outbox
 from telephony.routing.dispatcher import HEARTBEAT_FRESH_SECONDS, live_dispatchers
 from telephony.routing.router import RedisRouter
 from telephony.services import Services, services
@@ -104,7 +103,6 @@ def create_app(
         redis_client,
         router,
         PolicedGateway(gateway or TwilioGateway(settings), outbound),
-        Outbox(redis_client, router.keys),
     )
     # Console sessions are signed with a key derived from the supervisor token: rotating the
     # token also ends every console session.
