@@ -40,8 +40,10 @@ from telephony.ivr import (
     after_hours,
     agent_leg,
     call,
+    call_control,
     hold,
     placement,
+    recording,
     status,
     survey,
     twiml,
@@ -174,6 +176,8 @@ VIEWS = {  # all POSTed by Twilio; each endpoint keeps its view's name (voice.in
     "/dialled": agent_leg.dialled,
     "/survey": survey.survey,
     "/status": status.status,
+    "/participant-status": call_control.participant_status,
+    "/recording": recording.recording,
 }
 for _rule, _view in VIEWS.items():
     bp.add_url_rule(_rule, view_func=_view, methods=["POST"])

@@ -1,0 +1,122 @@
+"""Call recording, per queue (`Queue.recording` in the centre: "on", "off", "on_demand"): the
+caller is told, an "on" queue's calls are recorded from the moment they are connected, an
+"on_demand" queue's when the desk asks; the recording status callback puts the recording on the
+task (so on the contact record) and, for a complaint call, on the case's timeline.
+
+Dual channel, on the customer's leg: the caller on one channel, everyone else in the conference
+on the other. The task carries `recording_sid`, `recording_state` ('in-progress', 'paused',
+'stopped'), and once Twilio has it, `recording_url` and `recording_duration` (seconds).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from telephony.complaints import model
+from telephony.complaints.store import case_store
+from telephony.ivr import call
+from telephony.ivr.call_control import live_call
+from telephony.ivr.twiml import reply, say, url
+from telephony.routing.errors import RoutingError
+from telephony.services import Services, services
+from telephony.signature import twilio_signed
+
+log = logging.getLogger(__name__)
+NOTICES = {"on": "recording_notice", "on_demand": "recording_may"}  # the prompt per setting
+# the desk's actions: the state each needs the recording in, and the state it leaves
+ACTIONS = {
+    "pause": ("in-progress", "paused"),
+    "resume": ("paused", "in-progress"),
+    "stop": ("in-progress paused", "stopped"),
+}
+
+
+def setting(svc: Services, task: dict) -> str:
+    """The recording setting of the queue the call is in now."""
+    return svc.centre.queues[task["queue"]].recording
+
+
+def notice(response: VoiceResponse, task: dict, lang: str) -> VoiceResponse:
+    """Tell the caller, in their language, that the call is recorded (or may be)."""
+    prompt = NOTICES.get(setting(services(), task))
+    if prompt:
+        say(response, prompt, lang)
+    return response
+
+
+def start(svc: Services, task: dict) -> None:
+    """Record the call of an "on" queue (for the agent leg's join; nothing for other queues)."""
+    if setting(svc, task) == "on":
+        _record(svc, task, task["attributes"]["customer_leg"])
+
+
+def _record(svc: Services, task: dict, leg: str) -> None:
+    svc.router.annotate(task["id"], {"recording_state": "in-progress", "recording_sid": ""})
+    svc.outbox.rest(
+        "record_call",
+        {"call_sid": leg, "status_callback": url("recording", task=task["id"])},
+        task=task["id"],
+        store="recording_sid",
+    )
+
+
+def control(svc: Services, task: dict, action: str) -> None:
+    """The desk's start, pause, resume or stop of an on-demand recording (409 when the queue's
+    setting or the recording's state does not allow it; an "on" queue may pause and resume)."""
+    attrs = live_call(task)
+    mode, state = setting(svc, task), attrs.get("recording_state", "")
+    if action == "start":
+        if mode != "on_demand" or state in ("in-progress", "paused"):
+            raise RoutingError("state", f"queue {task['queue']} records {mode}; now {state}")
+        _record(svc, task, attrs["customer_leg"])
+        return
+    needed, after = ACTIONS[action]
+    if mode == "off" or state not in needed.split() or (action == "stop" and mode == "on"):
+        raise RoutingError("state", f"cannot {action} a recording that is {state or 'not there'}")
+    if not attrs.get("recording_sid"):
+        raise RoutingError("state", "the recording is still starting; try again")
+    svc.router.annotate(task["id"], {"recording_state": after})
+    svc.outbox.rest(
+        "set_recording",
+        {
+            "call_sid": attrs["customer_leg"],
+            "recording_sid": attrs["recording_sid"],
+            "status": after,
+        },
+        task=task["id"],
+    )
+
+
+@twilio_signed
+def recording() -> Response:
+    """`/recording?task=T`: a finished recording. Twilio retries: a recording already on the
+    task is not put on the case timeline again."""
+    svc = services()
+    task = call.task(svc, request.args.get("task", ""))
+    form = request.form
+    sid, link = form.get("RecordingSid", ""), form.get("RecordingUrl", "")
+    if task is None or form.get("RecordingStatus", "completed") != "completed" or not link:
+        return reply(VoiceResponse())
+    attrs = task["attributes"]
+    if attrs.get("recording_url") == link:
+        return reply(VoiceResponse())
+    duration = form.get("RecordingDuration", "0")
+    seconds = int(duration) if duration.isdigit() else 0
+    if attrs.get("complaint_ref"):
+        now = svc.router.clock()
+        try:
+            case_store().apply(
+                attrs["complaint_ref"],
+                lambda case: model.call_recorded(case, task["id"], link, seconds, now),
+            )
+        except RoutingError:
+            log.warning("no case %s for the recording of %s", attrs["complaint_ref"], task["id"])
+    found = {"recording_url": link, "recording_duration": str(seconds)}
+    recording_now = attrs.get("recording_state") in ("in-progress", "paused")
+    if not recording_now or attrs.get("recording_sid") in ("", sid):  # not a later one's sid
+        found["recording_sid"] = sid
+    svc.router.annotate(task["id"], found)
+    return reply(VoiceResponse())
