@@ -48,18 +48,22 @@ CLEARED_BY_REQUEUE = (
 )
 
 
-def live_call(task: dict) -> dict[str, str]:
-    """The attributes of a bridged voice call (conference, customer and agent legs), or
-    RoutingError('state'), a 409: nothing to control on anything else."""
+def is_live(task: dict) -> bool:
+    """A bridged voice call: assigned, its conference and its customer and agent legs known."""
     attrs = task.get("attributes") or {}
-    live = (
+    return (
         task.get("channel") == "voice"
         and task.get("state") == "assigned"
         and all(attrs.get(name) for name in ("conference_sid", "customer_leg", "agent_leg"))
     )
-    if not live:
+
+
+def live_call(task: dict) -> dict[str, str]:
+    """The attributes of a live call (`is_live`), or RoutingError('state'), a 409: nothing to
+    control on anything else."""
+    if not is_live(task):
         raise RoutingError("state", f"task {task.get('id')} is not a live call")
-    return attrs
+    return task["attributes"]
 
 
 def _music(task: dict) -> str:
@@ -116,7 +120,7 @@ def _dial_in(svc: Services, task: dict, to: str, label: str, options: dict[str, 
                 "status_callback": status_callback,
                 "status_callback_method": "POST",
                 "status_callback_event": PARTICIPANT_EVENTS,
-                "timeout": svc.centre.channels["voice"].offer_timeout,
+                "timeout": int(svc.centre.channels["voice"].offer_timeout),
                 **options,
             },
         },
