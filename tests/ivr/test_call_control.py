@@ -11,6 +11,7 @@ import pytest
 
 from telephony.gateway import TwilioGateway
 from telephony.outbox import Senders
+from telephony.routing.errors import RoutingError
 from telephony.twilio_emulator import RestRecorder
 from tests.ivr.conftest import PUBLIC, settings
 
@@ -450,3 +451,15 @@ def test_the_caller_hanging_up_while_a_transfer_rings_frees_the_target(
     _participant(twilio, leg, "canceled")
     assert svc.router.agent("budi")["load"] == {}
     assert svc.router.agent("ayu")["load"] == {"voice": 1}  # ayu's wrap-up
+
+
+def test_only_calls_are_transferred_by_the_router(svc, ayu):
+    live_call(svc)
+    add_agent(svc, "budi")
+    svc.router.enqueue("chat-1", "chat", "general", "id")
+    svc.router.accept(svc.router.task("chat-1")["offer"])
+    with pytest.raises(RoutingError, match="not transferred"):
+        svc.router.transfer_to_queue("chat-1", "general", {})
+    with pytest.raises(RoutingError, match="takes no voice"):
+        svc.router.transfer_to_queue(TASK, "backoffice", {})  # email only
+    assert svc.router.task(TASK)["state"] == "assigned"

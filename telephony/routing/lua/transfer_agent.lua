@@ -54,6 +54,7 @@ if ARGV[4] == 'move' then
   released = task.agent
   attrs.transfer, attrs.transferred_by, attrs.agent_leg = 'yes', task.agent, ARGV[5]
   task.agent = target
+  stat(task.queue, task.channel, 'transferred', 1)
   event('transferred', task.id, target, {from_agent = released})
 else
   event('transfer_dropped', task.id, target)
