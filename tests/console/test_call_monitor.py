@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from telephony.services import services
-from tests.console.conftest import add_agent
+from tests.console.conftest import SUPERVISOR, add_agent
 
 TASK, CONFERENCE, AGENT = "call-CA1", "CF" + "f" * 32, "CA" + "a" * 32
 
@@ -21,6 +23,13 @@ def live_call(app) -> None:
         router.annotate(
             TASK, {"conference_sid": CONFERENCE, "customer_leg": "CA1", "agent_leg": AGENT}
         )
+
+
+def _outbox_jobs(app) -> list[dict[str, str]]:
+    with app.app_context():
+        svc = services()
+        entries = svc.redis.xrange(svc.router.keys.outbox())
+    return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
 
 
 def _row(page: str, agent: str) -> str:
@@ -69,10 +78,7 @@ def test_a_supervisor_whispers_from_the_agents_page(app, supervisor):
     assert bad.status_code == 400 and "mode" in bad.json["error"]
     reply = supervisor.post(url, json=body)
     assert (reply.status_code, reply.json) == (202, {"status": "queued"})
-    with app.app_context():
-        svc = services()
-        entries = svc.redis.xrange(svc.router.keys.outbox())
-    (job,) = [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
+    (job,) = _outbox_jobs(app)
     args = json.loads(job["args"])
     assert (job["op"], job["store"], args["to"]) == (
         "add_participant",
@@ -92,3 +98,25 @@ def test_monitoring_a_finished_call_is_refused(app, supervisor):
         f"/console/tasks/{TASK}/monitor", json={"mode": "listen", "to": "+6281299990000"}
     )
     assert reply.status_code == 409
+
+
+@pytest.mark.browser
+def test_the_buttons_follow_the_call_and_remember_the_supervisors_phone(app, live_server, page):
+    from playwright.sync_api import expect
+
+    add_agent(app)
+    page.goto(f"{live_server}/console/login?lang=en&next=/console/agents")
+    page.fill("input[name=token]", SUPERVISOR)
+    page.click("button[type=submit]")
+    box = page.locator('tr[data-agent="ayu"] [data-monitor]')
+    expect(box).to_be_hidden()
+    live_call(app)
+    expect(box).to_be_visible(timeout=4000)  # the stream (live.js) brought the call
+    page.fill("[data-monitor-to]", "client:sup-rina")
+    page.locator("[data-monitor-to]").dispatch_event("change")
+    box.locator('button[data-mode="whisper"]').click()
+    expect(box.locator("[data-monitor-queued]")).to_be_visible()
+    (job,) = _outbox_jobs(app)
+    assert json.loads(job["args"])["options"]["coaching"] is True
+    page.reload()
+    expect(page.locator("[data-monitor-to]")).to_have_value("client:sup-rina")
