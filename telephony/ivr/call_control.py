@@ -197,6 +197,22 @@ def cancel_transfer(svc: Services, task: dict) -> None:
     _participant(svc, task, attrs["customer_leg"], {"hold": False})
 
 
+def agent_left(svc: Services, task: dict) -> bool:
+    """For the conference callback, when the task's agent leg left: True when a named transfer
+    takes the call on (then the task is not completed). Talking to the target, the agent's
+    leaving hands over (as `complete_transfer`); while the target rings, the transfer goes on
+    as a cold one."""
+    attrs = task.get("attributes") or {}
+    if not attrs.get("transfer_to"):
+        return False
+    if attrs.get("transfer_state") == "talking":
+        svc.router.transfer_move(task["id"], attrs["transfer_leg"])
+        _participant(svc, task, attrs["customer_leg"], {"hold": False})
+    elif attrs.get("transfer_mode") != "cold":
+        svc.router.annotate(task["id"], {"transfer_mode": "cold"})
+    return True
+
+
 def add_third_party(svc: Services, task: dict, number: str) -> None:
     """Dial a number into the call (label `third`): a colleague outside, a supplier."""
     live_call(task)

@@ -64,17 +64,21 @@ def _record(svc: Services, task: dict, leg: str) -> None:
 
 
 def control(svc: Services, task: dict, action: str) -> None:
-    """The desk's start, pause, resume or stop of an on-demand recording (409 when the queue's
-    setting or the recording's state does not allow it; an "on" queue may pause and resume)."""
+    """The desk's start, pause, resume or stop of an on-demand recording; an "on" queue's
+    recording may be paused and resumed (card details, say), never started or stopped. A step
+    the queue or the recording's state does not allow is a 409."""
     attrs = live_call(task)
     mode, state = setting(svc, task), attrs.get("recording_state", "")
+    if mode == "off" or (mode == "on" and action in ("start", "stop")):
+        shown = "records no calls" if mode == "off" else "records every call"
+        raise RoutingError("state", f"queue {task['queue']} {shown}: no {action} from the desk")
     if action == "start":
-        if mode != "on_demand" or state in ("in-progress", "paused"):
-            raise RoutingError("state", f"queue {task['queue']} records {mode}; now {state}")
+        if state in ("in-progress", "paused"):
+            raise RoutingError("state", "the call is being recorded already")
         _record(svc, task, attrs["customer_leg"])
         return
     needed, after = ACTIONS[action]
-    if mode == "off" or state not in needed.split() or (action == "stop" and mode == "on"):
+    if state not in needed.split():
         raise RoutingError("state", f"cannot {action} a recording that is {state or 'not there'}")
     if not attrs.get("recording_sid"):
         raise RoutingError("state", "the recording is still starting; try again")

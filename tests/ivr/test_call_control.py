@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from telephony.gateway import TwilioGateway
+from telephony.ivr import call_control
 from telephony.outbox import Senders
 from telephony.routing.errors import RoutingError
 from telephony.twilio_emulator import RestRecorder
@@ -463,3 +464,33 @@ def test_only_calls_are_transferred_by_the_router(svc, ayu):
     with pytest.raises(RoutingError, match="takes no voice"):
         svc.router.transfer_to_queue(TASK, "backoffice", {})  # email only
     assert svc.router.task(TASK)["state"] == "assigned"
+
+
+def test_the_first_agent_leaving_a_ringing_warm_transfer_makes_it_cold(
+    svc, client, ayu, gateway, twilio
+):
+    add_agent(svc, "budi")
+    live_call(svc)
+    assert not call_control.agent_left(svc, svc.router.task(TASK))  # no transfer: the talk ends
+    post(client, "transfer", ayu, {"agent": "budi", "mode": "warm"})
+    drain(svc, gateway)
+    assert call_control.agent_left(svc, svc.router.task(TASK))  # while it rings: now cold
+    assert svc.router.task(TASK)["attributes"]["transfer_mode"] == "cold"
+    leg = svc.router.task(TASK)["attributes"]["transfer_leg"]
+    _participant(twilio, leg, "in-progress")
+    assert svc.router.task(TASK)["agent"] == "budi"
+
+
+def test_the_first_agent_leaving_while_talking_to_the_target_completes_it(
+    svc, client, ayu, gateway, twilio
+):
+    add_agent(svc, "budi")
+    live_call(svc)
+    post(client, "transfer", ayu, {"agent": "budi", "mode": "warm"})
+    drain(svc, gateway)
+    leg = svc.router.task(TASK)["attributes"]["transfer_leg"]
+    _participant(twilio, leg, "in-progress")
+    assert call_control.agent_left(svc, svc.router.task(TASK))
+    task = svc.router.task(TASK)
+    assert (task["agent"], task["attributes"]["agent_leg"]) == ("budi", leg)
+    assert svc.router.agent("ayu")["load"] == {}
