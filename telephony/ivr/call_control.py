@@ -170,19 +170,17 @@ def transfer_to_agent(svc: Services, task: dict, agent_id: str, mode: str) -> No
         svc.outbox.rest("end_call", {"call_sid": attrs["agent_leg"]}, task=task["id"])
 
 
-def _transfer(task: dict, mode: str, state: str) -> dict[str, str]:
-    """The attributes of a live call with a named transfer of `mode` in `state` (409 else)."""
+def _warm_transfer(task: dict, *states: str) -> dict[str, str]:
+    """The attributes of a live call with a warm transfer in one of `states` (409 else)."""
     attrs = live_call(task)
-    if attrs.get("transfer_mode") != mode or attrs.get("transfer_state") not in state.split():
-        raise RoutingError(
-            "state", f"task {task['id']} has no {mode} transfer {' or '.join(state.split())}"
-        )
+    if attrs.get("transfer_mode") != "warm" or attrs.get("transfer_state") not in states:
+        raise RoutingError("state", f"task {task['id']} has no warm transfer {' or '.join(states)}")
     return attrs
 
 
 def complete_transfer(svc: Services, task: dict) -> None:
     """Warm: the first agent hands over to the target it talked to, and leaves."""
-    attrs = _transfer(task, "warm", "talking")
+    attrs = _warm_transfer(task, "talking")
     svc.router.transfer_move(task["id"], attrs["transfer_leg"])
     svc.outbox.rest("end_call", {"call_sid": attrs["agent_leg"]}, task=task["id"])
     _participant(svc, task, attrs["customer_leg"], {"hold": False})
@@ -190,7 +188,7 @@ def complete_transfer(svc: Services, task: dict) -> None:
 
 def cancel_transfer(svc: Services, task: dict) -> None:
     """Warm: the transfer leg ends, the first agent stays with the customer."""
-    attrs = _transfer(task, "warm", "ringing talking")
+    attrs = _warm_transfer(task, "ringing", "talking")
     svc.router.transfer_drop(task["id"])
     if attrs.get("transfer_leg"):
         svc.outbox.rest("end_call", {"call_sid": attrs["transfer_leg"]}, task=task["id"])

@@ -28,9 +28,9 @@ log = logging.getLogger(__name__)
 NOTICES = {"on": "recording_notice", "on_demand": "recording_may"}  # the prompt per setting
 # the desk's actions: the state each needs the recording in, and the state it leaves
 ACTIONS = {
-    "pause": ("in-progress", "paused"),
-    "resume": ("paused", "in-progress"),
-    "stop": ("in-progress paused", "stopped"),
+    "pause": (("in-progress",), "paused"),
+    "resume": (("paused",), "in-progress"),
+    "stop": (("in-progress", "paused"), "stopped"),
 }
 
 
@@ -78,7 +78,7 @@ def control(svc: Services, task: dict, action: str) -> None:
         _record(svc, task, attrs["customer_leg"])
         return
     needed, after = ACTIONS[action]
-    if state not in needed.split():
+    if state not in needed:
         raise RoutingError("state", f"cannot {action} a recording that is {state or 'not there'}")
     if not attrs.get("recording_sid"):
         raise RoutingError("state", "the recording is still starting; try again")
