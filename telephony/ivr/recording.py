@@ -26,11 +26,12 @@ from telephony.signature import twilio_signed
 
 log = logging.getLogger(__name__)
 NOTICES = {"on": "recording_notice", "on_demand": "recording_may"}  # the prompt per setting
+RECORDING = ("in-progress", "paused")  # a recording under way
 # the desk's actions: the state each needs the recording in, and the state it leaves
 ACTIONS = {
     "pause": (("in-progress",), "paused"),
     "resume": (("paused",), "in-progress"),
-    "stop": (("in-progress", "paused"), "stopped"),
+    "stop": (RECORDING, "stopped"),
 }
 
 
@@ -48,9 +49,14 @@ def notice(response: VoiceResponse, task: dict, lang: str) -> VoiceResponse:
 
 
 def start(svc: Services, task: dict) -> None:
-    """Record the call of an "on" queue (for the agent leg's join; nothing for other queues)."""
-    if setting(svc, task) == "on":
-        _record(svc, task, task["attributes"]["customer_leg"])
+    """Record the call of an "on" queue (for the customer's join; nothing for other queues).
+    Once per call: a retried join, or the join after a transfer, finds it recording (the
+    recording is the caller's call's, whatever conference it is in)."""
+    attrs = task["attributes"]
+    leg = attrs.get("customer_leg") or attrs.get("call_sid")  # an inbound caller's own call
+    recording_now = attrs.get("recording_state") in RECORDING
+    if setting(svc, task) == "on" and leg and not recording_now:
+        _record(svc, task, leg)
 
 
 def _record(svc: Services, task: dict, leg: str) -> None:
@@ -73,7 +79,7 @@ def control(svc: Services, task: dict, action: str) -> None:
         shown = "records no calls" if mode == "off" else "records every call"
         raise RoutingError("state", f"queue {task['queue']} {shown}: no {action} from the desk")
     if action == "start":
-        if state in ("in-progress", "paused"):
+        if state in RECORDING:
             raise RoutingError("state", "the call is being recorded already")
         _record(svc, task, attrs["customer_leg"])
         return
@@ -119,7 +125,7 @@ def recording() -> Response:
         except RoutingError:
             log.warning("no case %s for the recording of %s", attrs["complaint_ref"], task["id"])
     found = {"recording_url": link, "recording_duration": str(seconds)}
-    recording_now = attrs.get("recording_state") in ("in-progress", "paused")
+    recording_now = attrs.get("recording_state") in RECORDING
     if not recording_now or attrs.get("recording_sid") in ("", sid):  # not a later one's sid
         found["recording_sid"] = sid
     svc.router.annotate(task["id"], found)

@@ -76,6 +76,7 @@ def test_the_caller_is_told_in_their_language(app, svc, ayu, queue, lang, heard)
 def test_an_on_queue_records_dual_channel_with_its_callback(svc, ayu, recorder, tmp_path):
     task_id = on_queue(svc, "complaints")
     recording.start(svc, svc.router.task(task_id))
+    recording.start(svc, svc.router.task(task_id))  # a retried join: once
     recording.start(svc, svc.router.task(on_queue_off(svc)[0]))  # "off": nothing
     drain(svc, TwilioGateway(settings(tmp_path, twilio_api_base=recorder.url)))
     (record,) = recorder.requests
