@@ -494,3 +494,25 @@ def test_the_first_agent_leaving_while_talking_to_the_target_completes_it(
     task = svc.router.task(TASK)
     assert (task["agent"], task["attributes"]["agent_leg"]) == ("budi", leg)
     assert svc.router.agent("ayu")["load"] == {}
+
+
+def test_the_transferred_caller_hears_their_place_in_the_new_queue(svc, client, twilio, tmp_path):
+    token = add_agent(svc, "ayu")
+    svc.router.upsert_agent("ayu", {"general": 2}, ("id",), CAPACITY)  # takes no product calls
+    call = twilio.call("+628999000111").start().press("1").press("0")  # Indonesian, an agent
+    task_id = f"call-{call.sid}"
+    svc.router.accept(svc.router.task(task_id)["offer"])
+    svc.router.annotate(
+        task_id, {"conference_sid": CONFERENCE, "customer_leg": call.sid, "agent_leg": AGENT}
+    )
+    reply = client.post(
+        f"/api/tasks/{task_id}/transfer", json={"queue": "product"}, headers=bearer(token)
+    )
+    assert reply.status_code == 202
+    with RestRecorder(twilio) as recorder:  # Twilio's side: the REST redirect reaches the call
+        drain(svc, TwilioGateway(settings(tmp_path, twilio_api_base=recorder.url)))
+    url = call.wait_for_update(1)
+    assert url is not None and "queue=product" in url
+    call.fetch(url)
+    assert call.said("Anda berada di urutan ke-1") and not call.ended
+    assert svc.router.task(task_id)["queue"] == "product"
