@@ -255,5 +255,15 @@ def batch_alert(case: ComplaintRecord, alert_id: str, now: float) -> Change:
     ]
 
 
+def call_recorded(
+    case: ComplaintRecord, task_id: str, url: str, duration: int, now: float
+) -> Change:
+    """A recording of a call about the case (in any state: a call may come after it closed)."""
+    case = copy.deepcopy(case)
+    return case, [
+        _entry(case, "call_recorded", "system", now, url, task_id=task_id, duration=duration)
+    ]
+
+
 def is_overdue(case: ComplaintRecord, now: float) -> bool:
     return case["state"] in OPEN_STATES and now > case["due_at"]

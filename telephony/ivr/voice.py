@@ -41,9 +41,11 @@ from telephony.ivr import (
     after_hours,
     agent_leg,
     call,
+    call_control,
     hold,
     outbound,
     placement,
+    recording,
     status,
     survey,
     twiml,
@@ -181,6 +183,8 @@ VIEWS = {  # all POSTed by Twilio; each endpoint keeps its view's name (voice.in
     "/customer-unreached": outbound.customer_unreached,
     "/outbound-agent": outbound.outbound_agent,
     "/outbound-agent-status": outbound.outbound_agent_status,
+    "/participant-status": call_control.participant_status,
+    "/recording": recording.recording,
 }
 for _rule, _view in VIEWS.items():
     bp.add_url_rule(_rule, view_func=_view, methods=["POST"])

@@ -676,6 +676,112 @@ class RedisRouter:
             if t["state"] == "reserved"
         ]
 
+    # --- transfers --------------------------------------------------------------------------
+    # A live call moves to a queue (cold) or to a named agent (ring, then move or drop). The
+    # scripts (lua/transfer_queue.lua, lua/transfer_agent.lua) load on first use.
+
+    def _transfer_call(self, name: str, now: float, keys: list[str], args: list) -> list[str]:
+        if name not in self._scripts:
+            self._scripts.update(scripts.register(self.redis, (name,)))
+        return self._call(name, now, keys, args)
+
+    def transfer_to_queue(
+        self,
+        task_id: str,
+        queue: str,
+        attributes: dict[str, str],
+        now: float | None = None,
+    ) -> list[Reservation]:
+        """A cold transfer: the assigned call re-enters routing in `queue` (step 0, its age
+        kept), with `attributes` set; its agent (and an agent a named transfer was ringing) is
+        released at once, without wrap-up. Only calls (exclusive channels) move so."""
+        if queue not in self.centre.queues:
+            raise RoutingError("invalid", f"unknown queue {queue!r}")
+        now = self.timestamp(now)
+        task = self._task_json(task_id)
+        channel, language = task["channel"], task["language"]
+        if not self.centre.channels[channel].exclusive:
+            raise RoutingError("invalid", f"a {channel} task is not transferred")
+        if channel not in self.centre.queue_channels(queue):
+            raise RoutingError("invalid", f"queue {queue!r} takes no {channel} contacts")
+        first = self.centre.queues[queue].steps[0]
+        pools = self.layout.step_pools(queue, 0, channel, language)
+        reply = self._transfer_call(
+            "transfer_queue",
+            now,
+            [self.layout.wait_key(queue, channel, 0, language), *pools.keys],
+            [
+                task_id,
+                queue,
+                first.priority if first.priority is not None else "",
+                now + first.timeout if first.timeout is not None else "",
+                len(self.centre.queues[task["queue"]].steps),
+                json.dumps({str(k): str(v) for k, v in attributes.items()}),
+                pools.family,
+                pools.mode,
+            ],
+        )
+        if reply[0] == "unknown":
+            raise RoutingError("unknown", f"no task {task_id}")
+        if reply[0] == "state":
+            raise RoutingError("state", f"task {task_id} is {reply[1]}, not assigned")
+        offers = self._offers(reply[4:]) if reply[3] == "reserved" else []
+        for agent_id in filter(None, reply[1:3]):
+            offers += self._committed(self._agent_ready, agent_id, now)
+        return offers
+
+    def transfer_ring(
+        self, task_id: str, agent_id: str, mode: str, now: float | None = None
+    ) -> None:
+        """A named transfer begins: `agent_id` (available, with room) is held for the task
+        while it rings; the task's attributes say so (transfer_to, transfer_mode,
+        transfer_state 'ringing')."""
+        if mode not in ("cold", "warm"):
+            raise RoutingError("invalid", "mode must be cold or warm")
+        reply = self._transfer_step(task_id, "ring", agent_id, mode, now)
+        if reply[0] == "same":
+            raise RoutingError("invalid", f"task {task_id} is already {agent_id}'s")
+        if reply[0] == "no_agent":
+            raise RoutingError("invalid", f"no agent {agent_id}")
+        if reply[0] == "unavailable":
+            raise RoutingError("state", f"agent {agent_id} is {reply[1]} or has no room for it")
+
+    def transfer_move(
+        self, task_id: str, agent_leg: str, now: float | None = None
+    ) -> list[Reservation]:
+        """The named transfer goes through: the task is the target's (its leg `agent_leg` the
+        agent leg now), the first agent is released and offered its next work."""
+        return self._transfer_end(task_id, "move", agent_leg, now)
+
+    def transfer_drop(self, task_id: str, now: float | None = None) -> list[Reservation]:
+        """The named transfer did not happen: the target is released; the task stays as it
+        is (nothing to drop is no error: a retried callback)."""
+        return self._transfer_end(task_id, "drop", "", now)
+
+    def _transfer_end(
+        self, task_id: str, step: str, ref: str, now: float | None
+    ) -> list[Reservation]:
+        now = self.timestamp(now)
+        reply = self._transfer_step(task_id, step, ref, "", now)
+        if reply[0] == "idle" and step == "move":
+            raise RoutingError("state", f"task {task_id} has no transfer under way")
+        return self._committed(self._agent_ready, reply[1], now) if reply[0] == "ok" else []
+
+    def _transfer_step(
+        self, task_id: str, step: str, ref: str, mode: str, now: float | None
+    ) -> list[str]:
+        reply = self._transfer_call(
+            "transfer_agent",
+            self.timestamp(now),
+            [self.keys.closed_tasks()],
+            [task_id, step, ref, mode],
+        )
+        if reply[0] == "unknown":
+            raise RoutingError("unknown", f"no task {task_id}")
+        if reply[0] == "state":
+            raise RoutingError("state", f"task {task_id} is {reply[1]}, not a live call")
+        return reply
+
 
 def _agent_view(profile: dict, status: dict, task_states: dict[str, str]) -> dict:
     """An agent as the API shows it. `shown_state` derives busy (handling or offered work) and

@@ -34,6 +34,10 @@ CASES: dict[str, Case] = {
     "desk.login": ("/desk/login", lambda: {"data": {"token": SUPERVISOR}}),
     "desk.logout": ("/desk/logout", lambda: {"data": {}}),
     "console.agent_state": ("/console/agents/ayu/state", lambda: {"json": {"state": "break"}}),
+    "console.monitor_call": (
+        "/console/tasks/call-CA1/monitor",
+        lambda: {"json": {"mode": "listen", "to": "client:sup"}},
+    ),
     "console.complaints_classify": (
         "/console/complaints/{ref}/classify",
         lambda: {"json": {"category": "quality_defect", "severity": "complex"}},

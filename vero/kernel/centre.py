@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 Selection = Literal["longest_idle", "highest_level", "least_occupied"]
+Recording = Literal["on", "off", "on_demand"]  # every call, none, or when the desk starts it
 
 
 class _Strict(BaseModel):
@@ -94,6 +95,13 @@ class Queue(_Strict):
     selection: Selection = "longest_idle"
     steps: tuple[Step, ...] = Field(min_length=1)
     fallback: Fallback | None = None
+    recording: Recording = "off"
+
+    @field_validator("recording", mode="before")
+    @classmethod
+    def _yaml_switch(cls, value: object) -> object:
+        """YAML reads a bare `on` / `off` as true / false."""
+        return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value
 
 
 class StaffingGroup(_Strict):

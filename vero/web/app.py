@@ -28,6 +28,7 @@ from vero.kernel.centre import load_centre
 from vero.kernel.settings import Settings
 from vero.web import auth, csrf, errors, headers, i18n, limits, logs, metrics, openapi
 from vero.web.api import accounts as accounts_api
+from vero.web.api import call_control as call_control_api
 from vero.web.api import chat, customer_auth, customer_view, kpis, messages
 from vero.web.api import complaints as complaints_api
 from vero.web.api import outbound as outbound_api
@@ -39,6 +40,7 @@ from vero.web.console import whatif as whatif_pages
 PAGES = (supervisor.bp, desk.bp, planning_pages.bp, whatif_pages.bp)  # bilingual HTML
 BLUEPRINTS = (
     routing_api.bp,
+    call_control_api.bp,
     voice.bp,
     messaging.bp,
     messages.bp,

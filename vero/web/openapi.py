@@ -14,6 +14,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
 from vero.web.api.accounts import NewAccount, NewPassword
+from vero.web.api.call_control import Monitor, RecordingAction, Switch, ThirdParty, Transfer
 from vero.web.api.chat import NewChat
 from vero.web.api.complaints import (
     CaseText,
@@ -50,7 +51,7 @@ class Route(NamedTuple):
     body_optional: bool = False
     query: tuple[str, ...] = ()
     created: bool = False  # answers 201
-    accepted: bool = False  # answers 202 (queued for Twilio)
+    queued: bool = False  # answers 202: a call request queued for Twilio
 
 
 def _routes() -> tuple[Route, ...]:
@@ -83,7 +84,7 @@ def _routes() -> tuple[Route, ...]:
             "click-to-call: ring the agent, then the customer",
             staff,
             NewCall,
-            accepted=True,
+            queued=True,
         ),
         Route("post", "/api/offers/{offer_id}/accept", "accept an offer", staff),
         Route("post", "/api/offers/{offer_id}/reject", "reject an offer", staff),
@@ -100,6 +101,69 @@ def _routes() -> tuple[Route, ...]:
             body_optional=True,
         ),
         Route("get", "/api/queues", "live and today's statistics per queue", (SUPERVISOR,)),
+        Route(
+            "post",
+            "/api/tasks/{task_id}/hold",
+            "hold or resume the caller",
+            staff,
+            Switch,
+            queued=True,
+        ),
+        Route(
+            "post",
+            "/api/tasks/{task_id}/mute",
+            "mute or unmute the agent",
+            staff,
+            Switch,
+            queued=True,
+        ),
+        Route("post", "/api/tasks/{task_id}/hangup", "end the call", staff, queued=True),
+        Route(
+            "post",
+            "/api/tasks/{task_id}/transfer",
+            "transfer to a queue (cold) or an agent (cold or warm)",
+            staff,
+            Transfer,
+            queued=True,
+        ),
+        Route(
+            "post",
+            "/api/tasks/{task_id}/transfer/complete",
+            "hand a warm transfer over",
+            staff,
+            queued=True,
+        ),
+        Route(
+            "post",
+            "/api/tasks/{task_id}/transfer/cancel",
+            "cancel a warm transfer",
+            staff,
+            queued=True,
+        ),
+        Route(
+            "post",
+            "/api/tasks/{task_id}/participants",
+            "add a third party",
+            staff,
+            ThirdParty,
+            queued=True,
+        ),
+        Route(
+            "post",
+            "/api/tasks/{task_id}/recording",
+            "start, pause, resume or stop an on-demand recording",
+            staff,
+            RecordingAction,
+            queued=True,
+        ),
+        Route(
+            "post",
+            "/api/tasks/{task_id}/monitor",
+            "listen to, whisper in or barge into a call",
+            (SUPERVISOR,),
+            Monitor,
+            queued=True,
+        ),
         Route("get", "/api/tasks/{task_id}/messages", "a conversation's history", staff),
         Route(
             "post",
@@ -230,7 +294,7 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
         for n in route.query
     ]
-    ok = "201" if route.created else ("202" if route.accepted else "200")
+    ok = "201" if route.created else "202" if route.queued else "200"
     operation: dict[str, Any] = {
         "operationId": f"{route.method}_{route.path}",
         "summary": route.summary,

@@ -31,10 +31,12 @@ from flask import (
 
 from telephony.complaints import model
 from telephony.complaints.store import case_store
+from telephony.ivr import call_control
 from telephony.services import services
 from vero.kernel.bodies import Body, parse_body
 from vero.kernel.errors import VeroError
 from vero.web import auth
+from vero.web.api.call_control import Monitor
 from vero.web.api.complaints import Classification, Forwarding
 from vero.web.api.outbound import CaseCall, call_for_case
 from vero.web.api.routing import StateChange
@@ -150,6 +152,15 @@ def agent_state(agent_id: str):
     router = services().router
     router.set_agent_state(agent_id, body.state, body.reason)  # unknown agent: 404 (errors)
     return jsonify(router.agent(agent_id))
+
+
+@bp.post("/tasks/<task_id>/monitor")
+def monitor_call(task_id: str):
+    """The agents page's Monitor / Whisper / Barge: the supervisor dialled in from `to`."""
+    body = _console_json(Monitor)
+    svc = services()
+    call_control.monitor(svc, svc.router.task(task_id), body.mode, body.to)
+    return jsonify(status="queued"), 202
 
 
 @bp.get("/complaints")

@@ -57,6 +57,8 @@
       if (!row) { location.reload(); return; }
       fill(row, a);
       row.dataset.state = a.state;
+      const monitor = row.querySelector("[data-monitor]");  // on a live call: monitor.js
+      if (monitor) { monitor.dataset.task = a.call; monitor.hidden = !a.call; }
     }
   }
 
