@@ -29,6 +29,7 @@ NAMES = (
     "upsert_agent",
     "set_state",
     "annotate",
+    "bridge",
 )
 STANDALONE = ("settle", "purge_closed")
 

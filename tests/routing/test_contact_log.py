@@ -27,7 +27,8 @@ def test_completed_and_abandoned_contacts_are_written_once(
     [offer] = router.enqueue(
         "call-1", "voice", "orders", "id", now=T0 + 1, attributes={"from": "0812-3456-7890"}
     )
-    router.accept(offer.offer, now=T0 + 5)
+    router.accept(offer.offer, now=T0 + 4)
+    router.bridge("call-1", now=T0 + 5)
     router.complete("call-1", now=T0 + 125)
     router.enqueue("call-2", "voice", "orders", "id", now=T0 + 126)
     router.cancel("call-2", "abandoned", now=T0 + 150)
