@@ -67,6 +67,11 @@ def stream_entries(reply: object) -> list[StreamEntry]:
     return [(eid, fields) for eid, fields in (streams[0][1] if streams else []) if fields]
 
 
+def _accepted_unbridged(task: dict, offer: str) -> bool:
+    """The assigned task was accepted by `offer`, whose agent leg is not yet bridged."""
+    return task["attributes"].get("agent_leg_offer") == offer and not task.get("answered_at")
+
+
 class Outbox:
     """The queue of REST requests; also a `Gateway` that only queues (so the dispatcher's own
     work, such as complaint escalation messages, sends through it unchanged)."""
@@ -257,13 +262,16 @@ class Senders:
             self.outbox.done(entry_id)
 
     def _pending(self, job: Job) -> bool:
-        """A job made for an offer is wanted only while that offer is pending."""
+        """A job made for an offer is wanted only while that offer is pending, or accepted
+        but its call not yet bridged (the agent's leg of a call accepted on the desk)."""
         if not job.get("offer"):
             return True
         try:
             task = self.router.task(job["task"])
         except RoutingError:
             return False
+        if task["state"] == "assigned":
+            return _accepted_unbridged(task, job["offer"])
         return task["state"] == "reserved" and task["offer"] == job["offer"]
 
     def _offer_failed(self, job: Job, outcome: str, tries: int, error: str) -> None:
@@ -282,8 +290,17 @@ class Senders:
                     error,
                 )
             if job.get("offer"):
-                with contextlib.suppress(RoutingError):  # expired meanwhile
-                    self.router.reject(job["offer"])
+                self._give_back(job)
+
+    def _give_back(self, job: Job) -> None:
+        """The offer a failed request was made for goes back: still pending, it is rejected;
+        accepted but never bridged, the call is unassigned."""
+        with contextlib.suppress(RoutingError):  # expired or ended meanwhile
+            task = self.router.task(job["task"])
+            if task["state"] == "assigned" and _accepted_unbridged(task, job["offer"]):
+                self.router.unassign(task["id"])
+            else:
+                self.router.reject(job["offer"])
 
     def _redirect(self, gateway: Gateway, entry_id: bytes, job: Job) -> str:
         outcome, tries, error = self._tries(

@@ -387,10 +387,7 @@ class RedisRouter:
                 task = self._task_json(task_id)
             except RoutingError:
                 task = None
-            if unassign:
-                wanted = _unbridged_call(task)
-            else:
-                wanted = task is not None and (task["state"], task["offer"]) == ("reserved", offer_id)
+            wanted = _unbridged_call(task) if unassign else _offered(task, offer_id)
             if task is None or not wanted:
                 if unassign:
                     raise RoutingError("state", f"task {task_id} is no accepted, unbridged call")
@@ -650,6 +647,11 @@ class RedisRouter:
             for t in tasks
             if t["state"] == "reserved"
         ]
+
+
+def _offered(task: dict | None, offer_id: str) -> bool:
+    """The task is reserved by that offer."""
+    return task is not None and task["state"] == "reserved" and task["offer"] == offer_id
 
 
 def _unbridged_call(task: dict | None) -> bool:

@@ -46,5 +46,5 @@ end
 task.state, task.agent, task.offer = 'queued', '', ''
 put_json(TASKS, task.id, task)
 redis.call('ZADD', KEYS[7], task_score(task), task.id)
-event(ARGV[7], task.id, agent_id, {offer = ARGV[3]})
+event(ARGV[7], task.id, agent_id, {offer = ARGV[3], channel = task.channel})
 return {'ok', agent_id}
