@@ -4,9 +4,10 @@ pool of sender threads in every dispatcher process sends them, each try bounded 
 VERO_TWILIO_TIMEOUT, with exponential backoff after a timeout, a broken connection, a 5xx or a
 429, and a dead letter (`Keys.outbox_dead`, kept 7 days, logged) after the last try.
 
-A request made for an offer (ringing an agent) is dropped once that offer is over (accepted,
-expired, withdrawn: ringing then would be wrong), and gives the offer back when it fails, so the
-next agent may take the call. A WhatsApp message that fails for good is sent by SMS.
+A request made for an offer (ringing an agent) is dropped once that offer is over (expired,
+withdrawn, or its call bridged: ringing then would be wrong; a call accepted on the desk still
+wants its agent's leg), and gives the offer back when it fails (a call accepted but never bridged
+is unassigned), so the next agent may take the call. A WhatsApp message that fails for good is sent by SMS.
 
 Delivery is at least once: an entry is acknowledged and deleted only after its outcome; the
 entries of a process that died are claimed by the survivors once idle for longer than any live

@@ -202,6 +202,11 @@ class Emulator:
             self.dialled.append((sid, form, conference))
             self._calls[sid] = leg
 
+    def legs(self) -> list[Call]:
+        """Every outbound leg dialled so far, in order."""
+        with self._lock:
+            return [self._calls[sid] for sid, _, _ in self.dialled]
+
     def leg(self, to: str) -> Call:
         """The newest outbound leg dialled to `to` (EmulatorError when there is none)."""
         with self._lock:
@@ -394,9 +399,11 @@ class Call:
     # --- an outbound leg ------------------------------------------------------------------
 
     def _post_status(self, status: str, **extra: str) -> None:
+        """A leg's status callback; Twilio reads nothing of the reply (its code is kept in
+        `statuses`)."""
         if self.status_url:
             reply = self.emulator.post(self.status_url, self.params(CallStatus=status, **extra))
-            _expect(reply.status_code == 200, reply.status_code, reply.data[:300])
+            self.statuses.append(reply.status_code)
 
     def answer(self) -> Call:
         """The dialled party picks up: Twilio fetches the leg's Url (or a participant added by
@@ -530,18 +537,6 @@ class Call:
         """(noun, identity or number, whisper URL if any) of the waiting <Dial>."""
         noun = self._waiting_on("Dial")[0]
         return noun.tag, (noun.text or "").strip(), noun.get("url")
-
-    def agent_answers(self) -> list[str]:
-        """The agent leg picks up: Twilio fetches the whisper URL on that leg."""
-        _, _, url = self.dial_target()
-        reply = self.emulator.post(
-            _required(url, "whisper URL"), self.params(CallSid=new_sid(), ParentCallSid=self.sid)
-        )
-        _expect(reply.status_code == 200, reply.status_code)
-        verbs = list(ET.fromstring(reply.data))
-        return [v.text or "" for v in verbs if v.tag == "Say"] + [
-            v.tag for v in verbs if v.tag == "Hangup"
-        ]
 
     def dial_ends(self, status: str = "completed", duration: str = "60") -> Call:
         return self.fetch(self._action("Dial"), DialCallStatus=status, DialCallDuration=duration)
