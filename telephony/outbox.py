@@ -7,7 +7,8 @@ VERO_TWILIO_TIMEOUT, with exponential backoff after a timeout, a broken connecti
 A request made for an offer (ringing an agent) is dropped once that offer is over (expired,
 withdrawn, or its call bridged: ringing then would be wrong; a call accepted on the desk still
 wants its agent's leg), and gives the offer back when it fails (a call accepted but never bridged
-is unassigned), so the next agent may take the call. A WhatsApp message that fails for good is sent by SMS.
+is unassigned), so the next agent may take the call. A WhatsApp message that fails for good is
+sent by SMS.
 
 Delivery is at least once: an entry is acknowledged and deleted only after its outcome; the
 entries of a process that died are claimed by the survivors once idle for longer than any live
