@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from twilio.base.exceptions import TwilioRestException
 
 from telephony.connector import Connector
 from telephony.gateway import TwilioGateway
@@ -34,9 +35,9 @@ class Line:
         outbox = Outbox(svc.redis, svc.router.keys)
         self.connector = Connector(svc.router, outbox, PUBLIC, consumer="t")
         self.outbox = outbox
-        gateway = TwilioGateway(settings(tmp, twilio_api_base=recorder.url))
-        self.gateway = gateway
-        self.senders = Senders(outbox, svc.router, lambda: gateway, "t", backoff=0.01)
+        self.gateway_settings = settings(tmp, twilio_api_base=recorder.url)
+        self.gateway = TwilioGateway(self.gateway_settings)
+        self.senders = Senders(outbox, svc.router, lambda: self.gateway, "t", backoff=0.01)
 
     def pump(self) -> None:
         """Every event and every queued REST request, until nothing is left."""
@@ -282,20 +283,6 @@ def test_csat_after_wrap_up_ended_early_reaches_the_contact_record(
     assert [(r["task_id"], r["csat"]) for r in rows] == [(task_id, "2")]
 
 
-def test_a_silent_caller_row_is_written_after_the_survey_wait(twilio, svc, line, clock, tmp_path):
-    agent(svc, "ayu", {"client": "ayu"})
-    call = waiting_call(twilio)
-    line.pump()
-    twilio.leg("client:ayu").answer()
-    line.pump()
-    call.follow()
-    twilio.leg("client:ayu").hang_up()
-    svc.router.complete(f"call-{call.sid}")  # wrap-up ended at once
-    assert contact_rows(svc, tmp_path, clock) == []
-    clock.now += 301
-    assert [r["csat"] for r in contact_rows(svc, tmp_path, clock)] == [""]
-
-
 def test_callback_dials_the_agent_then_the_customer(twilio, svc, line, recorder):
     agent(svc, "ayu", {"client": "ayu"})
     svc.router.set_agent_state("ayu", "break")
@@ -332,3 +319,104 @@ def test_hold_music_is_only_what_a_wait_url_may_play(twilio, svc):
     reply = twilio.post("/twilio/voice/hold-music?lang=en", {"CallSid": "CA" + "1" * 32})
     assert reply.status_code == 200 and b"Please hold" in reply.data
     assert b"<Gather" not in reply.data and b"<Redirect" in reply.data
+
+
+def test_desk_accept_before_the_leg_rings_still_rings_it(twilio, svc, app, line):
+    token = agent(svc, "ayu", {"client": "ayu"})
+    call = waiting_call(twilio)
+    task_id = f"call-{call.sid}"
+    line.connector.poll()  # the leg is queued, not yet sent
+    offer = svc.router.task(task_id)["offer"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().post(f"/api/offers/{offer}/accept", headers=headers).status_code == 200
+    line.pump()  # accepted, not bridged: the leg is still wanted
+    twilio.leg("client:ayu").answer()
+    line.pump()
+    call.follow()
+    assert svc.router.task(task_id)["answered_at"]
+
+
+def test_offer_expiring_while_the_leg_rings_hangs_it_up(twilio, svc, line, clock):
+    agent(svc, "ayu", {"client": "ayu"})
+    call = waiting_call(twilio)
+    line.pump()
+    leg = twilio.leg("client:ayu")
+    clock.now = svc.router.task(f"call-{call.sid}")["offer_expires"] + 0.1
+    svc.router.tick()
+    line.pump()
+    assert leg.ended and leg.sid in twilio.ended
+    assert svc.router.agent("ayu")["missed"] >= 1
+
+
+def test_caller_hanging_up_while_the_leg_rings_abandons_and_hangs_it_up(twilio, svc, line):
+    agent(svc, "ayu", {"client": "ayu"})
+    call = waiting_call(twilio)
+    line.pump()
+    leg = twilio.leg("client:ayu")
+    call.hang_up()
+    assert svc.router.task(f"call-{call.sid}")["state"] == "abandoned"
+    line.pump()
+    assert leg.ended and leg.sid in twilio.ended
+
+
+def test_a_refused_leg_after_a_desk_accept_puts_the_call_back(twilio, svc, app, line):
+    class Refusing(TwilioGateway):
+        def create_call(self, *args, **kwargs) -> str:
+            raise TwilioRestException(400, "/Calls.json", "not a valid phone number")
+
+    token = agent(svc, "budi", {"phone": "+620"})
+    call = waiting_call(twilio)
+    task_id = f"call-{call.sid}"
+    line.connector.poll()
+    offer = svc.router.task(task_id)["offer"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().post(f"/api/offers/{offer}/accept", headers=headers).status_code == 200
+    line.gateway = Refusing(line.gateway_settings)
+    line.pump()
+    task = svc.router.task(task_id)
+    assert task["state"] in ("queued", "reserved") and "answered_at" not in task
+    assert svc.router.agent("budi")["missed"] >= 1
+
+
+def test_an_agent_leg_ending_before_the_bridge_sends_a_joined_caller_back_to_hold(
+    twilio, svc, line
+):
+    agent(svc, "ayu", {"client": "ayu"})
+    call = waiting_call(twilio)
+    task_id = f"call-{call.sid}"
+    line.pump()
+    leg = twilio.leg("client:ayu")
+    leg.answer()
+    line.pump()
+    svc.router.annotate(task_id, {"customer_joined": "yes"})  # the caller on the way in
+    leg.hang_up()  # before the caller's join: not bridged
+    assert svc.router.task(task_id)["state"] in ("queued", "reserved")
+    line.pump()
+    call.follow()  # /join, queued earlier, finds the call given back: hold again
+    call.follow()
+    assert call.waits_on("Gather") and call.said("Anda berada di urutan")
+
+
+def test_participant_updates_post_the_conference_callbacks(twilio, svc, line):
+    agent(svc, "ayu", {"client": "ayu"})
+    call = waiting_call(twilio)
+    task_id = f"call-{call.sid}"
+    line.pump()
+    twilio.leg("client:ayu").answer()
+    line.pump()
+    call.follow()
+    conference_sid = svc.router.task(task_id)["attributes"]["conference_sid"]
+    hold_url = f"{PUBLIC}/twilio/voice/hold-music?lang=id"
+    line.gateway.update_participant(conference_sid, call.sid, {"hold": True, "hold_url": hold_url})
+    [update] = line.recorder.rest_requests(f"/Conferences/{conference_sid}/Participants/")
+    assert update.form["Hold"] == ["true"] and update.form["HoldUrl"] == [hold_url]
+    held = twilio.conference_events[-1]
+    assert (held["StatusCallbackEvent"], held["CallSid"], held["Hold"]) == (
+        "participant-hold",
+        call.sid,
+        "true",
+    )
+    assert held["ParticipantLabel"] == "customer" and held["FriendlyName"] == task_id
+    line.gateway.update_participant(conference_sid, call.sid, {"hold": False})
+    assert twilio.conference_events[-1]["StatusCallbackEvent"] == "participant-unhold"
+    assert twilio.conferences[task_id].participants[call.sid].hold is False
