@@ -420,3 +420,20 @@ def test_participant_updates_post_the_conference_callbacks(twilio, svc, line):
     line.gateway.update_participant(conference_sid, call.sid, {"hold": False})
     assert twilio.conference_events[-1]["StatusCallbackEvent"] == "participant-unhold"
     assert twilio.conferences[task_id].participants[call.sid].hold is False
+
+
+def test_a_participant_added_by_rest_joins_the_conference_when_answered(twilio, svc, line):
+    agent(svc, "ayu", {"client": "ayu"})
+    call = waiting_call(twilio)
+    task_id = f"call-{call.sid}"
+    line.pump()
+    twilio.leg("client:ayu").answer()
+    line.pump()
+    call.follow()
+    conference_sid = svc.router.task(task_id)["attributes"]["conference_sid"]
+    line.gateway.add_participant(conference_sid, "+628130000009", NUMBER, {"label": "third"})
+    [added] = line.recorder.rest_requests(f"/Conferences/{conference_sid}/Participants.json")
+    assert added.form["To"] == ["+628130000009"] and added.form["Label"] == ["third"]
+    twilio.leg("+628130000009").answer()
+    assert twilio.conferences[task_id].labels() == ["agent", "customer", "third"]
+    assert twilio.conference_events[-1]["ParticipantLabel"] == "third"
