@@ -4,9 +4,11 @@ pool of sender threads in every dispatcher process sends them, each try bounded 
 VERO_TWILIO_TIMEOUT, with exponential backoff after a timeout, a broken connection, a 5xx or a
 429, and a dead letter (`Keys.outbox_dead`, kept 7 days, logged) after the last try.
 
-A request made for an offer (ringing an agent) is dropped once that offer is over (accepted,
-expired, withdrawn: ringing then would be wrong), and gives the offer back when it fails, so the
-next agent may take the call. A WhatsApp message that fails for good is sent by SMS.
+A request made for an offer (ringing an agent) is dropped once that offer is over (expired,
+withdrawn, or its call bridged: ringing then would be wrong; a call accepted on the desk still
+wants its agent's leg), and gives the offer back when it fails (a call accepted but never bridged
+is unassigned), so the next agent may take the call. A WhatsApp message that fails for good is
+sent by SMS.
 
 Delivery is at least once: an entry is acknowledged and deleted only after its outcome; the
 entries of a process that died are claimed by the survivors once idle for longer than any live
@@ -65,6 +67,11 @@ def stream_entries(reply: object) -> list[StreamEntry]:
     was read has none). redis-py types the reply as the union of every protocol's."""
     streams = cast(list[tuple[bytes, list[StreamEntry]]], reply)
     return [(eid, fields) for eid, fields in (streams[0][1] if streams else []) if fields]
+
+
+def _accepted_unbridged(task: dict, offer: str) -> bool:
+    """The assigned task was accepted by `offer`, whose agent leg is not yet bridged."""
+    return task["attributes"].get("agent_leg_offer") == offer and not task.get("answered_at")
 
 
 class Outbox:
@@ -257,13 +264,16 @@ class Senders:
             self.outbox.done(entry_id)
 
     def _pending(self, job: Job) -> bool:
-        """A job made for an offer is wanted only while that offer is pending."""
+        """A job made for an offer is wanted only while that offer is pending, or accepted
+        but its call not yet bridged (the agent's leg of a call accepted on the desk)."""
         if not job.get("offer"):
             return True
         try:
             task = self.router.task(job["task"])
         except RoutingError:
             return False
+        if task["state"] == "assigned":
+            return _accepted_unbridged(task, job["offer"])
         return task["state"] == "reserved" and task["offer"] == job["offer"]
 
     def _offer_failed(self, job: Job, outcome: str, tries: int, error: str) -> None:
@@ -282,8 +292,17 @@ class Senders:
                     error,
                 )
             if job.get("offer"):
-                with contextlib.suppress(RoutingError):  # expired meanwhile
-                    self.router.reject(job["offer"])
+                self._give_back(job)
+
+    def _give_back(self, job: Job) -> None:
+        """The offer a failed request was made for goes back: still pending, it is rejected;
+        accepted but never bridged, the call is unassigned."""
+        with contextlib.suppress(RoutingError):  # expired or ended meanwhile
+            task = self.router.task(job["task"])
+            if task["state"] == "assigned" and _accepted_unbridged(task, job["offer"]):
+                self.router.unassign(task["id"])
+            else:
+                self.router.reject(job["offer"])
 
     def _redirect(self, gateway: Gateway, entry_id: bytes, job: Job) -> str:
         outcome, tries, error = self._tries(

@@ -1,6 +1,16 @@
 """A small Twilio emulator for tests and `vero demo`: signs every webhook as Twilio does, plays
 TwiML verb by verb (following <Redirect> and <Gather action>), sends status callbacks, and stands
-in for Twilio's REST API (a recorder of Calls update / Messages create).
+in for Twilio's REST API (a recorder of Calls create / update, conference participants, Messages
+create).
+
+Conferences are played as Twilio runs them: `<Dial><Conference>` joins the named conference
+(participants by label, with their hold, mute and coaching state), and every change posts the
+conference's status callback (conference-start / -end, participant-join / -leave / -hold /
+-unhold / -mute / -unmute / -modify with ConferenceSid, FriendlyName, CallSid, ParticipantLabel,
+Hold, Muted, Coaching). A participant with endConferenceOnExit ends it: the others' <Dial> ends.
+An outbound leg (REST Calls.create, or a participant added by REST) is a `Call` the test answers
+(`answer`: Twilio fetches its Url, or joins its conference), leaves ringing (`no_answer`) or
+hangs up; such a leg posts its own status callback when it ends.
 
 A call stops where a real call would wait for the caller (a <Gather>, a <Record>, a <Dial>) or end
 (<Hangup>, or the end of the document) and records what the caller heard. Webhooks go to a Flask
@@ -88,6 +98,47 @@ class HttpClient:
             return HttpReply(exc.code, exc.headers.get_content_type(), exc.read())
 
 
+@dataclass
+class Participant:
+    call: Call
+    label: str
+    end_on_exit: bool
+    hold: bool = False
+    muted: bool = False
+    coaching: bool = False
+
+
+@dataclass
+class Conference:
+    """One emulated conference: its participants by call sid, and where its events go."""
+
+    sid: str
+    name: str
+    status_callback: str
+    events: tuple[str, ...]
+    participants: dict[str, Participant] = field(default_factory=dict)
+    ended: bool = False
+
+    def labels(self) -> list[str]:
+        return [p.label for p in self.participants.values()]
+
+
+# TwiML's statusCallbackEvent words -> the StatusCallbackEvent values they subscribe to
+_EVENT_WORDS = {
+    "start": ("conference-start",),
+    "end": ("conference-end",),
+    "join": ("participant-join",),
+    "leave": ("participant-leave",),
+    "mute": ("participant-mute", "participant-unmute"),
+    "hold": ("participant-hold", "participant-unhold"),
+    "modify": ("participant-modify",),
+}
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
 class Emulator:
     def __init__(self, client: Client, auth_token: str, base_url: str) -> None:
         self.client = client
@@ -96,6 +147,9 @@ class Emulator:
         self._calls: dict[str, Call] = {}
         self.dialled: list[tuple[str, dict[str, str], str]] = []  # (sid, REST form, conference)
         self.ended: set[str] = set()  # the sids hung up by REST
+        self.conferences: dict[str, Conference] = {}  # by FriendlyName
+        self.conference_events: list[dict[str, str]] = []  # every status callback posted
+        self._sequence = 0
         self._lock = threading.Lock()
 
     def post(
@@ -132,18 +186,182 @@ class Emulator:
         return True
 
     def dial_out(self, sid: str, form: dict[str, str], conference: str = "") -> None:
-        """REST `Calls.create` (or a participant dialled into `conference`): remembered, in
-        order, for the test to answer or leave ringing."""
+        """REST `Calls.create` (or a participant dialled into `conference`, by sid): remembered,
+        in order, and a `Call` for the test to answer, leave ringing or hang up (`leg`)."""
+        leg = Call(
+            self,
+            sid,
+            form.get("From", ""),
+            form.get("To", ""),
+            direction="outbound-api",
+            url=form.get("Url", ""),
+            status_url=form.get("StatusCallback", ""),
+            join=(conference, form.get("Label", "")) if conference else None,
+        )
         with self._lock:
             self.dialled.append((sid, form, conference))
+            self._calls[sid] = leg
+
+    def legs(self) -> list[Call]:
+        """Every outbound leg dialled so far, in order."""
+        with self._lock:
+            return [self._calls[sid] for sid, _, _ in self.dialled]
+
+    def leg(self, to: str) -> Call:
+        """The newest outbound leg dialled to `to` (EmulatorError when there is none)."""
+        with self._lock:
+            for sid, form, _ in reversed(self.dialled):
+                if form.get("To") == to:
+                    return self._calls[sid]
+        raise EmulatorError(f"nobody dialled {to}")
 
     def end_call(self, sid: str) -> None:
-        """REST `Calls(sid).update(status='completed')`: the call is over."""
+        """REST `Calls(sid).update(status='completed')`: the call is over (it leaves its
+        conference; a leg Vero dialled posts its status callback)."""
         with self._lock:
             call = self._calls.get(sid)
             self.ended.add(sid)
-        if call is not None:
-            call.ended = True
+        if call is not None and not call.ended:
+            call.finish("completed")
+
+    # --- conferences ----------------------------------------------------------------------
+
+    def conference_of(self, sid: str) -> Conference | None:
+        return next((c for c in self.conferences.values() if c.sid == sid), None)
+
+    def join(self, call: Call, noun: ET.Element) -> None:
+        """`<Dial><Conference>`: the call joins the named conference (started if need be)."""
+        name = (noun.text or "").strip()
+        with self._lock:
+            conference = self.conferences.get(name)
+            if conference is None or conference.ended:
+                words = (noun.get("statusCallbackEvent") or "").split()
+                conference = Conference(
+                    new_sid("CF"),
+                    name,
+                    noun.get("statusCallback") or "",
+                    tuple(e for w in words for e in _EVENT_WORDS.get(w, ())),
+                )
+                self.conferences[name] = conference
+            first = not conference.participants
+        self._enter(
+            conference,
+            call,
+            noun.get("participantLabel") or "",
+            noun.get("endConferenceOnExit") == "true",
+            muted=noun.get("muted") == "true",
+            first=first,
+        )
+
+    def _enter(
+        self,
+        conference: Conference,
+        call: Call,
+        label: str,
+        end_on_exit: bool,
+        *,
+        muted: bool = False,
+        first: bool = False,
+    ) -> None:
+        participant = Participant(call, label, end_on_exit, muted=muted)
+        with self._lock:
+            conference.participants[call.sid] = participant
+        call.conference = conference.name
+        if first:
+            self._event(conference, "conference-start")
+        self._event(conference, "participant-join", participant)
+
+    def leave(self, call: Call, reason: str = "participant_hung_up") -> None:
+        """The call leaves its conference; one that ends the conference on exit ends it: the
+        others' <Dial> is over and they go on with their TwiML."""
+        conference = self.conferences.get(call.conference or "")
+        call.conference = None
+        if conference is None or call.sid not in conference.participants:
+            return
+        with self._lock:
+            participant = conference.participants.pop(call.sid)
+        self._event(conference, "participant-leave", participant, ReasonParticipantLeft=reason)
+        if not (participant.end_on_exit or not conference.participants):
+            return
+        with self._lock:
+            others = list(conference.participants.values())
+            conference.participants.clear()
+            conference.ended = True
+        for other in others:
+            other.call.conference = None
+            self._event(
+                conference,
+                "participant-leave",
+                other,
+                ReasonParticipantLeft="conference_ended_via_api"
+                if not participant.end_on_exit
+                else "participant_with_end_conference_on_exit_left",
+            )
+        self._event(
+            conference,
+            "conference-end",
+            CallSidEndingConference=call.sid,
+            ReasonConferenceEnded="participant-with-end-conference-on-exit-left"
+            if participant.end_on_exit
+            else "last-participant-left",
+        )
+        for other in others:
+            other.call.dial_over()
+
+    def update_participant(self, conference_sid: str, call_sid: str, form: dict[str, str]) -> bool:
+        """REST `participants(call_sid).update(...)`: hold, mute, coaching, and their events;
+        False when the call is not in that conference (Twilio's 404)."""
+        conference = self.conference_of(conference_sid)
+        participant = conference.participants.get(call_sid) if conference else None
+        if conference is None or participant is None:
+            return False
+        changes = (
+            ("Hold", "hold", "participant-hold", "participant-unhold"),
+            ("Muted", "muted", "participant-mute", "participant-unmute"),
+            ("Coaching", "coaching", "participant-modify", "participant-modify"),
+        )
+        for name, attribute, on, off in changes:
+            if name in form:
+                value = form[name] == "true"
+                if value != getattr(participant, attribute):
+                    setattr(participant, attribute, value)
+                    self._event(conference, on if value else off, participant)
+        return True
+
+    def _event(
+        self,
+        conference: Conference,
+        event: str,
+        participant: Participant | None = None,
+        **extra: str,
+    ) -> None:
+        """Post one conference status callback, if the conference subscribed to it."""
+        with self._lock:
+            self._sequence += 1
+            sequence = self._sequence
+        params = {
+            "AccountSid": "AC" + "0" * 32,
+            "ConferenceSid": conference.sid,
+            "FriendlyName": conference.name,
+            "StatusCallbackEvent": event,
+            "SequenceNumber": str(sequence),
+            "Timestamp": "Tue, 15 Jul 2025 03:00:00 +0000",
+            **extra,
+        }
+        if participant is not None:
+            params.update(
+                CallSid=participant.call.sid,
+                ParticipantLabel=participant.label,
+                Hold=_flag(participant.hold),
+                Muted=_flag(participant.muted),
+                Coaching=_flag(participant.coaching),
+                EndConferenceOnExit=_flag(participant.end_on_exit),
+                StartConferenceOnEnter="true",
+            )
+        self.conference_events.append(params)
+        if conference.status_callback and event in conference.events:
+            reply = self.post(conference.status_callback, params)
+            _expect(reply.status_code == 200, reply.status_code, reply.data[:300])
 
 
 @dataclass
@@ -158,6 +376,11 @@ class Call:
     ended: bool = False
     statuses: list[int] = field(default_factory=list)
     updates: queue.Queue[str] = field(default_factory=queue.Queue)  # REST redirects to follow
+    direction: str = "inbound"
+    url: str = ""  # an outbound leg's TwiML once answered
+    status_url: str = ""  # an outbound leg's status callback
+    join: tuple[str, str] | None = None  # a participant dialled by REST: (conference sid, label)
+    conference: str | None = None  # the conference the call is in now
 
     def params(self, **extra: str) -> dict[str, str]:
         return {
@@ -165,7 +388,7 @@ class Call:
             "AccountSid": "AC" + "0" * 32,
             "From": self.caller,
             "To": self.number,
-            "Direction": "inbound",
+            "Direction": self.direction,
             "CallStatus": "in-progress",
             **extra,
         }
@@ -173,8 +396,67 @@ class Call:
     def start(self) -> Call:
         return self.fetch("/twilio/voice")
 
+    # --- an outbound leg ------------------------------------------------------------------
+
+    def _post_status(self, status: str, **extra: str) -> None:
+        """A leg's status callback; Twilio reads nothing of the reply (its code is kept in
+        `statuses`)."""
+        if self.status_url:
+            reply = self.emulator.post(self.status_url, self.params(CallStatus=status, **extra))
+            self.statuses.append(reply.status_code)
+
+    def answer(self) -> Call:
+        """The dialled party picks up: Twilio fetches the leg's Url (or a participant added by
+        REST joins its conference)."""
+        _expect(self.direction == "outbound-api" and not self.ended, "no ringing leg", self.sid)
+        self._post_status("in-progress")
+        if self.join is not None:
+            conference = self.emulator.conference_of(self.join[0])
+            _expect(conference is not None and not conference.ended, "no conference", self.join)
+            assert conference is not None
+            self.emulator._enter(conference, self, self.join[1], end_on_exit=False)
+            return self
+        return self.fetch(self.url)
+
+    def no_answer(self, status: str = "no-answer") -> Call:
+        """The leg rang out (or was busy, or failed): Twilio posts the status callback."""
+        self.finish(status)
+        return self
+
+    def finish(self, status: str = "completed") -> None:
+        """The call is over (once): it leaves its conference; a leg posts its status callback."""
+        if self.ended:
+            return
+        self.ended = True
+        if self.conference:
+            self.emulator.leave(self)
+        self._post_status(status, CallDuration="0" if status != "completed" else "42")
+
+    def follow(self) -> Call:
+        """Follow the REST redirect queued on the call (EmulatorError when there is none)."""
+        url = self.wait_for_update(0)
+        _expect(url is not None, "no REST redirect for", self.sid)
+        assert url is not None
+        return self.fetch(url)
+
+    def in_conference(self) -> bool:
+        return self.conference is not None
+
+    def dial_over(self) -> None:
+        """Its <Dial> ended (the conference ended): its action, or the verbs after it."""
+        dial = self.waiting
+        if dial is None or dial.tag != "Dial" or self.ended:
+            return
+        if dial.get("action"):
+            self.fetch(dial.get("action") or "", DialCallStatus="completed")
+        else:
+            self.play(self.after)
+
     def fetch(self, url: str, **extra: str) -> Call:
-        """Request TwiML (Voice URL, an action, a REST redirect) and play it."""
+        """Request TwiML (Voice URL, an action, a REST redirect) and play it; a call in a
+        conference leaves it first (Twilio moves it out for its new TwiML)."""
+        if self.conference:
+            self.emulator.leave(self, "participant_updated_via_api")
         reply = self.emulator.post(url, self.params(**extra))
         self.statuses.append(reply.status_code)
         _expect(reply.status_code == 200, reply.status_code, reply.data[:300])
@@ -194,6 +476,8 @@ class Call:
                 return
             elif verb.tag in ("Record", "Dial"):
                 self.waiting, self.after = verb, verbs[i + 1 :]
+                if verb.tag == "Dial" and len(verb) and verb[0].tag == "Conference":
+                    self.emulator.join(self, verb[0])
                 return
             elif verb.tag == "Redirect":
                 reply = self.emulator.post(_required(verb.text, "<Redirect> URL"), self.params())
@@ -201,9 +485,9 @@ class Call:
                 self.play(list(ET.fromstring(reply.data)), depth + 1)
                 return
             elif verb.tag == "Hangup":
-                self.ended = True
+                self.finish()
                 return
-        self.ended = True
+        self.finish()
 
     def waits_on(self, tag: str) -> bool:
         return self.waiting is not None and self.waiting.tag == tag
@@ -254,23 +538,18 @@ class Call:
         noun = self._waiting_on("Dial")[0]
         return noun.tag, (noun.text or "").strip(), noun.get("url")
 
-    def agent_answers(self) -> list[str]:
-        """The agent leg picks up: Twilio fetches the whisper URL on that leg."""
-        _, _, url = self.dial_target()
-        reply = self.emulator.post(
-            _required(url, "whisper URL"), self.params(CallSid=new_sid(), ParentCallSid=self.sid)
-        )
-        _expect(reply.status_code == 200, reply.status_code)
-        verbs = list(ET.fromstring(reply.data))
-        return [v.text or "" for v in verbs if v.tag == "Say"] + [
-            v.tag for v in verbs if v.tag == "Hangup"
-        ]
-
     def dial_ends(self, status: str = "completed", duration: str = "60") -> Call:
         return self.fetch(self._action("Dial"), DialCallStatus=status, DialCallDuration=duration)
 
     def hang_up(self, status: str = "completed") -> int:
+        """The caller hangs up: out of its conference, then the number's status callback (an
+        outbound leg's is posted by `finish`)."""
+        if self.status_url:
+            self.finish(status)
+            return 200
         self.ended = True
+        if self.conference:
+            self.emulator.leave(self)
         reply = self.emulator.post(
             "/twilio/voice/status", self.params(CallStatus=status, CallDuration="42")
         )
@@ -342,6 +621,10 @@ class RestRecorder:
                 self.emulator.dial_out(sid, first)
             return 201, {"sid": sid, "account_sid": account, "status": "queued", **_call(first)}
         if len(resource) == 4 and resource[0] == "Conferences" and resource[2] == "Participants":
+            if self.emulator is not None and not self.emulator.update_participant(
+                resource[1], resource[3], first
+            ):
+                return 404, {"code": 20404, "message": "The requested resource was not found"}
             return 200, {"call_sid": resource[3], "conference_sid": resource[1], **first}
         if len(resource) == 3 and resource[0] == "Conferences" and resource[2] == "Participants":
             sid = new_sid()

@@ -1,7 +1,9 @@
-"""The agent leg: when the router reserves an agent for a waiting call, the connector redirects
-the call to `connect`, which dials the agent; `whisper` runs on the agent's leg when they answer
-(the offer is accepted, the agent hears why the customer calls); `dialled` gets the outcome: the
-survey after a conversation, or back on hold with the offer returned.
+"""The agent's leg: the connector dials the reserved agent (connector.py); their answer fetches
+`agent`. A softphone's answer is the accept: the agent hears the whisper (why the customer calls,
+their language, VIP) and joins the call's conference, and the waiting caller is moved in. A phone
+is screened first: whisper and "press 1 to accept" (`agent_screen`), so that a voicemail or a
+pocket answer never takes the call. `agent_status`, the leg's status callback, gives the call
+back when the leg ends before the agent joined: the caller keeps their place on hold.
 """
 
 from __future__ import annotations
@@ -9,70 +11,47 @@ from __future__ import annotations
 import contextlib
 
 from flask import Response, request
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from telephony.ivr import call
-from telephony.ivr.survey import survey_prompt
-from telephony.ivr.twiml import hold_url, menu, reply, say, url
+from telephony.ivr.conference import conference_dial, connect_caller
+from telephony.ivr.twiml import Speaker, gather, hold_url, menu, reply, say, url
 from telephony.routing.errors import RoutingError
 from telephony.services import Services, services
 from telephony.signature import twilio_signed
 
+LEG_OVER = ("completed", "busy", "no-answer", "failed", "canceled")
+SCREEN_SECONDS = 8  # how long a phone leg's "press 1" waits
+
 
 def _offer_task(svc: Services) -> tuple[str, dict | None]:
-    """The offer in the URL and its task (None for a malformed or unknown offer)."""
+    """The offer in the URL and its task, when the leg is still for it: offered, or accepted
+    (on the desk, or by this leg) and not yet bridged; None otherwise."""
     offer = request.args.get("offer", "")
-    return offer, call.task(svc, offer.rsplit(".", 1)[0]) if "." in offer else None
-
-
-@twilio_signed
-def connect() -> Response:
-    """Dial the reserved agent, with a whisper on their leg and the outcome to `dialled`."""
-    svc = services()
-    offer, task = _offer_task(svc)
-    lang = task["language"] if task else call.lang()
-    response = VoiceResponse()
-    if task is None or task["state"] != "reserved" or task["offer"] != offer:
-        response.redirect(hold_url(lang), method="POST")
-        return reply(response)
-    try:
-        contact = svc.router.agent(task["agent"])["contact"]
-    except RoutingError:
-        contact = {}
-    ring = max(5, int(task["offer_expires"] - svc.router.clock()))
-    dial = response.dial(
-        action=url("dialled", offer=offer, lang=lang),
-        method="POST",
-        timeout=ring,
-        answer_on_bridge=True,
-    )
-    whisper_url = url("whisper", offer=offer)
-    if contact.get("client"):
-        dial.client(contact["client"], url=whisper_url, method="POST")
-    elif contact.get("phone"):
-        dial.number(contact["phone"], url=whisper_url, method="POST")
-    else:  # nobody to ring: give the offer back at once
-        response = VoiceResponse()
-        response.redirect(url("dialled", offer=offer, lang=lang), method="POST")
-    return reply(response)
-
-
-@twilio_signed
-def whisper() -> Response:
-    """Runs on the agent's leg when they answer: the offer is accepted, then the agent hears the
-    reason, the caller's language and VIP status. A stale offer hangs the agent leg up."""
-    svc = services()
-    offer, task = _offer_task(svc)
-    response = VoiceResponse()
+    task = call.task(svc, offer.rsplit(".", 1)[0]) if "." in offer else None
     if task is None:
-        response.hangup()
-        return reply(response)
-    if not (task["state"] == "assigned" and task["offer"] == "" and task["agent"]):
-        try:
-            task = svc.router.accept_view(offer)
-        except RoutingError:
-            response.hangup()
-            return reply(response)
+        return offer, None
+    offered = task["state"] == "reserved" and task["offer"] == offer
+    accepted = (
+        task["state"] == "assigned"
+        and task["attributes"].get("agent_leg_offer") == offer
+        and not task.get("answered_at")
+    )
+    return offer, task if offered or accepted else None
+
+
+def _accepted(svc: Services, offer: str, task: dict) -> dict | None:
+    """The task accepted by `offer` (accepting it now if still offered); None when too late."""
+    if task["state"] == "assigned":
+        return task
+    try:
+        return svc.router.accept_view(offer)
+    except RoutingError:
+        return None
+
+
+def _whisper(svc: Services, speaker: Speaker, task: dict) -> str:
+    """Tell the agent, in their first language, why the customer calls; returns that language."""
     try:
         agent_langs = svc.router.agent(task["agent"])["languages"]
     except RoutingError:
@@ -82,7 +61,7 @@ def whisper() -> Response:
     topic = f"topic_{attrs.get('topic', 'general')}"
     ivr = menu()
     say(
-        response,
+        speaker,
         "whisper",
         lang,
         topic=ivr.text(topic if topic in ivr.prompts else "topic_general", lang),
@@ -92,28 +71,78 @@ def whisper() -> Response:
         if attrs.get("complaint_ref")
         else "",
     )
-    return reply(response)
+    return lang
+
+
+def _join(svc: Services, response: VoiceResponse, task: dict) -> Response:
+    """The accepted agent into the conference; the caller follows."""
+    connect_caller(svc, task)
+    return reply(conference_dial(response, task, "agent", end_on_exit=False))
 
 
 @twilio_signed
-def dialled() -> Response:
-    """The agent leg ended: after a conversation, wrap-up and the survey; unanswered, the offer
-    goes back and the caller keeps their place on hold."""
+def agent() -> Response:
+    """The agent answered their leg: a softphone accepts and joins; a phone is screened."""
     svc = services()
     offer, task = _offer_task(svc)
-    lang = task["language"] if task else call.lang()
     response = VoiceResponse()
-    if (
-        task is not None
-        and task["state"] in ("assigned", "wrapping", "completed")
-        and task.get("answered_at")
-    ):
-        if task["state"] == "assigned":
-            with contextlib.suppress(RoutingError):  # the status callback got there first
-                svc.router.complete(task["id"])
-        return reply(survey_prompt(response, lang, 0))
-    if task is not None and task["state"] == "reserved" and task["offer"] == offer:
-        with contextlib.suppress(RoutingError):  # expired meanwhile: the timer gave it back already
+    if task is None:
+        response.hangup()
+        return reply(response)
+    if not request.form.get("To", "").startswith("client:"):
+        screen: Gather = response.gather(
+            **gather(
+                svc.centre.default_language,
+                url("agent-screen", offer=offer),
+                speech=False,
+                timeout=SCREEN_SECONDS,
+            )
+        )
+        lang = _whisper(svc, screen, task)
+        say(screen, "whisper_accept", lang)
+        response.hangup()  # nothing pressed: a voicemail or a pocket never takes the call
+        return reply(response)
+    accepted = _accepted(svc, offer, task)
+    if accepted is None:
+        response.hangup()
+        return reply(response)
+    _whisper(svc, response, accepted)
+    return _join(svc, response, accepted)
+
+
+@twilio_signed
+def agent_screen() -> Response:
+    """The screened agent pressed a key: 1 accepts (unless done on the desk) and joins."""
+    svc = services()
+    offer, task = _offer_task(svc)
+    response = VoiceResponse()
+    accepted = (
+        _accepted(svc, offer, task)
+        if task is not None and request.form.get("Digits", "") == "1"
+        else None
+    )
+    if accepted is None:
+        response.hangup()
+        return reply(response)
+    return _join(svc, response, accepted)
+
+
+@twilio_signed
+def agent_status() -> Response:
+    """The agent leg's status callback: over before the call was bridged, the offer goes back
+    (rejected while offered; unassigned once accepted) and the agent counts a missed offer."""
+    svc = services()
+    offer, task = _offer_task(svc)
+    status = request.form.get("CallStatus", "")
+    if task is None or status not in LEG_OVER:
+        return reply(VoiceResponse())
+    with contextlib.suppress(RoutingError):  # the timer or another callback got there first
+        svc.router.annotate(task["id"], {"agent_leg_status": status})
+        if task["state"] == "reserved":
             svc.router.reject(offer)
-    response.redirect(hold_url(lang), method="POST")
-    return reply(response)
+        else:
+            svc.router.unassign(task["id"])
+            caller = task["attributes"].get("call_sid", "")
+            if caller and task["attributes"].get("customer_joined") == "yes":
+                svc.outbox.redirect_call(caller, hold_url(task["language"]))
+    return reply(VoiceResponse())

@@ -1,6 +1,7 @@
-"""The hold loop: every waiting caller comes back here after each pause (`announce_every`) or
-round of hold music to hear their position and estimated wait (read in one round trip by
-`hold.lua`), and may press 1 for a callback or 2 for voicemail instead of waiting on.
+"""The hold loop: every waiting caller (and one whose agent's leg is being set up) comes back
+here after each pause (`announce_every`) or round of hold music to hear their position and
+estimated wait (read in one round trip by `hold.lua`), and may press 1 for a callback or 2 for
+voicemail instead of waiting on. `hold_music` is what a caller held in the conference hears.
 """
 
 from __future__ import annotations
@@ -89,11 +90,7 @@ def hold() -> Response:
         say(response, "to_general", lang)
         return reply(queue_call(svc, response, lang, None))
     place = Place.of(task)
-    if task["state"] == "assigned":  # the agent leg is being set up
-        response.pause(length=2)
-        response.redirect(hold_url(lang, place), method="POST")
-        return reply(response)
-    if task["state"] not in call.WAITING:
+    if not on_hold(task):
         return reply(goodbye(response, lang))
     if place != hint:  # no hint, or the call has moved since the URL was handed out
         _, reads = _read_hold(svc, task_id, place)
@@ -124,10 +121,22 @@ def _hold_prompt(lang: str, fallback: str, place: Place) -> VoiceResponse:
     return response
 
 
+def on_hold(task: dict) -> bool:
+    """Waiting, or accepted while the agent's leg is set up (not yet bridged): the caller
+    hears the hold loop."""
+    return task["state"] in call.WAITING or (
+        task["state"] == "assigned" and not task.get("answered_at")
+    )
+
+
 @twilio_signed
 def hold_choice() -> Response:
-    """A key pressed on hold: 1 a callback, 2 voicemail, anything else back to waiting."""
+    """A key pressed on hold: 1 a callback, 2 voicemail, anything else back to waiting. Once an
+    agent has taken the call, the caller waits for them."""
     digits = request.form.get("Digits", "")
+    task = call.task(services(), call.task_id(call.call_sid()))
+    if task is not None and task["state"] == "assigned":
+        digits = ""
     if digits == "1":
         return reply(callback(services(), call.lang()))
     if digits == "2":
@@ -135,3 +144,23 @@ def hold_choice() -> Response:
     response = VoiceResponse()
     response.redirect(hold_url(call.lang()), method="POST")
     return reply(response)
+
+
+@twilio_signed
+def hold_music() -> Response:
+    """What a caller in the conference hears while held, or before the agent is there
+    (`hold_url` of a participant update, `waitUrl` of the conference): Twilio allows only
+    Play, Say, Pause and Redirect here."""
+    lang = call.lang()
+    return reply(rendered(("hold-music", lang), lambda: _music(lang)))
+
+
+def _music(lang: str) -> VoiceResponse:
+    ivr, response = menu(), VoiceResponse()
+    say(response, "on_hold", lang)
+    if ivr.hold_music:
+        response.play(ivr.hold_music)
+    else:
+        response.pause(length=ivr.announce_every)
+    response.redirect(url("hold-music", lang=lang), method="POST")
+    return response

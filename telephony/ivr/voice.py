@@ -14,12 +14,14 @@ Where to look (add an IVR option: menu.yaml, validated by menu.py; nothing here 
     menu.yaml, menu.py   the prompts and options, loaded and checked at start
     voice.py             entry: language choice, open or closed, the menus (this module)
     placement.py         which queue and priority, the enqueue (complaint.py: its reference)
-    hold.py, hold.lua    the hold loop: position and wait, 1 callback, 2 voicemail
+    hold.py, hold.lua    the hold loop: position and wait, 1 callback, 2 voicemail; hold music
     callback.py          a callback task that keeps the caller's place
     outbound.py          dialling a customer (callback, click-to-call), retries when unanswered
     voicemail.py         the recording becomes a voicemail task, its transcription on it
     after_hours.py       closed: callback or voicemail
-    agent_leg.py         dialling the reserved agent, the whisper, the outcome
+    agent_leg.py         the agent's leg (dialled by connector.py): whisper, screening, accept
+    conference.py        the conference per call: caller in, bridge, wrap-up, the way out
+    customer_leg.py      a callback's customer dialled once the agent is in
     survey.py            the rating after a conversation
     status.py            the status callback: abandoned or finished
     call.py, twiml.py    what every step shares: the call's state, and TwiML building
@@ -42,6 +44,7 @@ from telephony.ivr import (
     agent_leg,
     call,
     call_control,
+    conference,
     hold,
     outbound,
     placement,
@@ -173,9 +176,13 @@ VIEWS = {  # all POSTed by Twilio; each endpoint keeps its view's name (voice.in
     "/hold": hold.hold,
     "/hold-choice": hold.hold_choice,
     "/voicemail-done": voicemail.voicemail_done,
-    "/connect": agent_leg.connect,
-    "/whisper": agent_leg.whisper,
-    "/dialled": agent_leg.dialled,
+    "/hold-music": hold.hold_music,
+    "/agent": agent_leg.agent,
+    "/agent-screen": agent_leg.agent_screen,
+    "/agent-status": agent_leg.agent_status,
+    "/join": conference.join,
+    "/conference": conference.conference,
+    "/after-call": conference.after_call,
     "/survey": survey.survey,
     "/status": status.status,
     "/transcription": voicemail.transcription,

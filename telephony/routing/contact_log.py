@@ -8,6 +8,11 @@ moves their closed tasks from the hot tasks hash to the closed-tasks hash. If Re
 between, the entries stay pending and are written again next round, skipped as already there.
 Entries left pending by a dead process are claimed after CLAIM_IDLE_MS. Closed tasks are purged
 (with their conversation) after the retention period, 48 hours by default.
+
+A call's contact is over when the caller hangs up, not when its task completes: the survey
+follows the talk, often after the agent has ended wrap-up. So the row of a talked-to caller
+waits (its entry stays pending) until the rating or the call's end is on the task, or
+SURVEY_WAIT_SECONDS have passed; every row is written with the task's attributes of that moment.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ DEFAULT_RETENTION_HOURS = 48.0
 CLAIM_IDLE_MS = 60_000  # pending this long: its consumer is presumed dead
 _CONSUMER_IDLE_MS = 3_600_000  # consumers with nothing pending, gone this long, are removed
 _PURGE_BATCH = 500
+SURVEY_WAIT_SECONDS = 300  # the longest a call's row waits for its survey and hang-up
 
 
 def _iso(epoch: str) -> str:
@@ -119,14 +125,17 @@ class ContactLog:
         closed tasks past their retention; returns how many rows were written."""
         written = 0
         for start in ("0", ">"):  # own unacknowledged entries first (after a failed round)
+            cursor = start
             while True:
                 reply: Any = self.redis.xreadgroup(  # RESP2: [[stream, entries]] or []
-                    GROUP, self.consumer, {self.stream: start}, count=batch
+                    GROUP, self.consumer, {self.stream: cursor}, count=batch
                 )
                 entries = reply[0][1] if reply else []
                 if not entries:
                     break
                 written += self._hand_over(entries)
+                if start == "0":  # past the ones left waiting for their survey
+                    cursor = text(entries[-1][0])
         written += self._claim_abandoned(batch)
         self.purge()
         return written
@@ -148,11 +157,17 @@ class ContactLog:
         by_file: dict[Path, list[dict[str, str]]] = {}
         recent_keys: dict[str, int] = {}
         settle: list[str | int] = []
+        now_attributes = self._attributes([raw[b"task_id"].decode() for _, raw in entries if raw])
         for entry_id, raw in entries:
             if not raw:  # deleted while pending: only its acknowledgement is left to do
                 settle += [entry_id, "", 0, ""]
                 continue
             fields = {k.decode(): v.decode() for k, v in raw.items()}
+            attributes = now_attributes.get(fields["task_id"])
+            if attributes is not None:
+                fields["attributes"] = json.dumps(attributes)
+                if self._awaits_survey(fields, attributes):
+                    continue  # left pending: read again next round
             by_file.setdefault(self.path_for(fields["created_at"]), []).append(record_row(fields))
             recent = recent_contact(self.keys, fields)
             index, contact = 0, ""
@@ -160,6 +175,8 @@ class ContactLog:
                 index = recent_keys.setdefault(recent[0], 5 + len(recent_keys))
                 contact = recent[1]
             settle += [entry_id, fields["task_id"], index, contact]
+        if not settle:
+            return 0
         written = sum(self.files.append(path, rows) for path, rows in by_file.items())
         self._scripts["settle"](
             keys=[
@@ -172,6 +189,35 @@ class ContactLog:
             args=[repr(self.clock()), GROUP, RECENT_CONTACTS, RECENT_CONTACTS_TTL, *settle],
         )
         return written
+
+    def _attributes(self, task_ids: list[str]) -> dict[str, dict]:
+        """The tasks' attributes now (a rating or the call's end may have come after the
+        contact record), from the hot tasks or the closed ones."""
+        if not task_ids:
+            return {}
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(self.keys.tasks(), task_ids)
+            pipe.hmget(self.keys.closed_tasks(), task_ids)
+            hot, closed = pipe.execute()
+        found: dict[str, dict] = {}
+        for task_id, raw in zip(task_ids * 2, [*hot, *closed], strict=True):
+            if raw is not None and task_id not in found:
+                attributes = json.loads(raw).get("attributes")
+                found[task_id] = attributes if isinstance(attributes, dict) else {}
+        return found
+
+    def _awaits_survey(self, fields: dict[str, str], attributes: dict) -> bool:
+        """A talked-to caller still on the line, who may yet rate the call."""
+        return (
+            fields["channel"] == "voice"
+            and fields["outcome"] == "completed"
+            and bool(fields.get("answered_at"))
+            and bool(attributes.get("call_sid"))
+            and "csat" not in attributes
+            and attributes.get("call_ended") != "yes"
+            and self.clock() - float(fields.get("closed_at") or fields["ended_at"])
+            < SURVEY_WAIT_SECONDS
+        )
 
     def purge(self) -> int:
         """Delete closed tasks (and their conversations) settled longer ago than the retention

@@ -349,6 +349,24 @@ class RedisRouter:
             offer_id, offer_id.rsplit(".", 1)[0], now, "rejected", missed=True
         )
 
+    def bridge(self, task_id: str, now: float | None = None) -> bool:
+        """A voice call's caller and agent are both in its conference: it is answered now
+        (answer time, wait and in-target counters), once. True when this call bridged it;
+        False when it was bridged already."""
+        reply = self._call("bridge", self.timestamp(now), [], [task_id])
+        if reply[0] == "unknown":
+            raise RoutingError("unknown", f"no task {task_id}")
+        if reply[0] == "state":
+            raise RoutingError("state", f"task {task_id} is {reply[1]}, not an assigned call")
+        return reply[0] == "bridged"
+
+    def unassign(self, task_id: str, now: float | None = None) -> list[Reservation]:
+        """An accepted voice task whose call never reached the agent (their leg unanswered,
+        declined or failed) goes back to its queue with its age, as a returned offer does; the
+        agent counts a missed offer."""
+        now = self.timestamp(now)
+        return self._return_offer("", task_id, now, "unassigned", missed=True, unassign=True)
+
     def _return_offer(
         self,
         offer_id: str,
@@ -358,16 +376,21 @@ class RedisRouter:
         *,
         missed: bool,
         timer: bool = False,
+        unassign: bool = False,
     ) -> list[Reservation]:
         """`timer`: the offer's expiry timer must still be set, and an offer no longer pending
-        is no error (the expiry itself, and an agent leaving withdraws its offers so)."""
+        is no error (the expiry itself, and an agent leaving withdraws its offers so).
+        `unassign`: the task is an accepted voice task never bridged (`offer_id` is unused)."""
         refresh = False
         for _ in range(_RETRIES):
             try:
                 task = self._task_json(task_id)
             except RoutingError:
                 task = None
-            if task is None or task["state"] != "reserved" or task["offer"] != offer_id:
+            wanted = _unbridged_call(task) if unassign else _offered(task, offer_id)
+            if task is None or not wanted:
+                if unassign:
+                    raise RoutingError("state", f"task {task_id} is no accepted, unbridged call")
                 if timer:
                     return []
                 raise RoutingError("expired", f"offer {offer_id} is no longer pending")
@@ -395,6 +418,7 @@ class RedisRouter:
                     task["agent"],
                     version,
                     desc,
+                    "1" if unassign else "0",
                 ],
             )
             refresh = True
@@ -405,6 +429,8 @@ class RedisRouter:
             if reply[0] == "gone":
                 if timer:
                     return []
+                if unassign:
+                    raise RoutingError("state", f"task {task_id} is no accepted, unbridged call")
                 raise RoutingError("expired", f"offer {offer_id} is no longer pending")
         raise RoutingError("busy", f"task {task_id} kept changing; try again")
 
@@ -781,6 +807,21 @@ class RedisRouter:
         if reply[0] == "state":
             raise RoutingError("state", f"task {task_id} is {reply[1]}, not a live call")
         return reply
+
+
+def _offered(task: dict | None, offer_id: str) -> bool:
+    """The task is reserved by that offer."""
+    return task is not None and task["state"] == "reserved" and task["offer"] == offer_id
+
+
+def _unbridged_call(task: dict | None) -> bool:
+    """An accepted voice task whose caller and agent were never bridged."""
+    return (
+        task is not None
+        and task["state"] == "assigned"
+        and task["channel"] == "voice"
+        and not task.get("answered_at")
+    )
 
 
 def _agent_view(profile: dict, status: dict, task_states: dict[str, str]) -> dict:

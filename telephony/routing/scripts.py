@@ -30,6 +30,7 @@ NAMES = (
     "set_state",
     "annotate",
     "assign",
+    "bridge",
 )
 STANDALONE = ("settle", "purge_closed")
 

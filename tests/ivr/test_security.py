@@ -125,10 +125,14 @@ def test_retried_steps_change_nothing_twice(twilio, svc, gateway):
         "/twilio/voice/language?try=99",
         "/twilio/voice/hold?lang=en&queue=vip&step=77&origin=b2b",
         "/twilio/voice/hold?lang=en&queue=vip&step=\u00b2&origin=vip",
-        "/twilio/voice/dialled?offer=..",
+        "/twilio/voice/agent-status?offer=..",
+        "/twilio/voice/after-call?task=nope",
+        "/twilio/voice/conference?task=call-x",
+        "/twilio/voice/join",
+        "/twilio/voice/hold-music?lang=zz",
         "/twilio/voice/survey",
-        "/twilio/voice/whisper",
-        "/twilio/voice/connect?offer=a.b",
+        "/twilio/voice/agent-screen",
+        "/twilio/voice/agent?offer=a.b",
     ],
 )
 def test_garbage_gets_polite_twiml(twilio, path, params):

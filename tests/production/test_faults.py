@@ -78,21 +78,23 @@ def test_hung_twilio_delays_no_timer_and_ends_in_a_dead_letter(tmp_path):
             raise
         finally:
             processes.stop_all()
-        # each try of the redirect hangs until its timeout; after the third, the dead letter and
-        # the offer goes back (to be offered again, and to fail again, while Twilio hangs)
+        # each try to dial the agent's leg hangs until its timeout; after the third, the dead
+        # letter and the offer goes back (to be offered again, and to fail again, while Twilio
+        # hangs)
         letter, *_ = [
             {k.decode(): v.decode() for k, v in f.items()}
             for _, f in client.xrange(KEYS.outbox_dead())
         ]
-        assert (letter["kind"], letter["tries"]) == ("redirect", "3")
-        assert letter["call_sid"] == "CA" + "1" * 32 and "Timeout" in letter["error"]
+        assert (letter["kind"], letter["op"], letter["tries"]) == ("rest", "create_call", "3")
+        assert json.loads(letter["args"])["to"].startswith("client:")
+        assert letter["task"] == "voice-1" and "Timeout" in letter["error"]
         assert hung.held, "the stand-in saw the connections"
         assert beat["rest_dead"] >= 1 and beat["rest_retried"] >= 2 and beat["rest_ok"] == 0
         assert router.task("voice-1")["offer"] != letter["offer"]  # the offer went back
         late = timer_lateness(client, ("timeout", "step", "completed"))
         assert late["chat-1"] and late["chat-en"] and late[wrapped]
         assert max(v for values in late.values() for v in values) < 1.0, late
-        # a redirect in flight at SIGTERM stays pending, for another dispatcher to claim
+        # a request in flight at SIGTERM stays pending, for another dispatcher to claim
         assert client.xpending(KEYS.outbox(), OUTBOX_GROUP)["pending"] == client.xlen(KEYS.outbox())
 
 

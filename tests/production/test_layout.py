@@ -80,12 +80,13 @@ def test_voice_offer_rings_the_agent(layout):
     call_sid = "CA" + "c" * 32
     voice = task(api, channel="voice", attributes={"call_sid": call_sid})
     offer = wait_until(lambda: state(api, voice)["offer"], 5, "a voice offer")
-    updates = wait_until(
-        lambda: [r for r in layout.recorder.calls_updated() if call_sid in r.path],
+    legs = wait_until(
+        lambda: layout.recorder.rest_requests("/Calls.json"),
         10,
-        "the REST call redirect",
+        "the agent's leg dialled",
     )
-    assert updates[0].form["Url"][0].endswith(f"/twilio/voice/connect?offer={offer}")
+    assert legs[0].form["To"] == ["client:citra"]
+    assert legs[0].form["Url"][0].endswith(f"/twilio/voice/agent?offer={offer}")
 
 
 def test_the_worker_runs_a_console_job_queued_as_the_web_queues_it(layout):

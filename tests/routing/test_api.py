@@ -77,12 +77,14 @@ def test_a_call_goes_from_queue_to_agent_to_wrap_up(client, clock):
     task_id = created.json["id"]
     offers = client.get("/api/agents/ayu/offers", headers=agent).json["offers"]
     assert [o["task"]["id"] for o in offers] == [task_id]
-    clock.now += 3
+    clock.now += 2
     accepted = client.post(f"/api/offers/{offers[0]['offer_id']}/accept", headers=agent)
     assert accepted.json["task"]["state"] == "assigned"
     # the task as stored, as every read shows it: no keys for the times it has not reached
     assert accepted.json["task"] == client.get(f"/api/tasks/{task_id}", headers=sup()).json
-    assert {"ended_at", "wrap_until"}.isdisjoint(accepted.json["task"])
+    assert {"ended_at", "wrap_until", "answered_at"}.isdisjoint(accepted.json["task"])
+    clock.now += 1
+    client.application.extensions["vero"].router.bridge(task_id)  # the call's conference
     assert client.get("/api/agents/ayu", headers=agent).json["shown_state"] == "busy"
     done = client.post(f"/api/tasks/{task_id}/complete", headers=agent)
     assert done.json["state"] == "wrapping"

@@ -66,7 +66,8 @@ def play(url: str, namespace: str, worker: int, start_at: float, results) -> Non
                     take(router.cancel(task_id, "abandoned"))
                     counts["canceled"] += 1
                 else:
-                    router.accept(offer_id)
+                    if router.accept(offer_id).channel == "voice":
+                        router.bridge(task_id)  # the call's conference: answered now
                     assigned.append(task_id)
                     counts["accepted"] += 1
             except RoutingError as exc:

@@ -27,7 +27,8 @@ def test_completed_and_abandoned_contacts_are_written_once(
     [offer] = router.enqueue(
         "call-1", "voice", "orders", "id", now=T0 + 1, attributes={"from": "0812-3456-7890"}
     )
-    router.accept(offer.offer, now=T0 + 5)
+    router.accept(offer.offer, now=T0 + 4)
+    router.bridge("call-1", now=T0 + 5)
     router.complete("call-1", now=T0 + 125)
     router.enqueue("call-2", "voice", "orders", "id", now=T0 + 126)
     router.cancel("call-2", "abandoned", now=T0 + 150)
@@ -70,6 +71,51 @@ def _close_calls(router, ids, at):
 
 def _rows(path):
     return list(csv.DictReader(path.open(newline="")))
+
+
+def test_a_talked_to_callers_row_waits_for_the_survey(redis_client, namespace, centre, tmp_path):
+    """The agent ends wrap-up before the caller rates the call: the row waits for the rating
+    (or the call's end, or SURVEY_WAIT_SECONDS) and has it."""
+    router = RedisRouter(redis_client, centre, namespace=namespace)
+    clock = Clock(T0 + 80)
+    log = ContactLog(redis_client, router.keys, centre, tmp_path, clock=clock)
+    router.upsert_agent("ayu", {"orders": 2}, ("id",), {"voice": 3}, now=T0)
+    router.set_agent_state("ayu", "available", now=T0)
+    for n, attributes in enumerate(({"call_sid": "CA1"}, {"call_sid": "CA2"}, {})):
+        [offer] = router.enqueue(
+            f"call-{n}", "voice", "orders", "id", now=T0, attributes=attributes
+        )
+        router.accept(offer.offer, now=T0 + 2)
+        router.bridge(f"call-{n}", now=T0 + 3)
+        router.complete(f"call-{n}", now=T0 + 60)
+        router.complete(f"call-{n}", now=T0 + 61)  # wrap-up ended early
+    assert log.flush() == 1  # no caller on the line (call-2): written at once
+    router.annotate("call-0", {"csat": "2"})
+    router.annotate("call-1", {"call_ended": "yes"})  # hung up without rating
+    assert log.flush() == 2
+    rows = {r["task_id"]: r["csat"] for r in _rows(next((tmp_path / "contacts").iterdir()))}
+    assert rows == {"call-0": "2", "call-1": "", "call-2": ""}
+    assert log.flush() == 0
+
+
+def test_a_silent_callers_row_is_written_after_the_survey_wait(
+    redis_client, namespace, centre, tmp_path
+):
+    router = RedisRouter(redis_client, centre, namespace=namespace)
+    clock = Clock(T0 + 80)
+    log = ContactLog(redis_client, router.keys, centre, tmp_path, clock=clock)
+    router.upsert_agent("ayu", {"orders": 2}, ("id",), {"voice": 1}, now=T0)
+    router.set_agent_state("ayu", "available", now=T0)
+    [offer] = router.enqueue(
+        "call-0", "voice", "orders", "id", now=T0, attributes={"call_sid": "CA1"}
+    )
+    router.accept(offer.offer, now=T0 + 2)
+    router.bridge("call-0", now=T0 + 3)
+    router.complete("call-0", now=T0 + 60)
+    router.complete("call-0", now=T0 + 61)
+    assert log.flush() == 0 and log.flush() == 0
+    clock.now = T0 + 61 + contact_log.SURVEY_WAIT_SECONDS
+    assert log.flush() == 1
 
 
 def test_a_closed_task_leaves_the_hot_hash_and_is_purged_after_retention(

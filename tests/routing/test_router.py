@@ -205,6 +205,59 @@ def test_accept_resets_missed_count(router):
     assert router.agent("a")["missed"] == 0
 
 
+def test_a_call_is_answered_when_bridged_not_at_accept(router):
+    agent(router, "a", {"general": 1})
+    (r,) = router.enqueue("call", "voice", "general", "id", now=T0)
+    task = router.accept(r.offer, now=T0 + 2)
+    assert (task.state, task.answered_at) == ("assigned", None)
+    assert "answered_at" not in router.task("call")
+    assert router.bridge("call", now=T0 + 4)
+    assert router.task("call")["answered_at"] == T0 + 4
+    assert not router.bridge("call", now=T0 + 9)
+    assert router.task("call")["answered_at"] == T0 + 4
+    with pytest.raises(RoutingError) as err:
+        router.bridge("nope", now=T0 + 9)
+    assert err.value.code == "unknown"
+
+
+def test_bridge_wants_an_assigned_call(router):
+    agent(router, "a", {"general": 1})
+    (r,) = router.enqueue("call", "voice", "general", "id", now=T0)
+    with pytest.raises(RoutingError) as err:
+        router.bridge("call", now=T0 + 1)  # still only offered
+    assert err.value.code == "state"
+
+
+def test_unassign_returns_an_unbridged_call_with_its_age(router):
+    agent(router, "a", {"general": 1})
+    agent(router, "b", {"general": 1})
+    (r,) = router.enqueue("call", "voice", "general", "id", now=T0)
+    router.accept(r.offer, now=T0 + 2)
+    first = r.agent
+    offers = router.unassign("call", now=T0 + 20)
+    assert [(o.task, o.agent) for o in offers] == [("call", "b" if first == "a" else "a")]
+    task = router.task("call")
+    assert (task["state"], task["created"], task["attempts"]) == ("reserved", T0, 2)
+    assert router.agent(first)["missed"] == 1 and router.agent(first)["load"] == {}
+
+
+def test_unassign_refuses_a_bridged_call_or_a_chat(router):
+    agent(router, "a", {"general": 1}, capacity={"voice": 1, "chat": 1})
+    (r,) = router.enqueue("call", "voice", "general", "id", now=T0)
+    router.accept(r.offer, now=T0 + 2)
+    router.bridge("call", now=T0 + 3)
+    with pytest.raises(RoutingError) as err:
+        router.unassign("call", now=T0 + 4)
+    assert err.value.code == "state"
+    router.complete("call", now=T0 + 5)
+    router.complete("call", now=T0 + 6)
+    (c,) = router.enqueue("chat", "chat", "general", "id", now=T0 + 7)
+    router.accept(c.offer, now=T0 + 8)
+    with pytest.raises(RoutingError) as err:
+        router.unassign("chat", now=T0 + 9)
+    assert err.value.code == "state"
+
+
 # --- end of work ----------------------------------------------------------------------------
 
 
@@ -313,13 +366,17 @@ def test_contact_records_written_for_closed_contacts(router):
 def test_stats_counters(router):
     agent(router, "a", {"general": 1}, capacity={"voice": 1})
     (r,) = router.enqueue("fast", "voice", "general", "id", now=T0)
-    router.accept(r.offer, now=T0 + 5)  # within the 15 s target
+    router.accept(r.offer, now=T0 + 4)
+    assert day_stats(router, "general", "voice").get("answered", 0) == 0  # not bridged yet
+    assert router.bridge("fast", now=T0 + 5)  # within the 15 s target
+    assert not router.bridge("fast", now=T0 + 6)  # once
     router.enqueue("slow", "voice", "general", "id", now=T0 + 6)
     router.enqueue("gone", "voice", "general", "id", now=T0 + 7)
     router.cancel("gone", "abandoned", now=T0 + 9)
     router.complete("fast", now=T0 + 30)
     (r2,) = router.complete("fast", now=T0 + 31)
-    router.accept(r2.offer, now=T0 + 32)  # 26 s after it arrived
+    router.accept(r2.offer, now=T0 + 32)
+    router.bridge("slow", now=T0 + 32)  # 26 s after it arrived
     stats = day_stats(router, "general", "voice")
     assert {
         k: stats[k] for k in ("offered", "answered", "answered_in_target", "abandoned", "wait_sum")

@@ -53,7 +53,7 @@ def test_short_demo_accounts_for_every_contact():
     callbacks = sum(1 for a in arrivals if a.channel == "voice" and a.leaving == "callback")
     assert len(arrivals) <= offered <= len(arrivals) + callbacks  # callbacks are contacts too
     assert offered == sum(parts) and parts[0] > 0
-    assert re.search(r"Twilio REST: [1-9]\d* call redirects", out)  # agent legs really rang
+    assert re.search(r"Twilio REST: [1-9]\d* calls dialled", out)  # agent legs really rang
 
 
 def test_traffic_is_the_same_for_a_seed_and_mixes_channels_languages_and_inputs():

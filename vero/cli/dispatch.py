@@ -55,7 +55,13 @@ def dispatching(
         svc, cases = services(), case_store()
     settings, router = svc.settings, svc.router
     outbox = Outbox(router.redis, router.keys)
-    connector = Connector(router, outbox, settings.public_base_url, consumer=ident)
+    connector = Connector(
+        router,
+        outbox,
+        settings.public_base_url,
+        consumer=ident,
+        caller_id=settings.messaging_number,
+    )
     # the outbound policy (who may be written to) in front of the outbox, as in front of the
     # web's gateway
     policed = PolicedGateway(

@@ -1,4 +1,5 @@
--- accept.lua: the agent takes an offered task before the offer expires.
+-- accept.lua: the agent takes an offered task before the offer expires. A voice task is not
+-- answered yet: that is when caller and agent are bridged (bridge.lua).
 -- KEYS[1..6] common. ARGV[1..2] common; ARGV[3] offer id; ARGV[4] task id.
 -- Returns {'gone'} (no such pending offer) | {'expired'} | {'ok', agent, task JSON as stored}.
 local task = get_json(TASKS, ARGV[4])
@@ -6,16 +7,13 @@ if not task or task.state ~= 'reserved' or task.offer ~= ARGV[3] then return {'g
 if NOW >= task.offer_expires then return {'expired'} end
 redis.call('ZREM', TIMERS, 'offer|' .. task.offer)
 task.state = 'assigned'
-task.answered_at = NOW
 task.offer = ''
+local extra = {offer = ARGV[3]}
+if task.channel ~= 'voice' then extra.wait = answer(task) end
 local stored = cjson.encode(task)
 redis.call('HSET', TASKS, task.id, stored)
 local status = get_json(STATUS, task.agent)
 status.missed = 0
 put_json(STATUS, task.agent, status)
-local wait = NOW - task.created
-stat(task.origin_queue, task.channel, 'answered', 1)
-stat(task.origin_queue, task.channel, 'wait_sum', wait)
-if wait <= CFG.ch[task.channel].g then stat(task.origin_queue, task.channel, 'answered_in_target', 1) end
-event('assigned', task.id, task.agent, {wait = wait})
+event('assigned', task.id, task.agent, extra)
 return {'ok', task.agent, stored}

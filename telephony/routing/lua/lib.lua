@@ -177,6 +177,19 @@ local function release(status, task)
   if next(status.load) == nil then status.load = {} end
 end
 
+-- The task is answered (at accept; a voice call once caller and agent are bridged): its
+-- answer time and today's answer counters of the queue it came in by, once.
+local function answer(task)
+  task.answered_at = NOW
+  local wait = NOW - task.created
+  stat(task.origin_queue, task.channel, 'answered', 1)
+  stat(task.origin_queue, task.channel, 'wait_sum', wait)
+  if wait <= CFG.ch[task.channel].g then
+    stat(task.origin_queue, task.channel, 'answered_in_target', 1)
+  end
+  return wait
+end
+
 -- The closed contact, for the daily contact-record CSV.
 local function contact_record(task, outcome)
   redis.call('XADD', CONTACTS, '*',

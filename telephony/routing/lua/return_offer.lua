@@ -1,4 +1,5 @@
--- return_offer.lua: an offer rejected, expired or withdrawn; the task goes back to its queue
+-- return_offer.lua: an offer rejected, expired or withdrawn, or an accepted voice task whose call
+-- was never bridged (the agent's leg went unanswered: "unassigned"); the task goes back to its queue
 -- with its age, the agent goes to the back of the idle line (and to break "missed" after too
 -- many missed offers in a row). The agent's pool entries are refreshed with its true score, so
 -- that the task's own re-match that follows may choose this agent again.
@@ -7,10 +8,17 @@
 --   computed KEYS[7] for; ARGV[7] reason ('rejected', 'timeout', 'withdrawn'); ARGV[8] '1' when
 --   it counts as missed; ARGV[9] '1' when called for the expiry timer (which must still exist);
 --   ARGV[10] agent the caller read; ARGV[11] its profile version the pool keys were computed
---   from; ARGV[12] JSON [[family, channel], ...] per pool key.
+--   from; ARGV[12] JSON [[family, channel], ...] per pool key; ARGV[13] '1' to unassign (the task
+--   must be an assigned, never bridged voice task; ARGV[3] is then the offer it was accepted by).
 -- Returns {'gone'} | {'stale'} (queue, step or agent profile moved: read again) | {'ok', agent}.
 local task = get_json(TASKS, ARGV[4])
-if not task or task.state ~= 'reserved' or task.offer ~= ARGV[3] then return {'gone'} end
+if ARGV[13] == '1' then
+  if not task or task.state ~= 'assigned' or task.channel ~= 'voice' or task.answered_at then
+    return {'gone'}
+  end
+elseif not task or task.state ~= 'reserved' or task.offer ~= ARGV[3] then
+  return {'gone'}
+end
 if task.queue ~= ARGV[5] or task.step ~= tonumber(ARGV[6]) then return {'stale'} end
 local agent_id = task.agent
 local status = get_json(STATUS, agent_id)
@@ -38,5 +46,5 @@ end
 task.state, task.agent, task.offer = 'queued', '', ''
 put_json(TASKS, task.id, task)
 redis.call('ZADD', KEYS[7], task_score(task), task.id)
-event(ARGV[7], task.id, agent_id, {offer = ARGV[3]})
+event(ARGV[7], task.id, agent_id, {offer = ARGV[3], channel = task.channel})
 return {'ok', agent_id}

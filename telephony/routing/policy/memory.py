@@ -257,7 +257,9 @@ class MemoryRouter:
             raise RoutingError("expired", f"offer {offer_id} has expired")
         self.timers.pop(f"offer|{offer_id}", None)
         self.agents[task.agent].missed = 0
-        task.state, task.answered_at, task.offer = "assigned", now, ""
+        task.state, task.offer = "assigned", ""
+        if task.channel != "voice":  # a call is answered when caller and agent are bridged
+            task.answered_at = now
         return task
 
     def reject(self, offer_id: str, now: float) -> list[Reservation]:

@@ -3,8 +3,9 @@ service-level summary that accounts for every contact, then the console until Ct
 
 Vero starts exactly as `vero serve` does (embedded Redis, app, dispatcher with the voice connector,
 a real HTTP port). Callers are driven by the Twilio emulator over HTTP, signed with the demo's auth
-token; the gateway talks to a local Twilio REST recorder, whose call updates make the emulated
-call fetch `/twilio/voice/connect`, so every answered call goes whisper → accept → talk → survey.
+token; the gateway talks to a local Twilio REST recorder, whose emulator rings the agents'
+softphones (REST Calls.create) and plays each call's conference, so every answered call goes
+accept → whisper → conference (bridged) → talk → survey, and a callback dials agent, then customer.
 Simulated agents use the agent API with their own tokens.
 
 Time compression: arrivals, talk and handle times and wrap-up run `speed` times faster (agents end

@@ -16,7 +16,8 @@ from vero.kernel.centre import Centre
 class SimAgent:
     """An agent at the desk: polls offers, accepts most after a short delay and rejects a few,
     answers messages, handles, completes and ends wrap-up (compressed). Voice offers of live
-    calls ring the agent's phone instead (the emulated call answers them, see `Traffic`)."""
+    calls ring the agent's softphone instead, whose answer accepts them; a callback accepted
+    here rings it too (the emulated legs answer, talk and hang up: see `Traffic`)."""
 
     POLL = 0.3
 
@@ -92,10 +93,12 @@ class SimAgent:
             self.api.call("POST", f"/api/offers/{ref}/reject")
         elif action == "decide":
             task = self.api.call("POST", f"/api/offers/{ref}/accept")["task"]
+            if task["channel"] == "voice":
+                return  # a call ends when a leg hangs up (see `Traffic`), then wrap-up
             self._seen.add(task["id"])
             if task["channel"] in ("chat", "whatsapp", "sms"):
                 self._later(self.rng.uniform(0.5, 1.5), "reply", task["id"])
-            handle = self.rng.gammavariate(4, 60 if task["channel"] != "voice" else 45)
+            handle = self.rng.gammavariate(4, 60)
             self._later(handle / self.speed, "complete", task["id"])
         elif action == "reply":
             text = {"id": "Terima kasih, kami bantu cek ya.", "en": "Thanks, let me check."}

@@ -1,6 +1,6 @@
 """The customers: each arrival played through the real webhooks by the Twilio emulator (a call
-through the IVR, the agent's phone ringing, the survey) or the website's chat, with a ledger of
-every contact started."""
+through the IVR, the agent's softphone ringing, the conference, the survey; a callback's legs) or
+the website's chat, with a ledger of every contact started."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from vero.cli.demo.arrivals import Arrival
 from vero.cli.demo.cast import LANGUAGE_WORDS, NUMBER, TOPICS
 
 HOLD_LOOP = 5.0  # real seconds between the emulated caller's /hold requests
+PHONE_POLL = 0.2  # real seconds between looks for a leg Vero dialled
+JOIN_WAIT = 10.0  # real seconds a leg waits for Vero's next REST request
+CALLBACK_WAIT = 120.0  # real seconds a caller waits for their callback
 
 
 @dataclass
@@ -79,7 +82,8 @@ class Traffic:
 
     def _call(self, arrival: Arrival) -> None:
         call = self.emulator.call(arrival.caller, NUMBER, sid=new_sid("CA", arrival.token))
-        self.ledger.add(f"call-{call.sid}", "voice")  # the IVR's task id of the call
+        task_id = f"call-{call.sid}"  # the IVR's task id of the call
+        self.ledger.add(task_id, "voice")
         call.start()
         digits, words = TOPICS[arrival.topic]
         if not arrival.known:
@@ -88,46 +92,106 @@ class Traffic:
         for key, word in zip(digits, words[arrival.language], strict=True):
             call.speak(word) if arrival.speech else call.press(key)
         give_up, declined = time.monotonic() + arrival.patience, arrival.declined
+        next_round, rung = time.monotonic() + HOLD_LOOP, set[str]()
         while not call.ended:
-            left = give_up - time.monotonic()
-            url = call.wait_for_update(min(left, HOLD_LOOP))
+            leg = self._agent_leg(task_id, rung)
+            if leg is not None:  # Vero dials an agent: their softphone rings
+                self._ring(call, leg, arrival, declined)
+                declined = False
+                continue
+            now = time.monotonic()
+            url = call.wait_for_update(min(give_up - now, next_round - now, PHONE_POLL))
             if url is not None:
-                call.fetch(url)  # the connector redirected the call: dial the agent
-                if call.waits_on("Dial"):
-                    self._ring(call, arrival, url, declined)
-                    declined = False
-            elif left <= HOLD_LOOP:
+                call.fetch(url)  # a REST redirect (back on hold, say)
+            elif time.monotonic() >= give_up:
                 self._leave(call, arrival)
-            else:
+            elif time.monotonic() >= next_round:
                 call.silence()  # the hold loop: Twilio asks /hold again
+                next_round = time.monotonic() + HOLD_LOOP
         call.hang_up()  # Twilio's status callback at the end of every call
 
-    def _ring(self, call: Call, arrival: Arrival, url: str, declined: bool) -> None:
-        """The agent's phone rings; they decline (through the desk) or answer: the whisper
-        accepts the offer; after the talk the caller hears the survey."""
-        _, agent_id, _ = call.dial_target()
+    def _agent_leg(self, task_id: str, rung: set[str]) -> Call | None:
+        """The next agent's leg Vero dialled for the task (its Url names the offer)."""
+        for leg in self.emulator.legs():
+            offer = parse_qs(urlsplit(leg.url).query).get("offer", [""])[0]
+            if leg.sid not in rung and offer.rsplit(".", 1)[0] == task_id:
+                rung.add(leg.sid)
+                return leg
+        return None
+
+    def _customer_leg(self, task_id: str, timeout: float) -> Call | None:
+        """The customer's leg Vero dials for a callback once its agent is in."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for leg in self.emulator.legs():
+                if parse_qs(urlsplit(leg.url).query).get("task") == [task_id] and not leg.ended:
+                    return leg
+            time.sleep(PHONE_POLL)
+        return None
+
+    def _ring(self, call: Call, leg: Call, arrival: Arrival, declined: bool) -> None:
+        """The agent's softphone rings; they decline (through the desk) or answer, which
+        accepts the offer and joins the conference; the caller is moved in, they talk, the
+        agent hangs up and the caller hears the survey."""
         time.sleep(arrival.ring)
+        if leg.ended:  # the offer went meanwhile (expired, withdrawn): Vero hung the leg up
+            return
         if declined:
-            offer = parse_qs(urlsplit(url).query)["offer"][0]
+            offer = parse_qs(urlsplit(leg.url).query)["offer"][0]
+            agent_id = leg.number.removeprefix("client:")
             with contextlib.suppress(ApiError):
                 Api(self.api.base_url, self.tokens[agent_id]).call(
                     "POST", f"/api/offers/{offer}/reject"
                 )
-            call.dial_ends("no-answer", "0")
             return
-        if "Hangup" in call.agent_answers():  # the offer went stale meanwhile
-            call.dial_ends("no-answer", "0")
+        leg.answer()
+        if not leg.in_conference():  # the offer went stale meanwhile
+            return
+        url = call.wait_for_update(JOIN_WAIT)
+        if url is None:
+            leg.hang_up()
+            return
+        call.fetch(url)  # into the conference: bridged
+        if not call.in_conference():
+            leg.hang_up()
             return
         time.sleep(arrival.handle_sim / self.speed)
-        call.dial_ends("completed", str(round(arrival.handle_sim)))
+        leg.hang_up()  # the agent ends the talk: wrap-up, and the caller's survey
+        url = call.wait_for_update(JOIN_WAIT)
+        if url is not None:
+            call.fetch(url)
         while not call.ended and call.waits_on("Gather"):  # the survey
             call.press(str(arrival.survey)) if arrival.survey else call.silence()
+
+    def _called_back(self, task_id: str, arrival: Arrival) -> None:
+        """The callback: the agent takes it on the desk and their softphone rings (answered
+        here); once they are in, Vero dials the customer, who answers and talks."""
+        rung: set[str] = set()
+        deadline = time.monotonic() + CALLBACK_WAIT
+        while time.monotonic() < deadline:
+            leg = self._agent_leg(task_id, rung)
+            if leg is None:
+                time.sleep(PHONE_POLL)
+                continue
+            time.sleep(arrival.ring)
+            if leg.ended:
+                continue  # declined on the desk, or expired: the next agent's leg
+            leg.answer()
+            customer = self._customer_leg(task_id, JOIN_WAIT) if leg.in_conference() else None
+            if customer is None:
+                leg.hang_up()
+                continue
+            customer.answer()
+            time.sleep(arrival.handle_sim / self.speed)
+            customer.hang_up()  # the customer ends the talk; the conference ends with them
+            return
 
     def _leave(self, call: Call, arrival: Arrival) -> None:
         """Patience ran out on hold: hang up, or ask for a callback or a voicemail."""
         if arrival.leaving == "callback" and call.waits_on("Gather"):
             call.press("1")
             self.ledger.add(f"cb-{call.sid}", "callback")  # the IVR's callback task
+            self._called_back(f"cb-{call.sid}", arrival)
         elif arrival.leaving == "voicemail" and call.waits_on("Gather"):
             call.press("2").record(f"https://api.twilio.com/demo/Recordings/RE{arrival.token}")
         else:

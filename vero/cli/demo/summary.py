@@ -223,7 +223,8 @@ def print_report(
         f"{total.canceled} canceled + {total.open} open"
     )
     console.print(
-        f"Twilio REST: {len(recorder.calls_updated())} call redirects, "
+        f"Twilio REST: {len(recorder.rest_requests('/Calls.json'))} calls dialled, "
+        f"{len(recorder.calls_updated())} call updates, "
         f"{len(recorder.messages_sent())} messages; contact records and service log "
         f"in {data_dir}"
     )
