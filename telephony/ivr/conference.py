@@ -1,10 +1,18 @@
 """The conference per call (TaskRouter's conference instruction): the caller and the agent each
 join the conference named after the task, and its status callback drives the task. Both joined:
 the call is answered (`router.bridge`). The agent left: the talk is over (wrap-up) and the caller
-hears the survey. The caller left: the talk is over and the agent's leg is hung up.
+hears the survey, unless a transfer takes the call on (call_control.py). The caller left: the
+talk is over and the agent's leg is hung up.
+
+The agent is known by their leg's call sid (`agent_leg`), not by the participant label: after a
+transfer the new agent's leg is the one labelled `transfer`. Events of a conference other than
+the task's own (`conference_sid`, stored at its first join; a transfer to a queue clears it, and
+the next agent's conference is a new one) are ignored.
 
 `connect_caller` moves a waiting caller into the conference once their agent is on the way in;
-a task with no live caller (a callback) dials the customer once the agent is in (customer_leg.py).
+a task with no live caller (a callback, a click-to-call) dials the customer once the agent is in
+(outbound.py). The caller hears that the call is recorded, and an "on" queue's recording starts,
+as they join (recording.py).
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ import contextlib
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from telephony.ivr import call
-from telephony.ivr.customer_leg import dial_customer
+from telephony.ivr import call, call_control, recording
+from telephony.ivr.outbound import dial_customer
 from telephony.ivr.survey import survey_prompt
 from telephony.ivr.twiml import goodbye, hold_url, reply, url
 from telephony.routing.errors import RoutingError
@@ -24,8 +32,9 @@ from telephony.signature import twilio_signed
 
 # the conference status callback's events (TwiML's statusCallbackEvent of <Conference>)
 EVENTS = "start end join leave mute hold modify"
-# the task attribute saying a participant of that label is in the conference now
+# the task attribute saying that side is in the conference now
 JOINED = {"customer": "customer_joined", "agent": "agent_joined"}
+JOIN_EVENTS = ("conference-start", "participant-join")
 
 
 def conference_dial(
@@ -85,6 +94,11 @@ def join() -> Response:
             response.redirect(hold_url(task["language"]), method="POST")
             return reply(response)
         return reply(goodbye(response, task["language"]))
+    if not task["attributes"].get("customer_leg"):  # a dialled customer: their call is this one
+        svc.router.annotate(task["id"], {"customer_leg": call.call_sid()})
+        task = svc.router.task(task["id"])
+    recording.notice(response, task, task["language"])
+    recording.start(svc, task)
     action = url("after-call", task=task["id"], lang=task["language"])
     return reply(conference_dial(response, task, "customer", end_on_exit=True, action=action))
 
@@ -99,23 +113,41 @@ def conference() -> Response:
     if task is None:
         return reply(VoiceResponse())
     with contextlib.suppress(RoutingError):  # the task ended meanwhile, or a retried event
-        sid = form.get("ConferenceSid", "")
-        if sid.startswith("CF") and not task["attributes"].get("conference_sid"):
+        sid, stored = form.get("ConferenceSid", ""), task["attributes"].get("conference_sid", "")
+        if not stored and sid.startswith("CF") and event in JOIN_EVENTS:
             svc.router.annotate(task["id"], {"conference_sid": sid})
-        if label in JOINED and event == "participant-join":
-            _joined(svc, task, label, form.get("CallSid", ""))
-        elif label in JOINED and event == "participant-leave":
-            _left(svc, task, label)
+        elif sid != stored:
+            return reply(VoiceResponse())  # an earlier conference of the task, or not ours
+        side = _side(task, label, form.get("CallSid", ""))
+        if side and event == "participant-join":
+            _joined(svc, task, side, form.get("CallSid", ""))
+        elif side and event == "participant-leave":
+            _left(svc, task, side)
     return reply(VoiceResponse())
 
 
-def _joined(svc: Services, task: dict, label: str, call_sid: str) -> None:
+def _side(task: dict, label: str, call_sid: str) -> str:
+    """'agent', 'customer' or '' (a transfer target still ringing, a third party, a supervisor):
+    the agent by their leg's sid once known, the customer by theirs or by label."""
+    attrs = task["attributes"]
+    if call_sid and call_sid == attrs.get("agent_leg"):
+        return "agent"
+    if call_sid and call_sid == attrs.get("customer_leg"):
+        return "customer"
+    return label if label in JOINED and not attrs.get(f"{label}_leg") else ""
+
+
+def _joined(svc: Services, task: dict, side: str, call_sid: str) -> None:
     """One side is in: both in bridges the call; an agent in with no caller dials the customer."""
-    svc.router.annotate(task["id"], {JOINED[label]: "yes"})
-    attrs = svc.router.task(task["id"])["attributes"]  # read after the write: one side sees both
-    if label == "agent" and not attrs.get("call_sid") and not call.done(svc, "dial", call_sid):
-        dial_customer(svc, task, attempt=1)
-        call.mark_done(svc, "dial", call_sid)
+    leg = f"{side}_leg"
+    svc.router.annotate(
+        task["id"],
+        {JOINED[side]: "yes", **({} if task["attributes"].get(leg) else {leg: call_sid})},
+    )
+    task = svc.router.task(task["id"])  # read after the write: one side sees both
+    attrs = task["attributes"]
+    if side == "agent" and not attrs.get("call_sid"):
+        dial_customer(svc, task)  # once per try, however often asked
     if attrs.get(JOINED["customer"]) == "yes" and attrs.get(JOINED["agent"]) == "yes":
         svc.router.bridge(task["id"])
 
@@ -128,7 +160,7 @@ def _left(svc: Services, task: dict, label: str) -> None:
     attrs = task["attributes"]
     if task["state"] != "assigned" or not task.get("answered_at"):
         return  # not bridged: the agent leg's own status callback gives the call back
-    if label == "agent" and attrs.get("transfer_pending") != "yes":
+    if label == "agent" and not call_control.agent_left(svc, task):
         svc.router.complete(task["id"])
         customer = attrs.get("customer_leg") or attrs.get("call_sid", "")
         if customer:

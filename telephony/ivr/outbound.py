@@ -73,7 +73,7 @@ def dial_customer(svc: Services, task: dict, attempt: int | None = None) -> None
         {
             "to": task["attributes"]["callback_to"],
             "from_": caller_id(svc, task),
-            "url": url("join", task=task["id"]),
+            "url": url("join", task=task["id"], lang=task["language"]),
             "status_callback": url("customer-status", task=task["id"], attempt=attempt),
             "timeout": svc.centre.callbacks.ring_seconds,
         },

@@ -21,7 +21,6 @@ Where to look (add an IVR option: menu.yaml, validated by menu.py; nothing here 
     after_hours.py       closed: callback or voicemail
     agent_leg.py         the agent's leg (dialled by connector.py): whisper, screening, accept
     conference.py        the conference per call: caller in, bridge, wrap-up, the way out
-    customer_leg.py      a callback's customer dialled once the agent is in
     survey.py            the rating after a conversation
     status.py            the status callback: abandoned or finished
     call.py, twiml.py    what every step shares: the call's state, and TwiML building

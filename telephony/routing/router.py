@@ -703,13 +703,8 @@ class RedisRouter:
         ]
 
     # --- transfers --------------------------------------------------------------------------
-    # A live call moves to a queue (cold) or to a named agent (ring, then move or drop). The
-    # scripts (lua/transfer_queue.lua, lua/transfer_agent.lua) load on first use.
-
-    def _transfer_call(self, name: str, now: float, keys: list[str], args: list) -> list[str]:
-        if name not in self._scripts:
-            self._scripts.update(scripts.register(self.redis, (name,)))
-        return self._call(name, now, keys, args)
+    # A live call moves to a queue (cold) or to a named agent (ring, then move or drop):
+    # lua/transfer_queue.lua, lua/transfer_agent.lua.
 
     def transfer_to_queue(
         self,
@@ -732,7 +727,7 @@ class RedisRouter:
             raise RoutingError("invalid", f"queue {queue!r} takes no {channel} contacts")
         first = self.centre.queues[queue].steps[0]
         pools = self.layout.step_pools(queue, 0, channel, language)
-        reply = self._transfer_call(
+        reply = self._call(
             "transfer_queue",
             now,
             [self.layout.wait_key(queue, channel, 0, language), *pools.keys],
@@ -796,7 +791,7 @@ class RedisRouter:
     def _transfer_step(
         self, task_id: str, step: str, ref: str, mode: str, now: float | None
     ) -> list[str]:
-        reply = self._transfer_call(
+        reply = self._call(
             "transfer_agent",
             self.timestamp(now),
             [self.keys.closed_tasks()],

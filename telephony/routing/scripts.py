@@ -31,6 +31,8 @@ NAMES = (
     "annotate",
     "assign",
     "bridge",
+    "transfer_queue",
+    "transfer_agent",
 )
 STANDALONE = ("settle", "purge_closed")
 

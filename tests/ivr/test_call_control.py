@@ -49,6 +49,7 @@ def live_call(svc, agent_id: str = "ayu", queue: str = "general", task_id: str =
     svc.router.annotate(
         task_id, {"conference_sid": CONFERENCE, "customer_leg": CUSTOMER, "agent_leg": AGENT}
     )
+    svc.router.bridge(task_id)
     return task_id
 
 

@@ -59,7 +59,7 @@ def test_accepting_a_callback_dials_the_customer_from_the_centre_number(twilio, 
     assert create.path.endswith("/Calls.json")
     form = {k: v[0] for k, v in create.form.items()}
     assert (form["To"], form["From"], form["Timeout"]) == (CALLER, CENTRE_NUMBER, "25")
-    assert form["Url"] == f"{PUBLIC}/twilio/voice/join?task={task_id}"
+    assert form["Url"] == f"{PUBLIC}/twilio/voice/join?task={task_id}&lang=id"
     assert form["StatusCallback"] == (
         f"{PUBLIC}/twilio/voice/customer-status?task={task_id}&attempt=1"
     )

@@ -67,7 +67,7 @@ def test_the_agents_answer_joins_the_conference_and_dials_the_customer(web, svc,
     (agent_leg, customer_leg) = [args for op, args in gateway.rest if op == "create_call"]
     assert agent_leg["to"] == "+628120000001"
     assert (customer_leg["to"], customer_leg["from_"]) == (CUSTOMER, CENTRE_NUMBER)
-    assert customer_leg["url"] == f"{PUBLIC}/twilio/voice/join?task={task_id}"
+    assert customer_leg["url"] == f"{PUBLIC}/twilio/voice/join?task={task_id}&lang=id"
     assert customer_leg["status_callback"].endswith(f"customer-status?task={task_id}&attempt=1")
 
     twilio.post(  # the customer never answers: the call ends, not retried

@@ -100,6 +100,7 @@ def test_an_agent_takes_the_voicemail_and_completing_it_writes_the_contact_row(
         "ayu",
         CALLER,
     )
+    assert row["answered_at"] and float(row["handle_seconds"]) == 110.0  # taken when accepted
     assert rows[f"call-{call.sid}"]["outcome"] == "voicemail"
 
 

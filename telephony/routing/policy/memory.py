@@ -258,7 +258,8 @@ class MemoryRouter:
         self.timers.pop(f"offer|{offer_id}", None)
         self.agents[task.agent].missed = 0
         task.state, task.offer = "assigned", ""
-        if task.channel != "voice":  # a call is answered when caller and agent are bridged
+        # a call is answered when caller and agent are bridged; a voicemail when taken
+        if task.channel != "voice" or task.attributes.get("kind") == "voicemail":
             task.answered_at = now
         return task
 
