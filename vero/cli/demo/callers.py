@@ -23,15 +23,22 @@ CALLBACK_WAIT = 120.0  # real seconds a caller waits for their callback
 
 @dataclass
 class Ledger:
-    """Every contact the demo started (task id → channel label), and what went wrong."""
+    """Every contact the demo started (task id → channel label), the calls accepted on the desk
+    and transferred by the agents, and what went wrong."""
 
     tasks: dict[str, str] = field(default_factory=dict)
+    desk_accepted: set[str] = field(default_factory=set)
+    transferred: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, task_id: str, label: str) -> None:
         with self.lock:
             self.tasks[task_id] = label
+
+    def note(self, flow: set[str], task_id: str) -> None:
+        with self.lock:
+            flow.add(task_id)
 
 
 class Traffic:
@@ -91,12 +98,15 @@ class Traffic:
             call.speak(word) if arrival.speech else call.press(key)
         for key, word in zip(digits, words[arrival.language], strict=True):
             call.speak(word) if arrival.speech else call.press(key)
+        if arrival.asks_callback and call.waits_on("Gather"):
+            self._leave(call, arrival)  # 1 at the first hold prompt
         give_up, declined = time.monotonic() + arrival.patience, arrival.declined
         next_round, rung = time.monotonic() + HOLD_LOOP, set[str]()
+        transfer = arrival.transfer
         while not call.ended:
             leg = self._agent_leg(task_id, rung)
             if leg is not None:  # Vero dials an agent: their softphone rings
-                self._ring(call, leg, arrival, declined)
+                transfer &= not self._ring(call, leg, arrival, declined, transfer)
                 declined = False
                 continue
             now = time.monotonic()
@@ -129,32 +139,40 @@ class Traffic:
             time.sleep(PHONE_POLL)
         return None
 
-    def _ring(self, call: Call, leg: Call, arrival: Arrival, declined: bool) -> None:
+    def _ring(
+        self, call: Call, leg: Call, arrival: Arrival, declined: bool, transfer: bool
+    ) -> bool:
         """The agent's softphone rings; they decline (through the desk) or answer, which
-        accepts the offer and joins the conference; the caller is moved in, they talk, the
-        agent hangs up and the caller hears the survey."""
+        accepts the offer (unless they accepted on the desk first) and joins the conference;
+        the caller is moved in, they talk, the agent hangs up and the caller hears the survey.
+        With `transfer`, the agent moves the call to another queue mid-talk instead (True): the
+        caller goes back on hold there, for the next agent's leg."""
         time.sleep(arrival.ring)
         if leg.ended:  # the offer went meanwhile (expired, withdrawn): Vero hung the leg up
-            return
-        if declined:
-            offer = parse_qs(urlsplit(leg.url).query)["offer"][0]
-            agent_id = leg.number.removeprefix("client:")
-            with contextlib.suppress(ApiError):
-                Api(self.api.base_url, self.tokens[agent_id]).call(
-                    "POST", f"/api/offers/{offer}/reject"
-                )
-            return
+            return False
+        offer = parse_qs(urlsplit(leg.url).query)["offer"][0]
+        desk = Api(self.api.base_url, self.tokens[leg.number.removeprefix("client:")])
+        task_id = offer.rsplit(".", 1)[0]
+        if declined or arrival.desk_accept:
+            with contextlib.suppress(ApiError):  # expired meanwhile
+                desk.call("POST", f"/api/offers/{offer}/{'reject' if declined else 'accept'}")
+                if not declined:
+                    self.ledger.note(self.ledger.desk_accepted, task_id)
+            if declined:
+                return False
         leg.answer()
         if not leg.in_conference():  # the offer went stale meanwhile
-            return
+            return False
         url = call.wait_for_update(JOIN_WAIT)
         if url is None:
             leg.hang_up()
-            return
+            return False
         call.fetch(url)  # into the conference: bridged
         if not call.in_conference():
             leg.hang_up()
-            return
+            return False
+        if transfer:
+            return self._transfer(call, desk, task_id, arrival)
         time.sleep(arrival.handle_sim / self.speed)
         leg.hang_up()  # the agent ends the talk: wrap-up, and the caller's survey
         url = call.wait_for_update(JOIN_WAIT)
@@ -162,6 +180,20 @@ class Traffic:
             call.fetch(url)
         while not call.ended and call.waits_on("Gather"):  # the survey
             call.press(str(arrival.survey)) if arrival.survey else call.silence()
+        return False
+
+    def _transfer(self, call: Call, desk: Api, task_id: str, arrival: Arrival) -> bool:
+        """Half-way through the talk the agent sends the call on to another queue (a cold
+        transfer from the desk); the caller is redirected back on hold there."""
+        time.sleep(arrival.handle_sim / self.speed / 2)
+        queue = desk.call("GET", f"/api/tasks/{task_id}")["queue"]
+        target = "product" if queue != "product" else "general"
+        desk.call("POST", f"/api/tasks/{task_id}/transfer", {"queue": target})
+        self.ledger.note(self.ledger.transferred, task_id)
+        url = call.wait_for_update(JOIN_WAIT)
+        if url is not None:
+            call.fetch(url)  # on hold in the new queue
+        return True
 
     def _called_back(self, task_id: str, arrival: Arrival) -> None:
         """The callback: the agent takes it on the desk and their softphone rings (answered

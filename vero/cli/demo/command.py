@@ -24,7 +24,14 @@ from vero.cli.demo.api import Api, ApiError
 from vero.cli.demo.arrivals import Arrival, plan
 from vero.cli.demo.callers import Ledger, Traffic
 from vero.cli.demo.cast import AGENTS, DIRECTORY, AgentProfile
-from vero.cli.demo.summary import CLOSED, account, contact_records, print_report, summary_table
+from vero.cli.demo.summary import (
+    CLOSED,
+    account,
+    contact_records,
+    print_report,
+    summary_table,
+    voice_flows,
+)
 from vero.cli.serve import running, wait_for_interrupt
 from vero.kernel.calendar import WEEKDAYS
 from vero.kernel.centre import reference_centre_path
@@ -161,8 +168,12 @@ def demo_command(
                 else None
             )
             summary = account(centre, ledger.tasks, tasks, router_ids, records, counters)
-            summary.problems += ledger.errors + [e for a in agents for e in a.errors]
+            flows, flow_problems = voice_flows(tasks, ledger.desk_accepted, ledger.transferred)
+            summary.problems += (
+                ledger.errors + [e for a in agents for e in a.errors] + flow_problems
+            )
             console.print(summary_table(centre, summary, speed))
+            console.print(flows)
             print_report(console, summary, recorder, data_dir)
             if summary.problems:
                 raise SystemExit(1)

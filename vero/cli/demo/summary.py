@@ -212,6 +212,43 @@ def contact_records(data_dir: Path, expected: int, limit: float = 10) -> list[di
         time.sleep(0.2)
 
 
+def voice_flows(
+    tasks: dict[str, dict | None], desk_accepted: set[str], transferred: set[str]
+) -> tuple[str, list[str]]:
+    """The desk's voice flows the demo played, as the router saw them: calls accepted on the
+    desk and then talked to, calls transferred to another queue, callbacks that reached the
+    customer. A flow played that the router does not show is a problem."""
+
+    def answered(task_id: str) -> bool:
+        return bool((tasks.get(task_id) or {}).get("answered_at"))
+
+    def moved(task_id: str) -> bool:
+        return (tasks.get(task_id) or {}).get("attributes", {}).get("transfer") == "yes"
+
+    callbacks = [
+        t for t, task in tasks.items() if task and task["attributes"].get("kind") == "callback"
+    ]
+    shown = {
+        "accepted on the desk and answered": sum(map(answered, desk_accepted)),
+        "transferred": sum(map(moved, transferred)),
+        "callbacks connected": sum(map(answered, callbacks)),
+    }
+    played = {
+        "accepted on the desk and answered": len(desk_accepted),
+        "transferred": len(transferred),
+        "callbacks connected": len(callbacks),
+    }
+    line = "Voice on the desk: " + ", ".join(
+        f"{shown[name]} of {played[name]} {name}" for name in shown
+    )
+    problems = [
+        f"{played[name] - shown[name]} of {played[name]} calls {name} are not so in the router"
+        for name in shown
+        if shown[name] != played[name]
+    ]
+    return line, problems
+
+
 def print_report(
     console: Console, summary: Summary, recorder: RestRecorder, data_dir: Path
 ) -> None:
