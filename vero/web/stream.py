@@ -1,8 +1,11 @@
-"""Server-sent events for the wallboard, shared by every viewer of one server process.
+"""Server-sent events for the wallboard and the agent desk, shared by every viewer of one server
+process.
 
-One reader per process (the `StreamHub` thread) follows the router's event stream and builds a
-fresh snapshot when it moves (a burst of events becomes one push per `MIN_GAP`) and at least every
-`EVERY` seconds (waits grow even when nothing happens), once per page language in use. Each open
+One reader per process and hub (the `StreamHub` thread) follows the router's event stream and
+builds a fresh snapshot when it moves (a burst of events becomes one push per `min_gap`) and at
+least every `every` seconds (waits grow even when nothing happens), once per view in use: a page
+language for the wallboard, an agent for the desk. A viewer is not sent a frame equal to the one
+it has. Each open
 stream only waits for the next snapshot and writes it: a hundred wallboards cost one snapshot per
 push, not a hundred, and a viewer never touches Redis after its first frame.
 
@@ -61,9 +64,10 @@ class StreamsFull(Exception):
 class StreamHub:
     """One process's reader of the router's events and the snapshots it pushes to every viewer.
 
-    `build(language)` makes one snapshot in that page language; it runs on the hub's thread (and
-    on a new viewer's, when no snapshot in its language is at hand, so that the first frame
-    comes at once). A new viewer otherwise starts with the newest push, at most `every` s old.
+    `build(view)` makes the snapshot of one view (a page language, an agent); it runs on the
+    hub's thread (and on a new viewer's, when no snapshot of its view is at hand, so that the
+    first frame comes at once). A new viewer otherwise starts with the newest push, at most
+    `every` s old.
     """
 
     def __init__(
@@ -74,13 +78,14 @@ class StreamHub:
         *,
         limit: int = DEFAULT_LIMIT,
         every: float = EVERY,
+        min_gap: float = MIN_GAP,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client, self.events_key, self.build = client, events_key, build
-        self.limit, self.every, self.clock = limit, every, clock
+        self.limit, self.every, self.min_gap, self.clock = limit, every, min_gap, clock
         self._ready = threading.Condition()
-        self._viewers: Counter[str] = Counter()  # page language → open streams
-        self._frames: dict[str, str] = {}  # page language → newest frame
+        self._viewers: Counter[str] = Counter()  # view (page language, agent) → open streams
+        self._frames: dict[str, str] = {}  # view → newest frame
         self._version = 0  # bumped at every push
         self._thread: threading.Thread | None = None
 
@@ -88,22 +93,23 @@ class StreamHub:
     def open_streams(self) -> int:
         return sum(self._viewers.values())
 
-    def stream(self, language: str, max_seconds: float) -> Iterator[str]:
+    def stream(self, view: str, max_seconds: float) -> Iterator[str]:
         """The frames of one viewer: the retry hint, a snapshot now, then every push for
         `max_seconds`. Raises StreamsFull (before any frame) when the process is at its limit."""
         with self._ready:
             if self.open_streams >= self.limit:
                 raise StreamsFull(f"{self.limit} live streams open in this process")
-            self._viewers[language] += 1
+            self._viewers[view] += 1
             self._start()
-        return self._frames_for(language, max_seconds)
+        return self._frames_for(view, max_seconds)
 
-    def _frames_for(self, language: str, max_seconds: float) -> Iterator[str]:
+    def _frames_for(self, view: str, max_seconds: float) -> Iterator[str]:
         try:
             yield retry_hint()
             with self._ready:
-                seen, frame = self._version, self._frames.get(language)
-            yield frame if frame is not None else sse(self.build(language))
+                seen, frame = self._version, self._frames.get(view)
+            last = frame if frame is not None else sse(self.build(view))
+            yield last
             # viewers opened together (a restart, a network blip) reconnect spread out
             deadline = self.clock() + max_seconds * random.uniform(1 - SPREAD, 1)
             while True:
@@ -118,15 +124,16 @@ class StreamHub:
                     self._ready.wait_for(newer, timeout=remaining)
                     if self._version == seen:
                         return
-                    seen, frame = self._version, self._frames.get(language)
-                if frame is not None:
+                    seen, frame = self._version, self._frames.get(view)
+                if frame is not None and frame != last:
+                    last = frame
                     yield frame
         finally:
             with self._ready:
-                self._viewers[language] -= 1
-                if self._viewers[language] <= 0:  # nobody left to keep its frame fresh
-                    del self._viewers[language]
-                    self._frames.pop(language, None)
+                self._viewers[view] -= 1
+                if self._viewers[view] <= 0:  # nobody left to keep its frame fresh
+                    del self._viewers[view]
+                    self._frames.pop(view, None)
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -134,7 +141,7 @@ class StreamHub:
             self._thread.start()
 
     def _run(self) -> None:
-        """Follow the events; push on change (at most every MIN_GAP) and every `every` s.
+        """Follow the events; push on change (at most every `min_gap`) and every `every` s.
         An error is logged and retried: the viewers see the wallboard pause, not end."""
         last_id: bytes | None = None  # where the events are followed from
         changed, sent = False, self.clock()
@@ -148,11 +155,11 @@ class StreamHub:
                         "list[tuple[bytes, dict]]", self.client.xrevrange(self.events_key, count=1)
                     )
                     last_id = newest[0][0] if newest else b"0-0"
-                if (changed and now >= sent + MIN_GAP) or now >= sent + self.every:
+                if (changed and now >= sent + self.min_gap) or now >= sent + self.every:
                     self._push()
                     changed, sent = False, self.clock()
                     continue
-                due = sent + MIN_GAP if changed else sent + self.every
+                due = sent + self.min_gap if changed else sent + self.every
                 wait = min(BLOCK_MS, (due - now) * 1000)
                 if changed:  # already due to push: just wait out the gap
                     time.sleep(max(0.0, wait / 1000))
@@ -174,8 +181,8 @@ class StreamHub:
 
     def _push(self) -> None:
         with self._ready:
-            languages = list(self._viewers)
-        frames = {language: sse(self.build(language)) for language in languages}
+            views = list(self._viewers)
+        frames = {view: sse(self.build(view)) for view in views}
         with self._ready:
             self._frames.update(frames)
             self._version += 1

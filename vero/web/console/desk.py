@@ -1,28 +1,52 @@
 """The agent desk: log in with the agent token, then work from one page.
 
-The page's JavaScript talks to the JSON API (`/api/...`) with the agent's bearer token, kept in
-the tab's sessionStorage by the login form; the desk login (`auth`, a server-side session that a
-rotated token ends) decides which page to serve, and the page asks `/desk/session` every few
+The page's JavaScript acts through the JSON API (`/api/...`) with the agent's bearer token, kept
+in the tab's sessionStorage by the login form; the desk login (`auth`, a server-side session that
+a rotated token ends) decides which page to serve, and the page asks `/desk/session` every few
 minutes, so that a login ended elsewhere (logout, new token, lifetime) stops the desk at once. A
 bearer header is never sent by a cross-site form, so the API needs no CSRF token; the desk's own
 forms (login, logout) carry one (`csrf`).
+
+What the desk shows is pushed: `/desk/stream` (server-sent events, `desk_feed`), with
+`/desk/snapshot` for the page's fallback while the stream is down. The softphone's script is
+Twilio's Voice SDK as `make setup` installed it (npm, `node_modules/`), served from here so that
+the page's CSP keeps to script-src 'self'; without it the desk says it has no softphone.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from telephony.routing.errors import RoutingError
 from telephony.services import services
 from vero.web import auth
+from vero.web.console.desk_feed import desk_hub, desk_snapshot, with_messages
 from vero.web.console.wallboard import SETTABLE_STATES
 from vero.web.i18n import CATALOGUE, t
+from vero.web.stream import BUSY_RETRY_MS, StreamsFull, retry_hint
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 bp.before_request(auth.require_agent_login)
-MESSAGES_ENDPOINT = "messages.list_messages"  # chat and WhatsApp conversations, when present
 # the catalogue entries desk.js shows (the customer view names languages, outcomes, case states)
-SCRIPT_TEXT = ("state.", "channel.", "desk.", "lang.", "outcome.", "case.state.")
+SCRIPT_TEXT = ("state.", "channel.", "desk.", "lang.", "outcome.", "case.state.", "phone.")
+STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] overrides it
+# Twilio's Voice JavaScript SDK, installed by `make setup` (npm ci) beside the package
+VOICE_SDK = (
+    Path(__file__).resolve().parents[3] / "node_modules/@twilio/voice-sdk/dist/twilio.min.js"
+)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -56,9 +80,41 @@ def desk():
         agent=agent,
         states=SETTABLE_STATES,
         timezone=services().centre.tz.key,
-        messages=MESSAGES_ENDPOINT in current_app.view_functions,
+        messages=with_messages(current_app),
+        softphone=VOICE_SDK.is_file(),
         labels={k: t(k) for k in CATALOGUE if k.startswith(SCRIPT_TEXT)},
     )
+
+
+@bp.get("/snapshot")
+def snapshot():
+    """What the stream pushes, once: the page's fallback while the stream is down."""
+    agent_id = auth.current_agent() or ""
+    return jsonify(desk_snapshot(services(), agent_id, with_messages(current_app)))
+
+
+@bp.get("/stream")
+def stream():
+    """The agent's snapshot whenever it changes (server-sent events), for a bounded time."""
+    seconds = current_app.config.get("CONSOLE_STREAM_SECONDS", STREAM_SECONDS)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    try:
+        frames = desk_hub().stream(auth.current_agent() or "", seconds)
+    except StreamsFull:  # the desk polls slowly meanwhile and comes back later
+        return Response(
+            retry_hint(BUSY_RETRY_MS),
+            status=503,
+            mimetype="text/event-stream",
+            headers={**headers, "Retry-After": str(BUSY_RETRY_MS // 1000)},
+        )
+    return Response(frames, mimetype="text/event-stream", headers=headers)
+
+
+@bp.get("/voice-sdk.js")
+def voice_sdk():
+    if not VOICE_SDK.is_file():
+        abort(404, "Twilio's Voice SDK is not installed (make setup runs npm ci)")
+    return send_file(VOICE_SDK, mimetype="text/javascript", max_age=3600)
 
 
 @bp.get("/session")
