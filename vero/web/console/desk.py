@@ -34,14 +34,14 @@ from telephony.routing.errors import RoutingError
 from telephony.services import services
 from vero.web import auth
 from vero.web.console.desk_feed import desk_hub, desk_snapshot, with_messages
-from vero.web.console.wallboard import SETTABLE_STATES
+from vero.web.console.wallboard import SETTABLE_STATES, queue_label
 from vero.web.i18n import CATALOGUE, t
 from vero.web.stream import BUSY_RETRY_MS, StreamsFull, retry_hint
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 bp.before_request(auth.require_agent_login)
 # the catalogue entries desk.js shows (the customer view names languages, outcomes, case states)
-SCRIPT_TEXT = ("state.", "channel.", "desk.", "lang.", "outcome.", "case.state.", "phone.")
+SCRIPT_TEXT = ("state.", "channel.", "desk.", "lang.", "outcome.", "case.state.")
 STREAM_SECONDS = 30  # per connection; app.config["CONSOLE_STREAM_SECONDS"] overrides it
 # Twilio's Voice JavaScript SDK, installed by `make setup` (npm ci) beside the package
 VOICE_SDK = (
@@ -75,9 +75,17 @@ def desk():
     except RoutingError:  # the agent was removed since the login
         auth.close_login(auth.AGENT)
         return redirect(url_for("desk.login"))
+    centre = services().centre
     return render_template(
         "console/desk.html",
         agent=agent,
+        queues=[(queue, queue_label(centre, queue)) for queue in centre.queues],
+        # queues whose calls the agent records on demand (the centre's `recording` per queue)
+        record_queues=[
+            queue
+            for queue, spec in centre.queues.items()
+            if getattr(spec, "recording", "off") == "on_demand"
+        ],
         states=SETTABLE_STATES,
         timezone=services().centre.tz.key,
         messages=with_messages(current_app),
