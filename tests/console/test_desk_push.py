@@ -26,13 +26,18 @@ class Desk:
     def __init__(self, app, agent_id: str, token: str) -> None:
         self.client = app.test_client()
         assert self.client.post("/desk/login", data={"token": token}).status_code == 302
-        self.reply = self.client.get("/desk/stream", buffered=False)
-        assert self.reply.status_code == 200 and self.reply.mimetype == "text/event-stream"
         self.frames: queue.Queue[dict] = queue.Queue()
+        self.opened = threading.Event()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        assert self.opened.wait(5)
+        assert self.reply.status_code == 200 and self.reply.mimetype == "text/event-stream"
 
     def _read(self) -> None:
+        """Opened and read on one thread, as a server does (the stream keeps its request
+        context from one frame to the next)."""
+        self.reply = self.client.get("/desk/stream", buffered=False)
+        self.opened.set()
         for chunk in self.reply.response:
             text = chunk.decode()
             if text.startswith("data: "):

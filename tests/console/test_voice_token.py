@@ -24,17 +24,23 @@ SOFTPHONE = {
 BASE = {"TWILIO_AUTH_TOKEN": "secret", "VERO_SUPERVISOR_TOKEN": "s" * 16}
 
 
-@pytest.fixture
-def voice_app(redis_client, namespace, tmp_path):
-    app = console_app(redis_client, namespace, tmp_path)
+def configure_softphone(app, ttl: int = 300) -> None:
+    """The three softphone settings on an app built without them (as the console tests build
+    theirs)."""
     svc = app.extensions["vero"]
     svc.settings = dataclasses.replace(
         svc.settings,
         twilio_api_key=API_KEY,
         twilio_api_secret=API_SECRET,
         twilio_twiml_app_sid=APP_SID,
-        voice_token_ttl=300,
+        voice_token_ttl=ttl,
     )
+
+
+@pytest.fixture
+def voice_app(redis_client, namespace, tmp_path):
+    app = console_app(redis_client, namespace, tmp_path)
+    configure_softphone(app)
     return app
 
 

@@ -378,6 +378,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "SDK suara Twilio belum dipasang (make setup)",
         "en": "Twilio's Voice SDK is not installed (make setup)",
     },
+    "desk.softphone_not_configured": {
+        "id": "belum diatur di server ini (TWILIO_API_KEY, TWILIO_API_SECRET, "
+        "TWILIO_TWIML_APP_SID)",
+        "en": "not set up on this server (TWILIO_API_KEY, TWILIO_API_SECRET, TWILIO_TWIML_APP_SID)",
+    },
     "desk.softphone_unreachable": {
         "id": "Twilio tidak dapat dihubungi; chat dan kontak masuk tetap jalan",
         "en": "Twilio cannot be reached; chat and offers still work",

@@ -4,10 +4,10 @@ process.
 One reader per process and hub (the `StreamHub` thread) follows the router's event stream and
 builds a fresh snapshot when it moves (a burst of events becomes one push per `min_gap`) and at
 least every `every` seconds (waits grow even when nothing happens), once per view in use: a page
-language for the wallboard, an agent for the desk. A viewer is not sent a frame equal to the one
-it has. Each open
-stream only waits for the next snapshot and writes it: a hundred wallboards cost one snapshot per
-push, not a hundred, and a viewer never touches Redis after its first frame.
+language for the wallboard, an agent for the desk. A `quiet` hub (the desk's) sends a comment
+instead of a frame equal to the viewer's last (its view may check something between frames). Each
+open stream only waits for the next snapshot and writes it: a hundred wallboards cost one snapshot
+per push, not a hundred, and the hub never touches Redis for a viewer after its first frame.
 
 A process holds at most `limit` streams; beyond that a viewer is answered 503 with a `retry:`
 hint and `Retry-After`, so that the server's threads stay free for webhooks (under a threaded
@@ -32,6 +32,7 @@ import redis
 from vero.kernel.redis_client import Client
 
 RETRY_MS = 1000
+KEEPALIVE = ":\n\n"  # an SSE comment: sent instead of a frame equal to the last one
 BUSY_RETRY_MS = 5000  # a refused viewer comes back later, not at once
 BLOCK_MS = 1000  # the longest single XREAD BLOCK
 MIN_GAP = 1.0  # a stream of router events becomes one push a second, not one per event
@@ -79,10 +80,12 @@ class StreamHub:
         limit: int = DEFAULT_LIMIT,
         every: float = EVERY,
         min_gap: float = MIN_GAP,
+        quiet: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client, self.events_key, self.build = client, events_key, build
         self.limit, self.every, self.min_gap, self.clock = limit, every, min_gap, clock
+        self.quiet = quiet
         self._ready = threading.Condition()
         self._viewers: Counter[str] = Counter()  # view (page language, agent) → open streams
         self._frames: dict[str, str] = {}  # view → newest frame
@@ -125,7 +128,9 @@ class StreamHub:
                     if self._version == seen:
                         return
                     seen, frame = self._version, self._frames.get(view)
-                if frame is not None and frame != last:
+                if self.quiet and frame == last:  # the same picture: a comment the browser skips
+                    yield KEEPALIVE
+                elif frame is not None:
                     last = frame
                     yield frame
         finally:

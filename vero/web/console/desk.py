@@ -15,6 +15,7 @@ the page's CSP keeps to script-src 'self'; without it the desk says it has no so
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import (
@@ -22,11 +23,13 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 
@@ -89,7 +92,8 @@ def desk():
         states=SETTABLE_STATES,
         timezone=services().centre.tz.key,
         messages=with_messages(current_app),
-        softphone=VOICE_SDK.is_file(),
+        sdk=VOICE_SDK.is_file(),
+        softphone=services().settings.softphone,
         labels={k: t(k) for k in CATALOGUE if k.startswith(SCRIPT_TEXT)},
     )
 
@@ -115,7 +119,23 @@ def stream():
             mimetype="text/event-stream",
             headers={**headers, "Retry-After": str(BUSY_RETRY_MS // 1000)},
         )
-    return Response(frames, mimetype="text/event-stream", headers=headers)
+    return Response(
+        stream_with_context(_while_logged_in(frames)), mimetype="text/event-stream", headers=headers
+    )
+
+
+def _while_logged_in(frames: Iterator[str]) -> Iterator[str]:
+    """The frames while the desk login lives: a logout elsewhere or a rotated token ends the
+    stream within a push (the hub sends at least a comment each second), and the reconnect is
+    answered 401, which stops the desk."""
+    try:
+        for frame in frames:
+            g.pop("logins", None)  # ask again, not this request's first answer
+            if auth.current_agent() is None:
+                return
+            yield frame
+    finally:
+        frames.close()  # type: ignore[attr-defined]
 
 
 @bp.get("/voice-sdk.js")

@@ -5,7 +5,8 @@ message tasks) by server-sent events: the process's one `StreamHub` for desks fo
 router's events, so an offer, a state change or a completed task is on the desk within
 `MIN_GAP` seconds, and rebuilds every viewed agent's snapshot each `EVERY` seconds, which brings
 new chat, WhatsApp and SMS messages (they are not router events). A snapshot equal to the last
-one is not sent again. The desk falls back to asking `/desk/snapshot` when the stream is down.
+one is not sent again (a comment is, which lets the desk's view check the login each second).
+The desk falls back to asking `/desk/snapshot` when the stream is down.
 """
 
 from __future__ import annotations
@@ -81,5 +82,6 @@ def desk_hub() -> StreamHub:
                 limit=limit,
                 every=EVERY,
                 min_gap=MIN_GAP,
+                quiet=True,
             )
     return hub
