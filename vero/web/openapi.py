@@ -75,6 +75,12 @@ def _routes() -> tuple[Route, ...]:
             StateChange,
         ),
         Route("get", "/api/agents/{agent_id}/offers", "pending offers", staff),
+        Route(
+            "get",
+            "/api/agents/{agent_id}/voice-token",
+            "the softphone's Twilio access token (503 without TWILIO_API_KEY settings)",
+            staff,
+        ),
         Route("post", "/api/offers/{offer_id}/accept", "accept an offer", staff),
         Route("post", "/api/offers/{offer_id}/reject", "reject an offer", staff),
         Route("get", "/api/offers/{offer_id}/customer", "the screen pop of an offer", staff),
