@@ -188,7 +188,9 @@ window.__ring = (callSid, caller) => {
 """
 
 
-def test_the_softphone_registers_renews_its_token_and_takes_a_call(app, live_server, desk_page):
+def test_the_softphone_registers_renews_its_token_and_takes_a_call(
+    app, live_server, desk_page, tmp_path
+):
     from playwright.sync_api import expect
 
     page = desk_page
@@ -216,10 +218,13 @@ def test_the_softphone_registers_renews_its_token_and_takes_a_call(app, live_ser
     ringing = page.locator("[data-incoming]")
     expect(ringing).to_be_visible()
     expect(ringing.locator("[data-caller]")).to_have_text("+628999000333")
+    page.screenshot(path=tmp_path / "softphone-ringing.png")
     ringing.locator('[data-phone="answer"]').click()
     bar = page.locator("[data-in-call]")
     expect(bar).to_be_visible()
     expect(ringing).to_be_hidden()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=tmp_path / "softphone-call-phone.png", full_page=True)
     bar.locator('[data-phone="mute"]').click()
     expect(bar.locator('[data-phone="mute"]')).to_have_text("Unmute")
     bar.locator('[data-phone="hold"]').click()

@@ -61,11 +61,19 @@
 
   // --- the new-offer alert: two short tones, and the card highlighted for a while ------------
 
+  const soundButton = desk.querySelector("[data-sound]");
   let audio = null;
-  function beep() {
+  function unlockSound() {
     try {
       audio = audio || new AudioContext();
       if (audio.state === "suspended") audio.resume();
+      soundButton.hidden = audio.state === "running";
+      audio.onstatechange = () => { soundButton.hidden = audio.state === "running"; };
+    } catch (error) { soundButton.hidden = true; /* no audio output */ }
+  }
+  function beep() {
+    try {
+      unlockSound();
       [0, 0.22].forEach((offset, i) => {
         const tone = audio.createOscillator();
         const level = audio.createGain();
@@ -77,11 +85,10 @@
       });
     } catch (error) { /* no audio output: the highlight still shows */ }
   }
-  // browsers start sound only after a gesture: the first click on the desk unlocks it
-  desk.addEventListener("click", () => {
-    audio = audio || new AudioContext();
-    if (audio.state === "suspended") audio.resume();
-  }, {once: true});
+  // browsers start sound only after a gesture: until one, the desk offers to turn it on, and
+  // any click on the desk does
+  unlockSound();
+  desk.addEventListener("click", unlockSound);
 
   function announce(element) {
     element.classList.add("fresh");
