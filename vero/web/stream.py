@@ -24,10 +24,11 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, cast
 
 import redis
+from flask import Response
 
 from vero.kernel.redis_client import Client
 
@@ -40,6 +41,7 @@ EVERY = 2.0  # a push at least this often, changes or not
 SPREAD = 0.2  # a connection lasts 80-100 % of its max_seconds
 DEFAULT_LIMIT = 64  # open streams per server process
 LIMIT_ENV = "VERO_STREAM_LIMIT"
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,22 @@ def sse(payload: dict[str, Any]) -> str:
 
 def retry_hint(ms: int = RETRY_MS) -> str:
     return f"retry: {ms}\n\n"
+
+
+def event_stream(frames: Generator[str, None, None]) -> Response:
+    """A stream's frames as the browser's EventSource reads them (no proxy buffering)."""
+    return Response(frames, mimetype="text/event-stream", headers=STREAM_HEADERS)
+
+
+def streams_full() -> Response:
+    """The answer of a process at its limit: come back in BUSY_RETRY_MS (the page meanwhile
+    shows what it has, or polls)."""
+    return Response(
+        retry_hint(BUSY_RETRY_MS),
+        status=503,
+        mimetype="text/event-stream",
+        headers={**STREAM_HEADERS, "Retry-After": str(BUSY_RETRY_MS // 1000)},
+    )
 
 
 def stream_limit(env: Mapping[str, str]) -> int:
@@ -96,7 +114,7 @@ class StreamHub:
     def open_streams(self) -> int:
         return sum(self._viewers.values())
 
-    def stream(self, view: str, max_seconds: float) -> Iterator[str]:
+    def stream(self, view: str, max_seconds: float) -> Generator[str, None, None]:
         """The frames of one viewer: the retry hint, a snapshot now, then every push for
         `max_seconds`. Raises StreamsFull (before any frame) when the process is at its limit."""
         with self._ready:
@@ -106,7 +124,7 @@ class StreamHub:
             self._start()
         return self._frames_for(view, max_seconds)
 
-    def _frames_for(self, view: str, max_seconds: float) -> Iterator[str]:
+    def _frames_for(self, view: str, max_seconds: float) -> Generator[str, None, None]:
         try:
             yield retry_hint()
             with self._ready:

@@ -15,12 +15,11 @@ the page's CSP keeps to script-src 'self'; without it the desk says it has no so
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     g,
@@ -39,7 +38,7 @@ from vero.web import auth
 from vero.web.console.desk_feed import desk_hub, desk_snapshot, with_messages
 from vero.web.console.wallboard import SETTABLE_STATES, queue_label
 from vero.web.i18n import CATALOGUE, t
-from vero.web.stream import BUSY_RETRY_MS, StreamsFull, retry_hint
+from vero.web.stream import StreamsFull, event_stream, streams_full
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 bp.before_request(auth.require_agent_login)
@@ -90,7 +89,7 @@ def desk():
             if getattr(spec, "recording", "off") == "on_demand"
         ],
         states=SETTABLE_STATES,
-        timezone=services().centre.tz.key,
+        timezone=centre.tz.key,
         messages=with_messages(current_app),
         sdk=VOICE_SDK.is_file(),
         softphone=services().settings.softphone,
@@ -109,22 +108,14 @@ def snapshot():
 def stream():
     """The agent's snapshot whenever it changes (server-sent events), for a bounded time."""
     seconds = current_app.config.get("CONSOLE_STREAM_SECONDS", STREAM_SECONDS)
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     try:
         frames = desk_hub().stream(auth.current_agent() or "", seconds)
     except StreamsFull:  # the desk polls slowly meanwhile and comes back later
-        return Response(
-            retry_hint(BUSY_RETRY_MS),
-            status=503,
-            mimetype="text/event-stream",
-            headers={**headers, "Retry-After": str(BUSY_RETRY_MS // 1000)},
-        )
-    return Response(
-        stream_with_context(_while_logged_in(frames)), mimetype="text/event-stream", headers=headers
-    )
+        return streams_full()
+    return event_stream(stream_with_context(_while_logged_in(frames)))
 
 
-def _while_logged_in(frames: Iterator[str]) -> Iterator[str]:
+def _while_logged_in(frames: Generator[str, None, None]) -> Generator[str, None, None]:
     """The frames while the desk login lives: a logout elsewhere or a rotated token ends the
     stream within a push (the hub sends at least a comment each second), and the reconnect is
     answered 401, which stops the desk."""
@@ -135,7 +126,7 @@ def _while_logged_in(frames: Iterator[str]) -> Iterator[str]:
                 return
             yield frame
     finally:
-        frames.close()  # type: ignore[attr-defined]
+        frames.close()
 
 
 @bp.get("/voice-sdk.js")
