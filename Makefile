@@ -46,7 +46,7 @@ demo: $(STAMP) $(NODE_STAMP)
 # The production layout on one machine, as the Procfile lists it (web, dispatch, worker), under
 # honcho; settings from the environment or .env, REDIS_URL required. Knobs:
 # make prod PROD_ARGS="-c dispatch=2"   or   PROD_ARGS="dispatch" (only the dispatcher)
-prod: $(STAMP) $(NODE_STAMP)
+prod: $(STAMP)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start -f Procfile $(PROD_ARGS)
 
 bench: $(STAMP)
