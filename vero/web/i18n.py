@@ -397,7 +397,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "desk.transfer": {"id": "Alihkan", "en": "Transfer"},
     "desk.transfer_to": {"id": "Alihkan ke", "en": "Transfer to"},
     "desk.to_agent": {"id": "atau ID agen", "en": "or agent ID"},
-    "desk.cold": {"id": "Langsung", "en": "Cold"},
+    "desk.cold": {"id": "Tanpa konsultasi", "en": "Cold"},
     "desk.warm": {"id": "Konsultasi dulu", "en": "Warm (consult first)"},
     "desk.transfer_complete": {"id": "Selesaikan pengalihan", "en": "Complete transfer"},
     "desk.transfer_cancel": {"id": "Batalkan pengalihan", "en": "Cancel transfer"},
