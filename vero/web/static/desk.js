@@ -24,6 +24,7 @@
   const desk = document.getElementById("desk");
   if (!desk) return;
   const labels = JSON.parse(document.getElementById("desk-labels").textContent);
+  const queueNames = JSON.parse(document.getElementById("desk-queues").textContent);
   const agentPath = `/api/agents/${encodeURIComponent(desk.dataset.agent)}`;
   const recordQueues = new Set((desk.dataset.recordQueues || "").split(" ").filter(Boolean));
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -129,7 +130,7 @@
   function about(task) {
     return {
       channel: labels[`channel.${task.channel}`] || task.channel,
-      queue: task.queue, language: task.language.toUpperCase(),
+      queue: queueNames[task.queue] || task.queue, language: task.language.toUpperCase(),
       customer: task.attributes.name || task.attributes.from || "",
     };
   }
