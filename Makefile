@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# the desk's softphone: Twilio's Voice JavaScript SDK from the npm registry (package-lock.json)
+NODE_STAMP := node_modules/.installed-stamp
 
 .PHONY: setup test lint serve demo bench prod clean
 
@@ -12,9 +14,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Without npm the desk works, and says it has no softphone.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else echo "npm not found: the desk runs without its softphone (install Node.js and npm)"; fi
 
-test: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -q -n 2
 
 # The same four checks run before each commit (.pre-commit-config.yaml): style, format, the
@@ -26,14 +33,14 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 # Development secrets when none are set; production sets its own in the environment.
-serve: $(STAMP)
+serve: $(STAMP) $(NODE_STAMP)
 	TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-dev-twilio-auth-token} \
 	VERO_SUPERVISOR_TOKEN=$${VERO_SUPERVISOR_TOKEN:-dev-supervisor-token-change-me} \
 	$(VENV)/bin/vero serve
 
 # A compressed hour of traffic through the real service, a summary, then the console until
 # Ctrl-C. Knobs: make demo DEMO_ARGS="--minutes 5 --exit" (see vero demo --help).
-demo: $(STAMP)
+demo: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/vero demo $(DEMO_ARGS)
 
 # The production layout on one machine, as the Procfile lists it (web, dispatch, worker), under
@@ -46,4 +53,4 @@ bench: $(STAMP)
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis build *.egg-info

@@ -12,7 +12,7 @@ import pytest
 from tests.console.conftest import SUPERVISOR, add_agent
 from tests.console.test_cases_console import file_complaint
 from tests.security.conftest import log_in, plain_client
-from vero.web.headers import PAGE_POLICY, RUN_FILE_POLICY
+from vero.web.headers import PAGE_POLICY, RUN_FILE_POLICY, SOFTPHONE_ENDPOINTS, SOFTPHONE_POLICY
 
 PAGE_BLUEPRINTS = ("console", "desk", "planning", "whatif")
 RUN_ID = "20260101-000000-000000"
@@ -81,6 +81,7 @@ def test_every_page_route_has_the_security_headers(app, browser):
         if reply.mimetype == "text/html":
             pages += 1
             policy = RUN_FILE_POLICY if endpoint in RUN_FILES else PAGE_POLICY
+            policy = SOFTPHONE_POLICY if endpoint in SOFTPHONE_ENDPOINTS else policy
             assert reply.headers["Content-Security-Policy"] == policy, path
             assert reply.headers["X-Frame-Options"] == "DENY", path
             if endpoint not in RUN_FILES:
@@ -103,6 +104,13 @@ def test_the_policy_runs_only_vero_s_own_scripts_and_forbids_framing():
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'" and directives["base-uri"] == "'none'"
     assert "sandbox" in RUN_FILE_POLICY and "script-src" not in RUN_FILE_POLICY
+    softphone = dict(d.split(" ", 1) for d in SOFTPHONE_POLICY.split("; "))
+    assert softphone["script-src"] == "'self'" and "unsafe" not in SOFTPHONE_POLICY
+    assert softphone["connect-src"] == "'self' https://*.twilio.com wss://*.twilio.com"
+    assert {**softphone, "connect-src": "'self'"} == {
+        **directives,
+        "media-src": softphone["media-src"],
+    }
 
 
 def test_no_template_holds_a_script_a_handler_or_a_style():

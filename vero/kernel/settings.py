@@ -19,6 +19,14 @@ RATE = re.compile(
     r"(\s*;\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?)*"
 )
 
+# the softphone's settings: name → (pattern, what it should look like)
+SOFTPHONE_SETTINGS = {
+    "TWILIO_API_KEY": (r"SK[0-9a-fA-F]{32}", "'SK' followed by 32 hex digits (an API key's SID)"),
+    "TWILIO_API_SECRET": (r"[0-9A-Za-z]{32}", "the API key's secret: 32 letters and digits"),
+    "TWILIO_TWIML_APP_SID": (r"AP[0-9a-fA-F]{32}", "'AP' followed by 32 hex digits"),
+}
+MIN_TOKEN_TTL, MAX_TOKEN_TTL = 60, 24 * 3600  # Twilio accepts tokens of up to 24 hours
+
 
 class SettingsError(VeroError):
     """Every problem found in the environment, one per line."""
@@ -54,6 +62,16 @@ class Settings:
     outbound_daily_cap: int = 20  # messages to one number per local day (VERO_OUTBOUND_DAILY_CAP)
     open_chats_per_visitor: int = 3  # open web chats per visitor IP (VERO_OPEN_CHATS_PER_VISITOR)
     ivr_menu_path: Path | None = None  # the centre's IVR menu; None: the one shipped with Vero
+    # the desk's softphone (Twilio Voice SDK access tokens): all three, or none and no softphone
+    twilio_api_key: str = ""  # TWILIO_API_KEY, SK…: signs the access tokens
+    twilio_api_secret: str = ""  # TWILIO_API_SECRET
+    twilio_twiml_app_sid: str = ""  # TWILIO_TWIML_APP_SID, AP…: the TwiML App of outgoing calls
+    voice_token_ttl: int = 600  # seconds an access token lives (VERO_VOICE_TOKEN_TTL)
+
+    @property
+    def softphone(self) -> bool:
+        """Whether access tokens can be issued (the three TWILIO_API_* settings are set)."""
+        return bool(self.twilio_api_key)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -142,6 +160,13 @@ class Settings:
                 )
         outbound_daily_cap = _number(env, "VERO_OUTBOUND_DAILY_CAP", "20", int, problems)
         open_chats = _number(env, "VERO_OPEN_CHATS_PER_VISITOR", "3", int, problems)
+        voice = _softphone(env, problems)
+        token_ttl = _number(env, "VERO_VOICE_TOKEN_TTL", "600", int, problems)
+        if not MIN_TOKEN_TTL <= token_ttl <= MAX_TOKEN_TTL:
+            problems.append(
+                f"VERO_VOICE_TOKEN_TTL: expected seconds from {MIN_TOKEN_TTL} to "
+                f"{MAX_TOKEN_TTL}, not {token_ttl}"
+            )
 
         if problems:
             raise SettingsError(problems)
@@ -166,7 +191,26 @@ class Settings:
             outbound_daily_cap=outbound_daily_cap,
             open_chats_per_visitor=open_chats,
             ivr_menu_path=Path(menu) if menu else None,
+            twilio_api_key=voice["TWILIO_API_KEY"],
+            twilio_api_secret=voice["TWILIO_API_SECRET"],
+            twilio_twiml_app_sid=voice["TWILIO_TWIML_APP_SID"],
+            voice_token_ttl=token_ttl,
         )
+
+
+def _softphone(env: Mapping[str, str], problems: list[str]) -> dict[str, str]:
+    """TWILIO_API_KEY, TWILIO_API_SECRET, TWILIO_TWIML_APP_SID: all three or none (a partial
+    set would start a desk whose softphone fails at the first call); each in Twilio's form."""
+    values = {name: env.get(name, "").strip() for name in SOFTPHONE_SETTINGS}
+    if not any(values.values()):
+        return values
+    for name, (pattern, form) in SOFTPHONE_SETTINGS.items():
+        if not values[name]:
+            others = ", ".join(n for n in SOFTPHONE_SETTINGS if n != name)
+            problems.append(f"{name}: missing; the softphone needs it with {others}")
+        elif not re.fullmatch(pattern, values[name]):
+            problems.append(f"{name}: expected {form}")
+    return values
 
 
 def _number(

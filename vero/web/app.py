@@ -29,7 +29,7 @@ from vero.kernel.settings import Settings
 from vero.web import auth, csrf, errors, headers, i18n, limits, logs, metrics, openapi
 from vero.web.api import accounts as accounts_api
 from vero.web.api import call_control as call_control_api
-from vero.web.api import chat, customer_auth, customer_view, kpis, messages
+from vero.web.api import chat, customer_auth, customer_view, kpis, messages, voice_token
 from vero.web.api import complaints as complaints_api
 from vero.web.api import outbound as outbound_api
 from vero.web.api import routing as routing_api
@@ -52,6 +52,7 @@ BLUEPRINTS = (
     customer_auth.bp,
     accounts_api.bp,
     openapi.bp,
+    voice_token.bp,
     *PAGES,
 )
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # history files and rosters uploaded in the console

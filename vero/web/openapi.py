@@ -86,6 +86,12 @@ def _routes() -> tuple[Route, ...]:
             NewCall,
             queued=True,
         ),
+        Route(
+            "get",
+            "/api/agents/{agent_id}/voice-token",
+            "the softphone's Twilio access token (503 without TWILIO_API_KEY settings)",
+            staff,
+        ),
         Route("post", "/api/offers/{offer_id}/accept", "accept an offer", staff),
         Route("post", "/api/offers/{offer_id}/reject", "reject an offer", staff),
         Route("get", "/api/offers/{offer_id}/customer", "the screen pop of an offer", staff),

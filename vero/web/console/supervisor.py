@@ -45,13 +45,7 @@ from vero.web.console.cases import alert_row, case_row, timeline_row
 from vero.web.console.kpis import csv_text, display_row, kpi_data, kpi_range
 from vero.web.console.wallboard import SETTABLE_STATES, snapshot
 from vero.web.i18n import current_language
-from vero.web.stream import (
-    BUSY_RETRY_MS,
-    StreamHub,
-    StreamsFull,
-    retry_hint,
-    stream_limit,
-)
+from vero.web.stream import StreamHub, StreamsFull, event_stream, stream_limit, streams_full
 
 bp = Blueprint(
     "console", __name__, url_prefix="/console", static_folder="../static", static_url_path="/static"
@@ -133,17 +127,10 @@ def stream_hub() -> StreamHub:
 @bp.get("/stream")
 def stream():
     seconds = current_app.config.get("CONSOLE_STREAM_SECONDS", STREAM_SECONDS)
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     try:
-        frames = stream_hub().stream(current_language(), seconds)
+        return event_stream(stream_hub().stream(current_language(), seconds))
     except StreamsFull:  # the threads stay free for webhooks; the browser comes back later
-        return Response(
-            retry_hint(BUSY_RETRY_MS),
-            status=503,
-            mimetype="text/event-stream",
-            headers={**headers, "Retry-After": str(BUSY_RETRY_MS // 1000)},
-        )
-    return Response(frames, mimetype="text/event-stream", headers=headers)
+        return streams_full()
 
 
 @bp.post("/agents/<agent_id>/state")

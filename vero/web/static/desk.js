@@ -1,10 +1,16 @@
-// The agent desk: poll the JSON API every second with the agent's bearer token (kept in this
-// tab's sessionStorage by the login form), show offers and tasks, act on them.
-// Everything from the API is placed with textContent, never as HTML: customers write messages.
+// The agent desk. What it shows is pushed by the server (server-sent events from /desk/stream:
+// the agent, its offers, its tasks, their conversations); while the stream is down it asks
+// /desk/snapshot every few seconds and EventSource reconnects by itself. Actions go to the JSON
+// API with the agent's bearer token (kept in this tab's sessionStorage by the login form). A new
+// offer beeps (WebAudio, no sound file) and is highlighted. Everything from the API is placed
+// with textContent, never as HTML: customers write messages. softphone.js adds the Twilio
+// softphone through window.veroDesk.
 (() => {
   "use strict";
   const TOKEN_KEY = "vero.agentToken";
-  const MESSAGE_CHANNELS = new Set(["chat", "whatsapp", "sms"]);
+  const POLL_MS = 5000;  // the slow fallback while the stream is down
+  const LOST_AFTER_MS = 3000;  // a reconnect within this (the stream's planned end) is not shown
+  const FRESH_MS = 8000;  // how long a new offer stays highlighted
 
   document.querySelectorAll("form[data-remember-token]").forEach((form) => {
     form.addEventListener("submit", () => {
@@ -18,20 +24,27 @@
   const desk = document.getElementById("desk");
   if (!desk) return;
   const labels = JSON.parse(document.getElementById("desk-labels").textContent);
+  const queueNames = JSON.parse(document.getElementById("desk-queues").textContent);
   const agentPath = `/api/agents/${encodeURIComponent(desk.dataset.agent)}`;
-  const withMessages = desk.dataset.messages === "1";
+  const recordQueues = new Set((desk.dataset.recordQueues || "").split(" ").filter(Boolean));
   const token = sessionStorage.getItem(TOKEN_KEY);
   const errorBox = desk.querySelector("[data-desk-error]");
   const views = new Map();  // task id → its customer view (a promise), fetched once per offer
+  const seenOffers = new Set();  // offers already announced (a beep each, once)
   const when = new Intl.DateTimeFormat(document.documentElement.lang || "id", {
     dateStyle: "medium", timeStyle: "short", timeZone: desk.dataset.timezone});
   let stopped = false;
-  let timer = null;
-  let running = false;
+  let latest = null;  // the newest snapshot shown
 
   function expire() {
     stopped = true;
     desk.querySelector("[data-desk-expired]").hidden = false;
+  }
+
+  function showError(error) {
+    if (stopped) return;
+    errorBox.textContent = error ? error.message : "";
+    errorBox.hidden = !error;
   }
 
   async function api(method, path, body) {
@@ -42,10 +55,49 @@
     }
     const reply = await fetch(path, init);
     if (reply.status === 401) { expire(); throw new Error(labels["desk.error"]); }
-    const data = await reply.json();
+    const data = await reply.json().catch(() => ({}));
     if (!reply.ok) throw new Error(data.error || reply.statusText);
     return data;
   }
+
+  // --- the new-offer alert: two short tones, and the card highlighted for a while ------------
+
+  const soundButton = desk.querySelector("[data-sound]");
+  let audio = null;
+  function unlockSound() {
+    try {
+      audio = audio || new AudioContext();
+      if (audio.state === "suspended") audio.resume();
+      soundButton.hidden = audio.state === "running";
+      audio.onstatechange = () => { soundButton.hidden = audio.state === "running"; };
+    } catch (error) { soundButton.hidden = true; /* no audio output */ }
+  }
+  function beep() {
+    try {
+      unlockSound();
+      [0, 0.22].forEach((offset, i) => {
+        const tone = audio.createOscillator();
+        const level = audio.createGain();
+        tone.frequency.value = i ? 660 : 880;
+        level.gain.value = 0.15;
+        tone.connect(level).connect(audio.destination);
+        tone.start(audio.currentTime + offset);
+        tone.stop(audio.currentTime + offset + 0.16);
+      });
+    } catch (error) { /* no audio output: the highlight still shows */ }
+  }
+  // browsers start sound only after a gesture: until one, the desk offers to turn it on, and
+  // any click on the desk does
+  unlockSound();
+  desk.addEventListener("click", unlockSound);
+
+  function announce(element) {
+    element.classList.add("fresh");
+    setTimeout(() => element.classList.remove("fresh"), FRESH_MS);
+    beep();
+  }
+
+  // --- rendering a snapshot --------------------------------------------------------------------
 
   function fill(element, values) {
     element.querySelectorAll("[data-field]").forEach((cell) => {
@@ -57,6 +109,7 @@
   function sync(name, template, items, keyOf, describe) {
     const list = desk.querySelector(`[data-list="${name}"]`);
     const present = new Map([...list.children].map((el) => [el.dataset.key, el]));
+    const added = [];
     for (const item of items) {
       const key = keyOf(item);
       let element = present.get(key);
@@ -64,31 +117,43 @@
         element = document.getElementById(template).content.firstElementChild.cloneNode(true);
         element.dataset.key = key;
         list.append(element);
+        added.push(element);
       }
       present.delete(key);
       fill(element, describe(item, element));
     }
     present.forEach((element) => element.remove());
     desk.querySelector(`[data-empty="${name}"]`).hidden = items.length > 0;
+    return added;
   }
 
   function about(task) {
     return {
       channel: labels[`channel.${task.channel}`] || task.channel,
-      queue: task.queue, language: task.language.toUpperCase(),
+      queue: queueNames[task.queue] || task.queue, language: task.language.toUpperCase(),
       customer: task.attributes.name || task.attributes.from || "",
     };
   }
 
-  function describeOffer(offer) {
-    const left = Math.max(0, Math.round(offer.expires - Date.now() / 1000));
-    return {...about(offer.task), expires_in: left};
+  function secondsLeft(expires) {
+    return Math.max(0, Math.round(expires - Date.now() / 1000));
+  }
+
+  function describeOffer(offer, element) {
+    element.dataset.expires = offer.expires;
+    return {...about(offer.task), expires_in: secondsLeft(offer.expires)};
   }
 
   function describeTask(task, element) {
     element.dataset.state = task.state;
-    element.querySelector(".conversation").hidden =
-      !(withMessages && MESSAGE_CHANNELS.has(task.channel));
+    element.dataset.channel = task.channel;
+    element.querySelector(".conversation").hidden = !(task.id in (latest.messages || {}));
+    const live = task.channel === "voice" && task.state === "assigned";
+    element.querySelector(".call-control").hidden = !live;
+    const recording = recordQueues.has(task.queue);
+    element.querySelector('[data-call="record"]').hidden = !recording;
+    element.querySelector('[data-call="record-pause"]').hidden =
+      !(recording && element.dataset.recording);
     return {
       ...about(task),
       state_label: labels[task.state === "wrapping" ? "desk.wrapping" : "desk.assigned"],
@@ -131,7 +196,7 @@
 
   // Fetched when the offer arrives, kept for the task once accepted (the offer is gone then).
   function showCustomer(element, taskId, offerId) {
-    if (element.dataset.customer) return;
+    if (!element || element.dataset.customer) return;
     if (!views.has(taskId) && offerId) {
       views.set(taskId, api("GET", `/api/offers/${encodeURIComponent(offerId)}/customer`)
         .catch(() => null));
@@ -143,109 +208,240 @@
     });
   }
 
-  async function showMessages(task) {
-    const data = await api("GET", `/api/tasks/${encodeURIComponent(task.id)}/messages`);
-    const list = desk.querySelector(`[data-key="${CSS.escape(task.id)}"] [data-messages]`);
-    if (!list || list.childElementCount === data.messages.length) return;
-    list.replaceChildren(...data.messages.map((message) => {
+  function showMessages(taskId, messages) {
+    const list = desk.querySelector(`[data-list="tasks"] [data-key="${CSS.escape(taskId)}"] ` +
+      "[data-messages]");
+    if (!list || list.childElementCount === messages.length) return;
+    list.replaceChildren(...messages.map((message) => {
       const line = document.createElement("li");
       const mine = message.from !== "customer";
       line.className = mine ? "mine" : "theirs";
       line.textContent = `${labels[mine ? "desk.you" : "desk.customer"]}: ${message.body}`;
       return line;
     }));
+    list.scrollTop = list.scrollHeight;
   }
 
-  async function refresh() {
-    if (running || stopped) return;
-    running = true;
+  function render(snapshot) {
+    if (stopped) return;
+    if (snapshot.gone) { expire(); return; }
+    latest = snapshot;
+    const {agent, offers, tasks} = snapshot;
+    const badge = desk.querySelector("[data-my-state]");
+    badge.dataset.myState = agent.shown_state;
+    badge.textContent = labels[`state.${agent.shown_state}`];
+    desk.querySelectorAll("[data-set-state]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(button.dataset.setState === agent.state));
+    });
+    const added = sync("offers", "offer-template", offers, (o) => o.offer_id, describeOffer);
+    sync("tasks", "task-template", tasks, (task) => task.id, describeTask);
+    const list = (name) => desk.querySelector(`[data-list="${name}"]`);
+    offers.forEach((offer) => showCustomer(
+      list("offers").querySelector(`[data-key="${CSS.escape(offer.offer_id)}"]`),
+      offer.task.id, offer.offer_id));
+    tasks.forEach((task) => showCustomer(
+      list("tasks").querySelector(`[data-key="${CSS.escape(task.id)}"]`), task.id));
+    const current = new Set([...offers.map((o) => o.task.id), ...tasks.map((task) => task.id)]);
+    [...views.keys()].filter((id) => !current.has(id)).forEach((id) => views.delete(id));
+    Object.entries(snapshot.messages || {}).forEach(([id, messages]) => showMessages(id, messages));
+    added.filter((el) => !seenOffers.has(el.dataset.key)).forEach((element) => {
+      seenOffers.add(element.dataset.key);
+      announce(element);
+    });
+    document.title = `${offers.length ? `(${offers.length}) ` : ""}${desk.dataset.title}`;
+    desk.dispatchEvent(new CustomEvent("vero:snapshot", {detail: snapshot}));
+  }
+
+  // the offers' countdown runs here, between pushes
+  setInterval(() => {
+    desk.querySelectorAll('[data-list="offers"] [data-expires]').forEach((element) => {
+      element.querySelector('[data-field="expires_in"]').textContent =
+        secondsLeft(Number(element.dataset.expires));
+    });
+  }, 1000);
+
+  // --- the push connection, and the slow fallback while it is down -----------------------------
+
+  const feed = desk.querySelector("[data-feed]");
+  let pollTimer = null;
+  let lostTimer = null;
+  let source = null;
+
+  async function poll() {
     try {
-      const [agent, offers] = await Promise.all([api("GET", agentPath),
-                                                 api("GET", `${agentPath}/offers`)]);
-      const badge = desk.querySelector("[data-my-state]");
-      badge.dataset.myState = agent.shown_state;
-      badge.textContent = labels[`state.${agent.shown_state}`];
-      desk.querySelectorAll("[data-set-state]").forEach((button) => {
-        button.setAttribute("aria-pressed", String(button.dataset.setState === agent.state));
-      });
-      const offered = new Set(offers.offers.map((offer) => offer.task.id));
-      const tasks = (await Promise.all(agent.tasks.filter((id) => !offered.has(id))
-        .map((id) => api("GET", `/api/tasks/${encodeURIComponent(id)}`))))
-        .filter((task) => task.state === "assigned" || task.state === "wrapping");
-      sync("offers", "offer-template", offers.offers, (o) => o.offer_id, describeOffer);
-      sync("tasks", "task-template", tasks, (task) => task.id, describeTask);
-      const list = (name) => desk.querySelector(`[data-list="${name}"]`);
-      offers.offers.forEach((offer) => showCustomer(
-        list("offers").querySelector(`[data-key="${CSS.escape(offer.offer_id)}"]`),
-        offer.task.id, offer.offer_id));
-      tasks.forEach((task) => showCustomer(
-        list("tasks").querySelector(`[data-key="${CSS.escape(task.id)}"]`), task.id));
-      const current = new Set([...offered, ...tasks.map((task) => task.id)]);
-      [...views.keys()].filter((id) => !current.has(id)).forEach((id) => views.delete(id));
-      if (withMessages) {
-        await Promise.all(tasks.filter((task) => MESSAGE_CHANNELS.has(task.channel))
-          .map(showMessages));
+      const reply = await fetch(desk.dataset.snapshot, {headers: {Accept: "application/json"}});
+      if (reply.status === 401) { expire(); return; }
+      if (reply.ok) { render(await reply.json()); showError(null); }
+    } catch (error) { /* the server is unreachable: the next poll tries again */ }
+  }
+
+  function showFeed(live) {
+    feed.dataset.feed = live ? "live" : "lost";
+    feed.querySelector("[data-connection]").dataset.connection = live ? "live" : "lost";
+    feed.querySelector("[data-feed-text]").textContent =
+      labels[live ? "desk.live" : "desk.reconnecting"];
+  }
+
+  function lost() {
+    if (lostTimer || stopped) return;
+    lostTimer = setTimeout(() => {
+      showFeed(false);
+      poll();
+      pollTimer = setInterval(poll, POLL_MS);
+    }, LOST_AFTER_MS);
+  }
+
+  function connect() {
+    if (stopped) return;
+    source = new EventSource(desk.dataset.stream);
+    source.onopen = () => {
+      clearTimeout(lostTimer); lostTimer = null;
+      clearInterval(pollTimer); pollTimer = null;
+      showFeed(true);
+    };
+    source.onmessage = (event) => render(JSON.parse(event.data));
+    source.onerror = () => {
+      lost();
+      // a refusal (401: the login ended; 503: the server is full) closes it for good: start anew
+      if (source.readyState === EventSource.CLOSED) {
+        checkSession(false);
+        setTimeout(connect, POLL_MS);
       }
-      errorBox.hidden = true;
-    } catch (error) {
-      if (!stopped) { errorBox.textContent = error.message; errorBox.hidden = false; }
-    } finally {
-      running = false;
-      if (!stopped) { clearTimeout(timer); timer = setTimeout(refresh, 1000); }
-    }
+    };
   }
 
   async function act(method, path, body) {
-    let done = false;
     try {
-      await api(method, path, body);
-      errorBox.hidden = true;
-      done = true;
+      const data = await api(method, path, body);
+      showError(null);
+      poll();  // at once, not at the next push
+      return data;
     } catch (error) {
-      errorBox.textContent = error.message;
-      errorBox.hidden = false;
+      showError(error);
+      return null;
     }
-    clearTimeout(timer);
-    timer = setTimeout(refresh, 0);
-    return done;
+  }
+
+  // --- actions on offers, tasks and calls --------------------------------------------------------
+
+  const taskPath = (key, action) => `/api/tasks/${encodeURIComponent(key)}/${action}`;
+
+  function toggle(button, labelOn, labelOff) {
+    const on = button.getAttribute("aria-pressed") !== "true";
+    return {on, apply: () => {
+      button.setAttribute("aria-pressed", String(on));
+      button.textContent = labels[on ? labelOn : labelOff];
+    }};
+  }
+
+  // Call control (the server's conference operations): a toggle shows its new state only once
+  // the request was taken.
+  async function callControl(button, card) {
+    const key = card.dataset.key;
+    const kind = button.dataset.call;
+    if (kind === "hold" || kind === "mute") {
+      const change = kind === "hold" ? toggle(button, "desk.resume", "desk.hold")
+        : toggle(button, "desk.unmute", "desk.mute");
+      if (await act("POST", taskPath(key, kind), {on: change.on})) change.apply();
+    } else if (kind === "hangup") {
+      await act("POST", taskPath(key, "hangup"));
+    } else if (kind === "record") {
+      const change = toggle(button, "desk.record_stop", "desk.record");
+      if (await act("POST", taskPath(key, "recording"), {action: change.on ? "start" : "stop"})) {
+        change.apply();
+        card.dataset.recording = change.on ? "1" : "";
+        const pause = card.querySelector('[data-call="record-pause"]');
+        pause.hidden = !change.on;
+        pause.setAttribute("aria-pressed", "false");
+        pause.textContent = labels["desk.record_pause"];
+      }
+    } else if (kind === "record-pause") {
+      const change = toggle(button, "desk.record_resume", "desk.record_pause");
+      if (await act("POST", taskPath(key, "recording"),
+                    {action: change.on ? "pause" : "resume"})) change.apply();
+    } else if (kind === "transfer-complete" || kind === "transfer-cancel") {
+      if (await act("POST", taskPath(key, `transfer/${kind.split("-")[1]}`))) warm(card, false);
+    }
+  }
+
+  function warm(card, on) {
+    card.querySelector('[data-call="transfer-complete"]').hidden = !on;
+    card.querySelector('[data-call="transfer-cancel"]').hidden = !on;
   }
 
   desk.addEventListener("click", (event) => {
     const button = event.target.closest("button");
-    if (!button) return;
-    const key = button.closest("[data-key]")?.dataset.key;
+    if (!button || button.type === "submit") return;
+    const card = button.closest("[data-key]");
+    const key = card?.dataset.key;
     const actions = {
       accept: () => act("POST", `/api/offers/${encodeURIComponent(key)}/accept`),
       reject: () => act("POST", `/api/offers/${encodeURIComponent(key)}/reject`),
-      complete: () => act("POST", `/api/tasks/${encodeURIComponent(key)}/complete`),
+      complete: () => act("POST", taskPath(key, "complete")),
     };
     if (button.dataset.setState) {
       act("POST", `${agentPath}/state`, {state: button.dataset.setState});
     } else if (actions[button.dataset.action]) {
       actions[button.dataset.action]();
+    } else if (button.dataset.call && card) {
+      callControl(button, card);
     }
   });
 
-  desk.addEventListener("submit", (event) => {
-    const form = event.target.closest("form[data-reply]");
-    if (!form) return;
+  desk.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form");
+    const card = form?.closest("[data-key]");
+    if (!card) return;
     event.preventDefault();
-    const key = form.closest("[data-key]").dataset.key;
-    act("POST", `/api/tasks/${encodeURIComponent(key)}/messages`, {body: form.elements.body.value})
-      .then((done) => { if (done) form.reset(); });
+    const key = card.dataset.key;
+    if (form.matches("[data-reply]")) {
+      if (await act("POST", taskPath(key, "messages"), {body: form.elements.body.value})) {
+        form.reset();
+      }
+    } else if (form.matches("[data-transfer]")) {
+      const agent = form.elements.agent.value.trim();
+      const mode = form.elements.mode.value;
+      const body = agent ? {agent, mode} : {queue: form.elements.queue.value};
+      if (await act("POST", taskPath(key, "transfer"), body)) {
+        warm(card, Boolean(agent) && mode === "warm");
+      }
+    } else if (form.matches("[data-add-party]")) {
+      if (await act("POST", taskPath(key, "participants"),
+                    {number: form.elements.number.value.trim()})) form.reset();
+    }
   });
 
   // The desk login (a cookie) is checked every few minutes, which also keeps it from idling out
   // while the desk is open: a logout elsewhere, a new token or the end of its lifetime stops the
   // desk here too.
   const SESSION_CHECK_MS = 5 * 60 * 1000;
-  async function checkSession() {
+  async function checkSession(again = true) {
     try {
       const reply = await fetch(desk.dataset.session, {headers: {Accept: "application/json"}});
-      if (reply.status === 401) { expire(); return; }
+      if (reply.status === 401) { expire(); source?.close(); return; }
     } catch (error) { /* the server is unreachable: the next check tries again */ }
-    if (!stopped) setTimeout(checkSession, SESSION_CHECK_MS);
+    if (again && !stopped) setTimeout(checkSession, SESSION_CHECK_MS);
   }
 
-  if (token) { refresh(); setTimeout(checkSession, SESSION_CHECK_MS); } else expire();
+  // for softphone.js: the API, the labels, and the voice task a call leg belongs to
+  window.veroDesk = {
+    api, labels, agentPath, showError,
+    voiceTask(callSid) {
+      const voice = (latest?.tasks || []).filter((task) => task.channel === "voice" &&
+        task.state === "assigned");
+      return voice.find((task) => task.attributes.agent_leg === callSid) ||
+        (voice.length === 1 ? voice[0] : null);
+    },
+    // the softphone's own buttons act through the task card's, which keep the call's state
+    async control(taskId, kind) {
+      const card = desk.querySelector(`[data-list="tasks"] [data-key="${CSS.escape(taskId)}"]`);
+      const button = card?.querySelector(`[data-call="${kind}"]`);
+      if (!button) return null;
+      await callControl(button, card);
+      return button.getAttribute("aria-pressed") === "true";
+    },
+  };
+
+  desk.dataset.title = document.title;
+  if (token) { poll(); connect(); setTimeout(checkSession, SESSION_CHECK_MS); } else expire();
 })();
