@@ -78,6 +78,7 @@ def test_the_wallboard_shows_waiting_contacts_and_the_service_level_verdict(app,
     ).json["offers"][0]
     with app.app_context():
         router.accept(offer["offer_id"])
+        router.bridge("t-answered")  # caller and agent in the conference: answered
     enqueue(app, "t-waiting")  # ayu is busy on the phone: this one waits
     page = supervisor.get("/console/?lang=en").text
     row = page[page.index('data-queue="complaints"') :]
