@@ -9,13 +9,17 @@ write a row twice:
   entries could not be acknowledged (Redis briefly down) is simply written again next round;
 - an exclusive `flock` on the file covers repair, check and write, so several dispatchers may
   append to one file. Each process remembers the keys it has read and the size it read them up to,
-  and reads only what others appended since.
+  and reads only what others appended since;
+- a day's file written by an older Vero with other columns is left as it is: the rest of that
+  day goes to a sibling file named after the new header (`<day>-<digest>.csv`), so every file
+  reads by its own header.
 """
 
 from __future__ import annotations
 
 import csv
 import fcntl
+import hashlib
 import io
 import logging
 import os
@@ -35,9 +39,25 @@ class ContactFiles:
         self._key_index = self.columns.index(key)
         self._seen: OrderedDict[Path, tuple[int, set[str]]] = OrderedDict()
 
+    def header(self) -> bytes:
+        return self._encode([], header=True)
+
+    def file_for(self, path: Path) -> Path:
+        """`path`, or its sibling for these columns when `path` has another header."""
+        try:
+            with path.open("rb") as handle:
+                first = handle.readline()
+        except FileNotFoundError:
+            return path
+        if not first.endswith(b"\n") or first == self.header():
+            return path  # new, torn (append repairs it) or ours
+        digest = hashlib.sha256(self.header()).hexdigest()[:8]
+        return path.with_name(f"{path.stem}-{digest}{path.suffix}")
+
     def append(self, path: Path, rows: list[dict[str, str]]) -> int:
         """Append the rows not yet in `path` (creating it with a header); returns how many."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        path = self.file_for(path)
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd is closed

@@ -9,10 +9,12 @@ between, the entries stay pending and are written again next round, skipped as a
 Entries left pending by a dead process are claimed after CLAIM_IDLE_MS. Closed tasks are purged
 (with their conversation) after the retention period, 48 hours by default.
 
-A call's contact is over when the caller hangs up, not when its task completes: the survey
-follows the talk, often after the agent has ended wrap-up. So the row of a talked-to caller
-waits (its entry stays pending) until the rating or the call's end is on the task, or
-SURVEY_WAIT_SECONDS have passed; every row is written with the task's attributes of that moment.
+A call's contact is over when the caller hangs up and its recording is stored, not when its
+task completes: the survey follows the talk, often after the agent has ended wrap-up, and Twilio
+posts a recording once the call is over. So the row of a talked-to caller waits (its entry stays
+pending) until the rating or the call's end is on the task, and the recording's URL when one was
+being made, or SURVEY_WAIT_SECONDS have passed; every row is written with the task's attributes
+of that moment.
 """
 
 from __future__ import annotations
@@ -49,13 +51,18 @@ COLUMNS = (
     "outcome",
     "csat",
     "customer",
+    "kind",
+    "transferred",
+    "attempts",
+    "recording_url",
+    "recording_seconds",
 )
 GROUP = "contact-csv"
 DEFAULT_RETENTION_HOURS = 48.0
 CLAIM_IDLE_MS = 60_000  # pending this long: its consumer is presumed dead
 _CONSUMER_IDLE_MS = 3_600_000  # consumers with nothing pending, gone this long, are removed
 _PURGE_BATCH = 500
-SURVEY_WAIT_SECONDS = 300  # the longest a call's row waits for its survey and hang-up
+SURVEY_WAIT_SECONDS = 300  # the longest a call's row waits for its survey, hang-up, recording
 
 
 def _iso(epoch: str) -> str:
@@ -84,7 +91,22 @@ def record_row(fields: dict[str, str]) -> dict[str, str]:
         "outcome": fields["outcome"],
         "csat": attributes.get("csat", ""),
         "customer": task_customer(attributes) or "",
+        "kind": attributes.get("kind", ""),  # callback, voicemail, outbound; "" a plain contact
+        "transferred": "yes" if attributes.get("transfer") == "yes" else "",
+        "attempts": _attempts(attributes),
+        "recording_url": attributes.get("recording_url", ""),
+        "recording_seconds": attributes.get("recording_duration", ""),
     }
+
+
+def _attempts(attributes: dict) -> str:
+    """A callback's earlier tries, in order: 'no-answer@<UTC time>; busy@<UTC time>'."""
+    tries = sorted(
+        (int(name.removeprefix("attempt_")), str(value))
+        for name, value in attributes.items()
+        if name.startswith("attempt_") and name.removeprefix("attempt_").isdigit()
+    )
+    return "; ".join(value for _, value in tries)
 
 
 class ContactLog:
@@ -166,7 +188,7 @@ class ContactLog:
             attributes = now_attributes.get(fields["task_id"])
             if attributes is not None:
                 fields["attributes"] = json.dumps(attributes)
-                if self._awaits_survey(fields, attributes):
+                if self._call_not_over(fields, attributes):
                     continue  # left pending: read again next round
             by_file.setdefault(self.path_for(fields["created_at"]), []).append(record_row(fields))
             recent = recent_contact(self.keys, fields)
@@ -206,15 +228,21 @@ class ContactLog:
                 found[task_id] = attributes if isinstance(attributes, dict) else {}
         return found
 
-    def _awaits_survey(self, fields: dict[str, str], attributes: dict) -> bool:
-        """A talked-to caller still on the line, who may yet rate the call."""
+    def _call_not_over(self, fields: dict[str, str], attributes: dict) -> bool:
+        """A talked-to call whose caller may yet rate it, or whose recording is still to come."""
+        survey_due = (
+            bool(attributes.get("call_sid"))
+            and "csat" not in attributes
+            and attributes.get("call_ended") != "yes"
+        )
+        recording_due = attributes.get("recording_state") in ("in-progress", "paused") and not (
+            attributes.get("recording_url")
+        )
         return (
             fields["channel"] == "voice"
             and fields["outcome"] == "completed"
             and bool(fields.get("answered_at"))
-            and bool(attributes.get("call_sid"))
-            and "csat" not in attributes
-            and attributes.get("call_ended") != "yes"
+            and (survey_due or recording_due)
             and self.clock() - float(fields.get("closed_at") or fields["ended_at"])
             < SURVEY_WAIT_SECONDS
         )

@@ -98,6 +98,67 @@ def test_a_talked_to_callers_row_waits_for_the_survey(redis_client, namespace, c
     assert log.flush() == 0
 
 
+def test_a_recorded_calls_row_waits_for_its_recording_and_carries_it(
+    redis_client, namespace, centre, tmp_path
+):
+    """Twilio posts the recording after the call: the row waits for it, then has the URL, the
+    length and the call's other voice facts (a transfer, a callback's earlier tries)."""
+    router = RedisRouter(redis_client, centre, namespace=namespace)
+    log = ContactLog(redis_client, router.keys, centre, tmp_path, clock=Clock(T0 + 80))
+    router.upsert_agent("ayu", {"orders": 2}, ("id",), {"voice": 1}, now=T0)
+    router.set_agent_state("ayu", "available", now=T0)
+    attributes = {
+        "call_sid": "CA1",
+        "recording_state": "in-progress",
+        "transfer": "yes",
+        "kind": "callback",
+        "attempt_2": "busy@2026-12-01T03:10:00+00:00",
+        "attempt_1": "no-answer@2026-12-01T03:00:00+00:00",
+    }
+    [offer] = router.enqueue("cb-1", "voice", "orders", "id", now=T0, attributes=attributes)
+    router.accept(offer.offer, now=T0 + 2)
+    router.bridge("cb-1", now=T0 + 3)
+    router.complete("cb-1", now=T0 + 60)
+    router.complete("cb-1", now=T0 + 61)
+    router.annotate("cb-1", {"call_ended": "yes"})
+    assert log.flush() == 0  # the caller is gone, the recording is not in yet
+    router.annotate(
+        "cb-1", {"recording_url": "https://api.twilio.com/rec/RE1", "recording_duration": "57"}
+    )
+    assert log.flush() == 1
+    [row] = _rows(next((tmp_path / "contacts").iterdir()))
+    assert (row["kind"], row["transferred"], row["recording_url"], row["recording_seconds"]) == (
+        "callback",
+        "yes",
+        "https://api.twilio.com/rec/RE1",
+        "57",
+    )
+    assert row["attempts"] == (
+        "no-answer@2026-12-01T03:00:00+00:00; busy@2026-12-01T03:10:00+00:00"
+    )
+
+
+def test_a_day_file_of_older_columns_is_left_as_it_is(redis_client, namespace, centre, tmp_path):
+    """After an upgrade that adds columns, the day's rows go on in a sibling file with the new
+    header: both files read by their own header."""
+    router = RedisRouter(redis_client, centre, namespace=namespace)
+    log = ContactLog(redis_client, router.keys, centre, tmp_path, clock=Clock(T0 + 80))
+    day_file = log.path_for(str(T0))
+    day_file.parent.mkdir(parents=True)
+    day_file.write_text("contact_id,task_id,outcome\nold-1,old-1,completed\n", encoding="utf-8")
+    router.upsert_agent("ayu", {"orders": 2}, ("id",), {"chat": 1}, now=T0)
+    router.set_agent_state("ayu", "available", now=T0)
+    [offer] = router.enqueue("chat-1", "chat", "orders", "id", now=T0)
+    router.accept(offer.offer, now=T0 + 2)
+    router.complete("chat-1", now=T0 + 60)
+    router.complete("chat-1", now=T0 + 61)
+    assert log.flush() == 1
+    assert _rows(day_file) == [{"contact_id": "old-1", "task_id": "old-1", "outcome": "completed"}]
+    [sibling] = [p for p in day_file.parent.iterdir() if p != day_file]
+    assert sibling.name.startswith(day_file.stem + "-")
+    assert [r["task_id"] for r in _rows(sibling)] == ["chat-1"]
+
+
 def test_a_silent_callers_row_is_written_after_the_survey_wait(
     redis_client, namespace, centre, tmp_path
 ):
