@@ -13,12 +13,7 @@ if not status then return {'unknown'} end
 if status.state ~= 'available' or not has_room(status, task.channel) then
   return {'busy', status.state}
 end
-status.load[task.channel] = (status.load[task.channel] or 0) + 1
-local tasks = status.tasks
-if type(tasks) ~= 'table' or next(tasks) == nil then tasks = {} end
-tasks[#tasks + 1] = task.id
-status.tasks = tasks
-status.idle = NOW
+take(status, task)
 task.agent = ARGV[4]
 put_json(TASKS, task.id, task)
 put_json(STATUS, ARGV[4], status)

@@ -132,6 +132,16 @@ local function remove_item(list, item)
   return out
 end
 
+-- Put a task on an agent (the inverse of `release`): load up, in its task list.
+local function take(status, task)
+  status.load[task.channel] = (status.load[task.channel] or 0) + 1
+  local tasks = status.tasks
+  if type(tasks) ~= 'table' or next(tasks) == nil then tasks = {} end
+  tasks[#tasks + 1] = task.id
+  status.tasks = tasks
+  status.idle = NOW
+end
+
 -- Offer `task` to an agent: one atomic step with the choice that preceded it.
 local function reserve(task, wait_key, agent_id, status)
   task.attempts = task.attempts + 1
@@ -139,12 +149,7 @@ local function reserve(task, wait_key, agent_id, status)
   task.offer_expires = NOW + CFG.ch[task.channel].t
   task.state = 'reserved'
   task.agent = agent_id
-  status.load[task.channel] = (status.load[task.channel] or 0) + 1
-  local tasks = status.tasks
-  if type(tasks) ~= 'table' or next(tasks) == nil then tasks = {} end
-  tasks[#tasks + 1] = task.id
-  status.tasks = tasks
-  status.idle = NOW
+  take(status, task)
   redis.call('ZREM', wait_key, task.id)
   redis.call('ZADD', TIMERS, task.offer_expires, 'offer|' .. task.offer)
   put_json(TASKS, task.id, task)

@@ -34,12 +34,7 @@ if ARGV[4] == 'ring' then
   if status.state ~= 'available' or not has_room(status, task.channel) then
     return {'unavailable', status.state}
   end
-  status.load[task.channel] = (status.load[task.channel] or 0) + 1
-  local tasks = status.tasks
-  if type(tasks) ~= 'table' or next(tasks) == nil then tasks = {} end
-  tasks[#tasks + 1] = task.id
-  status.tasks = tasks
-  status.idle = NOW
+  take(status, task)
   put_json(STATUS, id, status)
   attrs.transfer_to, attrs.transfer_mode, attrs.transfer_state, attrs.transfer_leg =
     id, ARGV[6], 'ringing', ''
