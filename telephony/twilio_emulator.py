@@ -10,7 +10,10 @@ conference's status callback (conference-start / -end, participant-join / -leave
 Hold, Muted, Coaching). A participant with endConferenceOnExit ends it: the others' <Dial> ends.
 An outbound leg (REST Calls.create, or a participant added by REST) is a `Call` the test answers
 (`answer`: Twilio fetches its Url, or joins its conference), leaves ringing (`no_answer`) or
-hangs up; such a leg posts its own status callback when it ends.
+hangs up; such a leg posts its own status callback when it ends. A recording started by REST
+(Calls(sid).recordings.create) runs until it is stopped or its call ends; then its status
+callback is posted (RecordingSid, RecordingUrl, RecordingDuration, RecordingChannels=2), as
+Twilio does once the audio is stored.
 
 A call stops where a real call would wait for the caller (a <Gather>, a <Record>, a <Dial>) or end
 (<Hangup>, or the end of the document) and records what the caller heard. Webhooks go to a Flask
@@ -25,6 +28,7 @@ import json
 import queue
 import secrets
 import threading
+import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -147,6 +151,8 @@ class Emulator:
         self._calls: dict[str, Call] = {}
         self.dialled: list[tuple[str, dict[str, str], str]] = []  # (sid, REST form, conference)
         self.ended: set[str] = set()  # the sids hung up by REST
+        # call sid → its recordings under way: (recording sid, status callback, started)
+        self.recordings: dict[str, list[tuple[str, str, float]]] = {}
         self.conferences: dict[str, Conference] = {}  # by FriendlyName
         self.conference_events: list[dict[str, str]] = []  # every status callback posted
         self._sequence = 0
@@ -223,6 +229,43 @@ class Emulator:
             self.ended.add(sid)
         if call is not None and not call.ended:
             call.finish("completed")
+
+    # --- recordings -----------------------------------------------------------------------
+
+    def start_recording(self, call_sid: str, recording_sid: str, callback: str) -> None:
+        """REST `Calls(sid).recordings.create`: the call is recorded until it ends or the
+        recording is stopped."""
+        with self._lock:
+            self.recordings.setdefault(call_sid, []).append(
+                (recording_sid, callback, time.monotonic())
+            )
+
+    def recordings_over(self, call_sid: str, only: str = "") -> None:
+        """The call ended (or recording `only` was stopped): each recording is stored and its
+        status callback posted, as Twilio does once the audio is processed."""
+        with self._lock:
+            under_way = self.recordings.pop(call_sid, [])
+            kept = [r for r in under_way if only and r[0] != only]
+            if kept:
+                self.recordings[call_sid] = kept
+        for recording_sid, callback, started in under_way:
+            if (only and recording_sid != only) or not callback:
+                continue
+            account = "AC" + "0" * 32
+            self.post(
+                callback,
+                {
+                    "AccountSid": account,
+                    "CallSid": call_sid,
+                    "RecordingSid": recording_sid,
+                    "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{account}"
+                    f"/Recordings/{recording_sid}",
+                    "RecordingStatus": "completed",
+                    "RecordingDuration": str(max(1, round(time.monotonic() - started))),
+                    "RecordingChannels": "2",
+                    "RecordingSource": "StartCallRecordingAPI",
+                },
+            )
 
     # --- conferences ----------------------------------------------------------------------
 
@@ -431,6 +474,7 @@ class Call:
         if self.conference:
             self.emulator.leave(self)
         self._post_status(status, CallDuration="0" if status != "completed" else "42")
+        self.emulator.recordings_over(self.sid)
 
     def follow(self) -> Call:
         """Follow the REST redirect queued on the call (EmulatorError when there is none)."""
@@ -553,6 +597,7 @@ class Call:
         reply = self.emulator.post(
             "/twilio/voice/status", self.params(CallStatus=status, CallDuration="42")
         )
+        self.emulator.recordings_over(self.sid)
         return reply.status_code
 
     def said(self, fragment: str) -> bool:
@@ -632,8 +677,15 @@ class RestRecorder:
                 self.emulator.dial_out(sid, first, conference=resource[1])
             return 201, {"call_sid": sid, "conference_sid": resource[1], "account_sid": account}
         if len(resource) == 3 and resource[0] == "Calls" and resource[2] == "Recordings":
-            return 201, {"sid": new_sid("RE"), "call_sid": resource[1], "status": "in-progress"}
+            sid = new_sid("RE")
+            if self.emulator is not None:
+                self.emulator.start_recording(
+                    resource[1], sid, first.get("RecordingStatusCallback", "")
+                )
+            return 201, {"sid": sid, "call_sid": resource[1], "status": "in-progress"}
         if len(resource) == 4 and resource[0] == "Calls" and resource[2] == "Recordings":
+            if self.emulator is not None and first.get("Status") == "stopped":
+                self.emulator.recordings_over(resource[1], only=resource[3])
             return 200, {"sid": resource[3], "call_sid": resource[1], **first}
         sid = resource[-1] if resource else ""
         url, status = first.get("Url", ""), first.get("Status", "")

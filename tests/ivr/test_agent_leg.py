@@ -128,6 +128,7 @@ def test_softphone_answer_connects_through_the_conference(
     assert task["attributes"]["customer_leg"] == call.sid
     events = [e["StatusCallbackEvent"] for e in twilio.conference_events]
     assert events == ["conference-start", "participant-join", "participant-join"]
+    assert call.said("This call is recorded")  # complaints are recorded ("on")
 
     clock.now += 120
     leg.hang_up()  # the agent ends the talk: wrap-up, and the caller hears the survey
@@ -148,6 +149,16 @@ def test_softphone_answer_connects_through_the_conference(
     assert [(r["task_id"], r["outcome"], r["csat"], r["agent_id"]) for r in rows] == [
         (task_id, "completed", "4", "ayu")
     ]
+    # the caller's call recorded in two channels; Twilio's callback at the call's end puts it
+    # on the contact record
+    [record] = recorder.rest_requests("/Recordings.json")
+    assert record.path.endswith(f"/Calls/{call.sid}/Recordings.json")
+    assert record.form["RecordingChannels"] == ["dual"]
+    assert record.form["RecordingStatusCallback"] == [
+        f"{PUBLIC}/twilio/voice/recording?task={task_id}"
+    ]
+    assert rows[0]["recording_url"].startswith("https://api.twilio.com/2010-04-01/Accounts/")
+    assert int(rows[0]["recording_seconds"]) >= 1
 
 
 def test_desk_accept_while_the_leg_rings_connects_the_call(twilio, svc, app, line):
