@@ -121,8 +121,8 @@ def demo_command(
             supervisor_token=secrets.token_urlsafe(18),
             data_dir=data_dir,
             twilio_api_base=recorder.url,
-            # every simulated website visitor comes from 127.0.0.1
-            rate_limits={"public": "100000/minute"},
+            # every simulated website visitor and agent desk comes from 127.0.0.1
+            rate_limits={"public": "100000/minute", "api": "100000/minute"},
             open_chats_per_visitor=100000,
         )
         with running(settings, "127.0.0.1", port) as service:
@@ -227,12 +227,12 @@ def _drive(
 
 def _drain(console: Console, supervisor: Api, ledger: Ledger, limit: float = 60) -> None:
     """Let the agents finish what is still open (up to `limit` real seconds)."""
-    deadline = time.monotonic() + limit
+    deadline, open_ids = time.monotonic() + limit, list(ledger.tasks)
     with console.status("agents finishing open contacts"):
-        while time.monotonic() < deadline:
-            states = [(_task(supervisor, t) or {}).get("state") for t in list(ledger.tasks)]
-            if all(s in CLOSED for s in states):
-                return
+        while open_ids and time.monotonic() < deadline:
+            open_ids = [
+                t for t in open_ids if (_task(supervisor, t) or {}).get("state") not in CLOSED
+            ]
             time.sleep(0.5)
 
 
