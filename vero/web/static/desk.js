@@ -3,8 +3,10 @@
 // /desk/snapshot every few seconds and EventSource reconnects by itself. Actions go to the JSON
 // API with the agent's bearer token (kept in this tab's sessionStorage by the login form). A new
 // offer beeps (WebAudio, no sound file) and is highlighted. Everything from the API is placed
-// with textContent, never as HTML: customers write messages. softphone.js adds the Twilio
-// softphone through window.veroDesk.
+// with textContent, never as HTML: customers write messages. A voicemail shows its player and
+// transcription, a callback the number to call and its earlier tries; the agent calls a number
+// (the customer on screen, or one typed) through the click-to-call API. softphone.js adds the
+// Twilio softphone through window.veroDesk.
 (() => {
   "use strict";
   const TOKEN_KEY = "vero.agentToken";
@@ -128,19 +130,93 @@
   }
 
   function about(task) {
+    const kind = labels[`desk.kind.${task.attributes.kind}`];
     return {
-      channel: labels[`channel.${task.channel}`] || task.channel,
+      channel: kind || labels[`channel.${task.channel}`] || task.channel,
       queue: queueNames[task.queue] || task.queue, language: task.language.toUpperCase(),
       customer: task.attributes.name || task.attributes.from || "",
     };
+  }
+
+  // a voice task with somebody on the line (a voicemail is a recording: nothing to control)
+  function isCall(task) {
+    return task.channel === "voice" && task.attributes.kind !== "voicemail";
   }
 
   function secondsLeft(expires) {
     return Math.max(0, Math.round(expires - Date.now() / 1000));
   }
 
+  // --- what a voicemail or a callback carries: the message, the number and its tries ----------
+
+  function minutes(seconds) {
+    const whole = Math.round(Number(seconds));
+    return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  }
+
+  function fromTemplate(id) {
+    return document.getElementById(id).content.firstElementChild.cloneNode(true);
+  }
+
+  // `player`: the recording can be played (the agent has the task, not just its offer)
+  function voicemailDetail(attrs, player) {
+    const box = fromTemplate("voicemail-template");
+    const part = (name) => box.querySelector(`[data-vm="${name}"]`);
+    part("from").textContent = attrs.from || labels["desk.unknown_customer"];
+    const seconds = attrs.recording_duration;
+    part("duration").textContent = /^\d+$/.test(seconds || "") ? minutes(seconds) : "–";
+    if (player && attrs.recording_url) part("player").src = attrs.recording_url;
+    else part("player").remove();
+    if (attrs.transcription) {
+      part("transcript").textContent = attrs.transcription;
+      part("transcript").hidden = false;
+    }
+    part("failed").hidden = attrs.transcription_status !== "failed";
+    return box;
+  }
+
+  // "no-answer@2026-12-01T09:50:00+00:00" → "Try 1: no answer · 1 Dec 2026, 16:50"
+  function tryLine(number, value) {
+    const at = value.indexOf("@");
+    const status = at < 0 ? value : value.slice(0, at);
+    const time = new Date(value.slice(at + 1));
+    return [`${labels["desk.try"]} ${number}: ${labels[`desk.try.${status}`] || status}`,
+      at < 0 || Number.isNaN(time.getTime()) ? "" : when.format(time)]
+      .filter(Boolean).join(" · ");
+  }
+
+  function callbackDetail(attrs) {
+    const box = fromTemplate("callback-template");
+    const part = (name) => box.querySelector(`[data-cb="${name}"]`);
+    part("to").textContent = attrs.callback_to || "–";
+    const tries = Object.keys(attrs).map((name) => /^attempt_(\d+)$/.exec(name))
+      .filter(Boolean).map((match) => Number(match[1])).sort((a, b) => a - b);
+    lines(part("tries"), tries, (n) => tryLine(n, attrs[`attempt_${n}`]));
+    part("earlier").hidden = !tries.length;
+    part("first").hidden = tries.length > 0;
+    return box;
+  }
+
+  const DETAILS = {voicemail: voicemailDetail, callback: callbackDetail};
+  const SHOWN = /^(from|callback_to|recording_url|recording_duration|transcription(_status)?|attempt_\d+)$/;
+
+  // Built again only when what it shows changed: a refresh must not stop a playing message.
+  function showDetail(element, task, player) {
+    const box = element.querySelector("[data-detail]");
+    const build = DETAILS[task.attributes.kind];
+    const shown = Object.entries(task.attributes).filter(([name]) => SHOWN.test(name));
+    const key = build ? JSON.stringify([player, shown]) : "";
+    if (box.dataset.shown === key) return;
+    const kept = box.querySelector("audio");
+    if (kept && !kept.paused) return;  // the agent is listening: the new detail waits
+    box.dataset.shown = key;
+    box.replaceChildren(...(build ? [build(task.attributes, player)] : []));
+    box.hidden = !build;
+  }
+
   function describeOffer(offer, element) {
     element.dataset.expires = offer.expires;
+    showDetail(element, offer.task, false);
     return {...about(offer.task), expires_in: secondsLeft(offer.expires)};
   }
 
@@ -148,7 +224,8 @@
     element.dataset.state = task.state;
     element.dataset.channel = task.channel;
     element.querySelector(".conversation").hidden = !(task.id in (latest.messages || {}));
-    const live = task.channel === "voice" && task.state === "assigned";
+    showDetail(element, task, true);
+    const live = isCall(task) && task.state === "assigned";
     element.querySelector(".call-control").hidden = !live;
     const recording = recordQueues.has(task.queue);
     element.querySelector('[data-call="record"]').hidden = !recording;
@@ -181,6 +258,10 @@
     part("vip").hidden = !view.vip;
     part("about").textContent = [view.segment_label, labels[`lang.${view.language}`] ||
       view.language, view.phone].filter(Boolean).join(" · ");
+    if (view.phone) {
+      part("dial").dataset.dial = view.phone;
+      part("dial").hidden = false;
+    }
     lines(part("recent"), view.recent_contacts, (c) => [
       labels[`channel.${c.channel}`] || c.channel, c.topic || c.queue,
       labels[`outcome.${c.outcome}`] || c.outcome, c.csat && `CSAT ${c.csat}`,
@@ -324,6 +405,23 @@
 
   // --- actions on offers, tasks and calls --------------------------------------------------------
 
+  // Click-to-call: the agent's leg rings first, then the customer (the API's 409 and 400, e.g.
+  // "not available" or a bad number, go to the error line).
+  const dialStatus = desk.querySelector("[data-dial-status]");
+  async function dial(to) {
+    dialStatus.hidden = true;
+    try {
+      await api("POST", `${agentPath}/calls`, {to});
+    } catch (error) {
+      showError(new Error(`${labels["desk.dial_failed"]}: ${error.message}`));
+      return false;
+    }
+    showError(null);
+    dialStatus.hidden = false;
+    poll();
+    return true;
+  }
+
   const taskPath = (key, action) => `/api/tasks/${encodeURIComponent(key)}/${action}`;
 
   function toggle(button, labelOn, labelOff) {
@@ -385,11 +483,18 @@
       actions[button.dataset.action]();
     } else if (button.dataset.call && card) {
       callControl(button, card);
+    } else if (button.dataset.dial) {
+      dial(button.dataset.dial);
     }
   });
 
   desk.addEventListener("submit", async (event) => {
     const form = event.target.closest("form");
+    if (form?.matches("[data-dial-form]")) {
+      event.preventDefault();
+      if (await dial(form.elements.to.value.trim())) form.reset();
+      return;
+    }
     const card = form?.closest("[data-key]");
     if (!card) return;
     event.preventDefault();
@@ -427,7 +532,7 @@
   window.veroDesk = {
     api, labels, agentPath, showError,
     voiceTask(callSid) {
-      const voice = (latest?.tasks || []).filter((task) => task.channel === "voice" &&
+      const voice = (latest?.tasks || []).filter((task) => isCall(task) &&
         task.state === "assigned");
       return voice.find((task) => task.attributes.agent_leg === callSid) ||
         (voice.length === 1 ? voice[0] : null);
