@@ -108,14 +108,14 @@ def desk_page(app, page):
 
 
 def voice_agent(app, skills: dict[str, int] | None = None) -> str:
-    """Ayu, on the softphone `client:ayu`, taking general calls and order questions; her
-    token."""
+    """Ayu, on the softphone `client:ayu`, taking general calls (and WhatsApp) and order
+    questions; her token."""
     with app.app_context():
         update = services().router.upsert_agent(
             "ayu",
             skills or {"general": 2, "orders": 2},
             ("id", "en"),
-            {"voice": 1, "chat": 3},
+            {"voice": 1, "chat": 3, "whatsapp": 5},
             name="Ayu Lestari",
             contact={"client": "ayu"},
         )
@@ -209,6 +209,38 @@ def test_a_real_call_is_offered_accepted_bridged_held_and_transferred(
     hold.click()
     expect(hold).to_have_text("Hold")
     assert sent(recorder, participant, 2)[1].form == {"Hold": ["false"]}
+
+    # a warm transfer to Budi: he is dialled into the conference, answers, and is let go
+    with app.app_context():
+        router = services().router
+        router.upsert_agent(
+            "budi", {"general": 2}, ("id", "en"), {"voice": 1}, contact={"client": "budi"}
+        )
+        router.set_agent_state("budi", "available")
+    card.locator('input[name="agent"]').fill("budi")
+    card.locator('select[name="mode"]').select_option("warm")
+    card.locator("[data-transfer] button").click()
+    cancel = card.locator('[data-call="transfer-cancel"]')
+    expect(cancel).to_be_visible()
+    expect(card.locator('[data-call="transfer-complete"]')).to_be_visible()
+    expect(card.locator('input[name="agent"]')).to_have_value("")  # the form starts anew
+    [dialled] = sent(recorder, f"/Conferences/{conference.sid}/Participants.json")
+    assert (dialled.form["To"], dialled.form["Label"]) == (["client:budi"], ["transfer"])
+    budi = until(lambda: next((leg for leg in twilio.legs() if leg.number == "client:budi"), None))
+    budi.answer()
+    until(lambda: sorted(conference.labels()) == ["agent", "customer", "transfer"])
+    shoot(page, tmp_path, "desk-warm-transfer-en")
+    cancel.click()
+    expect(cancel).to_be_hidden()
+    until(lambda: budi.ended)  # his leg is hung up; Ayu and the caller talk on
+    until(lambda: not conference.participants[call.sid].hold)
+    assert sorted(conference.labels()) == ["agent", "customer"]
+
+    card.locator('input[name="number"]').fill("+6281234567890")  # a third party
+    card.locator("[data-add-party] button").click()
+    expect(card.locator('input[name="number"]')).to_have_value("")
+    third = sent(recorder, f"/Conferences/{conference.sid}/Participants.json", 2)[1]
+    assert (third.form["To"], third.form["Label"]) == (["+6281234567890"], ["third"])
 
     card.locator('select[name="queue"]').select_option("product")
     card.locator("[data-transfer] button").click()
@@ -360,43 +392,64 @@ def test_click_to_call_from_the_customer_panel_and_from_the_desk_form(
     page = desk_page
     token = voice_agent(app)
     start_desk(page, live_server, token, "id")
-    call = twilio.call(CALLER, NUMBER).start().press("1").press("0")  # Indonesian, an agent
-    task_id = f"call-{call.sid}"
+    reply = twilio.post(  # a WhatsApp message (Twilio's webhook): the customer is on screen
+        "/twilio/messaging",
+        {
+            "MessageSid": "SM" + "1" * 32,
+            "AccountSid": "AC" + "0" * 32,
+            "From": f"whatsapp:{CALLER}",
+            "To": f"whatsapp:{NUMBER}",
+            "Body": "Halo, pesanan saya belum sampai.",
+        },
+    )
+    assert reply.status_code == 200
     offer = page.locator('[data-list="offers"] .offer')
+    expect(offer.locator(".customer-view")).to_be_visible()
+    expect(offer.locator('[data-cv="dial"]')).to_be_hidden()  # not before it is taken
     offer.locator("[data-action=accept]").click()
-    leg = until(lambda: next((leg for leg in twilio.legs() if leg.number == "client:ayu"), None))
-    leg.answer()
-    call.fetch(until(lambda: call.wait_for_update(0.1)))  # into the conference: bridged
-    until(lambda: task_of(app, task_id).get("answered_at"))
-    card = page.locator(f'[data-list="tasks"] [data-key="{task_id}"]')
+    card = page.locator('[data-list="tasks"] .task[data-channel="whatsapp"]')
     dial = card.locator('.customer-view [data-cv="dial"]')
     expect(dial).to_have_text("Telepon pelanggan ini")
-    with page.expect_request("**/api/agents/ayu/calls") as asked:
-        dial.click()
-    assert asked.value.post_data_json == {"to": CALLER}
-    assert asked.value.headers["authorization"] == f"Bearer {token}"
+    with page.expect_response("**/api/agents/ayu/calls") as refused:
+        dial.click()  # while the conversation is in hand: the API's 409, explained
+    assert refused.value.status == 409
+    assert refused.value.request.post_data_json == {"to": CALLER}
+    assert refused.value.request.headers["authorization"] == f"Bearer {token}"
     error = page.locator("[data-desk-error]")
-    expect(error).to_contain_text("Panggilan tidak dapat dibuat: ")  # busy on this call: 409
-    shoot(page, tmp_path, "desk-call-id")
-
-    card.locator('[data-call="hangup"]').click()  # Twilio ends the caller's leg
+    expect(error).to_contain_text(
+        "Panggilan tidak dapat dibuat: panggilan butuh status Siap tanpa kontak lain"
+    )
+    card.locator('[data-action="complete"]').click()
     expect(card.locator('[data-action="complete"]')).to_have_text("Akhiri pascakontak")
     card.locator('[data-action="complete"]').click()
     expect(card).to_have_count(0)
-    form = page.locator("[data-dial-form]")
-    form.locator('input[name="to"]').fill("+6281234567890")
+    last = page.locator("[data-last-customer]")  # the customer stays on screen, to be called
+    expect(last).to_contain_text("Pelanggan terakhir")
     with page.expect_response("**/api/agents/ayu/calls") as answered:
-        form.locator("button").click()
+        last.locator('[data-cv="dial"]').click()
     assert answered.value.status == 202
+    assert answered.value.request.post_data_json == {"to": CALLER}
     expect(error).to_be_hidden()
     expect(page.locator("[data-dial-status]")).to_be_visible()
-    expect(form.locator('input[name="to"]')).to_have_value("")
-    outbound = page.locator('[data-list="tasks"] .task')
-    expect(outbound).to_contain_text("Panggilan keluar")
-    first_leg, agent_leg = sent(recorder, "/Calls.json", 2)  # the agent's leg rings first
+    [agent_leg] = sent(recorder, "/Calls.json")  # the agent's softphone rings first
     assert agent_leg.form["To"] == ["client:ayu"] and agent_leg.form["From"] == [NUMBER]
     assert "/twilio/voice/outbound-agent?task=out-" in agent_leg.form["Url"][0]
+    outbound = page.locator('[data-list="tasks"] .task[data-kind="outbound"]')
+    expect(outbound).to_contain_text("Panggilan keluar")
+    expect(outbound).to_contain_text(CALLER)  # whom the agent calls
+
+    # a number typed into the desk's form while on that call: refused too, the number kept
+    form = page.locator("[data-dial-form]")
+    form.locator('input[name="to"]').fill("+6281234567890")
+    with page.expect_response("**/api/agents/ayu/calls") as busy:
+        form.locator("button").click()
+    assert (busy.value.status, busy.value.request.post_data_json) == (409, {"to": "+6281234567890"})
+    expect(error).to_contain_text("Panggilan tidak dapat dibuat")
+    expect(form.locator('input[name="to"]')).to_have_value("+6281234567890")
     shoot(page, tmp_path, "desk-outbound-id")
+    assert len(recorder.rest_requests("/Calls.json")) == 1
+    last.locator("[data-forget-customer]").click()
+    expect(last).to_be_hidden()
 
 
 def test_the_desk_polls_slowly_while_its_stream_is_down_and_comes_back(app, live_server, desk_page):

@@ -450,6 +450,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "desk.dial": {"id": "Telepon", "en": "Call"},
     "desk.dial_customer": {"id": "Telepon pelanggan ini", "en": "Call this customer"},
     "desk.dial_failed": {"id": "Panggilan tidak dapat dibuat", "en": "The call cannot be made"},
+    "desk.dial_409": {
+        "id": "panggilan butuh status Siap tanpa kontak lain yang sedang ditangani",
+        "en": "a call needs you Available with no other contact in hand",
+    },
+    "desk.last_customer": {"id": "Pelanggan terakhir", "en": "Last customer"},
+    "desk.close": {"id": "Tutup", "en": "Close"},
+    "desk.dial_400": {"id": "nomor tidak valid", "en": "not a valid number"},
+    "desk.lang.id": {"id": "Bahasa Indonesia", "en": "Indonesian"},
+    "desk.lang.en": {"id": "Bahasa Inggris", "en": "English"},
     "desk.dialling": {
         "id": "Telepon Anda berdering dulu, lalu pelanggan ditelepon.",
         "en": "Your phone rings first, then the customer is called.",

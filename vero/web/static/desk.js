@@ -58,7 +58,9 @@
     const reply = await fetch(path, init);
     if (reply.status === 401) { expire(); throw new Error(labels["desk.error"]); }
     const data = await reply.json().catch(() => ({}));
-    if (!reply.ok) throw new Error(data.error || reply.statusText);
+    if (!reply.ok) {
+      throw Object.assign(new Error(data.error || reply.statusText), {status: reply.status});
+    }
     return data;
   }
 
@@ -107,8 +109,9 @@
     });
   }
 
-  // Keep one element per item (by key) so that a half-typed reply survives each refresh.
-  function sync(name, template, items, keyOf, describe) {
+  // Keep one element per item (by key) so that a half-typed reply survives each refresh;
+  // `gone` sees each element before it leaves.
+  function sync(name, template, items, keyOf, describe, gone = () => {}) {
     const list = desk.querySelector(`[data-list="${name}"]`);
     const present = new Map([...list.children].map((el) => [el.dataset.key, el]));
     const added = [];
@@ -124,7 +127,7 @@
       present.delete(key);
       fill(element, describe(item, element));
     }
-    present.forEach((element) => element.remove());
+    present.forEach((element) => { gone(element); element.remove(); });
     desk.querySelector(`[data-empty="${name}"]`).hidden = items.length > 0;
     return added;
   }
@@ -134,7 +137,8 @@
     return {
       channel: kind || labels[`channel.${task.channel}`] || task.channel,
       queue: queueNames[task.queue] || task.queue, language: task.language.toUpperCase(),
-      customer: task.attributes.name || task.attributes.from || "",
+      customer: task.attributes.name || task.attributes.customer || task.attributes.from ||
+        task.attributes.callback_to || "",
     };
   }
 
@@ -223,6 +227,7 @@
   function describeTask(task, element) {
     element.dataset.state = task.state;
     element.dataset.channel = task.channel;
+    element.dataset.kind = task.attributes.kind || "";
     element.querySelector(".conversation").hidden = !(task.id in (latest.messages || {}));
     showDetail(element, task, true);
     const live = isCall(task) && task.state === "assigned";
@@ -256,14 +261,14 @@
     const at = (epoch) => when.format(new Date(epoch * 1000));
     part("name").textContent = view.name || labels["desk.unknown_customer"];
     part("vip").hidden = !view.vip;
-    part("about").textContent = [view.segment_label, labels[`lang.${view.language}`] ||
+    part("about").textContent = [view.segment_label, labels[`desk.lang.${view.language}`] ||
       view.language, view.phone].filter(Boolean).join(" · ");
-    if (view.phone) {
-      part("dial").dataset.dial = view.phone;
-      part("dial").hidden = false;
-    }
+    // a taken task whose customer is not on the line already (a message, a voicemail)
+    const onLine = element.dataset.channel === "voice" && element.dataset.kind !== "voicemail";
+    if (view.phone) part("dial").dataset.dial = view.phone;
+    part("dial").hidden = !(view.phone && element.matches(".task") && !onLine);
     lines(part("recent"), view.recent_contacts, (c) => [
-      labels[`channel.${c.channel}`] || c.channel, c.topic || c.queue,
+      labels[`channel.${c.channel}`] || c.channel, queueNames[c.queue] || c.topic || c.queue,
       labels[`outcome.${c.outcome}`] || c.outcome, c.csat && `CSAT ${c.csat}`,
       c.complaint_ref, at(c.ended_at)].filter(Boolean).join(" · "), "desk.no_recent");
     lines(part("cases"), view.open_complaints, (c) => [
@@ -274,6 +279,22 @@
     part("offer").textContent = view.script.offer;
     element.append(box);
   }
+
+  // The customer of the task that just ended stays on the desk, to be called (a voice call
+  // needs a desk with no other contact in hand) until the next one replaces it or it is closed.
+  const lastCustomer = desk.querySelector("[data-last-customer]");
+  function keepCustomer(element) {
+    const view = element.querySelector(".customer-view");
+    if (!view) return;
+    const dial = view.querySelector('[data-cv="dial"]');
+    dial.hidden = !dial.dataset.dial;
+    lastCustomer.querySelector("[data-last-view]").replaceChildren(view);
+    lastCustomer.hidden = false;
+  }
+  lastCustomer.querySelector("[data-forget-customer]").addEventListener("click", () => {
+    lastCustomer.hidden = true;
+    lastCustomer.querySelector("[data-last-view]").replaceChildren();
+  });
 
   // Fetched when the offer arrives, kept for the task once accepted (the offer is gone then).
   function showCustomer(element, taskId, offerId) {
@@ -315,7 +336,7 @@
       button.setAttribute("aria-pressed", String(button.dataset.setState === agent.state));
     });
     const added = sync("offers", "offer-template", offers, (o) => o.offer_id, describeOffer);
-    sync("tasks", "task-template", tasks, (task) => task.id, describeTask);
+    sync("tasks", "task-template", tasks, (task) => task.id, describeTask, keepCustomer);
     const list = (name) => desk.querySelector(`[data-list="${name}"]`);
     offers.forEach((offer) => showCustomer(
       list("offers").querySelector(`[data-key="${CSS.escape(offer.offer_id)}"]`),
@@ -408,16 +429,21 @@
   // Click-to-call: the agent's leg rings first, then the customer (the API's 409 and 400, e.g.
   // "not available" or a bad number, go to the error line).
   const dialStatus = desk.querySelector("[data-dial-status]");
+  let dialTimer = null;
   async function dial(to) {
     dialStatus.hidden = true;
     try {
       await api("POST", `${agentPath}/calls`, {to});
     } catch (error) {
-      showError(new Error(`${labels["desk.dial_failed"]}: ${error.message}`));
+      // the desk's own words for a refusal it knows (the API's are for developers, in English)
+      const why = labels[`desk.dial_${error.status}`] || error.message;
+      showError(new Error(`${labels["desk.dial_failed"]}: ${why}`));
       return false;
     }
     showError(null);
     dialStatus.hidden = false;
+    clearTimeout(dialTimer);
+    dialTimer = setTimeout(() => { dialStatus.hidden = true; }, FRESH_MS);
     poll();
     return true;
   }
@@ -509,6 +535,7 @@
       const body = agent ? {agent, mode} : {queue: form.elements.queue.value};
       if (await act("POST", taskPath(key, "transfer"), body)) {
         warm(card, Boolean(agent) && mode === "warm");
+        form.reset();  // a later transfer is chosen anew, not sent to this target again
       }
     } else if (form.matches("[data-add-party]")) {
       if (await act("POST", taskPath(key, "participants"),
