@@ -124,9 +124,9 @@ def voice_agent(app, skills: dict[str, int] | None = None) -> str:
 
 
 def until(found: Callable[[], T | None], seconds: float = 10.0) -> T:
-    """What `found` returns once it returns something (the server's threads act meanwhile)."""
+    """What `found` returns once it is truthy (the server's threads act meanwhile)."""
     deadline = time.monotonic() + seconds
-    while (value := found()) is None or value is False:
+    while not (value := found()):
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
     return value
@@ -139,7 +139,7 @@ def task_of(app, task_id: str) -> dict:
 
 def sent(recorder: RestRecorder, fragment: str, count: int = 1) -> list[RestRequest]:
     """The REST requests to a path containing `fragment`, once `count` of them reached Twilio."""
-    return until(lambda: (found := recorder.rest_requests(fragment))[count - 1 :] and found)
+    return until(lambda: len(found := recorder.rest_requests(fragment)) >= count and found)
 
 
 def test_a_real_call_is_offered_accepted_bridged_held_and_transferred(
@@ -229,12 +229,14 @@ def test_a_real_call_is_offered_accepted_bridged_held_and_transferred(
     budi = until(lambda: next((leg for leg in twilio.legs() if leg.number == "client:budi"), None))
     budi.answer()
     until(lambda: sorted(conference.labels()) == ["agent", "customer", "transfer"])
+    expect(hold).to_be_disabled()  # the transfer holds the caller while the agents talk
     shoot(page, tmp_path, "desk-warm-transfer-en")
     cancel.click()
     expect(cancel).to_be_hidden()
     until(lambda: budi.ended)  # his leg is hung up; Ayu and the caller talk on
     until(lambda: not conference.participants[call.sid].hold)
     assert sorted(conference.labels()) == ["agent", "customer"]
+    expect(hold).to_be_enabled()
 
     card.locator('input[name="number"]').fill("+6281234567890")  # a third party
     card.locator("[data-add-party] button").click()

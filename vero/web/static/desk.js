@@ -232,6 +232,12 @@
     showDetail(element, task, true);
     const live = isCall(task) && task.state === "assigned";
     element.querySelector(".call-control").hidden = !live;
+    // a warm transfer in progress (the server's state): its buttons, and the customer is held
+    // by it (resuming would let them hear the agents consult)
+    const consulting = task.attributes.transfer_mode === "warm" &&
+      ["ringing", "talking"].includes(task.attributes.transfer_state);
+    warm(element, consulting);
+    element.querySelector('[data-call="hold"]').disabled = consulting;
     const recording = recordQueues.has(task.queue);
     element.querySelector('[data-call="record"]').hidden = !recording;
     element.querySelector('[data-call="record-pause"]').hidden =
