@@ -12,9 +12,11 @@ by the test (requests aborted, sockets refused). Screenshots go to the test's tm
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -135,6 +137,12 @@ def until(found: Callable[[], T | None], seconds: float = 10.0) -> T:
 def task_of(app, task_id: str) -> dict:
     with app.app_context():
         return services().router.task(task_id)
+
+
+def contact_rows(data_dir: Path, task_id: str) -> list[dict[str, str]]:
+    """The rows of `task_id` in the contact CSVs."""
+    files = (data_dir / "contacts").glob("*.csv")
+    return [row for f in files for row in csv.DictReader(f.open()) if row["task_id"] == task_id]
 
 
 def sent(recorder: RestRecorder, fragment: str, count: int = 1) -> list[RestRequest]:
@@ -342,6 +350,8 @@ def test_a_voicemail_shows_its_player_and_transcription_and_a_callback_its_tries
     assert task_of(app, voicemail)["state"] == "wrapping"
     card.locator('[data-action="complete"]').click()
     expect(card).to_have_count(0)
+    [row] = until(lambda: contact_rows(tmp_path, voicemail))  # the dispatcher wrote its record
+    assert (row["outcome"], row["agent_id"]) == ("completed", "ayu")
 
     # a callback's third try: the first rang out, the second was busy
     with app.app_context():
