@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -59,17 +60,20 @@ class PageClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def console_app(redis_client, namespace: str, data_dir: Path) -> Flask:
+def console_app(redis_client, namespace: str, data_dir: Path, **more: Any) -> Flask:
     """One web app instance; several may serve one Redis and data dir (a restart, a second
-    web process)."""
+    web process). `more`: other settings (a centre file, a Twilio REST base)."""
     settings = Settings(
-        redis_url=None,
-        public_base_url="http://127.0.0.1:8000",
-        twilio_account_sid="AC" + "0" * 32,
-        twilio_auth_token="secret",
-        centre_path=None,
-        supervisor_token=SUPERVISOR,
-        data_dir=data_dir,
+        **{
+            "redis_url": None,
+            "public_base_url": "http://127.0.0.1:8000",
+            "twilio_account_sid": "AC" + "0" * 32,
+            "twilio_auth_token": "secret",
+            "centre_path": None,
+            "supervisor_token": SUPERVISOR,
+            "data_dir": data_dir,
+            **more,
+        }
     )
     app = create_app(settings, redis_client=redis_client, namespace=namespace)
     app.config["CONSOLE_STREAM_SECONDS"] = 3  # streams end soon: no worker held by a test

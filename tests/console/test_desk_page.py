@@ -4,6 +4,7 @@ in words that read."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -33,6 +34,8 @@ def test_the_desk_serves_the_voice_sdk_that_make_setup_installed(app, agent_desk
     assert b"Twilio" in sdk.data[:100_000]
     csp = agent_desk.get("/desk/").headers["Content-Security-Policy"]
     assert "script-src 'self';" in csp and "wss://*.twilio.com" in csp
+    # ringtones, and a voicemail's recording (RecordingUrl, Twilio's REST host): nothing else
+    assert "media-src 'self' https://sdk.twilio.com https://api.twilio.com" in csp.split("; ")
 
 
 def test_without_the_sdk_the_desk_says_so_in_one_line(app, agent_desk, monkeypatch):
@@ -61,3 +64,24 @@ def test_an_unknown_caller_is_greeted_in_words_that_read():
         greeting = texts["en"]["greeting"]
         assert greeting.startswith("Hello {name}"), reason
         assert f"Hello {anonymous}," in greeting.format(name=anonymous, ref="CMP-1")
+
+
+def test_the_voicemail_callback_and_dial_parts_speak_the_page_s_language(agent_desk):
+    """What desk.js fills in comes from the page (templates, labels): Indonesian on the
+    Indonesian page, every try status and refusal included."""
+    indonesian = agent_desk.get("/desk/?lang=id").text
+    for words in (
+        "Pesan suara dari",
+        "Percobaan sebelumnya",
+        "Telepon pelanggan ini",
+        "Pelanggan terakhir",
+        "Transkripsi gagal",
+    ):
+        assert words in indonesian, words
+    labels = json.loads(indonesian.split('id="desk-labels">')[1].split("</script>")[0])
+    assert labels["desk.try.no-answer"] == "tidak diangkat"
+    assert labels["desk.kind.voicemail"] == "Pesan suara"
+    assert labels["desk.dial_409"].startswith("panggilan butuh status Siap")
+    english = agent_desk.get("/desk/?lang=en").text
+    assert "Voicemail from" in english and "Earlier tries" in english
+    assert 'pattern="\\+[1-9][0-9]{7,14}"' in english  # the dial form asks for E.164

@@ -5,7 +5,8 @@ the browser's cache, so the back button after logout shows nothing. A report fil
 (`report.html` of a what-if, with its inline style and data: charts) runs no script at all, in a
 sandbox. The agent desk's page may also reach Twilio, as its softphone (Twilio's Voice SDK, served
 from Vero: script-src stays 'self') must: signalling over wss:// and the call-quality reports
-over https:// to *.twilio.com, ringtones from sdk.twilio.com. With https,
+over https:// to *.twilio.com, ringtones from sdk.twilio.com; and the desk plays a voicemail's
+recording from api.twilio.com (Twilio's RecordingUrl). With https,
 Strict-Transport-Security.
 """
 
@@ -30,7 +31,8 @@ SOFTPHONE_POLICY = "; ".join(
     (
         *(d for d in PAGE_DIRECTIVES if not d.startswith("connect-src")),
         "connect-src 'self' https://*.twilio.com wss://*.twilio.com",
-        "media-src 'self' https://sdk.twilio.com",
+        # ringtones; a voicemail's recording (RecordingUrl) on Twilio's REST host
+        "media-src 'self' https://sdk.twilio.com https://api.twilio.com",
     )
 )
 SOFTPHONE_ENDPOINTS = ("desk.desk",)

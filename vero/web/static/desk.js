@@ -3,8 +3,10 @@
 // /desk/snapshot every few seconds and EventSource reconnects by itself. Actions go to the JSON
 // API with the agent's bearer token (kept in this tab's sessionStorage by the login form). A new
 // offer beeps (WebAudio, no sound file) and is highlighted. Everything from the API is placed
-// with textContent, never as HTML: customers write messages. softphone.js adds the Twilio
-// softphone through window.veroDesk.
+// with textContent, never as HTML: customers write messages. A voicemail shows its player and
+// transcription, a callback the number to call and its earlier tries; the agent calls a number
+// (the customer on screen, or one typed) through the click-to-call API. softphone.js adds the
+// Twilio softphone through window.veroDesk.
 (() => {
   "use strict";
   const TOKEN_KEY = "vero.agentToken";
@@ -56,7 +58,9 @@
     const reply = await fetch(path, init);
     if (reply.status === 401) { expire(); throw new Error(labels["desk.error"]); }
     const data = await reply.json().catch(() => ({}));
-    if (!reply.ok) throw new Error(data.error || reply.statusText);
+    if (!reply.ok) {
+      throw Object.assign(new Error(data.error || reply.statusText), {status: reply.status});
+    }
     return data;
   }
 
@@ -105,8 +109,9 @@
     });
   }
 
-  // Keep one element per item (by key) so that a half-typed reply survives each refresh.
-  function sync(name, template, items, keyOf, describe) {
+  // Keep one element per item (by key) so that a half-typed reply survives each refresh;
+  // `gone` sees each element before it leaves.
+  function sync(name, template, items, keyOf, describe, gone = () => {}) {
     const list = desk.querySelector(`[data-list="${name}"]`);
     const present = new Map([...list.children].map((el) => [el.dataset.key, el]));
     const added = [];
@@ -122,34 +127,117 @@
       present.delete(key);
       fill(element, describe(item, element));
     }
-    present.forEach((element) => element.remove());
+    present.forEach((element) => { gone(element); element.remove(); });
     desk.querySelector(`[data-empty="${name}"]`).hidden = items.length > 0;
     return added;
   }
 
   function about(task) {
+    const kind = labels[`desk.kind.${task.attributes.kind}`];
     return {
-      channel: labels[`channel.${task.channel}`] || task.channel,
+      channel: kind || labels[`channel.${task.channel}`] || task.channel,
       queue: queueNames[task.queue] || task.queue, language: task.language.toUpperCase(),
-      customer: task.attributes.name || task.attributes.from || "",
+      customer: task.attributes.name || task.attributes.customer || task.attributes.from ||
+        task.attributes.callback_to || "",
     };
+  }
+
+  // a voice task with somebody on the line (a voicemail is a recording: nothing to control)
+  function isCall(task) {
+    return task.channel === "voice" && task.attributes.kind !== "voicemail";
   }
 
   function secondsLeft(expires) {
     return Math.max(0, Math.round(expires - Date.now() / 1000));
   }
 
+  // --- what a voicemail or a callback carries: the message, the number and its tries ----------
+
+  function minutes(seconds) {
+    const whole = Math.round(Number(seconds));
+    return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  }
+
+  function fromTemplate(id) {
+    return document.getElementById(id).content.firstElementChild.cloneNode(true);
+  }
+
+  // `player`: the recording can be played (the agent has the task, not just its offer)
+  function voicemailDetail(attrs, player) {
+    const box = fromTemplate("voicemail-template");
+    const part = (name) => box.querySelector(`[data-vm="${name}"]`);
+    part("from").textContent = attrs.from || labels["desk.unknown_customer"];
+    const seconds = attrs.recording_duration;
+    part("duration").textContent = /^\d+$/.test(seconds || "") ? minutes(seconds) : "–";
+    if (player && attrs.recording_url) part("player").src = attrs.recording_url;
+    else part("player").remove();
+    if (attrs.transcription) {
+      part("transcript").textContent = attrs.transcription;
+      part("transcript").hidden = false;
+    }
+    part("failed").hidden = attrs.transcription_status !== "failed";
+    return box;
+  }
+
+  // "no-answer@2026-12-01T09:50:00+00:00" → "Try 1: no answer · 1 Dec 2026, 16:50"
+  function tryLine(number, value) {
+    const at = value.indexOf("@");
+    const status = at < 0 ? value : value.slice(0, at);
+    const time = new Date(value.slice(at + 1));
+    return [`${labels["desk.try"]} ${number}: ${labels[`desk.try.${status}`] || status}`,
+      at < 0 || Number.isNaN(time.getTime()) ? "" : when.format(time)]
+      .filter(Boolean).join(" · ");
+  }
+
+  function callbackDetail(attrs) {
+    const box = fromTemplate("callback-template");
+    const part = (name) => box.querySelector(`[data-cb="${name}"]`);
+    part("to").textContent = attrs.callback_to || "–";
+    const tries = Object.keys(attrs).map((name) => /^attempt_(\d+)$/.exec(name))
+      .filter(Boolean).map((match) => Number(match[1])).sort((a, b) => a - b);
+    lines(part("tries"), tries, (n) => tryLine(n, attrs[`attempt_${n}`]));
+    part("earlier").hidden = !tries.length;
+    part("first").hidden = tries.length > 0;
+    return box;
+  }
+
+  const DETAILS = {voicemail: voicemailDetail, callback: callbackDetail};
+  const SHOWN = /^(from|callback_to|recording_url|recording_duration|transcription(_status)?|attempt_\d+)$/;
+
+  // Built again only when what it shows changed: a refresh must not stop a playing message.
+  function showDetail(element, task, player) {
+    const box = element.querySelector("[data-detail]");
+    const build = DETAILS[task.attributes.kind];
+    const shown = Object.entries(task.attributes).filter(([name]) => SHOWN.test(name));
+    const key = build ? JSON.stringify([player, shown]) : "";
+    if (box.dataset.shown === key) return;
+    const kept = box.querySelector("audio");
+    if (kept && !kept.paused) return;  // the agent is listening: the new detail waits
+    box.dataset.shown = key;
+    box.replaceChildren(...(build ? [build(task.attributes, player)] : []));
+    box.hidden = !build;
+  }
+
   function describeOffer(offer, element) {
     element.dataset.expires = offer.expires;
+    showDetail(element, offer.task, false);
     return {...about(offer.task), expires_in: secondsLeft(offer.expires)};
   }
 
   function describeTask(task, element) {
     element.dataset.state = task.state;
     element.dataset.channel = task.channel;
+    element.dataset.kind = task.attributes.kind || "";
     element.querySelector(".conversation").hidden = !(task.id in (latest.messages || {}));
-    const live = task.channel === "voice" && task.state === "assigned";
+    showDetail(element, task, true);
+    const live = isCall(task) && task.state === "assigned";
     element.querySelector(".call-control").hidden = !live;
+    // a warm transfer in progress (the server's state): its buttons, and the customer is held
+    // by it (resuming would let them hear the agents consult)
+    const consulting = task.attributes.transfer_mode === "warm" &&
+      ["ringing", "talking"].includes(task.attributes.transfer_state);
+    warm(element, consulting);
+    element.querySelector('[data-call="hold"]').disabled = consulting;
     const recording = recordQueues.has(task.queue);
     element.querySelector('[data-call="record"]').hidden = !recording;
     element.querySelector('[data-call="record-pause"]').hidden =
@@ -179,10 +267,14 @@
     const at = (epoch) => when.format(new Date(epoch * 1000));
     part("name").textContent = view.name || labels["desk.unknown_customer"];
     part("vip").hidden = !view.vip;
-    part("about").textContent = [view.segment_label, labels[`lang.${view.language}`] ||
+    part("about").textContent = [view.segment_label, labels[`desk.lang.${view.language}`] ||
       view.language, view.phone].filter(Boolean).join(" · ");
+    // a taken task whose customer is not on the line already (a message, a voicemail)
+    const onLine = element.dataset.channel === "voice" && element.dataset.kind !== "voicemail";
+    if (view.phone) part("dial").dataset.dial = view.phone;
+    part("dial").hidden = !(view.phone && element.matches(".task") && !onLine);
     lines(part("recent"), view.recent_contacts, (c) => [
-      labels[`channel.${c.channel}`] || c.channel, c.topic || c.queue,
+      labels[`channel.${c.channel}`] || c.channel, queueNames[c.queue] || c.topic || c.queue,
       labels[`outcome.${c.outcome}`] || c.outcome, c.csat && `CSAT ${c.csat}`,
       c.complaint_ref, at(c.ended_at)].filter(Boolean).join(" · "), "desk.no_recent");
     lines(part("cases"), view.open_complaints, (c) => [
@@ -193,6 +285,22 @@
     part("offer").textContent = view.script.offer;
     element.append(box);
   }
+
+  // The customer of the task that just ended stays on the desk, to be called (a voice call
+  // needs a desk with no other contact in hand) until the next one replaces it or it is closed.
+  const lastCustomer = desk.querySelector("[data-last-customer]");
+  function keepCustomer(element) {
+    const view = element.querySelector(".customer-view");
+    if (!view) return;
+    const dial = view.querySelector('[data-cv="dial"]');
+    dial.hidden = !dial.dataset.dial;
+    lastCustomer.querySelector("[data-last-view]").replaceChildren(view);
+    lastCustomer.hidden = false;
+  }
+  lastCustomer.querySelector("[data-forget-customer]").addEventListener("click", () => {
+    lastCustomer.hidden = true;
+    lastCustomer.querySelector("[data-last-view]").replaceChildren();
+  });
 
   // Fetched when the offer arrives, kept for the task once accepted (the offer is gone then).
   function showCustomer(element, taskId, offerId) {
@@ -234,7 +342,7 @@
       button.setAttribute("aria-pressed", String(button.dataset.setState === agent.state));
     });
     const added = sync("offers", "offer-template", offers, (o) => o.offer_id, describeOffer);
-    sync("tasks", "task-template", tasks, (task) => task.id, describeTask);
+    sync("tasks", "task-template", tasks, (task) => task.id, describeTask, keepCustomer);
     const list = (name) => desk.querySelector(`[data-list="${name}"]`);
     offers.forEach((offer) => showCustomer(
       list("offers").querySelector(`[data-key="${CSS.escape(offer.offer_id)}"]`),
@@ -324,6 +432,28 @@
 
   // --- actions on offers, tasks and calls --------------------------------------------------------
 
+  // Click-to-call: the agent's leg rings first, then the customer (the API's 409 and 400, e.g.
+  // "not available" or a bad number, go to the error line).
+  const dialStatus = desk.querySelector("[data-dial-status]");
+  let dialTimer = null;
+  async function dial(to) {
+    dialStatus.hidden = true;
+    try {
+      await api("POST", `${agentPath}/calls`, {to});
+    } catch (error) {
+      // the desk's own words for a refusal it knows (the API's are for developers, in English)
+      const why = labels[`desk.dial_${error.status}`] || error.message;
+      showError(new Error(`${labels["desk.dial_failed"]}: ${why}`));
+      return false;
+    }
+    showError(null);
+    dialStatus.hidden = false;
+    clearTimeout(dialTimer);
+    dialTimer = setTimeout(() => { dialStatus.hidden = true; }, FRESH_MS);
+    poll();
+    return true;
+  }
+
   const taskPath = (key, action) => `/api/tasks/${encodeURIComponent(key)}/${action}`;
 
   function toggle(button, labelOn, labelOff) {
@@ -385,11 +515,18 @@
       actions[button.dataset.action]();
     } else if (button.dataset.call && card) {
       callControl(button, card);
+    } else if (button.dataset.dial) {
+      dial(button.dataset.dial);
     }
   });
 
   desk.addEventListener("submit", async (event) => {
     const form = event.target.closest("form");
+    if (form?.matches("[data-dial-form]")) {
+      event.preventDefault();
+      if (await dial(form.elements.to.value.trim())) form.reset();
+      return;
+    }
     const card = form?.closest("[data-key]");
     if (!card) return;
     event.preventDefault();
@@ -404,6 +541,7 @@
       const body = agent ? {agent, mode} : {queue: form.elements.queue.value};
       if (await act("POST", taskPath(key, "transfer"), body)) {
         warm(card, Boolean(agent) && mode === "warm");
+        form.reset();  // a later transfer is chosen anew, not sent to this target again
       }
     } else if (form.matches("[data-add-party]")) {
       if (await act("POST", taskPath(key, "participants"),
@@ -427,7 +565,7 @@
   window.veroDesk = {
     api, labels, agentPath, showError,
     voiceTask(callSid) {
-      const voice = (latest?.tasks || []).filter((task) => task.channel === "voice" &&
+      const voice = (latest?.tasks || []).filter((task) => isCall(task) &&
         task.state === "assigned");
       return voice.find((task) => task.attributes.agent_leg === callSid) ||
         (voice.length === 1 ? voice[0] : null);
