@@ -30,6 +30,7 @@ from typing import cast
 import redis
 from redis.typing import EncodableT, FieldT
 
+from telephony.call_state import is_bridged
 from telephony.gateway import Gateway, mask, retryable
 from telephony.keys import Keys
 from telephony.routing.errors import RoutingError
@@ -71,7 +72,7 @@ def stream_entries(reply: object) -> list[StreamEntry]:
 
 def _accepted_unbridged(task: dict, offer: str) -> bool:
     """The assigned task was accepted by `offer`, whose agent leg is not yet bridged."""
-    return task["attributes"].get("agent_leg_offer") == offer and not task.get("answered_at")
+    return task["attributes"].get("agent_leg_offer") == offer and not is_bridged(task)
 
 
 class Outbox:

@@ -13,6 +13,7 @@ import contextlib
 from flask import Response, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from telephony.call_state import is_bridged
 from telephony.ivr import call
 from telephony.ivr.conference import conference_dial, connect_caller
 from telephony.ivr.twiml import Speaker, gather, hold_url, menu, reply, say, url
@@ -32,10 +33,12 @@ def _offer_task(svc: Services) -> tuple[str, dict | None]:
     if task is None:
         return offer, None
     offered = task["state"] == "reserved" and task["offer"] == offer
+    attrs = task["attributes"]
     accepted = (
         task["state"] == "assigned"
-        and task["attributes"].get("agent_leg_offer") == offer
-        and not task.get("answered_at")
+        and attrs.get("agent_leg_offer") == offer
+        and attrs.get("agent_leg", "") in ("", call.call_sid())  # not a leg a transfer replaced
+        and not is_bridged(task)
     )
     return offer, task if offered or accepted else None
 

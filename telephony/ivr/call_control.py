@@ -17,6 +17,7 @@ import logging
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from telephony.call_state import LEG_STATE
 from telephony.ivr import call
 from telephony.ivr.call import Place
 from telephony.ivr.twiml import hold_url, reply, url
@@ -35,17 +36,6 @@ MONITOR_MODES: dict[str, dict[str, bool]] = {  # the supervisor leg's mute and c
 }
 # the attributes a transfer to a queue clears: the conference ends as the caller leaves it, and
 # the next agent's is a new one
-CLEARED_BY_REQUEUE = (
-    "conference_sid",
-    "agent_leg",
-    "agent_leg_offer",
-    "transfer_to",
-    "transfer_mode",
-    "transfer_state",
-    "transfer_leg",
-    "third_leg",
-    "supervisor_leg",
-)
 
 
 def is_live(task: dict) -> bool:
@@ -132,14 +122,17 @@ def _dial_in(svc: Services, task: dict, to: str, label: str, options: dict[str, 
 def transfer_to_queue(svc: Services, task: dict, queue: str) -> None:
     """Cold transfer: the task re-enters routing in `queue` with its age (`transfer=yes`,
     `transferred_by`), its agent is free at once, and the caller leaves the conference for the
-    hold loop (whose announcements tell their new place)."""
+    hold loop (whose announcements tell their new place). Only a caller's own call can wait on
+    hold: a callback or a click-to-call goes to a named agent instead."""
     live_call(task)
+    if not task["attributes"].get("call_sid"):
+        raise RoutingError("state", "a call Vero placed goes to a named agent, not to a queue")
     _requeue(svc, task, queue)
 
 
 def _requeue(svc: Services, task: dict, queue: str) -> None:
     changes = {"transfer": "yes", "transferred_by": task["agent"]}
-    changes.update(dict.fromkeys(CLEARED_BY_REQUEUE, ""))
+    changes.update(dict.fromkeys(LEG_STATE, ""))
     svc.router.transfer_to_queue(task["id"], queue, changes)
     place = Place(queue, 0, task["language"], task["origin_queue"])
     leg = task["attributes"]["customer_leg"]

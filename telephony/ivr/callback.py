@@ -10,6 +10,7 @@ import contextlib
 from flask import request
 from twilio.twiml.voice_response import VoiceResponse
 
+from telephony.call_state import without_call_state
 from telephony.ivr import call
 from telephony.ivr.placement import enqueue_once, placement
 from telephony.ivr.twiml import say
@@ -36,7 +37,7 @@ def callback(svc: Services, lang: str) -> VoiceResponse:
     }
     if task is not None:
         queue, priority, created = task["queue"], task["priority"], task["created"]
-        attributes = {**task["attributes"], **attributes}
+        attributes = {**without_call_state(task["attributes"]), **attributes}
     enqueue_once(svc, f"cb-{sid}", queue, lang, priority, created=created, attributes=attributes)
     response = VoiceResponse()
     say(response, "callback_confirmed", lang)

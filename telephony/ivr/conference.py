@@ -22,6 +22,7 @@ import contextlib
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from telephony.call_state import is_bridged
 from telephony.ivr import call, call_control, recording
 from telephony.ivr.outbound import dial_customer
 from telephony.ivr.survey import survey_prompt
@@ -149,16 +150,18 @@ def _joined(svc: Services, task: dict, side: str, call_sid: str) -> None:
     if side == "agent" and not attrs.get("call_sid"):
         dial_customer(svc, task)  # once per try, however often asked
     if attrs.get(JOINED["customer"]) == "yes" and attrs.get(JOINED["agent"]) == "yes":
-        svc.router.bridge(task["id"])
+        svc.router.annotate(task["id"], {"bridged": "yes"})
+        svc.router.bridge(task["id"])  # answered (once, however often the call is bridged)
 
 
 def _left(svc: Services, task: dict, label: str) -> None:
     """The agent left a bridged call (no transfer under way): wrap-up, and the customer hears
     the survey. The customer left: the talk is over and the agent's leg ends."""
-    svc.router.annotate(task["id"], {JOINED[label]: ""})
+    was_bridged = is_bridged(task)
+    svc.router.annotate(task["id"], {JOINED[label]: "", "bridged": ""})
     task = svc.router.task(task["id"])
     attrs = task["attributes"]
-    if task["state"] != "assigned" or not task.get("answered_at"):
+    if task["state"] != "assigned" or not was_bridged:
         return  # not bridged: the agent leg's own status callback gives the call back
     if label == "agent" and not call_control.agent_left(svc, task):
         svc.router.complete(task["id"])

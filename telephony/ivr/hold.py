@@ -16,6 +16,7 @@ from flask import Response, current_app, request
 from flask.sansio.app import App
 from twilio.twiml.voice_response import VoiceResponse
 
+from telephony.call_state import is_bridged
 from telephony.ivr import call
 from telephony.ivr.call import Place
 from telephony.ivr.callback import callback
@@ -124,9 +125,7 @@ def _hold_prompt(lang: str, fallback: str, place: Place) -> VoiceResponse:
 def on_hold(task: dict) -> bool:
     """Waiting, or accepted while the agent's leg is set up (not yet bridged): the caller
     hears the hold loop."""
-    return task["state"] in call.WAITING or (
-        task["state"] == "assigned" and not task.get("answered_at")
-    )
+    return task["state"] in call.WAITING or (task["state"] == "assigned" and not is_bridged(task))
 
 
 @twilio_signed

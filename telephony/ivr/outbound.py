@@ -24,6 +24,7 @@ from typing import cast
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from telephony.call_state import without_call_state
 from telephony.customers import CustomerDirectory
 from telephony.ivr import call
 from telephony.ivr.twiml import reply, say, url
@@ -35,16 +36,6 @@ from telephony.signature import twilio_signed
 log = logging.getLogger(__name__)
 UNREACHED = ("no-answer", "busy", "failed", "canceled")  # a customer leg that never answered
 AGENT_LEG_FAILED = ("no-answer", "busy", "failed", "canceled")
-# attributes of one try's legs and conference, not carried into the next try
-LEG_ATTRIBUTES = (
-    "agent_leg",
-    "agent_leg_offer",
-    "customer_leg",
-    "conference_sid",
-    "recording_sid",
-    "recording_url",
-    "recording_duration",
-)
 DUE_BATCH = 100  # due tries a dispatcher enqueues per round
 
 
@@ -138,7 +129,7 @@ def schedule_retry(router: RedisRouter, task: dict, attempt: int) -> None:
     """The callback's try `attempt`, due `spacing_seconds` from now: the task to enqueue then,
     with the first try's age (hence its place) and what the record knows so far."""
     first = task["attributes"].get("retry_of") or task["id"]
-    attributes = {k: v for k, v in task["attributes"].items() if k not in LEG_ATTRIBUTES}
+    attributes = without_call_state(task["attributes"])
     entry = {
         "id": f"{first}-{attempt}",
         "queue": task["origin_queue"],

@@ -13,6 +13,7 @@ import contextlib
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from telephony.call_state import without_call_state
 from telephony.ivr import call
 from telephony.ivr.placement import enqueue_once, placement
 from telephony.ivr.twiml import reply, say, url
@@ -83,7 +84,7 @@ def voicemail_done() -> Response:
     if recording.startswith("https://") and origin is not None:
         svc.router.annotate(origin["id"], {"voicemail_url": recording})
         attributes = {
-            **origin["attributes"],
+            **without_call_state(origin["attributes"]),
             "kind": "voicemail",
             "call_sid": "",  # the call is over: nobody to connect
             "origin_task": origin["id"],

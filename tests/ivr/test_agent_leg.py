@@ -448,3 +448,78 @@ def test_a_participant_added_by_rest_joins_the_conference_when_answered(twilio, 
     twilio.leg("+628130000009").answer()
     assert twilio.conferences[task_id].labels() == ["agent", "customer", "third"]
     assert twilio.conference_events[-1]["ParticipantLabel"] == "third"
+
+
+def test_a_call_sent_to_a_queue_is_taken_on_the_desk_and_bridged_again(twilio, svc, app, line):
+    """A cold transfer keeps the call's first answer; the next agent's desk accept and leg
+    still connect it (the conference is new: 'bridged' is of the conference, not of the call),
+    and their hang-up ends the talk with the survey."""
+    ayu = agent(svc, "ayu", {"client": "ayu"})
+    call = waiting_call(twilio)
+    task_id = f"call-{call.sid}"
+    line.pump()
+    twilio.leg("client:ayu").answer()
+    line.pump()
+    call.follow()
+    first_answer = svc.router.task(task_id)["answered_at"]
+    budi = agent(svc, "budi", {"client": "budi"})
+    desk = app.test_client()
+    reply = desk.post(
+        f"/api/tasks/{task_id}/transfer",
+        json={"queue": "general"},
+        headers={"Authorization": f"Bearer {ayu}"},
+    )
+    assert reply.status_code == 202
+    line.pump()  # the caller back on hold; budi's leg rings
+    call.follow()
+    assert call.waits_on("Gather") and not call.in_conference()
+    leg = twilio.leg("client:budi")
+    assert (
+        desk.post(
+            f"/api/offers/{offer_of(leg)}/accept", headers={"Authorization": f"Bearer {budi}"}
+        ).status_code
+        == 200
+    )
+    leg.answer()  # accepted on the desk: the softphone joins at once
+    assert leg.in_conference()
+    line.pump()
+    call.follow()
+    task = svc.router.task(task_id)
+    assert twilio.conferences[task_id].labels() == ["agent", "customer"]
+    assert (task["agent"], task["attributes"]["bridged"], task["answered_at"]) == (
+        "budi",
+        "yes",
+        first_answer,
+    )
+    leg.hang_up()
+    line.pump()
+    call.follow()
+    assert call.said("How satisfied were you") or call.said("Seberapa puas")
+    assert svc.router.task(task_id)["state"] == "wrapping"
+
+
+def test_a_callback_asked_for_after_a_talk_starts_clean(twilio, svc, app, line):
+    """The callback is a new contact: nothing of the first call's legs, conference, recording
+    or transfer comes with it (an inherited 'customer joined' would bridge the callback before
+    the customer answers)."""
+    ayu = agent(svc, "ayu", {"client": "ayu"})
+    call = waiting_call(twilio)
+    task_id = f"call-{call.sid}"
+    line.pump()
+    twilio.leg("client:ayu").answer()
+    line.pump()
+    call.follow()
+    reply = app.test_client().post(
+        f"/api/tasks/{task_id}/transfer",
+        json={"queue": "general"},
+        headers={"Authorization": f"Bearer {ayu}"},
+    )
+    assert reply.status_code == 202
+    line.pump()
+    call.follow()  # on hold again
+    call.press("1")  # a callback instead of waiting on
+    callback = svc.router.task(f"cb-{call.sid}")
+    left = {"customer_joined", "agent_joined", "bridged", "conference_sid", "customer_leg"}
+    left |= {"agent_leg", "transfer", "transferred_by", "recording_state"}
+    assert not left & {k for k, v in callback["attributes"].items() if v}
+    assert callback["attributes"]["origin_task"] == task_id

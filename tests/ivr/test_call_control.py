@@ -272,6 +272,16 @@ def test_a_monitor_of_no_live_call_is_a_409(svc, client, ayu):
     assert reply.status_code == 409
 
 
+def test_a_call_vero_placed_goes_to_an_agent_not_to_a_queue(svc, client, ayu):
+    """A callback's customer has no hold loop of their own (their call is not a call into the
+    IVR): it can be handed to a named agent, not put back in a queue."""
+    live_call(svc)
+    svc.router.annotate(TASK, {"call_sid": "", "kind": "callback"})
+    reply = post(client, "transfer", ayu, {"queue": "product"})
+    assert reply.status_code == 409 and "named agent" in reply.json["error"]
+    assert svc.router.task(TASK)["state"] == "assigned"
+
+
 # --- transfers through the router -----------------------------------------------------------
 
 

@@ -4,8 +4,8 @@
 --     offered to it while it rings); the task's attributes say a transfer is under way
 --     (transfer_to, transfer_mode, transfer_state 'ringing', transfer_leg '').
 --   'move': the target answered (cold) or the first agent handed over (warm): the task is the
---     target's, its leg the task's agent leg, and the first agent is released (no wrap-up: the
---     conversation goes on).
+--     target's, its leg the task's agent leg (bridged with the customer), and the first agent is
+--     released (no wrap-up: the conversation goes on).
 --   'drop': the transfer did not happen (no answer, cancelled, the call ended meanwhile): the
 --     target is released; a task no longer assigned, or already closed, is dropped too.
 -- KEYS[1..6] common; KEYS[7] closed tasks.
@@ -48,6 +48,7 @@ local released = target
 if ARGV[4] == 'move' then
   released = task.agent
   attrs.transfer, attrs.transferred_by, attrs.agent_leg = 'yes', task.agent, ARGV[5]
+  attrs.bridged = 'yes'  -- the target talks with the customer in the conference
   task.agent = target
   stat(task.queue, task.channel, 'transferred', 1)
   event('transferred', task.id, target, {from_agent = released})

@@ -46,10 +46,17 @@ class Traffic:
     agent's phone), or a WhatsApp message, or a website chat."""
 
     def __init__(
-        self, emulator: Emulator, api: Api, tokens: dict[str, str], speed: float, ledger: Ledger
+        self,
+        emulator: Emulator,
+        api: Api,
+        supervisor: Api,
+        tokens: dict[str, str],
+        speed: float,
+        ledger: Ledger,
     ) -> None:
         self.emulator = emulator
         self.api = api  # anonymous: the website's chat widget
+        self.supervisor = supervisor  # to tell a new conversation from a continued one
         self.tokens = tokens  # agent id → token (the agent's phone declines through the desk)
         self.speed = speed
         self.ledger = ledger
@@ -76,7 +83,14 @@ class Traffic:
         )
         if reply.status_code != 200:
             raise ApiError(reply.status_code, reply.data.decode(errors="replace"))
-        self.ledger.add(f"whatsapp-{sid}"[:80], "whatsapp")  # the messaging webhook's task id
+        task_id = f"whatsapp-{sid}"[:80]  # the messaging webhook's task id for a new conversation
+        try:
+            self.supervisor.call("GET", f"/api/tasks/{task_id}")
+        except ApiError as exc:
+            if exc.status == 404:
+                return  # the customer's conversation was still open: the message joined it
+            raise
+        self.ledger.add(task_id, "whatsapp")
 
     def _chat(self, arrival: Arrival) -> None:
         queue = {"product": "product", "orders": "orders"}.get(arrival.topic, "general")

@@ -139,7 +139,12 @@ def demo_command(
             ]
             ledger = Ledger()
             traffic = Traffic(
-                emulator, Api(base), {a.profile.id: a.api.token for a in agents}, speed, ledger
+                emulator,
+                Api(base),
+                supervisor,
+                {a.profile.id: a.api.token for a in agents},
+                speed,
+                ledger,
             )
             arrivals = plan(minutes, rate, seed)
             console.print(
