@@ -543,7 +543,7 @@ class RedisRouter:
         if reply[0] == "unknown":
             raise RoutingError("unknown", f"no agent {agent_id}")
         if reply[0] == "busy":
-            raise RoutingError("state", f"agent {agent_id} is {reply[1]} or has no room for it")
+            raise RoutingError("state", _not_free(agent_id, reply[1]))
         return task
 
     # --- time -----------------------------------------------------------------------------
@@ -765,7 +765,7 @@ class RedisRouter:
         if reply[0] == "no_agent":
             raise RoutingError("invalid", f"no agent {agent_id}")
         if reply[0] == "unavailable":
-            raise RoutingError("state", f"agent {agent_id} is {reply[1]} or has no room for it")
+            raise RoutingError("state", _not_free(agent_id, reply[1]))
 
     def transfer_move(
         self, task_id: str, agent_leg: str, now: float | None = None
@@ -817,6 +817,13 @@ def _unbridged_call(task: dict | None) -> bool:
         and task["channel"] == "voice"
         and not task.get("answered_at")
     )
+
+
+def _not_free(agent_id: str, state: str) -> str:
+    """Why an agent cannot take a call now: their state, or a full voice line."""
+    if state == "available":
+        return f"agent {agent_id} is on another call (no room on the voice channel)"
+    return f"agent {agent_id} is {state}"
 
 
 def _agent_view(profile: dict, status: dict, task_states: dict[str, str]) -> dict:
