@@ -47,8 +47,9 @@ def attempt_of(task: dict) -> int:
 
 
 def caller_id(svc: Services, task: dict) -> str:
-    """The number a customer sees: the centre number their call reached, else the centre's."""
-    return task["attributes"].get("to") or svc.centre.caller_id or ""
+    """The number a customer sees: the centre number their call reached, else the centre's
+    caller id, else its messaging number (the connector rings agents from the same)."""
+    return task["attributes"].get("to") or svc.centre.caller_id or svc.settings.messaging_number
 
 
 def dial_customer(svc: Services, task: dict, attempt: int | None = None) -> None:

@@ -60,7 +60,7 @@ def dispatching(
         outbox,
         settings.public_base_url,
         consumer=ident,
-        caller_id=settings.messaging_number,
+        caller_id=router.centre.caller_id or settings.messaging_number,
     )
     # the outbound policy (who may be written to) in front of the outbox, as in front of the
     # web's gateway
