@@ -78,6 +78,16 @@ def waiting_call(twilio: Emulator) -> Call:
     return twilio.call("+628999000111", NUMBER).start().press("1").press("0")
 
 
+def bridged_call(twilio: Emulator, line: Line, client: str = "ayu") -> tuple[Call, str]:
+    """A waiting call whose agent answered the softphone: caller and agent in the conference."""
+    call = waiting_call(twilio)
+    line.pump()
+    twilio.leg(f"client:{client}").answer()
+    line.pump()
+    call.follow()
+    return call, f"call-{call.sid}"
+
+
 def offer_of(leg: Call) -> str:
     return parse_qs(urlsplit(leg.url).query)["offer"][0]
 
@@ -410,12 +420,7 @@ def test_an_agent_leg_ending_before_the_bridge_sends_a_joined_caller_back_to_hol
 
 def test_participant_updates_post_the_conference_callbacks(twilio, svc, line):
     agent(svc, "ayu", {"client": "ayu"})
-    call = waiting_call(twilio)
-    task_id = f"call-{call.sid}"
-    line.pump()
-    twilio.leg("client:ayu").answer()
-    line.pump()
-    call.follow()
+    call, task_id = bridged_call(twilio, line)
     conference_sid = svc.router.task(task_id)["attributes"]["conference_sid"]
     hold_url = f"{PUBLIC}/twilio/voice/hold-music?lang=id"
     line.gateway.update_participant(conference_sid, call.sid, {"hold": True, "hold_url": hold_url})
@@ -435,12 +440,7 @@ def test_participant_updates_post_the_conference_callbacks(twilio, svc, line):
 
 def test_a_participant_added_by_rest_joins_the_conference_when_answered(twilio, svc, line):
     agent(svc, "ayu", {"client": "ayu"})
-    call = waiting_call(twilio)
-    task_id = f"call-{call.sid}"
-    line.pump()
-    twilio.leg("client:ayu").answer()
-    line.pump()
-    call.follow()
+    call, task_id = bridged_call(twilio, line)
     conference_sid = svc.router.task(task_id)["attributes"]["conference_sid"]
     line.gateway.add_participant(conference_sid, "+628130000009", NUMBER, {"label": "third"})
     [added] = line.recorder.rest_requests(f"/Conferences/{conference_sid}/Participants.json")
@@ -455,12 +455,7 @@ def test_a_call_sent_to_a_queue_is_taken_on_the_desk_and_bridged_again(twilio, s
     still connect it (the conference is new: 'bridged' is of the conference, not of the call),
     and their hang-up ends the talk with the survey."""
     ayu = agent(svc, "ayu", {"client": "ayu"})
-    call = waiting_call(twilio)
-    task_id = f"call-{call.sid}"
-    line.pump()
-    twilio.leg("client:ayu").answer()
-    line.pump()
-    call.follow()
+    call, task_id = bridged_call(twilio, line)
     first_answer = svc.router.task(task_id)["answered_at"]
     budi = agent(svc, "budi", {"client": "budi"})
     desk = app.test_client()
@@ -503,12 +498,7 @@ def test_a_callback_asked_for_after_a_talk_starts_clean(twilio, svc, app, line):
     or transfer comes with it (an inherited 'customer joined' would bridge the callback before
     the customer answers)."""
     ayu = agent(svc, "ayu", {"client": "ayu"})
-    call = waiting_call(twilio)
-    task_id = f"call-{call.sid}"
-    line.pump()
-    twilio.leg("client:ayu").answer()
-    line.pump()
-    call.follow()
+    call, task_id = bridged_call(twilio, line)
     reply = app.test_client().post(
         f"/api/tasks/{task_id}/transfer",
         json={"queue": "general"},
