@@ -73,3 +73,24 @@ def test_an_unknown_caller_gets_the_script_of_the_ivr_topic(client, svc):
     assert body["script"]["reason"] == "product"
     assert body["script"]["greeting"] == "Hello there, happy to help you with our products."
     assert client.get("/api/offers/nope.1/customer", headers=SUPERVISOR).status_code == 404
+
+
+def test_a_task_in_hand_shows_the_same_view_as_its_offer(client, svc):
+    """The desk asks for the task's view when it saw no offer (a reload, a click-to-call)."""
+    CustomerDirectory(svc.redis, svc.router.keys).put(
+        Customer("+628111000001", "Sari", "B2C", False, "id")
+    )
+    ayu = make_agent(client, "ayu", {"general": 2})
+    eko = make_agent(client, "eko", {"general": 2})
+    client.post("/api/agents/ayu/state", json={"state": "available"}, headers=ayu)
+    svc.router.enqueue("wa-1", "whatsapp", "general", "id", attributes={"from": "+628111000001"})
+    offer = client.get("/api/agents/ayu/offers", headers=ayu).json["offers"][0]["offer_id"]
+    offered = client.get(f"/api/offers/{offer}/customer", headers=ayu).json
+    assert client.post(f"/api/offers/{offer}/accept", headers=ayu).status_code == 200
+    view = client.get("/api/tasks/wa-1/customer", headers=ayu)
+    assert view.status_code == 200
+    assert view.json == offered and view.json["name"] == "Sari"
+    assert client.get("/api/tasks/wa-1/customer", headers=SUPERVISOR).json == offered
+    assert client.get("/api/tasks/wa-1/customer", headers=eko).status_code == 403
+    assert client.get("/api/tasks/wa-1/customer").status_code == 401
+    assert client.get("/api/tasks/nope/customer", headers=SUPERVISOR).status_code == 404

@@ -32,6 +32,7 @@ from vero.web.api import call_control as call_control_api
 from vero.web.api import chat, customer_auth, customer_view, kpis, messages, voice_token
 from vero.web.api import complaints as complaints_api
 from vero.web.api import outbound as outbound_api
+from vero.web.api import recording_media as recording_media_api
 from vero.web.api import routing as routing_api
 from vero.web.console import desk, supervisor
 from vero.web.console import planning as planning_pages
@@ -48,6 +49,7 @@ BLUEPRINTS = (
     complaints_api.bp,
     outbound_api.bp,
     customer_view.bp,
+    recording_media_api.bp,
     kpis.bp,
     customer_auth.bp,
     accounts_api.bp,

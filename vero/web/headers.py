@@ -5,9 +5,9 @@ the browser's cache, so the back button after logout shows nothing. A report fil
 (`report.html` of a what-if, with its inline style and data: charts) runs no script at all, in a
 sandbox. The agent desk's page may also reach Twilio, as its softphone (Twilio's Voice SDK, served
 from Vero: script-src stays 'self') must: signalling over wss:// and the call-quality reports
-over https:// to *.twilio.com, ringtones from sdk.twilio.com; and the desk plays a voicemail's
-recording from api.twilio.com (Twilio's RecordingUrl). With https,
-Strict-Transport-Security.
+over https:// to *.twilio.com, ringtones from sdk.twilio.com. A recording the desk plays comes
+from Vero (vero/web/api/recording_media.py), so media-src names no other Twilio host and Twilio's
+media authentication can stay on. With https, Strict-Transport-Security.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ SOFTPHONE_POLICY = "; ".join(
     (
         *(d for d in PAGE_DIRECTIVES if not d.startswith("connect-src")),
         "connect-src 'self' https://*.twilio.com wss://*.twilio.com",
-        # ringtones; a voicemail's recording (RecordingUrl) on Twilio's REST host
-        "media-src 'self' https://sdk.twilio.com https://api.twilio.com",
+        # the SDK's ringtones; recordings are played through Vero ('self')
+        "media-src 'self' https://sdk.twilio.com",
     )
 )
 SOFTPHONE_ENDPOINTS = ("desk.desk",)

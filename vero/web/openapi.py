@@ -97,6 +97,13 @@ def _routes() -> tuple[Route, ...]:
         Route("get", "/api/offers/{offer_id}/customer", "the screen pop of an offer", staff),
         Route("post", "/api/tasks", "enqueue a task", (SUPERVISOR,), NewTask, created=True),
         Route("get", "/api/tasks/{task_id}", "one task", staff),
+        Route("get", "/api/tasks/{task_id}/customer", "the screen pop of a task", staff),
+        Route(
+            "get",
+            "/api/tasks/{task_id}/recording",
+            "the task's recording (audio/mpeg, from Twilio; Range honoured)",
+            staff,
+        ),
         Route("post", "/api/tasks/{task_id}/complete", "complete (then end wrap-up)", staff),
         Route(
             "post",

@@ -1,5 +1,6 @@
-"""The screen pop of the agent desk: who the customer of an offer is, what happened lately, which
-complaints are open, and a short script for the reason of the contact (telephony/scripts.yaml).
+"""The screen pop of the agent desk: who the customer of an offer (or of a task in hand) is, what
+happened lately, which complaints are open, and a short script for the reason of the contact
+(telephony/scripts.yaml).
 
 Everything is read from Redis with a few small reads, so the desk can show it while the offer
 rings: the directory entry, a capped per-customer list of recent contacts (filled by
@@ -19,7 +20,7 @@ from flask import Blueprint, jsonify
 from telephony.complaints.store import case_store
 from telephony.customers import RECENT_CONTACTS, CustomerDirectory, task_customer
 from telephony.services import services
-from vero.web.auth import own_offer
+from vero.web.auth import own_offer, own_task
 
 bp = Blueprint("customer_view", __name__, url_prefix="/api")
 SEGMENT_LABELS = {"B2C": "B2C", "B2B": "B2B/OEM", "partner": "partner programme"}
@@ -62,8 +63,19 @@ def script_for(task: dict, vip: bool, open_cases: list[dict], name: str) -> dict
 def offer_customer(offer_id: str):
     """The customer view of an offer (the offered agent or a supervisor)."""
     own_offer(offer_id)
+    return jsonify(customer_view(services().router.task(offer_id.rsplit(".", 1)[0])))
+
+
+@bp.get("/tasks/<task_id>/customer")
+def task_customer_view(task_id: str):
+    """The customer view of a task (its agent or a supervisor): the desk's panel after a reload,
+    and of a task that came without an offer (click-to-call)."""
+    return jsonify(customer_view(own_task(task_id)))
+
+
+def customer_view(task: dict) -> dict[str, Any]:
+    """The customer of a task, the same whether the desk asks for its offer or for the task."""
     svc = services()
-    task = svc.router.task(offer_id.rsplit(".", 1)[0])
     phone = task_customer(task["attributes"])
     customer = CustomerDirectory(svc.redis, svc.router.keys).lookup(phone) if phone else None
     recent: list[dict] = []
@@ -76,22 +88,22 @@ def offer_customer(offer_id: str):
         )
     name = customer.name if customer else task["attributes"].get("customer", "")
     segment = customer.segment if customer else ""
-    return jsonify(
-        task_id=task["id"],
-        phone=phone or "",
-        known=customer is not None,
-        name=name,
-        segment=segment,
-        segment_label=SEGMENT_LABELS.get(segment, ""),
-        vip=bool(customer and customer.vip),
-        language=customer.language if customer else task["language"],
-        recent_contacts=recent,
-        open_complaints=[
+    return {
+        "task_id": task["id"],
+        "phone": phone or "",
+        "known": customer is not None,
+        "name": name,
+        "segment": segment,
+        "segment_label": SEGMENT_LABELS.get(segment, ""),
+        "vip": bool(customer and customer.vip),
+        "language": customer.language if customer else task["language"],
+        "recent_contacts": recent,
+        "open_complaints": [
             {
                 k: c[k]
                 for k in ("ref", "state", "category", "severity", "urgent", "due_at", "product")
             }
             for c in open_cases
         ],
-        script=script_for(task, bool(customer and customer.vip), open_cases, name),
-    )
+        "script": script_for(task, bool(customer and customer.vip), open_cases, name),
+    }

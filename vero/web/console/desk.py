@@ -8,9 +8,11 @@ bearer header is never sent by a cross-site form, so the API needs no CSRF token
 forms (login, logout) carry one (`csrf`).
 
 What the desk shows is pushed: `/desk/stream` (server-sent events, `desk_feed`), with
-`/desk/snapshot` for the page's fallback while the stream is down. The softphone's script is
-Twilio's Voice SDK as `make setup` installed it (npm, `node_modules/`), served from here so that
-the page's CSP keeps to script-src 'self'; without it the desk says it has no softphone.
+`/desk/snapshot` for the page's fallback while the stream is down. The voicemail player plays
+`/desk/tasks/<id>/recording` (vero/web/api/recording_media.py: Vero fetches it from Twilio). The
+softphone's script is Twilio's Voice SDK as `make setup` installed it (npm, `node_modules/`),
+served from here so that the page's CSP keeps to script-src 'self'; without it the desk says it
+has no softphone.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from flask import (
 from telephony.routing.errors import RoutingError
 from telephony.services import services
 from vero.web import auth
+from vero.web.api.recording_media import recording_reply
 from vero.web.console.desk_feed import desk_hub, desk_snapshot, with_messages
 from vero.web.console.wallboard import SETTABLE_STATES, queue_label
 from vero.web.i18n import CATALOGUE, t
@@ -127,6 +130,16 @@ def _while_logged_in(frames: Generator[str, None, None]) -> Generator[str, None,
             yield frame
     finally:
         frames.close()
+
+
+@bp.get("/tasks/<task_id>/recording")
+def task_recording(task_id: str):
+    """The recording of one of the agent's tasks, for the desk's player: an <audio> element
+    sends the desk login's cookie, never a bearer header (the API's route takes that)."""
+    task = services().router.task(task_id)
+    if task.get("agent") != auth.current_agent():
+        abort(403, "this task is not yours")
+    return recording_reply(task)
 
 
 @bp.get("/voice-sdk.js")

@@ -3,10 +3,10 @@
 // /desk/snapshot every few seconds and EventSource reconnects by itself. Actions go to the JSON
 // API with the agent's bearer token (kept in this tab's sessionStorage by the login form). A new
 // offer beeps (WebAudio, no sound file) and is highlighted. Everything from the API is placed
-// with textContent, never as HTML: customers write messages. A voicemail shows its player and
-// transcription, a callback the number to call and its earlier tries; the agent calls a number
-// (the customer on screen, or one typed) through the click-to-call API. softphone.js adds the
-// Twilio softphone through window.veroDesk.
+// with textContent, never as HTML: customers write messages. A voicemail shows its player (the
+// recording through Vero, never Twilio's URL) and transcription, a callback the number to call
+// and its earlier tries; the agent calls a number (the customer on screen, or one typed) through
+// the click-to-call API. softphone.js adds the Twilio softphone through window.veroDesk.
 (() => {
   "use strict";
   const TOKEN_KEY = "vero.agentToken";
@@ -63,6 +63,8 @@
     }
     return data;
   }
+
+  const taskPath = (key, action) => `/api/tasks/${encodeURIComponent(key)}/${action}`;
 
   // --- the new-offer alert: two short tones, and the card highlighted for a while ------------
 
@@ -162,15 +164,17 @@
     return document.getElementById(id).content.firstElementChild.cloneNode(true);
   }
 
-  // `player`: the recording can be played (the agent has the task, not just its offer)
+  // `player`: the task whose recording can be played (the agent has it, not just its offer);
+  // Vero fetches the recording from Twilio (the <audio> element sends the desk's cookie)
   function voicemailDetail(attrs, player) {
     const box = fromTemplate("voicemail-template");
     const part = (name) => box.querySelector(`[data-vm="${name}"]`);
     part("from").textContent = attrs.from || labels["desk.unknown_customer"];
     const seconds = attrs.recording_duration;
     part("duration").textContent = /^\d+$/.test(seconds || "") ? minutes(seconds) : "–";
-    if (player && attrs.recording_url) part("player").src = attrs.recording_url;
-    else part("player").remove();
+    if (player && attrs.recording_url) {
+      part("player").src = `/desk/tasks/${encodeURIComponent(player)}/recording`;
+    } else part("player").remove();
     if (attrs.transcription) {
       part("transcript").textContent = attrs.transcription;
       part("transcript").hidden = false;
@@ -205,16 +209,16 @@
   const SHOWN = /^(from|callback_to|recording_url|recording_duration|transcription(_status)?|attempt_\d+)$/;
 
   // Built again only when what it shows changed: a refresh must not stop a playing message.
-  function showDetail(element, task, player) {
+  function showDetail(element, task, taken) {
     const box = element.querySelector("[data-detail]");
     const build = DETAILS[task.attributes.kind];
     const shown = Object.entries(task.attributes).filter(([name]) => SHOWN.test(name));
-    const key = build ? JSON.stringify([player, shown]) : "";
+    const key = build ? JSON.stringify([taken, shown]) : "";
     if (box.dataset.shown === key) return;
     const kept = box.querySelector("audio");
     if (kept && !kept.paused) return;  // the agent is listening: the new detail waits
     box.dataset.shown = key;
-    box.replaceChildren(...(build ? [build(task.attributes, player)] : []));
+    box.replaceChildren(...(build ? [build(task.attributes, taken && task.id)] : []));
     box.hidden = !build;
   }
 
@@ -302,14 +306,15 @@
     lastCustomer.querySelector("[data-last-view]").replaceChildren();
   });
 
-  // Fetched when the offer arrives, kept for the task once accepted (the offer is gone then).
+  // Fetched when the offer arrives, kept for the task once accepted (the offer is gone then);
+  // a task the desk saw no offer of (a reload, a click-to-call) asks for the task's own.
   function showCustomer(element, taskId, offerId) {
     if (!element || element.dataset.customer) return;
-    if (!views.has(taskId) && offerId) {
-      views.set(taskId, api("GET", `/api/offers/${encodeURIComponent(offerId)}/customer`)
-        .catch(() => null));
+    if (!views.has(taskId)) {
+      const path = offerId ? `/api/offers/${encodeURIComponent(offerId)}/customer`
+        : taskPath(taskId, "customer");
+      views.set(taskId, api("GET", path).catch(() => null));
     }
-    if (!views.has(taskId)) return;
     element.dataset.customer = "pending";
     views.get(taskId).then((view) => {
       if (view && element.isConnected) renderCustomer(element, view);
@@ -453,8 +458,6 @@
     poll();
     return true;
   }
-
-  const taskPath = (key, action) => `/api/tasks/${encodeURIComponent(key)}/${action}`;
 
   function toggle(button, labelOn, labelOff) {
     const on = button.getAttribute("aria-pressed") !== "true";
