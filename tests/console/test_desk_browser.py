@@ -4,15 +4,18 @@ through the real `twilio` client to a `RestRecorder`: a caller through the IVR i
 with its alert (the WebAudio beep counted by an init script), Accept on the desk and the
 softphone's answer bridge the call in its conference, Hold and a cold transfer clicked on the call
 card reach Twilio as it expects them; a voicemail made through the IVR's webhooks shows its player
-and transcription, a callback its number and earlier tries; click-to-call from the customer panel
-and from the desk's form dials the agent first. Also: an unknown caller shows no VIP badge and is
-greeted properly, the softphone says in one line that it cannot reach Twilio, and the desk falls
-back to slow polling when its stream is down. Nothing here reaches Twilio: its hosts are answered
-by the test (requests aborted, sockets refused). Screenshots go to the test's tmp_path."""
+and transcription, a callback its number and earlier tries; the player plays the recording through
+Vero (fetched from a stand-in for Twilio's media host with the API key); click-to-call from the
+customer panel (which a reload brings back) and from the desk's form dials the agent first.
+Also: an unknown caller shows no VIP badge and is greeted properly, the softphone says in one line
+that it cannot reach Twilio, and the desk falls back to slow polling when its stream is down.
+Nothing here reaches Twilio: its hosts are answered by the test (requests aborted, sockets
+refused). Screenshots go to the test's tmp_path."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -25,9 +28,10 @@ import pytest
 
 from telephony.services import services
 from telephony.twilio_emulator import Emulator, HttpClient, RestRecorder, RestRequest
+from tests.api.media_host import MediaHost
 from tests.console.conftest import add_agent, console_app
 from tests.console.test_browser import start_desk
-from tests.console.test_voice_token import API_SECRET, configure_softphone
+from tests.console.test_voice_token import API_KEY, API_SECRET, configure_softphone
 from vero.cli.demo.command import demo_centre
 from vero.cli.dispatch import dispatching
 
@@ -319,7 +323,7 @@ def test_a_voicemail_shows_its_player_and_transcription_and_a_callback_its_tries
     offer.locator("[data-action=accept]").click()
     card = page.locator(f'[data-list="tasks"] [data-key="{voicemail}"]')
     player = card.locator("audio")
-    expect(player).to_have_attribute("src", RECORDING)
+    expect(player).to_have_attribute("src", f"/desk/tasks/{voicemail}/recording")  # via Vero
     expect(player).to_have_attribute("preload", "none")
     assert player.get_attribute("controls") is not None
     expect(card.locator(".call-control")).to_be_hidden()  # a recording: nothing to control
@@ -329,8 +333,8 @@ def test_a_voicemail_shows_its_player_and_transcription_and_a_callback_its_tries
     twilio.post(transcription, call.params(TranscriptionStatus="completed", TranscriptionText=text))
     expect(card.locator(".transcript")).to_have_text(text)  # pushed when Twilio sends it
     expect(card.locator('[data-vm="failed"]')).to_be_hidden()
-    # the page's CSP lets the player fetch Twilio's recording (the test aborts the request
-    # itself); a host the CSP does not name is refused, which shows the watch works
+    # the player asks Vero (its own origin, which the CSP allows); a host the CSP does not
+    # name is refused, which shows the watch works
     page.evaluate(
         """() => {
           document.querySelector('[data-list="tasks"] audio').play().catch(() => {});
@@ -396,6 +400,61 @@ def test_a_voicemail_shows_its_player_and_transcription_and_a_callback_its_tries
     shoot(page, tmp_path, "desk-callback-id")
 
 
+def silent_mp3(seconds: int) -> bytes:
+    """A valid MP3 of silence: MPEG-1 layer III frames (128 kbit/s, 44.1 kHz, 417 bytes each)
+    whose side information and data are all zero."""
+    frame = bytes.fromhex("fffb9064") + bytes(417 - 4)
+    return frame * (seconds * 44100 // 1152)
+
+
+def test_the_voicemail_player_plays_the_recording_through_vero(
+    app, live_server, desk_page, tmp_path
+):
+    from playwright.sync_api import expect
+
+    page = desk_page
+    token = voice_agent(app)
+    path = f"/2010-04-01/Accounts/AC{'0' * 32}/Recordings/RE{'8' * 32}"
+    with MediaHost(API_KEY, API_SECRET) as media:  # media auth on: the API key's basic auth
+        media.recordings[path + ".mp3"] = audio = silent_mp3(2)
+        svc = app.extensions["vero"]
+        svc.settings = dataclasses.replace(svc.settings, twilio_api_base=media.url)
+        start_desk(page, live_server, token, "en")
+        with app.app_context():
+            services().router.enqueue(
+                "vm-CA8",
+                "voice",
+                "general",
+                "en",
+                attributes={
+                    "kind": "voicemail",
+                    "from": CALLER,
+                    "call_sid": "",
+                    "recording_url": media.url + path,
+                    "recording_duration": "2",
+                },
+            )
+        page.locator('[data-list="offers"] [data-action=accept]').click()
+        player = page.locator('[data-list="tasks"] [data-key="vm-CA8"] audio')
+        expect(player).to_have_attribute("src", "/desk/tasks/vm-CA8/recording")
+        with page.expect_response("**/desk/tasks/vm-CA8/recording") as loaded:
+            player.evaluate("(audio) => audio.play().catch(() => {})")
+        reply = loaded.value
+        assert reply.status in (200, 206) and reply.headers["content-type"] == "audio/mpeg"
+        # the whole file (one request, or the first of the ranges the player asks for)
+        assert reply.headers["content-range" if reply.status == 206 else "content-length"] in (
+            f"bytes 0-{len(audio) - 1}/{len(audio)}",
+            str(len(audio)),
+        )
+        page.wait_for_function(
+            "() => document.querySelector('[data-key=\"vm-CA8\"] audio').duration > 1"
+        )  # the browser decoded it
+        assert page.evaluate("window.__violations") == []  # under the desk's CSP
+        assert media.requests and all(
+            r.path == path + ".mp3" and r.authorization.startswith("Basic ") for r in media.requests
+        )
+
+
 def test_click_to_call_from_the_customer_panel_and_from_the_desk_form(
     app, live_server, twilio, recorder, desk_page, tmp_path
 ):
@@ -431,6 +490,9 @@ def test_click_to_call_from_the_customer_panel_and_from_the_desk_form(
     expect(error).to_contain_text(
         "Panggilan tidak dapat dibuat: panggilan butuh status Siap tanpa kontak lain"
     )
+    page.reload()  # no offer any more: the panel comes from the task's own customer view
+    expect(dial).to_have_text("Telepon pelanggan ini")
+    expect(dial).to_have_attribute("data-dial", CALLER)
     card.locator('[data-action="complete"]').click()
     expect(card.locator('[data-action="complete"]')).to_have_text("Akhiri pascakontak")
     card.locator('[data-action="complete"]').click()

@@ -34,8 +34,9 @@ def test_the_desk_serves_the_voice_sdk_that_make_setup_installed(app, agent_desk
     assert b"Twilio" in sdk.data[:100_000]
     csp = agent_desk.get("/desk/").headers["Content-Security-Policy"]
     assert "script-src 'self';" in csp and "wss://*.twilio.com" in csp
-    # ringtones, and a voicemail's recording (RecordingUrl, Twilio's REST host): nothing else
-    assert "media-src 'self' https://sdk.twilio.com https://api.twilio.com" in csp.split("; ")
+    # the SDK's ringtones; a recording is played through Vero, never from Twilio's REST host
+    assert "media-src 'self' https://sdk.twilio.com" in csp.split("; ")
+    assert "api.twilio.com" not in csp
 
 
 def test_without_the_sdk_the_desk_says_so_in_one_line(app, agent_desk, monkeypatch):

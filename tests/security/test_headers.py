@@ -3,12 +3,16 @@ map, so a new page is walked too), and pages that a CSP without 'unsafe-inline' 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from telephony.services import services
+from tests.api.media_host import MediaHost
 from tests.console.conftest import SUPERVISOR, add_agent
 from tests.console.test_cases_console import file_complaint
 from tests.security.conftest import log_in, plain_client
@@ -25,6 +29,7 @@ INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/js
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style|\sstyle\s*=", re.IGNORECASE)
 ROOT = Path(__file__).resolve().parents[2]
+RECORDING = f"/2010-04-01/Accounts/AC{'0' * 32}/Recordings/RE{'7' * 32}"
 
 
 def _runs(data_dir: Path) -> None:
@@ -40,8 +45,22 @@ def _runs(data_dir: Path) -> None:
         )
 
 
-def _urls(app, ref: str) -> list[tuple[str, str]]:
-    values = {"ref": ref, "run_id": RUN_ID, "filename": "console.css"}
+def _voicemail(app, media: MediaHost) -> str:
+    """A voicemail the desk's agent took, its recording on Twilio's (stand-in) media host."""
+    media.recordings[RECORDING + ".mp3"] = b"ID3 a recording"
+    svc = app.extensions["vero"]
+    svc.settings = dataclasses.replace(svc.settings, twilio_api_base=media.url)
+    with app.app_context():
+        router = services().router
+        router.set_agent_state("ayu", "available")
+        attributes = {"kind": "voicemail", "recording_url": media.url + RECORDING}
+        [offer] = router.enqueue("vm-CA1", "voice", "general", "id", attributes=attributes)
+        router.accept(offer.offer)
+    return "vm-CA1"
+
+
+def _urls(app, ref: str, task_id: str) -> list[tuple[str, str]]:
+    values = {"ref": ref, "run_id": RUN_ID, "filename": "console.css", "task_id": task_id}
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] not in PAGE_BLUEPRINTS or "GET" not in rule.methods:
@@ -55,6 +74,12 @@ def _urls(app, ref: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
+def media() -> Iterator[MediaHost]:
+    with MediaHost() as host:
+        yield host
+
+
+@pytest.fixture
 def browser(app):
     token = add_agent(app)
     client = plain_client(app)
@@ -64,9 +89,9 @@ def browser(app):
     return client
 
 
-def test_every_page_route_has_the_security_headers(app, browser):
+def test_every_page_route_has_the_security_headers(app, browser, media):
     ref = file_complaint(plain_client(app))
-    urls = _urls(app, ref)
+    urls = _urls(app, ref, _voicemail(app, media))
     assert len(urls) >= 20 and ("desk.desk", "/desk/") in urls
     pages = 0
     for endpoint, path in urls:
@@ -107,6 +132,8 @@ def test_the_policy_runs_only_vero_s_own_scripts_and_forbids_framing():
     softphone = dict(d.split(" ", 1) for d in SOFTPHONE_POLICY.split("; "))
     assert softphone["script-src"] == "'self'" and "unsafe" not in SOFTPHONE_POLICY
     assert softphone["connect-src"] == "'self' https://*.twilio.com wss://*.twilio.com"
+    # ringtones only: recordings come through Vero ('self'), so Twilio's media auth can stay on
+    assert softphone["media-src"] == "'self' https://sdk.twilio.com"
     assert {**softphone, "connect-src": "'self'"} == {
         **directives,
         "media-src": softphone["media-src"],
