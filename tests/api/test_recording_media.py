@@ -80,6 +80,11 @@ def test_the_agent_plays_the_recording_fetched_with_the_account_s_credentials(
     assert reply.data == AUDIO[10:20]
     assert reply.headers["Content-Range"] == f"bytes 10-19/{len(AUDIO)}"
     assert reply.headers["Content-Length"] == "10"
+    past = client.get("/api/tasks/vm-CA1/recording", headers={**STAFF, "Range": "bytes=99999-"})
+    assert (past.status_code, past.headers["Content-Range"]) == (416, f"bytes */{len(AUDIO)}")
+    odd = client.get("/api/tasks/vm-CA1/recording", headers={**STAFF, "Range": "items=0-1"})
+    assert (odd.status_code, odd.data) == (200, AUDIO)  # not a byte range: the whole file
+    assert twilio_media.requests[-1].range == ""
 
 
 def test_with_an_api_key_the_key_and_its_secret_are_the_credentials(app, client, twilio_media):

@@ -1,5 +1,6 @@
 """A task's recording, played through Vero: the desk's player never loads Twilio's URL itself, so
-Twilio's "Enforce HTTP Auth on Media URLs" can stay on and the desk's CSP keeps media-src 'self'.
+Twilio's "Enforce HTTP Auth on Media URLs" can stay on and the desk's CSP names no Twilio host
+for media but the SDK's ringtones.
 
 Vero fetches the MP3 (`RecordingUrl` + `.mp3`, as Twilio documents) with the account's
 credentials (HTTP basic auth: the API key and its secret when set, else the account sid and auth
@@ -32,6 +33,7 @@ CHUNK_BYTES = 64 * 1024
 # the recording resource of the account, with or without a format suffix (.mp3, .wav, .json)
 RECORDING_PATH = re.compile(r"/2010-04-01/Accounts/(AC\w+)/Recordings/(RE\w+)(?:\.\w+)?")
 PASSED_ON = (200, 206, 416)  # the whole file, a range of it, a range past its end
+BYTE_RANGES = re.compile(r"bytes=[0-9,\- ]+")  # what an audio element asks; anything else: all
 RANGE_HEADERS = ("Content-Length", "Content-Range")
 
 
@@ -78,7 +80,10 @@ def recording_reply(task: dict) -> Response:
     """The task's recording as audio/mpeg, streamed from Twilio (a Range asked is passed on)."""
     settings = services().settings
     url = media_url(task, settings)
-    asked = {"Range": request.headers["Range"]} if "Range" in request.headers else {}
+    # the body as Twilio stores it (never re-encoded), so its length is the one passed on
+    asked = {"Accept-Encoding": "identity"}
+    if BYTE_RANGES.fullmatch(request.headers.get("Range", "")):
+        asked["Range"] = request.headers["Range"]
     try:
         upstream = requests.get(
             url,
@@ -89,7 +94,8 @@ def recording_reply(task: dict) -> Response:
         )
     except requests.RequestException as exc:  # no answer within the timeout, no connection
         return failed(task, f"no answer from {urlsplit(url).netloc} ({type(exc).__name__})")
-    size = int(upstream.headers.get("Content-Length") or 0)
+    length = upstream.headers.get("Content-Length", "")
+    size = int(length) if length.isdigit() else 0
     problem = ""
     if upstream.status_code not in PASSED_ON:
         problem = f"Twilio answered HTTP {upstream.status_code}"
@@ -101,7 +107,7 @@ def recording_reply(task: dict) -> Response:
         upstream.close()
         return failed(task, problem)
     reply = Response(
-        capped(upstream),
+        capped(upstream, task["id"]),
         status=upstream.status_code,
         mimetype="audio/mpeg",
         headers={
@@ -114,19 +120,19 @@ def recording_reply(task: dict) -> Response:
     return reply
 
 
-def capped(upstream: requests.Response) -> Iterator[bytes]:
+def capped(upstream: requests.Response, task_id: str) -> Iterator[bytes]:
     """The body in chunks, cut at MAX_BYTES when Twilio sent no length; each read waits at most
-    the Twilio timeout."""
+    the Twilio timeout. (Never logs the URL: after Twilio's redirect it is a signed one.)"""
     sent = 0
     try:
         for chunk in upstream.iter_content(CHUNK_BYTES):
             sent += len(chunk)
             if sent > MAX_BYTES:
-                log.warning("a recording from %s was cut at %d bytes", upstream.url, MAX_BYTES)
+                log.warning("the recording of %s was cut at %d bytes", task_id, MAX_BYTES)
                 return
             yield chunk
     except requests.RequestException as exc:  # headers sent already: the player sees it end
-        log.warning("a recording from %s broke off: %s", upstream.url, type(exc).__name__)
+        log.warning("the recording of %s broke off: %s", task_id, type(exc).__name__)
     finally:
         upstream.close()
 
