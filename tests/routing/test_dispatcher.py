@@ -114,3 +114,14 @@ def test_heartbeats_are_written_every_round_and_stale_ones_pruned(
     assert not live_dispatchers(redis_client, router.keys, time.time() + 6)
     dispatcher.stop()  # never started: only withdraws its heartbeat
     assert not redis_client.hexists(router.keys.dispatchers(), "here-1")
+
+
+def test_a_timer_with_nothing_left_to_apply_is_dropped_once(redis_client, centre, namespace):
+    router = RedisRouter(redis_client, centre, namespace=namespace)
+    timers = router.keys.timers()
+    for share in (0.0, 0.5):  # alone, and as one of several dispatchers
+        # timers no script removes: their tasks are gone from the hash
+        redis_client.zadd(timers, {"offer|ghost.1": T0, "step|ghost|0": T0, "wrap|ghost": T0})
+        late: list[float] = []
+        assert router.tick(now=T0 + 1, lateness=late, share=share) == []
+        assert len(late) == 3 and redis_client.zcard(timers) == 0
