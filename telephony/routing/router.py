@@ -561,9 +561,17 @@ class RedisRouter:
         With `share` (0 < share < 1) each pass takes up to TICK_BATCH due timers and begins at
         that fraction of them: dispatchers running at once pass different shares, so that they
         apply different timers instead of racing for the same head (the scripts still apply
-        each one once)."""
+        each one once). A pass ends at the first timer of its batch that is no longer due as
+        read (another dispatcher applied it): walking on would only repeat that dispatcher's
+        work, so the next pass reads the due timers afresh. Nothing is held between passes,
+        so a dispatcher that dies (even by `kill -9`) leaves its timers to the others' next
+        pass.
+
+        A timer fired in this call and read again with the same due had nothing left to apply
+        (its task had moved on, and no script removed it): it is dropped, not fired again."""
         now = self.timestamp(now)
         offers: list[Reservation] = []
+        fired: dict[str, float] = {}  # member -> due, of the timers this call fired
         while True:
             due = cast(
                 list[tuple[bytes, float]],
@@ -579,8 +587,15 @@ class RedisRouter:
             if not due:
                 return offers
             first = int(share * len(due))
-            for raw, score in due[first:] + due[:first]:
-                offers += self._fire(text(raw), score)
+            for n, (raw, score) in enumerate(due[first:] + due[:first]):
+                member = text(raw)
+                if n and self.redis.zscore(self.keys.timers(), member) != score:
+                    break  # taken by another dispatcher since the read: read afresh
+                if fired.get(member) == score:
+                    self.redis.zrem(self.keys.timers(), member)
+                    continue
+                fired[member] = score
+                offers += self._fire(member, score)
                 if lateness is not None:
                     lateness.append(self.clock() - score)
 
@@ -596,11 +611,6 @@ class RedisRouter:
             offers = self._advance(ref, int(rest[0]), at)
         elif kind == "wrap":
             offers = self._complete(ref, at, timer=True)
-        # drop a stale timer, but not one of the same name the step just set again (an
-        # overflow re-enters step 0 and adds a new 'step|<task>|0' due later)
-        left = self.redis.zscore(self.keys.timers(), member)
-        if left is not None and left <= score:
-            self.redis.zrem(self.keys.timers(), member)
         return offers
 
     def _advance(self, task_id: str, step: int, now: float) -> list[Reservation]:
