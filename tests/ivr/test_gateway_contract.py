@@ -1,5 +1,6 @@
 """Contract: the real `twilio` REST client, pointed at a local recorder, sends what Twilio
-expects for Vero's call update (Url) and message create (To/From/Body)."""
+expects for Vero's call update (Url), message create (To/From/Body), call legs, conference
+participants and recordings."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def recorder() -> Iterator[RestRecorder]:
 def test_redirect_and_messages_reach_the_api_as_twilio_expects(recorder, tmp_path):
     gateway = TwilioGateway(settings(tmp_path, twilio_api_base=recorder.url))
     call = "CA" + "a" * 32
-    gateway.redirect_call(call, "https://vero.example.co.id/twilio/voice/connect?offer=x.1")
+    gateway.redirect_call(call, "https://vero.example.co.id/twilio/voice/join?task=call-x&lang=id")
     sid = gateway.send_message(
         "+6281234567890", "Referensi CMP-2025-000001", "whatsapp", "+622150001234"
     )
@@ -33,7 +34,7 @@ def test_redirect_and_messages_reach_the_api_as_twilio_expects(recorder, tmp_pat
         (r.method, r.path, r.form, r.authorization) for r in recorder.requests
     ]
     assert (m1, p1) == ("POST", f"/2010-04-01/Accounts/{SID}/Calls/{call}.json")
-    assert f1["Url"] == ["https://vero.example.co.id/twilio/voice/connect?offer=x.1"]
+    assert f1["Url"] == ["https://vero.example.co.id/twilio/voice/join?task=call-x&lang=id"]
     assert f1["Method"] == ["POST"]
     assert auth.startswith("Basic ")
     assert (m2, p2) == ("POST", f"/2010-04-01/Accounts/{SID}/Messages.json")

@@ -6,7 +6,8 @@ a real HTTP port). Callers are driven by the Twilio emulator over HTTP, signed w
 token; the gateway talks to a local Twilio REST recorder, whose emulator rings the agents'
 softphones (REST Calls.create) and plays each call's conference, so every answered call goes
 accept → whisper → conference (bridged) → talk → survey, and a callback dials agent, then customer.
-Simulated agents use the agent API with their own tokens.
+Simulated agents use the agent API with their own tokens; some calls are accepted on the desk
+before the softphone answers, and some are transferred to another queue mid-talk (arrivals.py).
 
 Time compression: arrivals, talk and handle times and wrap-up run `speed` times faster (agents end
 wrap-up early through the API). The router's clock is real, so what it measures stays real:
