@@ -44,6 +44,18 @@ def is_bridged(task: dict) -> bool:
     return (task.get("attributes") or {}).get("bridged") == "yes"
 
 
+def leg_wanted(task: dict, offer: str) -> bool:
+    """The agent's leg placed for `offer` is still wanted: the offer is pending, or it was
+    accepted (on the desk, or by the leg) and caller and agent are not yet bridged."""
+    if task["state"] == "reserved":
+        return task["offer"] == offer
+    return (
+        task["state"] == "assigned"
+        and (task.get("attributes") or {}).get("agent_leg_offer") == offer
+        and not is_bridged(task)
+    )
+
+
 def without_call_state(attributes: dict[str, str]) -> dict[str, str]:
     """The attributes a new contact made from a call takes over."""
     return {k: v for k, v in attributes.items() if k not in CALL_STATE}

@@ -30,7 +30,7 @@ from typing import cast
 import redis
 from redis.typing import EncodableT, FieldT
 
-from telephony.call_state import is_bridged
+from telephony.call_state import leg_wanted
 from telephony.gateway import Gateway, mask, retryable
 from telephony.keys import Keys
 from telephony.routing.errors import RoutingError
@@ -68,11 +68,6 @@ def stream_entries(reply: object) -> list[StreamEntry]:
     was read has none). redis-py types the reply as the union of every protocol's."""
     streams = cast(list[tuple[bytes, list[StreamEntry]]], reply)
     return [(eid, fields) for eid, fields in (streams[0][1] if streams else []) if fields]
-
-
-def _accepted_unbridged(task: dict, offer: str) -> bool:
-    """The assigned task was accepted by `offer`, whose agent leg is not yet bridged."""
-    return task["attributes"].get("agent_leg_offer") == offer and not is_bridged(task)
 
 
 class Outbox:
@@ -273,9 +268,7 @@ class Senders:
             task = self.router.task(job["task"])
         except RoutingError:
             return False
-        if task["state"] == "assigned":
-            return _accepted_unbridged(task, job["offer"])
-        return task["state"] == "reserved" and task["offer"] == job["offer"]
+        return leg_wanted(task, job["offer"])
 
     def _offer_failed(self, job: Job, outcome: str, tries: int, error: str) -> None:
         """The last word on a request that did not go through: buried when Twilio kept failing,
@@ -300,7 +293,7 @@ class Senders:
         accepted but never bridged, the call is unassigned."""
         with contextlib.suppress(RoutingError):  # expired or ended meanwhile
             task = self.router.task(job["task"])
-            if task["state"] == "assigned" and _accepted_unbridged(task, job["offer"]):
+            if task["state"] == "assigned" and leg_wanted(task, job["offer"]):
                 self.router.unassign(task["id"])
             else:
                 self.router.reject(job["offer"])

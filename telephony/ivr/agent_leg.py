@@ -13,7 +13,7 @@ import contextlib
 from flask import Response, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from telephony.call_state import is_bridged
+from telephony.call_state import leg_wanted
 from telephony.ivr import call
 from telephony.ivr.conference import conference_dial, connect_caller
 from telephony.ivr.twiml import Speaker, gather, hold_url, menu, reply, say, url
@@ -32,15 +32,9 @@ def _offer_task(svc: Services) -> tuple[str, dict | None]:
     task = call.task(svc, offer.rsplit(".", 1)[0]) if "." in offer else None
     if task is None:
         return offer, None
-    offered = task["state"] == "reserved" and task["offer"] == offer
-    attrs = task["attributes"]
-    accepted = (
-        task["state"] == "assigned"
-        and attrs.get("agent_leg_offer") == offer
-        and attrs.get("agent_leg", "") in ("", call.call_sid())  # not a leg a transfer replaced
-        and not is_bridged(task)
-    )
-    return offer, task if offered or accepted else None
+    # a leg a transfer replaced is no longer the task's, whatever its offer says
+    replaced = task["attributes"].get("agent_leg", "") not in ("", call.call_sid())
+    return offer, task if leg_wanted(task, offer) and not replaced else None
 
 
 def _accepted(svc: Services, offer: str, task: dict) -> dict | None:
