@@ -159,14 +159,28 @@ class StreamHub:
                     self._frames.pop(view, None)
 
     def _start(self) -> None:
+        """Start the reader, following the events from where they are now: the first viewer's
+        snapshot is built after this, so an event that lands while it is built is pushed."""
         if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="vero-stream-hub", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(self._newest_event(),), name="vero-stream-hub", daemon=True
+            )
             self._thread.start()
 
-    def _run(self) -> None:
-        """Follow the events; push on change (at most every `min_gap`) and every `every` s.
-        An error is logged and retried: the viewers see the wallboard pause, not end."""
-        last_id: bytes | None = None  # where the events are followed from
+    def _newest_event(self) -> bytes | None:
+        """The id of the newest router event (b"0-0" for none); None when Redis cannot say."""
+        try:
+            newest = cast(
+                "list[tuple[bytes, dict]]", self.client.xrevrange(self.events_key, count=1)
+            )
+        except redis.RedisError as exc:
+            log.warning("wallboard stream: %s; the reader looks again", exc)
+            return None
+        return newest[0][0] if newest else b"0-0"
+
+    def _run(self, last_id: bytes | None) -> None:
+        """Follow the events after `last_id`; push on change (at most every `min_gap`) and every
+        `every` s. An error is logged and retried: the viewers see the wallboard pause, not end."""
         changed, sent = False, self.clock()
         while True:
             with self._ready:
@@ -174,10 +188,10 @@ class StreamHub:
             now = self.clock()
             try:
                 if last_id is None:
-                    newest = cast(
-                        "list[tuple[bytes, dict]]", self.client.xrevrange(self.events_key, count=1)
-                    )
-                    last_id = newest[0][0] if newest else b"0-0"
+                    last_id = self._newest_event()
+                    if last_id is None:
+                        time.sleep(1.0)
+                        continue
                 if (changed and now >= sent + self.min_gap) or now >= sent + self.every:
                     self._push()
                     changed, sent = False, self.clock()
