@@ -1,8 +1,9 @@
 """Service figures from simulated contacts, and their confidence intervals over replications.
 
 Definitions (those of `wfm/erlang.py`, so the twin and the planner speak alike):
-- service level: answered within the channel's target, among contacts that did not abandon
-  before the target (short abandons excluded, as ACD reports do);
+- service level: answered within the channel's target under the channel's formula
+  (vero/kernel/service_level.py: over offered contacts by default); a figure over several
+  channels pools them, each contact counted by its own channel's formula (`counted`);
 - ASA: mean wait of answered contacts; mean wait: over all contacts that left the queue;
 - abandonment: abandoned / offered; occupancy: work done / logged-in time.
 Contacts still waiting when the run stops count as offered and not answered in time.
@@ -16,8 +17,8 @@ from scipy import stats
 
 from simulations.arrivals import Series
 from simulations.model import Outcome
+from vero.kernel import service_level as sl
 from vero.kernel.centre import Centre
-from vero.kernel.targets import answer_target
 
 COUNTS = (
     "offered",
@@ -25,16 +26,12 @@ COUNTS = (
     "in_target",
     "abandoned",
     "short_abandoned",
+    "counted",  # contacts the channel's service-level formula counts (its denominator)
     "answer_wait",
     "total_wait",
     "left",
 )
 FIGURES = ("service_level", "asa", "mean_wait", "abandonment")
-
-
-def target_seconds(centre: Centre, channel: str) -> float:
-    """The answer target: three rings on voice, the channel's first-response target otherwise."""
-    return answer_target(centre, channel)
 
 
 def tally(
@@ -48,11 +45,13 @@ def tally(
     channel = np.array([demand[i].channel for i in series], dtype=object)
     queue = np.array([demand[i].queue for i in series], dtype=object)
     language = np.array([demand[i].language for i in series], dtype=object)
-    target = np.array([target_seconds(centre, c) for c in channel])
     wait_answer = answered - arrival
     wait_abandon = abandoned - arrival
     is_answered, is_abandoned = ~np.isnan(answered), ~np.isnan(abandoned)
     left_at = np.where(is_answered, answered, np.where(is_abandoned, abandoned, np.nan))
+    in_target, short_abandoned, counted = _judged(
+        centre, channel, is_answered, wait_answer, is_abandoned, wait_abandon
+    )
     contacts = pd.DataFrame(
         {
             "bin": (arrival // outcome.bin_seconds).astype(int),
@@ -61,9 +60,10 @@ def tally(
             "language": language,
             "offered": 1,
             "answered": is_answered.astype(int),
-            "in_target": (is_answered & (wait_answer <= target)).astype(int),
+            "in_target": in_target.astype(int),
             "abandoned": is_abandoned.astype(int),
-            "short_abandoned": (is_abandoned & (wait_abandon <= target)).astype(int),
+            "short_abandoned": short_abandoned.astype(int),
+            "counted": counted.astype(int),
             "answer_wait": np.where(is_answered, wait_answer, 0.0),
             "total_wait": np.where(np.isnan(left_at), end - arrival, left_at - arrival),
             "left": (~np.isnan(left_at)).astype(int),
@@ -86,12 +86,34 @@ def tally(
     return counts, work.reset_index(drop=True)
 
 
+def _judged(
+    centre: Centre,
+    channel: np.ndarray,
+    is_answered: np.ndarray,
+    wait_answer: np.ndarray,
+    is_abandoned: np.ndarray,
+    wait_abandon: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per contact, under its channel's service-level definition: answered in target, short
+    abandon, and counted by the formula (vero/kernel/service_level.py)."""
+    in_target = np.zeros(len(channel), dtype=bool)
+    short = np.zeros(len(channel), dtype=bool)
+    counted = np.zeros(len(channel), dtype=bool)
+    for name in np.unique(channel):
+        mine = channel == name
+        rule = sl.definition(centre, name)
+        in_target[mine] = is_answered[mine] & rule.in_target(wait_answer[mine])
+        short[mine] = is_abandoned[mine] & rule.short_abandon(wait_abandon[mine])
+        each = sl.Counts(offered=1, answered=is_answered[mine], short_abandoned=short[mine])
+        counted[mine] = np.broadcast_to(sl.counted(each, rule.formula), mine.sum()) > 0
+    return in_target, short, counted
+
+
 def figures(counts: pd.DataFrame) -> pd.DataFrame:
     """Service figures from summed counts (any grouping)."""
     out = pd.DataFrame(index=counts.index)
-    eligible = counts.offered - counts.short_abandoned
     out["offered"] = counts.offered
-    out["service_level"] = counts.in_target / eligible.where(eligible > 0)
+    out["service_level"] = counts.in_target / counts.counted.where(counts.counted > 0)
     out["asa"] = counts.answer_wait / counts.answered.where(counts.answered > 0)
     out["mean_wait"] = counts.total_wait / counts.offered.where(counts.offered > 0)
     out["abandonment"] = counts.abandoned / counts.offered.where(counts.offered > 0)

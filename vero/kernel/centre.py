@@ -6,6 +6,7 @@ Validation happens once, here; every error names the file and the field so a sup
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from functools import cached_property
 from importlib import resources
@@ -20,6 +21,7 @@ from vero.kernel import placement as placing
 from vero.kernel.calendar import WEEKDAYS, EventDay, event_day
 from vero.kernel.errors import VeroError
 from vero.kernel.files import read_yaml
+from vero.kernel.service_level import Formula
 
 __all__ = [
     "WEEKDAYS",
@@ -47,18 +49,39 @@ class _Strict(BaseModel):
 
 
 class Channel(_Strict):
-    """A contact channel with its answer target and how many of its tasks one agent may hold."""
+    """A contact channel with its answer target, how its service level is counted
+    (vero.kernel.service_level) and how many of its tasks one agent may hold.
+
+    Voice may leave `target_seconds` out: the centre derives it from its rings (Centre)."""
 
     target_seconds: float = Field(gt=0)
     service_level: float = Field(default=0.8, gt=0, le=1)
+    service_level_formula: Formula = "offered"
+    # with "offered_minus_short_abandons": an abandon within this many seconds is left out
+    # (None: the answer target)
+    short_abandon_seconds: float | None = Field(default=None, ge=0)
     capacity: int = Field(default=1, ge=1)
     offer_timeout: float = Field(default=30, gt=0)
     exclusive: bool = False  # an agent holding such a task gets no other task, and vice versa
     # web chat: a chat whose visitor has been silent this long ends (queued: abandoned)
     idle_timeout_seconds: float | None = Field(default=None, gt=0)
-    # mean patience before a queued contact abandons, for Erlang A staffing (None: the
-    # staffing default, or `vero staff --patience`)
+    # how long a queued contact waits before abandoning, as staffing (Erlang A) models it: an
+    # exponential distribution of mean `patience_seconds` (None: the staffing default, or
+    # `vero staff --patience`)
+    patience_distribution: Literal["exponential"] = "exponential"
     patience_seconds: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _short_abandons(self) -> Channel:
+        if (
+            self.short_abandon_seconds is not None
+            and self.service_level_formula != "offered_minus_short_abandons"
+        ):
+            raise ValueError(
+                "short_abandon_seconds applies only with service_level_formula "
+                "offered_minus_short_abandons"
+            )
+        return self
 
 
 class Step(_Strict):
@@ -165,6 +188,11 @@ class Voicemail(_Strict):
     transcribe: bool = False
 
 
+def _positive(value: object) -> bool:
+    """A number above zero (YAML's true / false are not numbers here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
@@ -173,7 +201,7 @@ class Centre(_Strict):
     name: str
     timezone: str = "Asia/Jakarta"
     ring_seconds: float = Field(default=5, gt=0)
-    answer_rings: int = Field(default=3, ge=1)
+    answer_rings: float = Field(default=3, gt=0)  # voice is answered within this many rings
     max_missed_offers: int = Field(default=3, ge=1)  # missed in a row, then break "missed"
     holiday_country: str | None = "ID"
     closed_on_holidays: bool = True
@@ -191,6 +219,36 @@ class Centre(_Strict):
     caller_id: str | None = None
     callbacks: Callbacks = Field(default_factory=Callbacks)
     voicemail: Voicemail = Field(default_factory=Voicemail)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _voice_target(cls, raw: object) -> object:
+        """One voice answer target: `channels.voice.target_seconds` = `ring_seconds` x
+        `answer_rings`. Either side may be left out and follows from the other; stated both
+        ways, they must agree."""
+        channels = raw.get("channels") if isinstance(raw, dict) else None
+        voice = channels.get("voice") if isinstance(channels, dict) else None
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(channels, dict)
+            or not isinstance(voice, dict)
+        ):
+            return raw
+        ring = raw.get("ring_seconds", cls.model_fields["ring_seconds"].default)
+        stated, rings = voice.get("target_seconds"), raw.get("answer_rings")
+        if not all(_positive(v) for v in (ring, stated, rings) if v is not None):
+            return raw  # each field's own check names its bad value
+        if stated is None:
+            seconds = ring * (cls.model_fields["answer_rings"].default if rings is None else rings)
+            return {**raw, "channels": {**channels, "voice": {**voice, "target_seconds": seconds}}}
+        if rings is None:
+            return {**raw, "answer_rings": stated / ring}
+        if not math.isclose(stated, ring * rings):
+            raise ValueError(
+                f"channels.voice.target_seconds: {stated:g} s disagrees with ring_seconds x "
+                f"answer_rings = {ring:g} x {rings:g} = {ring * rings:g} s; state one of them"
+            )
+        return raw
 
     @field_validator("timezone")
     @classmethod

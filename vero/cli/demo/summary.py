@@ -17,8 +17,8 @@ from rich.table import Table
 
 from telephony.routing.policy.records import OPEN_TASK_STATES
 from telephony.twilio_emulator import RestRecorder
+from vero.kernel import service_level as sl
 from vero.kernel.centre import Centre
-from vero.kernel.targets import answer_target, within_target
 
 CLOSED = ("completed", "abandoned", "callback", "voicemail", "canceled")
 
@@ -37,24 +37,36 @@ class Row:
     open: int = 0
     wait_sum: float = 0.0
     accepted: int = 0
+    short_abandoned: int = 0
 
-    def add(self, task: dict, target: float) -> None:
+    def add(self, task: dict, rule: sl.Definition) -> None:
         self.offered += 1
         state = task["state"]
         if state == "completed":
             self.answered += 1
             wait = task["answered_at"] - task["created"]
             self.wait_sum += wait
-            self.in_target += within_target(wait, target)
+            self.in_target += bool(rule.in_target(wait))
         elif state in ("callback", "voicemail"):
             self.callback_voicemail += 1
         elif state == "abandoned":
             self.abandoned += 1
+            self.short_abandoned += bool(rule.short_abandon(task["ended_at"] - task["created"]))
         elif state == "canceled":
             self.canceled += 1
         elif state in OPEN_TASK_STATES:
             self.open += 1
         self.accepted += bool(task.get("answered_at"))
+
+    def counts(self) -> sl.Counts:
+        """The service level's counts: answered and abandoned contacts are the offered ones."""
+        return sl.Counts(
+            self.answered + self.abandoned,
+            self.answered,
+            self.in_target,
+            self.abandoned,
+            self.short_abandoned,
+        )
 
     def accounted(self) -> int:
         return self.answered + self.abandoned + self.callback_voicemail + self.canceled + self.open
@@ -90,7 +102,7 @@ def account(
         if task is None:
             problems.append(f"{label} contact {task_id} is unknown to the router")
             continue
-        rows[(task["origin_queue"], label)].add(task, answer_target(centre, task["channel"]))
+        rows[(task["origin_queue"], label)].add(task, sl.definition(centre, task["channel"]))
     extra = set(router_ids) - set(ledger)
     problems += [f"router task {t} was not started by the demo" for t in sorted(extra)]
     per_task = Counter(r["task_id"] for r in records)
@@ -140,7 +152,8 @@ def summary_table(centre: Centre, summary: Summary, speed: float) -> Table:
         padding=(0, 1),
         collapse_padding=True,
         caption=f"Waits are real seconds on the router's clock (traffic ran ×{speed:g}); "
-        "SL = answered in target / (answered + abandoned).",
+        "SL = each channel's service_level_formula in the centre (default: answered in "
+        "target / (answered + abandoned)).",
         caption_justify="left",
     )
     for name in (
@@ -158,25 +171,23 @@ def summary_table(centre: Centre, summary: Summary, speed: float) -> Table:
         "goal",
     ):
         table.add_column(name, justify="left" if name in ("queue", "channel") else "right")
+    parts: list[tuple[sl.Counts, sl.Formula]] = []
     for (queue, label), row in sorted(summary.rows.items()):
-        channel = "voice" if label == "callback" else label
-        table.add_row(
-            queue,
-            label,
-            *_figures(row, centre.channels[channel].service_level, answer_target(centre, channel)),
-        )
+        rule = sl.definition(centre, "voice" if label == "callback" else label)
+        parts.append((row.counts(), rule.formula))
+        table.add_row(queue, label, *_figures(row, sl.service_level(*parts[-1]), rule))
     table.add_section()
-    table.add_row("all", "", *_figures(summary.total(), None, None), style="bold")
+    table.add_row("all", "", *_figures(summary.total(), sl.pooled(parts), None), style="bold")
     return table
 
 
-def _figures(row: Row, level: float | None, target: float | None) -> list[str]:
-    handled = row.answered + row.abandoned
-    sl = row.in_target / handled if handled else None
-    sl_text = "–" if sl is None else f"{sl:.0%}"
-    if sl is not None and level is not None:
-        sl_text = f"[{'green' if sl >= level else 'red'}]{sl_text}[/]"
-    goal = "" if level is None or target is None else f"{level:.0%}/{_duration(target)}"
+def _figures(row: Row, level: float | None, rule: sl.Definition | None) -> list[str]:
+    """The table cells of one row; `level` its service level, `rule` its channel's (a green
+    or red figure against the goal), None for the total."""
+    sl_text = "–" if level is None else f"{level:.0%}"
+    if level is not None and rule is not None:
+        sl_text = f"[{'green' if level >= rule.goal else 'red'}]{sl_text}[/]"
+    goal = "" if rule is None else f"{rule.goal:.0%}/{_duration(rule.target_seconds)}"
     return [
         str(row.offered),
         str(row.answered),
