@@ -80,10 +80,10 @@ FORECAST_COLUMNS = (
     "--sl-convention",
     "convention",
     type=click.Choice(SL_CONVENTIONS),
-    default="offered",
-    show_default=True,
+    default=None,
     help="Erlang A service level: answered within the target over all offered contacts "
-    "(abandoners fail), over offered minus short abandons, or over answered contacts.",
+    "(abandoners fail), over offered minus short abandons, or over answered contacts "
+    "(default: each channel's service_level_formula in the centre).",
 )
 @click.option(
     "--short-abandon-seconds",
@@ -126,7 +126,7 @@ def staff(
     chart_path: Path | None,
     model: Model,
     patience: str | None,
-    convention: SLConvention,
+    convention: SLConvention | None,
     short_abandon_seconds: float | None,
     max_abandonment: float | None,
     shrinkage: float,

@@ -32,15 +32,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import gammainc, gammaincc, gammaln
 
+from vero.kernel.service_level import FORMULAS, Formula
+
 Array = NDArray[np.float64]
-SLConvention = Literal["offered", "offered_minus_short_abandons", "answered"]
-SL_CONVENTIONS: tuple[SLConvention, ...] = ("offered", "offered_minus_short_abandons", "answered")
+# the centre's service-level formulas (vero/kernel/service_level.py), as Erlang A conventions
+SLConvention = Formula
+SL_CONVENTIONS: tuple[SLConvention, ...] = FORMULAS
 
 _UNDERFLOW = 1e-290  # below this the incomplete gamma has lost its digits: sum the series
 

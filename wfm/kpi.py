@@ -7,6 +7,8 @@ Definitions:
   contact when the same customer does not come back on the same queue within 7 days. Contacts
   without a customer key are left out (neither resolved nor not).
 - Response: the wait of answered contacts against the channel's target (three rings on voice).
+- Service level: each channel's formula over its answered and abandoned contacts
+  (vero/kernel/service_level.py); the 'all' row pools the channels.
 - Complaints within target: cases closed in the period, closed by their deadline.
 - NPS: answers 0-10 after a case closed; % promoters (9-10) − % detractors (0-6).
 Contacts belong to the period of their local creation day; cases to that of their closure.
@@ -17,10 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 from zoneinfo import ZoneInfo
+
+from vero.kernel import service_level as sl
 
 FCR_WINDOW = dt.timedelta(days=7)
 ALL = "all"
@@ -40,6 +44,9 @@ COLUMNS = (
     "response_mean_seconds",
     "response_target_seconds",
     "response_in_target_share",
+    "abandoned",
+    "service_level",
+    "service_level_goal",
     "cases_closed",
     "cases_closed_in_target",
     "cases_in_target_share",
@@ -55,8 +62,9 @@ class Contact:
     queue: str
     customer: str  # phone or e-mail; "" when the record has none
     answered: bool
-    wait_seconds: float
+    wait_seconds: float  # answered: until answered; otherwise until the contact ended
     csat: int | None
+    abandoned: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,18 +143,49 @@ def nps_score(scores: list[int]) -> float | None:
     return round(100 * (promoters - detractors) / len(scores), 1)
 
 
+def service_counts(contacts: Iterable[Contact], rule: sl.Definition) -> sl.Counts:
+    """One channel's contacts as its service level counts them: answered and abandoned ones
+    are offered."""
+    counts = sl.Counts()
+    for c in contacts:
+        counts += sl.Counts(
+            offered=int(c.answered or c.abandoned),
+            answered=int(c.answered),
+            in_target=int(c.answered and rule.in_target(c.wait_seconds)),
+            abandoned=int(c.abandoned and not c.answered),
+            short_abandoned=int(
+                c.abandoned and not c.answered and rule.short_abandon(c.wait_seconds)
+            ),
+        )
+    return counts
+
+
+def _service_level(members: list[Contact], rules: Mapping[str, sl.Definition]) -> float | None:
+    """The service level of contacts of one or more channels (pooled: each by its formula)."""
+    by_channel: dict[str, list[Contact]] = defaultdict(list)
+    for c in members:
+        if c.channel in rules:
+            by_channel[c.channel].append(c)
+    level = sl.pooled(
+        (service_counts(found, rules[ch]), rules[ch].formula) for ch, found in by_channel.items()
+    )
+    return None if level is None else round(level, 4)
+
+
 def kpi_rows(
     contacts: list[Contact],
     cases: list[CaseOutcome],
-    targets: dict[str, float],
+    rules: Mapping[str, sl.Definition],
     tz: ZoneInfo,
     period: str,
     first: dt.date,
     last: dt.date,
 ) -> list[dict]:
     """The KPI table for the periods from `first` to `last` (local days, inclusive).
-    `targets`: answer target in seconds per channel. `contacts` may reach beyond `last`: they
-    still count as repeats for first-contact resolution."""
+    `rules`: each channel's service-level definition (its answer target among them).
+    `contacts` may reach beyond `last`: they still count as repeats for first-contact
+    resolution."""
+    targets = {channel: rule.target_seconds for channel, rule in rules.items()}
     fcr = first_contact_resolved(contacts)
     picked: dict[tuple[dt.date, str, str], list[int]] = defaultdict(list)
     for i, c in enumerate(contacts):
@@ -188,6 +227,9 @@ def kpi_rows(
                 "response_mean_seconds": _mean([w for w, _ in waits], 1),
                 "response_target_seconds": targets.get(channel),
                 "response_in_target_share": _share(sum(in_target), len(in_target)),
+                "abandoned": sum(c.abandoned and not c.answered for c in members),
+                "service_level": _service_level(members, rules),
+                "service_level_goal": rules[channel].goal if channel in rules else None,
                 "cases_closed": len(done),
                 "cases_closed_in_target": on_time,
                 "cases_in_target_share": _share(on_time, len(done)),

@@ -20,7 +20,7 @@ import click
 from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows
-from vero.kernel.targets import answer_targets
+from vero.kernel.service_level import definitions
 from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
 
 T = TypeVar("T")
@@ -103,6 +103,7 @@ def _contact(row: dict[str, str]) -> Contact:
         answered=bool(row["answered_at"]),
         wait_seconds=_field(row, "wait_seconds", lambda v: float(v or 0)),
         csat=csat,
+        abandoned=row.get("outcome") == "abandoned",  # records before Vero wrote outcomes: none
     )
 
 
@@ -133,11 +134,6 @@ def load_case_entries(paths: Iterable[Path], skipped: list[str] | None = None) -
     return _read(paths, {"at", "ref", "event", "origin", "due_at", "nps"}, _case_entry, skipped)
 
 
-def targets(centre: Centre) -> dict[str, float]:
-    """The answer target per channel: three rings on voice, the channel's target otherwise."""
-    return answer_targets(centre)
-
-
 def report_rows(
     centre: Centre,
     contacts: Iterable[Path],
@@ -155,7 +151,7 @@ def report_rows(
     return kpi_rows(
         load_contacts(contacts, skipped),
         fold_cases(load_case_entries(cases, skipped)),
-        targets(centre),
+        definitions(centre),
         centre.tz,
         period,
         first,

@@ -8,6 +8,10 @@ channels within an interval (a safe, slightly high figure). Shrinkage grosses up
 The group's service level, ASA and abandonment are volume-weighted over its channels; its
 occupancy is weighted by the agents each channel needs.
 
+Each channel is staffed against its service-level definition in the centre
+(vero/kernel/service_level.py): answer target, goal and, unless `PlanOptions.convention` names
+another, its formula as the Erlang A convention (with its short-abandon threshold).
+
 Each channel's Erlang A patience is, first to last: `PlanOptions.channel_patience[channel]`,
 `PlanOptions.patience_seconds` (one value for every channel), the centre's
 `channels.<channel>.patience_seconds`, and DEFAULT_PATIENCE_SECONDS.
@@ -23,7 +27,7 @@ import pandas as pd
 
 from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
-from vero.kernel.targets import answer_target
+from vero.kernel.service_level import definition
 from wfm.erlang import SLConvention
 from wfm.staffing import (
     Model,
@@ -55,14 +59,15 @@ OUTPUT_COLUMNS = (
 @dataclass(frozen=True)
 class PlanOptions:
     """How to staff a forecast; `convention`, `short_abandon_seconds` and `max_abandonment`
-    are those of `wfm.staffing` (Erlang A only), patience as in the module docstring."""
+    are those of `wfm.staffing` (Erlang A only; None: each channel's own in the centre),
+    patience as in the module docstring."""
 
     model: Model = "erlang-a"
     patience_seconds: float | None = None
     shrinkage: float = 0.3
     max_occupancy: float = 0.85
     fractional: bool = False
-    convention: SLConvention = "offered"
+    convention: SLConvention | None = None
     short_abandon_seconds: float | None = None
     max_abandonment: float | None = None
     channel_patience: Mapping[str, float] = field(default_factory=dict)
@@ -134,19 +139,21 @@ def _plan_channel(
     rows: pd.DataFrame, channel: str, centre: Centre, options: PlanOptions
 ) -> pd.DataFrame:
     """One channel of a group: pool its series per interval and staff them as one queue."""
-    spec = centre.channels[channel]
+    rule = definition(centre, channel)
     target = Target(
-        answer_target(centre, channel),
-        spec.service_level,
+        rule.target_seconds,
+        rule.goal,
         max_occupancy=options.max_occupancy,
         max_abandonment=options.max_abandonment,
     )
     model = QueueModel(
         options.model,
         options.patience_for(centre, channel),
-        spec.capacity,
-        options.convention,
-        options.short_abandon_seconds,
+        centre.channels[channel].capacity,
+        options.convention or rule.formula,
+        rule.short_abandon_seconds
+        if options.short_abandon_seconds is None
+        else options.short_abandon_seconds,
     )
     try:
         check_patience(target, model)

@@ -24,6 +24,7 @@ from telephony.routing.layout import AgentKeys, Layout
 from telephony.routing.policy.records import AgentUpdate, Reservation, Task
 from vero.kernel.centre import Centre
 from vero.kernel.redis_client import Client, text
+from vero.kernel.service_level import definition
 from vero.kernel.targets import answer_target
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,79}$")
@@ -67,6 +68,7 @@ class RedisRouter:
                     "t": ch.offer_timeout,
                     "x": int(ch.exclusive),
                     "g": answer_target(centre, name),
+                    "s": definition(centre, name).short_seconds,
                 }
                 for name, ch in centre.channels.items()
             },

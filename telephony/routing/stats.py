@@ -1,8 +1,10 @@
 """Queue statistics as supervisors read them: live (waiting, longest wait, agents) and today's
-counters per 15-minute bucket (offered, answered, within target, abandoned, ASA, service level).
+counters per 15-minute bucket (offered, answered, within target, abandoned, ASA, service level),
+for the queue and for each of its channels.
 
-Service level = answered within target / (answered + abandoned): an abandoned contact counts
-against the queue.
+Service level: each channel's formula (vero/kernel/service_level.py) over its contacts answered
+or abandoned so far (those still waiting are not yet counted); a queue's figure pools its
+channels.
 """
 
 from __future__ import annotations
@@ -12,24 +14,55 @@ from collections import defaultdict
 
 from telephony.routing.policy import rules
 from telephony.routing.router import RedisRouter
+from vero.kernel import service_level as sl
 from vero.kernel.redis_client import text
 
-METRICS = ("offered", "answered", "answered_in_target", "abandoned", "canceled", "wait_sum")
+METRICS = (
+    "offered",
+    "answered",
+    "answered_in_target",
+    "abandoned",
+    "short_abandoned",
+    "canceled",
+    "wait_sum",
+)
+Counters = dict[str, dict[str, float]]  # channel -> metric -> value
 
 
-def _figures(counts: dict[str, float]) -> dict[str, float | int | None]:
+def service_counts(counts: dict[str, float]) -> sl.Counts:
+    """One channel's counters as the service level counts them."""
     answered, abandoned = counts.get("answered", 0), counts.get("abandoned", 0)
-    handled = answered + abandoned
+    return sl.Counts(
+        answered + abandoned,
+        answered,
+        counts.get("answered_in_target", 0),
+        abandoned,
+        counts.get("short_abandoned", 0),
+    )
+
+
+def _figures(
+    by_channel: Counters, definitions: dict[str, sl.Definition]
+) -> dict[str, float | int | None]:
+    """The figures of one or more channels' counters; the service level pools them."""
+    summed: dict[str, float] = defaultdict(float)
+    for counts in by_channel.values():
+        for metric, value in counts.items():
+            summed[metric] += value
+    answered = summed["answered"]
+    level = sl.pooled(
+        (service_counts(counts), definitions[channel].formula)
+        for channel, counts in by_channel.items()
+    )
     return {
-        "offered": int(counts.get("offered", 0)),
+        "offered": int(summed["offered"]),
         "answered": int(answered),
-        "answered_in_target": int(counts.get("answered_in_target", 0)),
-        "abandoned": int(abandoned),
-        "canceled": int(counts.get("canceled", 0)),
-        "asa_seconds": round(counts.get("wait_sum", 0) / answered, 1) if answered else None,
-        "service_level": round(counts.get("answered_in_target", 0) / handled, 3)
-        if handled
-        else None,
+        "answered_in_target": int(summed["answered_in_target"]),
+        "abandoned": int(summed["abandoned"]),
+        "short_abandoned": int(summed["short_abandoned"]),
+        "canceled": int(summed["canceled"]),
+        "asa_seconds": round(summed["wait_sum"] / answered, 1) if answered else None,
+        "service_level": None if level is None else round(level, 3),
     }
 
 
@@ -58,10 +91,16 @@ def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict
                 created[task["id"]] = task["created"]
 
     agents = router.agents()
-    counters: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    definitions = sl.definitions(centre)
+    # queue -> bucket ('day' for the whole day) -> channel -> metric -> value
+    counters: dict[str, dict[str, Counters]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(dict))
+    )
     for field, value in router.redis.hgetall(router.keys.stats(day)).items():
-        queue, _channel, bucket, metric = text(field).split("|")
-        slot = counters[queue][bucket]
+        queue, channel, bucket, metric = text(field).split("|")
+        if channel not in definitions:
+            continue  # a channel the centre no longer has
+        slot = counters[queue][bucket][channel]
         slot[metric] = slot.get(metric, 0) + float(value)
 
     out = {}
@@ -75,7 +114,10 @@ def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict
             and q.skill in a["skills"]
             and any(rules.has_room(centre, a["capacity"], a["load"], ch) for ch in channels)
         ]
-        buckets = {b: _figures(c) for b, c in sorted(counters[queue].items()) if b != "day"}
+        buckets = {
+            b: _figures(c, definitions) for b, c in sorted(counters[queue].items()) if b != "day"
+        }
+        today = counters[queue].get("day", {})
         out[queue] = {
             "live": {
                 "waiting": len(ages),
@@ -83,7 +125,12 @@ def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict
                 "available_agents": sum(a["state"] == "available" for a in agents),
                 "eligible_agents": len(eligible),
             },
-            "today": _figures(counters[queue].get("day", {})),
+            "today": _figures(today, definitions),
             "buckets": buckets,
+            # each channel the queue serves, or that reached it today (a transfer)
+            "channels": {
+                ch: _figures({ch: today[ch]} if ch in today else {}, definitions)
+                for ch in sorted(set(channels) | set(today), key=list(centre.channels).index)
+            },
         }
     return out

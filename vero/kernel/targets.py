@@ -31,4 +31,3 @@ def answer_target(centre: Centre, channel: str) -> float:
 def answer_targets(centre: Centre) -> dict[str, float]:
     """The answer target of every channel of the centre, by channel name."""
     return {name: answer_target(centre, name) for name in centre.channels}
-

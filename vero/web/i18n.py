@@ -362,6 +362,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.cases": {"id": "Keluhan selesai tepat waktu", "en": "Complaints resolved in target"},
     "kpi.nps": {"id": "NPS", "en": "NPS"},
     "kpi.response": {"id": "Waktu respons rata-rata vs target", "en": "Average response vs target"},
+    "kpi.service_level": {"id": "Tingkat layanan", "en": "Service level"},
     "kpi.answers": {"id": "jawaban", "en": "answers"},
     "kpi.none": {"id": "Tidak ada data pada rentang ini.", "en": "No data in this range."},
     "kpi.bad_range": {"id": "Rentang tanggal tidak valid", "en": "Invalid date range"},

@@ -21,7 +21,13 @@ end
 task.state, task.ended_at, task.agent, task.offer = ARGV[4], NOW, '', ''
 put_json(TASKS, task.id, task)
 stat(task.origin_queue, task.channel, ARGV[4], 1)
-if ARGV[4] == 'abandoned' then stat(task.origin_queue, task.channel, 'abandon_wait_sum', NOW - task.created) end
+if ARGV[4] == 'abandoned' then
+  stat(task.origin_queue, task.channel, 'abandon_wait_sum', NOW - task.created)
+  -- a short abandon (vero/kernel/service_level.py): some service levels leave it out
+  if NOW - task.created <= CFG.ch[task.channel].s then
+    stat(task.origin_queue, task.channel, 'short_abandoned', 1)
+  end
+end
 contact_record(task, ARGV[4])
 event(ARGV[4], task.id, agent_id)
 return {'ok', agent_id}

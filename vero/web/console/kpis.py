@@ -12,7 +12,7 @@ from telephony.services import Services
 from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
 from vero.web.console.cases import label
-from vero.web.console.wallboard import format_span, queue_label
+from vero.web.console.wallboard import format_span, queue_label, target_text, verdict
 from vero.web.i18n import t
 from wfm.kpi import ALL
 from wfm.kpi_commands import report_rows, write_csv
@@ -68,6 +68,7 @@ def display_row(centre: Centre, row: dict[str, Any]) -> dict[str, Any]:
             f"({row['csat_responses']} {t('kpi.answers')})"
         )
     )
+    level, channel = row["service_level"], row["channel"]
     return {
         "start": row["start"],
         "all": row["channel"] == ALL,
@@ -86,6 +87,11 @@ def display_row(centre: Centre, row: dict[str, Any]) -> dict[str, Any]:
         f"{_percent(row['cases_in_target_share'])}",
         "nps": "—" if row["nps"] is None else f"{row['nps']:+g} ({row['nps_responses']})",
         "response": response,
+        "service_level_text": _percent(level),
+        "target_text": target_text(centre, channel) if channel in centre.channels else "",
+        "verdict": "none"
+        if row["service_level_goal"] is None
+        else verdict(level, row["service_level_goal"]),
     }
 
 

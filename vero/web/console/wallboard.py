@@ -16,7 +16,7 @@ from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
 from telephony.routing.stats import queue_stats
 from vero.kernel.centre import Centre
-from vero.kernel.targets import answer_target
+from vero.kernel.service_level import definition
 from vero.web.console.cases import overdue_summary
 from vero.web.i18n import current_language, t
 
@@ -51,9 +51,11 @@ def verdict(service_level: float | None, goal: float) -> str:
     return "amber" if service_level >= round(goal - AMBER_POINTS, 3) else "red"
 
 
-def primary_channel(centre: Centre, queue: str) -> str:
-    """The channel a queue is judged against: its first (the centre lists voice first)."""
-    return centre.queue_channels(queue)[0]
+def shown_channels(centre: Centre, queue: str, stats: dict[str, Any]) -> list[str]:
+    """The channels a queue's row shows a service level for: its first (the centre lists voice
+    first) and every other that reached the queue today."""
+    first = centre.queue_channels(queue)[0]
+    return [ch for ch, day in stats["channels"].items() if ch == first or day["offered"]]
 
 
 def queue_label(centre: Centre, queue: str) -> str:
@@ -62,16 +64,31 @@ def queue_label(centre: Centre, queue: str) -> str:
     return skill.get(current_language(), queue)
 
 
-def _target_seconds(centre: Centre, channel: str) -> float:
-    """Voice answers within three rings; the router uses the same figure."""
-    return answer_target(centre, channel)
+def target_text(centre: Centre, channel: str) -> str:
+    """A channel's service-level goal as a supervisor reads it: 'target 80% within 15 s (Phone)'."""
+    rule = definition(centre, channel)
+    return (
+        f"{t('wall.target')} {rule.goal:.0%} {t('wall.within')} "
+        f"{format_span(rule.target_seconds)} ({t('channel.' + channel)})"
+    )
+
+
+def _channel_line(centre: Centre, channel: str, today: dict[str, Any]) -> dict[str, Any]:
+    """One channel's service level today against its own goal and target."""
+    level = today["service_level"]
+    return {
+        "channel": channel,
+        "service_level": level,
+        "service_level_text": "—" if level is None else f"{level:.0%}",
+        "target_text": target_text(centre, channel),
+        "verdict": verdict(level, definition(centre, channel).goal),
+    }
 
 
 def _queue_row(centre: Centre, queue: str, stats: dict[str, Any]) -> dict[str, Any]:
-    channel = primary_channel(centre, queue)
-    goal = centre.channels[channel].service_level
+    """A queue's live figures and today's totals, with one service-level line per channel:
+    channels are never mixed under one target."""
     live, today = stats["live"], stats["today"]
-    level = today["service_level"]
     return {
         "id": queue,
         "label": queue_label(centre, queue),
@@ -81,12 +98,10 @@ def _queue_row(centre: Centre, queue: str, stats: dict[str, Any]) -> dict[str, A
         "offered": today["offered"],
         "answered": today["answered"],
         "abandoned": today["abandoned"],
-        "service_level": level,
-        "service_level_text": "—" if level is None else f"{level:.0%}",
-        "target_text": f"{t('wall.target')} {goal:.0%} {t('wall.within')} "
-        f"{format_span(_target_seconds(centre, channel))} "
-        f"({t('channel.' + channel)})",
-        "verdict": verdict(level, goal),
+        "lines": [
+            _channel_line(centre, ch, stats["channels"][ch])
+            for ch in shown_channels(centre, queue, stats)
+        ],
     }
 
 
