@@ -18,12 +18,13 @@ P(wait) = A(x, y) / (1/B + A(x, y) - 1). The service level and the
 abandonment use the same series at x + 1 (Mandelbaum and Zeltyn's formulas, rearranged so that
 only positive terms are added).
 
-Service level conventions (`SLConvention`), which differ only when callers abandon:
+Service level conventions (`SLConvention`, the centre's formulas of
+vero/kernel/service_level.py), which differ only when callers abandon:
   "offered" (the default, pyworkforce's and most WFM tools'): answered within the target over
       all offered contacts, so every abandoner counts as a failure;
   "offered_minus_short_abandons": answered within the target over contacts that did not abandon
-      within `short_abandon_seconds` (default: the target itself, which is what ACD reports and
-      the twin show; with impatient callers it understaffs, since the abandoners vanish);
+      within `short_abandon_seconds` (default: the target itself, as many ACD reports do; with
+      impatient callers it understaffs, since the abandoners vanish);
   "answered": answered within the target over answered contacts (ignores abandonment entirely).
 Erlang C has no abandonment, so all three give the same figure there.
 """

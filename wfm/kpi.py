@@ -6,7 +6,8 @@ Definitions:
 - First-contact resolution: an answered contact with a known customer is resolved at first
   contact when the same customer does not come back on the same queue within 7 days. Contacts
   without a customer key are left out (neither resolved nor not).
-- Response: the wait of answered contacts against the channel's target (three rings on voice).
+- Response: the wait of answered contacts against the channel's target (three rings on voice);
+  its in-target share is the "answered" service level.
 - Service level: each channel's formula over its answered and abandoned contacts
   (vero/kernel/service_level.py); the 'all' row pools the channels.
 - Complaints within target: cases closed in the period, closed by their deadline.
@@ -64,7 +65,7 @@ class Contact:
     answered: bool
     wait_seconds: float  # answered: until answered; otherwise until the contact ended
     csat: int | None
-    abandoned: bool = False
+    abandoned: bool = False  # hung up while queued (never answered)
 
 
 @dataclass(frozen=True)
@@ -152,22 +153,24 @@ def service_counts(contacts: Iterable[Contact], rule: sl.Definition) -> sl.Count
             offered=int(c.answered or c.abandoned),
             answered=int(c.answered),
             in_target=int(c.answered and rule.in_target(c.wait_seconds)),
-            abandoned=int(c.abandoned and not c.answered),
-            short_abandoned=int(
-                c.abandoned and not c.answered and rule.short_abandon(c.wait_seconds)
-            ),
+            abandoned=int(c.abandoned),
+            short_abandoned=int(c.abandoned and rule.short_abandon(c.wait_seconds)),
         )
     return counts
 
 
-def _service_level(members: list[Contact], rules: Mapping[str, sl.Definition]) -> float | None:
-    """The service level of contacts of one or more channels (pooled: each by its formula)."""
+def _service_level(
+    members: list[Contact], rules: Mapping[str, sl.Definition], formula: sl.Formula | None = None
+) -> float | None:
+    """The service level of contacts of one or more channels (pooled: each by its own
+    formula, or all by `formula`)."""
     by_channel: dict[str, list[Contact]] = defaultdict(list)
     for c in members:
         if c.channel in rules:
             by_channel[c.channel].append(c)
     level = sl.pooled(
-        (service_counts(found, rules[ch]), rules[ch].formula) for ch, found in by_channel.items()
+        (service_counts(found, rules[ch]), formula or rules[ch].formula)
+        for ch, found in by_channel.items()
     )
     return None if level is None else round(level, 4)
 
@@ -185,7 +188,6 @@ def kpi_rows(
     `rules`: each channel's service-level definition (its answer target among them).
     `contacts` may reach beyond `last`: they still count as repeats for first-contact
     resolution."""
-    targets = {channel: rule.target_seconds for channel, rule in rules.items()}
     fcr = first_contact_resolved(contacts)
     picked: dict[tuple[dt.date, str, str], list[int]] = defaultdict(list)
     for i, c in enumerate(contacts):
@@ -206,8 +208,7 @@ def kpi_rows(
         answered = [c for c in members if c.answered]
         scores = [c.csat for c in members if c.csat is not None]
         fcr_seen = [fcr[i] for i in picked.get(key, []) if i in fcr]
-        waits = [(c.wait_seconds, targets.get(c.channel)) for c in answered]
-        in_target = [w <= t for w, t in waits if t is not None]
+        waits = [c.wait_seconds for c in answered]
         done = closed.get(key, [])
         on_time = sum(c.closed is not None and c.closed <= c.due for c in done)
         nps = [c.nps for c in done if c.nps is not None]
@@ -224,10 +225,12 @@ def kpi_rows(
                 "csat_satisfied_share": _share(sum(s >= 4 for s in scores), len(scores)),
                 "fcr_contacts": len(fcr_seen),
                 "fcr_rate": _share(sum(fcr_seen), len(fcr_seen)),
-                "response_mean_seconds": _mean([w for w, _ in waits], 1),
-                "response_target_seconds": targets.get(channel),
-                "response_in_target_share": _share(sum(in_target), len(in_target)),
-                "abandoned": sum(c.abandoned and not c.answered for c in members),
+                "response_mean_seconds": _mean(waits, 1),
+                "response_target_seconds": rules[channel].target_seconds
+                if channel in rules
+                else None,
+                "response_in_target_share": _service_level(members, rules, "answered"),
+                "abandoned": sum(c.abandoned for c in members),
                 "service_level": _service_level(members, rules),
                 "service_level_goal": rules[channel].goal if channel in rules else None,
                 "cases_closed": len(done),

@@ -103,7 +103,8 @@ def _contact(row: dict[str, str]) -> Contact:
         answered=bool(row["answered_at"]),
         wait_seconds=_field(row, "wait_seconds", lambda v: float(v or 0)),
         csat=csat,
-        abandoned=row.get("outcome") == "abandoned",  # records before Vero wrote outcomes: none
+        # records without an outcome column (older exports) have no abandons
+        abandoned=row.get("outcome") == "abandoned" and not row["answered_at"],
     )
 
 

@@ -157,7 +157,7 @@ class RedisCollector(Collector):
         )
         level = GaugeMetricFamily(
             "vero_queue_today_service_level",
-            "Today's service level per queue (answered within target / (answered + abandoned)).",
+            "Today's service level per queue (each channel's formula in the centre, pooled).",
             labels=("queue",),
         )
         for queue, stats in queue_stats(self.router).items():
