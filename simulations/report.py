@@ -212,8 +212,8 @@ text-align:right}}td:first-child,td:nth-child(2){{text-align:left}}img{{max-widt
 <p>{len(study.cases)} scenario(s) × {study.replications} replications, seed {study.seed},
 from {study.forecast.origin:%Y-%m-%d %H:%M %Z} for {study.until / 86400:g} day(s),
 warm-up {study.warmup / 60:g} min. Figures are means over replications ± the half-width of a
-95 % t confidence interval. Service level counts answers within the channel's target among
-contacts that did not abandon before it.</p>
+95 % t confidence interval. Service level is each channel's formula in the centre
+(service_level_formula; by default answers within the target over all offered contacts).</p>
 <h2>Figures per scenario and channel</h2>{_table(results.kpis, "channel")}
 <h2>Difference from the base</h2>
 <p>Scenario minus base, paired by replication (the same random numbers in every scenario).</p>
