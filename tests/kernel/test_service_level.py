@@ -111,9 +111,8 @@ def test_a_voice_target_disagreeing_with_the_rings_fails_in_one_line() -> None:
         (
             "chat",
             {"short_abandon_seconds": 5},
-            "channels.chat",
-            "short_abandon_seconds applies only with service_level_formula "
-            "offered_minus_short_abandons",
+            "channels.chat.short_abandon_seconds",
+            "applies only with service_level_formula offered_minus_short_abandons",
         ),
         (
             "chat",

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from vero.kernel import calendar, targets
 from vero.kernel import placement as placing
@@ -71,17 +79,13 @@ class Channel(_Strict):
     patience_distribution: Literal["exponential"] = "exponential"
     patience_seconds: float | None = Field(default=None, gt=0)
 
-    @model_validator(mode="after")
-    def _short_abandons(self) -> Channel:
-        if (
-            self.short_abandon_seconds is not None
-            and self.service_level_formula != "offered_minus_short_abandons"
-        ):
-            raise ValueError(
-                "short_abandon_seconds applies only with service_level_formula "
-                "offered_minus_short_abandons"
-            )
-        return self
+    @field_validator("short_abandon_seconds")
+    @classmethod
+    def _short_abandons(cls, value: float | None, info: ValidationInfo) -> float | None:
+        formula = info.data.get("service_level_formula")
+        if value is not None and formula != "offered_minus_short_abandons":
+            raise ValueError("applies only with service_level_formula offered_minus_short_abandons")
+        return value
 
 
 class Step(_Strict):
