@@ -5,7 +5,8 @@ every horizon: the forecast of a day does not depend on the window it sits in); 
 model next to the weekly seasonal naive and the median of the last six same weekdays. The
 daily-profile model's recent-level memory is tuned by rolling origin on the days BEFORE the final
 50 only, and so is its 90% band (scaled residual quantiles of that earlier backtest, then checked
-on the final 50: the share of intervals inside it).
+on the final 50: the share of intervals inside it). The intraday reforecast (wfm/forecast/
+intraday.py) is checked against the day-ahead forecast on the rest of each final day.
 
 The six absent weekdays are treated as closures known in advance (they are bank closures or
 gaps; the centre knows its own closing days), so the day after them is flagged as a backlog day.
@@ -27,15 +28,24 @@ from rich.console import Console
 from rich.table import Table
 
 from vero.kernel.centre import parse_centre
-from wfm.forecast.backtest import Backtest, apply_band, band_offsets, coverage, rolling_origin
+from wfm.forecast.backtest import (
+    Backtest,
+    apply_band,
+    band_offsets,
+    coverage,
+    rolling_origin,
+    wape,
+)
 from wfm.forecast.calendar import Event, day_features, fixed_multipliers
 from wfm.forecast.history import load_history
 from wfm.forecast.intervals import DayMatrix, aggregate, open_mask
+from wfm.forecast.intraday import reforecast
 from wfm.forecast.models import MODELS, daily_profile
 from wfm.forecast.pipeline import BACKTEST_DAYS
 
 DATA = Path("shared") / "data" / "us-bank-calls" / "calls_5min_long.csv"
 FINAL_DAYS, HORIZONS = 50, (1, 2, 3, 4, 5)
+OPENING_HOUR, REFORECAST_HOURS = 7, (9, 11, 13, 15)  # the reforecast runs at these hours
 TUNE_DAYS = 60  # the weekdays before the final 50 used to pick hyper-parameters
 GRID = [(days, damping) for days in (1.0, 2.0, 4.0) for damping in (0.6, 0.8, 0.9)]
 BANK = {
@@ -134,6 +144,13 @@ def main(path: Path) -> None:
         "before each origin), share of the final intervals inside: "
         + ", ".join(f"h={h} {c:.1%}" for h, c in covered.items())
     )
+    console.print(
+        "intraday reforecast, WAPE of the rest of the day (h=1 forecast -> reforecast): "
+        + ", ".join(
+            f"from {hhmm} {before:.2%} -> {after:.2%}"
+            for hhmm, (before, after) in intraday_gain(banded, best).items()
+        )
+    )
     score = wapes.loc[best, "mean"]
     print(
         f"{best}: WAPE h=1 {wapes.loc[best, 1]:.2%}, h=5 {wapes.loc[best, 5]:.2%}, "
@@ -161,6 +178,20 @@ def band_coverage(backtest: Backtest, model: str) -> dict[int, float]:
         lo, hi = apply_band(pair.forecast, offsets)
         inside[pair.horizon].append(coverage(pair.actual, lo, hi))
     return {h: float(np.mean(shares)) for h, shares in inside.items()}
+
+
+def intraday_gain(backtest: Backtest, model: str) -> dict[str, tuple[float, float]]:
+    """Per time of day, the WAPE of the rest of the final days: the day-ahead forecast against
+    its reforecast from the actuals up to then."""
+    pairs = [p for p in backtest.pairs[model] if p.horizon == 1][-FINAL_DAYS:]
+    gains = {}
+    for hour in REFORECAST_HOURS:
+        passed = (hour - OPENING_HOUR) * 60 // 30
+        actual = np.concatenate([p.actual[passed:] for p in pairs])
+        before = np.concatenate([p.forecast[passed:] for p in pairs])
+        after = np.concatenate([reforecast(p.forecast, p.actual[:passed], 30).rest for p in pairs])
+        gains[f"{hour:02d}:00"] = (wape(actual, before), wape(actual, after))
+    return gains
 
 
 def default_data() -> Path:
