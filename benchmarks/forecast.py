@@ -3,9 +3,10 @@
 Rolling origins over the final 50 weekdays, horizons 1 to 5 weekdays ahead (every target day at
 every horizon: the forecast of a day does not depend on the window it sits in); WAPE of every
 model next to the weekly seasonal naive and the median of the last six same weekdays. The
-daily-profile model's recent-level memory is tuned by rolling origin on the days BEFORE the final
-50 only, and so is its 90% band (scaled residual quantiles of that earlier backtest, then checked
-on the final 50: the share of intervals inside it). The intraday reforecast (wfm/forecast/
+daily-profile model's recent-level memory and ridge penalty are tuned by rolling origin on the
+days BEFORE the final 50 only. Its 90% band is fitted at each origin as `vero forecast` fits it
+(scaled residual quantiles of the backtest on the working days before that origin) and checked
+on the final 50: the share of intervals inside it. The intraday reforecast (wfm/forecast/
 intraday.py) is checked against the day-ahead forecast on the rest of each final day.
 
 The six absent weekdays are treated as closures known in advance (they are bank closures or
@@ -47,7 +48,12 @@ DATA = Path("shared") / "data" / "us-bank-calls" / "calls_5min_long.csv"
 FINAL_DAYS, HORIZONS = 50, (1, 2, 3, 4, 5)
 OPENING_HOUR, REFORECAST_HOURS = 7, (9, 11, 13, 15)  # the reforecast runs at these hours
 TUNE_DAYS = 60  # the weekdays before the final 50 used to pick hyper-parameters
-GRID = [(days, damping) for days in (1.0, 2.0, 4.0) for damping in (0.6, 0.8, 0.9)]
+GRID = [
+    (days, damping, ridge)
+    for days in (1.0, 2.0, 4.0)
+    for damping in (0.6, 0.8, 0.9)
+    for ridge in (0.01, 0.001)
+]
 BANK = {
     "id": "bank",
     "name": "US bank (fpp2 calls)",
@@ -97,10 +103,10 @@ def main(path: Path) -> None:
         interval_minutes=30,
     )
     grid = {
-        f"daily_profile(recent={days:.0f}d, damping={damping})": partial(
-            daily_profile, recent_days=days, recent_damping=damping
+        f"daily_profile(recent={days:.0f}d, damping={damping}, ridge={ridge})": partial(
+            daily_profile, recent_days=days, recent_damping=damping, ridge=ridge
         )
-        for days, damping in GRID
+        for days, damping, ridge in GRID
     }
     tuning = rolling_origin(early, features, multipliers, grid, HORIZONS, TUNE_DAYS)
     tuned_name = tuning.best()
