@@ -3,11 +3,12 @@
 Rolling origins over the final 50 weekdays, horizons 1 to 5 weekdays ahead (every target day at
 every horizon: the forecast of a day does not depend on the window it sits in); WAPE of every
 model next to the weekly seasonal naive and the median of the last six same weekdays. The
-daily-profile model's recent-level memory and ridge penalty are tuned by rolling origin on the
-days BEFORE the final 50 only. Its 90% band is fitted at each origin as `vero forecast` fits it
-(scaled residual quantiles of the backtest on the working days before that origin) and checked
-on the final 50: the share of intervals inside it. The intraday reforecast (wfm/forecast/
-intraday.py) is checked against the day-ahead forecast on the rest of each final day.
+daily-profile model's recent-level memory, ridge penalty and profile memory are tuned by
+rolling origin on the days BEFORE the final 50 only. Its 90% band is fitted at each origin as
+`vero forecast` fits it (scaled residual quantiles of the backtest on the working days before
+that origin) and checked on the final 50: the share of intervals inside it. The intraday
+reforecast (wfm/forecast/intraday.py) is checked against the day-ahead forecast on the rest of
+each final day.
 
 The six absent weekdays are treated as closures known in advance (they are bank closures or
 gaps; the centre knows its own closing days), so the day after them is flagged as a backlog day.
@@ -49,10 +50,11 @@ FINAL_DAYS, HORIZONS = 50, (1, 2, 3, 4, 5)
 OPENING_HOUR, REFORECAST_HOURS = 7, (9, 11, 13, 15)  # the reforecast runs at these hours
 TUNE_DAYS = 60  # the weekdays before the final 50 used to pick hyper-parameters
 GRID = [
-    (days, damping, ridge)
+    (days, damping, ridge, profile)
     for days in (1.0, 2.0, 4.0)
-    for damping in (0.6, 0.8, 0.9)
+    for damping in (0.6, 0.9)
     for ridge in (0.01, 0.001)
+    for profile in (28.0, 112.0)
 ]
 BANK = {
     "id": "bank",
@@ -103,10 +105,15 @@ def main(path: Path) -> None:
         interval_minutes=30,
     )
     grid = {
-        f"daily_profile(recent={days:.0f}d, damping={damping}, ridge={ridge})": partial(
-            daily_profile, recent_days=days, recent_damping=damping, ridge=ridge
+        f"daily_profile(recent={days:.0f}d, damping={damping}, ridge={ridge}, "
+        f"profile={profile:.0f}d)": partial(
+            daily_profile,
+            recent_days=days,
+            recent_damping=damping,
+            ridge=ridge,
+            profile_half_life=profile,
         )
-        for days, damping, ridge in GRID
+        for days, damping, ridge, profile in GRID
     }
     tuning = rolling_origin(early, features, multipliers, grid, HORIZONS, TUNE_DAYS)
     tuned_name = tuning.best()

@@ -117,8 +117,8 @@ def daily_profile(
     level_half_life: float = 448.0,
     profile_half_life: float = 112.0,
     ridge: float = 0.001,
-    recent_days: float = 2.0,
-    recent_damping: float = 0.8,
+    recent_days: float = 1.0,
+    recent_damping: float = 0.9,
 ) -> np.ndarray:
     """Daily total × intraday profile (top-down). The total is a weighted log-linear fit of
     daily totals on weekday and calendar indicators (holidays, Ramadan, Lebaran, month
