@@ -79,6 +79,15 @@ class Keys:
         change (STATS_TTL in lib.lua); the history is the contact CSVs."""
         return f"{self.prefix}stats:{day}"
 
+    def published_forecast(self, day: str) -> str:
+        """STRING (JSON) of one local day's published forecast: interval minutes and, per
+        'queue|channel', the volume of each interval ('HH:MM' start).
+
+        Owner: the console's intraday panel (vero/web/console/intraday.py), which writes it
+        when a supervisor publishes a forecast run. Lifetime: expires two days after its day
+        ends; one key per day, at most a month ahead."""
+        return f"{self.prefix}forecast:{day}"
+
     def events(self) -> str:
         """STREAM of every lifecycle change, for live readers (connector, wallboard, desk).
 

@@ -68,7 +68,7 @@ def test_counts_need_every_source_slot_of_an_interval():
             "at": pd.date_range(
                 "2026-11-23 08:00", periods=5, freq="15min", tz=centre.tz
             ).tz_convert("UTC"),
-            "count": [1.0, 2, 3, 4, 5],
+            "count": [1.0, 2, 3, 4, 0],  # a file that writes its zeros
             "handle_seconds": np.nan,
             "channel": "voice",
             "queue": "general",
@@ -80,6 +80,27 @@ def test_counts_need_every_source_slot_of_an_interval():
     day = pd.Timestamp("2026-11-23")
     assert volume.loc[day, 480] == 3 and volume.loc[day, 510] == 7
     assert np.isnan(volume.loc[day, 540])  # only one of its two quarter hours is present
+
+
+def test_counts_that_never_write_a_zero_leave_empty_intervals_out():
+    centre = load_centre()
+    starts = pd.date_range("2026-11-23 08:00", periods=4, freq="15min", tz=centre.tz)
+    records = pd.DataFrame(
+        {
+            "at": starts.delete(1).append(starts[:1] + pd.Timedelta(days=2)).tz_convert("UTC"),
+            "count": [1.0, 3, 4, 2],
+            "handle_seconds": np.nan,
+            "channel": "voice",
+            "queue": "general",
+            "language": "id",
+        }
+    )
+    history = History(kind="counts", records=records, source_minutes=15, used=4)
+    volume = aggregate(history, centre, 30).series[("voice", "general", "id")].volume
+    monday, tuesday = pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-24")
+    assert volume.loc[monday, 480] == 1 and volume.loc[monday, 510] == 7
+    assert volume.loc[monday, 1200] == 0  # open, no row: an empty interval left out
+    assert volume.loc[tuesday].isna().all()  # no row at all that day: a gap
 
 
 def test_open_mask_follows_hours_holidays_and_closures():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -94,15 +95,23 @@ def problem_at(
     )
 
 
+class Pair(NamedTuple):
+    """One backtest forecast of one target day: its origin, horizon, actual and forecast."""
+
+    origin: pd.Timestamp
+    target: pd.Timestamp
+    horizon: int
+    actual: np.ndarray
+    forecast: np.ndarray
+
+
 @dataclass
 class Backtest:
     """Per model and horizon: WAPE, MASE, bias, number of target days; plus the paired
     actual/forecast values kept for bands and coverage."""
 
     table: pd.DataFrame
-    pairs: dict[str, list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]] = field(
-        default_factory=dict
-    )
+    pairs: dict[str, list[Pair]] = field(default_factory=dict)
 
     def best(self) -> str:
         """The model with the lowest mean WAPE over the horizons."""
@@ -111,10 +120,10 @@ class Backtest:
     def band(self, model: str) -> tuple[tuple[float, float], float]:
         """Band offsets from all origins, and the empirical coverage of bands fitted on the
         earlier half of the origins and checked on the later half (honest, out of sample)."""
-        pairs = sorted(self.pairs[model], key=lambda p: p[0])
-        actual = np.concatenate([p[1] for p in pairs])
-        forecast = np.concatenate([p[2] for p in pairs])
-        half = sum(len(p[1]) for p in pairs[: len(pairs) // 2])
+        pairs = sorted(self.pairs[model], key=lambda p: p.origin)
+        actual = np.concatenate([p.actual for p in pairs])
+        forecast = np.concatenate([p.forecast for p in pairs])
+        half = sum(len(p.actual) for p in pairs[: len(pairs) // 2])
         early = band_offsets(actual[:half], forecast[:half])
         lo, hi = apply_band(forecast[half:], early)
         return band_offsets(actual, forecast), coverage(actual[half:], lo, hi)
@@ -158,7 +167,7 @@ def rolling_origin(
     first_origin = days[min(jobs)] if jobs else days[-1]
     scale = naive_scale(problem_at(matrix, features, multipliers, first_origin, days[:0]))
     rows = []
-    pairs: dict[str, list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]] = {n: [] for n in models}
+    pairs: dict[str, list[Pair]] = {n: [] for n in models}
     results: dict[tuple[str, int], list[tuple[np.ndarray, np.ndarray]]] = {}
     for origin, wanted in sorted(jobs.items()):
         target_days = pd.DatetimeIndex([days[t] for _, t in wanted])
@@ -168,7 +177,7 @@ def rolling_origin(
             for row, (h, t) in enumerate(wanted):
                 actual = matrix.volume.loc[days[t]].to_numpy()
                 results.setdefault((name, h), []).append((actual, forecast[row]))
-                pairs[name].append((days[origin], actual, forecast[row]))
+                pairs[name].append(Pair(days[origin], days[t], h, actual, forecast[row]))
         if tick:
             tick()
     for (name, h), items in sorted(results.items()):

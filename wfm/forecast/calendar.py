@@ -1,5 +1,6 @@
-"""Calendar effects on daily volume: public holidays, Ramadan and Lebaran, month position, the
-backlog after a closure, and configured event days (11.11, 12.12, product launches).
+"""Calendar effects on daily volume: public holidays, Ramadan and Lebaran, month position and
+week of the month, the backlog after a closure, and configured event days (11.11, 12.12, product
+launches).
 
 Features are 0/1 indicators per date; the daily model estimates a multiplicative effect for each
 one seen in history. Events given with a `factor` are applied as fixed multipliers instead.
@@ -11,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from vero.kernel.calendar import EventDay, eid_al_fitr, event_day, falls_on
@@ -22,6 +24,7 @@ from wfm.forecast.intervals import workdays
 RAMADAN_DAYS = 30  # Ramadan is the month before Idul Fitri (Eid al-Fitr)
 LEBARAN_DAYS = 7  # Idul Fitri and the collective-leave week after it
 MONTH_FIRST, MONTH_LAST = 3, 2  # working days of the month with their own effect
+MONTH_WEEKS = 4  # weeks of the month (days 1-7, 8-14, 15-21, 22 on) with their own level
 
 
 @dataclass(frozen=True)
@@ -90,12 +93,15 @@ def day_features(
     frame["lebaran"] = [float(any(0 <= (d - e).days < LEBARAN_DAYS for e in eids)) for d in days]
     normal = pd.Series([d.day_of_week in workdays(centre) for d in dates], index=dates)
     worked = open_days.reindex(dates, fill_value=False)
-    frame["after_closure"] = _after_closure(normal, worked)
+    frame["after_closure"], frame["after_closure_2"] = _after_closure(normal, worked)
     first, last = _month_positions(dates, worked, centre)
     for k in range(MONTH_FIRST):
         frame[f"month_first_{k + 1}"] = (first == k).astype(float)
     for k in range(MONTH_LAST):
         frame[f"month_last_{k + 1}"] = (last == k).astype(float)
+    week = np.minimum((dates.day - 1) // 7 + 1, MONTH_WEEKS)
+    for k in range(2, MONTH_WEEKS + 1):  # the first week is the baseline
+        frame[f"month_week_{k}"] = (week == k).astype(float)
     for name in sorted({e.name for e in events if e.factor is None and not e.closed}):
         named = [e for e in events if e.name == name]
         frame[f"event_{name}"] = [float(any(e.falls_on(d) for e in named)) for d in days]
@@ -129,12 +135,15 @@ def fixed_multipliers(dates: pd.DatetimeIndex, events: list[Event]) -> pd.Series
     return pd.Series(values, index=dates)
 
 
-def _after_closure(normal: pd.Series, worked: pd.Series) -> list[float]:
-    flags, pending = [], False
+def _after_closure(normal: pd.Series, worked: pd.Series) -> tuple[list[float], list[float]]:
+    """The first and the second worked day after a closed normal working day: the backlog
+    of a closure spreads over two days."""
+    first, second, pending, last_first = [], [], False, False
     for is_normal, is_worked in zip(normal, worked, strict=True):
-        flags.append(float(is_worked and pending))
+        first.append(float(is_worked and pending))
+        second.append(float(is_worked and last_first and not pending))
         if is_worked:
-            pending = False
+            last_first, pending = pending, False
         elif is_normal:
             pending = True
-    return flags
+    return first, second

@@ -103,7 +103,8 @@ class BadValue(ValueError):
 class History:
     """Validated history. `kind` is "contacts" (one row per contact; an open day without any
     contact is a gap) or "counts" (one row per source interval of `source_minutes`; an absent
-    interval is a gap, a zero is a zero)."""
+    interval is a gap, a zero is a zero, unless the file never writes a zero: then it leaves
+    its empty intervals out and only a day without rows is a gap)."""
 
     kind: str
     records: pd.DataFrame

@@ -102,11 +102,15 @@ def aggregate(
     outside_hours = float(frame.loc[~inside, "count"].sum())
     frame = frame[inside]
     observed_days = pd.DatetimeIndex(frame["date"].unique())
+    # an interval-count export that never writes a zero leaves its empty intervals out (as
+    # real exports do): there, as in contact records, an open interval of a day with data is
+    # a zero when absent, and only a day without any row is a gap
+    leaves_out_zeros = history.kind == "counts" and not (records["count"] == 0).any()
     series = {}
     for key, group in frame.groupby(list(KEYS), sort=True):
         cells = group.groupby(["date", "slot"])[["count", "handled", "handle_sum"]].sum()
         volume = cells["count"].unstack().reindex(index=dates, columns=columns)
-        if history.kind == "contacts":
+        if history.kind == "contacts" or leaves_out_zeros:
             observed = pd.DataFrame(
                 np.isin(dates, observed_days)[:, None] & np.ones(len(columns), dtype=bool),
                 index=dates,

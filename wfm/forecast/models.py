@@ -114,21 +114,26 @@ def mstl(problem: Problem, weeks: int = 8) -> np.ndarray:
 
 def daily_profile(
     problem: Problem,
-    level_half_life: float = 224.0,
-    profile_half_life: float = 56.0,
-    ridge: float = 0.01,
+    level_half_life: float = 448.0,
+    profile_half_life: float = 112.0,
+    ridge: float = 0.001,
+    recent_days: float = 1.0,
+    recent_damping: float = 0.9,
 ) -> np.ndarray:
-    """Daily total × intraday profile. The total is a weighted log-linear fit of recent daily
-    totals on weekday and calendar indicators (holidays, Ramadan, Lebaran, month position,
-    backlog after closures, events), so old days fade with `level_half_life` days. The profile
-    is the weighted mean share of each interval on the same weekday: intraday shapes are far
-    steadier than daily totals, so they take a longer memory."""
+    """Daily total × intraday profile (top-down). The total is a weighted log-linear fit of
+    daily totals on weekday and calendar indicators (holidays, Ramadan, Lebaran, month
+    position, week of the month, backlog after closures, events), so old days fade with
+    `level_half_life` days, plus the recent level: the fit's error on the last complete days
+    (half-life `recent_days` of them), which persists for a few days, so it is damped by
+    `recent_damping` per working day ahead. The profile is the weighted mean share of each
+    interval on the same weekday: intraday shapes are far steadier than daily totals, so they
+    take a longer memory."""
     days, values = _complete_days(problem)
     totals = values.sum(axis=1)
     targets = problem.target_open.index
     age = (days[-1] - days).days.to_numpy()
     multipliers = problem.multipliers.reindex(days, fill_value=1.0).to_numpy()
-    level = _log_linear_totals(
+    fitted, level = _log_linear_totals(
         days,
         np.log1p(totals / multipliers),
         targets,
@@ -136,6 +141,16 @@ def daily_profile(
         0.5 ** (age / level_half_life),
         ridge,
     )
+    residual = np.log1p(totals / multipliers) - fitted
+    recent = 0.5 ** (np.arange(len(days))[::-1] / recent_days)
+    worked = set(days.day_of_week)
+    ahead = np.array(
+        [
+            np.isin(pd.date_range(days[-1], t, inclusive="right").day_of_week, list(worked)).sum()
+            for t in targets
+        ]
+    )
+    level = level + (recent @ residual / recent.sum()) * recent_damping**ahead
     forecast_totals = np.expm1(level) * problem.multipliers.reindex(targets, fill_value=1.0)
     shares = values / np.where(totals > 0, totals, 1.0)[:, None]
     weights = 0.5 ** (age / profile_half_life)
@@ -156,9 +171,10 @@ def _log_linear_totals(
     features: pd.DataFrame,
     weights: np.ndarray,
     ridge: float,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted least squares of log totals on weekday dummies and the calendar indicators seen
-    in history; a small ridge penalty keeps rarely-seen indicators from running wild."""
+    in history; a small ridge penalty keeps rarely-seen indicators from running wild. Returns
+    the fit on the history days and the prediction for the targets."""
     seen_weekdays = sorted(set(days.day_of_week))
     calendar = features.reindex(days).fillna(0.0)
     used = [c for c in calendar.columns if calendar[c].any()]
@@ -173,7 +189,7 @@ def _log_linear_totals(
     penalty[len(seen_weekdays) :] = ridge * weights.sum()
     gram = a.T @ (weights[:, None] * a) + np.diag(penalty)
     beta = np.linalg.lstsq(gram, a.T @ (weights * y), rcond=None)[0]
-    return design(targets) @ beta
+    return a @ beta, design(targets) @ beta
 
 
 MODELS: dict[str, Model] = {

@@ -14,6 +14,7 @@ from telephony.services import services
 from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
 from vero.web import jobs
+from vero.web.console import intraday
 from vero.web.console.runs import (
     Prepared,
     add_run_routes,
@@ -111,6 +112,7 @@ def forecast_run(run_id: str) -> str:
         text=status_text(status),
         backtest=backtest,
         has_staffing=(folder / "staffing.csv").is_file(),
+        published=request.args.get("published", type=int),
     )
 
 
@@ -120,3 +122,4 @@ def add_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/forecast", view_func=forecast_start, methods=["POST"])
     bp.add_url_rule("/forecast/<run_id>", view_func=forecast_run, methods=["GET"])
     add_run_routes(bp, "forecast", "/forecast", lambda folder: FORECAST_FILES)
+    intraday.add_routes(bp)  # publishing a run for the wallboard's intraday panel
