@@ -34,9 +34,7 @@ from telephony.routing.policy.memory import MemoryRouter
 from telephony.routing.policy.records import AgentState, Reservation
 from vero.kernel.centre import Centre
 
-
 ClosingPolicy = Literal["serve", "abandon"]
-CLOSING_POLICIES: tuple[ClosingPolicy, ...] = ("serve", "abandon")
 
 
 @dataclass(frozen=True)
