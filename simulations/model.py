@@ -302,10 +302,12 @@ class Twin:
         self._arrive(len(self.arrival) - 1)
 
     def _close(self, event: simpy.Event) -> None:
-        """Closing under the `abandon` policy: every contact still waiting is ended (those
-        already offered to an agent are answered)."""
+        """Closing under the `abandon` policy: every contact still waiting is ended, except
+        those already offered to an agent (answered) and callbacks taken (kept for later)."""
         now = self._now()
         for task in list(self.router.queued):
+            if self.behaviour.callbacks and self.router.tasks[task].fallback == "callback":
+                continue
             self.abandoned[int(task[1:])] = now
             self.router.cancel(task, "abandoned", now)
         self._dispatch([], now)

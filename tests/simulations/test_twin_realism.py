@@ -224,6 +224,27 @@ def test_closing_abandon_ends_the_waiting_contacts_at_closing_time() -> None:
     assert outcome.staffed.sum() == pytest.approx(np.nanmax(finished(outcome, twin)))
 
 
+def test_closing_abandon_keeps_the_callbacks_callers_took() -> None:
+    """After 10 s the queue offers a callback; callers who took one are called back later, so
+    closing does not end them."""
+    raw = single_skill_centre(20).model_dump()
+    raw["queues"]["q"] |= {
+        "steps": [{"min_level": 1, "timeout": 10}],
+        "fallback": {"offer": "callback"},
+    }
+    centre = parse_centre(raw)
+    demand = [Series(0.0, HOUR, "voice", "q", "id", 30, 600.0)]
+    late = [Series(HOUR - 5, 5, "voice", "q", "id", 20, 600.0)]  # no time to be offered one
+    behaviour = Behaviour(
+        accept_delay={}, callbacks=True, closing=Closing("abandon", ((HOUR, math.inf),))
+    )
+    outcome, _ = run(centre, demand + late, [], behaviour, 4, 2 * HOUR)
+    took_callback = outcome.arrival < HOUR - 10
+    assert took_callback.any() and (~took_callback).any()
+    assert np.isnan(outcome.abandoned[took_callback]).all()
+    assert np.all(outcome.abandoned[~took_callback] == HOUR)
+
+
 # --- chat: staffing and twin agree ------------------------------------------------------------
 
 
