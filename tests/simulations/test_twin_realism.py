@@ -10,9 +10,12 @@ test states the convention it checks. Fixed seeds: every test is deterministic.
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from simulations.arrivals import CustomerClass, HandleTimes, Series, draw_arrivals, streams
@@ -308,3 +311,45 @@ def test_staffing_and_twin_agree_on_a_chat_queue() -> None:
         abandons.append(float(np.mean(~np.isnan(outcome.abandoned[kept]))))
     assert within(levels, float(exact.service_level)), (mean_and_half_width(levels), exact)
     assert within(abandons, float(exact.abandon_rate)), (mean_and_half_width(abandons), exact)
+
+
+# --- invariants -------------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ends=st.lists(st.floats(600, 2 * HOUR), min_size=1, max_size=4),
+    capacity=st.integers(1, 3),
+    closes=st.one_of(st.none(), st.floats(HOUR / 2, 2 * HOUR)),
+    policy=st.sampled_from(["serve", "abandon"]),
+    patience=st.one_of(st.none(), st.floats(30, 600)),
+    seed=st.integers(0, 2**16),
+)
+def test_work_happens_only_while_logged_in_and_each_contact_ends_once(
+    ends: list[float],
+    capacity: int,
+    closes: float | None,
+    policy: Literal["serve", "abandon"],
+    patience: float | None,
+    seed: int,
+) -> None:
+    """Whatever the shifts, closing and patience: every contact is answered or abandoned at
+    most once, never before it arrives, and in every bin the work done fits in the logged-in
+    time (agents finishing past their shift are logged in until they are done)."""
+    centre = chat_centre(patience or 100.0)
+    demand = [Series(0.0, HOUR / 2, "chat", "q", "id", 20 * capacity, 400.0)]  # before closing
+    shifts = [Shift(f"a{k}", "g", 0.0, end) for k, end in enumerate(ends)]
+    behaviour = Behaviour(
+        patience={"chat": patience} if patience else {},
+        accept_delay={"chat": 3.0},
+        closing=Closing(policy, ((closes, math.inf),) if closes else ()),
+    )
+    profile = Profile({"s": 1}, ("id",), {"chat": capacity})
+    outcome, _ = run(centre, demand, shifts, behaviour, seed, 6 * HOUR, profile)
+    answered, abandoned = ~np.isnan(outcome.answered), ~np.isnan(outcome.abandoned)
+    assert not (answered & abandoned).any()
+    assert np.all(outcome.answered[answered] >= outcome.arrival[answered])
+    assert np.all(outcome.abandoned[abandoned] >= outcome.arrival[abandoned])
+    assert np.all(outcome.workload <= outcome.staffed + 0.01)  # the router's clock: ms
+    if closes and policy == "abandon":
+        assert np.all(outcome.answered[answered] <= closes + 3.0)  # offered before closing
