@@ -1,6 +1,10 @@
 """The SimPy twin: contacts arrive, wait, abandon or are answered, and every routing decision is
 taken by `MemoryRouter`, the same policy the live router applies. No file I/O here.
 
+A contact's handle time is all the time it takes of its agent, wrap-up included, as Vero's
+contact records measure it (`telephony/routing/contact_log.py`) and as staffing counts the AHT:
+the agent talks for the handle time less the queue's wrap-up, then wraps up.
+
 An agent whose shift ends stops taking contacts but finishes (and wraps up) those in hand, and
 the overrun counts as logged-in time. When the centre closes (`Closing`), the contacts still
 queued are served by the agents on shift, who stay until none is left for them (`serve`, what
@@ -254,12 +258,11 @@ class Twin:
             return
         index = int(task.id[1:])
         self.answered[index] = now
-        handle = self.handle[index]
+        wrap = self._wrap[task.queue]
+        talk = max(self.handle[index] - wrap, 0.0)  # the handle time includes the wrap-up
         share = 1.0 / self.router.agents[task.agent].capacity[task.channel]
-        self._work.append(
-            (self._group_of[task.agent], now, now + handle + self._wrap[task.queue], share)
-        )
-        self.env.timeout(handle, value=task.id).callbacks.append(self._hang_up)
+        self._work.append((self._group_of[task.agent], now, now + talk + wrap, share))
+        self.env.timeout(talk, value=task.id).callbacks.append(self._hang_up)
 
     def _hang_up(self, event: simpy.Event) -> None:
         now = self._now()

@@ -248,6 +248,21 @@ def test_closing_abandon_keeps_the_callbacks_callers_took() -> None:
     assert np.all(outcome.abandoned[~took_callback] == HOUR)
 
 
+def test_the_handle_time_includes_the_wrap_up_as_in_the_contact_records() -> None:
+    """Vero's contact records (and so the forecast's AHT, and staffing) count wrap-up in the
+    handle time: each answered contact occupies its agent for max(handle, wrap-up) seconds."""
+    raw = single_skill_centre(20).model_dump()
+    raw["queues"]["q"]["wrap_up_seconds"] = 60
+    centre = parse_centre(raw)
+    demand = [Series(0.0, HOUR, "voice", "q", "id", 40, 180.0)]
+    behaviour = Behaviour(handle=HandleTimes("exponential"), accept_delay={})
+    outcome, twin = run(centre, demand, agents(3, 10 * HOUR), behaviour, 8, 10 * HOUR)
+    answered = ~np.isnan(outcome.answered)
+    assert answered.all()
+    busy = np.maximum(np.asarray(twin.handle), 60.0)
+    assert outcome.workload.sum() == pytest.approx(busy.sum(), abs=0.01 * answered.sum())
+
+
 # --- chat: staffing and twin agree ------------------------------------------------------------
 
 
