@@ -44,7 +44,8 @@ Behaviour, field by field:
 - `handle`: the shape of handle times around each interval's forecast AHT: `lognormal` (with
   `cv`), `exponential`, or `empirical`: observed seconds, `seconds: [95, 140, ...]` or a CSV
   column (`file: calls.csv`, `column: handle_seconds`, blank cells skipped), resampled and
-  rescaled so that each interval keeps its AHT.
+  rescaled so that each interval keeps its AHT. The handle time includes the queue's wrap-up,
+  as in Vero's contact records and in staffing.
 - `classes`: customer classes, each with its `share` of every series' contacts, a `priority`
   (a number or a name of `vero.kernel.priorities`: normal, vip, urgent; a queue step that sets
   a priority still overrides it) and its own `patience_seconds` (one value, per channel, or

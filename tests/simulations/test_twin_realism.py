@@ -167,6 +167,24 @@ def test_redials_multiply_the_callers_by_one_over_one_minus_the_redial_probabili
     assert set(redials) == {0, 1, 2}  # classes carried over
 
 
+def test_redials_come_back_after_their_mean_delay() -> None:
+    """Nobody answers and every caller re-dials: each caller's tries form a renewal process of
+    mean cycle patience + delay (60 + 300 s), so in T seconds a caller makes T / 360 of them,
+    give or take sqrt(T var / mean^3)."""
+    patience, delay, until = 60.0, 300.0, 200 * HOUR
+    demand = [Series(0.0, 60.0, "voice", "q", "id", 8, 180.0)]
+    behaviour = Behaviour(
+        patience={"voice": patience}, redial_probability=1.0, redial_seconds=delay
+    )
+    outcome, _ = run(single_skill_centre(20), demand, [], behaviour, 13, until)
+    callers = len(
+        draw_arrivals(demand, behaviour.handle, behaviour.patience, streams(SEED(13))).time
+    )
+    cycle, variance = patience + delay, patience**2 + delay**2
+    spread = math.sqrt(callers * until * variance / cycle**3)
+    assert abs(len(outcome.arrival) - callers * until / cycle) < 4 * spread + 2 * callers
+
+
 def test_redials_are_turned_away_while_the_centre_is_closed() -> None:
     demand = [Series(0.0, 3600.0, "voice", "q", "id", 500, 180.0)]
     behaviour = Behaviour(
