@@ -1,6 +1,15 @@
 """The SimPy twin: contacts arrive, wait, abandon or are answered, and every routing decision is
 taken by `MemoryRouter`, the same policy the live router applies. No file I/O here.
 
+A contact's handle time is all the time it takes of its agent, wrap-up included, as Vero's
+contact records measure it (`telephony/routing/contact_log.py`) and as staffing counts the AHT:
+the agent talks for the handle time less the queue's wrap-up, then wraps up.
+
+An agent whose shift ends stops taking contacts but finishes (and wraps up) those in hand, and
+the overrun counts as logged-in time. When the centre closes (`Closing`), the contacts still
+queued are served by the agents on shift, who stay until none is left for them (`serve`, what
+most centres do), or are ended by the centre (`abandon`); a re-dial while closed never enters.
+
 Times are seconds from the start of the simulation; the router sees them rounded to the
 millisecond, as the live router stores them, so a recorded run replays exactly.
 """
@@ -10,17 +19,39 @@ from __future__ import annotations
 import gc
 import math
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Literal, cast
 
 import numpy as np
 import simpy
 
-from simulations.arrivals import HandleTimes, Series, draw_arrivals, streams
+from simulations.arrivals import (
+    CustomerClass,
+    HandleTimes,
+    Series,
+    draw_arrivals,
+    mean_patience,
+    streams,
+)
 from simulations.staff import Profile, Shift
 from telephony.routing.errors import RoutingError
 from telephony.routing.policy.memory import MemoryRouter
 from telephony.routing.policy.records import AgentState, Reservation
 from vero.kernel.centre import Centre
+
+ClosingPolicy = Literal["serve", "abandon"]
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The centre's closed spans, (from, to) seconds from the start of the simulation, and
+    what happens to contacts still queued when one begins: `serve` (the agents on shift
+    answer them before logging off) or `abandon` (the centre ends them: counted abandoned)."""
+
+    policy: ClosingPolicy = "serve"
+    closed: tuple[tuple[float, float], ...] = ()
+
+    def is_closed(self, at: float) -> bool:
+        return any(start <= at < end for start, end in self.closed)
 
 
 @dataclass(frozen=True)
@@ -29,7 +60,9 @@ class Behaviour:
     (exponential), per channel; a channel not listed never abandons. `accept_delay`: seconds
     from an offer to the agent accepting it, per channel. `callbacks`: a caller offered a
     callback by the queue's fallback takes it and stops abandoning. Abandoned callers re-dial
-    with `redial_probability` after an exponential delay of mean `redial_seconds`."""
+    with `redial_probability` after an exponential delay of mean `redial_seconds`. `classes`:
+    customer classes with their share, priority and patience (none: one class, priority 0).
+    `closing`: when the centre closes and what happens then (no spans: it never closes)."""
 
     handle: HandleTimes = HandleTimes()
     patience: dict[str, float] = field(default_factory=dict)
@@ -37,13 +70,16 @@ class Behaviour:
     callbacks: bool = False
     redial_probability: float = 0.0
     redial_seconds: float = 300.0
+    classes: tuple[CustomerClass, ...] = ()
+    closing: Closing = Closing()
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What happened in one run. Per contact: arrival, series index, answer and abandon times
-    (nan when it did not happen). Per staffing group and bin: work done (handle and wrap-up
-    seconds, a concurrent task counting 1/capacity) and logged-in seconds."""
+    (nan when it did not happen), customer class (index into `classes`; all 0 without).
+    Per staffing group and bin: work done (handle and wrap-up seconds, a concurrent task
+    counting 1/capacity) and logged-in seconds."""
 
     arrival: np.ndarray
     series: np.ndarray
@@ -53,6 +89,8 @@ class Outcome:
     workload: np.ndarray
     staffed: np.ndarray
     bin_seconds: float
+    customer_class: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    classes: tuple[str, ...] = ()
 
 
 class Twin:
@@ -76,12 +114,16 @@ class Twin:
         self.router = router if router is not None else MemoryRouter(centre)
         self.env = simpy.Environment()
         self.rngs = streams(seed)
-        arrivals = draw_arrivals(demand, behaviour.handle, behaviour.patience, self.rngs)
+        arrivals = draw_arrivals(
+            demand, behaviour.handle, behaviour.patience, self.rngs, behaviour.classes
+        )
         self.arrival = arrivals.time.tolist()
         self._drawn = len(self.arrival)  # re-dials are appended after the drawn arrivals
         self.series = arrivals.series.tolist()
         self.handle = arrivals.handle.tolist()
         self.patience = arrivals.patience.tolist()
+        self.customer_class = arrivals.customer_class.tolist()
+        self._priority = [c.priority for c in behaviour.classes] or [0]
         self.answered = [math.nan] * len(self.arrival)
         self.abandoned = [math.nan] * len(self.arrival)
         self._wake_at = math.inf
@@ -94,9 +136,14 @@ class Twin:
         self._staffed: list[tuple[int, float, float, float]] = []
         self._wrap = {name: queue.wrap_up_seconds for name, queue in centre.queues.items()}
         self._group_of: dict[str, int] = {}
+        # agents past their shift's end, finishing what they hold: agent -> (group row, end)
+        self._leaving: dict[str, tuple[int, float]] = {}
         self._profiles = profiles
         for shift in shifts:
             self._schedule_shift(shift)
+        if behaviour.closing.policy == "abandon":
+            for start, _ in behaviour.closing.closed:
+                self.env.timeout(start).callbacks.append(self._close)
         self._schedule_arrival(0)
 
     # --- setup ----------------------------------------------------------------------------
@@ -145,6 +192,12 @@ class Twin:
             ).offers
         if state == "available":
             self._group_of[agent] = group
+            self._end_overrun(agent, now)  # a shift starting where the last one ended
+        elif state == "offline" and self.router.agents[agent].tasks:
+            self._leaving[agent] = (group, now)
+            if self.behaviour.closing.policy == "serve" and self.behaviour.closing.is_closed(now):
+                self._dispatch(offers, now)  # stays available: serves the queue left at closing
+                return
         offers += self.router.set_agent_state(
             agent, state, "break" if state == "break" else "", now
         )
@@ -153,8 +206,9 @@ class Twin:
     def _arrive(self, index: int) -> None:
         series = self.demand[self.series[index]]
         now = self._now()
+        priority = self._priority[self.customer_class[index]]
         offers = self.router.enqueue(
-            f"c{index}", series.channel, series.queue, series.language, 0, now
+            f"c{index}", series.channel, series.queue, series.language, priority, now
         )
         patience = self.patience[index]
         if patience < math.inf:
@@ -175,6 +229,22 @@ class Twin:
         if due is not None and due < self._wake_at:
             self._wake_at = due
             self.env.timeout(max(due - self.env.now, 0.0), value=due).callbacks.append(self._wake)
+        if self._leaving:
+            for agent in [a for a in self._leaving if not self.router.agents[a].tasks]:
+                self._left(agent, now)
+
+    def _end_overrun(self, agent: str, now: float) -> None:
+        """The time an agent worked past the shift's end counts as logged in."""
+        if agent in self._leaving:
+            group, end = self._leaving.pop(agent)
+            self._staffed.append((group, end, now, 1.0))
+
+    def _left(self, agent: str, now: float) -> None:
+        """An agent past the shift's end holds nothing more; one still serving the closing
+        queue logs off (holding nothing, no offer goes back to a queue)."""
+        self._end_overrun(agent, now)
+        if self.router.agents[agent].state == "available":
+            self.router.set_agent_state(agent, "offline", "", now)
 
     def _accept_later(self, event: simpy.Event) -> None:
         now = self._now()
@@ -188,12 +258,11 @@ class Twin:
             return
         index = int(task.id[1:])
         self.answered[index] = now
-        handle = self.handle[index]
+        wrap = self._wrap[task.queue]
+        talk = max(self.handle[index] - wrap, 0.0)  # the handle time includes the wrap-up
         share = 1.0 / self.router.agents[task.agent].capacity[task.channel]
-        self._work.append(
-            (self._group_of[task.agent], now, now + handle + self._wrap[task.queue], share)
-        )
-        self.env.timeout(handle, value=task.id).callbacks.append(self._hang_up)
+        self._work.append((self._group_of[task.agent], now, now + talk + wrap, share))
+        self.env.timeout(talk, value=task.id).callbacks.append(self._hang_up)
 
     def _hang_up(self, event: simpy.Event) -> None:
         now = self._now()
@@ -216,17 +285,35 @@ class Twin:
         self._dispatch(offers, now)
 
     def _redial(self, event: simpy.Event) -> None:
-        """The same caller again: a new contact of the same series, the same handle time and a
-        fresh patience."""
+        """The same caller again: a new contact of the same series and class, the same handle
+        time and a fresh patience; the IVR turns a re-dial away while the centre is closed."""
         first = event.value
+        if self.behaviour.closing.is_closed(self.env.now):
+            return
         self.arrival.append(self.env.now)
         self.series.append(self.series[first])
         self.handle.append(self.handle[first])
-        mean = self.behaviour.patience[self.demand[self.series[first]].channel]
+        self.customer_class.append(self.customer_class[first])
+        channel = self.demand[self.series[first]].channel
+        behaviour = self.behaviour
+        mean = mean_patience(
+            channel, behaviour.patience, behaviour.classes, self.customer_class[first]
+        )
         self.patience.append(mean * self.rngs["redial"].standard_exponential())
         self.answered.append(math.nan)
         self.abandoned.append(math.nan)
         self._arrive(len(self.arrival) - 1)
+
+    def _close(self, event: simpy.Event) -> None:
+        """Closing under the `abandon` policy: every contact still waiting is ended, except
+        those already offered to an agent (answered) and callbacks taken (kept for later)."""
+        now = self._now()
+        for task in list(self.router.queued):
+            if self.behaviour.callbacks and self.router.tasks[task].fallback == "callback":
+                continue
+            self.abandoned[int(task[1:])] = now
+            self.router.cancel(task, "abandoned", now)
+        self._dispatch([], now)
 
     def _wake(self, event: simpy.Event) -> None:
         if event.value != self._wake_at:
@@ -277,4 +364,6 @@ class Twin:
             self._spread(self._work),
             self._spread(self._staffed),
             self.bin_seconds,
+            np.asarray(self.customer_class, dtype=int),
+            tuple(c.name for c in self.behaviour.classes),
         )

@@ -11,8 +11,18 @@ base:
   replications: 10
   seed: 1
   warmup_minutes: 0
-  behaviour: {patience_seconds: {voice: 120}, accept_delay_seconds: {voice: 2},
-              handle: {kind: lognormal, cv: 1.0}, callbacks: false, redial_probability: 0}
+  behaviour:
+    patience_seconds: {chat: 600}   # overrides the centre's channels.<ch>.patience_seconds
+    accept_delay_seconds: {voice: 2}
+    handle: {kind: lognormal, cv: 1.0}
+    callbacks: false
+    redial_probability: 0.3         # of abandoners, after an exponential delay of mean
+    redial_seconds: 300
+    classes:                        # optional; shares add up to 1
+      retail:  {share: 0.6, patience_seconds: 215}
+      premier: {share: 0.3, patience_seconds: 357, priority: 5}
+      private: {share: 0.1, patience_seconds: {voice: 649}, priority: vip}
+    closing: {policy: serve}        # or abandon
 scenarios:
   - name: Ramadan peak
     changes:
@@ -24,26 +34,55 @@ scenarios:
       - {routing: {queue: complaints, steps: [{min_level: 1}]}}
       - {callbacks: true}
 ```
+
+Behaviour, field by field:
+- `patience_seconds`: mean patience (exponential) per channel. A channel not named takes what
+  staffing assumes (`wfm.staffing_plan.PlanOptions.patience_for`: the centre's
+  `channels.<ch>.patience_seconds`, else the staffing default), so `vero staff` and the twin
+  model the same abandonment on every channel, chat and WhatsApp included; `.inf` never
+  abandons.
+- `handle`: the shape of handle times around each interval's forecast AHT: `lognormal` (with
+  `cv`), `exponential`, or `empirical`: observed seconds, `seconds: [95, 140, ...]` or a CSV
+  column (`file: calls.csv`, `column: handle_seconds`, blank cells skipped), resampled and
+  rescaled so that each interval keeps its AHT. The handle time includes the queue's wrap-up,
+  as in Vero's contact records and in staffing.
+- `classes`: customer classes, each with its `share` of every series' contacts, a `priority`
+  (a number or a name of `vero.kernel.priorities`: normal, vip, urgent; a queue step that sets
+  a priority still overrides it) and its own `patience_seconds` (one value, per channel, or
+  left out: the channel's).
+- re-dials: an abandoner calls again with `redial_probability` after `redial_seconds` on
+  average, as the same class with a fresh patience; not while the centre is closed.
+- `closing.policy`: what happens to contacts still queued when the centre closes (its opening
+  hours and closed days): `serve` (the default, what most centres do: the agents on shift
+  answer them before logging off) or `abandon` (the centre ends them; counted abandoned). An
+  agent whose shift ends at any other time finishes the contacts in hand, then logs off.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from simulations.arrivals import HandleTimes, Series
+from simulations.arrivals import CustomerClass, HandleTimes, Series
 from simulations.loading import Forecast, Staff, demand, load_forecast, load_roster, load_staffing
-from simulations.model import Behaviour
+from simulations.model import Behaviour, Closing, ClosingPolicy
 from simulations.staff import Profile, Shift, group_profile
 from vero.kernel.calendar import WEEKDAYS
 from vero.kernel.centre import Centre, load_centre, parse_centre
 from vero.kernel.errors import VeroError
-from vero.kernel.files import read_yaml
+from vero.kernel.files import csv_rows, read_yaml
+from vero.kernel.priorities import NAMED
+from wfm.staffing_plan import PlanOptions
+
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Patience = Annotated[float, Field(gt=0)]  # .inf: never abandons
 
 
 class _Strict(BaseModel):
@@ -51,19 +90,66 @@ class _Strict(BaseModel):
 
 
 class HandleSpec(_Strict):
-    kind: Literal["lognormal", "exponential"] = "lognormal"
+    """Handle-time shape; `empirical` takes its sample from `seconds` or a `file`'s `column`."""
+
+    kind: Literal["lognormal", "exponential", "empirical"] = "lognormal"
     cv: float = Field(default=1.0, gt=0)
+    seconds: tuple[Seconds, ...] | None = Field(default=None, min_length=1)
+    file: Path | None = None
+    column: str = "handle_seconds"
+
+    @model_validator(mode="after")
+    def _one_sample(self) -> HandleSpec:
+        given = (self.seconds is not None) + (self.file is not None)
+        if self.kind == "empirical" and given != 1:
+            raise ValueError("kind: empirical needs exactly one of 'seconds' or 'file'")
+        if self.kind != "empirical" and given:
+            raise ValueError("'seconds' and 'file' go with kind: empirical")
+        return self
+
+
+class ClassSpec(_Strict):
+    """A customer class: share of the contacts, priority (number or name), mean patience."""
+
+    share: float = Field(gt=0, le=1)
+    priority: int | str = 0
+    patience_seconds: Patience | dict[str, Patience] | None = None
+
+    @field_validator("priority")
+    @classmethod
+    def _named(cls, value: int | str) -> int:
+        if isinstance(value, str):
+            if value not in NAMED:
+                raise ValueError(
+                    f"unknown priority {value!r}; give a number or one of {', '.join(NAMED)}"
+                )
+            return NAMED[value]
+        return value
+
+
+class ClosingSpec(_Strict):
+    policy: ClosingPolicy = "serve"
 
 
 class BehaviourSpec(_Strict):
-    """Callers and agents; a channel without patience never abandons."""
+    """Callers and agents (see the module docstring)."""
 
-    patience_seconds: dict[str, float] = {"voice": 120.0}
+    patience_seconds: dict[str, Patience] = {}
     accept_delay_seconds: dict[str, float] = {"voice": 2.0}
     handle: HandleSpec = HandleSpec()
     callbacks: bool = False
     redial_probability: float = Field(default=0.0, ge=0, le=1)
     redial_seconds: float = Field(default=300.0, gt=0)
+    classes: dict[str, ClassSpec] = {}
+    closing: ClosingSpec = ClosingSpec()
+
+    @field_validator("classes")
+    @classmethod
+    def _shares(cls, value: dict[str, ClassSpec]) -> dict[str, ClassSpec]:
+        total = sum(c.share for c in value.values())
+        if value and abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the classes' shares add up to {total:g}, not 1")
+        return value
 
 
 class Base(_Strict):
@@ -248,14 +334,102 @@ def _has(node: dict | list, key: Any) -> bool:
     return key in node if isinstance(node, dict) else isinstance(key, int) and key < len(node)
 
 
-def _behaviour(spec: BehaviourSpec, callbacks: bool) -> Behaviour:
+def channel_patience(centre: Centre, overrides: Mapping[str, float] = {}) -> dict[str, float]:
+    """Mean patience per channel: `overrides`, else what staffing assumes for the channel
+    (`PlanOptions.patience_for`), so that the twin and `vero staff` model the same abandonment.
+    Channels that never abandon (inf) are left out, as `Behaviour.patience` wants them."""
+    options = PlanOptions()
+    patience = {
+        channel: overrides.get(channel, options.patience_for(centre, channel))
+        for channel in centre.channels
+    }
+    return {channel: value for channel, value in patience.items() if math.isfinite(value)}
+
+
+def customer_classes(specs: Mapping[str, ClassSpec], centre: Centre) -> tuple[CustomerClass, ...]:
+    """The engine's classes; one patience for a class applies to every channel."""
+    classes = []
+    for name, spec in specs.items():
+        given = spec.patience_seconds
+        patience = (
+            {}
+            if given is None
+            else dict(given)
+            if isinstance(given, dict)
+            else dict.fromkeys(centre.channels, given)
+        )
+        assert isinstance(spec.priority, int)  # ClassSpec._named turns a name into its number
+        classes.append(CustomerClass(name, spec.share, spec.priority, patience))
+    return tuple(classes)
+
+
+def closed_spans(centre: Centre, forecast: Forecast) -> tuple[tuple[float, float], ...]:
+    """When the centre is closed over the forecast's days, in seconds from the origin: until
+    the first opening, from each closing to the next opening, and after the last closing."""
+    spans: list[tuple[float, float]] = []
+    closed_from = 0.0
+    day, last = forecast.days[0], forecast.days[-1]
+    while day <= last:
+        hours = centre.hours_on(day)
+        if hours is not None:
+            start, end = (
+                (_local(day, hhmm, centre) - forecast.origin).total_seconds() for hhmm in hours
+            )
+            if start > closed_from:
+                spans.append((closed_from, start))
+            closed_from = end
+        day += dt.timedelta(days=1)
+    spans.append((closed_from, math.inf))
+    return tuple(spans)
+
+
+def handle_times(spec: HandleSpec, at: Callable[[Path], Path]) -> HandleTimes:
+    """The engine's handle-time shape; an empirical file is read here (`at` resolves its path
+    against the scenario file), each bad cell a VeroError with file, line and column."""
+    if spec.kind != "empirical":
+        return HandleTimes(spec.kind, spec.cv)
+    if spec.seconds is not None:
+        return HandleTimes("empirical", spec.cv, tuple(spec.seconds))
+    assert spec.file is not None  # HandleSpec._one_sample: one of the two
+    path = at(spec.file)
+    sample = []
+    for line, row in csv_rows(path, (spec.column,)):
+        text = row[spec.column]
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):
+            raise VeroError(
+                f"{text!r} is not a handle time in seconds > 0",
+                source=str(path),
+                line=line,
+                field=spec.column,
+            )
+        sample.append(value)
+    if not sample:
+        raise VeroError(f"no handle times in column {spec.column!r}", source=str(path))
+    return HandleTimes("empirical", spec.cv, tuple(sample))
+
+
+def _behaviour(
+    spec: BehaviourSpec,
+    callbacks: bool,
+    centre: Centre,
+    handle: HandleTimes,
+    closed: tuple[tuple[float, float], ...],
+) -> Behaviour:
     return Behaviour(
-        handle=HandleTimes(spec.handle.kind, spec.handle.cv),
-        patience=dict(spec.patience_seconds),
+        handle=handle,
+        patience=channel_patience(centre, spec.patience_seconds),
         accept_delay=dict(spec.accept_delay_seconds),
         callbacks=callbacks,
         redial_probability=spec.redial_probability,
         redial_seconds=spec.redial_seconds,
+        classes=customer_classes(spec.classes, centre),
+        closing=Closing(spec.closing.policy, closed),
     )
 
 
@@ -270,12 +444,14 @@ def load_study(path: Path, *, replications: int | None = None, seed: int | None 
         return relative if relative.is_absolute() else here / relative
 
     centre = load_centre(at(base.centre) if base.centre else None)
-    for channel in (*base.behaviour.patience_seconds, *base.behaviour.accept_delay_seconds):
-        if channel not in centre.channels:
-            raise VeroError(
-                f"unknown channel {channel!r}", source=str(path), field="base.behaviour"
-            )
+    _check_channels(base.behaviour, centre, str(path))
     forecast = load_forecast(at(base.forecast), centre)
+    handle = handle_times(base.behaviour.handle, at)
+    closed = closed_spans(centre, forecast)
+
+    def behaviour(callbacks: bool) -> Behaviour:
+        return _behaviour(base.behaviour, callbacks, centre, handle, closed)
+
     if base.roster is not None:
         staff = load_roster(
             at(base.roster), centre, forecast, at(base.agents) if base.agents else None
@@ -290,11 +466,15 @@ def load_study(path: Path, *, replications: int | None = None, seed: int | None 
             tuple(demand(forecast)),
             staff.shifts,
             staff.profiles,
-            _behaviour(base.behaviour, base.behaviour.callbacks),
+            behaviour(base.behaviour.callbacks),
         )
     ]
     for scenario in spec.scenarios:
-        cases.append(_resolve(scenario, centre, forecast, staff, base.behaviour, str(path)))
+        cases.append(
+            _resolve(
+                scenario, centre, forecast, staff, base.behaviour.callbacks, behaviour, str(path)
+            )
+        )
     interval = int(forecast.rows["interval_minutes"].iloc[0])
     return Study(
         tuple(cases),
@@ -313,14 +493,14 @@ def _resolve(
     centre: Centre,
     forecast: Forecast,
     staff: Staff,
-    behaviour: BehaviourSpec,
+    callbacks: bool,
+    behaviour: Callable[[bool], Behaviour],
     source: str,
 ) -> ScenarioCase:
     """Apply a scenario's changes in order to copies of the base inputs."""
     rows = forecast.rows.copy()
     shifts, profiles = list(staff.shifts), dict(staff.profiles)
     raw = centre.model_dump()
-    callbacks = behaviour.callbacks
     for index, change in enumerate(scenario.changes):
         where = f"scenarios[{scenario.name!r}].changes[{index}]"
         try:
@@ -352,8 +532,29 @@ def _resolve(
         tuple(demand(forecast, rows)),
         tuple(shifts),
         {s.agent: profiles[s.agent] for s in shifts},
-        _behaviour(behaviour, callbacks),
+        behaviour(callbacks),
     )
+
+
+def _check_channels(spec: BehaviourSpec, centre: Centre, source: str) -> None:
+    """Every channel the behaviour names exists in the centre."""
+    named = [
+        ("base.behaviour.patience_seconds", spec.patience_seconds),
+        ("base.behaviour.accept_delay_seconds", spec.accept_delay_seconds),
+        *(
+            (f"base.behaviour.classes.{name}.patience_seconds", c.patience_seconds)
+            for name, c in spec.classes.items()
+            if isinstance(c.patience_seconds, dict)
+        ),
+    ]
+    for field, channels in named:
+        for channel in channels:
+            if channel not in centre.channels:
+                raise VeroError(
+                    f"unknown channel {channel!r}; the centre has {', '.join(centre.channels)}",
+                    source=source,
+                    field=field,
+                )
 
 
 def _days(items: tuple[dt.date | str, ...], forecast: Forecast) -> set[dt.date]:

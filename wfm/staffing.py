@@ -9,7 +9,10 @@ Chat concurrency: an agent holding up to k chats is modelled as k independent se
 working one chat for the per-chat handle time (`aht_seconds` as measured while agents juggle
 chats, so the slow-down from multitasking is already in it). This is the usual "k servers per
 agent" approximation; it is optimistic when chats of one agent interfere more than the measured
-handle time shows. Occupancy is then the busy share of the agent's chat slots.
+handle time shows. Occupancy is then the busy share of the agent's chat slots. The twin models
+chat and WhatsApp the same way (an agent holds up to k of them in the router, and each waiting
+one abandons with the channel's patience), and tests/simulations/test_twin_realism.py checks
+that the two agree on a chat queue.
 
 Erlang A's service level follows the model's `SLConvention` (answered within the target over
 all offered contacts by default: abandoners are failures). A `max_abandonment` cap adds a
