@@ -16,6 +16,7 @@ from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, interval_fields
 from wfm.erlang import SL_CONVENTIONS, SLConvention
+from wfm.patience import channel_patience, describe, estimate, load_waits
 from wfm.staffing import Model
 from wfm.staffing_plan import DEFAULT_PATIENCE_SECONDS, PlanOptions, plan_group
 
@@ -77,6 +78,17 @@ FORECAST_COLUMNS = (
     f"{DEFAULT_PATIENCE_SECONDS:g} s.",
 )
 @click.option(
+    "--patience-from",
+    "patience_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Contact records (Vero's contact CSVs, or any CSV with wait_seconds and an outcome or "
+    "abandoned column; repeat for several files): each channel's mean patience is estimated "
+    "from them (total wait / abandonments, answered contacts censored) and used for Erlang A. "
+    "A CHANNEL=SECONDS of --patience still wins; channels with too few abandonments keep "
+    "theirs.",
+)
+@click.option(
     "--sl-convention",
     "convention",
     type=click.Choice(SL_CONVENTIONS),
@@ -126,6 +138,7 @@ def staff(
     chart_path: Path | None,
     model: Model,
     patience: str | None,
+    patience_paths: tuple[Path, ...],
     convention: SLConvention,
     short_abandon_seconds: float | None,
     max_abandonment: float | None,
@@ -136,6 +149,9 @@ def staff(
     """Turn a contact forecast into required agents per interval and staffing group."""
     centre = load_centre(centre_path)
     every_channel, per_channel = parse_patience(patience or "", centre)
+    progress = Console(stderr=True)
+    if patience_paths:
+        per_channel = {**estimated_patience(patience_paths, centre, progress), **per_channel}
     if short_abandon_seconds is not None and convention != "offered_minus_short_abandons":
         raise VeroError(
             "applies only with --sl-convention offered_minus_short_abandons",
@@ -153,7 +169,12 @@ def staff(
         max_abandonment,
         per_channel,
     )
-    progress = Console(stderr=True)
+    if model == "erlang-a":
+        used = ", ".join(
+            f"{channel} {options.patience_for(centre, channel):g} s"
+            for channel in sorted(rows["channel"].unique())
+        )
+        progress.print(f"patience used: {used}")
     result = plan_forecast(
         rows,
         centre,
@@ -174,6 +195,31 @@ def staff(
         progress.print(
             f"{len(result)} rows for {result['group'].nunique()} group(s) written to {out_path}"
         )
+
+
+def estimated_patience(
+    paths: tuple[Path, ...], centre: Centre, console: Console
+) -> dict[str, float]:
+    """Mean patience per channel of the centre from contact records (`wfm.patience`), each
+    channel's estimate and the rows skipped printed."""
+    waits = load_waits(paths, {"channel": "voice", "queue": "general"}, required=True)
+    if waits is None or waits.frame.empty:
+        raise VeroError("no waiting contacts to estimate patience from", source=str(paths[0]))
+    unknown = sorted(set(waits.frame["channel"]) - set(centre.channels))
+    if unknown:
+        raise VeroError(
+            f"channel(s) {', '.join(unknown)} not in the centre ({', '.join(centre.channels)})",
+            source=str(paths[0]),
+            field="channel",
+        )
+    estimates = estimate(waits.frame)
+    for issue in waits.issues[:5]:
+        console.print(f"  skipped {issue}", markup=False)
+    if len(waits.issues) > 5:
+        console.print(f"  ... and {len(waits.issues) - 5} more skipped")
+    for line in describe(estimates):
+        console.print(f"patience from history: {line}", markup=False)
+    return channel_patience(estimates)
 
 
 def parse_patience(text: str, centre: Centre) -> tuple[float | None, dict[str, float]]:
