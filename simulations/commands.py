@@ -38,6 +38,14 @@ from simulations.scenario import load_study
     help="Worker processes running replications in parallel (1: in this process).",
 )
 @click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Address of a running dask.distributed scheduler: the replications run on its "
+    "workers (which need this Vero installed) instead of local processes; the results are "
+    "the same as a local run with the same seed.",
+)
+@click.option(
     "--seed",
     type=click.IntRange(min=0),
     default=None,
@@ -45,7 +53,12 @@ from simulations.scenario import load_study
     "replication k uses the same numbers in every scenario.",
 )
 def simulate(
-    scenario_path: Path, out_dir: Path, replications: int | None, workers: int, seed: int | None
+    scenario_path: Path,
+    out_dir: Path,
+    replications: int | None,
+    workers: int,
+    scheduler: str | None,
+    seed: int | None,
 ) -> None:
     """Simulate the base and each what-if scenario of SCENARIO.yaml with the SimPy twin (the
     live routing policy), replicated, and report service levels against the targets."""
@@ -55,7 +68,7 @@ def simulate(
     columns = (TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task("replications", total=len(jobs))
-        counts, work = run_all(jobs, workers, lambda: progress.advance(bar))
+        counts, work = run_all(jobs, workers, lambda: progress.advance(bar), scheduler)
     results = summarise_study(counts, work, [case.name for case in study.cases])
     page, data = write_report(results, study, out_dir)
     console.print(
