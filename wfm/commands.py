@@ -16,7 +16,7 @@ from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, interval_fields
 from wfm.erlang import SL_CONVENTIONS, SLConvention
-from wfm.patience import channel_patience, describe, estimate, load_waits
+from wfm.patience import from_records
 from wfm.staffing import Model
 from wfm.staffing_plan import DEFAULT_PATIENCE_SECONDS, PlanOptions, plan_group
 
@@ -151,7 +151,10 @@ def staff(
     every_channel, per_channel = parse_patience(patience or "", centre)
     progress = Console(stderr=True)
     if patience_paths:
-        per_channel = {**estimated_patience(patience_paths, centre, progress), **per_channel}
+        estimated, lines = from_records(patience_paths, centre.channels)
+        for line in lines:
+            progress.print(line, markup=False, soft_wrap=True)
+        per_channel = {**estimated, **per_channel}
     if short_abandon_seconds is not None and convention != "offered_minus_short_abandons":
         raise VeroError(
             "applies only with --sl-convention offered_minus_short_abandons",
@@ -174,7 +177,7 @@ def staff(
             f"{channel} {options.patience_for(centre, channel):g} s"
             for channel in sorted(rows["channel"].unique())
         )
-        progress.print(f"patience used: {used}")
+        progress.print(f"patience used: {used}", soft_wrap=True)
     result = plan_forecast(
         rows,
         centre,
@@ -195,31 +198,6 @@ def staff(
         progress.print(
             f"{len(result)} rows for {result['group'].nunique()} group(s) written to {out_path}"
         )
-
-
-def estimated_patience(
-    paths: tuple[Path, ...], centre: Centre, console: Console
-) -> dict[str, float]:
-    """Mean patience per channel of the centre from contact records (`wfm.patience`), each
-    channel's estimate and the rows skipped printed."""
-    waits = load_waits(paths, {"channel": "voice", "queue": "general"}, required=True)
-    if waits is None or waits.frame.empty:
-        raise VeroError("no waiting contacts to estimate patience from", source=str(paths[0]))
-    unknown = sorted(set(waits.frame["channel"]) - set(centre.channels))
-    if unknown:
-        raise VeroError(
-            f"channel(s) {', '.join(unknown)} not in the centre ({', '.join(centre.channels)})",
-            source=str(paths[0]),
-            field="channel",
-        )
-    estimates = estimate(waits.frame)
-    for issue in waits.issues[:5]:
-        console.print(f"  skipped {issue}", markup=False)
-    if len(waits.issues) > 5:
-        console.print(f"  ... and {len(waits.issues) - 5} more skipped")
-    for line in describe(estimates):
-        console.print(f"patience from history: {line}", markup=False)
-    return channel_patience(estimates)
 
 
 def parse_patience(text: str, centre: Centre) -> tuple[float | None, dict[str, float]]:

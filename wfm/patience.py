@@ -16,7 +16,7 @@ kind) or any CSV with a wait_seconds column and an outcome or abandoned column.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from vero.kernel.errors import VeroError
 from vero.kernel.files import open_text, read_table
 
 ALL_QUEUES = "all"
+SHOWN_ISSUES = 5  # skipped rows named in `from_records`' lines, the rest counted
 MIN_ABANDONS = 10  # fewer events leave the mean's relative error above 1/sqrt(10) ≈ 32 %
 NOT_WAITING = ("callback_failed", "unreached")  # outcomes of outbound legs: nobody queued
 YES = ("1", "true", "yes", "y")
@@ -203,6 +204,31 @@ def load_waits(
         pd.concat([w.frame for w in found], ignore_index=True),
         [issue for w in found for issue in w.issues],
     )
+
+
+def from_records(
+    paths: Iterable[Path], channels: Collection[str]
+) -> tuple[dict[str, float], list[str]]:
+    """`--patience-from`: the mean patience per channel (`channel_patience`) from contact
+    records that must all have waits, and the lines to print (the first skipped rows, each
+    channel's estimate). A channel outside `channels` (the centre's) is a VeroError."""
+    paths = list(paths)
+    waits = load_waits(paths, {"channel": "voice", "queue": "general"}, required=True)
+    if waits is None or waits.frame.empty:
+        raise VeroError("no waiting contacts to estimate patience from", source=str(paths[0]))
+    unknown = sorted(set(waits.frame["channel"]) - set(channels))
+    if unknown:
+        raise VeroError(
+            f"channel(s) {', '.join(unknown)} not in the centre ({', '.join(channels)})",
+            source=str(paths[0]),
+            field="channel",
+        )
+    estimates = estimate(waits.frame)
+    lines = [f"  skipped {issue}" for issue in waits.issues[:SHOWN_ISSUES]]
+    if len(waits.issues) > SHOWN_ISSUES:
+        lines.append(f"  ... and {len(waits.issues) - SHOWN_ISSUES} more skipped")
+    lines.extend(f"patience from history: {line}" for line in describe(estimates))
+    return channel_patience(estimates), lines
 
 
 def _wait(text: str) -> float:

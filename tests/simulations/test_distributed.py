@@ -1,6 +1,7 @@
-"""Replications on a dask.distributed cluster (`--scheduler`): the same tallies as a local run
-with the same seed, and an unreachable scheduler in one line. The cluster is a small in-process
-`LocalCluster` (threads, no dashboard), closed at the end."""
+"""`vero simulate`'s replications on a dask.distributed cluster (`--scheduler`): the same
+tallies as a local run with the same seed, and an unreachable scheduler in one line (the
+cluster is a small in-process `LocalCluster`: threads, no dashboard, closed at the end); and
+the twin's patience from contact records (`--patience-from`)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,25 @@ def test_an_unreachable_scheduler_is_one_line(
         "missing port number in address 'nowhere'"
     ]
     assert "Traceback" not in result.output
+
+
+def test_simulate_takes_the_patience_from_contact_records(scenario: Path, tmp_path: Path) -> None:
+    records = tmp_path / "contacts.csv"
+    rows = ["channel,queue,wait_seconds,outcome"]
+    rows += [f"voice,general,{wait},abandoned" for wait in (4, 6) * 10]  # mean patience 5 s
+    rows += ["voice,general,0,completed", "chat,product,50,completed"]
+    records.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    abandonment = {}
+    for option in ([], ["--patience-from", str(records)]):
+        out = tmp_path / f"out{len(option)}"
+        result = CliRunner().invoke(
+            cli, ["simulate", str(scenario), "--out-dir", str(out), "--workers", "1", *option]
+        )
+        assert result.exit_code == 0, result.output
+        kpis = json.loads((out / "figures.json").read_text(encoding="utf-8"))["kpis"]
+        voice = next(k for k in kpis if (k["scenario"], k["channel"]) == ("base", "voice"))
+        abandonment[bool(option)] = voice["abandonment"]
+    assert "mean patience 5 s" in result.output
+    assert "patience used: voice 5 s" in result.output
+    assert "chat: 0 of 1 contacts abandoned, too few" in result.output
+    assert abandonment[True] > abandonment[False] + 0.1

@@ -234,7 +234,7 @@ def write_patience(
         return
     estimates = estimate(waits.frame)
     for line in describe(estimates):
-        console.print(f"patience: {line}", markup=False)
+        console.print(f"patience: {line}", markup=False, soft_wrap=True)
     try:
         estimates.to_csv(path, index=False)
     except OSError as exc:
