@@ -231,6 +231,23 @@ def from_records(
     return channel_patience(estimates), lines
 
 
+def history_patience(
+    paths: Iterable[Path], defaults: Mapping[str, str], out: Path
+) -> pd.DataFrame | None:
+    """The estimates of `vero forecast` and the console's forecast run, written to `out`
+    (patience.csv) beside the forecast; None, and nothing written, when the histories have no
+    waits (interval counts, a call log)."""
+    waits = load_waits(paths, defaults)
+    if waits is None or waits.frame.empty:
+        return None
+    estimates = estimate(waits.frame)
+    try:
+        estimates.to_csv(out, index=False)
+    except OSError as exc:
+        raise VeroError(f"cannot write: {exc.strerror}", source=str(out)) from exc
+    return estimates
+
+
 def _wait(text: str) -> float:
     try:
         value = float(text)

@@ -192,10 +192,12 @@ def test_staff_patience_from_a_file_without_waits_is_one_line(tmp_path: Path) ->
     assert "not a contact record file" in result.output
 
 
-def test_forecast_writes_patience_beside_its_output(tmp_path: Path) -> None:
+def history_with_abandons(path: Path, days: int = 28) -> Path:
+    """Router contact records, about four an hour from 08:00 Jakarta: exponential patience of
+    mean 60 s, answered after an exponential 30 s unless the caller hangs up first."""
     rng = np.random.default_rng(4)
     lines = [HEADER]
-    for day in pd.date_range("2026-09-01", periods=28):
+    for day in pd.date_range("2026-09-01", periods=days):
         for hour in range(9):
             for k in range(rng.poisson(4)):
                 at = (day + pd.Timedelta(hours=1 + hour, minutes=int(rng.integers(60)))).isoformat()
@@ -206,8 +208,12 @@ def test_forecast_writes_patience_beside_its_output(tmp_path: Path) -> None:
                     f"{min(gives_up, answer):.1f},{'' if gone else 200},a1,"
                     f"{'abandoned' if gone else 'completed'},,"
                 )
-    history = tmp_path / "contacts.csv"
-    history.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_forecast_writes_patience_beside_its_output(tmp_path: Path) -> None:
+    history = history_with_abandons(tmp_path / "contacts.csv")
     out = tmp_path / "run" / "forecast.csv"
     out.parent.mkdir()
     result = CliRunner().invoke(

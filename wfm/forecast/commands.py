@@ -19,7 +19,7 @@ from wfm.forecast.calendar import load_events
 from wfm.forecast.history import FORMATS, SUMMARY_ISSUES, combine, load_history
 from wfm.forecast.models import MODELS
 from wfm.forecast.pipeline import ForecastRun, forecast_history
-from wfm.patience import describe, estimate, load_waits
+from wfm.patience import describe, history_patience
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
@@ -221,25 +221,11 @@ def forecast(
         run.backtest_table().to_csv(backtest_report, index=False)
     write_chart(run, chart)
     console.print(f"wrote {out} ({len(run.frame)} intervals) and {chart}")
-    write_patience(histories, defaults, out.parent / "patience.csv", console)
-
-
-def write_patience(
-    histories: tuple[Path, ...], defaults: dict[str, str], path: Path, console: Console
-) -> None:
-    """Patience per channel and queue from the contacts' waits (`wfm.patience`), written to
-    `path` for `vero staff --patience` and the twin; nothing for histories without waits."""
-    waits = load_waits(histories, defaults)
-    if waits is None or waits.frame.empty:
-        return
-    estimates = estimate(waits.frame)
-    for line in describe(estimates):
-        console.print(f"patience: {line}", markup=False, soft_wrap=True)
-    try:
-        estimates.to_csv(path, index=False)
-    except OSError as exc:
-        raise VeroError(f"cannot write: {exc.strerror}", source=str(path)) from exc
-    console.print(f"wrote {path}")
+    patience = history_patience(histories, defaults, out.parent / "patience.csv")
+    if patience is not None:
+        for line in describe(patience):
+            console.print(f"patience: {line}", markup=False, soft_wrap=True)
+        console.print(f"wrote {out.parent / 'patience.csv'}")
 
 
 def _role(text: str) -> tuple[str, str]:
