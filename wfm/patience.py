@@ -94,7 +94,8 @@ def exponential_mean(waits: np.ndarray, abandoned: np.ndarray) -> tuple[float, f
 
 
 def estimate(waits: pd.DataFrame) -> pd.DataFrame:
-    """PATIENCE_COLUMNS per channel (queue "all") and per channel and queue, channels sorted."""
+    """PATIENCE_COLUMNS per channel (queue "all") and per channel and queue (a customer class,
+    e.g. a VIP queue, has its own patience), channels sorted."""
     rows = []
     for channel, part in waits.groupby("channel", sort=True):
         rows.append(_row(str(channel), ALL_QUEUES, part))
