@@ -1,7 +1,7 @@
 """`vero simulate`'s replications on a dask.distributed cluster (`--scheduler`): the same
 tallies as a local run with the same seed, and an unreachable scheduler in one line (the
 cluster is a small in-process `LocalCluster`: threads, no dashboard, closed at the end); and
-the twin's patience from contact records (`--patience-from`)."""
+the twin's patience from contact records (`--patience-from`); `vero plan --scheduler` too."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from distributed import LocalCluster
 from simulations import replications
 from simulations.replications import run_all, study_jobs
 from simulations.scenario import load_study
+from tests.wfm.test_plan import run_plan, write_history
 from vero.cli import cli
 from vero.kernel.errors import VeroError
 
@@ -78,6 +79,25 @@ def test_simulate_on_a_cluster_writes_the_local_figures(
         assert result.exit_code == 0, result.output
         figures.append(json.loads((out / "figures.json").read_text(encoding="utf-8")))
     assert figures[0] == figures[1]
+
+
+def test_plan_on_a_cluster_simulates_as_the_local_plan(scheduler: str, tmp_path: Path) -> None:
+    write_history(tmp_path / "history.csv")
+    (tmp_path / "agents.csv").write_text(
+        "id,name,groups,contract\n"
+        + "".join(f"a{k},Agent {k},voice-id,part-time:8\n" for k in range(9))
+    )
+    (tmp_path / "templates.yaml").write_text(
+        "starts: {from: '08:00', to: '17:00', every: 60}\nwork_hours: [4, 8]\n"
+    )
+    service = []
+    for where in ([], ["--scheduler", scheduler]):
+        out = tmp_path / f"out{len(where)}"
+        result = run_plan(tmp_path, out, "--max-iterations", "1", "--replications", "2", *where)
+        assert result.exit_code == 0, result.output
+        plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+        service.append(plan["iterations"])
+    assert service[0] == service[1]
 
 
 def test_an_unreachable_scheduler_is_one_line(
