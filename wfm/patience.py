@@ -216,7 +216,10 @@ def from_records(
     paths = list(paths)
     waits = load_waits(paths, {"channel": "voice", "queue": "general"}, required=True)
     if waits is None or waits.frame.empty:
-        raise VeroError("no waiting contacts to estimate patience from", source=str(paths[0]))
+        first = f" (all skipped; the first: {waits.issues[0]})" if waits and waits.issues else ""
+        raise VeroError(
+            f"no waiting contacts to estimate patience from{first}", source=str(paths[0])
+        )
     unknown = sorted(set(waits.frame["channel"]) - set(channels))
     if unknown:
         raise VeroError(

@@ -190,6 +190,16 @@ def test_staff_patience_from_a_file_without_waits_is_one_line(tmp_path: Path) ->
     assert result.exit_code != 0
     assert result.output.strip().count("\n") == 0, result.output
     assert "not a contact record file" in result.output
+    unusable = tmp_path / "waits.csv"
+    unusable.write_text("wait_seconds,outcome\n-3,abandoned\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["staff", "--forecast", str(forecast), "--patience-from", str(unusable)]
+    )
+    assert result.exit_code != 0
+    assert result.output == (
+        f"vero: error: {unusable}: no waiting contacts to estimate patience from (all skipped; "
+        f"the first: {unusable}:2 field 'wait_seconds': '-3' is negative or not finite)\n"
+    )
 
 
 def history_with_abandons(path: Path, days: int = 28) -> Path:
