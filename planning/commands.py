@@ -128,6 +128,13 @@ HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
     help="Processes running twin replications in parallel (1: in this process).",
 )
 @click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Address of a running dask.distributed scheduler: the twin replications run on its "
+    "workers (which need this Vero installed) instead of local processes.",
+)
+@click.option(
     "--seed",
     type=click.IntRange(min=0),
     default=1,
@@ -158,6 +165,7 @@ def plan_command(
     tolerance: float,
     time_limit: float,
     workers: int,
+    scheduler: str | None,
     seed: int,
     out_dir: Path,
     dayfirst: bool | None,
@@ -203,6 +211,7 @@ def plan_command(
         seed=seed,
         tolerance=tolerance,
         workers=workers,
+        scheduler=scheduler,
     )
     columns = (
         TextColumn("{task.description}"),

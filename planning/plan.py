@@ -69,6 +69,7 @@ class PlanSettings:
     seed: int = 1
     tolerance: float = 0.05
     workers: int = 1
+    scheduler: str | None = None  # a dask.distributed scheduler for the replications
     staffing: PlanOptions = PlanOptions(model="erlang-c", shrinkage=0.0)
     behaviour: Behaviour = field(default_factory=lambda: Behaviour(patience={"voice": 120.0}))
 
@@ -195,7 +196,7 @@ def simulate(
         Job(case, k, settings.seed, 0.0, forecast.end_seconds, bin_seconds)
         for k in range(settings.replications)
     ]
-    counts, _ = run_all(jobs, settings.workers, done)
+    counts, _ = run_all(jobs, settings.workers, done, settings.scheduler)
     counts["group"] = [
         centre.staffing_group(c, q, lang)
         for c, q, lang in zip(counts["channel"], counts["queue"], counts["language"], strict=True)

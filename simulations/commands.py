@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -10,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from simulations.replications import run_all, study_jobs
 from simulations.report import summarise_study, write_report
-from simulations.scenario import load_study
+from simulations.scenario import Study, load_study
+from wfm.patience import from_records
 
 
 @click.command("simulate")
@@ -38,6 +40,23 @@ from simulations.scenario import load_study
     help="Worker processes running replications in parallel (1: in this process).",
 )
 @click.option(
+    "--patience-from",
+    "patience_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Contact records (as for `vero staff --patience-from`): each channel's mean patience "
+    "estimated from them replaces the file's behaviour.patience_seconds in every scenario "
+    "(channels with too few abandonments keep the file's).",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Address of a running dask.distributed scheduler: the replications run on its "
+    "workers (which need this Vero installed) instead of local processes; the results are "
+    "the same as a local run with the same seed.",
+)
+@click.option(
     "--seed",
     type=click.IntRange(min=0),
     default=None,
@@ -45,19 +64,45 @@ from simulations.scenario import load_study
     "replication k uses the same numbers in every scenario.",
 )
 def simulate(
-    scenario_path: Path, out_dir: Path, replications: int | None, workers: int, seed: int | None
+    scenario_path: Path,
+    out_dir: Path,
+    replications: int | None,
+    workers: int,
+    patience_paths: tuple[Path, ...],
+    scheduler: str | None,
+    seed: int | None,
 ) -> None:
     """Simulate the base and each what-if scenario of SCENARIO.yaml with the SimPy twin (the
     live routing policy), replicated, and report service levels against the targets."""
     study = load_study(scenario_path, replications=replications, seed=seed)
-    jobs = study_jobs(study)
     console = Console(stderr=True)
+    if patience_paths:
+        estimated, lines = from_records(patience_paths, study.centre.channels)
+        for line in lines:
+            console.print(line, markup=False, soft_wrap=True)
+        study = with_patience(study, estimated)
+        used = study.cases[0].behaviour.patience
+        patience = ", ".join(f"{c} {s:g} s" for c, s in sorted(used.items()))
+        console.print(f"patience used: {patience}", soft_wrap=True)
+    jobs = study_jobs(study)
     columns = (TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task("replications", total=len(jobs))
-        counts, work = run_all(jobs, workers, lambda: progress.advance(bar))
+        counts, work = run_all(jobs, workers, lambda: progress.advance(bar), scheduler)
     results = summarise_study(counts, work, [case.name for case in study.cases])
     page, data = write_report(results, study, out_dir)
     console.print(
         f"{len(study.cases)} scenario(s) × {study.replications} replications: {page} and {data}"
     )
+
+
+def with_patience(study: Study, patience: dict[str, float]) -> Study:
+    """The study with these mean patiences (per channel) in every scenario's behaviour."""
+    cases = tuple(
+        replace(
+            case,
+            behaviour=replace(case.behaviour, patience={**case.behaviour.patience, **patience}),
+        )
+        for case in study.cases
+    )
+    return replace(study, cases=cases)

@@ -16,6 +16,7 @@ from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, interval_fields
 from wfm.erlang import SL_CONVENTIONS, SLConvention
+from wfm.patience import from_records
 from wfm.staffing import Model
 from wfm.staffing_plan import DEFAULT_PATIENCE_SECONDS, PlanOptions, plan_group
 
@@ -77,6 +78,17 @@ FORECAST_COLUMNS = (
     f"{DEFAULT_PATIENCE_SECONDS:g} s.",
 )
 @click.option(
+    "--patience-from",
+    "patience_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Contact records (Vero's contact CSVs, or any CSV with wait_seconds and an outcome or "
+    "abandoned column; repeat for several files): each channel's mean patience is estimated "
+    "from them (total wait / abandonments, answered contacts censored) and used for Erlang A. "
+    "A CHANNEL=SECONDS of --patience still wins; channels with too few abandonments keep "
+    "theirs.",
+)
+@click.option(
     "--sl-convention",
     "convention",
     type=click.Choice(SL_CONVENTIONS),
@@ -126,6 +138,7 @@ def staff(
     chart_path: Path | None,
     model: Model,
     patience: str | None,
+    patience_paths: tuple[Path, ...],
     convention: SLConvention | None,
     short_abandon_seconds: float | None,
     max_abandonment: float | None,
@@ -136,6 +149,12 @@ def staff(
     """Turn a contact forecast into required agents per interval and staffing group."""
     centre = load_centre(centre_path)
     every_channel, per_channel = parse_patience(patience or "", centre)
+    progress = Console(stderr=True)
+    if patience_paths:
+        estimated, lines = from_records(patience_paths, centre.channels)
+        for line in lines:
+            progress.print(line, markup=False, soft_wrap=True)
+        per_channel = {**estimated, **per_channel}
     if short_abandon_seconds is not None and convention != "offered_minus_short_abandons":
         raise VeroError(
             "applies only with --sl-convention offered_minus_short_abandons",
@@ -153,7 +172,12 @@ def staff(
         max_abandonment,
         per_channel,
     )
-    progress = Console(stderr=True)
+    if model == "erlang-a":
+        used = ", ".join(
+            f"{channel} {options.patience_for(centre, channel):g} s"
+            for channel in sorted(rows["channel"].unique())
+        )
+        progress.print(f"patience used: {used}", soft_wrap=True)
     result = plan_forecast(
         rows,
         centre,

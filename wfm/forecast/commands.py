@@ -19,6 +19,7 @@ from wfm.forecast.calendar import load_events
 from wfm.forecast.history import FORMATS, SUMMARY_ISSUES, combine, load_history
 from wfm.forecast.models import MODELS
 from wfm.forecast.pipeline import ForecastRun, forecast_history
+from wfm.patience import describe, history_patience
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
@@ -220,6 +221,11 @@ def forecast(
         run.backtest_table().to_csv(backtest_report, index=False)
     write_chart(run, chart)
     console.print(f"wrote {out} ({len(run.frame)} intervals) and {chart}")
+    patience = history_patience(histories, defaults, out.parent / "patience.csv")
+    if patience is not None:
+        for line in describe(patience):
+            console.print(f"patience: {line}", markup=False, soft_wrap=True)
+        console.print(f"wrote {out.parent / 'patience.csv'}")
 
 
 def _role(text: str) -> tuple[str, str]:

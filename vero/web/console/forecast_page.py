@@ -31,12 +31,13 @@ from wfm.commands import plan_forecast, read_forecast
 from wfm.forecast.commands import write_chart
 from wfm.forecast.history import DATE_ORDERS, FORMATS, History, load_history
 from wfm.forecast.pipeline import forecast_history
+from wfm.patience import channel_patience, history_patience
 from wfm.staffing_plan import PlanOptions
 
 # What `vero forecast` assumes for history without channel, queue or language (its defaults).
 HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
 INTERVALS = (15, 30, 60)
-FORECAST_FILES = ("forecast.csv", "backtest.csv", "staffing.csv", "forecast.png")
+FORECAST_FILES = ("forecast.csv", "backtest.csv", "staffing.csv", "forecast.png", "patience.csv")
 
 
 def _form(error: str = "") -> tuple[str, int]:
@@ -80,18 +81,19 @@ def forecast_job(
     history: History, centre: Centre, interval: int, horizon: int, *, folder: Path, say: Say
 ) -> dict[str, str]:
     """Forecast, chart and backtest table; then the staffing requirement the roster page can
-    use (a forecast the centre cannot staff still shows, with the reason)."""
+    use (a forecast the centre cannot staff still shows, with the reason), with the patience
+    estimated from the history's waits where it has them."""
     say("forecast.step.models")
     run = forecast_history(history, centre, interval_minutes=interval, horizon_days=horizon)
     say("forecast.step.files")
     run.frame.to_csv(folder / "forecast.csv", index=False)
     run.backtest_table().to_csv(folder / "backtest.csv", index=False)
     write_chart(run, folder / "forecast.png")
+    patience = history_patience([folder / "history.csv"], HISTORY_DEFAULTS, folder / "patience.csv")
     say("forecast.step.staffing")
+    options = PlanOptions(channel_patience={} if patience is None else channel_patience(patience))
     try:
-        staffing = plan_forecast(
-            read_forecast(folder / "forecast.csv", centre), centre, PlanOptions()
-        )
+        staffing = plan_forecast(read_forecast(folder / "forecast.csv", centre), centre, options)
     except VeroError as exc:
         return {"staffing_error": jobs.shown_error(exc, folder)}
     staffing["interval_start"] = [moment.isoformat() for moment in staffing["interval_start"]]
@@ -113,6 +115,7 @@ def forecast_run(run_id: str) -> str:
         backtest=backtest,
         has_staffing=(folder / "staffing.csv").is_file(),
         published=request.args.get("published", type=int),
+        has_patience=(folder / "patience.csv").is_file(),
     )
 
 
