@@ -17,7 +17,7 @@ from collections import defaultdict
 from wfm.scheduler.inputs import Agent, Pin
 from wfm.scheduler.model import FAMILIES, RosterModel, allowed_options
 from wfm.scheduler.problem import DAYS, Problem
-from wfm.scheduler.week import best_week
+from wfm.scheduler.week import Choice, best_week
 
 
 def pre_solve(problem: Problem) -> list[str]:
@@ -147,7 +147,9 @@ def _blames(problem: Problem, agent: Agent) -> list[tuple[str, str]]:
 
 def _has_week(problem: Problem, agent: Agent, relaxed: frozenset[str] = frozenset()) -> bool:
     """Whether the agent has a week meeting every hard rule (but the `relaxed` families)."""
-    scored = [(0.0, (option, None)) for option in allowed_options(problem, agent, relaxed)]
+    scored: list[tuple[float, Choice]] = [
+        (0.0, (option, None)) for option in allowed_options(problem, agent, relaxed)
+    ]
     return best_week(problem, agent, scored, []) is not None
 
 
