@@ -113,6 +113,8 @@ def test_uncovered_intervals_are_summarised_and_fail_only_when_asked(tmp_path):
     assert "Under-staffed:" in plain.output
     assert "agent-hours short" in plain.output
     assert "voice-id" in plain.output and "digital" in plain.output
+    assert "Under-staffed intervals" in plain.output  # each stretch listed, not only counted
+    assert "Sat 05 Dec 09:00" in plain.output
     assert "every interval is covered" not in plain.output
 
     strict = CliRunner().invoke(cli, _roster_args(tmp_path, "--require-cover"))

@@ -34,3 +34,19 @@ def test_shortfalls_count_intervals_hours_and_the_worst_interval_per_group():
 
 def test_a_covered_roster_has_no_shortfall():
     assert _roster(Coverage(_at(8), "voice-id", 1, 1)).shortfalls(30) == []
+
+
+def test_short_spans_merge_back_to_back_intervals_of_a_group():
+    roster = _roster(
+        Coverage(_at(8), "voice-id", 3, 1),
+        Coverage(_at(8, 30), "voice-id", 2, 1),  # continues the 08:00 span
+        Coverage(_at(9), "voice-id", 2, 2),  # covered: the span ends
+        Coverage(_at(9, 30), "voice-id", 1, 0),
+        Coverage(_at(8, 30), "digital", 1, 0),
+    )
+    spans = roster.short_spans(30)
+    assert [(s.group, s.start, s.end, s.missing) for s in spans] == [
+        ("digital", _at(8, 30), _at(9), 1),
+        ("voice-id", _at(8), _at(9), 2),
+        ("voice-id", _at(9, 30), _at(10), 1),
+    ]

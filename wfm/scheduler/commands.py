@@ -18,7 +18,7 @@ from wfm.scheduler.inputs import (
     load_rules,
     load_templates,
 )
-from wfm.scheduler.model import Shortfall
+from wfm.scheduler.model import Shortfall, ShortSpan
 from wfm.scheduler.problem import build_problem
 from wfm.scheduler.roster import make_roster
 
@@ -36,7 +36,8 @@ from wfm.scheduler.roster import make_roster
     required=True,
     type=click.Path(exists=True, dir_okay=False),
     help="Agents CSV: id, name, groups (;-separated), contract (5x8, 6x7, full-time, "
-    "part-time:H), optional unavailable (dates or start/end ranges, ;-separated), "
+    "part-time:H), optional unavailable (;-separated dates, start/end ranges or weekly "
+    "times: tue, tue before 10:00, fri after 18:00, wed 12:00-14:00), "
     "leave (paid days counting toward the contract: 2026-12-01 or 2026-12-01=4 for 4 h), "
     "languages (id;en, the first writes the calendar), preferred_days_off (mon;sun), "
     "worked_days_before, last_shift_end.",
@@ -170,6 +171,7 @@ def roster(
     short = result.shortfalls(problem.slot_minutes)
     if short:
         Console().print(shortfall_table(short))
+        Console().print(spans_table(result.short_spans(problem.slot_minutes)))
     else:
         click.echo("every interval is covered")
     click.echo(f"wrote {folder}/roster.csv, roster.xlsx, coverage.png, calendars/")
@@ -200,3 +202,34 @@ def shortfall_table(short: list[Shortfall]) -> Table:
             f"{worst.interval_start:%a %d %b %H:%M}: {worst.scheduled} of {worst.required:g}",
         )
     return table
+
+
+SPANS_SHOWN = 40  # rows of the interval list; the rest are in roster.xlsx
+
+
+def spans_table(spans: list[ShortSpan]) -> Table:
+    """Each under-staffed stretch of a group, back-to-back intervals merged."""
+    table = Table(title="Under-staffed intervals")
+    for column in ("group", "from", "to", "agents short (most)"):
+        table.add_column(column)
+    for span in spans[:SPANS_SHOWN]:
+        table.add_row(
+            span.group,
+            f"{span.start:%a %d %b %H:%M}",
+            _until(span),
+            f"{span.missing:g}",
+        )
+    if len(spans) > SPANS_SHOWN:
+        table.caption = (
+            f"and {len(spans) - SPANS_SHOWN} more: the Coverage sheet of roster.xlsx lists all"
+        )
+    return table
+
+
+def _until(span: ShortSpan) -> str:
+    """The span's end: the time on its own day, 24:00 at the next midnight, else day and time."""
+    if span.end.date() == span.start.date():
+        return f"{span.end:%H:%M}"
+    if span.end.time() == dt.time(0) and span.end - span.start <= dt.timedelta(days=1):
+        return "24:00"
+    return f"{span.end:%a %d %b %H:%M}"

@@ -9,8 +9,10 @@ Agents file (CSV, header required; optional columns may be left out or empty):
 - ``contract``: ``5x8`` (5 days of 8 h: 40 h), ``6x7`` (the Indonesian 6-day week of at most
   7 h a day and 40 h: five 7 h days and one 5 h day), ``full-time`` (either of the two, the model
   chooses) or ``part-time:H`` (exactly H hours a week, at most 8 h a day, any number of days).
-- ``unavailable`` (optional): ``;``-separated local dates ``2026-12-01`` (whole day) or ranges
-  ``2026-12-01T13:00/2026-12-01T17:00``; no shift may overlap them.
+- ``unavailable`` (optional): ``;``-separated local dates ``2026-12-01`` (whole day), ranges
+  ``2026-12-01T13:00/2026-12-01T17:00``, or weekly times: ``tue`` (every Tuesday),
+  ``tue 00:00-10:00``, ``tue before 10:00`` (not before 10:00 on Tuesdays), ``fri after 18:00``;
+  no shift may overlap them.
 - ``languages`` (optional): ``;``-separated languages the agent speaks, first = the language of
   the agent's calendar (``id;en``); when empty, the first language of the agent's groups, else the
   centre's default language.
@@ -80,6 +82,8 @@ class Agent:
     groups: tuple[str, ...]
     contract: Contract
     unavailable: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    # every week: (weekday, from minute, to minute), Monday = 0; build_problem dates them
+    weekly_unavailable: tuple[tuple[int, int, int], ...] = ()
     languages: tuple[str, ...] = ()  # as written in the agents file; checked by build_problem
     leave: tuple[tuple[dt.date, int | None], ...] = ()  # as written: day, paid minutes or None
     paid_leave: tuple[tuple[dt.date, int | None], ...] = ()  # this week's, in the contract now
@@ -313,9 +317,15 @@ def _parse_local(text: str, tz: dt.tzinfo) -> dt.datetime:
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
 
 
-def _unavailable(text: str, tz: dt.tzinfo) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
-    ranges = []
+def _unavailable(
+    text: str, tz: dt.tzinfo
+) -> tuple[tuple[tuple[dt.datetime, dt.datetime], ...], tuple[tuple[int, int, int], ...]]:
+    """Dated ranges, and weekly times (weekday, from minute, to minute)."""
+    ranges, weekly = [], []
     for item in filter(None, (part.strip() for part in text.split(";"))):
+        if item[:3].lower() in WEEKDAYS:
+            weekly.append(_weekly(item))
+            continue
         if "/" in item:
             first, last = (_parse_local(part, tz) for part in item.split("/", 1))
         else:
@@ -325,7 +335,28 @@ def _unavailable(text: str, tz: dt.tzinfo) -> tuple[tuple[dt.datetime, dt.dateti
         if last <= first:
             raise ValueError(f"range {item!r} ends before it starts")
         ranges.append((first, last))
-    return tuple(sorted(ranges))
+    return tuple(sorted(ranges)), tuple(sorted(weekly))
+
+
+def _weekly(item: str) -> tuple[int, int, int]:
+    """`tue`, `tue 00:00-10:00`, `tue before 10:00` or `tue after 18:00`."""
+    day, _, rest = item.lower().partition(" ")
+    rest = rest.strip()
+    if not rest:
+        first, last = 0, 24 * 60
+    elif rest.startswith("before "):
+        first, last = 0, parse_hhmm(rest.removeprefix("before "))
+    elif rest.startswith("after "):
+        first, last = parse_hhmm(rest.removeprefix("after ")), 24 * 60
+    elif "-" in rest:
+        first, last = (parse_hhmm(part) for part in rest.split("-", 1))
+    else:
+        raise ValueError(
+            f"{item!r}: use 'tue', 'tue 00:00-10:00', 'tue before 10:00' or 'tue after 18:00'"
+        )
+    if last <= first:
+        raise ValueError(f"{item!r} ends before it starts")
+    return WEEKDAYS.index(day[:3]), first, last
 
 
 def _leave(text: str) -> tuple[tuple[dt.date, int | None], ...]:
@@ -364,7 +395,7 @@ def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tup
             field = "contract"
             contract = parse_contract(row["contract"])
             field = "unavailable"
-            unavailable = _unavailable(row.get("unavailable", ""), tz)
+            unavailable, weekly = _unavailable(row.get("unavailable", ""), tz)
             spoken = tuple(p.strip() for p in row.get("languages", "").split(";") if p.strip())
             field = "leave"
             leave = _leave(row.get("leave", ""))
@@ -396,6 +427,7 @@ def load_agents(path: str | Path, groups: tuple[str, ...], tz: dt.tzinfo) -> tup
             groups=agent_groups,
             contract=contract,
             unavailable=unavailable,
+            weekly_unavailable=weekly,
             languages=spoken,
             leave=leave,
             preferred_days_off=frozenset(WEEKDAYS.index(d) for d in wishes if d),

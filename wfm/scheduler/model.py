@@ -62,6 +62,17 @@ class Shortfall:
 
 
 @dataclass(frozen=True)
+class ShortSpan:
+    """Back-to-back under-staffed intervals of one group, `end` exclusive; `missing`: agents
+    short in its worst interval."""
+
+    group: str
+    start: dt.datetime
+    end: dt.datetime
+    missing: float
+
+
+@dataclass(frozen=True)
 class Roster:
     """The result: shifts sorted by agent and start, coverage per interval and group."""
 
@@ -77,6 +88,22 @@ class Roster:
     def under_staffed(self) -> float:
         """Missing agent-intervals (fractional requirements count their fraction)."""
         return sum(c.required - c.scheduled for c in self.unmet())
+
+    def short_spans(self, slot_minutes: int) -> list[ShortSpan]:
+        """Every under-staffed interval, back-to-back ones of a group merged, by group and time:
+        the list a planner reads to hire, add overtime or move a shift."""
+        step = dt.timedelta(minutes=slot_minutes)
+        spans: list[ShortSpan] = []
+        for c in sorted(self.unmet(), key=lambda c: (c.group, c.interval_start)):
+            missing = c.required - c.scheduled
+            last = spans[-1] if spans else None
+            if last is not None and last.group == c.group and last.end == c.interval_start:
+                spans[-1] = dataclasses.replace(
+                    last, end=c.interval_start + step, missing=max(last.missing, missing)
+                )
+            else:
+                spans.append(ShortSpan(c.group, c.interval_start, c.interval_start + step, missing))
+        return spans
 
     def shortfalls(self, slot_minutes: int) -> list[Shortfall]:
         """Per group (sorted by name), the under-staffing of the week; empty when all is covered."""

@@ -97,6 +97,26 @@ def with_leave(agent: Agent, week_start: dt.date, tz: dt.tzinfo) -> Agent:
     )
 
 
+def with_weekly(agent: Agent, week_start: dt.date, tz: dt.tzinfo) -> Agent:
+    """The agent for this week: each weekly unavailable time becomes dated ranges on the week's
+    days (and the eighth, where overnight shifts end), so every part honours it as
+    unavailability; a second call changes nothing."""
+    dated = []
+    for offset in range(DAYS + 1):
+        day = week_start + dt.timedelta(days=offset)
+        midnight = dt.datetime.combine(day, dt.time(0), tz)
+        for weekday, first, last in agent.weekly_unavailable:
+            if day.weekday() == weekday:
+                start = midnight + dt.timedelta(minutes=first)
+                end = midnight + dt.timedelta(minutes=last)
+                dated.append((start.astimezone(tz), end.astimezone(tz)))
+    return dataclasses.replace(
+        agent,
+        unavailable=tuple(sorted((*agent.unavailable, *dated))),
+        weekly_unavailable=(),
+    )
+
+
 def build_problem(
     centre: Centre,
     requirements: Requirements,
@@ -157,7 +177,7 @@ def build_problem(
                 field="date",
             )
     options = shift_options(templates, open_slots, slot, DAYS)
-    agents = tuple(with_leave(agent, week_start, tz) for agent in agents)
+    agents = tuple(with_weekly(with_leave(a, week_start, tz), week_start, tz) for a in agents)
     return Problem(
         week_start,
         tz,
