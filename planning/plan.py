@@ -30,8 +30,8 @@ as few as the sizing search finds); without one, overtime for the uncovered inte
 is simulated with the roster, so the twin verifies the change too.
 
 The loop stops when every cell meets its target and no requirement can come down, when the
-iteration budget is spent, when nothing changes (the agents, contracts or rules leave no room),
-or, without hires or overtime, when the roster keeps falling short without missing fewer cells.
+iteration budget is spent, or when nothing changes (the agents, contracts or rules leave no
+room). A roster falling short does not stop it: the hires or the overtime cover the rest.
 The plan is the iteration missing the fewest cells, then with the fewest agent-hours.
 
 The twin simulates every rostered agent as present outside the roster's breaks, so the plan
@@ -73,7 +73,6 @@ MAX_SIZING = 6  # roster solves per iteration when sizing hires
 STOP_MET = "targets met"
 STOP_BUDGET = "iteration budget spent"
 STOP_STUCK = "nothing changed after adjusting the requirement (agents, contracts or rules bind)"
-STOP_SHORT = "raising no longer helps: the agents cannot cover the raised requirement"
 
 HIRE = "hire-"  # id prefix of hypothetical agents
 Cell = tuple[dt.datetime, str]  # interval start, staffing group
@@ -567,14 +566,6 @@ def plan(
         adjusted = adjust_requirements(requirements, have, intervals, floors, cut=misses.empty)
         if misses.empty and adjusted.required == requirements.required:
             stop = STOP_MET
-            break
-        if (
-            previous
-            and not settings.hire
-            and current.short_hours > 0
-            and len(misses) >= len(previous.misses())
-        ):
-            stop = STOP_SHORT
             break
         requirements = adjusted
     return PlanResult(table, tuple(iterations), stop)

@@ -147,7 +147,7 @@ def test_hires_where_the_agents_on_hand_fall_short(inputs, tmp_path):
         + "".join(f"a{k},Agent {k},voice-id,part-time:8\n" for k in range(3))
     )
     result = run_plan(
-        inputs, tmp_path / "out", "--max-iterations", "3", "--hire", "part-time:8", agents=few
+        inputs, tmp_path / "out", "--max-iterations", "2", "--hire", "part-time:8", agents=few
     )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "plan.json").read_text())
