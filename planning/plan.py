@@ -68,7 +68,6 @@ from wfm.staffing_plan import PlanOptions, plan_group
 MIN_OFFERED = 1.0  # contacts per replication below which an interval's service level is noise
 MET_SHARE = 0.8  # share of replications that must meet the target on their own
 SURPLUS = 0.5  # a surplus: the weakest fifth is this share of the way from the target to 100 %
-FAR = 0.1  # a cell whose mean misses its target by more than this asks for two agents more
 MAX_SIZING = 6  # roster solves per iteration when sizing hires
 STOP_MET = "targets met"
 STOP_BUDGET = "iteration budget spent"
@@ -363,22 +362,20 @@ def adjust_requirements(
     floors: dict[Cell, float],
     cut: bool = True,
 ) -> Requirements:
-    """One agent more than the twin had where a cell missed (two where its mean is `FAR` below
-    the target), and one more than the twin had becomes its floor; if `cut`, one fewer where
-    every judged channel of the cell has a surplus, never below the floor."""
+    """One agent more than the twin had where a cell missed, which becomes its floor (a step
+    of two where the mean was far below overshot: the bank week needed 57 agents instead of
+    54); if `cut`, one fewer where every judged channel of the cell has a surplus, never below
+    the floor."""
     required = dict(requirements.required)
-    far = intervals["missed"] & (intervals["service_level"] < intervals["target"] - FAR)
-    cells = (
-        intervals.assign(far=far)
-        .groupby(["interval_start", "group"])
-        .agg(missed=("missed", "any"), surplus=("surplus", "all"), far=("far", "any"))
+    cells = intervals.groupby(["interval_start", "group"]).agg(
+        missed=("missed", "any"), surplus=("surplus", "all")
     )
     for (start, group), row in cells.iterrows():
         key = (pd.Timestamp(start).to_pydatetime(), str(group))
         had = float(have.get(key, 0))
         if row["missed"]:
             floors[key] = max(floors.get(key, 0.0), had + 1.0)
-            required[key] = max(required.get(key, 0.0), had) + (2.0 if row["far"] else 1.0)
+            required[key] = max(required.get(key, 0.0), had) + 1.0
         elif cut and row["surplus"]:
             lower = max(floors.get(key, 0.0), min(math.ceil(required.get(key, 0.0)), had) - 1.0)
             if lower < required.get(key, 0.0):

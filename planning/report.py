@@ -162,7 +162,7 @@ in the twin (seed {settings.seed}, the same random numbers every iteration). An 
 its channel's target when the mean service level (SL) over replications reaches the target and
 at least {MET_SHARE:.0%} of the replications reach it on their own. The band is the 95 % t
 confidence interval of the mean. Where a cell misses, its requirement becomes one more agent
-than the twin had there (two when the mean is far below); where even its weakest replications
+than the twin had there; where even its weakest replications
 are well above target, one fewer. The first iteration is the two-step method
 ({html.escape(settings.staffing.model)} per interval, then a covering roster).</p>
 <h2>What to change</h2>
