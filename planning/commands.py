@@ -1,22 +1,21 @@
-"""`vero plan`: history → forecast → Erlang C requirement → roster → twin, raising the
-requirement where the twin misses a target (the loop of `planning.plan`), and a report comparing the
-result with the plain two-step method (the loop's first iteration)."""
+"""`vero plan`: history → forecast → Erlang C requirement → roster → twin, moving the requirement
+where the twin misses a target or shows a surplus (the loop of `planning.plan`), with hires or
+overtime where the agents on hand fall short; the report (`planning.report`) compares the result
+with the plain two-step method (the loop's first iteration)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from planning.plan import Iteration, PlanResult, PlanSettings, plan
+from planning.plan import PlanResult, PlanSettings, plan
+from planning.report import plan_json, print_summary, report_html
 from simulations.loading import load_forecast
 from vero.kernel.centre import load_centre
 from vero.kernel.errors import VeroError
@@ -24,7 +23,7 @@ from wfm.forecast.commands import date_order, date_order_option
 from wfm.forecast.history import combine, load_history
 from wfm.forecast.pipeline import forecast_history
 from wfm.scheduler import exports
-from wfm.scheduler.inputs import load_agents, load_rules, load_templates
+from wfm.scheduler.inputs import Contract, load_agents, load_rules, load_templates, parse_contract
 
 # What `vero forecast` assumes by default for history files without these columns.
 HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
@@ -99,19 +98,18 @@ HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
 @click.option(
     "--max-iterations",
     type=click.IntRange(min=1),
-    default=5,
+    default=8,
     show_default=True,
     help="Budget of roster + twin iterations; the first is the plain two-step "
     "method (Erlang C, then cover).",
 )
 @click.option(
-    "--tolerance",
-    type=click.FloatRange(0, 1),
-    default=0.05,
-    show_default=True,
-    help="An interval misses its target when its service level's 95 % CI upper "
-    "bound is below the target, or its mean is below the target by more than "
-    "this.",
+    "--hire",
+    "hire",
+    metavar="CONTRACT",
+    help="Where the agents on hand cannot cover the plan, suggest hires on this contract "
+    "(5x8, 6x7, full-time, part-time:H), each able to do what most agents of the group "
+    "can. Default: suggest overtime instead.",
 )
 @click.option(
     "--time-limit",
@@ -162,7 +160,7 @@ def plan_command(
     interval: str,
     replications: int,
     max_iterations: int,
-    tolerance: float,
+    hire: str | None,
     time_limit: float,
     workers: int,
     scheduler: str | None,
@@ -172,8 +170,10 @@ def plan_command(
 ) -> None:
     """Plan a week and verify it in the SimPy twin: forecast the history, staff each interval
     with Erlang C, roster the agents, simulate the roster; where an interval misses its
-    service-level target, raise its requirement and roster again, until the targets hold or
-    the iterations run out. Writes the plan and a report comparing it with the two-step method.
+    target (mean service level, or fewer than 80 % of replications), raise its requirement,
+    where it has a surplus lower it, and roster again, until every interval meets its target
+    or the iterations run out. Where the agents cannot cover it: hires (--hire) or overtime.
+    Writes the plan and a report comparing it with the two-step method.
     """
     console = Console(stderr=True)
     centre = load_centre(centre_path)
@@ -193,6 +193,7 @@ def plan_command(
         if week_start
         else history.records["at"].dt.tz_convert(centre.tz).max().date() + dt.timedelta(days=1)
     )
+    contract = _contract(hire) if hire else None
     groups = tuple(centre.staffing_groups)
     people = load_agents(agents, groups, centre.tz)
     shift_templates, labour_rules = load_templates(templates), load_rules(rules)
@@ -209,9 +210,9 @@ def plan_command(
         max_iterations=max_iterations,
         time_limit=time_limit,
         seed=seed,
-        tolerance=tolerance,
         workers=workers,
         scheduler=scheduler,
+        hire=contract,
     )
     columns = (
         TextColumn("{task.description}"),
@@ -233,8 +234,15 @@ def plan_command(
             done=lambda: progress.advance(bar),
         )
     _write_outputs(result, out_dir, settings)
-    _print_summary(result)
+    print_summary(result)
     click.echo(f"wrote {out_dir}/report.html, plan.json, roster.csv, requirements.csv")
+
+
+def _contract(text: str) -> Contract:
+    try:
+        return parse_contract(text)
+    except ValueError as exc:
+        raise VeroError(str(exc), field="--hire") from exc
 
 
 def _make_folder(folder: Path) -> None:
@@ -277,137 +285,3 @@ def _write_outputs(result: PlanResult, folder: Path, settings: PlanSettings) -> 
     for name, write in files.items():
         path = folder / name
         _write(lambda write=write, path=path: write(path), path)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON records (NaN becomes null, times ISO 8601)."""
-    return json.loads(frame.to_json(orient="records", date_format="iso"))
-
-
-def _summary(iteration: Iteration) -> dict[str, Any]:
-    return {
-        "iteration": iteration.number,
-        "required_agent_hours": iteration.required_hours,
-        "rostered_agent_hours": iteration.rostered_hours,
-        "short_agent_hours": iteration.short_hours,
-        "intervals_missing_target": len(iteration.misses()),
-        "roster_status": iteration.roster.status,
-        "service": _records(iteration.service),
-    }
-
-
-def plan_json(result: PlanResult, settings: PlanSettings) -> dict[str, Any]:
-    """The report's numbers: every iteration, the two-step/verified comparison, final misses."""
-    final = result.best
-    missed = final.intervals[final.intervals["missed"]].assign(
-        interval_start=lambda f: [t.isoformat() for t in f["interval_start"]]
-    )
-    return {
-        "settings": {
-            "replications": settings.replications,
-            "max_iterations": settings.max_iterations,
-            "tolerance": settings.tolerance,
-            "seed": settings.seed,
-            "time_limit": settings.time_limit,
-            "staffing_model": settings.staffing.model,
-        },
-        "stop": result.stop,
-        "plan_iteration": final.number,
-        "iterations": [_summary(i) for i in result.iterations],
-        "comparison": {"two_step": _summary(result.two_step), "verified": _summary(final)},
-        "final_misses": _records(missed),
-    }
-
-
-def _ci(half_width: float) -> float:
-    """A confidence half-width, 0 where one replication gives none."""
-    return 0.0 if pd.isna(half_width) else half_width
-
-
-def _service_cells(iteration: Iteration) -> dict[str, str]:
-    """'group/channel' → 'SL ± CI' text."""
-    return {
-        f"{r.group}/{r.channel}": (
-            "–"
-            if pd.isna(r.service_level)
-            else f"{r.service_level:.1%} ± {_ci(r.service_level_ci):.1%}"
-        )
-        for r in iteration.service.itertuples()
-    }
-
-
-def _rows(iterations: tuple[Iteration, ...], labels: list[str]) -> str:
-    keys = sorted({k for i in iterations for k in _service_cells(i)})
-    head = (
-        "<tr><th></th><th>required agent-hours</th><th>rostered agent-hours</th>"
-        "<th>short agent-hours</th><th>intervals missing target</th>"
-        + "".join(f"<th>SL {html.escape(k)}</th>" for k in keys)
-        + "</tr>"
-    )
-    body = ""
-    for label, it in zip(labels, iterations, strict=True):
-        cells = _service_cells(it)
-        body += (
-            f"<tr><td>{html.escape(label)}</td><td>{it.required_hours:.1f}</td>"
-            f"<td>{it.rostered_hours:.1f}</td><td>{it.short_hours:.1f}</td>"
-            f"<td>{len(it.misses())}</td>"
-            + "".join(f"<td>{cells.get(k, '–')}</td>" for k in keys)
-            + "</tr>"
-        )
-    return f"<table>{head}{body}</table>"
-
-
-def report_html(result: PlanResult, settings: PlanSettings) -> str:
-    """The supervisor's page: iterations, the comparison and the intervals still missing."""
-    first, final = result.two_step, result.best
-    missed = final.intervals[final.intervals["missed"]]
-    misses = (
-        "".join(
-            f"<tr><td>{r.interval_start:%a %d %b %H:%M}</td><td>{html.escape(r.group)}</td>"
-            f"<td>{html.escape(r.channel)}</td><td>{r.offered:.1f}</td>"
-            f"<td>{r.service_level:.1%}</td><td>{r.target:.0%}</td></tr>"
-            for r in missed.itertuples()
-        )
-        or "<tr><td colspan=6>none</td></tr>"
-    )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Vero plan</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;
-text-align:right}}td:first-child{{text-align:left}}</style></head><body>
-<h1>Simulation-verified plan</h1>
-<p>{len(result.iterations)} iteration(s); stopped: {html.escape(result.stop)}. The plan is
-iteration {final.number}, the one missing the fewest intervals.
-Each iteration rosters the requirement and simulates the roster {settings.replications} times
-in the twin (seed {settings.seed}, the same random numbers every iteration). Service level
-(SL) is the mean over replications ± the half-width of a 95 % t confidence interval. An
-interval misses its target when the CI's upper bound is below the target or the mean is more
-than {settings.tolerance:.0%} below it; its requirement then becomes one more agent than the
-twin had there. Required agent-hours are what the requirement asks for; rostered agent-hours
-count paid work on the simulated days (the agents' contracts fix the week's paid hours, so the
-plan moves them between days and intervals); short agent-hours are requirement the roster could
-not cover.</p>
-<h2>Two-step method against the simulation-verified plan</h2>
-{_rows((first, final), ["two-step (Erlang C, then cover)", "simulation-verified"])}
-<h2>Iterations</h2>
-{_rows(result.iterations, [f"iteration {i.number}" for i in result.iterations])}
-<h2>Intervals of the plan still missing target</h2>
-<table><tr><th>interval</th><th>group</th><th>channel</th><th>offered</th><th>SL</th>
-<th>target</th></tr>{misses}</table>
-</body></html>
-"""
-
-
-def _print_summary(result: PlanResult) -> None:
-    table = Table(title=f"vero plan: {result.stop}; the plan is iteration {result.best.number}")
-    for column in ("iteration", "required h", "rostered h", "short h", "missing intervals"):
-        table.add_column(column)
-    for it in result.iterations:
-        table.add_row(
-            str(it.number),
-            f"{it.required_hours:.1f}",
-            f"{it.rostered_hours:.1f}",
-            f"{it.short_hours:.1f}",
-            str(len(it.misses())),
-        )
-    Console().print(table)
