@@ -198,6 +198,7 @@ def counts(levels: list[float], offered: int = 10) -> pd.DataFrame:
             "in_target": [round(level * offered) for level in levels],
             "abandoned": 0,
             "short_abandoned": 0,
+            "counted": offered,  # the centre's formula: "offered"
             "answer_wait": 10.0 * offered,
             "total_wait": 10.0 * offered,
             "left": offered,
