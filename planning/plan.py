@@ -52,9 +52,9 @@ import pandas as pd
 
 from simulations.kpi import COUNTS, figures, summarise
 from simulations.loading import Forecast, demand, merged_profile
-from simulations.model import Behaviour
+from simulations.model import Behaviour, Closing
 from simulations.replications import Job, run_all
-from simulations.scenario import ScenarioCase
+from simulations.scenario import ScenarioCase, channel_patience, closed_spans
 from simulations.staff import Profile, group_profile, shifts_from_staffing
 from simulations.staff import Shift as TwinShift
 from vero.kernel.centre import Centre
@@ -82,7 +82,7 @@ class PlanSettings:
     """How hard to look: twin replications, iterations, solver limits; what may change
     (`hire`: the contract of hypothetical hires, None: overtime instead; `hire_groups`: what a
     hire for a group can do, by default what most agents on hand in that group can, else the
-    group alone); the twin's behaviour (None: the centre's patience per channel)."""
+    group alone); the twin's behaviour (None: `centre_behaviour`)."""
 
     replications: int = 5
     max_iterations: int = 8
@@ -207,14 +207,11 @@ def erlang_requirements(
     return table, Requirements(int(table["interval_minutes"].iloc[0]), required)
 
 
-def centre_behaviour(centre: Centre) -> Behaviour:
-    """The twin's callers abandon after the centre's mean patience per channel (where set)."""
+def centre_behaviour(centre: Centre, forecast: Forecast) -> Behaviour:
+    """The twin's callers abandon after the patience staffing assumes per channel, and the
+    centre closes at its hours, the agents on shift serving who is still queued."""
     return Behaviour(
-        patience={
-            name: channel.patience_seconds
-            for name, channel in centre.channels.items()
-            if channel.patience_seconds is not None
-        }
+        patience=channel_patience(centre), closing=Closing("serve", closed_spans(centre, forecast))
     )
 
 
@@ -286,7 +283,7 @@ def simulate(
     """Replicated twin runs of a roster (see `twin_staff`): `kpi.tally` counts with each
     contact's staffing group."""
     shifts, profiles = twin_staff(roster, forecast, centre, overtime, agents)
-    behaviour = settings.behaviour or centre_behaviour(centre)
+    behaviour = settings.behaviour or centre_behaviour(centre, forecast)
     case = ScenarioCase(
         name, centre.model_dump(), tuple(demand(forecast)), shifts, profiles, behaviour
     )

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from planning.plan import MET_SHARE, STOP_BUDGET, adjust_requirements, assess
+from planning.plan import MET_SHARE, STOP_BUDGET, adjust_requirements, assess, centre_behaviour
 from simulations.loading import Forecast
 from vero.cli import cli
 from vero.kernel.centre import load_centre
 from wfm.scheduler.inputs import Requirements
+from wfm.staffing_plan import PlanOptions
 
 HEADER = (
     "contact_id,task_id,channel,queue,language,created_at,answered_at,ended_at,"
@@ -282,3 +283,14 @@ def test_help_and_one_line_errors(tmp_path):
     result = CliRunner().invoke(cli, [*base, "--agents", str(agents), "--hire", "4x10"])
     assert result.exit_code != 0
     assert "unknown contract" in result.output and len(result.output.strip().splitlines()) <= 2
+
+
+def test_the_plans_twin_abandons_as_staffing_assumes_and_closes_at_the_centres_hours():
+    rows = pd.DataFrame({"interval_start": [AT], "interval_minutes": [30]})
+    forecast = Forecast(rows, dt.datetime(2026, 11, 30, tzinfo=TZ))
+    behaviour = centre_behaviour(CENTRE, forecast)
+    for channel in ("voice", "chat", "whatsapp"):
+        assert behaviour.patience[channel] == PlanOptions().patience_for(CENTRE, channel)
+    assert behaviour.closing.policy == "serve"
+    assert behaviour.closing.is_closed(0.0)  # midnight: before the centre opens
+    assert not behaviour.closing.is_closed(11 * 3600.0)  # 11:00 on a Monday
