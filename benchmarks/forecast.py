@@ -25,12 +25,15 @@ import time
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-from rich.console import Console
-from rich.table import Table
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from vero.kernel.centre import parse_centre
-from wfm.forecast.backtest import (
+import numpy as np  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from benchmarks.support.bank import bank_calls, bank_centre  # noqa: E402
+from wfm.forecast.backtest import (  # noqa: E402
     Backtest,
     apply_band,
     band_offsets,
@@ -38,14 +41,13 @@ from wfm.forecast.backtest import (
     rolling_origin,
     wape,
 )
-from wfm.forecast.calendar import Event, day_features, fixed_multipliers
-from wfm.forecast.history import load_history
-from wfm.forecast.intervals import DayMatrix, aggregate, open_mask
-from wfm.forecast.intraday import reforecast
-from wfm.forecast.models import MODELS, daily_profile
-from wfm.forecast.pipeline import BACKTEST_DAYS
+from wfm.forecast.calendar import Event, day_features, fixed_multipliers  # noqa: E402
+from wfm.forecast.history import load_history  # noqa: E402
+from wfm.forecast.intervals import DayMatrix, aggregate, open_mask  # noqa: E402
+from wfm.forecast.intraday import reforecast  # noqa: E402
+from wfm.forecast.models import MODELS, daily_profile  # noqa: E402
+from wfm.forecast.pipeline import BACKTEST_DAYS  # noqa: E402
 
-DATA = Path("shared") / "data" / "us-bank-calls" / "calls_5min_long.csv"
 FINAL_DAYS, HORIZONS = 50, (1, 2, 3, 4, 5)
 OPENING_HOUR, REFORECAST_HOURS = 7, (9, 11, 13, 15)  # the reforecast runs at these hours
 TUNE_DAYS = 60  # the weekdays before the final 50 used to pick hyper-parameters
@@ -56,24 +58,11 @@ GRID = [
     for ridge in (0.01, 0.001)
     for profile in (28.0, 112.0)
 ]
-BANK = {
-    "id": "bank",
-    "name": "US bank (fpp2 calls)",
-    "timezone": "America/New_York",
-    "holiday_country": None,
-    "opening_hours": {day: ["07:00", "21:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
-    "languages": ["en"],
-    "default_language": "en",
-    "channels": {"voice": {"target_seconds": 20}},
-    "skills": {"general": {"en": "General"}},
-    "queues": {"general": {"skill": "general", "steps": [{}]}},
-    "staffing_groups": {"all": {"channels": ["voice"]}},
-}
 
 
 def main(path: Path) -> None:
     started = time.perf_counter()
-    centre = parse_centre(BANK, source="benchmarks/forecast.py")
+    centre = bank_centre({"target_seconds": 20}, "benchmarks/forecast.py")
     history = load_history(
         path,
         "counts",
@@ -207,11 +196,5 @@ def intraday_gain(backtest: Backtest, model: str) -> dict[str, tuple[float, floa
     return gains
 
 
-def default_data() -> Path:
-    """The shared data folder next to the repository (or next to its worktrees' folder)."""
-    here = Path(__file__).resolve().parents
-    return next((p / DATA for p in here if (p / DATA).exists()), here[1] / ".." / DATA)
-
-
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else default_data())
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else bank_calls())

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.simulation import MONDAY, week_forecast  # noqa: E402
+from benchmarks.support.bank import bank_calls, bank_centre  # noqa: E402
 from planning.plan import (  # noqa: E402
     MIN_OFFERED,
     Iteration,
@@ -59,25 +60,11 @@ from wfm.scheduler.inputs import Agent, Rules, ShiftTemplates, parse_contract  #
 from wfm.scheduler.problem import Problem, build_problem  # noqa: E402
 from wfm.staffing_plan import PlanOptions  # noqa: E402
 
-DATA = ROOT / ".." / "shared" / "data" / "us-bank-calls" / "calls_5min_long.csv"
 BANK_WEEK = dt.date(2003, 10, 20)  # the data's last Monday-Friday
 BANK_AHT = 240.0  # seconds; the data hold arrivals only (an assumption, stated in the output)
 # The bank's week at a tenth of its volume (its intraday and day-of-week shape, peak about 185
 # calls per half hour): the full volume (about 600 agents) takes the roster minutes per solve.
 BANK_SCALE = 0.1
-BANK = {
-    "id": "bank",
-    "name": "US bank (fpp2 calls)",
-    "timezone": "America/New_York",
-    "holiday_country": None,
-    "opening_hours": {day: ["07:00", "21:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
-    "languages": ["en"],
-    "default_language": "en",
-    "channels": {"voice": {"target_seconds": 20, "service_level": 0.8, "patience_seconds": 180}},
-    "skills": {"general": {"en": "General"}},
-    "queues": {"general": {"skill": "general", "steps": [{}]}},
-    "staffing_groups": {"all": {"channels": ["voice"]}},
-}
 FULL_TIME = parse_contract("full-time")
 MARGINS = (
     0.05,
@@ -114,7 +101,9 @@ def reference_week() -> Week:
 
 
 def bank_week(path: Path) -> Week:
-    centre = parse_centre(BANK, source="benchmarks/plan.py")
+    centre = bank_centre(
+        {"target_seconds": 20, "service_level": 0.8, "patience_seconds": 180}, "benchmarks/plan.py"
+    )
     calls = pd.read_csv(path, parse_dates=["start"])
     week = calls[
         (calls["start"].dt.date >= BANK_WEEK)
@@ -243,7 +232,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", choices=["reference", "bank"])
-    parser.add_argument("--data", type=Path, default=DATA, help="calls_5min_long.csv")
+    parser.add_argument("--data", type=Path, default=bank_calls(), help="calls_5min_long.csv")
     args = parser.parse_args()
     staffing = PlanOptions(model="erlang-c", shrinkage=0.0)
     settings = PlanSettings(

@@ -19,22 +19,26 @@ import argparse
 import csv
 import datetime as dt
 import random
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from vero.kernel.centre import load_centre
-from wfm.scheduler.check import check_roster
-from wfm.scheduler.diagnose import pre_solve
-from wfm.scheduler.inputs import Agent, Requirements, Rules, ShiftTemplates, parse_contract
-from wfm.scheduler.problem import Problem, build_problem
-from wfm.scheduler.roster import solve_roster
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.support.bank import bank_calls  # noqa: E402
+from vero.kernel.centre import load_centre  # noqa: E402
+from wfm.scheduler.check import check_roster  # noqa: E402
+from wfm.scheduler.diagnose import pre_solve  # noqa: E402
+from wfm.scheduler.inputs import Agent, Requirements, Rules, ShiftTemplates, parse_contract  # noqa: E402
+from wfm.scheduler.problem import Problem, build_problem  # noqa: E402
+from wfm.scheduler.roster import solve_roster  # noqa: E402
 
 GAP = 0.01
 GROUPS = ("voice-id", "voice-en", "digital", "b2b")
 SHARES = (0.45, 0.15, 0.3, 0.1)
 WEEK = dt.date(2026, 11, 30)
-DATA = Path("/work/shared/data/us-bank-calls/calls_5min_long.csv")
 BANK_WEEKS = 8
 WEEKEND = 0.6  # weekend demand against the weekday mean, in both weeks
 
@@ -167,7 +171,7 @@ def diagnosis(rng: random.Random) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=("reference", "us-bank", "diagnosis"))
-    parser.add_argument("data", nargs="?", type=Path, default=DATA)
+    parser.add_argument("data", nargs="?", type=Path, default=bank_calls())
     args = parser.parse_args()
     print(
         f"{'week':9} {'agents':>6} {'solver':6} {'status':9} {'objective':>10} {'bound':>10} "
