@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -36,3 +38,22 @@ def run_mmc(
     outcome = twin.run(horizon + 3600)
     counts, _ = tally(outcome, demand, centre, warmup=1800, end=horizon + 3600)
     return counts, outcome
+
+
+def write_morning(
+    here: Path, series: tuple[tuple[str, str, str, int, int, str, int], ...], end_hour: int = 12
+) -> None:
+    """forecast.csv and staffing.csv in `here` for 08:00 to `end_hour` on Tuesday 1 December
+    2026, by half hour: per (channel, queue, language, volume, aht, group, agents)."""
+    forecast = [
+        "interval_start,interval_minutes,channel,queue,language,volume,volume_lo,"
+        "volume_hi,aht_seconds"
+    ]
+    staffing = ["interval_start,interval_minutes,group,required_net"]
+    for minute in range(8 * 60, end_hour * 60, 30):
+        start = f"2026-12-01T{minute // 60:02d}:{minute % 60:02d}:00+07:00"
+        for channel, queue, language, volume, aht, group, agents in series:
+            forecast.append(f"{start},30,{channel},{queue},{language},{volume},0,0,{aht}")
+            staffing.append(f"{start},30,{group},{agents}")
+    (here / "forecast.csv").write_text("\n".join(forecast) + "\n", encoding="utf-8")
+    (here / "staffing.csv").write_text("\n".join(staffing) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ from distributed import LocalCluster
 from simulations import replications
 from simulations.replications import run_all, study_jobs
 from simulations.scenario import load_study
+from tests.simulations.helpers import write_morning
 from tests.wfm.test_plan import run_plan, write_history
 from vero.cli import cli
 from vero.kernel.errors import VeroError
@@ -42,18 +43,7 @@ def scheduler() -> Iterator[str]:
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A two-hour morning: its forecast, staffing table and a study with one what-if."""
     here = tmp_path_factory.mktemp("study")
-    forecast = [
-        "interval_start,interval_minutes,channel,queue,language,volume,volume_lo,"
-        "volume_hi,aht_seconds"
-    ]
-    staffing = ["interval_start,interval_minutes,group,required_net"]
-    for minute in range(8 * 60, 10 * 60, 30):
-        start = f"2026-12-01T{minute // 60:02d}:{minute % 60:02d}:00+07:00"
-        for channel, queue, language, volume, aht, group, agents in SERIES:
-            forecast.append(f"{start},30,{channel},{queue},{language},{volume},0,0,{aht}")
-            staffing.append(f"{start},30,{group},{agents}")
-    (here / "forecast.csv").write_text("\n".join(forecast) + "\n", encoding="utf-8")
-    (here / "staffing.csv").write_text("\n".join(staffing) + "\n", encoding="utf-8")
+    write_morning(here, SERIES, end_hour=10)
     (here / "study.yaml").write_text(STUDY, encoding="utf-8")
     return here / "study.yaml"
 

@@ -12,27 +12,21 @@ from simulations.arrivals import CustomerClass
 from simulations.model import Closing
 from simulations.replications import run_all, study_jobs
 from simulations.scenario import Study, channel_patience, load_study
+from tests.simulations.helpers import write_morning
 from vero.kernel.errors import VeroError
 
 HOUR = 3600.0
+SERIES = (
+    ("voice", "general", "id", 60, 180, "voice-id", 8),
+    ("chat", "product", "id", 30, 400, "digital", 2),
+)
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Voice and chat from 08:00 to 12:00 on Tuesday 1 December 2026 (open 08:00-21:00)."""
     here = tmp_path_factory.mktemp("realism")
-    forecast = [
-        "interval_start,interval_minutes,channel,queue,language,volume,volume_lo,"
-        "volume_hi,aht_seconds"
-    ]
-    staffing = ["interval_start,interval_minutes,group,required_net"]
-    for minute in range(8 * 60, 12 * 60, 30):
-        start = f"2026-12-01T{minute // 60:02d}:{minute % 60:02d}:00+07:00"
-        forecast.append(f"{start},30,voice,general,id,60,0,0,180")
-        forecast.append(f"{start},30,chat,product,id,30,0,0,400")
-        staffing += [f"{start},30,voice-id,8", f"{start},30,digital,2"]
-    (here / "forecast.csv").write_text("\n".join(forecast) + "\n", encoding="utf-8")
-    (here / "staffing.csv").write_text("\n".join(staffing) + "\n", encoding="utf-8")
+    write_morning(here, SERIES, end_hour=12)
     (here / "calls.csv").write_text(
         "call;handle_seconds\n1;95,5\n2;\n3;240\n4;130\n", encoding="utf-8"
     )  # Excel in a decimal-comma locale; call 2 was abandoned

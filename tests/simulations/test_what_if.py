@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from simulations.replications import Job, run_all
 from simulations.report import summarise_study
 from simulations.scenario import Study, load_study
+from tests.simulations.helpers import write_morning
 from vero.cli import cli
 from vero.kernel.errors import VeroError
 
@@ -27,18 +28,7 @@ SERIES = (
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A forecast and a staffing table for 08:00-12:00 on one day."""
     here = tmp_path_factory.mktemp("study")
-    forecast = [
-        "interval_start,interval_minutes,channel,queue,language,volume,volume_lo,"
-        "volume_hi,aht_seconds"
-    ]
-    staffing = ["interval_start,interval_minutes,group,required_net"]
-    for minute in range(8 * 60, 12 * 60, 30):
-        start = f"2026-12-01T{minute // 60:02d}:{minute % 60:02d}:00+07:00"
-        for channel, queue, language, volume, aht, group, agents in SERIES:
-            forecast.append(f"{start},30,{channel},{queue},{language},{volume},0,0,{aht}")
-            staffing.append(f"{start},30,{group},{agents}")
-    (here / "forecast.csv").write_text("\n".join(forecast) + "\n", encoding="utf-8")
-    (here / "staffing.csv").write_text("\n".join(staffing) + "\n", encoding="utf-8")
+    write_morning(here, SERIES, end_hour=12)
     return here
 
 
