@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from planning.plan import PlanResult, PlanSettings, plan
 from planning.report import plan_json, print_summary, report_html
+from simulations.commands import scheduler_option
 from simulations.loading import load_forecast
 from vero.kernel.centre import load_centre
 from vero.kernel.errors import VeroError
@@ -125,13 +126,7 @@ HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
     show_default=True,
     help="Processes running twin replications in parallel (1: in this process).",
 )
-@click.option(
-    "--scheduler",
-    metavar="tcp://HOST:PORT",
-    default=None,
-    help="Address of a running dask.distributed scheduler: the twin replications run on its "
-    "workers (which need this Vero installed) instead of local processes.",
-)
+@scheduler_option
 @click.option(
     "--seed",
     type=click.IntRange(min=0),

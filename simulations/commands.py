@@ -14,6 +14,16 @@ from simulations.report import summarise_study, write_report
 from simulations.scenario import Study, load_study
 from wfm.patience import from_records
 
+# `vero simulate` and `vero plan`: where the twin's replications run
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Address of a running dask.distributed scheduler: the replications run on its "
+    "workers (which need this Vero installed) instead of local processes; the results are "
+    "the same as a local run with the same seed.",
+)
+
 
 @click.command("simulate")
 @click.argument(
@@ -48,14 +58,7 @@ from wfm.patience import from_records
     "estimated from them replaces the file's behaviour.patience_seconds in every scenario "
     "(channels with too few abandonments keep the file's).",
 )
-@click.option(
-    "--scheduler",
-    metavar="tcp://HOST:PORT",
-    default=None,
-    help="Address of a running dask.distributed scheduler: the replications run on its "
-    "workers (which need this Vero installed) instead of local processes; the results are "
-    "the same as a local run with the same seed.",
-)
+@scheduler_option
 @click.option(
     "--seed",
     type=click.IntRange(min=0),
