@@ -3,10 +3,10 @@
 Two weeks: the reference cosmetics centre's week (the demand of `benchmarks/simulation.py`,
 every channel and staffing group) and a US-bank-derived week (the last Monday-Friday of the
 fpp2 bank calls in ../shared/data, 30-minute counts at a tenth of the volume as the forecast,
-one voice group). Nobody is on hand: every agent is a full-time hire, so headcount and
-agent-hours are what each method asks for.
+one voice group). Nobody is on hand: every agent is a hire on one contract (`--hire`,
+full-time by default), so headcount and agent-hours are what each method asks for.
 
-- two-step: Erlang C per interval (on-seat, no shrinkage), then the fewest full-time hires
+- two-step: Erlang C per interval (on-seat, no shrinkage), then the fewest hires
   whose roster covers that requirement (the sizing search of the plan). As it stands it misses
   the rule, so it is also staffed for every channel's target raised by 0.05, 0.10, ... (at most
   0.99) until it meets the rule, the way a planner using two-step would have to: that is the
@@ -20,6 +20,7 @@ the misses on fresh seeds are printed beside. Last line: verified / two-step age
 each week, both meeting the rule (goal <= 0.95).
 
 Usage: .venv/bin/python benchmarks/plan.py [--replications N] [--iterations N] [--time-limit S]
+       [--hire full-time|part-time:H] [--only reference|bank]
        [--data ../shared/data/us-bank-calls/calls_5min_long.csv]
 """
 
@@ -65,7 +66,6 @@ BANK_AHT = 240.0  # seconds; the data hold arrivals only (an assumption, stated 
 # The bank's week at a tenth of its volume (its intraday and day-of-week shape, peak about 185
 # calls per half hour): the full volume (about 600 agents) takes the roster minutes per solve.
 BANK_SCALE = 0.1
-FULL_TIME = parse_contract("full-time")
 MARGINS = (
     0.05,
     0.1,
@@ -233,6 +233,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", choices=["reference", "bank"])
     parser.add_argument("--data", type=Path, default=bank_calls(), help="calls_5min_long.csv")
+    parser.add_argument(
+        "--hire", default="full-time", help="the hires' contract (full-time, part-time:H, ...)"
+    )
     args = parser.parse_args()
     staffing = PlanOptions(model="erlang-c", shrinkage=0.0)
     settings = PlanSettings(
@@ -242,11 +245,11 @@ def main() -> None:
         gap=0.02,
         workers=args.workers,
         staffing=staffing,
-        hire=FULL_TIME,
+        hire=parse_contract(args.hire),
     )
     print(
         f"two-step: {staffing.model} per 30-min interval (on-seat, no shrinkage), then the "
-        f"fewest full-time hires covering it; both judged in the twin ({args.replications} "
+        f"fewest {args.hire} hires covering it; both judged in the twin ({args.replications} "
         "replications, same seeds): every interval's mean SL >= target and >= 80 % of "
         f"replications at target; bank: {BANK_SCALE:.0%} of its volume, AHT assumed "
         f"{BANK_AHT:.0f} s"
