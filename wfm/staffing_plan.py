@@ -14,11 +14,13 @@ another, its formula as the Erlang A convention (with its short-abandon threshol
 
 Each channel's Erlang A patience is, first to last: `PlanOptions.channel_patience[channel]`,
 `PlanOptions.patience_seconds` (one value for every channel), the centre's
-`channels.<channel>.patience_seconds`, and DEFAULT_PATIENCE_SECONDS.
+`channels.<channel>.patience_seconds`, and DEFAULT_PATIENCE_SECONDS. An infinite patience (a
+message that waits until it is answered) staffs the channel with Erlang C.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -146,9 +148,10 @@ def _plan_channel(
         max_occupancy=options.max_occupancy,
         max_abandonment=options.max_abandonment,
     )
+    patience = options.patience_for(centre, channel)
     model = QueueModel(
-        options.model,
-        options.patience_for(centre, channel),
+        options.model if math.isfinite(patience) else "erlang-c",  # nobody abandons
+        patience,
         centre.channels[channel].capacity,
         options.convention or rule.formula,
         rule.short_abandon_seconds

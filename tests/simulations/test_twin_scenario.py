@@ -47,7 +47,8 @@ def test_defaults_take_patience_from_the_centre_and_close_on_its_hours(folder: P
     plan = study(folder, "{}")
     behaviour = plan.cases[0].behaviour
     assert behaviour.patience == channel_patience(plan.centre)
-    assert "chat" in behaviour.patience and "whatsapp" in behaviour.patience
+    assert "chat" in behaviour.patience  # the staffing default: the centre states none
+    assert "whatsapp" not in behaviour.patience  # .inf in the centre: a message waits
     assert behaviour.classes == ()
     assert behaviour.closing == Closing("serve", ((0.0, 8 * HOUR), (21 * HOUR, math.inf)))
     assert behaviour.handle.kind == "lognormal"

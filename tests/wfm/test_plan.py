@@ -289,8 +289,9 @@ def test_the_plans_twin_abandons_as_staffing_assumes_and_closes_at_the_centres_h
     rows = pd.DataFrame({"interval_start": [AT], "interval_minutes": [30]})
     forecast = Forecast(rows, dt.datetime(2026, 11, 30, tzinfo=TZ))
     behaviour = centre_behaviour(CENTRE, forecast)
-    for channel in ("voice", "chat", "whatsapp"):
+    for channel in ("voice", "chat"):
         assert behaviour.patience[channel] == PlanOptions().patience_for(CENTRE, channel)
+    assert "email" not in behaviour.patience  # .inf in the centre: nobody abandons
     assert behaviour.closing.policy == "serve"
     assert behaviour.closing.is_closed(0.0)  # midnight: before the centre opens
     assert not behaviour.closing.is_closed(11 * 3600.0)  # 11:00 on a Monday

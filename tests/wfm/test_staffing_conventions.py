@@ -3,9 +3,12 @@ patience per channel (options, centre, CLI), Erlang B staffing and grid calls.""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
@@ -21,7 +24,7 @@ from wfm.staffing import (
     requirement,
     requirement_grid,
 )
-from wfm.staffing_plan import DEFAULT_PATIENCE_SECONDS, PlanOptions
+from wfm.staffing_plan import DEFAULT_PATIENCE_SECONDS, PlanOptions, plan_group
 
 # issue 17: 360 Erlangs (AHT 180 s, 30-minute intervals), mean patience 60 s, 80/15
 VOLUME, AHT, INTERVAL = 3600, 180, 1800
@@ -211,3 +214,23 @@ def test_grid_of_scenarios_matches_one_call_each() -> None:
     for index, (target, queue) in enumerate((t, m) for t in targets for m in models):
         for volume, net in zip(volumes, grid[index].required_net, strict=True):
             assert requirement(volume, 180, 1800, target, queue).required_net[0] == net
+
+
+def test_a_channel_whose_contacts_never_abandon_is_staffed_with_erlang_c():
+    """The reference centre's messages wait until answered (patience .inf): Erlang A with
+    that patience would be Erlang C, so Erlang C staffs them, with no abandonment."""
+    centre = load_centre(None)
+    assert math.isinf(centre.channels["whatsapp"].patience_seconds)
+    rows = pd.DataFrame(
+        {
+            "interval_start": [dt.datetime(2026, 12, 1, 10, tzinfo=centre.tz)],
+            "interval_minutes": [60],
+            "channel": ["whatsapp"],
+            "volume": [200.0],
+            "aht_seconds": [600.0],
+        }
+    )
+    erlang_a = plan_group(rows, "digital", centre, PlanOptions(model="erlang-a"))
+    erlang_c = plan_group(rows, "digital", centre, PlanOptions(model="erlang-c"))
+    assert erlang_a["required_net"].tolist() == erlang_c["required_net"].tolist()
+    assert erlang_a["abandon_rate"].fillna(0).tolist() == [0.0]

@@ -75,7 +75,7 @@ class Channel(_Strict):
     idle_timeout_seconds: float | None = Field(default=None, gt=0)
     # how long a queued contact waits before abandoning, as staffing (Erlang A) models it: an
     # exponential distribution of mean `patience_seconds` (None: the staffing default, or
-    # `vero staff --patience`)
+    # `vero staff --patience`; .inf: nobody abandons, as a message waits to be answered)
     patience_distribution: Literal["exponential"] = "exponential"
     patience_seconds: float | None = Field(default=None, gt=0)
 
