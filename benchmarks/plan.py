@@ -49,6 +49,7 @@ from planning.plan import (  # noqa: E402
     assess,
     erlang_requirements,
     first_hires,
+    fresh_misses,
     hire_groups,
     plan,
     simulate,
@@ -129,14 +130,10 @@ def bank_week(path: Path) -> Week:
     return Week(centre, forecast_of(rows, centre), templates, BANK_WEEK, {})
 
 
-def fresh_misses(it: Iteration, week: Week, settings: PlanSettings) -> int:
-    """Cells an iteration's roster misses by the same rule on seeds the plan never saw."""
-    fresh = dataclasses.replace(settings, seed=settings.seed + 1000)
-    counts = simulate(
-        it.roster, week.forecast, week.centre, fresh, "fresh", None, it.overtime, it.problem.agents
-    )
-    _, cells = assess(counts, week.forecast, week.centre, fresh.replications)
-    return int(cells[cells["missed"]].drop_duplicates(["interval_start", "group"]).shape[0])
+def fresh_missed(it: Iteration, week: Week, settings: PlanSettings) -> int:
+    """Intervals an iteration's roster misses by the same rule on seeds the plan never saw."""
+    cells = fresh_misses(it, week.forecast, week.centre, settings)
+    return int(cells.drop_duplicates(["interval_start", "group"]).shape[0])
 
 
 def two_step_at(week: Week, settings: PlanSettings, margin: float) -> Iteration:
@@ -169,7 +166,7 @@ def two_step_at(week: Week, settings: PlanSettings, margin: float) -> Iteration:
 def row(label: str, it: Iteration, cells: int, week: Week, settings: PlanSettings) -> None:
     print(
         f"{label:28} {it.headcount:7d} {it.agent_hours:8.1f} {it.required_hours:11.1f} "
-        f"{len(it.misses()):>8d} of {cells} {fresh_misses(it, week, settings):>15d}"
+        f"{len(it.misses()):>8d} of {cells} {fresh_missed(it, week, settings):>15d}"
     )
 
 

@@ -229,7 +229,7 @@ def plan_command(
             done=lambda: progress.advance(bar),
         )
     _write_outputs(result, out_dir, settings)
-    print_summary(result)
+    print_summary(result, settings)
     click.echo(f"wrote {out_dir}/report.html, plan.json, roster.csv, requirements.csv")
 
 

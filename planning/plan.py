@@ -45,7 +45,7 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,7 @@ from wfm.scheduler.problem import Problem, build_problem
 from wfm.scheduler.roster import make_roster
 from wfm.staffing_plan import PlanOptions, plan_group
 
+FRESH_SEED_OFFSET = 1000  # the seed of the check on fresh replications, after the loop
 MIN_OFFERED = 1.0  # contacts per replication below which an interval's service level is noise
 MET_SHARE = 0.8  # share of replications that must meet the target on their own
 SURPLUS = 0.5  # a surplus: the weakest fifth is this share of the way from the target to 100 %
@@ -176,6 +177,8 @@ class PlanResult:
     staffing: pd.DataFrame  # the Erlang table (`wfm.staffing_plan.OUTPUT_COLUMNS`)
     iterations: tuple[Iteration, ...]
     stop: str
+    # the plan's roster by the same rule on replications it never saw (`fresh_misses`)
+    fresh_misses: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def two_step(self) -> Iteration:
@@ -563,4 +566,33 @@ def plan(
             stop = STOP_MET
             break
         requirements = adjusted
-    return PlanResult(table, tuple(iterations), stop)
+    best = PlanResult(table, tuple(iterations), stop).best
+    tell(f"checking iteration {best.number} on {settings.replications} fresh replications")
+    return PlanResult(
+        table, tuple(iterations), stop, fresh_misses(best, forecast, centre, settings, done)
+    )
+
+
+def fresh_misses(
+    iteration: Iteration,
+    forecast: Forecast,
+    centre: Centre,
+    settings: PlanSettings,
+    done: Callable[[], None] | None = None,
+) -> pd.DataFrame:
+    """The cells an iteration misses by the same rule on seeds the loop never used: every
+    iteration shares one set of random numbers (so that they compare fairly), and a plan
+    fitted to them may still miss on others."""
+    fresh = replace(settings, seed=settings.seed + FRESH_SEED_OFFSET)
+    counts = simulate(
+        iteration.roster,
+        forecast,
+        centre,
+        fresh,
+        "fresh seeds",
+        done,
+        iteration.overtime,
+        iteration.problem.agents,
+    )
+    _, cells = assess(counts, forecast, centre, fresh.replications)
+    return cells[cells["missed"]]

@@ -12,7 +12,14 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from planning.plan import MET_SHARE, MIN_OFFERED, Iteration, PlanResult, PlanSettings
+from planning.plan import (
+    FRESH_SEED_OFFSET,
+    MET_SHARE,
+    MIN_OFFERED,
+    Iteration,
+    PlanResult,
+    PlanSettings,
+)
 
 
 def changes(iteration: Iteration) -> list[str]:
@@ -63,9 +70,7 @@ def plan_json(result: PlanResult, settings: PlanSettings) -> dict[str, Any]:
     """The report's numbers: every iteration, the two-step/verified comparison, the plan's
     interval cells and its misses."""
     final = result.best
-    cells = final.intervals.assign(
-        interval_start=lambda f: [t.isoformat() for t in f["interval_start"]]
-    )
+    cells = _when(final.intervals)
     return {
         "settings": {
             "replications": settings.replications,
@@ -82,7 +87,25 @@ def plan_json(result: PlanResult, settings: PlanSettings) -> dict[str, Any]:
         "comparison": {"two_step": _summary(result.two_step), "verified": _summary(final)},
         "intervals": _records(cells.drop(columns="surplus")),
         "final_misses": _records(cells[cells["missed"]].drop(columns="surplus")),
+        "fresh_seed": settings.seed + FRESH_SEED_OFFSET,
+        "fresh_misses": []
+        if result.fresh_misses.empty
+        else _records(_when(result.fresh_misses).drop(columns="surplus")),
     }
+
+
+def _when(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells with their interval start as ISO text (JSON)."""
+    return cells.assign(interval_start=lambda f: [t.isoformat() for t in f["interval_start"]])
+
+
+def fresh_check(result: PlanResult, settings: PlanSettings) -> str:
+    """One sentence: how the plan fared on replications the loop never saw."""
+    missed = result.fresh_misses
+    checked = f"checked on {settings.replications} fresh replications"
+    if missed.empty:
+        return f"{checked}, it meets every target"
+    return f"{checked}, it misses {len(missed)} interval(s) (more replications fit it better)"
 
 
 def _ci(half_width: float) -> float:
@@ -156,13 +179,13 @@ text-align:right}}td:first-child{{text-align:left}}tr.miss td{{background:#fde2e
 </head><body>
 <h1>Simulation-verified plan</h1>
 <p>{len(result.iterations)} iteration(s); stopped: {html.escape(result.stop)}. The plan is
-iteration {final.number}, missing {len(final.misses())} interval(s).
-Each iteration rosters the requirement and simulates the roster {settings.replications} times
-in the twin (seed {settings.seed}, the same random numbers every iteration). An interval meets
-its channel's target when the mean service level (SL) over replications reaches the target and
-at least {MET_SHARE:.0%} of the replications reach it on their own. The band is the 95 % t
-confidence interval of the mean. Where a cell misses, its requirement becomes one more agent
-than the twin had there; where even its weakest replications
+iteration {final.number}, missing {len(final.misses())} interval(s);
+{fresh_check(result, settings)}. Each iteration rosters the requirement and simulates the roster
+{settings.replications} times in the twin (seed {settings.seed}, the same random numbers every
+iteration). An interval meets its channel's target when the mean service level (SL) over
+replications reaches the target and at least {MET_SHARE:.0%} of the replications reach it on
+their own. The band is the 95 % t confidence interval of the mean. Where a cell misses, its
+requirement becomes one more agent than the twin had there; where even its weakest replications
 are well above target, one fewer. The first iteration is the two-step method
 ({html.escape(settings.staffing.model)} per interval, then a covering roster).</p>
 <h2>What to change</h2>
@@ -179,7 +202,9 @@ are well above target, one fewer. The first iteration is the two-step method
 """
 
 
-def print_summary(result: PlanResult, console: Console | None = None) -> None:
+def print_summary(
+    result: PlanResult, settings: PlanSettings, console: Console | None = None
+) -> None:
     """The CLI's view: the iterations, the change, and the plan's worst intervals."""
     out = console or Console()
     final = result.best
@@ -196,6 +221,7 @@ def print_summary(result: PlanResult, console: Console | None = None) -> None:
             str(len(it.misses())),
         )
     out.print(table)
+    out.print(f"iteration {final.number} {fresh_check(result, settings)}")
     for line in changes(final):
         out.print(line)
     cells = judged(final).sort_values("service_level").head(5)

@@ -119,6 +119,16 @@ def test_the_plan_meets_every_target_by_the_rule_where_two_step_does_not(planned
     assert all(not c["missed"] for c in cells)
 
 
+def test_the_plan_is_checked_on_replications_the_loop_never_saw(planned):
+    out, data = planned
+    assert data["fresh_seed"] == data["settings"]["seed"] + 1000
+    assert isinstance(data["fresh_misses"], list)  # [] when the plan holds on them too
+    for cell in data["fresh_misses"]:
+        assert cell["missed"] and cell["interval_start"].startswith(WEEK)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "checked on 3 fresh replications" in page
+
+
 def test_the_requirement_moves_from_erlang_where_the_twin_says_so(planned):
     out, _ = planned
     staffing = pd.read_csv(out / "staffing.csv")
