@@ -18,7 +18,7 @@ from simulations import replications
 from simulations.replications import run_all, study_jobs
 from simulations.scenario import load_study
 from tests.simulations.helpers import write_morning
-from tests.wfm.test_plan import run_plan, write_history
+from tests.wfm.test_plan import run_plan, write_inputs
 from vero.cli import cli
 from vero.kernel.errors import VeroError
 
@@ -72,14 +72,7 @@ def test_simulate_on_a_cluster_writes_the_local_figures(
 
 
 def test_plan_on_a_cluster_simulates_as_the_local_plan(scheduler: str, tmp_path: Path) -> None:
-    write_history(tmp_path / "history.csv")
-    (tmp_path / "agents.csv").write_text(
-        "id,name,groups,contract\n"
-        + "".join(f"a{k},Agent {k},voice-id,part-time:8\n" for k in range(9))
-    )
-    (tmp_path / "templates.yaml").write_text(
-        "starts: {from: '08:00', to: '17:00', every: 60}\nwork_hours: [4, 8]\n"
-    )
+    write_inputs(tmp_path)
     service = []
     for where in ([], ["--scheduler", scheduler]):
         out = tmp_path / f"out{len(where)}"

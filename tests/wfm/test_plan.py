@@ -48,9 +48,8 @@ def write_history(path, days: int = 21, seed: int = 1) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("plan")
+def write_inputs(folder) -> None:
+    """history.csv, nine part-time voice agents (agents.csv) and templates.yaml in `folder`."""
     write_history(folder / "history.csv")
     (folder / "agents.csv").write_text(
         "id,name,groups,contract\n"
@@ -59,6 +58,12 @@ def inputs(tmp_path_factory):
     (folder / "templates.yaml").write_text(
         "starts: {from: '08:00', to: '17:00', every: 60}\nwork_hours: [4, 8]\n"
     )
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("plan")
+    write_inputs(folder)
     # the latest 8 h shift (12:00 plus a break) ends at 20:30 and no 4 h shift starts after
     # 13:00: nobody can work 20:30-21:00
     (folder / "early.yaml").write_text(
