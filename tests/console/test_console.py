@@ -10,12 +10,6 @@ import pytest
 from telephony.services import services
 from tests.console.conftest import SUPERVISOR, add_agent, enqueue
 from vero.web.console.wallboard import format_duration, verdict
-from vero.web.i18n import CATALOGUE, LANGUAGES
-
-
-def test_every_text_exists_in_both_languages():
-    for key, texts in CATALOGUE.items():
-        assert set(texts) == set(LANGUAGES) and all(texts.values()), key
 
 
 @pytest.mark.parametrize(

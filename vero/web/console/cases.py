@@ -14,7 +14,7 @@ from flask import url_for
 from telephony.complaints.model import ComplaintRecord, Entry, is_overdue
 from telephony.complaints.store import CaseStore
 from telephony.gateway import mask
-from vero.web.i18n import CATALOGUE, t
+from vero.web.i18n import here, t
 
 HOUR, DAY = 3600, 86400
 ENTRY_DETAILS = ("category", "severity", "team")  # timeline fields that have their own labels
@@ -26,7 +26,7 @@ def label(prefix: str, value: str | None) -> str:
     if not value:
         return "—"
     key = f"{prefix}.{value}"
-    return t(key) if key in CATALOGUE else value
+    return t(key) if here().knows(key) else value
 
 
 def local_time(epoch: float, tz: ZoneInfo) -> str:

@@ -40,7 +40,7 @@ from vero.web import auth
 from vero.web.api.recording_media import recording_reply
 from vero.web.console.desk_feed import desk_hub, desk_snapshot, with_messages
 from vero.web.console.wallboard import SETTABLE_STATES, queue_label
-from vero.web.i18n import CATALOGUE, t
+from vero.web.i18n import here, t
 from vero.web.stream import StreamsFull, event_stream, streams_full
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -96,7 +96,7 @@ def desk():
         messages=with_messages(current_app),
         sdk=VOICE_SDK.is_file(),
         softphone=services().settings.softphone,
-        labels={k: t(k) for k in CATALOGUE if k.startswith(SCRIPT_TEXT)},
+        labels={k: t(k) for k in here().keys(SCRIPT_TEXT)},
     )
 
 

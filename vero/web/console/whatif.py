@@ -152,7 +152,7 @@ def _change() -> tuple[dict, str]:
         )
     if kind == "callbacks":
         on = request.form.get("callbacks") == "on"
-        state = t("whatif.on" if on else "whatif.off")
+        state = t("whatif.on") if on else t("whatif.off")
         return {"callbacks": on}, f"{t('whatif.callbacks')} {state}"
     raise VeroError(f"choose one of {', '.join(CHANGES)}", field="change")
 
