@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +214,20 @@ def page(chromium):
     page.set_default_timeout(5000)
     yield page
     context.close()
+
+
+SCREENSHOTS = Path(os.environ.get("VERO_SCREENSHOTS", "build/screenshots"))
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Path]:
+    """Saves what a page shows as `build/screenshots/<name>.png` (VERO_SCREENSHOTS moves the
+    folder): the pictures a closing note lists, rewritten by every run of the browser tests."""
+
+    def take(page: Any, name: str, full_page: bool = False) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take
