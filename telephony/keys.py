@@ -79,6 +79,14 @@ class Keys:
         change (STATS_TTL in lib.lua); the history is the contact CSVs."""
         return f"{self.prefix}stats:{day}"
 
+    def agent_day(self, day: str) -> str:
+        """HASH of one local day's counters per agent: field 'agent|metric' (handled, handle_sum
+        seconds of talk + wrap-up) and 'agent|time|shown state' (seconds spent in it).
+
+        Owner: the router scripts (lib.lua `put_status`, complete.lua). Lifetime: expires 8 days
+        after its last change (STATS_TTL in lib.lua), as `stats`."""
+        return f"{self.prefix}agent_day:{day}"
+
     def published_forecast(self, day: str) -> str:
         """STRING (JSON) of one local day's published forecast: interval minutes and, per
         'queue|channel', the volume of each interval ('HH:MM' start).

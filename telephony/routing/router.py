@@ -88,12 +88,19 @@ class RedisRouter:
         local = dt.datetime.fromtimestamp(now, self.centre.tz)
         return local.date().isoformat(), f"{local.hour:02d}:{local.minute // 15 * 15:02d}"
 
+    def day_start(self, day: str) -> float:
+        """The epoch time of a local day's midnight in the centre's timezone."""
+        midnight = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), self.centre.tz)
+        return midnight.timestamp()
+
     def _call(self, name: str, now: float, keys: list[str], args: list) -> list[str]:
         day, bucket = self.local_bucket(now)
-        config = self._config_cache.get(bucket)
+        config = self._config_cache.get(day + bucket)
         if config is None:
-            config = json.dumps({**self._config_base, "bucket": bucket})
-            self._config_cache = {bucket: config}
+            config = json.dumps(
+                {**self._config_base, "bucket": bucket, "day0": self.day_start(day)}
+            )
+            self._config_cache = {day + bucket: config}
         common = [
             self.keys.agent_status(),
             self.keys.tasks(),
@@ -101,6 +108,7 @@ class RedisRouter:
             self.keys.events(),
             self.keys.stats(day),
             self.keys.contacts(),
+            self.keys.agent_day(day),
         ]
         reply = self._scripts[name](keys=common + keys, args=[repr(now), config] + args)
         return [r.decode() if isinstance(r, bytes) else str(r) for r in reply]
@@ -859,6 +867,9 @@ def _agent_view(profile: dict, status: dict, task_states: dict[str, str]) -> dic
         "shown_state": shown,
         "reason": status.get("reason", ""),
         "since": status["since"],
+        # when the shown state began (a call, a wrap-up, back to available); older statuses
+        # written before it was kept fall back to the agent's own state change
+        "shown_since": status.get("shown_since", status["since"]),
         "idle_since": status["idle"],
         "load": load,
         "tasks": list(tasks),

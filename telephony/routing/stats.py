@@ -134,3 +134,40 @@ def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict
             },
         }
     return out
+
+
+HANDLING_STATES = ("busy", "wrap-up")  # offered or live work, then its wrap-up
+WORKING_STATES = ("available", *HANDLING_STATES)  # the time occupancy is a share of
+
+
+def agent_day(router: RedisRouter, agents: list[dict], now: float | None = None) -> dict[str, dict]:
+    """Today's figures per agent (of `router.agents()`): contacts handled (completed, with their
+    wrap-up), average handle time (talk + wrap-up) and occupancy.
+
+    Occupancy is the standard one: handling time ÷ (available + handling time), where handling
+    is the time shown busy (offered, talking or chatting; concurrent chats count once) or in
+    wrap-up; time on break or offline counts in neither. The times are those since the local
+    midnight, the current state's until `now`."""
+    now = router.timestamp(now)
+    day, _ = router.local_bucket(now)
+    day0 = router.day_start(day)
+    counters: dict[str, dict[str, float]] = defaultdict(dict)
+    for field, value in router.redis.hgetall(router.keys.agent_day(day)).items():
+        agent_id, metric = text(field).split("|", 1)
+        counters[agent_id][metric] = float(value)
+    out = {}
+    for agent in agents:
+        counts = counters[agent["id"]]
+        time = {s: counts.get("time|" + s, 0.0) for s in WORKING_STATES}
+        if agent["shown_state"] in time:
+            time[agent["shown_state"]] += max(0.0, now - max(agent["shown_since"], day0))
+        handled = int(counts.get("handled", 0))
+        handling = sum(time[s] for s in HANDLING_STATES)
+        working = handling + time["available"]
+        out[agent["id"]] = {
+            "handled": handled,
+            "aht_seconds": round(counts.get("handle_sum", 0) / handled, 1) if handled else None,
+            "occupancy": round(handling / working, 3) if working else None,
+            "time": {s: round(v, 1) for s, v in time.items()},
+        }
+    return out

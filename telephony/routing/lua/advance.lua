@@ -1,7 +1,7 @@
 -- advance.lua: a task's step timed out: move it to the next step (or overflow queue), or signal
 -- the fallback offer to its channel; then offer it to the best agent the wider step allows.
--- KEYS[1..6] common; KEYS[7] wait list of the current step; KEYS[8] wait list of the new step;
---   KEYS[9..] agent pools of the new step, best level first.
+-- KEYS[1..7] common; KEYS[8] wait list of the current step; KEYS[9] wait list of the new step;
+--   KEYS[10..] agent pools of the new step, best level first.
 -- ARGV[1..2] common; ARGV[3] task id; ARGV[4] step that timed out; ARGV[5] queue the caller read;
 --   ARGV[6] new queue; ARGV[7] new step; ARGV[8] new priority ('' keeps it); ARGV[9] next step
 --   timer due ('' none); ARGV[10] fallback offer ('callback', 'voicemail', 'stay' or '' to move);
@@ -27,7 +27,7 @@ if ARGV[10] ~= '' then
   return {'fallback', ARGV[10]}
 end
 local queued = task.state == 'queued'
-if queued then redis.call('ZREM', KEYS[7], task.id) end
+if queued then redis.call('ZREM', KEYS[8], task.id) end
 task.queue, task.step = ARGV[6], tonumber(ARGV[7])
 if ARGV[8] ~= '' then task.priority = tonumber(ARGV[8]) end
 if ARGV[11] ~= '' then task.entered = tonumber(ARGV[11]) end
@@ -37,5 +37,5 @@ end
 put_json(TASKS, task.id, task)
 event('step', task.id, nil, {queue = task.queue, step = task.step})
 if not queued then return {'moved'} end
-redis.call('ZADD', KEYS[8], task_score(task), task.id)
-return offer_to_best(task, KEYS[8], 9, ARGV[12], ARGV[13])
+redis.call('ZADD', KEYS[9], task_score(task), task.id)
+return offer_to_best(task, KEYS[9], 10, ARGV[12], ARGV[13])

@@ -1,6 +1,6 @@
 -- agent_ready.lua: an agent who may take work (became available, or freed capacity) takes the
 -- best waiting tasks it can serve, then its pool entries are refreshed with true scores.
--- KEYS[1..6] common; KEYS[7 .. 6+P] the agent's pools; KEYS[7+P ..] wait lists it may serve.
+-- KEYS[1..7] common; KEYS[8 .. 7+P] the agent's pools; KEYS[8+P ..] wait lists it may serve.
 -- ARGV[1..2] common; ARGV[3] agent id; ARGV[4] profile version the keys were computed from;
 --   ARGV[5] P; ARGV[6] JSON [[family, channel], ...] per pool; ARGV[7] JSON [channel, ...] per
 --   wait list.
@@ -19,7 +19,7 @@ while status.state == 'available' do
   local best_key, best_id, best_score
   for j, channel in ipairs(wait_channels) do
     if has_room(status, channel) then
-      local key = KEYS[6 + npools + j]
+      local key = KEYS[7 + npools + j]
       local head = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
       if #head > 0 then
         local id, score = head[1], tonumber(head[2])
@@ -37,9 +37,9 @@ end
 for i = 1, npools do
   local family, channel = pool_desc[i][1], pool_desc[i][2]
   if status.state == 'available' and has_room(status, channel) then
-    redis.call('ZADD', KEYS[6 + i], pool_score(family, status), agent_id)
+    redis.call('ZADD', KEYS[7 + i], pool_score(family, status), agent_id)
   else
-    redis.call('ZREM', KEYS[6 + i], agent_id)
+    redis.call('ZREM', KEYS[7 + i], agent_id)
   end
 end
 return out

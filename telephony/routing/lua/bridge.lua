@@ -1,6 +1,6 @@
 -- bridge.lua: an assigned voice task's caller and agent are both in its conference: the call is
 -- answered (answer time, answer counters), once; a repeated bridge changes nothing.
--- KEYS[1..6] common. ARGV[1..2] common; ARGV[3] task id.
+-- KEYS[1..7] common. ARGV[1..2] common; ARGV[3] task id.
 -- Returns {'unknown'} | {'state', state} | {'already'} | {'bridged', agent}.
 local task = get_json(TASKS, ARGV[3])
 if not task then return {'unknown'} end

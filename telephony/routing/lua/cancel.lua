@@ -1,14 +1,14 @@
 -- cancel.lua: a waiting or offered task ends without being handled (the caller hung up:
 -- 'abandoned'; the channel withdrew it: 'canceled', 'callback', 'voicemail').
--- KEYS[1..6] common; KEYS[7] wait list of the task's current step.
+-- KEYS[1..7] common; KEYS[8] wait list of the task's current step.
 -- ARGV[1..2] common; ARGV[3] task id; ARGV[4] outcome; ARGV[5] queue and ARGV[6] step the caller
---   computed KEYS[7] for.
+--   computed KEYS[8] for.
 -- Returns {'unknown'} | {'state', state} | {'stale'} | {'ok', agent or ''}.
 local task = get_json(TASKS, ARGV[3])
 if not task then return {'unknown'} end
 if task.state ~= 'queued' and task.state ~= 'reserved' then return {'state', task.state} end
 if task.queue ~= ARGV[5] or task.step ~= tonumber(ARGV[6]) then return {'stale'} end
-redis.call('ZREM', KEYS[7], task.id)
+redis.call('ZREM', KEYS[8], task.id)
 redis.call('ZREM', TIMERS, 'step|' .. task.id .. '|' .. task.step)
 local agent_id = ''
 if task.state == 'reserved' then
@@ -16,7 +16,7 @@ if task.state == 'reserved' then
   agent_id = task.agent
   local status = get_json(STATUS, agent_id)
   release(status, task)
-  put_json(STATUS, agent_id, status)
+  put_status(agent_id, status)
 end
 task.state, task.ended_at, task.agent, task.offer = ARGV[4], NOW, '', ''
 put_json(TASKS, task.id, task)

@@ -1,6 +1,7 @@
 -- complete.lua: an assigned task ends (wrap-up starts, or completes at once without wrap-up);
--- a wrapping task completes (early, by the agent, or when its wrap-up timer fires).
--- KEYS[1..6] common. ARGV[1..2] common; ARGV[3] task id; ARGV[4] '1' when called for the
+-- a wrapping task completes (early, by the agent, or when its wrap-up timer fires), and counts
+-- as handled today by its agent.
+-- KEYS[1..7] common. ARGV[1..2] common; ARGV[3] task id; ARGV[4] '1' when called for the
 --   wrap-up timer (which must still exist); ARGV[5] the contact record's outcome when an
 --   assigned task ends ('' for 'completed'; a callback whose customer was not reached says so).
 -- Returns {'unknown'} | {'gone'} | {'state', state} | {'wrapping', agent} | {'completed', agent}.
@@ -18,6 +19,7 @@ elseif task.state == 'assigned' then
   if wrap > 0 then
     put_json(TASKS, task.id, task)
     redis.call('ZADD', TIMERS, task.wrap_until, 'wrap|' .. task.id)
+    put_status(task.agent, get_json(STATUS, task.agent))  -- shown wrap-up when no other work
     return {'wrapping', task.agent}
   end
 elseif task.state == 'wrapping' then
@@ -29,7 +31,11 @@ task.state = 'completed'
 put_json(TASKS, task.id, task)
 local status = get_json(STATUS, task.agent)
 release(status, task)
-put_json(STATUS, task.agent, status)
+put_status(task.agent, status)
+-- handled today: handle time is talk (from the answer; a contact never answered has none)
+-- plus wrap-up, to now
+agent_stat(task.agent, 'handled', 1)
+agent_stat(task.agent, 'handle_sum', NOW - (task.answered_at or task.ended_at or NOW))
 contact_record(task, task.outcome or 'completed')
 event('completed', task.id, task.agent)
 return {'completed', task.agent}

@@ -13,18 +13,21 @@
 --                         STATS_TTL seconds after its last change)
 --   KEYS[6] contacts      STREAM of closed contacts (for the contact-record CSV; each entry is
 --                         deleted by the contact log once its row is fsynced)
+--   KEYS[7] agent_day     HASH of today's counters per agent "agent|metric" and
+--                         "agent|time|<shown state>" (expires as stats)
 -- and ARGV with the same two values (a script's own KEYS and ARGV follow these):
 --   ARGV[1] now (epoch seconds, millisecond precision), ARGV[2] config JSON:
 --   {"ch": {"<channel>": {"t": offer timeout, "x": 1 if exclusive, "g": answer target}},
---    "wrap": {"<queue>": wrap-up seconds}, "missed": max missed offers, "bucket": "HH:MM"}
+--    "wrap": {"<queue>": wrap-up seconds}, "missed": max missed offers, "bucket": "HH:MM",
+--    "day0": start of the local day (epoch seconds)}
 --
 -- Pools ("pool:<family>:<channel>:<skill>:<level>:<language>") are cleaned lazily: an agent
 -- who may take work is always present with a score no higher than its true score; a reader
 -- that finds a head which is ineligible removes it, and one whose score is stale re-adds it
 -- with the true score, then looks again. Agent-side scripts re-add eagerly.
 
-local STATUS, TASKS, TIMERS, EVENTS, STATS, CONTACTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
-  KEYS[6]
+local STATUS, TASKS, TIMERS, EVENTS, STATS, CONTACTS, AGENT_DAY = KEYS[1], KEYS[2], KEYS[3],
+  KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local NOW = tonumber(ARGV[1])
 local CFG = cjson.decode(ARGV[2])
 -- The events stream feeds live readers (connector, wallboard, desk) that follow its tail:
@@ -33,6 +36,7 @@ local EVENTS_KEPT = 100000
 -- A day's counters serve today's wallboard and a look back over the last week.
 local STATS_TTL = 8 * 86400
 local stats_expiry_set = false
+local agent_day_expiry_set = false
 
 local function get_json(hash, id)
   local raw = redis.call('HGET', hash, id)
@@ -63,6 +67,45 @@ local function stat(queue, channel, metric, amount)
     redis.call('EXPIRE', STATS, STATS_TTL)
     stats_expiry_set = true
   end
+end
+
+-- One of today's counters of an agent (contacts handled, handle time, time per shown state).
+local function agent_stat(agent_id, metric, amount)
+  redis.call('HINCRBYFLOAT', AGENT_DAY, agent_id .. '|' .. metric, amount)
+  if not agent_day_expiry_set then
+    redis.call('EXPIRE', AGENT_DAY, STATS_TTL)
+    agent_day_expiry_set = true
+  end
+end
+
+-- What a supervisor sees an agent doing (router.py `_agent_view` says the same): busy while it
+-- holds offered or live work, wrap-up when only wrapping tasks are left, else its own state.
+local function shown_state(status)
+  local tasks = status.tasks
+  if type(tasks) ~= 'table' or next(tasks) == nil then return status.state end
+  for _, id in ipairs(tasks) do
+    local task = get_json(TASKS, id)
+    if not task or task.state ~= 'wrapping' then
+      return status.state == 'available' and 'busy' or status.state
+    end
+  end
+  return 'wrap-up'
+end
+
+-- Store an agent's status after its tasks are stored. When the shown state changes, the time
+-- spent in the old one (today's part of it) goes to today's counters and `shown_since` starts
+-- again: the "since" the agents page shows, reset by calls and wrap-ups, not only by the
+-- agent's own state changes (`since`).
+local function put_status(agent_id, status)
+  local shown = shown_state(status)
+  if shown ~= status.shown then
+    if status.shown then
+      local spent = NOW - math.max(status.shown_since or NOW, CFG.day0)
+      if spent > 0 then agent_stat(agent_id, 'time|' .. status.shown, spent) end
+    end
+    status.shown, status.shown_since = shown, NOW
+  end
+  put_json(STATUS, agent_id, status)
 end
 
 local function task_score(task)
@@ -153,7 +196,7 @@ local function reserve(task, wait_key, agent_id, status)
   redis.call('ZREM', wait_key, task.id)
   redis.call('ZADD', TIMERS, task.offer_expires, 'offer|' .. task.offer)
   put_json(TASKS, task.id, task)
-  put_json(STATUS, agent_id, status)
+  put_status(agent_id, status)
   event('reserved', task.id, agent_id, {offer = task.offer, expires = task.offer_expires,
                                         channel = task.channel})
   return {task.offer, task.id, agent_id, tostring(task.offer_expires)}

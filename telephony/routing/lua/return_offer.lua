@@ -3,9 +3,9 @@
 -- with its age, the agent goes to the back of the idle line (and to break "missed" after too
 -- many missed offers in a row). The agent's pool entries are refreshed with its true score, so
 -- that the task's own re-match that follows may choose this agent again.
--- KEYS[1..6] common; KEYS[7] wait list of the task's current step; KEYS[8..] the agent's pools.
+-- KEYS[1..7] common; KEYS[8] wait list of the task's current step; KEYS[9..] the agent's pools.
 -- ARGV[1..2] common; ARGV[3] offer id; ARGV[4] task id; ARGV[5] queue and ARGV[6] step the caller
---   computed KEYS[7] for; ARGV[7] reason ('rejected', 'timeout', 'withdrawn'); ARGV[8] '1' when
+--   computed KEYS[8] for; ARGV[7] reason ('rejected', 'timeout', 'withdrawn'); ARGV[8] '1' when
 --   it counts as missed; ARGV[9] '1' when called for the expiry timer (which must still exist);
 --   ARGV[10] agent the caller read; ARGV[11] its profile version the pool keys were computed
 --   from; ARGV[12] JSON [[family, channel], ...] per pool key; ARGV[13] '1' to unassign (the task
@@ -33,10 +33,10 @@ if ARGV[8] == '1' then
     event('agent_state', nil, agent_id, {state = 'break', reason = 'missed'})
   end
 end
-put_json(STATUS, agent_id, status)
+put_status(agent_id, status)
 local pool_desc = cjson.decode(ARGV[12])
-for i = 8, #KEYS do
-  local family, channel = pool_desc[i - 7][1], pool_desc[i - 7][2]
+for i = 9, #KEYS do
+  local family, channel = pool_desc[i - 8][1], pool_desc[i - 8][2]
   if status.state == 'available' and has_room(status, channel) then
     redis.call('ZADD', KEYS[i], pool_score(family, status), agent_id)
   else
@@ -45,6 +45,6 @@ for i = 8, #KEYS do
 end
 task.state, task.agent, task.offer = 'queued', '', ''
 put_json(TASKS, task.id, task)
-redis.call('ZADD', KEYS[7], task_score(task), task.id)
+redis.call('ZADD', KEYS[8], task_score(task), task.id)
 event(ARGV[7], task.id, agent_id, {offer = ARGV[3], channel = task.channel})
 return {'ok', agent_id}

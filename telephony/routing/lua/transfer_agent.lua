@@ -8,7 +8,7 @@
 --     released (no wrap-up: the conversation goes on).
 --   'drop': the transfer did not happen (no answer, cancelled, the call ended meanwhile): the
 --     target is released; a task no longer assigned, or already closed, is dropped too.
--- KEYS[1..6] common; KEYS[7] closed tasks.
+-- KEYS[1..7] common; KEYS[8] closed tasks.
 -- ARGV[1..2] common; ARGV[3] task id; ARGV[4] 'ring' | 'move' | 'drop'; ARGV[5] the target
 --   agent (ring) or the target's call sid (move); ARGV[6] mode 'cold' | 'warm' (ring).
 -- Returns {'unknown'} | {'state', state} | {'idle'} (no transfer under way) | {'same'} (ring:
@@ -16,7 +16,7 @@
 local hash = TASKS
 local task = get_json(hash, ARGV[3])
 if not task and ARGV[4] == 'drop' then
-  hash = KEYS[7]
+  hash = KEYS[8]
   task = get_json(hash, ARGV[3])
 end
 if not task then return {'unknown'} end
@@ -35,7 +35,7 @@ if ARGV[4] == 'ring' then
     return {'unavailable', status.state}
   end
   take(status, task)
-  put_json(STATUS, id, status)
+  put_status(id, status)
   attrs.transfer_to, attrs.transfer_mode, attrs.transfer_state, attrs.transfer_leg =
     id, ARGV[6], 'ringing', ''
   put_json(hash, task.id, task)
@@ -60,6 +60,6 @@ put_json(hash, task.id, task)
 local status = get_json(STATUS, released)
 if status then
   release(status, task)
-  put_json(STATUS, released, status)
+  put_status(released, status)
 end
 return {'ok', released}

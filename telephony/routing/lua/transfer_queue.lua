@@ -4,7 +4,7 @@
 -- conversation goes on with the next agent, whose wrap-up it is), and so is an agent a named
 -- transfer was ringing. The offer to the best agent of the new step comes before the release,
 -- so that the agents it leaves (still busy on it) are not chosen.
--- KEYS[1..6] common; KEYS[7] wait list of the new queue's step 0; KEYS[8..] agent pools of that
+-- KEYS[1..7] common; KEYS[8] wait list of the new queue's step 0; KEYS[9..] agent pools of that
 --   step, best level first.
 -- ARGV[1..2] common; ARGV[3] task id; ARGV[4] new queue; ARGV[5] its first step's priority
 --   ('' keeps the task's); ARGV[6] step timer due ('' none); ARGV[7] number of steps of the
@@ -25,16 +25,16 @@ if ARGV[5] ~= '' then task.priority = tonumber(ARGV[5]) end
 task.state, task.agent, task.offer = 'queued', '', ''
 for k, v in pairs(cjson.decode(ARGV[8])) do task.attributes[k] = v end
 put_json(TASKS, task.id, task)
-redis.call('ZADD', KEYS[7], task_score(task), task.id)
+redis.call('ZADD', KEYS[8], task_score(task), task.id)
 if ARGV[6] ~= '' then redis.call('ZADD', TIMERS, tonumber(ARGV[6]), 'step|' .. task.id .. '|0') end
 stat(old_queue, task.channel, 'transferred', 1)
 event('transferred', task.id, first, {queue = task.queue, from_queue = old_queue})
-local offer = offer_to_best(task, KEYS[7], 8, ARGV[9], ARGV[10])
+local offer = offer_to_best(task, KEYS[8], 9, ARGV[9], ARGV[10])
 for _, id in ipairs({first, ringing}) do
   local status = id ~= '' and get_json(STATUS, id)
   if status then
     release(status, task)
-    put_json(STATUS, id, status)
+    put_status(id, status)
   end
 end
 local out = {'ok', first, ringing}
