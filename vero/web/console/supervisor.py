@@ -41,6 +41,7 @@ from vero.web.api.complaints import Classification, Forwarding
 from vero.web.api.outbound import CaseCall, call_for_case
 from vero.web.api.routing import StateChange
 from vero.web.console import accounts_page
+from vero.web.console.agents_board import skill_options
 from vero.web.console.cases import alert_row, case_row, timeline_row
 from vero.web.console.kpis import csv_text, display_row, kpi_data, kpi_range
 from vero.web.console.wallboard import SETTABLE_STATES, snapshot
@@ -96,10 +97,17 @@ def wallboard():
 
 @bp.get("/agents")
 def agents():
+    """The agents page; `?group=` and `?skill=` are its filters (the page's script keeps them in
+    the address, so that they survive the reload a new agent causes)."""
+    centre = services().centre
     return render_template(
         "console/agents.html",
         board=snapshot(services().router, case_store()),
         states=SETTABLE_STATES,
+        groups=list(centre.staffing_groups),
+        skills=skill_options(centre),
+        group=request.args.get("group", ""),
+        skill=request.args.get("skill", ""),
     )
 
 

@@ -11,12 +11,11 @@ import datetime as dt
 from typing import Any
 
 from telephony.complaints.store import CaseStore
-from telephony.ivr.call_control import is_live
-from telephony.routing.errors import RoutingError
 from telephony.routing.router import RedisRouter
 from telephony.routing.stats import queue_stats
 from vero.kernel.centre import Centre
 from vero.kernel.service_level import definition
+from vero.web.console.agents_board import agent_rows
 from vero.web.console.cases import overdue_summary
 from vero.web.i18n import current_language, t
 
@@ -105,38 +104,6 @@ def _queue_row(centre: Centre, queue: str, stats: dict[str, Any]) -> dict[str, A
     }
 
 
-def live_call(router: RedisRouter, agent: dict[str, Any]) -> str:
-    """The task of the agent's live call ('' when on none): what a supervisor may monitor."""
-    for task_id in agent["tasks"] if agent["load"].get("voice") else ():
-        try:
-            if is_live(router.task(task_id)):
-                return task_id
-        except RoutingError:  # ended meanwhile
-            continue
-    return ""
-
-
-def _agent_row(centre: Centre, agent: dict[str, Any], now: float, call: str = "") -> dict[str, Any]:
-    load = agent["load"]
-    parts = [
-        f"{t('channel.' + ch)} {load.get(ch, 0)}/{cap}"
-        for ch, cap in agent["capacity"].items()
-        if cap > 0 and ch in centre.channels
-    ]
-    since = dt.datetime.fromtimestamp(agent["since"], centre.tz)
-    return {
-        "id": agent["id"],
-        "name": agent["name"] or agent["id"],
-        "state": agent["shown_state"],
-        "state_label": t("state." + agent["shown_state"]),
-        "reason": agent["reason"],
-        "since": since.strftime("%H:%M"),
-        "for": format_duration(now - agent["since"]),
-        "load_text": " · ".join(parts),
-        "call": call,
-    }
-
-
 def snapshot(router: RedisRouter, cases: CaseStore) -> dict[str, Any]:
     """The live picture of every queue, agent and overdue complaint case, in the current
     request's language."""
@@ -151,6 +118,6 @@ def snapshot(router: RedisRouter, cases: CaseStore) -> dict[str, Any]:
         "updated": dt.datetime.fromtimestamp(now, centre.tz).strftime("%H:%M:%S"),
         "queues": [_queue_row(centre, q, stats[q]) for q in centre.queues],
         "states": [{"state": s, "label": t("state." + s), "count": n} for s, n in counts.items()],
-        "agents": [_agent_row(centre, a, now, live_call(router, a)) for a in agents],
+        "agents": agent_rows(router, agents, now),
         "overdue": overdue_summary(cases, now, centre.tz),
     }
