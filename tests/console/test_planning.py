@@ -141,7 +141,10 @@ def test_a_roster_from_uploads_shows_the_grid_and_downloads(supervisor, worker):
     assert "Week of 2026-11-30" in page and "Mon 30/11" in page
     assert all(f'data-agent="a{k}"' in page for k in range(1, 7))
     book = load_workbook(io.BytesIO(supervisor.get(f"{run}/files/roster.xlsx").data))
-    assert book.sheetnames == ["Roster", "Coverage"] and book["Roster"].max_row == 7
+    assert book.sheetnames == ["Roster", "Shifts", "Coverage", "Chart"]  # the asker's language
+    assert [row[0] for row in book["Roster"].iter_rows(min_row=2, max_row=7, values_only=True)] == [
+        f"a{k}" for k in range(1, 7)
+    ]
     calendars = zipfile.ZipFile(io.BytesIO(supervisor.get(f"{run}/files/calendars.zip").data))
     assert sorted(calendars.namelist()) == [f"a{k}.ics" for k in range(1, 7)]
     assert supervisor.get(f"{run}/files/roster.csv").text.startswith("agent,name,date")
