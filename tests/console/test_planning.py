@@ -93,7 +93,8 @@ def test_forecast_roster_and_what_if_chain_through_the_console(supervisor, worke
     backtest = page[page.index('class="backtest"') :]
     assert "WAPE" in backtest and 'data-model="weekday_mean"' in backtest and "%" in backtest
     frame = pd.read_csv(io.BytesIO(supervisor.get(f"{run}/files/forecast.csv").data))
-    assert tuple(frame.columns) == OUTPUT_COLUMNS and len(frame) > 0
+    times = ("interval_start_local", "interval_start_utc")
+    assert tuple(frame.columns) == (*times, *OUTPUT_COLUMNS) and len(frame) > 0
     assert supervisor.get(f"{run}/files/forecast.png").data[:4] == b"\x89PNG"
     assert supervisor.get(f"{run}/files/staffing.csv").status_code == 200
     assert supervisor.get(f"{run}/files/history.csv").status_code == 404  # not a download
