@@ -139,7 +139,8 @@ def test_a_roster_from_uploads_shows_the_grid_and_downloads(supervisor, worker):
         },
     )
     page = finish(supervisor, run)
-    assert "Week of 2026-11-30" in page and "Mon 30/11" in page
+    assert 'data-week-start="2026-11-30"' in page and "November 30, 2026" in page
+    assert "Mon 30/11" in page
     assert all(f'data-agent="a{k}"' in page for k in range(1, 7))
     book = load_workbook(io.BytesIO(supervisor.get(f"{run}/files/roster.xlsx").data))
     assert book.sheetnames == ["Roster", "Shifts", "Coverage", "Chart"]  # the asker's language
@@ -149,7 +150,8 @@ def test_a_roster_from_uploads_shows_the_grid_and_downloads(supervisor, worker):
     calendars = zipfile.ZipFile(io.BytesIO(supervisor.get(f"{run}/files/calendars.zip").data))
     assert sorted(calendars.namelist()) == [f"a{k}.ics" for k in range(1, 7)]
     assert supervisor.get(f"{run}/files/roster.csv").text.startswith("agent,name,date")
-    assert supervisor.get(f"{run}/files/coverage.png").data[:4] == b"\x89PNG"
+    for lang in ("id", "en"):
+        assert supervisor.get(f"{run}/files/coverage-{lang}.png").data[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,7 @@ from wfm.scheduler.roster import make_roster
     type=click.Choice(LANGUAGES),
     default=DEFAULT_LANGUAGE,
     show_default=True,
-    help="Language of roster.xlsx (calendars follow each agent's language).",
+    help="Language of roster.xlsx and coverage.png (calendars follow each agent's language).",
 )
 @click.option(
     "--require-cover",
@@ -153,7 +153,7 @@ def roster(
     exports.write_csv(problem, result, folder / "roster.csv")
     exports.write_xlsx(problem, result, folder / "roster.xlsx", lang)
     exports.write_ics(problem, result, folder / "calendars")
-    exports.write_chart(problem, result, folder / "coverage.png")
+    exports.write_chart(problem, result, folder / "coverage.png", lang)
     table = Table(title=f"Roster, week of {problem.week_start}")
     for column in (
         "agents",

@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from vero.kernel.csv_columns import utc_time  # noqa: E402
 from vero.kernel.language import DEFAULT_LANGUAGE, Language, language  # noqa: E402
@@ -172,8 +173,10 @@ def coverage_series(problem: Problem, roster: Roster) -> list[GroupSeries]:
     return series
 
 
-def write_chart(problem: Problem, roster: Roster, path: Path) -> None:
-    """Required vs scheduled agents over the week, one panel per group, closed hours blank."""
+def write_chart(problem: Problem, roster: Roster, path: Path, lang: str = DEFAULT_LANGUAGE) -> None:
+    """Required vs scheduled agents over the week in `lang`, one panel per group, closed hours
+    blank."""
+    words = language(lang)
     series = coverage_series(problem, roster)
     figure, panels = plt.subplots(
         max(len(series), 1),
@@ -183,14 +186,20 @@ def write_chart(problem: Problem, roster: Roster, path: Path) -> None:
         squeeze=False,
     )
     for axes, line in zip(panels[:, 0], series, strict=False):
-        axes.step(line.times, line.required, where="post", label="required")
-        axes.step(line.times, line.scheduled, where="post", label="scheduled")
-        axes.set_ylabel(f"{line.group}\nagents")
+        axes.step(line.times, line.required, where="post", label=words.text("xlsx.required"))
+        axes.step(line.times, line.scheduled, where="post", label=words.text("xlsx.scheduled"))
+        axes.set_title(group_label(words, line.group), loc="left", fontsize=10)
+        axes.set_ylabel(words.text("xlsx.chart.agents"))
         axes.legend(loc="upper right")
-    panels[0, 0].set_title(f"Coverage, week of {problem.week_start}")
+    week = words.date(problem.week_start, "long")
+    figure.suptitle(words.text("files.chart.title", week=week))
     days = panels[0, 0].xaxis  # shared: local midnights, read in the centre's zone, not UTC
     days.set_major_locator(mdates.DayLocator(tz=problem.tz))
-    days.set_major_formatter(mdates.DateFormatter("%a %d %b", tz=problem.tz))
+    days.set_major_formatter(
+        FuncFormatter(
+            lambda x, _: words.date(mdates.num2date(x, tz=problem.tz).date(), "EEE d MMM")
+        )
+    )
     panels[0, 0].set_xlim(problem.origin, problem.time(DAYS * problem.slots_per_day))
     figure.tight_layout()
     figure.savefig(path, dpi=100)

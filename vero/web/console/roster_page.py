@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from telephony.services import services
 from vero.kernel.errors import VeroError
+from vero.kernel.language import LANGUAGES
 from vero.web.console.roster_week import read_week
 from vero.web.console.runs import (
     Prepared,
@@ -33,7 +34,12 @@ from wfm.scheduler.inputs import load_agents, load_requirements, load_rules, loa
 from wfm.scheduler.problem import Problem, build_problem
 from wfm.scheduler.roster import make_roster
 
-ROSTER_FILES = ("roster.xlsx", "roster.csv", "calendars.zip", "coverage.png")
+ROSTER_FILES = (
+    "roster.xlsx",
+    "roster.csv",
+    "calendars.zip",
+    *(f"coverage-{code}.png" for code in LANGUAGES),
+)
 DEFAULT_TIME_LIMIT = 20
 MAX_TIME_LIMIT = 600
 
@@ -86,13 +92,15 @@ def roster_job(
     problem: Problem, time_limit: float, lang: str, *, folder: Path, say: Say
 ) -> dict[str, str]:
     """Solve, then write the files `vero roster` writes (the workbook in the language of the
-    supervisor who asked), with the calendars zipped as one download."""
+    supervisor who asked, the chart in each language), with the calendars zipped as one
+    download."""
     say("roster.step.solving")
     result = make_roster(problem, "highs", time_limit)
     say("roster.step.files")
     exports.write_csv(problem, result, folder / "roster.csv")
     exports.write_xlsx(problem, result, folder / "roster.xlsx", lang)
-    exports.write_chart(problem, result, folder / "coverage.png")
+    for code in LANGUAGES:  # the page shows the chart in the language it is read in
+        exports.write_chart(problem, result, folder / f"coverage-{code}.png", code)
     with zipfile.ZipFile(folder / "calendars.zip", "w") as archive:
         for path in exports.write_ics(problem, result, folder / "calendars"):
             archive.write(path, path.name)
