@@ -6,6 +6,7 @@ required vs scheduled agents per group. Every sheet prints landscape on one page
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 
 from openpyxl import Workbook
@@ -34,6 +35,8 @@ UNDER_FILL = PatternFill("solid", fgColor="FCA5A5")
 AT_FILL = PatternFill("solid", fgColor="FDE68A")
 OVER_FILL = PatternFill("solid", fgColor="86EFAC")
 MAX_WIDTH = 48
+DAY_WIDTH = 22  # a day column of the grid: longer lines wrap
+LINE_POINTS = 15  # row height per line of wrapped text (openpyxl cannot measure it)
 CHART_ROWS = 18  # rows one group's chart takes on the chart sheet
 
 
@@ -53,8 +56,9 @@ def _header(sheet: Worksheet, titles: list[str]) -> None:
         cell.alignment = Alignment(vertical="center", wrap_text=True)
 
 
-def _fit_columns(sheet: Worksheet, minimum: int = 8) -> None:
-    """Each column as wide as its longest line (Excel does not do it when a file is opened)."""
+def _fit_columns(sheet: Worksheet, minimum: int = 8, widest: int = MAX_WIDTH) -> None:
+    """Each column as wide as its longest line, up to `widest` (Excel does not fit columns when
+    a file is opened)."""
     widths: dict[int, int] = defaultdict(lambda: minimum)
     for row in sheet.iter_rows():
         for cell in row:
@@ -68,7 +72,12 @@ def _fit_columns(sheet: Worksheet, minimum: int = 8) -> None:
                 longest = max(len(line) for line in str(cell.value).split("\n"))
             widths[cell.column] = max(widths[cell.column], longest + 2)
     for column, width in widths.items():
-        sheet.column_dimensions[get_column_letter(column)].width = min(width, MAX_WIDTH)
+        sheet.column_dimensions[get_column_letter(column)].width = min(width, widest)
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """Lines a wrapped cell shows at `width` characters."""
+    return sum(max(1, math.ceil(len(line) / width)) for line in text.split("\n"))
 
 
 def _print_setup(sheet: Worksheet) -> None:
@@ -126,6 +135,13 @@ def _grid_sheet(book: Workbook, problem: Problem, roster: Roster, words: Languag
         total.number_format = HOURS_FORMAT
         sheet.cell(row, 4 + DAYS, ", ".join(group_label(words, g) for g in agent.groups))
     _fit_columns(sheet)
+    for k in range(DAYS):
+        letter = get_column_letter(3 + k)
+        width = sheet.column_dimensions[letter].width
+        sheet.column_dimensions[letter].width = min(width, DAY_WIDTH)
+    for row in sheet.iter_rows(min_row=2, min_col=3, max_col=2 + DAYS):
+        lines = max(_wrapped_lines(str(cell.value or ""), DAY_WIDTH - 2) for cell in row)
+        sheet.row_dimensions[row[0].row].height = LINE_POINTS * max(lines, 1)
     sheet.freeze_panes = "C2"  # the header row and the agent's id and name stay in view
     legend = sheet.max_row + 2
     sheet.cell(legend, 2, words.text("xlsx.legend")).font = BOLD
