@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from vero.kernel.csv_columns import utc_time  # noqa: E402
 from vero.kernel.language import DEFAULT_LANGUAGE, Language, language  # noqa: E402
@@ -190,6 +190,7 @@ def write_chart(problem: Problem, roster: Roster, path: Path, lang: str = DEFAUL
         axes.step(line.times, line.scheduled, where="post", label=words.text("xlsx.scheduled"))
         axes.set_title(group_label(words, line.group), loc="left", fontsize=10)
         axes.set_ylabel(words.text("xlsx.chart.agents"))
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole agents
         axes.legend(loc="upper right")
     week = words.date(problem.week_start, "long")
     figure.suptitle(words.text("files.chart.title", week=week))
