@@ -19,6 +19,7 @@ from planning.report import plan_json, print_summary, report_html
 from simulations.commands import scheduler_option
 from simulations.loading import load_forecast
 from vero.kernel.centre import load_centre
+from vero.kernel.csv_columns import write_frame
 from vero.kernel.errors import VeroError
 from wfm.forecast.commands import date_order, date_order_option
 from wfm.forecast.history import combine, load_history
@@ -198,7 +199,7 @@ def plan_command(
             history, centre, interval_minutes=int(interval), horizon_days=days, start=first
         )
     forecast_path = out_dir / "forecast.csv"
-    _write(lambda: run.frame.to_csv(forecast_path, index=False), forecast_path)
+    _write(lambda: write_frame(run.frame, forecast_path), forecast_path)
     forecast = load_forecast(forecast_path, centre)
     settings = PlanSettings(
         replications=replications,
@@ -257,19 +258,16 @@ def _write(write, path: Path) -> None:
 
 def _write_outputs(result: PlanResult, folder: Path, settings: PlanSettings) -> None:
     first, final = result.two_step, result.best
-    staffing = result.staffing.assign(
-        interval_start=[t.isoformat() for t in result.staffing["interval_start"]]
-    )
     required = pd.DataFrame(
         [
-            (start.isoformat(), final.requirements.interval_minutes, group, value)
+            (start, final.requirements.interval_minutes, group, value)
             for (start, group), value in sorted(final.requirements.required.items())
         ],
         columns=["interval_start", "interval_minutes", "group", "required_agents"],
     )
     files = {
-        "staffing.csv": lambda p: staffing.to_csv(p, index=False),
-        "requirements.csv": lambda p: required.to_csv(p, index=False),
+        "staffing.csv": lambda p: write_frame(result.staffing, p),
+        "requirements.csv": lambda p: write_frame(required, p),
         "roster-two-step.csv": lambda p: exports.write_csv(first.problem, first.roster, p),
         "roster.csv": lambda p: exports.write_csv(final.problem, final.roster, p),
         "report.html": lambda p: p.write_text(report_html(result, settings), encoding="utf-8"),

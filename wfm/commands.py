@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import track
 
 from vero.kernel.centre import Centre, load_centre
+from vero.kernel.csv_columns import readable, write_frame
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, interval_fields
 from wfm.erlang import SL_CONVENTIONS, SLConvention
@@ -187,12 +188,11 @@ def staff(
     )
     if chart_path is not None:
         write_chart(result, chart_path)
-    result["interval_start"] = [t.isoformat() for t in result["interval_start"]]
     if out_path is None:
-        click.echo(result.to_csv(index=False), nl=False)
+        click.echo(readable(result).to_csv(index=False), nl=False)
     else:
         try:
-            result.to_csv(out_path, index=False)
+            write_frame(result, out_path)
         except OSError as exc:
             raise VeroError(f"cannot write: {exc.strerror}", source=str(out_path)) from exc
         progress.print(

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from vero.kernel.csv_columns import write_frame
 from vero.kernel.errors import VeroError
 from vero.kernel.files import open_text, read_table
 
@@ -246,7 +247,7 @@ def history_patience(
         return None
     estimates = estimate(waits.frame)
     try:
-        estimates.to_csv(out, index=False)
+        write_frame(estimates, out)
     except OSError as exc:
         raise VeroError(f"cannot write: {exc.strerror}", source=str(out)) from exc
     return estimates

@@ -93,7 +93,8 @@ def test_forecast_roster_and_what_if_chain_through_the_console(supervisor, worke
     backtest = page[page.index('class="backtest"') :]
     assert "WAPE" in backtest and 'data-model="weekday_mean"' in backtest and "%" in backtest
     frame = pd.read_csv(io.BytesIO(supervisor.get(f"{run}/files/forecast.csv").data))
-    assert tuple(frame.columns) == OUTPUT_COLUMNS and len(frame) > 0
+    times = ("interval_start_local", "interval_start_utc")
+    assert tuple(frame.columns) == (*times, *OUTPUT_COLUMNS) and len(frame) > 0
     assert supervisor.get(f"{run}/files/forecast.png").data[:4] == b"\x89PNG"
     assert supervisor.get(f"{run}/files/staffing.csv").status_code == 200
     assert supervisor.get(f"{run}/files/history.csv").status_code == 404  # not a download
@@ -138,14 +139,19 @@ def test_a_roster_from_uploads_shows_the_grid_and_downloads(supervisor, worker):
         },
     )
     page = finish(supervisor, run)
-    assert "Week of 2026-11-30" in page and "Mon 30/11" in page
+    assert 'data-week-start="2026-11-30"' in page and "November 30, 2026" in page
+    assert "Mon 30/11" in page
     assert all(f'data-agent="a{k}"' in page for k in range(1, 7))
     book = load_workbook(io.BytesIO(supervisor.get(f"{run}/files/roster.xlsx").data))
-    assert book.sheetnames == ["Roster", "Coverage"] and book["Roster"].max_row == 7
+    assert book.sheetnames == ["Roster", "Shifts", "Coverage", "Chart"]  # the asker's language
+    assert [row[0] for row in book["Roster"].iter_rows(min_row=2, max_row=7, values_only=True)] == [
+        f"a{k}" for k in range(1, 7)
+    ]
     calendars = zipfile.ZipFile(io.BytesIO(supervisor.get(f"{run}/files/calendars.zip").data))
     assert sorted(calendars.namelist()) == [f"a{k}.ics" for k in range(1, 7)]
     assert supervisor.get(f"{run}/files/roster.csv").text.startswith("agent,name,date")
-    assert supervisor.get(f"{run}/files/coverage.png").data[:4] == b"\x89PNG"
+    for lang in ("id", "en"):
+        assert supervisor.get(f"{run}/files/coverage-{lang}.png").data[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize(

@@ -56,15 +56,16 @@ def test_calendar_carries_the_centre_timezone_and_the_agents_language(tmp_path):
     assert event["DTSTART"].params["TZID"] == "Asia/Jakarta"
     assert event["DTEND"].params["TZID"] == "Asia/Jakarta"
     assert event.decoded("DTSTART") == shifts[0].start
-    assert str(event["SUMMARY"]) == "Sif kerja: voice-id"
-    assert str(event["DESCRIPTION"]) == "Istirahat 12:00-12:30"
+    assert str(event["SUMMARY"]) == "Giliran kerja: Telepon (Bahasa Indonesia)"
+    assert str(event["DESCRIPTION"]) == "Kerja 08:00–16:30 (8 jam)\nIstirahat 12:00–12:30"
+    assert str(calendar["X-WR-CALNAME"]) == "Jadwal kerja Ani"
     assert event.decoded("DTSTAMP").utcoffset() == dt.timedelta(0)
 
     _, (event,) = _events(tmp_path / "eve.ics")
-    assert str(event["SUMMARY"]) == "Shift: voice-en"
-    assert str(event["DESCRIPTION"]) == "Break 12:00-12:30"
+    assert str(event["SUMMARY"]) == "Shift: Phone (English)"
+    assert str(event["DESCRIPTION"]) == "Work 08:00–16:30 (8 h)\nBreak 12:00–12:30"
     _, (event,) = _events(tmp_path / "dan.ics")
-    assert str(event["SUMMARY"]) == "Shift: digital"
+    assert str(event["SUMMARY"]) == "Shift: Digital (chat, WhatsApp, SMS, email)"
 
 
 def test_a_digital_agent_without_languages_gets_the_centre_default():

@@ -55,7 +55,9 @@ def test_forecast_end_to_end(tmp_path):
     )
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
-    assert tuple(frame.columns) == OUTPUT_COLUMNS
+    assert tuple(frame.columns) == ("interval_start_local", "interval_start_utc", *OUTPUT_COLUMNS)
+    assert frame["interval_start_local"].iloc[0] == "2026-10-13 08:00"  # Excel reads a time
+    assert frame["interval_start_utc"].iloc[0] == "2026-10-13 01:00"
     assert frame["interval_start"].iloc[0] == "2026-10-13T08:00:00+07:00"
     assert (frame["volume_lo"] <= frame["volume"]).all()
     assert (frame["volume"] <= frame["volume_hi"]).all()

@@ -51,6 +51,8 @@ def test_roster_command_writes_valid_files(tmp_path):
             str(out),
             "--time-limit",
             "5",
+            "--lang",
+            "en",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -61,8 +63,11 @@ def test_roster_command_writes_valid_files(tmp_path):
         for r in rows
     )
     book = load_workbook(out / "roster.xlsx")
-    assert book.sheetnames == ["Roster", "Coverage"]
-    assert book["Roster"].max_row == 3
+    assert book.sheetnames == ["Roster", "Shifts", "Coverage", "Chart"]
+    assert [row[0] for row in book["Roster"].iter_rows(min_row=2, max_row=3, values_only=True)] == [
+        "a1",
+        "a2",
+    ]
     calendar = icalendar.Calendar.from_ical((out / "calendars" / "a2.ics").read_bytes())
     assert len(list(calendar.walk("VEVENT"))) == 5
     assert (out / "coverage.png").read_bytes()[:4] == b"\x89PNG"

@@ -81,7 +81,7 @@ def test_a_leave_day_is_honoured_checked_and_exported(tmp_path):
     assert any("unavailable" in v for v in broken)
     assert any("contract 5x8 less 1 leave day(s)" in v for v in broken)
 
-    exports.write_xlsx(week, roster, tmp_path / "roster.xlsx")
+    exports.write_xlsx(week, roster, tmp_path / "roster.xlsx", "en")
     grid = load_workbook(tmp_path / "roster.xlsx")["Roster"]
     rows = {row[0]: row for row in grid.iter_rows(values_only=True)}
     assert rows["ani"][3] == "Paid leave"  # columns: id, name, Mon, Tue

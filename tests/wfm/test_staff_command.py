@@ -41,7 +41,8 @@ def run(*args: str) -> tuple[int, str]:
 def read(path: Path) -> dict[tuple[str, str], dict[str, str]]:
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle)
-        assert tuple(reader.fieldnames or ()) == OUTPUT_COLUMNS
+        times = ("interval_start_local", "interval_start_utc")
+        assert tuple(reader.fieldnames or ()) == (*times, *OUTPUT_COLUMNS)
         return {(row["interval_start"], row["group"]): row for row in reader}
 
 
@@ -61,7 +62,11 @@ def test_staff_writes_requirements_and_a_chart(tmp_path: Path) -> None:
     rows = read(out)
     voice = rows[("2026-11-30T08:00:00+07:00", "voice-id")]
     # 100 calls in 30 min at 180 s, 80 % in 15 s, occupancy <= 0.85 → 14 on seat, 20 rostered
-    assert (voice["volume"], voice["aht_seconds"]) == ("100.0", "180.0")
+    assert (voice["volume"], voice["aht_seconds"]) == ("100", "180")  # whole: no ".0"
+    assert (voice["interval_start_local"], voice["interval_start_utc"]) == (
+        "2026-11-30 08:00",
+        "2026-11-30 01:00",
+    )
     assert (voice["required_net"], voice["required_agents"]) == ("14", "20")
     assert voice["abandon_rate"] == ""
     empty = rows[("2026-11-30T08:30:00+07:00", "voice-id")]  # +00:00 row pooled in local time
@@ -83,11 +88,11 @@ def test_erlang_a_fractional_to_stdout(tmp_path: Path) -> None:
         "0.25",
     )
     assert code == 0, output
-    lines = [line for line in output.splitlines() if line.startswith("2026-11-30T08:00")]
+    lines = [line for line in output.splitlines() if line.startswith("2026-11-30 08:00,")]
     voice = next(line.split(",") for line in lines if ",voice-id," in line)
-    net, gross = float(voice[5]), float(voice[6])
+    net, gross = float(voice[7]), float(voice[8])  # after the local and UTC times
     assert 11 < net < 14 and gross == pytest.approx(net / 0.75, abs=2e-3)
-    assert 0 < float(voice[10]) < 0.2
+    assert 0 < float(voice[12]) < 0.2
 
 
 @pytest.mark.parametrize(

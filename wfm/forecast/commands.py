@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from vero.kernel.centre import load_centre
+from vero.kernel.csv_columns import write_frame
 from vero.kernel.errors import VeroError
 from wfm.forecast.calendar import load_events
 from wfm.forecast.history import FORMATS, SUMMARY_ISSUES, combine, load_history
@@ -216,9 +217,9 @@ def forecast(
         console.print(
             f"{'/'.join(series.key)}: model {series.model}, 90% band coverage {cover}{note}"
         )
-    run.frame.to_csv(out, index=False)
+    write_frame(run.frame, out)
     if backtest_report:
-        run.backtest_table().to_csv(backtest_report, index=False)
+        write_frame(run.backtest_table(), backtest_report)
     write_chart(run, chart)
     console.print(f"wrote {out} ({len(run.frame)} intervals) and {chart}")
     patience = history_patience(histories, defaults, out.parent / "patience.csv")

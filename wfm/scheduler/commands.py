@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vero.kernel.centre import load_centre
+from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES
 from wfm.scheduler import exports
 from wfm.scheduler.inputs import (
     load_agents,
@@ -101,6 +102,13 @@ from wfm.scheduler.roster import make_roster
     help="Centre definition YAML (opening hours, groups). Default: the reference centre.",
 )
 @click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="Language of roster.xlsx and coverage.png (calendars follow each agent's language).",
+)
+@click.option(
     "--require-cover",
     is_flag=True,
     help="Exit with status 1 (after writing the files) when some interval is under-staffed.",
@@ -117,6 +125,7 @@ def roster(
     time_limit: float,
     gap: float,
     centre: str | None,
+    lang: str,
     require_cover: bool,
 ) -> None:
     """Build next week's roster: named agents, shifts and breaks covering the requirements at the
@@ -142,9 +151,9 @@ def roster(
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     exports.write_csv(problem, result, folder / "roster.csv")
-    exports.write_xlsx(problem, result, folder / "roster.xlsx")
+    exports.write_xlsx(problem, result, folder / "roster.xlsx", lang)
     exports.write_ics(problem, result, folder / "calendars")
-    exports.write_chart(problem, result, folder / "coverage.png")
+    exports.write_chart(problem, result, folder / "coverage.png", lang)
     table = Table(title=f"Roster, week of {problem.week_start}")
     for column in (
         "agents",

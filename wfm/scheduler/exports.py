@@ -1,4 +1,5 @@
-"""Roster files a supervisor opens: CSV, XLSX workbook, one ICS calendar per agent, PNG chart."""
+"""Roster files a supervisor opens: CSV, XLSX workbook, one ICS calendar per agent, PNG chart;
+the words of the workbook and calendars come from the catalogues (`files.`, `xlsx.`, `ics.`)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from vero.kernel.csv_columns import utc_time  # noqa: E402
+from vero.kernel.language import DEFAULT_LANGUAGE, Language, language  # noqa: E402
 from wfm.scheduler.model import Roster, Shift  # noqa: E402
 from wfm.scheduler.problem import DAYS, Problem  # noqa: E402
+from wfm.scheduler.words import group_label, hhmm, hours, leave_text  # noqa: E402
+from wfm.scheduler.workbook import build_workbook  # noqa: E402
 
 ROSTER_COLUMNS = (
     "agent",
@@ -30,14 +35,9 @@ ROSTER_COLUMNS = (
     "break_end",
     "work_hours",
     "group",
+    "shift_start_utc",
+    "shift_end_utc",
 )
-
-
-# The words of an agent's calendar, per language of the centre (English for any other language).
-CALENDAR_WORDS = {
-    "en": {"shift": "Shift", "break": "Break", "leave": "Paid leave"},
-    "id": {"shift": "Sif kerja", "break": "Istirahat", "leave": "Cuti"},
-}
 
 
 def _groups_text(shift: Shift) -> str:
@@ -48,16 +48,9 @@ def _groups_text(shift: Shift) -> str:
     return "; ".join(f"{g} {a:%H:%M}-{b:%H:%M}" for a, b, g in shift.segments)
 
 
-def _leave_text(word: str, paid: int | None) -> str:
-    """'Paid leave (8 h)', or without hours when the contract's pattern decides them."""
-    return word if paid is None else f"{word} ({paid / 60:g} h)"
-
-
-def _hhmm(moment) -> str:
-    return "" if moment is None else moment.strftime("%H:%M")
-
-
 def write_csv(problem: Problem, roster: Roster, path: Path) -> None:
+    """One row per shift: local date and HH:MM times (what the twin reads back), and the shift's
+    start and end in UTC for systems in another zone."""
     names = {a.id: a.name for a in problem.agents}
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -68,80 +61,52 @@ def write_csv(problem: Problem, roster: Roster, path: Path) -> None:
                     s.agent_id,
                     names[s.agent_id],
                     s.day.isoformat(),
-                    _hhmm(s.start),
-                    _hhmm(s.end),
-                    _hhmm(s.break_start),
-                    _hhmm(s.break_end),
+                    hhmm(s.start),
+                    hhmm(s.end),
+                    hhmm(s.break_start),
+                    hhmm(s.break_end),
                     f"{s.work_minutes / 60:g}",
                     _groups_text(s),
+                    utc_time(s.start),
+                    utc_time(s.end),
                 ]
             )
 
 
-def write_xlsx(problem: Problem, roster: Roster, path: Path) -> None:
-    """Sheet 'Roster': agents x days with shift text; sheet 'Coverage': required vs scheduled."""
-    book = Workbook()
-    grid = book.active
-    grid.title = "Roster"
-    days = [problem.date(d) for d in range(DAYS)]
-    grid.append(["Agent", "Name", *(f"{d:%a %d %b}" for d in days)])
-    cells: dict[tuple[str, object], str] = {}
-    for s in roster.shifts:
-        text = f"{_hhmm(s.start)}-{_hhmm(s.end)}"
-        if s.break_start is not None:
-            text += f" (break {_hhmm(s.break_start)})"
-        cells[s.agent_id, s.day] = f"{text} {_groups_text(s)}"
-    for agent in problem.agents:
-        for day, paid in agent.paid_leave:
-            cells[agent.id, day] = _leave_text(CALENDAR_WORDS["en"]["leave"], paid)
-        grid.append([agent.id, agent.name, *(cells.get((agent.id, d), "off") for d in days)])
-    sheet = book.create_sheet("Coverage")
-    sheet.append(["Interval start", "Group", "Required", "Scheduled", "Gap"])
-    for c in roster.coverage:
-        sheet.append(
-            [
-                c.interval_start.strftime("%Y-%m-%d %H:%M"),
-                c.group,
-                c.required,
-                c.scheduled,
-                round(c.scheduled - c.required, 2),
-            ]
-        )
-    book.save(path)
+def write_xlsx(problem: Problem, roster: Roster, path: Path, lang: str = DEFAULT_LANGUAGE) -> None:
+    """The roster workbook in `lang` (see `wfm.scheduler.workbook`)."""
+    build_workbook(problem, roster, language(lang)).save(path)
 
 
 def write_ics(problem: Problem, roster: Roster, folder: Path) -> list[Path]:
-    """One calendar per agent (ICS), in the agent's language: a work event per shift, the break
-    in its description, an all-day event per paid leave day. Times carry the centre's TZID and
-    the calendar its VTIMEZONE (RFC 5545 requires one for every TZID used), so phones in another
-    zone show the right hour."""
+    """One calendar per agent (ICS), in the agent's language: a work event per shift (its break
+    and hours in the description), an all-day event per paid leave day. Times carry the
+    centre's TZID and the calendar its VTIMEZONE (RFC 5545 requires one for every TZID used),
+    so phones in another zone show the right hour."""
     folder.mkdir(parents=True, exist_ok=True)
     by_agent: dict[str, list[Shift]] = defaultdict(list)
     for s in roster.shifts:
         by_agent[s.agent_id].append(s)
     paths = []
     for agent in problem.agents:
-        words = CALENDAR_WORDS.get(problem.languages.get(agent.id, "en"), CALENDAR_WORDS["en"])
+        words = language(problem.languages.get(agent.id, DEFAULT_LANGUAGE))
         calendar = icalendar.Calendar()
         calendar.add("prodid", "-//Vero//roster//EN")
         calendar.add("version", "2.0")
+        calendar.add("x-wr-calname", words.text("ics.calendar", name=agent.name))
         for s in by_agent.get(agent.id, []):
             event = icalendar.Event()
             event.add("uid", f"{agent.id}-{s.start:%Y%m%dT%H%M}@vero")
-            event.add("summary", f"{words['shift']}: {_groups_text(s)}")
+            event.add("summary", words.text("ics.shift", group=_shift_groups(words, s)))
             event.add("dtstart", s.start)
             event.add("dtend", s.end)
             event.add("dtstamp", s.start.astimezone(dt.UTC))  # RFC 5545: DTSTAMP is in UTC
-            if s.break_start is not None:
-                event.add(
-                    "description",
-                    f"{words['break']} {_hhmm(s.break_start)}-{_hhmm(s.break_end)}",
-                )
+            event.add("description", _shift_description(words, s))
             calendar.add_component(event)
         for day, paid in agent.paid_leave:  # an all-day event: no time, so no zone
             event = icalendar.Event()
             event.add("uid", f"{agent.id}-{day:%Y%m%d}-leave@vero")
-            event.add("summary", _leave_text(words["leave"], paid))
+            event.add("summary", leave_text(words, paid))
             event.add("dtstart", day)
             event.add("dtend", day + dt.timedelta(days=1))
             event.add(
@@ -153,6 +118,25 @@ def write_ics(problem: Problem, roster: Roster, folder: Path) -> list[Path]:
         path.write_bytes(calendar.to_ical())
         paths.append(path)
     return paths
+
+
+def _shift_groups(words: Language, shift: Shift) -> str:
+    """The groups of a shift by name, in the order worked."""
+    seen = dict.fromkeys(g for _, _, g in shift.segments)
+    return ", ".join(group_label(words, g) for g in seen)
+
+
+def _shift_description(words: Language, shift: Shift) -> str:
+    """Work hours, the break, and the group of each part when the agent switches groups."""
+    worked = hours(words, shift.work_minutes)
+    lines = [words.text("ics.work", start=hhmm(shift.start), end=hhmm(shift.end), hours=worked)]
+    if shift.break_start is not None:
+        lines.append(
+            words.text("ics.break", start=hhmm(shift.break_start), end=hhmm(shift.break_end))
+        )
+    if len({g for _, _, g in shift.segments}) > 1:
+        lines += [f"{hhmm(a)}–{hhmm(b)} {group_label(words, g)}" for a, b, g in shift.segments]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -189,8 +173,10 @@ def coverage_series(problem: Problem, roster: Roster) -> list[GroupSeries]:
     return series
 
 
-def write_chart(problem: Problem, roster: Roster, path: Path) -> None:
-    """Required vs scheduled agents over the week, one panel per group, closed hours blank."""
+def write_chart(problem: Problem, roster: Roster, path: Path, lang: str = DEFAULT_LANGUAGE) -> None:
+    """Required vs scheduled agents over the week in `lang`, one panel per group, closed hours
+    blank."""
+    words = language(lang)
     series = coverage_series(problem, roster)
     figure, panels = plt.subplots(
         max(len(series), 1),
@@ -200,14 +186,21 @@ def write_chart(problem: Problem, roster: Roster, path: Path) -> None:
         squeeze=False,
     )
     for axes, line in zip(panels[:, 0], series, strict=False):
-        axes.step(line.times, line.required, where="post", label="required")
-        axes.step(line.times, line.scheduled, where="post", label="scheduled")
-        axes.set_ylabel(f"{line.group}\nagents")
+        axes.step(line.times, line.required, where="post", label=words.text("xlsx.required"))
+        axes.step(line.times, line.scheduled, where="post", label=words.text("xlsx.scheduled"))
+        axes.set_title(group_label(words, line.group), loc="left", fontsize=10)
+        axes.set_ylabel(words.text("xlsx.chart.agents"))
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole agents
         axes.legend(loc="upper right")
-    panels[0, 0].set_title(f"Coverage, week of {problem.week_start}")
+    week = words.date(problem.week_start, "long")
+    figure.suptitle(words.text("files.chart.title", week=week))
     days = panels[0, 0].xaxis  # shared: local midnights, read in the centre's zone, not UTC
     days.set_major_locator(mdates.DayLocator(tz=problem.tz))
-    days.set_major_formatter(mdates.DateFormatter("%a %d %b", tz=problem.tz))
+    days.set_major_formatter(
+        FuncFormatter(
+            lambda x, _: words.date(mdates.num2date(x, tz=problem.tz).date(), "EEE d MMM")
+        )
+    )
     panels[0, 0].set_xlim(problem.origin, problem.time(DAYS * problem.slots_per_day))
     figure.tight_layout()
     figure.savefig(path, dpi=100)

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from telephony.services import services
 from vero.kernel.centre import Centre
+from vero.kernel.csv_columns import write_frame
 from vero.kernel.errors import VeroError
 from vero.web import jobs
 from vero.web.console import intraday
@@ -86,8 +87,8 @@ def forecast_job(
     say("forecast.step.models")
     run = forecast_history(history, centre, interval_minutes=interval, horizon_days=horizon)
     say("forecast.step.files")
-    run.frame.to_csv(folder / "forecast.csv", index=False)
-    run.backtest_table().to_csv(folder / "backtest.csv", index=False)
+    write_frame(run.frame, folder / "forecast.csv")
+    write_frame(run.backtest_table(), folder / "backtest.csv")
     write_chart(run, folder / "forecast.png")
     patience = history_patience([folder / "history.csv"], HISTORY_DEFAULTS, folder / "patience.csv")
     say("forecast.step.staffing")
@@ -96,8 +97,7 @@ def forecast_job(
         staffing = plan_forecast(read_forecast(folder / "forecast.csv", centre), centre, options)
     except VeroError as exc:
         return {"staffing_error": jobs.shown_error(exc, folder)}
-    staffing["interval_start"] = [moment.isoformat() for moment in staffing["interval_start"]]
-    staffing.to_csv(folder / "staffing.csv", index=False)
+    write_frame(staffing, folder / "staffing.csv")
     return {}
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from openpyxl import load_workbook
 
 from telephony.services import services
 from vero.kernel.errors import VeroError
+from vero.kernel.language import LANGUAGES
+from vero.web.console.roster_week import read_week
 from vero.web.console.runs import (
     Prepared,
     add_run_routes,
@@ -26,14 +27,19 @@ from vero.web.console.runs import (
     status_text,
 )
 from vero.web.console.uploads import form_number, save_upload
-from vero.web.i18n import t
+from vero.web.i18n import current_language, here, t
 from vero.web.jobs import Say
 from wfm.scheduler import exports
 from wfm.scheduler.inputs import load_agents, load_requirements, load_rules, load_templates
-from wfm.scheduler.problem import DAYS, Problem, build_problem
+from wfm.scheduler.problem import Problem, build_problem
 from wfm.scheduler.roster import make_roster
 
-ROSTER_FILES = ("roster.xlsx", "roster.csv", "calendars.zip", "coverage.png")
+ROSTER_FILES = (
+    "roster.xlsx",
+    "roster.csv",
+    "calendars.zip",
+    *(f"coverage-{code}.png" for code in LANGUAGES),
+)
 DEFAULT_TIME_LIMIT = 20
 MAX_TIME_LIMIT = 600
 
@@ -77,20 +83,24 @@ def roster_start() -> ResponseReturnValue:
             load_templates(None),
             load_rules(None),
         )
-        return roster_job, (problem, time_limit)
+        return roster_job, (problem, time_limit, current_language())
 
     return start_or_explain("roster", folder, prepare, _form, "planning.roster_run")
 
 
-def roster_job(problem: Problem, time_limit: float, *, folder: Path, say: Say) -> dict[str, str]:
-    """Solve, then write the files `vero roster` writes, with the calendars zipped as one
+def roster_job(
+    problem: Problem, time_limit: float, lang: str, *, folder: Path, say: Say
+) -> dict[str, str]:
+    """Solve, then write the files `vero roster` writes (the workbook in the language of the
+    supervisor who asked, the chart in each language), with the calendars zipped as one
     download."""
     say("roster.step.solving")
     result = make_roster(problem, "highs", time_limit)
     say("roster.step.files")
     exports.write_csv(problem, result, folder / "roster.csv")
-    exports.write_xlsx(problem, result, folder / "roster.xlsx")
-    exports.write_chart(problem, result, folder / "coverage.png")
+    exports.write_xlsx(problem, result, folder / "roster.xlsx", lang)
+    for code in LANGUAGES:  # the page shows the chart in the language it is read in
+        exports.write_chart(problem, result, folder / f"coverage-{code}.png", code)
     with zipfile.ZipFile(folder / "calendars.zip", "w") as archive:
         for path in exports.write_ics(problem, result, folder / "calendars"):
             archive.write(path, path.name)
@@ -106,31 +116,17 @@ def roster_job(problem: Problem, time_limit: float, *, folder: Path, say: Say) -
 def roster_run(run_id: str) -> str:
     folder = run_folder("roster", run_id)
     status = read_status("roster", folder)
-    days: list[dt.date] = []
-    grid: list[list[str]] = []
+    week = None
     if status["state"] == "done":
         first = dt.date.fromisoformat(status["week_start"])
-        days = [first + dt.timedelta(days=k) for k in range(DAYS)]
-        grid = _grid(folder / "roster.xlsx")
+        week = read_week(folder, first, services().centre, here())
     return render_template(
         "planning/roster_run.html",
         run_id=run_id,
         status=status,
         text=status_text(status),
-        days=days,
-        grid=grid,
+        week=week,
     )
-
-
-def _grid(workbook: Path) -> list[list[str]]:
-    """Rows (agent, name, one shift text or 'off' per day) of the workbook's Roster sheet: the
-    page shows exactly what the supervisor downloads."""
-    sheet = load_workbook(workbook, read_only=True)["Roster"]
-    rows = [
-        ["" if cell is None else str(cell) for cell in row]
-        for row in sheet.iter_rows(min_row=2, values_only=True)
-    ]
-    return rows
 
 
 def add_routes(bp: Blueprint) -> None:
