@@ -24,6 +24,7 @@ from dataclasses import dataclass
 WORK, BREAK, OFF = "work", "break", "off"  # scheduled activities
 WORKING = frozenset({"available", "busy", "wrap-up"})  # actual states that are work
 OFFLINE = "offline"
+GOAL = 0.9  # the usual adherence goal of contact centres (NICE, Verint dashboards)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import pytest
 
 from telephony.services import services
 from tests.console.conftest import SUPERVISOR, add_agent
+from tests.wfm.test_adherence_report import ROSTER, states_csv
 from vero.web import jobs
 
 JAKARTA = dt.timezone(dt.timedelta(hours=7))
@@ -139,3 +140,36 @@ def test_real_time_adherence_in_the_browser(app, live_server, page, screenshot, 
         assert colour == "rgb(198, 40, 40)"  # red
         assert page.locator('tr[data-agent="budi"]').get_attribute("data-adherence") == "in"
         screenshot(page, f"adherence-{lang}")
+
+
+def known_day(data_dir: Path) -> None:
+    """The hand-computed day of tests/wfm/test_adherence_report.py in VERO_DATA_DIR: Ayu's
+    states of 14 July 2025 and a finished roster run of that week."""
+    (data_dir / "agent_states").mkdir(parents=True)
+    (data_dir / "agent_states" / "2025-07-14.csv").write_text(states_csv())
+    folder = jobs.new_run(data_dir, "roster")
+    (folder / "roster.csv").write_text(ROSTER)
+    (folder / jobs.STATUS).write_text(json.dumps({"state": "done", "week_start": "2025-07-14"}))
+
+
+def test_the_kpi_page_shows_daily_adherence_and_conformance(app, supervisor, tmp_path):
+    known_day(tmp_path)
+    page = supervisor.get("/console/kpis?from=2025-07-14&to=2025-07-14&lang=id").text
+    table = page[page.index("data-adherence-kpis") :]
+    assert "Ayu Lestari (ayu)" in table and "94,8%" in table and "98,8%" in table
+    assert "3× · 45 mnt" in table and 'data-verdict="green"' in table
+    english = supervisor.get("/console/kpis?from=2025-07-14&to=2025-07-14&lang=en").text
+    assert "Schedule adherence and conformance" in english and "94.8%" in english
+
+
+@pytest.mark.browser
+def test_kpi_adherence_in_the_browser(app, live_server, page, screenshot, tmp_path):
+    known_day(tmp_path)
+    page.goto(f"{live_server}/console/login")
+    page.fill("input[name=token]", SUPERVISOR)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/console/kpis?from=2025-07-14&to=2025-07-15&lang=id")
+    table = page.locator("[data-adherence-kpis]")
+    assert "94,8%" in table.inner_text()
+    page.locator("#adherence").scroll_into_view_if_needed()
+    screenshot(page, "kpis-adherence-id", full_page=True)

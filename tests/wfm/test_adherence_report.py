@@ -32,13 +32,7 @@ STATES = [
 ]
 
 
-@pytest.fixture
-def files(tmp_path: Path) -> Path:
-    (tmp_path / "contacts").mkdir()
-    (tmp_path / "contacts" / "2025-07-14.csv").write_text(CONTACT)
-    (tmp_path / "roster.csv").write_text(ROSTER)
-    folder = tmp_path / "agent_states"
-    folder.mkdir()
+def states_csv() -> str:
     lines = ["change_id,agent_id,state,reason,started_at,started_local"]
     for k, (clock, state) in enumerate(STATES):
         hour, minute = map(int, clock.split(":"))
@@ -46,7 +40,17 @@ def files(tmp_path: Path) -> Path:
             f"1-{k}:ayu,ayu,{state},,2025-07-14T{hour - 7:02d}:{minute:02d}:00.000+00:00,"
             f"2025-07-14 {clock}:00"
         )
-    (folder / "2025-07-14.csv").write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "contacts").mkdir()
+    (tmp_path / "contacts" / "2025-07-14.csv").write_text(CONTACT)
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    folder = tmp_path / "agent_states"
+    folder.mkdir()
+    (folder / "2025-07-14.csv").write_text(states_csv())
     return tmp_path
 
 

@@ -42,7 +42,14 @@ from vero.web.api.outbound import CaseCall, call_for_case
 from vero.web.api.routing import StateChange
 from vero.web.console import accounts_page
 from vero.web.console.cases import alert_row, case_row, timeline_row
-from vero.web.console.kpis import csv_text, display_row, kpi_data, kpi_range
+from vero.web.console.kpis import (
+    adherence_data,
+    csv_text,
+    display_adherence,
+    display_row,
+    kpi_data,
+    kpi_range,
+)
 from vero.web.console.wallboard import SETTABLE_STATES, snapshot
 from vero.web.i18n import current_language
 from vero.web.stream import StreamHub, StreamsFull, event_stream, stream_limit, streams_full
@@ -224,7 +231,12 @@ def kpis():
     except VeroError as exc:
         form = {name: request.args.get(name, "") for name in ("from", "to", "period")}
         return render_template(
-            "console/kpis.html", form=form, rows=[], skipped=skipped, error=exc.one_line()
+            "console/kpis.html",
+            form=form,
+            rows=[],
+            adherence=[],
+            skipped=skipped,
+            error=exc.one_line(),
         ), 400
     form = {"from": first.isoformat(), "to": last.isoformat(), "period": period}
     centre = services().centre
@@ -234,6 +246,7 @@ def kpis():
         error="",
         skipped=skipped,
         rows=[display_row(centre, r) for r in rows],
+        adherence=[display_adherence(r) for r in adherence_data(services(), first, last)],
     )
 
 
