@@ -140,6 +140,12 @@ def test_real_time_adherence_in_the_browser(app, live_server, page, screenshot, 
         assert colour == "rgb(198, 40, 40)"  # red
         assert page.locator('tr[data-agent="budi"]').get_attribute("data-adherence") == "in"
         screenshot(page, f"adherence-{lang}")
+    page.goto(f"{live_server}/console/?lang=id")
+    chart = page.locator('[data-group="complaints"] svg[data-chart]')
+    assert chart.locator("rect.scheduled").count() > 0
+    assert chart.locator("circle.short").count() >= 1  # Ayu's break leaves the group short now
+    page.locator("[data-staffing]").scroll_into_view_if_needed()
+    screenshot(page, "wallboard-staffing-id")
 
 
 def known_day(data_dir: Path) -> None:
@@ -173,3 +179,22 @@ def test_kpi_adherence_in_the_browser(app, live_server, page, screenshot, tmp_pa
     assert "94,8%" in table.inner_text()
     page.locator("#adherence").scroll_into_view_if_needed()
     screenshot(page, "kpis-adherence-id", full_page=True)
+
+
+def test_the_wallboard_sets_required_against_scheduled_and_on_duty(app, supervisor, tmp_path):
+    on_break_for_twelve_minutes(app, tmp_path)  # Ayu on break, Budi available, both rostered
+    page = supervisor.get("/console/?lang=en").text
+    panel = page[page.index("data-staffing") :]
+    assert "Required vs scheduled vs on duty today" in panel
+    group = panel[panel.index('data-group="complaints"') :]
+    assert "<svg" in group and "<rect" in group and "<polyline" in group
+    now = group[group.index("data-current=") :]
+    assert 'data-field="required">2.0<' in now and 'data-field="scheduled">2<' in now
+    assert 'data-field="on_duty">1<' in now and 'class="now-figures short"' in group
+    indonesian = supervisor.get("/console/?lang=id").text
+    assert "Kebutuhan vs terjadwal vs bertugas hari ini" in indonesian
+    assert 'data-field="required">2,0<' in indonesian
+
+
+def test_without_a_published_roster_the_panel_says_so(supervisor):
+    assert "No roster published for today yet." in supervisor.get("/console/?lang=en").text

@@ -1,4 +1,5 @@
-// Real-time adherence (console/adherence.html): the table is fetched again every
+// Real-time adherence (console/adherence.html) and the wallboard's staffing panel
+// (console/_staffing.html): the [data-rta-live] part is fetched again every
 // data-rta-refresh seconds and swapped in place, keeping the chosen group (no inline script:
 // the console's CSP allows scripts from 'self' only).
 (function () {
