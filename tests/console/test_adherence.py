@@ -3,6 +3,7 @@ scheduled shift is out of adherence, with the minutes (issue #16)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import time
@@ -13,6 +14,7 @@ import pytest
 from telephony.services import services
 from tests.console.conftest import SUPERVISOR, add_agent
 from tests.wfm.test_adherence_report import ROSTER, states_csv
+from vero.cli.dispatch import dispatching
 from vero.web import jobs
 
 JAKARTA = dt.timezone(dt.timedelta(hours=7))
@@ -198,3 +200,22 @@ def test_the_wallboard_sets_required_against_scheduled_and_on_duty(app, supervis
 
 def test_without_a_published_roster_the_panel_says_so(supervisor):
     assert "No roster published for today yet." in supervisor.get("/console/?lang=en").text
+
+
+def test_the_dispatcher_records_the_timeline_while_it_runs(app, tmp_path):
+    """The periodic hook of `vero dispatch`: a round run by hand beside the loop's own rounds
+    writes each change once."""
+    add_agent(app, "ayu", "Ayu Lestari")
+    now = time.time()
+    day = dt.datetime.fromtimestamp(now - 2, JAKARTA).date()
+    with app.app_context():
+        router = services().router
+    with dispatching(app, senders=1, interval=0.05) as running:
+        router.set_agent_state("ayu", "available", now=now - 2)
+        router.set_agent_state("ayu", "break", "lunch", now=now - 1)
+        running.dispatcher.run_once()
+    rows = list(csv.DictReader((tmp_path / "agent_states" / f"{day}.csv").open()))
+    assert [(r["agent_id"], r["state"], r["reason"]) for r in rows] == [
+        ("ayu", "available", ""),
+        ("ayu", "break", "lunch"),
+    ]
