@@ -12,7 +12,7 @@ states move on in Redis (`Keys.agent_timeline`, compare-and-set, so a second dis
 save never pairs a state with the wrong cursor). A new local day starts with a row per agent
 not offline, so each day's file reads alone.
 
-`rows(day)` is the live view: that day's rows plus the events not recorded yet
+`rows(days)` is the live view: that day's rows plus the events not recorded yet
 (wfm/adherence.py `timeline` makes segments of them).
 """
 
@@ -42,8 +42,8 @@ Row = dict[str, str]
 
 
 def shown_state(chosen: str, tasks: Iterable[str]) -> str:
-    """What the router's API shows (router.py `_agent_view`): busy while offered or handling
-    work, wrap-up when only wrapping tasks are left, else the chosen state."""
+    """The state an agent shows (the router's API and this timeline alike): busy while offered
+    or handling work, wrap-up when only wrapping tasks are left, else the chosen state."""
     states = list(tasks)
     if not states:
         return chosen
@@ -190,12 +190,17 @@ class AgentStates:
 
     # --- reading (live and past days) ------------------------------------------------------
 
-    def rows(self, day: dt.date) -> list[Row]:
-        """A local day's change rows: those recorded and those not recorded yet (live)."""
-        rows = read_rows(self.folder, day)
+    def rows(self, days: Iterable[dt.date]) -> dict[dt.date, list[Row]]:
+        """Each local day's change rows: those recorded and those not recorded yet (live)."""
         start, recorded_day, agents = self._progress()
         pending, _ = self._replay(agents, self._entries(start, None), recorded_day)
-        return rows + [r for r in pending if r["started_local"][:10] == day.isoformat()]
+        found = {}
+        for day in days:
+            text_day = day.isoformat()
+            found[day] = read_rows(self.folder, day) + [
+                r for r in pending if r["started_local"][:10] == text_day
+            ]
+        return found
 
 
 def read_rows(folder: Path, day: dt.date) -> list[Row]:

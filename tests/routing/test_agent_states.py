@@ -32,7 +32,7 @@ def test_router_actions_become_segments_of_the_shown_state(
     day_of_work(router)
     states = AgentStates(redis_client, router.keys, centre, tmp_path)
     day = dt.date(2026, 12, 1)
-    live = timeline(states.rows(day), T0 - 3600, T0 + 5400)  # before anything is recorded
+    live = timeline(states.rows([day])[day], T0 - 3600, T0 + 5400)  # before anything is recorded
     expected = [
         Segment(T0, T0 + 600, "available"),
         Segment(T0 + 600, T0 + 840, "busy"),  # offered at 09:10, then talking
@@ -43,7 +43,7 @@ def test_router_actions_become_segments_of_the_shown_state(
     ]
     assert live["ayu"] == expected
     assert states.record() == 6
-    assert timeline(states.rows(day), T0 - 3600, T0 + 5400)["ayu"] == expected
+    assert timeline(states.rows([day])[day], T0 - 3600, T0 + 5400)["ayu"] == expected
     [path] = (tmp_path / "agent_states").iterdir()
     assert path.name == "2026-12-01.csv"
     rows = list(csv.DictReader(path.open()))

@@ -112,7 +112,9 @@ def adherence_data(svc: Services, first: dt.date, last: dt.date) -> list[dict[st
     """Daily adherence and conformance per agent, group and centre over the agent-state
     timeline: against the day's published roster, else the newest finished roster run that
     covers the day."""
+    days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
     states = AgentStates(svc.redis, svc.router.keys, svc.centre, svc.settings.data_dir)
+    changes = states.rows(days)
     runs = _roster_runs(svc)
 
     def schedule_of(day: dt.date) -> dict[str, Scheduled]:
@@ -121,11 +123,10 @@ def adherence_data(svc: Services, first: dt.date, last: dt.date) -> list[dict[st
             return found[0]
         return next((roster[day] for roster in runs if day in roster), {})
 
-    days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
     return adherence_rows(
         days,
         schedule_of,
-        lambda day, start, end: timeline(states.rows(day), start, min(end, svc.router.clock())),
+        lambda day, start, end: timeline(changes[day], start, min(end, svc.router.clock())),
         svc.centre.tz,
     )
 
