@@ -121,7 +121,7 @@ def test_the_page_shows_the_agent_on_break_out_of_adherence(app, supervisor, tmp
     assert 'data-adherence="in"' in budi[: budi.index("</tr>")]
     english = supervisor.get("/console/adherence?lang=en").text
     assert "Break · 12 min out of adherence" in english
-    assert "1 agents out of adherence" in english
+    assert "Agents out of adherence: 1" in english
 
 
 @pytest.mark.browser
@@ -219,3 +219,11 @@ def test_the_dispatcher_records_the_timeline_while_it_runs(app, tmp_path):
         ("ayu", "available", ""),
         ("ayu", "break", "lunch"),
     ]
+
+
+def test_the_group_filter_keeps_that_group_only(app, supervisor, tmp_path):
+    on_break_for_twelve_minutes(app, tmp_path)
+    page = supervisor.get("/console/adherence?group=complaints&lang=en").text
+    assert 'data-agent="ayu"' in page and '<option value="complaints" selected' in page
+    other = supervisor.get("/console/adherence?group=orders&lang=en").text
+    assert 'data-agent="ayu"' not in other and "Every agent in adherence" in other

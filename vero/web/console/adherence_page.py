@@ -72,6 +72,12 @@ def board(router: RedisRouter, states: AgentStates, group: str = "", now: float 
                 )
                 if out
                 else "",
+                "since": t(
+                    "rta.since",
+                    time=here().time(dt.datetime.fromtimestamp(own[-1].start, tz)),
+                )
+                if agent_id in segments or agent
+                else "",  # never seen by the router: no since to tell
                 "adherence": "—" if today.adherence is None else here().percent(today.adherence),
             }
         )
