@@ -21,7 +21,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -99,11 +100,14 @@ class AgentStates:
         keys: Keys,
         centre: Centre,
         data_dir: Path,
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.redis = client
         self.keys = keys
         self.centre = centre
         self.folder = Path(data_dir) / FOLDER
+        self.clock = clock
         self.files = ContactFiles(COLUMNS, key="change_id")
         self._save = client.register_script(
             (resources.files("telephony.routing") / "agent_timeline.lua").read_text()
@@ -136,6 +140,40 @@ class AgentStates:
             )
             if not saved or len(entries) < BATCH:  # another dispatcher is ahead, or done
                 return written
+        return written
+
+    def reconcile(self) -> int:
+        """Correct the replayed states that differ from the router's own (events trimmed off the
+        capped stream before they were recorded, e.g. after hours without a dispatcher): a row
+        at now per agent corrected. Runs only once the replay has caught up; returns the rows."""
+        start, day, agents = self._progress()
+        if self._entries(start, 1):
+            return 0  # not caught up: the events come first
+        statuses = {
+            text(k): json.loads(v) for k, v in self.redis.hgetall(self.keys.agent_status()).items()
+        }
+        task_ids = [t for s in statuses.values() for t in s.get("tasks") or []]
+        raws = self.redis.hmget(self.keys.tasks(), task_ids) if task_ids else []
+        task_states = {t: json.loads(r)["state"] for t, r in zip(task_ids, raws, strict=True) if r}
+        now = dt.datetime.fromtimestamp(self.clock(), self.centre.tz)
+        rows: list[Row] = []
+        for agent_id, status in sorted(statuses.items()):
+            tasks = {t: task_states[t] for t in status.get("tasks") or [] if t in task_states}
+            entry = agents.setdefault(
+                agent_id, {"state": "offline", "tasks": {}, "shown": "offline"}
+            )
+            if entry["state"] == status["state"] and entry["tasks"] == tasks:
+                continue
+            entry.update(state=status["state"], tasks=tasks, reason=status.get("reason", ""))
+            shown = shown_state(entry["state"], tasks.values())
+            if shown != entry["shown"]:
+                entry["shown"] = shown
+                rows.append(self._row(f"sync:{start}:{agent_id}", agent_id, entry, now))
+        written = sum(self.files.append(p, r) for p, r in self._by_file(rows).items())
+        fields = [v for a, e in agents.items() for v in (f"agent:{a}", json.dumps(e))]
+        self._save(
+            keys=[self.keys.agent_timeline()], args=[start, "cursor", start, "day", day, *fields]
+        )
         return written
 
     def _progress(self) -> tuple[str, str, dict[str, dict]]:

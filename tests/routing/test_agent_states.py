@@ -81,3 +81,25 @@ def test_a_new_day_opens_with_the_state_carried_over(redis_client, namespace, ce
         ("2026-12-02 00:00:00", "available"),
         ("2026-12-02 01:00:00", "break"),
     ]
+
+
+def test_states_lost_with_a_trimmed_stream_are_corrected_from_the_router(
+    redis_client, namespace, centre, tmp_path
+):
+    """Hours without a dispatcher: the capped stream dropped Ayu's events before they were
+    recorded; the occasional reconcile writes her state as the router has it, at that moment."""
+    router = RedisRouter(redis_client, centre, namespace=namespace)
+    states = AgentStates(redis_client, router.keys, centre, tmp_path, clock=lambda: T0 + 7200)
+    router.upsert_agent("ayu", {"orders": 2}, ("id",), {"voice": 1}, now=T0 - 60)
+    assert states.record() == 0  # created offline: no change yet
+    router.set_agent_state("ayu", "available", now=T0)
+    router.enqueue("call-1", "voice", "orders", "id", now=T0 + 600)  # offered to her
+    redis_client.xtrim(router.keys.events(), maxlen=0)
+    assert states.record() == 0 and states.reconcile() == 1
+    assert states.reconcile() == 0  # nothing left to correct
+    day = dt.date(2026, 12, 1)
+    assert timeline(states.rows([day])[day], T0, T0 + 9000)["ayu"] == [
+        Segment(T0 + 7200, T0 + 9000, "busy")
+    ]
+    router.set_agent_state("ayu", "break", now=T0 + 8000)  # the offer is withdrawn
+    assert states.record() == 1

@@ -79,6 +79,7 @@ def dispatching(
         prune_consumers(router.redis, connector.stream, CONNECTOR_GROUP)
         prune_consumers(router.redis, outbox.stream, OUTBOX_GROUP)
 
+    timeline = AgentStates(router.redis, router.keys, router.centre, settings.data_dir)
     pool = Senders(
         outbox,
         router,
@@ -107,9 +108,9 @@ def dispatching(
                 escalation.escalate_overdue,
                 functools.partial(end_idle_chats, router),
                 functools.partial(enqueue_due_callbacks, router),
-                AgentStates(router.redis, router.keys, router.centre, settings.data_dir).record,
+                timeline.record,
             ),
-            occasional=(forget_old_consumers,),
+            occasional=(forget_old_consumers, timeline.reconcile),
         ).start()
         try:
             yield Dispatching(dispatcher, pool, outbox)
