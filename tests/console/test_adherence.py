@@ -168,6 +168,10 @@ def test_the_kpi_page_shows_daily_adherence_and_conformance(app, supervisor, tmp
     assert "3× · 45 mnt" in table and 'data-verdict="green"' in table
     english = supervisor.get("/console/kpis?from=2025-07-14&to=2025-07-14&lang=en").text
     assert "Schedule adherence and conformance" in english and "94.8%" in english
+    download = supervisor.get("/console/kpis-adherence.csv?from=2025-07-14&to=2025-07-14")
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert "2025-07-14,general,ayu,Ayu Lestari,480.0,455.0,0.9479" in download.text
+    assert supervisor.get("/console/kpis-adherence.csv?from=2025-07-14&to=x").status_code == 400
 
 
 @pytest.mark.browser

@@ -19,7 +19,7 @@ from vero.web.console.wallboard import format_span, queue_label, target_text, ve
 from vero.web.i18n import here, t
 from wfm.adherence import GOAL, timeline
 from wfm.adherence_report import adherence_rows
-from wfm.kpi import ALL
+from wfm.kpi import ALL, COLUMNS
 from wfm.kpi_commands import report_rows, write_csv
 from wfm.roster_schedule import Scheduled, read_roster
 
@@ -101,10 +101,10 @@ def display_row(centre: Centre, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def csv_text(rows: list[dict[str, Any]]) -> str:
+def csv_text(rows: list[dict[str, Any]], columns: tuple[str, ...] = COLUMNS) -> str:
     """The rows exactly as `vero report` writes them."""
     buffer = io.StringIO()
-    write_csv(rows, buffer)
+    write_csv(rows, buffer, columns)
     return buffer.getvalue()
 
 

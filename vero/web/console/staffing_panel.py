@@ -127,6 +127,7 @@ def _drawing(rows: list[dict]) -> dict[str, Any]:
         "required_line": " ".join(line),
         "dots": dots,
         "ticks": ticks,
+        "top_text": lang.number(top, 0),  # the scale: agents at the top of the drawing
         "now_x": next(
             (round(k * step + step / 2, 1) for k, r in enumerate(rows) if r["now"]), None
         ),

@@ -53,6 +53,7 @@ from vero.web.console.kpis import (
 from vero.web.console.wallboard import SETTABLE_STATES, snapshot
 from vero.web.i18n import current_language
 from vero.web.stream import StreamHub, StreamsFull, event_stream, stream_limit, streams_full
+from wfm.adherence_report import COLUMNS as ADHERENCE_COLUMNS
 
 bp = Blueprint(
     "console", __name__, url_prefix="/console", static_folder="../static", static_url_path="/static"
@@ -247,6 +248,22 @@ def kpis():
         skipped=skipped,
         rows=[display_row(centre, r) for r in rows],
         adherence=[display_adherence(r) for r in adherence_data(services(), first, last)],
+    )
+
+
+@bp.get("/kpis-adherence.csv")
+def kpis_adherence_csv():
+    """The KPI page's daily adherence rows, as `vero report` writes <out>-adherence.csv."""
+    router = services().router
+    today = dt.datetime.fromtimestamp(router.clock(), router.centre.tz).date()
+    try:
+        first, last, _ = kpi_range(request.args, today)
+    except VeroError as exc:
+        abort(400, exc.one_line())
+    return Response(
+        csv_text(adherence_data(services(), first, last), ADHERENCE_COLUMNS),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="adherence-{first}-{last}.csv"'},
     )
 
 
