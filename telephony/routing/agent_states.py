@@ -53,13 +53,18 @@ def shown_state(chosen: str, tasks: Iterable[str]) -> str:
     return "busy" if chosen == "available" else chosen
 
 
+def new_agent() -> dict:
+    """An agent the replay has not seen yet: offline, as the router creates agents."""
+    return {"state": "offline", "tasks": {}, "shown": "offline"}
+
+
 def apply(agents: dict[str, dict], fields: dict[str, str]) -> list[str]:
     """Replay one event onto the agents' states; returns the agents whose shown state changed."""
     kind, task, agent = fields.get("type", ""), fields.get("task", ""), fields.get("agent", "")
     touched: dict[str, dict] = {}
 
     def state_of(agent_id: str) -> dict:
-        entry = agents.setdefault(agent_id, {"state": "offline", "tasks": {}, "shown": "offline"})
+        entry = agents.setdefault(agent_id, new_agent())
         touched.setdefault(agent_id, entry)
         return entry
 
@@ -157,11 +162,12 @@ class AgentStates:
         task_states = {t: json.loads(r)["state"] for t, r in zip(task_ids, raws, strict=True) if r}
         now = dt.datetime.fromtimestamp(self.clock(), self.centre.tz)
         rows: list[Row] = []
+        if now.date().isoformat() != day:  # a quiet midnight: the new day opens all the same
+            day = now.date().isoformat()
+            rows += self._opening(agents, now.date())
         for agent_id, status in sorted(statuses.items()):
             tasks = {t: task_states[t] for t in status.get("tasks") or [] if t in task_states}
-            entry = agents.setdefault(
-                agent_id, {"state": "offline", "tasks": {}, "shown": "offline"}
-            )
+            entry = agents.setdefault(agent_id, new_agent())
             if entry["state"] == status["state"] and entry["tasks"] == tasks:
                 continue
             entry.update(state=status["state"], tasks=tasks, reason=status.get("reason", ""))
@@ -169,6 +175,8 @@ class AgentStates:
             if shown != entry["shown"]:
                 entry["shown"] = shown
                 rows.append(self._row(f"sync:{start}:{agent_id}", agent_id, entry, now))
+        if not rows:
+            return 0
         written = sum(self.files.append(p, r) for p, r in self._by_file(rows).items())
         fields = [v for a, e in agents.items() for v in (f"agent:{a}", json.dumps(e))]
         self._save(
@@ -200,15 +208,21 @@ class AgentStates:
             local = dt.datetime.fromtimestamp(at, self.centre.tz)
             if local.date().isoformat() != day:
                 day = local.date().isoformat()
-                midnight = dt.datetime.combine(local.date(), dt.time(), self.centre.tz)
-                for agent_id, entry in sorted(agents.items()):
-                    if entry["shown"] != "offline":
-                        rows.append(self._row(f"{day}:start:{agent_id}", agent_id, entry, midnight))
+                rows += self._opening(agents, local.date())
             for agent_id in apply(agents, fields):
                 rows.append(
                     self._row(f"{text(entry_id)}:{agent_id}", agent_id, agents[agent_id], local)
                 )
         return rows, day
+
+    def _opening(self, agents: dict[str, dict], day: dt.date) -> list[Row]:
+        """A day's first rows: every agent not offline, in their state at midnight."""
+        midnight = dt.datetime.combine(day, dt.time(), self.centre.tz)
+        return [
+            self._row(f"{day}:start:{agent_id}", agent_id, entry, midnight)
+            for agent_id, entry in sorted(agents.items())
+            if entry["shown"] != "offline"
+        ]
 
     def _row(self, change_id: str, agent_id: str, entry: dict, moment: dt.datetime) -> Row:
         return {

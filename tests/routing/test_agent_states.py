@@ -103,3 +103,16 @@ def test_states_lost_with_a_trimmed_stream_are_corrected_from_the_router(
     ]
     router.set_agent_state("ayu", "break", now=T0 + 8000)  # the offer is withdrawn
     assert states.record() == 1
+
+
+def test_a_quiet_midnight_still_opens_the_new_day(redis_client, namespace, centre, tmp_path):
+    router = RedisRouter(redis_client, centre, namespace=namespace)
+    router.upsert_agent("ayu", {"orders": 2}, ("id",), {"voice": 1}, now=T0 - 60)
+    router.set_agent_state("ayu", "available", now=T0 + 14 * 3600)  # 23:00, then nothing
+    after_midnight = T0 + 15 * 3600 + 5
+    states = AgentStates(redis_client, router.keys, centre, tmp_path, clock=lambda: after_midnight)
+    assert states.record() == 1 and states.reconcile() == 1 and states.reconcile() == 0
+    rows = list(csv.DictReader((tmp_path / "agent_states" / "2026-12-02.csv").open()))
+    assert [(r["started_local"], r["state"]) for r in rows] == [
+        ("2026-12-02 00:00:00", "available")
+    ]
