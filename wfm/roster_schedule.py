@@ -62,15 +62,22 @@ def read_roster(path: Path, tz: dt.tzinfo) -> dict[dt.date, dict[str, Scheduled]
         shifts[(row["agent"], day)] = Scheduled(
             row["agent"], row["name"], group, shift(start.timestamp(), end.timestamp(), *pause)
         )
-    days = sorted({day for _, day in shifts})
-    week = [days[0] + dt.timedelta(days=k) for k in range((days[-1] - days[0]).days + 1)]
-    return {
-        day: {
-            agent: shifts.get((agent, day), Scheduled(agent, name, group, ()))
-            for agent, (name, group) in sorted(names.items())
-        }
-        for day in week
-    }
+    first = min(day for _, day in shifts)
+    ends = max(a.end for s in shifts.values() for a in s.activities) - 1  # the last second
+    last = dt.datetime.fromtimestamp(ends, tz).date()  # a last night shift's morning too
+    week = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+    result: dict[dt.date, dict[str, Scheduled]] = {}
+    for day in week:
+        midnight = dt.datetime.combine(day, dt.time(), tz).timestamp()
+        result[day] = {}
+        for agent, (name, group) in sorted(names.items()):
+            before = shifts.get((agent, day - dt.timedelta(days=1)))
+            spill = tuple(a for a in (before.activities if before else ()) if a.end > midnight)
+            own = shifts.get((agent, day))
+            result[day][agent] = Scheduled(
+                agent, name, group, spill + (own.activities if own else ())
+            )  # a night shift's hours after midnight belong to that day too
+    return result
 
 
 def read_required(path: Path) -> tuple[int, dict[dt.date, dict[str, dict[str, float]]]]:

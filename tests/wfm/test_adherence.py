@@ -71,3 +71,21 @@ def test_change_rows_become_segments_within_the_window():
         Segment(start, start + 2 * 3600, "available"),
         Segment(start + 2 * 3600, start + 3 * 3600, "break"),
     ]
+
+
+def test_a_night_shift_counts_on_both_days(tmp_path):
+    from wfm.roster_schedule import read_roster
+
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "agent,name,date,shift_start,shift_end,break_start,break_end\n"
+        "ayu,Ayu,2026-12-01,22:00,06:00,02:00,02:30\n"
+    )
+    tz = dt.timezone(dt.timedelta(hours=7))
+    roster = read_roster(path, tz)
+    first, second = dt.date(2026, 12, 1), dt.date(2026, 12, 2)
+    assert [a.kind for a in roster[first]["ayu"].activities] == ["work", "break", "work"]
+    midnight = dt.datetime(2026, 12, 2, tzinfo=tz).timestamp()
+    day = evaluate(roster[second]["ayu"].activities, [], midnight, midnight + 86400)
+    assert day.scheduled_seconds == 6 * 3600  # 00:00-06:00 of the shift begun the night before
+    assert scheduled_at(roster[second]["ayu"].activities, midnight + 2.25 * 3600) == "break"
