@@ -16,7 +16,7 @@ from telephony.services import services
 from vero.web.console.roster_publish import published
 from vero.web.i18n import here, t
 from wfm.adherence import (
-    OFF,
+    BREAK,
     Segment,
     adheres,
     evaluate,
@@ -27,7 +27,9 @@ from wfm.adherence import (
 from wfm.roster_schedule import Scheduled
 
 
-def board(router: RedisRouter, states: AgentStates, group: str = "", now: float | None = None):
+def board(
+    router: RedisRouter, states: AgentStates, group: str = "", now: float | None = None
+) -> dict[str, Any]:
     """Display-ready rows of every agent (out of adherence first, longest out first)."""
     moment = router.timestamp(now)
     tz = router.centre.tz
@@ -104,7 +106,7 @@ def _shift_text(plan: Scheduled | None, tz: dt.tzinfo) -> str:
         return dt.datetime.fromtimestamp(epoch, tz).strftime("%H:%M")
 
     text = f"{hhmm(plan.activities[0].start)}–{hhmm(plan.activities[-1].end)}"
-    pauses = [a for a in plan.activities if a.kind != "work" and a.kind != OFF]
+    pauses = [a for a in plan.activities if a.kind == BREAK]
     for pause in pauses:
         text += f" · {t('rta.break_at', span=f'{hhmm(pause.start)}–{hhmm(pause.end)}')}"
     return text

@@ -18,7 +18,7 @@ from telephony.routing.agent_states import AgentStates
 from telephony.routing.router import RedisRouter
 from telephony.services import services
 from vero.web.console.roster_publish import published
-from vero.web.i18n import here
+from vero.web.i18n import here, t
 from wfm.adherence import WORK, WORKING, scheduled_at, state_at, timeline
 
 WIDTH, HEIGHT, TOP = 640, 110, 8  # the SVG's drawing area (px)
@@ -71,7 +71,9 @@ def panel(router: RedisRouter, states: AgentStates, now: float | None = None) ->
                 }
             )
             at += minutes * 60
-        result.append({"group": group, **_drawing(rows)})
+        known = router.centre.staffing_groups.get(group)
+        channels = ", ".join(t(f"channel.{c}") for c in known.channels) if known else ""
+        result.append({"group": group, "channels": channels, **_drawing(rows)})
     return {"published": True, "groups": result}
 
 
