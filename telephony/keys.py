@@ -96,6 +96,25 @@ class Keys:
         ends; one key per day, at most a month ahead."""
         return f"{self.prefix}forecast:{day}"
 
+    def published_roster(self, day: str) -> str:
+        """STRING (JSON) of one local day's published roster: interval minutes, each agent's
+        scheduled activities (shift, break as epoch seconds, or the day off) and each group's
+        required agents per interval ('HH:MM' start).
+
+        Owner: the console's roster publishing (vero/web/console/roster_publish.py), which writes
+        it when a supervisor publishes a roster run. Lifetime: expires two days after its day
+        ends; one key per day of the roster's week."""
+        return f"{self.prefix}roster:{day}"
+
+    def agent_timeline(self) -> str:
+        """HASH of the agent-state timeline's progress: 'cursor' → the last events-stream id
+        recorded, 'day' → the local day of the last row, and 'agent:<id>' → that agent's state
+        replayed so far (chosen state, open tasks, shown state) as JSON.
+
+        Owner: telephony/routing/agent_states.py (a dispatcher's periodic work). Lifetime: kept
+        while the centre exists; one field per agent, so it grows with the staff only."""
+        return self.prefix + "agent_timeline"
+
     def events(self) -> str:
         """STREAM of every lifecycle change, for live readers (connector, wallboard, desk).
 

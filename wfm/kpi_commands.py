@@ -16,12 +16,18 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 import click
+from rich.console import Console
 
 from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows
+from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, language
 from vero.kernel.service_level import definitions
+from wfm.adherence_report import COLUMNS as ADHERENCE_COLUMNS
+from wfm.adherence_report import file_rows
 from wfm.kpi import COLUMNS, CaseEntry, Contact, fold_cases, kpi_rows
+from wfm.kpi_summary import adherence_table, kpi_table, write_chart
+from wfm.roster_schedule import read_roster
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -210,6 +216,27 @@ def report_rows(
     default=None,
     help="Centre definition YAML (channel targets, timezone); default the reference.",
 )
+@click.option(
+    "--agent-states",
+    "agent_states",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Agent-state CSV or its folder (VERO_DATA_DIR/agent_states); with --roster, daily "
+    "adherence and conformance go to <out>-adherence.csv.",
+)
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The roster CSV the agents worked to (roster.csv of `vero roster` or a roster run).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(list(LANGUAGES)),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="Language of the summary table and the chart.",
+)
 def report(
     contacts: tuple[Path, ...],
     cases: tuple[Path, ...],
@@ -218,21 +245,51 @@ def report(
     period: str,
     out: Path,
     centre: Path | None,
+    agent_states: Path | None,
+    roster: Path | None,
+    lang: str,
 ) -> None:
     """Service KPIs: CSAT, first-contact resolution, response against target, complaints
-    resolved within target and NPS."""
-    rows = report_rows(load_centre(centre), contacts, cases, first.date(), last.date(), period)
+    resolved within target and NPS; with --agent-states and --roster, schedule adherence and
+    conformance per agent and group. Writes the CSV(s), a chart PNG beside them, and prints a
+    summary table."""
+    if (agent_states is None) != (roster is None):
+        raise VeroError("--agent-states and --roster go together", field="--roster")
+    definition = load_centre(centre)
+    rows = report_rows(definition, contacts, cases, first.date(), last.date(), period)
+    adherence: list[dict] = []
+    if agent_states is not None and roster is not None:
+        adherence = file_rows(
+            agent_states,
+            read_roster(roster, definition.tz),
+            first.date(),
+            last.date(),
+            definition.tz,
+        )
+    written: list[tuple[Path, tuple[str, ...], list[dict]]] = [(out, COLUMNS, rows)]
+    if agent_states is not None:
+        written.append((out.with_name(f"{out.stem}-adherence.csv"), ADHERENCE_COLUMNS, adherence))
+    chart = out.with_suffix(".png")
+    words = language(lang)
     try:
-        with out.open("w", newline="", encoding="utf-8") as handle:
-            write_csv(rows, handle)
+        for path, columns, table in written:
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                write_csv(table, handle, columns)
+        write_chart(rows, adherence, chart, words)
     except OSError as exc:
-        raise VeroError(f"cannot write: {exc.strerror}", source=str(out)) from exc
-    click.echo(f"wrote {len(rows)} rows to {out}")
+        raise VeroError(f"cannot write: {exc.strerror}", source=str(exc.filename)) from exc
+    console = Console(width=140)
+    console.print(kpi_table(rows, words))
+    if agent_states is not None:
+        console.print(adherence_table(adherence, words))
+    for path, _, table in written:
+        console.print(words.text("report.cli_wrote", rows=len(table), path=str(path)))
+    console.print(words.text("report.cli_chart", path=str(chart)))
 
 
-def write_csv(rows: list[dict], handle: TextIO) -> None:
+def write_csv(rows: list[dict], handle: TextIO, columns: tuple[str, ...] = COLUMNS) -> None:
     """The KPI rows as `vero report` writes them (and the console downloads them): the same
     columns, empty for no value."""
-    writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+    writer = csv.DictWriter(handle, fieldnames=columns)
     writer.writeheader()
     writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)

@@ -19,6 +19,7 @@ from typing import cast
 
 from telephony.keys import Keys
 from telephony.routing import scripts
+from telephony.routing.agent_states import shown_state
 from telephony.routing.errors import RoutingError
 from telephony.routing.layout import AgentKeys, Layout
 from telephony.routing.policy.records import AgentUpdate, Reservation, Task
@@ -852,10 +853,7 @@ def _agent_view(profile: dict, status: dict, task_states: dict[str, str]) -> dic
     tasks = status.get("tasks") or []
     load = status.get("load") or {}
     state = status["state"]
-    shown = state
-    if tasks:
-        wrapping_only = all(task_states.get(t) == "wrapping" for t in tasks)
-        shown = "wrap-up" if wrapping_only else ("busy" if state == "available" else state)
+    shown = shown_state(state, [task_states.get(t, "") for t in tasks])
     return {
         "id": profile["id"],
         "name": profile.get("name", ""),

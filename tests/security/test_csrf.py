@@ -70,6 +70,7 @@ CASES: dict[str, Case] = {
     ),
     "planning.forecast_cancel": ("/console/forecast/r1/cancel", lambda: {"data": {}}),
     "planning.publish_run": ("/console/forecast/r1/publish", lambda: {"data": {}}),
+    "planning.publish_roster": ("/console/roster/r1/publish", lambda: {"data": {}}),
     "planning.roster_cancel": ("/console/roster/r1/cancel", lambda: {"data": {}}),
     "whatif.whatif_cancel": ("/console/whatif/r1/cancel", lambda: {"data": {}}),
     "console.accounts_add": (

@@ -26,6 +26,7 @@ from telephony.ivr.outbound import enqueue_due_callbacks
 from telephony.outbound_policy import OutboundPolicy, PolicedGateway
 from telephony.outbox import GROUP as OUTBOX_GROUP
 from telephony.outbox import Outbox, Senders
+from telephony.routing.agent_states import AgentStates
 from telephony.routing.contact_log import ContactLog
 from telephony.routing.dispatcher import Dispatcher, dispatcher_id
 from telephony.routing.takeover import prune_consumers
@@ -78,6 +79,7 @@ def dispatching(
         prune_consumers(router.redis, connector.stream, CONNECTOR_GROUP)
         prune_consumers(router.redis, outbox.stream, OUTBOX_GROUP)
 
+    timeline = AgentStates(router.redis, router.keys, router.centre, settings.data_dir)
     pool = Senders(
         outbox,
         router,
@@ -106,8 +108,9 @@ def dispatching(
                 escalation.escalate_overdue,
                 functools.partial(end_idle_chats, router),
                 functools.partial(enqueue_due_callbacks, router),
+                timeline.record,
             ),
-            occasional=(forget_old_consumers,),
+            occasional=(forget_old_consumers, timeline.reconcile),
         ).start()
         try:
             yield Dispatching(dispatcher, pool, outbox)

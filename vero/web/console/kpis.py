@@ -8,14 +8,20 @@ import datetime as dt
 import io
 from typing import Any
 
+from telephony.routing.agent_states import AgentStates
 from telephony.services import Services
 from vero.kernel.centre import Centre
 from vero.kernel.errors import VeroError
+from vero.web import jobs
 from vero.web.console.cases import label
+from vero.web.console.roster_publish import published
 from vero.web.console.wallboard import format_span, queue_label, target_text, verdict
-from vero.web.i18n import t
-from wfm.kpi import ALL
+from vero.web.i18n import here, t
+from wfm.adherence import GOAL, timeline
+from wfm.adherence_report import adherence_rows
+from wfm.kpi import ALL, COLUMNS
 from wfm.kpi_commands import report_rows, write_csv
+from wfm.roster_schedule import Scheduled, read_roster
 
 PERIODS = ("day", "week")
 DEFAULT_DAYS = 7  # the page opens on the last week, today included
@@ -95,8 +101,66 @@ def display_row(centre: Centre, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def csv_text(rows: list[dict[str, Any]]) -> str:
+def csv_text(rows: list[dict[str, Any]], columns: tuple[str, ...] = COLUMNS) -> str:
     """The rows exactly as `vero report` writes them."""
     buffer = io.StringIO()
-    write_csv(rows, buffer)
+    write_csv(rows, buffer, columns)
     return buffer.getvalue()
+
+
+def adherence_data(svc: Services, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """Daily adherence and conformance per agent, group and centre over the agent-state
+    timeline: against the day's published roster, else the newest finished roster run that
+    covers the day."""
+    days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+    states = AgentStates(svc.redis, svc.router.keys, svc.centre, svc.settings.data_dir)
+    changes = states.rows(days)
+    runs = _roster_runs(svc)
+
+    def schedule_of(day: dt.date) -> dict[str, Scheduled]:
+        found = published(svc.router, day)
+        if found is not None:
+            return found[0]
+        return next((roster[day] for roster in runs if day in roster), {})
+
+    return adherence_rows(
+        days,
+        schedule_of,
+        lambda day, start, end: timeline(changes[day], start, min(end, svc.router.clock())),
+        svc.centre.tz,
+    )
+
+
+def _roster_runs(svc: Services) -> list[dict[dt.date, dict[str, Scheduled]]]:
+    """The finished roster runs' rosters, newest first (a broken one is left out)."""
+    root = jobs.runs_dir(svc.settings.data_dir, "roster")
+    rosters = []
+    for folder in sorted(root.glob("*"), reverse=True) if root.is_dir() else []:
+        status = jobs.read_status(folder) or {}
+        if status.get("state") != jobs.DONE or not (folder / "roster.csv").is_file():
+            continue
+        try:
+            rosters.append(read_roster(folder / "roster.csv", svc.centre.tz))
+        except VeroError:
+            continue
+    return rosters
+
+
+def display_adherence(row: dict[str, Any]) -> dict[str, Any]:
+    """One adherence row as text, coloured against the usual goal (green at or above it,
+    amber within 10 points, red below)."""
+    lang, share = here(), row["adherence"]
+    return {
+        "day": lang.date(dt.date.fromisoformat(row["day"])),
+        "group": t("kpi.all") if row["group"] == ALL else row["group"],
+        "agent": t("kpi.all") if row["agent"] == ALL else f"{row['name']} ({row['agent']})",
+        "total": row["agent"] == ALL,
+        "adherence": "—" if share is None else lang.percent(share, 1),
+        "conformance": "—" if row["conformance"] is None else lang.percent(row["conformance"], 1),
+        "exceptions": t(
+            "adherence.exceptions",
+            count=row["exceptions"],
+            span=lang.duration(row["exception_minutes"] * 60),
+        ),
+        "verdict": "none" if share is None else verdict(share, GOAL),
+    }

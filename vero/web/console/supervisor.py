@@ -43,10 +43,18 @@ from vero.web.api.routing import StateChange
 from vero.web.console import accounts_page
 from vero.web.console.agents_board import skill_options
 from vero.web.console.cases import alert_row, case_row, timeline_row
-from vero.web.console.kpis import csv_text, display_row, kpi_data, kpi_range
+from vero.web.console.kpis import (
+    adherence_data,
+    csv_text,
+    display_adherence,
+    display_row,
+    kpi_data,
+    kpi_range,
+)
 from vero.web.console.wallboard import SETTABLE_STATES, snapshot
 from vero.web.i18n import current_language
 from vero.web.stream import StreamHub, StreamsFull, event_stream, stream_limit, streams_full
+from wfm.adherence_report import COLUMNS as ADHERENCE_COLUMNS
 
 bp = Blueprint(
     "console", __name__, url_prefix="/console", static_folder="../static", static_url_path="/static"
@@ -232,7 +240,12 @@ def kpis():
     except VeroError as exc:
         form = {name: request.args.get(name, "") for name in ("from", "to", "period")}
         return render_template(
-            "console/kpis.html", form=form, rows=[], skipped=skipped, error=exc.one_line()
+            "console/kpis.html",
+            form=form,
+            rows=[],
+            adherence=[],
+            skipped=skipped,
+            error=exc.one_line(),
         ), 400
     form = {"from": first.isoformat(), "to": last.isoformat(), "period": period}
     centre = services().centre
@@ -242,6 +255,23 @@ def kpis():
         error="",
         skipped=skipped,
         rows=[display_row(centre, r) for r in rows],
+        adherence=[display_adherence(r) for r in adherence_data(services(), first, last)],
+    )
+
+
+@bp.get("/kpis-adherence.csv")
+def kpis_adherence_csv():
+    """The KPI page's daily adherence rows, as `vero report` writes <out>-adherence.csv."""
+    router = services().router
+    today = dt.datetime.fromtimestamp(router.clock(), router.centre.tz).date()
+    try:
+        first, last, _ = kpi_range(request.args, today)
+    except VeroError as exc:
+        abort(400, exc.one_line())
+    return Response(
+        csv_text(adherence_data(services(), first, last), ADHERENCE_COLUMNS),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="adherence-{first}-{last}.csv"'},
     )
 
 
