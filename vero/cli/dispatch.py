@@ -18,6 +18,7 @@ import click
 import redis
 from flask import Flask
 
+from telephony.breach_alerts import BreachAlerts
 from telephony.complaints.store import CaseStore, case_store
 from telephony.connector import GROUP as CONNECTOR_GROUP
 from telephony.connector import Connector
@@ -74,6 +75,21 @@ def dispatching(
         cases.redis, cases.keys, router, policed, settings.data_dir, cases.policy
     )
 
+    # the duty supervisor's breach messages, through the outbox (off without a number)
+    alerts = (
+        (
+            BreachAlerts(
+                router,
+                outbox,
+                settings.duty_supervisor_phone,
+                settings.messaging_number,
+                settings.breach_alert_minutes * 60,
+            ).check,
+        )
+        if settings.duty_supervisor_phone
+        else ()
+    )
+
     def forget_old_consumers() -> None:
         prune_consumers(router.redis, connector.stream, CONNECTOR_GROUP)
         prune_consumers(router.redis, outbox.stream, OUTBOX_GROUP)
@@ -106,6 +122,7 @@ def dispatching(
                 escalation.escalate_overdue,
                 functools.partial(end_idle_chats, router),
                 functools.partial(enqueue_due_callbacks, router),
+                *alerts,
             ),
             occasional=(forget_old_consumers,),
         ).start()
