@@ -1,7 +1,8 @@
 """The wallboard in headless Chromium on a busy afternoon (tests/console/wallboard_traffic.py), in
 both languages: each line's chart has its points and the target's line, the waits are coloured
 by their channel's target, the quiet queues share one line, the breach is listed with its start,
-a push updates the figures; TV mode fits 1920×1080 without scrolling and the phone layout has
+a push updates the figures; TV mode (with today's forecast published) fits 1920×1080 without
+scrolling and the phone layout has
 no horizontal scroll. Screenshots: wallboard-id, wallboard-tv-id, wallboard-tv-en,
 wallboard-phone-id."""
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.console.conftest import SUPERVISOR
-from tests.console.wallboard_traffic import busy_afternoon
+from tests.console.wallboard_traffic import busy_afternoon, publish_forecast
 from vero.kernel.language import language
 from vero.web.console.sl_chart import level_y
 
@@ -79,11 +80,13 @@ def test_tv_mode_fills_a_1080p_screen_without_scrolling(app, live_server, page, 
     from playwright.sync_api import expect
 
     busy_afternoon(app)
+    publish_forecast(app)  # the intraday panel with its rows, as on a planned day
     page.set_viewport_size({"width": 1920, "height": 1080})
     open_board(page, live_server, lang, "?tv=1")
     expect(page.locator(".wallboard.tv")).to_be_visible()
     expect(page.locator(".topbar")).to_be_hidden()  # no navigation on the wall
     expect(page.locator('[data-queue="complaints"] [data-line="chat"]')).to_be_visible()
+    expect(page.locator("[data-intraday-rows] tr")).to_have_count(9)
     screenshot(page, f"wallboard-tv-{lang}")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height <= 1080, height

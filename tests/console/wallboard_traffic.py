@@ -6,6 +6,7 @@ queue's green 97 %."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import Flask
 
@@ -61,6 +62,20 @@ def seed_counters(app: Flask, until: float = NOW) -> None:
                         fields[field] = fields.get(field, 0) + value
             moment += dt.timedelta(minutes=15)
         router.redis.hset(key, mapping=fields)
+
+
+def publish_forecast(app: Flask) -> None:
+    """Today's forecast as the Forecast page publishes it: each busy line's volume per
+    15 minutes from 08:00 to 21:00, a little above what came."""
+    slots = [f"{h:02d}:{m:02d}" for h in range(8, 21) for m in (0, 15, 30, 45)]
+    series = {
+        f"{queue}|{channel}": {slot: round(per * 1.1, 2) for slot in slots}
+        for (queue, channel), (per, _, _) in PROFILE.items()
+    }
+    with app.app_context():
+        router = services().router
+        payload = {"interval_minutes": 15, "series": series}
+        router.redis.set(router.keys.published_forecast(DAY), json.dumps(payload))
 
 
 def busy_afternoon(app: Flask) -> None:

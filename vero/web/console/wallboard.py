@@ -118,6 +118,7 @@ def _channel_line(
         "service_level": level,
         "service_level_text": "—" if level is None else lang.percent(level),
         "target_text": target_text(centre, channel),
+        "target_short": f"{lang.percent(rule.goal)} / {format_span(rule.target_seconds)}",
         "verdict": judged.service_level,
         "state": judged.state,
         "state_text": t("wall.state_" + judged.state),
