@@ -13,7 +13,6 @@ from typing import Any
 from telephony.complaints.store import CaseStore
 from telephony.ivr.call_control import is_live
 from telephony.routing.breaches import (
-    ORDER,
     BreachLog,
     Judgement,
     describe,
@@ -165,7 +164,7 @@ def _queue_row(
         )
         for ch in shown_channels(centre, queue, stats)
     ]
-    lines.sort(key=lambda line: ORDER[line["state"]])  # the line in trouble first
+    lines.sort(key=lambda line: not line["breach"])  # a line in breach first
     state = worst(line["state"] for line in lines)
     return {
         "id": queue,
@@ -185,7 +184,8 @@ def _queue_row(
 
 
 def queue_rows(router: RedisRouter, stats: dict[str, Any], now: float) -> list[dict[str, Any]]:
-    """Every queue's row, those in breach first, then by state, then in the centre's order; the
+    """Every queue's row, those in breach first, then in the centre's order (a row moves only
+    when a breach begins or ends: the board does not reshuffle at every change of colour); the
     breaches' starts are kept in the shared `BreachLog`."""
     centre = router.centre
     judged = judge_all(centre, stats)
@@ -196,9 +196,7 @@ def queue_rows(router: RedisRouter, stats: dict[str, Any], now: float) -> list[d
     span = day_span(centre, dt.datetime.fromtimestamp(now, centre.tz).date(), buckets)
     rows = [_queue_row(centre, q, stats[q], judged, since, span, now) for q in centre.queues]
     order = list(centre.queues)
-    return sorted(
-        rows, key=lambda r: (r["quiet"], not r["breach"], ORDER[r["state"]], order.index(r["id"]))
-    )
+    return sorted(rows, key=lambda r: (r["quiet"], not r["breach"], order.index(r["id"])))
 
 
 def quiet_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
