@@ -228,6 +228,20 @@ class Keys:
         Owner: telephony/complaints/alerts.py. Lifetime: the alert window (its expiry)."""
         return f"{self.prefix}batch_alert_lock:{batch}"
 
+    def breaches(self) -> str:
+        """HASH 'queue|channel' → epoch the line's breach began (telephony/routing/breaches.py).
+
+        Owner: `BreachLog` (the wallboard's snapshots and the dispatcher's alerts) sets a field
+        when a breach begins and deletes it when it is over. Lifetime: one field per line in
+        breach; the hash expires two days after its last breach."""
+        return self.prefix + "breaches"
+
+    def breach_alert(self, queue: str) -> str:
+        """STRING (with expiry): the duty supervisor was told of this queue's breach.
+
+        Owner: telephony/breach_alerts.py (SET NX EX). Lifetime: the alert window (its expiry)."""
+        return f"{self.prefix}breach_alert:{queue}"
+
     def customer_contacts(self, customer: str) -> str:
         """LIST of one customer's last closed contacts (JSON, newest first, capped at 10).
 

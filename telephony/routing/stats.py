@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 
 from telephony.routing.policy import rules
 from telephony.routing.router import RedisRouter
@@ -71,7 +72,7 @@ def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict
     centre, layout = router.centre, router.layout
     day, _ = router.local_bucket(now)
 
-    waiting_ids: dict[str, list[str]] = defaultdict(list)
+    waiting_ids: dict[tuple[str, str], list[str]] = defaultdict(list)  # (queue, channel) → ids
     with router.redis.pipeline(transaction=False) as pipe:
         slots = []
         for queue, q in centre.queues.items():
@@ -79,9 +80,9 @@ def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict
                 for step in range(len(q.steps)):
                     for lang in centre.languages:
                         pipe.zrange(layout.wait_key(queue, channel, step, lang), 0, -1)
-                        slots.append(queue)
-        for queue, ids in zip(slots, pipe.execute(), strict=True):
-            waiting_ids[queue] += [i.decode() for i in ids]
+                        slots.append((queue, channel))
+        for line, ids in zip(slots, pipe.execute(), strict=True):
+            waiting_ids[line] += [i.decode() for i in ids]
     all_ids = [i for ids in waiting_ids.values() for i in ids]
     created = {}
     if all_ids:
@@ -103,34 +104,55 @@ def queue_stats(router: RedisRouter, now: float | None = None) -> dict[str, dict
         slot = counters[queue][bucket][channel]
         slot[metric] = slot.get(metric, 0) + float(value)
 
-    out = {}
-    for queue, q in centre.queues.items():
-        ages = [now - created[i] for i in waiting_ids[queue] if i in created]
-        channels = centre.queue_channels(queue)
+    available = [a for a in agents if a["state"] == "available"]
+
+    def live(queue: str, channels: Iterable[str]) -> dict[str, float | int]:
+        """Waiting, longest wait and the available agents of the queue's skill with room for
+        one more contact of `channels`."""
+        channels = tuple(channels)
+        ages = [now - created[i] for ch in channels for i in waiting_ids[queue, ch] if i in created]
+        skill = centre.queues[queue].skill
         eligible = [
             a
-            for a in agents
-            if a["state"] == "available"
-            and q.skill in a["skills"]
+            for a in available
+            if skill in a["skills"]
             and any(rules.has_room(centre, a["capacity"], a["load"], ch) for ch in channels)
         ]
+        return {
+            "waiting": len(ages),
+            "longest_wait_seconds": round(max(ages), 1) if ages else 0.0,
+            "available_agents": len(available),
+            "eligible_agents": len(eligible),
+        }
+
+    out = {}
+    for queue in centre.queues:
         buckets = {
             b: _figures(c, definitions) for b, c in sorted(counters[queue].items()) if b != "day"
         }
         today = counters[queue].get("day", {})
+        # each channel the queue serves, or that reached it today (a transfer)
+        shown = sorted(
+            set(centre.queue_channels(queue)) | set(today), key=list(centre.channels).index
+        )
         out[queue] = {
-            "live": {
-                "waiting": len(ages),
-                "longest_wait_seconds": round(max(ages), 1) if ages else 0.0,
-                "available_agents": sum(a["state"] == "available" for a in agents),
-                "eligible_agents": len(eligible),
-            },
+            "live": live(queue, centre.queue_channels(queue)),
             "today": _figures(today, definitions),
             "buckets": buckets,
-            # each channel the queue serves, or that reached it today (a transfer)
             "channels": {
-                ch: _figures({ch: today[ch]} if ch in today else {}, definitions)
-                for ch in sorted(set(channels) | set(today), key=list(centre.channels).index)
+                ch: _figures({ch: today[ch]} if ch in today else {}, definitions) for ch in shown
+            },
+            # per channel: its own live figures and 15-minute buckets (each under its own target)
+            "by_channel": {
+                ch: {
+                    "live": live(queue, [ch]),
+                    "buckets": {
+                        b: _figures({ch: c[ch]}, definitions)
+                        for b, c in sorted(counters[queue].items())
+                        if b != "day" and ch in c
+                    },
+                }
+                for ch in shown
             },
         }
     return out

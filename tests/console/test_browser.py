@@ -28,8 +28,9 @@ def test_the_wallboard_changes_when_a_call_is_enqueued(app, live_server, page, t
     page.goto(f"{live_server}/console/login?lang=en")
     page.fill("input[name=token]", SUPERVISOR)
     page.click("button[type=submit]")
-    waiting = page.locator('tr[data-queue="complaints"] [data-field="waiting"]')
-    expect(waiting).to_have_text("0")
+    waiting = page.locator('[data-queue="complaints"] .queue-head [data-field="waiting"]')
+    # no contact yet: the queue is named in the quiet line
+    expect(page.locator("[data-quiet]")).to_contain_text("Complaints and after-sales")
     expect(page.locator("[data-when-live]")).to_be_visible()
     enqueue(app, "t-browser-1")
     enqueue(app, "t-browser-2", channel="chat")

@@ -53,10 +53,10 @@ def test_login_never_redirects_off_site(client):
 
 def test_the_wallboard_speaks_indonesian_first_then_the_chosen_language(supervisor):
     page = supervisor.get("/console/").text
-    assert "Papan antrean" in page and "Tingkat layanan hari ini" in page
+    assert "Papan antrean" in page and "Peringatan antrean" in page
     assert 'lang="id"' in page and "Keluhan dan purna jual" in page
     english = supervisor.get("/console/?lang=en")
-    assert "Service level today" in english.text and "Complaints and after-sales" in english.text
+    assert "Queue alerts" in english.text and "Complaints and after-sales" in english.text
     assert "vero_lang=en" in english.headers["Set-Cookie"]
     assert "Agents by state" in supervisor.get("/console/").text  # remembered by the cookie
 

@@ -18,6 +18,7 @@ import click
 import redis
 from flask import Flask
 
+from telephony.breach_alerts import BreachAlerts
 from telephony.complaints.store import CaseStore, case_store
 from telephony.connector import GROUP as CONNECTOR_GROUP
 from telephony.connector import Connector
@@ -75,6 +76,21 @@ def dispatching(
         cases.redis, cases.keys, router, policed, settings.data_dir, cases.policy
     )
 
+    # the duty supervisor's breach messages, through the outbox (off without a number)
+    alerts = (
+        (
+            BreachAlerts(
+                router,
+                outbox,
+                settings.duty_supervisor_phone,
+                settings.messaging_number,
+                settings.breach_alert_minutes * 60,
+            ).check,
+        )
+        if settings.duty_supervisor_phone
+        else ()
+    )
+
     def forget_old_consumers() -> None:
         prune_consumers(router.redis, connector.stream, CONNECTOR_GROUP)
         prune_consumers(router.redis, outbox.stream, OUTBOX_GROUP)
@@ -109,6 +125,7 @@ def dispatching(
                 functools.partial(end_idle_chats, router),
                 functools.partial(enqueue_due_callbacks, router),
                 timeline.record,
+                *alerts,
             ),
             occasional=(forget_old_consumers, timeline.reconcile),
         ).start()

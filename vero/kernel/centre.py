@@ -117,6 +117,8 @@ class Fallback(_Strict):
 
 class Queue(_Strict):
     skill: str
+    # the queue's name per language (the wallboard's title of its row); none: its skill's name
+    names: dict[str, str] = Field(default_factory=dict)
     channels: tuple[str, ...] | None = None  # None: every channel of the centre
     wrap_up_seconds: float = Field(default=30, ge=0)
     selection: Selection = "longest_idle"
@@ -287,6 +289,8 @@ class Centre(_Strict):
             where = f"queues.{qname}"
             if queue.skill not in self.skills:
                 raise ValueError(f"{where}.skill: unknown skill {queue.skill!r}")
+            if queue.names and (missing := [x for x in self.languages if x not in queue.names]):
+                raise ValueError(f"{where}.names: no name in {', '.join(missing)}")
             for ch in queue.channels or ():
                 if ch not in self.channels:
                     raise ValueError(f"{where}.channels: unknown channel {ch!r}")
@@ -355,6 +359,18 @@ class Centre(_Strict):
 
     def queue_channels(self, queue: str) -> tuple[str, ...]:
         return self.queues[queue].channels or tuple(self.channels)
+
+    def queue_name(self, queue: str, language: str) -> str:
+        """A queue's name in `language`: its own (`names`), else its skill's, with the queue's
+        id when another queue of that skill has no name of its own (no two read the same)."""
+        spec = self.queues[queue]
+        if language in spec.names:
+            return spec.names[language]
+        skill = self.skills[spec.skill].get(language, queue)
+        twins = [
+            q for q, other in self.queues.items() if other.skill == spec.skill and not other.names
+        ]
+        return skill if len(twins) == 1 else f"{skill} ({queue})"
 
     def staffing_group(self, channel: str, queue: str, language: str) -> str | None:
         """The staffing group a contact series is planned in, or None if no group covers it."""

@@ -67,6 +67,11 @@ class Settings:
     twilio_api_secret: str = ""  # TWILIO_API_SECRET
     twilio_twiml_app_sid: str = ""  # TWILIO_TWIML_APP_SID, AP…: the TwiML App of outgoing calls
     voice_token_ttl: int = 600  # seconds an access token lives (VERO_VOICE_TOKEN_TTL)
+    # VERO_DUTY_SUPERVISOR_PHONE (E.164): queue breach alerts by WhatsApp/SMS; "": none are sent
+    duty_supervisor_phone: str = ""
+    breach_alert_minutes: int = (
+        15  # one alert per queue this often at most (VERO_BREACH_ALERT_MINUTES)
+    )
 
     @property
     def softphone(self) -> bool:
@@ -168,6 +173,17 @@ class Settings:
                 f"{MAX_TOKEN_TTL}, not {token_ttl}"
             )
 
+        duty_phone = env.get("VERO_DUTY_SUPERVISOR_PHONE", "").strip()
+        if duty_phone and not re.fullmatch(r"\+[1-9]\d{7,14}", duty_phone):
+            problems.append(
+                "VERO_DUTY_SUPERVISOR_PHONE: expected an E.164 number such as +6281234567890"
+            )
+        elif duty_phone and not messaging_number:
+            problems.append(
+                "VERO_DUTY_SUPERVISOR_PHONE: needs VERO_MESSAGING_NUMBER (the alerts' sender)"
+            )
+        alert_minutes = _number(env, "VERO_BREACH_ALERT_MINUTES", "15", int, problems)
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -195,6 +211,8 @@ class Settings:
             twilio_api_secret=voice["TWILIO_API_SECRET"],
             twilio_twiml_app_sid=voice["TWILIO_TWIML_APP_SID"],
             voice_token_ttl=token_ttl,
+            duty_supervisor_phone=duty_phone,
+            breach_alert_minutes=alert_minutes,
         )
 
 

@@ -38,26 +38,10 @@
     }));
   }
 
-  // A queue's service level, one line per channel; false when the page shows other channels
-  // than the snapshot (a channel's first contact of the day): the page is then reloaded.
-  function showLines(row, lines) {
-    if (row.querySelectorAll("[data-line]").length !== lines.length) return false;
-    for (const line of lines) {
-      const element = row.querySelector(`[data-line="${CSS.escape(line.channel)}"]`);
-      if (!element) return false;
-      fill(element, line);
-      element.dataset.verdict = line.verdict;
-    }
-    return true;
-  }
-
   function show(board) {
     fill(root.querySelector(".status"), board);
-    for (const q of board.queues) {
-      const row = root.querySelector(`tr[data-queue="${CSS.escape(q.id)}"]`);
-      if (row && !showLines(row, q.lines)) { location.reload(); return; }
-      if (row) fill(row, q);
-    }
+    // the wallboard's queue lines, charts and alerts: wallboard.js
+    root.dispatchEvent(new CustomEvent("vero:board", {detail: board}));
     for (const s of board.states) {
       const tile = root.querySelector(`.tile[data-state="${CSS.escape(s.state)}"]`);
       if (tile) fill(tile, s);
