@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.progress import Progress
 
 from vero.kernel.centre import load_centre
+from vero.kernel.chart_axes import number_axis, time_axis
 from vero.kernel.errors import VeroError
+from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, language
 from wfm.forecast.calendar import load_events
 from wfm.forecast.history import FORMATS, SUMMARY_ISSUES, combine, load_history
 from wfm.forecast.models import MODELS
@@ -148,6 +150,14 @@ def date_order(dayfirst: bool | None) -> str:
     help="Handle time used when the history has none.",
 )
 @date_order_option
+@click.option(
+    "--lang",
+    "lang",
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="Language of the chart (id: Bahasa Indonesia, en: English); --language is the history's.",
+)
 def forecast(
     histories: tuple[Path, ...],
     fmt: str,
@@ -166,6 +176,7 @@ def forecast(
     language: str,
     aht_seconds: float,
     dayfirst: bool | None,
+    lang: str,
 ) -> None:
     """Forecast contact volume and handle time per interval from history."""
     console = Console(stderr=True)
@@ -219,7 +230,7 @@ def forecast(
     run.frame.to_csv(out, index=False)
     if backtest_report:
         run.backtest_table().to_csv(backtest_report, index=False)
-    write_chart(run, chart)
+    write_chart(run, chart, lang)
     console.print(f"wrote {out} ({len(run.frame)} intervals) and {chart}")
     patience = history_patience(histories, defaults, out.parent / "patience.csv")
     if patience is not None:
@@ -235,9 +246,10 @@ def _role(text: str) -> tuple[str, str]:
     return role.strip(), name.strip()
 
 
-def write_chart(run: ForecastRun, path: Path) -> None:
+def write_chart(run: ForecastRun, path: Path, lang: str = "id") -> None:
     """Total volume per interval over all series: the last four weeks of history, then the
-    forecast with its band."""
+    forecast with its band; titles, legend and ticks in `lang`."""
+    words = language(lang)
     history = sum(s.matrix.volume.stack() for s in run.series)
     history.index = history.index.get_level_values(0) + pd.to_timedelta(
         history.index.get_level_values(1), unit="min"
@@ -248,18 +260,22 @@ def write_chart(run: ForecastRun, path: Path) -> None:
     totals = _on_grid(totals)
     when = totals.index
     fig, ax = plt.subplots(figsize=(12, 4))
-    ax.plot(history.index, history.to_numpy(), lw=0.7, color="grey", label="history")
+    ax.plot(
+        history.index, history.to_numpy(), lw=0.7, color="grey", label=words.text("chart.history")
+    )
     ax.fill_between(
         when,
         totals["volume_lo"],
         totals["volume_hi"],
         color="tab:blue",
         alpha=0.25,
-        label="90% band",
+        label=words.text("chart.band", share=words.percent(0.9)),
     )
-    ax.plot(when, totals["volume"], lw=0.9, color="tab:blue", label="forecast")
-    ax.set_ylabel("contacts per interval")
-    ax.set_title("Contact volume: history and forecast (centre local time)")
+    ax.plot(when, totals["volume"], lw=0.9, color="tab:blue", label=words.text("chart.forecast"))
+    ax.set_ylabel(words.text("chart.contacts_per_interval"))
+    ax.set_title(words.text("chart.forecast_title"), loc="left")
+    number_axis(ax.yaxis, words)
+    time_axis(ax.xaxis, words)
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
