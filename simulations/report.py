@@ -30,7 +30,7 @@ import pandas as pd  # noqa: E402
 
 from simulations.kpi import COUNTS, FIGURES, confidence, figures, occupancy, summarise  # noqa: E402
 from simulations.scenario import Study  # noqa: E402
-from vero.kernel.chart_axes import percent_axis, time_axis  # noqa: E402
+from vero.kernel.chart_axes import clock, percent_axis, time_axis  # noqa: E402
 from vero.kernel.errors import VeroError  # noqa: E402
 from vero.kernel.language import Language, language  # noqa: E402
 from vero.kernel.targets import answer_target  # noqa: E402
@@ -169,11 +169,14 @@ def service_level_chart(results: Results, study: Study, channel: str, lang: str 
         full = part.reindex(range(last))
         starts = _interval_start(study, pd.Series(full.index))
         # matplotlib plots datetimes through its unit converters; its stubs list numbers only
+        label = scenario_label(case.name, names, words)
+        same = case.name in results.unchanged  # drawn dotted over the base it equals
         ax.plot(
             starts,  # type: ignore[arg-type]
             full.to_numpy(dtype=float),
-            label=scenario_label(case.name, names, words),
-            linewidth=1.2,
+            label=words.text("chart.same_as_base", scenario=label) if same else label,
+            linewidth=2.4 if same else 1.2,
+            linestyle=":" if same else "-",
         )
     target = study.centre.channels[channel].service_level
     ax.axhline(
@@ -348,7 +351,7 @@ def report_html(results: Results, study: Study, lang: str = "id") -> str:
         scenarios=len(study.cases),
         replications=study.replications,
         seed=study.seed,
-        start=f"{words.date(study.forecast.origin)} {words.time(study.forecast.origin)}",
+        start=f"{words.date(study.forecast.origin)} {clock(study.forecast.origin, words)}",
         span=words.duration(study.until),
         warmup=words.duration(study.warmup),
     )

@@ -264,10 +264,9 @@ def test_every_console_page_and_run_reads_in_both_languages(
     assert not findings, "\n".join(findings)
 
 
-@pytest.fixture(scope="module")
-def cli_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """`vero simulate` and `vero plan` reports written with --lang id and --lang en."""
-    here = tmp_path_factory.mktemp("reports")
+def write_cli_reports(here: Path) -> dict[str, Path]:
+    """`vero simulate` (a busy back office, and callbacks that never fire) and `vero plan`
+    reports written with --lang id and --lang en, by name (`whatif-id`, `plan-en`)."""
     write_morning(
         here,
         (
@@ -278,7 +277,8 @@ def cli_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )
     (here / "s.yaml").write_text(
         "base: {forecast: forecast.csv, staffing: staffing.csv, replications: 2, seed: 5}\n"
-        "scenarios: [{name: callbacks on, changes: [{callbacks: true}]}]\n",
+        "scenarios: [{name: callbacks on, changes: [{callbacks: true}]},\n"
+        "  {name: short-staffed, changes: [{remove_agents: {group: voice-id, count: 3}}]}]\n",
         encoding="utf-8",
     )
     write_inputs(here)
@@ -307,6 +307,11 @@ def cli_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return reports
 
 
+@pytest.fixture(scope="module")
+def cli_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return write_cli_reports(tmp_path_factory.mktemp("reports"))
+
+
 @pytest.mark.parametrize(
     "name", [f"{kind}-{lang}" for kind in ("whatif", "plan") for lang in LANGUAGES]
 )
@@ -315,3 +320,11 @@ def test_every_cli_report_reads_in_its_language(cli_reports: dict[str, Path], na
     lang = name.rsplit("-", 1)[1]
     assert f'<html lang="{lang}">' in page
     assert untranslated(page, lang) == []
+
+
+def test_the_desk_countdown_says_seconds_as_the_other_pages_do(app: Flask):
+    agent = app.test_client()
+    assert agent.post("/desk/login", data={"token": add_agent(app)}).status_code == 302
+    countdown = re.compile(r'data-field="expires_in"></span>\s*(\w+)</span>')
+    assert countdown.findall(agent.get("/desk/?lang=id").text) == ["dtk"]
+    assert countdown.findall(agent.get("/desk/?lang=en").text) == ["s"]

@@ -40,12 +40,15 @@ def number_axis(axis: Axis, lang: Language, digits: int = 0) -> None:
     axis.set_major_formatter(FuncFormatter(lambda value, _: lang.number(value, digits)))
 
 
-def time_axis(axis: Axis, lang: Language, tz: dt.tzinfo = dt.UTC) -> None:
+def time_axis(axis: Axis, lang: Language, tz: dt.tzinfo = dt.UTC, weekly: bool = False) -> None:
     """Date-time ticks as the local short weekday, day and month, with the clock time unless
     at midnight (`tz`: the clock the plotted times are read in; naive times are plotted as if
-    UTC, so UTC shows them as they are)."""
-    locator = mdates.AutoDateLocator()
-    axis.set_major_locator(locator)
+    UTC, so UTC shows them as they are). `weekly`: one tick each Monday, for weeks of history,
+    where matplotlib's own day ticks restart on each month's 1st and collide."""
+    if weekly:
+        axis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, tz=tz))
+    else:
+        axis.set_major_locator(mdates.AutoDateLocator(tz=tz))
 
     def label(value: float, _: int | None) -> str:
         moment = mdates.num2date(value, tz=tz)

@@ -275,7 +275,7 @@ def write_chart(run: ForecastRun, path: Path, lang: str = "id") -> None:
     ax.set_ylabel(words.text("chart.contacts_per_interval"))
     ax.set_title(words.text("chart.forecast_title"), loc="left")
     number_axis(ax.yaxis, words)
-    time_axis(ax.xaxis, words)
+    time_axis(ax.xaxis, words, weekly=True)
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

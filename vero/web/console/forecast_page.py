@@ -26,6 +26,7 @@ from vero.web.console.runs import (
     status_text,
 )
 from vero.web.console.uploads import form_number, save_upload
+from vero.web.console.wallboard import queue_label
 from vero.web.i18n import current_language, here
 from vero.web.jobs import Say
 from wfm.commands import plan_forecast, read_forecast
@@ -141,7 +142,10 @@ def chosen_models(backtest: pd.DataFrame) -> pd.DataFrame:
 def model_rows(backtest: pd.DataFrame) -> list[dict[str, object]]:
     """The model table as the page shows it: series, model and metrics in the page's language
     (a dash where a metric is undefined, e.g. MASE without a seasonal naive scale)."""
-    lang = here()
+    lang, centre = here(), services().centre
+
+    def queue(name: str) -> str:
+        return queue_label(centre, name) if name in centre.queues else name
 
     def known(prefix: str, value: str) -> str:
         key = f"{prefix}.{value}"
@@ -155,7 +159,7 @@ def model_rows(backtest: pd.DataFrame) -> list[dict[str, object]]:
     return [
         {
             "series": " / ".join(
-                (known("channel", r.channel), str(r.queue), known("lang", r.language))
+                (known("channel", r.channel), queue(r.queue), known("lang", r.language))
             ),
             "model": r.model,
             "name": known("forecast.model", r.model),
