@@ -20,6 +20,7 @@ from simulations.commands import language_option, scheduler_option
 from simulations.loading import load_forecast
 from vero.kernel.centre import load_centre
 from vero.kernel.errors import VeroError
+from vero.kernel.language import language
 from wfm.forecast.commands import date_order, date_order_option
 from wfm.forecast.history import combine, load_history
 from wfm.forecast.pipeline import forecast_history
@@ -232,7 +233,7 @@ def plan_command(
         )
     _write_outputs(result, out_dir, settings, lang)
     print_summary(result, settings, lang=lang)
-    click.echo(f"wrote {out_dir}/report.html, plan.json, roster.csv, requirements.csv")
+    click.echo(language(lang).text("plan.wrote", folder=out_dir))
 
 
 def _contract(text: str) -> Contract:

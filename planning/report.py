@@ -112,6 +112,7 @@ def _when(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.assign(interval_start=lambda f: [t.isoformat() for t in f["interval_start"]])
 
 
+MODEL_NAMES = {"erlang-c": "Erlang C", "erlang-a": "Erlang A"}  # the staffing models' names
 STOPS = {STOP_MET: "plan.stop.met", STOP_BUDGET: "plan.stop.budget", STOP_STUCK: "plan.stop.stuck"}
 
 
@@ -207,8 +208,12 @@ def report_html(result: PlanResult, settings: PlanSettings, lang: str = "id") ->
     words = language(lang)
     esc = html.escape
     first, final = result.two_step, result.best
+    unchanged = words.text(
+        "plan.no_change_missing" if len(final.misses()) else "plan.no_change",
+        missed=len(final.misses()),
+    )
     change = "".join(f"<li>{esc(c)}</li>" for c in changes(final, lang)) or (
-        f"<li>{esc(words.text('plan.no_change'))}</li>"
+        f"<li>{esc(unchanged)}</li>"
     )
     intro = words.text(
         "plan.intro",
@@ -220,7 +225,7 @@ def report_html(result: PlanResult, settings: PlanSettings, lang: str = "id") ->
         replications=settings.replications,
         seed=settings.seed,
         share=words.percent(MET_SHARE),
-        model=settings.staffing.model,
+        model=MODEL_NAMES.get(settings.staffing.model, settings.staffing.model),
     )
     heads = ("interval", "group", "channel", "offered", "sl", "band", "at_target", "abandon")
     interval_head = "".join(

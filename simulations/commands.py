@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from simulations.replications import run_all, study_jobs
 from simulations.report import summarise_study, write_report
 from simulations.scenario import Study, load_study
-from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES
+from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, language
 from wfm.patience import from_records
 
 # `vero simulate` and `vero plan`: where the twin's replications run
@@ -107,7 +107,13 @@ def simulate(
     results = summarise_study(counts, work, [case.name for case in study.cases])
     page, data = write_report(results, study, out_dir, lang)
     console.print(
-        f"{len(study.cases)} scenario(s) × {study.replications} replications: {page} and {data}"
+        language(lang).text(
+            "whatif.wrote",
+            scenarios=len(study.cases),
+            replications=study.replications,
+            page=page,
+            data=data,
+        )
     )
 
 

@@ -16,7 +16,7 @@ from rich.progress import Progress
 from vero.kernel.centre import load_centre
 from vero.kernel.chart_axes import number_axis, time_axis
 from vero.kernel.errors import VeroError
-from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, language
+from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, Language, language
 from wfm.forecast.calendar import load_events
 from wfm.forecast.history import FORMATS, SUMMARY_ISSUES, combine, load_history
 from wfm.forecast.models import MODELS
@@ -221,11 +221,19 @@ def forecast(
         console.print(
             f"{run.outside_hours:.0f} contacts arrived outside opening hours (not forecast)"
         )
+    words = Language(lang)  # `language` here is the history's default language
     for series in run.series:
-        cover = "n/a" if pd.isna(series.coverage) else f"{series.coverage:.0%}"
+        cover = "–" if pd.isna(series.coverage) else words.percent(series.coverage)
         note = f" ({series.note})" if series.note else ""
+        name = f"forecast.model.{series.model}"
         console.print(
-            f"{'/'.join(series.key)}: model {series.model}, 90% band coverage {cover}{note}"
+            words.text(
+                "forecast.series_line",
+                series="/".join(series.key),
+                model=words.text(name) if words.knows(name) else series.model,
+                coverage=cover,
+            )
+            + note
         )
     run.frame.to_csv(out, index=False)
     if backtest_report:
