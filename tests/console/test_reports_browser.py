@@ -4,13 +4,14 @@ the console with its chart and model table; each saved as a screenshot for the c
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from tests.console.conftest import SUPERVISOR
 from tests.console.test_every_page_in_both_languages import write_cli_reports
-from tests.console.test_planning import finish, start, upload
+from tests.console.test_planning import finish, start, upload, what_if_files
 from tests.wfm.test_forecast_cli import router_history
 
 pytestmark = pytest.mark.browser
@@ -70,3 +71,24 @@ def test_the_forecast_page_in_both_languages(
         chosen = page.locator("table.backtest tr[data-chosen]")
         assert chosen.count() >= 1 and "_" not in chosen.first.locator("td").nth(1).inner_text()
         screenshot(page, f"forecast-{lang}", full_page=True)
+
+
+def test_the_console_what_if_run_marks_misses_and_explains_a_change_that_never_fired(
+    live_server, worker, supervisor, page, screenshot
+):
+    run = start(
+        supervisor,
+        "/console/whatif/?lang=id",
+        {**what_if_files(), "change": "callbacks", "callbacks": "on"},
+    )
+    finish(supervisor, run)
+    page.goto(f"{live_server}/console/login")
+    page.fill("input[name=token]", SUPERVISOR)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}{run}?lang=id")
+    page.wait_for_function("document.querySelector('img.plan-chart').naturalWidth > 300")
+    assert "tidak pernah ditawarkan" in page.locator("[data-no-effect]").inner_text()
+    levels = page.locator("td[data-mark]")
+    assert levels.count() == 2  # the base and the scenario, on the phone
+    assert re.fullmatch(r"\d+,\d% ± \d+,\d%( [✗≈] .+)?", levels.first.inner_text())
+    screenshot(page, "whatif-run-id", full_page=True)
