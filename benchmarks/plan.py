@@ -201,7 +201,7 @@ def compare(name: str, week: Week, settings: PlanSettings) -> tuple[float, float
     for label, it in (("two-step at the target", two), (f"two-step at target +{margin:.2f}", met)):
         row(label, it, cells, fresh_misses(it, week.forecast, week.centre, settings))
     row(f"verified (iteration {best.number})", best, cells, result.fresh_misses)  # plan's check
-    print("  the plan's hires: " + "; ".join(changes(best)))
+    print("  the plan's hires: " + "; ".join(changes(best, "en")))
     for it in result.iterations:
         print(
             f"  iteration {it.number}: {it.headcount} agents, {it.agent_hours:.1f} h, "

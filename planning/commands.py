@@ -16,11 +16,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from planning.plan import PlanResult, PlanSettings, plan
 from planning.report import plan_json, print_summary, report_html
-from simulations.commands import scheduler_option
+from simulations.commands import language_option, scheduler_option
 from simulations.loading import load_forecast
 from vero.kernel.centre import load_centre
 from vero.kernel.csv_columns import write_frame
 from vero.kernel.errors import VeroError
+from vero.kernel.language import language
 from wfm.forecast.commands import date_order, date_order_option
 from wfm.forecast.history import combine, load_history
 from wfm.forecast.pipeline import forecast_history
@@ -145,6 +146,7 @@ HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
     "roster-two-step.csv, roster.csv (final), report.html and plan.json.",
 )
 @date_order_option
+@language_option
 def plan_command(
     histories: tuple[Path, ...],
     agents: Path,
@@ -163,6 +165,7 @@ def plan_command(
     seed: int,
     out_dir: Path,
     dayfirst: bool | None,
+    lang: str,
 ) -> None:
     """Plan a week and verify it in the SimPy twin: forecast the history, staff each interval
     with Erlang C, roster the agents, simulate the roster; where an interval misses its
@@ -229,9 +232,9 @@ def plan_command(
             step=lambda text: progress.update(bar, description=text),
             done=lambda: progress.advance(bar),
         )
-    _write_outputs(result, out_dir, settings)
-    print_summary(result, settings)
-    click.echo(f"wrote {out_dir}/report.html, plan.json, roster.csv, requirements.csv")
+    _write_outputs(result, out_dir, settings, lang)
+    print_summary(result, settings, lang=lang)
+    click.echo(language(lang).text("plan.wrote", folder=out_dir))
 
 
 def _contract(text: str) -> Contract:
@@ -256,7 +259,7 @@ def _write(write, path: Path) -> None:
         raise VeroError(f"cannot write: {exc.strerror}", source=str(path)) from exc
 
 
-def _write_outputs(result: PlanResult, folder: Path, settings: PlanSettings) -> None:
+def _write_outputs(result: PlanResult, folder: Path, settings: PlanSettings, lang: str) -> None:
     first, final = result.two_step, result.best
     required = pd.DataFrame(
         [
@@ -270,7 +273,9 @@ def _write_outputs(result: PlanResult, folder: Path, settings: PlanSettings) -> 
         "requirements.csv": lambda p: write_frame(required, p),
         "roster-two-step.csv": lambda p: exports.write_csv(first.problem, first.roster, p),
         "roster.csv": lambda p: exports.write_csv(final.problem, final.roster, p),
-        "report.html": lambda p: p.write_text(report_html(result, settings), encoding="utf-8"),
+        "report.html": lambda p: p.write_text(
+            report_html(result, settings, lang), encoding="utf-8"
+        ),
         "plan.json": lambda p: p.write_text(
             json.dumps(plan_json(result, settings), indent=1), encoding="utf-8"
         ),

@@ -16,22 +16,35 @@ from planning.plan import (
     FRESH_SEED_OFFSET,
     MET_SHARE,
     MIN_OFFERED,
+    STOP_BUDGET,
+    STOP_MET,
+    STOP_STUCK,
     Iteration,
     PlanResult,
     PlanSettings,
 )
+from vero.kernel.chart_axes import clock, interval_start
+from vero.kernel.language import Language, language
 
 
-def changes(iteration: Iteration) -> list[str]:
-    """The change to the agents on hand, one sentence each: hires per groups and contract,
-    then overtime spans."""
+def changes(iteration: Iteration, lang: str = "id") -> list[str]:
+    """The change to the agents on hand, one sentence each in `lang`: hires per groups and
+    contract, then overtime spans."""
+    words = language(lang)
     lines = [
-        f"hire {count} {groups} agent{'s' if count > 1 else ''} on contract {contract}"
+        words.text("plan.change.hire", count=count, groups=groups, contract=contract)
         for (groups, contract), count in sorted(iteration.hires.items())
     ]
     lines += [
-        f"offer {o.hours:g} h overtime on {o.start:%a %d %b %H:%M}-{o.end:%H:%M} to "
-        f"{o.group} ({o.agents} agent{'s' if o.agents > 1 else ''})"
+        words.text(
+            "plan.change.overtime",
+            hours=words.number(o.hours, 1),
+            day=words.date(o.start, "EEE d MMM"),
+            start=clock(o.start, words),
+            end=clock(o.end, words),
+            group=o.group,
+            agents=o.agents,
+        )
         for o in iteration.overtime
     ]
     return lines
@@ -61,7 +74,7 @@ def _summary(iteration: Iteration) -> dict[str, Any]:
         "overtime_hours": iteration.agent_hours - iteration.rostered_hours,
         "intervals_missing_target": len(iteration.misses()),
         "roster_status": iteration.roster.status,
-        "changes": changes(iteration),
+        "changes": changes(iteration, "en"),  # for tools: one fixed language
         "service": _records(iteration.service),
     }
 
@@ -99,13 +112,26 @@ def _when(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.assign(interval_start=lambda f: [t.isoformat() for t in f["interval_start"]])
 
 
-def fresh_check(result: PlanResult, settings: PlanSettings) -> str:
+MODEL_NAMES = {"erlang-c": "Erlang C", "erlang-a": "Erlang A"}  # the staffing models' names
+STOPS = {STOP_MET: "plan.stop.met", STOP_BUDGET: "plan.stop.budget", STOP_STUCK: "plan.stop.stuck"}
+
+
+def stop_text(stop: str, lang: Language) -> str:
+    """Why the loop stopped, in `lang` (a solver's own reason stays as the solver gave it)."""
+    if stop in STOPS:
+        return lang.text(STOPS[stop])
+    return lang.text("plan.stop.no_roster", reason=stop.partition(": ")[2] or stop)
+
+
+def fresh_check(result: PlanResult, settings: PlanSettings, lang: str = "id") -> str:
     """One sentence: how the plan fared on replications the loop never saw."""
+    words = language(lang)
     missed = result.fresh_misses
-    checked = f"checked on {settings.replications} fresh replications"
     if missed.empty:
-        return f"{checked}, it meets every target"
-    return f"{checked}, it misses {len(missed)} interval(s) (more replications fit it better)"
+        return words.text("plan.fresh.met", replications=settings.replications)
+    return words.text(
+        "plan.fresh.missed", replications=settings.replications, intervals=len(missed)
+    )
 
 
 def _ci(half_width: float) -> float:
@@ -113,129 +139,161 @@ def _ci(half_width: float) -> float:
     return 0.0 if pd.isna(half_width) else half_width
 
 
-def _service_cells(iteration: Iteration) -> dict[str, str]:
+def _service_cells(iteration: Iteration, lang: Language) -> dict[str, str]:
     """'group/channel' → 'SL ± CI' text."""
     return {
         f"{r.group}/{r.channel}": (
             "–"
             if pd.isna(r.service_level)
-            else f"{r.service_level:.1%} ± {_ci(r.service_level_ci):.1%}"
+            else f"{lang.percent(r.service_level, 1)} ± {lang.percent(_ci(r.service_level_ci), 1)}"
         )
         for r in iteration.service.itertuples()
     }
 
 
-def _rows(iterations: tuple[Iteration, ...], labels: list[str]) -> str:
-    keys = sorted({k for i in iterations for k in _service_cells(i)})
+def _rows(iterations: tuple[Iteration, ...], labels: list[str], lang: Language) -> str:
+    cells_of = [_service_cells(i, lang) for i in iterations]
+    keys = sorted({k for cells in cells_of for k in cells})
+    heads = ("agents", "agent_hours", "required_hours", "overtime_hours", "short_hours", "missed")
     head = (
-        "<tr><th></th><th>agents</th><th>agent-hours</th><th>required agent-hours</th>"
-        "<th>overtime hours</th><th>short agent-hours</th><th>intervals missing target</th>"
-        + "".join(f"<th>SL {html.escape(k)}</th>" for k in keys)
+        "<tr><th></th>"
+        + "".join(f"<th>{html.escape(lang.text(f'plan.column.{h}'))}</th>" for h in heads)
+        + "".join(f"<th>{html.escape(lang.text('plan.column.sl', cell=k))}</th>" for k in keys)
         + "</tr>"
     )
     body = ""
-    for label, it in zip(labels, iterations, strict=True):
-        cells = _service_cells(it)
+    for label, it, cells in zip(labels, iterations, cells_of, strict=True):
+        hours = (it.agent_hours, it.required_hours, it.agent_hours - it.rostered_hours)
         body += (
             f"<tr><td>{html.escape(label)}</td><td>{it.headcount}</td>"
-            f"<td>{it.agent_hours:.1f}</td><td>{it.required_hours:.1f}</td>"
-            f"<td>{it.agent_hours - it.rostered_hours:.1f}</td><td>{it.short_hours:.1f}</td>"
-            f"<td>{len(it.misses())}</td>"
+            + "".join(f"<td>{lang.number(h, 1)}</td>" for h in hours)
+            + f"<td>{lang.number(it.short_hours, 1)}</td>"
+            f'<td class="{"miss" if len(it.misses()) else ""}">{len(it.misses())}</td>'
             + "".join(f"<td>{cells.get(k, '–')}</td>" for k in keys)
             + "</tr>"
         )
     return f"<table>{head}{body}</table>"
 
 
-def _band(level: float, half: float) -> str:
+def _band(level: float, half: float, lang: Language) -> str:
     if pd.isna(level):
         return "–"
-    return f"{max(level - _ci(half), 0.0):.1%} – {min(level + _ci(half), 1.0):.1%}"
+    low, high = max(level - _ci(half), 0.0), min(level + _ci(half), 1.0)
+    return f"{lang.percent(low, 1)} – {lang.percent(high, 1)}"
 
 
-def _interval_rows(iteration: Iteration) -> str:
+def _interval_rows(iteration: Iteration, lang: Language) -> str:
     return "".join(
-        f'<tr class="{"miss" if r.missed else "ok"}"><td>{r.interval_start:%a %d %b %H:%M}</td>'
-        f"<td>{html.escape(r.group)}</td><td>{html.escape(r.channel)}</td>"
-        f"<td>{r.offered:.1f}</td><td>{r.service_level:.1%}</td>"
-        f"<td>{_band(r.service_level, r.service_level_ci)}</td><td>{r.met_share:.0%}</td>"
-        f"<td>{r.abandonment:.1%}</td><td>{r.target:.0%}</td>"
-        f"<td>{'missed' if r.missed else 'met'}</td></tr>"
+        f'<tr class="{"miss" if r.missed else "ok"}">'
+        f"<td>{interval_start(r.interval_start, lang)}</td>"
+        f"<td>{html.escape(r.group)}</td><td>{html.escape(lang.text('channel.' + r.channel))}</td>"
+        f"<td>{lang.number(r.offered, 1)}</td><td>{lang.percent(r.service_level, 1)}</td>"
+        f"<td>{_band(r.service_level, r.service_level_ci, lang)}</td>"
+        f"<td>{lang.percent(r.met_share)}</td>"
+        f"<td>{lang.percent(r.abandonment, 1)}</td><td>{lang.percent(r.target)}</td>"
+        f"<td>{html.escape(lang.text('plan.missed' if r.missed else 'plan.met'))}</td></tr>"
         for r in judged(iteration).itertuples()
     )
 
 
-def report_html(result: PlanResult, settings: PlanSettings) -> str:
-    """The supervisor's page: the change, the comparison, iterations and every interval."""
+STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px;color:#1f2328}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;
+text-align:right}td:first-child,th{text-align:left}tr.miss td,td.miss{background:#fde2e1;
+color:#8a1c14}"""
+
+
+def report_html(result: PlanResult, settings: PlanSettings, lang: str = "id") -> str:
+    """The supervisor's page in `lang`: the change, the comparison, iterations and every
+    interval."""
+    words = language(lang)
+    esc = html.escape
     first, final = result.two_step, result.best
-    change = "".join(f"<li>{html.escape(c)}</li>" for c in changes(final)) or (
-        "<li>none: the agents on hand meet the targets</li>"
+    unchanged = words.text(
+        "plan.no_change_missing" if len(final.misses()) else "plan.no_change",
+        missed=len(final.misses()),
     )
+    change = "".join(f"<li>{esc(c)}</li>" for c in changes(final, lang)) or (
+        f"<li>{esc(unchanged)}</li>"
+    )
+    intro = words.text(
+        "plan.intro",
+        iterations=len(result.iterations),
+        stop=stop_text(result.stop, words),
+        plan=final.number,
+        missed=len(final.misses()),
+        fresh=fresh_check(result, settings, lang),
+        replications=settings.replications,
+        seed=settings.seed,
+        share=words.percent(MET_SHARE),
+        model=MODEL_NAMES.get(settings.staffing.model, settings.staffing.model),
+    )
+    heads = ("interval", "group", "channel", "offered", "sl", "band", "at_target", "abandon")
+    interval_head = "".join(
+        f"<th>{esc(words.text(f'plan.interval.{h}'))}</th>" for h in (*heads, "target")
+    )
+    no_contacts = f"<tr><td colspan=10>{esc(words.text('plan.no_contacts'))}</td></tr>"
+    labels = [words.text("plan.iteration", number=i.number) for i in result.iterations]
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Vero plan</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;
-text-align:right}}td:first-child{{text-align:left}}tr.miss td{{background:#fde2e1}}</style>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{esc(words.text("plan.title"))}</title>
+<style>{STYLE}</style>
 </head><body>
-<h1>Simulation-verified plan</h1>
-<p>{len(result.iterations)} iteration(s); stopped: {html.escape(result.stop)}. The plan is
-iteration {final.number}, missing {len(final.misses())} interval(s);
-{fresh_check(result, settings)}. Each iteration rosters the requirement and simulates the roster
-{settings.replications} times in the twin (seed {settings.seed}, the same random numbers every
-iteration). An interval meets its channel's target when the mean service level (SL) over
-replications reaches the target and at least {MET_SHARE:.0%} of the replications reach it on
-their own. The band is the 95 % t confidence interval of the mean. Where a cell misses, its
-requirement becomes one more agent than the twin had there; where even its weakest replications
-are well above target, one fewer. The first iteration is the two-step method
-({html.escape(settings.staffing.model)} per interval, then a covering roster).</p>
-<h2>What to change</h2>
+<h1>{esc(words.text("plan.heading"))}</h1>
+<p>{esc(intro)}</p>
+<h2>{esc(words.text("plan.what_to_change"))}</h2>
 <ul>{change}</ul>
-<h2>Two-step method against the simulation-verified plan</h2>
-{_rows((first, final), ["two-step (Erlang, then cover)", "simulation-verified"])}
-<h2>Iterations</h2>
-{_rows(result.iterations, [f"iteration {i.number}" for i in result.iterations])}
-<h2>Every interval of the plan</h2>
-<table><tr><th>interval</th><th>group</th><th>channel</th><th>offered</th><th>SL</th>
-<th>95 % band</th><th>replications at target</th><th>abandonment</th><th>target</th>
-<th></th></tr>{_interval_rows(final) or "<tr><td colspan=10>no contacts</td></tr>"}</table>
+<h2>{esc(words.text("plan.comparison"))}</h2>
+{_rows((first, final), [words.text("plan.two_step"), words.text("plan.verified")], words)}
+<h2>{esc(words.text("plan.iterations"))}</h2>
+{_rows(result.iterations, labels, words)}
+<h2>{esc(words.text("plan.every_interval"))}</h2>
+<table><tr>{interval_head}<th></th></tr>{_interval_rows(final, words) or no_contacts}</table>
 </body></html>
 """
 
 
 def print_summary(
-    result: PlanResult, settings: PlanSettings, console: Console | None = None
+    result: PlanResult, settings: PlanSettings, console: Console | None = None, lang: str = "id"
 ) -> None:
-    """The CLI's view: the iterations, the change, and the plan's worst intervals."""
+    """The CLI's view in `lang`: the iterations, the change, and the plan's worst intervals."""
+    words = language(lang)
     out = console or Console()
     final = result.best
-    table = Table(title=f"vero plan: {result.stop}; the plan is iteration {final.number}")
-    for column in ("iteration", "agents", "agent h", "required h", "short h", "missed"):
-        table.add_column(column, justify="right")
+    table = Table(
+        title=words.text("plan.summary", stop=stop_text(result.stop, words), plan=final.number)
+    )
+    table.add_column(words.text("plan.column.iteration"), justify="right")
+    for column in ("agents", "agent_hours", "required_hours", "short_hours", "missed"):
+        table.add_column(words.text(f"plan.column.{column}"), justify="right")
     for it in result.iterations:
         table.add_row(
             str(it.number),
             str(it.headcount),
-            f"{it.agent_hours:.1f}",
-            f"{it.required_hours:.1f}",
-            f"{it.short_hours:.1f}",
+            words.number(it.agent_hours, 1),
+            words.number(it.required_hours, 1),
+            words.number(it.short_hours, 1),
             str(len(it.misses())),
         )
     out.print(table)
-    out.print(f"iteration {final.number} {fresh_check(result, settings)}")
-    for line in changes(final):
+    out.print(
+        words.text("plan.iteration", number=final.number)
+        + " "
+        + fresh_check(result, settings, lang)
+    )
+    for line in changes(final, lang):
         out.print(line)
     cells = judged(final).sort_values("service_level").head(5)
-    worst = Table(title="the plan's weakest intervals")
-    for column in ("interval", "group", "channel", "SL", "95 % band", "at target", "abandon"):
-        worst.add_column(column)
+    worst = Table(title=words.text("plan.weakest"))
+    heads = ("interval", "group", "channel", "sl", "band", "at_target", "abandon")
+    for column in heads:
+        worst.add_column(words.text(f"plan.interval.{column}"))
     for r in cells.itertuples():
         worst.add_row(
-            f"{r.interval_start:%a %d %b %H:%M}",
+            interval_start(r.interval_start, words),
             r.group,
-            r.channel,
-            f"{r.service_level:.1%}",
-            _band(r.service_level, r.service_level_ci),
-            f"{r.met_share:.0%}",
-            f"{r.abandonment:.1%}",
+            words.text("channel." + r.channel),
+            words.percent(r.service_level, 1),
+            _band(r.service_level, r.service_level_ci, words),
+            words.percent(r.met_share),
+            words.percent(r.abandonment, 1),
         )
     out.print(worst)

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from simulations.replications import run_all, study_jobs
 from simulations.report import summarise_study, write_report
 from simulations.scenario import Study, load_study
+from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, language
 from wfm.patience import from_records
 
 # `vero simulate` and `vero plan`: where the twin's replications run
@@ -22,6 +23,15 @@ scheduler_option = click.option(
     help="Address of a running dask.distributed scheduler: the replications run on its "
     "workers (which need this Vero installed) instead of local processes; the results are "
     "the same as a local run with the same seed.",
+)
+
+# `vero simulate` and `vero plan`: the language of the report and its charts
+language_option = click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="Language of report.html and its charts (id: Bahasa Indonesia, en: English).",
 )
 
 
@@ -59,6 +69,7 @@ scheduler_option = click.option(
     "(channels with too few abandonments keep the file's).",
 )
 @scheduler_option
+@language_option
 @click.option(
     "--seed",
     type=click.IntRange(min=0),
@@ -73,6 +84,7 @@ def simulate(
     workers: int,
     patience_paths: tuple[Path, ...],
     scheduler: str | None,
+    lang: str,
     seed: int | None,
 ) -> None:
     """Simulate the base and each what-if scenario of SCENARIO.yaml with the SimPy twin (the
@@ -93,9 +105,15 @@ def simulate(
         bar = progress.add_task("replications", total=len(jobs))
         counts, work = run_all(jobs, workers, lambda: progress.advance(bar), scheduler)
     results = summarise_study(counts, work, [case.name for case in study.cases])
-    page, data = write_report(results, study, out_dir)
+    page, data = write_report(results, study, out_dir, lang)
     console.print(
-        f"{len(study.cases)} scenario(s) × {study.replications} replications: {page} and {data}"
+        language(lang).text(
+            "whatif.wrote",
+            scenarios=len(study.cases),
+            replications=study.replications,
+            page=page,
+            data=data,
+        )
     )
 
 

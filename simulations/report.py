@@ -2,7 +2,11 @@
 and channel, the difference of each scenario from the base (paired by replication, which common
 random numbers make tight), and charts of service level per interval against the target.
 
-`figures.json` holds the same numbers as `report.html`, for other tools.
+The page and its charts are in the reader's language (`vero.kernel.language`): waits as
+minutes and hours, local decimals, a service level under its target marked in colour and in
+words, and a scenario the twin handled exactly as the base (its change never triggered, e.g.
+callbacks where no caller waits long enough to be offered one) said so instead of a row of
+zeros. `figures.json` holds the same numbers as `report.html`, for other tools.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import html
 import io
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,19 +30,23 @@ import pandas as pd  # noqa: E402
 
 from simulations.kpi import COUNTS, FIGURES, confidence, figures, occupancy, summarise  # noqa: E402
 from simulations.scenario import Study  # noqa: E402
+from vero.kernel.chart_axes import clock, percent_axis, time_axis  # noqa: E402
 from vero.kernel.errors import VeroError  # noqa: E402
+from vero.kernel.language import Language, language  # noqa: E402
 from vero.kernel.targets import answer_target  # noqa: E402
 
 
 @dataclass(frozen=True)
 class Results:
     """Per scenario: `kpis` and `differences` (scenario minus base) by channel, `occupancy` by
-    staffing group, `intervals` (service level and volume) by bin and channel."""
+    staffing group, `intervals` (service level and volume) by bin and channel; `unchanged`: the
+    scenarios whose every count equals the base's in every replication."""
 
     kpis: pd.DataFrame
     differences: pd.DataFrame
     occupancy: pd.DataFrame
     intervals: pd.DataFrame
+    unchanged: tuple[str, ...] = ()
 
 
 def _per_scenario(table: pd.DataFrame, names: list[str], summary) -> pd.DataFrame:
@@ -70,7 +79,21 @@ def summarise_study(counts: pd.DataFrame, work: pd.DataFrame, names: list[str]) 
         if len(paired)
         else pd.DataFrame()
     )
-    return Results(kpis, differences, occ, intervals)
+    return Results(kpis, differences, occ, intervals, unchanged_scenarios(summed, names))
+
+
+def unchanged_scenarios(summed: pd.DataFrame, names: list[str]) -> tuple[str, ...]:
+    """The scenarios the twin played exactly as the base: with common random numbers, a change
+    that never fires (no caller reaches a callback offer, a volume ×1) leaves every count of
+    every replication and channel as it was."""
+    counts = ["replication", "channel", *COUNTS]
+
+    def played(name: str) -> pd.DataFrame:
+        rows = summed[summed.scenario == name][counts]
+        return rows.sort_values(["replication", "channel"]).reset_index(drop=True)
+
+    base = played(names[0])
+    return tuple(name for name in names[1:] if played(name).equals(base))
 
 
 def _clean(value: Any) -> Any:
@@ -102,6 +125,8 @@ def figures_json(results: Results, study: Study) -> dict[str, Any]:
         "seed": study.seed,
         "warmup_seconds": study.warmup,
         "scenarios": [case.name for case in study.cases],
+        "unchanged_scenarios": list(results.unchanged),
+        "no_effect": {name: no_effect(study, name) for name in results.unchanged},
         "targets": {
             name: {"seconds": _target(study, name), "service_level": ch.service_level}
             for name, ch in study.centre.channels.items()
@@ -117,9 +142,25 @@ def _target(study: Study, channel: str) -> float:
     return answer_target(study.centre, channel)
 
 
-def service_level_chart(results: Results, study: Study, channel: str) -> str:
+def no_effect(study: Study, name: str) -> str:
+    """Why a scenario played exactly as the base, as a catalogue key: callbacks turned on that
+    no caller was ever offered, or any other change that never fired."""
+    base, case = study.cases[0], next(c for c in study.cases if c.name == name)
+    if case.behaviour.callbacks and not base.behaviour.callbacks:
+        return "whatif.no_effect.callbacks"
+    return "whatif.no_effect.other"
+
+
+def scenario_label(name: str, study_names: list[str], lang: Language) -> str:
+    """A scenario's name as the reader sees it: the file's own names, the base by its role."""
+    return lang.text("whatif.base_case") if name == study_names[0] == "base" else name
+
+
+def service_level_chart(results: Results, study: Study, channel: str, lang: str = "id") -> str:
     """Service level per interval for each scenario against the channel's target, as a
-    base64 PNG; intervals without contacts are gaps."""
+    base64 PNG in `lang`; intervals without contacts are gaps."""
+    words = language(lang)
+    names = [case.name for case in study.cases]
     fig, ax = plt.subplots(figsize=(13, 3.6))
     data = results.intervals[results.intervals.channel == channel]
     last = int(math.ceil(study.until / study.bin_seconds))
@@ -128,11 +169,14 @@ def service_level_chart(results: Results, study: Study, channel: str) -> str:
         full = part.reindex(range(last))
         starts = _interval_start(study, pd.Series(full.index))
         # matplotlib plots datetimes through its unit converters; its stubs list numbers only
+        label = scenario_label(case.name, names, words)
+        same = case.name in results.unchanged  # drawn dotted over the base it equals
         ax.plot(
             starts,  # type: ignore[arg-type]
             full.to_numpy(dtype=float),
-            label=case.name,
-            linewidth=1.2,
+            label=words.text("chart.same_as_base", scenario=label) if same else label,
+            linewidth=2.4 if same else 1.2,
+            linestyle=":" if same else "-",
         )
     target = study.centre.channels[channel].service_level
     ax.axhline(
@@ -140,97 +184,212 @@ def service_level_chart(results: Results, study: Study, channel: str) -> str:
         color="black",
         linestyle="--",
         linewidth=1,
-        label=f"target {target:.0%} in {_target(study, channel):g} s",
+        label=words.text(
+            "chart.target",
+            share=words.percent(target),
+            wait=words.duration(_target(study, channel)),
+        ),
     )
     ax.set_ylim(0, 1.02)
-    ax.set_ylabel("service level")
-    ax.set_title(f"{channel}: service level per interval (mean of replications)")
+    percent_axis(ax.yaxis, words)
+    time_axis(ax.xaxis, words, study.centre.tz)
+    ax.set_ylabel(words.text("chart.service_level"))
+    ax.set_title(
+        words.text("chart.whatif_title", channel=words.text(f"channel.{channel}")), loc="left"
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower left")
-    fig.autofmt_xdate()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _cell(row: pd.Series, column: str, percent: bool, signed: bool = False) -> str:
-    value, half = row[column], row[f"{column}_ci"]
-    if pd.isna(value):
-        return "–"
-    sign = "+" if signed else ""
-    if percent:
-        text = f"{value * 100:{sign}.1f} %"
-        return text + (f" ± {half * 100:.1f}" if pd.notna(half) else "")
-    return f"{value:{sign}.1f}" + (f" ± {half:.1f}" if pd.notna(half) else "")
-
-
+PERCENT, DURATION, COUNT = "percent", "duration", "count"
+# (figure, its column header's key, how it reads)
 COLUMNS = (
-    ("offered", "offered", False),
-    ("service_level", "service level", True),
-    ("asa", "ASA (s)", False),
-    ("mean_wait", "mean wait (s)", False),
-    ("abandonment", "abandoned", True),
+    ("offered", "wall.offered", COUNT),
+    ("service_level", "whatif.service_level", PERCENT),
+    ("asa", "whatif.asa_time", DURATION),
+    ("mean_wait", "whatif.mean_wait_time", DURATION),
+    ("abandonment", "wall.abandoned", PERCENT),
 )
 
 
-def _table(frame: pd.DataFrame, key: str, signed: bool = False) -> str:
-    head = "".join(f"<th>{label}</th>" for _, label, _ in COLUMNS)
-    body = "".join(
-        f"<tr><td>{html.escape(str(row['scenario']))}</td><td>{html.escape(str(row[key]))}</td>"
-        + "".join(f"<td>{_cell(row, c, p, signed)}</td>" for c, _, p in COLUMNS)
-        + "</tr>"
-        for _, row in frame.iterrows()
+def figure_text(
+    value: float | None, half: float | None, kind: str, lang: Language, signed: bool = False
+) -> str:
+    """One figure ± its confidence half-width as a reader writes it: `97,5% ± 1,2%`,
+    `6 jam 53 mnt ± 5 jam 24 mnt`, `+12,5 ± 3,0`; a dash where nothing was measured."""
+    if value is None or not math.isfinite(value):
+        return "–"
+
+    def one(amount: float) -> str:
+        if kind == PERCENT:
+            return lang.percent(amount, 1)
+        if kind == DURATION:
+            return lang.duration(amount)
+        return lang.number(amount, 1)
+
+    sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ""
+    text = f"{sign}{one(abs(value))}" if signed else one(value)
+    if half is not None and math.isfinite(half) and half > 0:
+        text += f" ± {one(half)}"
+    return text
+
+
+MISS, NEAR, MET = "miss", "near", "met"
+
+
+def judge(level: float | None, half: float | None, target: float) -> str:
+    """How a service level stands to its target: `miss` (even the top of its 95 % band is
+    under it), `near` (the mean is under it, the band reaches it) or `met`."""
+    if level is None or not math.isfinite(level) or level >= target:
+        return MET
+    reach = level + (half if half is not None and math.isfinite(half) else 0.0)
+    return NEAR if reach >= target else MISS
+
+
+def _number(row: Mapping[str, Any], column: str) -> float | None:
+    value = row[column]
+    return None if pd.isna(value) else float(value)
+
+
+def kpi_cells(row: Mapping[str, Any], target: float, lang: Language) -> list[tuple[str, str]]:
+    """A scenario's figures on one channel (a table row or a figures.json record) as (text,
+    mark) per column of COLUMNS; the service level is marked `miss`/`near` under its target,
+    in words as well as the colour its class gives."""
+    cells = []
+    for column, _, kind in COLUMNS:
+        value, half = _number(row, column), _number(row, f"{column}_ci")
+        text, mark = figure_text(value, half, kind, lang), ""
+        if column == "service_level":
+            mark = judge(value, half, target)
+            text += "" if mark == MET else f" {lang.text(f'whatif.mark.{mark}')}"
+        cells.append((text, mark))
+    return cells
+
+
+def _kpi_row(row: pd.Series, names: list[str], study: Study, lang: Language) -> str:
+    target = study.centre.channels[row["channel"]].service_level
+    cells = "".join(
+        f'<td class="{mark}">{html.escape(text)}</td>' if mark else f"<td>{html.escape(text)}</td>"
+        for text, mark in kpi_cells(row, target, lang)
     )
-    return f"<table><tr><th>scenario</th><th>{key}</th>{head}</tr>{body}</table>"
+    return (
+        f"<tr><td>{html.escape(scenario_label(str(row['scenario']), names, lang))}</td>"
+        f"<td>{html.escape(lang.text('channel.' + str(row['channel'])))}</td>"
+        f"<td>{html.escape(lang.percent(target))}</td>{cells}</tr>"
+    )
 
 
-def report_html(results: Results, study: Study) -> str:
+def _diff_row(row: pd.Series, names: list[str], lang: Language) -> str:
+    cells = "".join(
+        "<td>"
+        + html.escape(
+            figure_text(_number(row, c), _number(row, f"{c}_ci"), kind, lang, signed=True)
+        )
+        + "</td>"
+        for c, _, kind in COLUMNS
+    )
+    return (
+        f"<tr><td>{html.escape(scenario_label(str(row['scenario']), names, lang))}</td>"
+        f"<td>{html.escape(lang.text('channel.' + str(row['channel'])))}</td>{cells}</tr>"
+    )
+
+
+def _head(lang: Language, *first: str) -> str:
+    keys = (*first, *(key for _, key, _ in COLUMNS))
+    return "<tr>" + "".join(f"<th>{html.escape(lang.text(k))}</th>" for k in keys) + "</tr>"
+
+
+STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px;color:#1f2328}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;
+text-align:right}td:first-child,td:nth-child(2),th{text-align:left}img{max-width:100%}
+.miss{background:#fde2e1;color:#8a1c14;font-weight:bold}.near{background:#fff1cc;
+color:#6b4a00}.note{border-left:4px solid #d4a72c;background:#fff8e1;padding:.6em 1em}
+.legend span{display:inline-block;padding:2px 8px;margin-right:1em}"""
+
+
+def report_html(results: Results, study: Study, lang: str = "id") -> str:
+    """The what-if report in `lang`: setup, figures against targets, differences from the
+    base (or why there are none), occupancy and the service-level charts."""
+    words = language(lang)
+    names = [case.name for case in study.cases]
+    esc = html.escape
     charts = "".join(
-        f'<h3>{html.escape(ch)}</h3><img alt="service level of {html.escape(ch)}" '
-        f'src="data:image/png;base64,{service_level_chart(results, study, ch)}">'
+        f"<h3>{esc(words.text('channel.' + ch))}</h3>"
+        f'<img alt="{esc(words.text("whatif.curves"))}: {esc(words.text("channel." + ch))}" '
+        f'src="data:image/png;base64,{service_level_chart(results, study, ch, lang)}">'
         for ch in sorted(results.kpis.channel.unique())
     )
+    kpis = "".join(_kpi_row(row, names, study, words) for _, row in results.kpis.iterrows())
+    shown = results.differences
+    if len(shown):
+        shown = shown[~shown.scenario.isin(results.unchanged)]
+    diff = (
+        f"<table>{_head(words, 'whatif.scenario', 'whatif.channel')}"
+        + "".join(_diff_row(row, names, words) for _, row in shown.iterrows())
+        + "</table>"
+        if len(shown)
+        else ""
+    )
+    notes = "".join(
+        f'<p class="note" data-no-effect="{esc(name)}"><strong>{esc(name)}</strong>: '
+        f"{esc(words.text(no_effect(study, name)))}</p>"
+        for name in results.unchanged
+    )
+    if len(names) == 1:
+        notes = f"<p>{esc(words.text('whatif.only_base'))}</p>"
     occ = "".join(
-        f"<tr><td>{html.escape(r.scenario)}</td><td>{html.escape(r.group)}</td>"
-        f"<td>{r.occupancy * 100:.1f} % ± {r.occupancy_ci * 100:.1f}</td></tr>"
+        f"<tr><td>{esc(scenario_label(r.scenario, names, words))}</td><td>{esc(r.group)}</td>"
+        f"<td>{esc(figure_text(r.occupancy, r.occupancy_ci, PERCENT, words))}</td></tr>"
         for r in results.occupancy.itertuples()
     )
-    diff = (
-        _table(results.differences, "channel", signed=True)
-        if len(results.differences)
-        else "<p>No scenario besides the base.</p>"
+    intro = words.text(
+        "whatif.intro",
+        scenarios=len(study.cases),
+        replications=study.replications,
+        seed=study.seed,
+        start=f"{words.date(study.forecast.origin)} {clock(study.forecast.origin, words)}",
+        span=words.duration(study.until),
+        warmup=words.duration(study.warmup),
     )
+    legend = "".join(
+        f'<span class="{mark}">{esc(words.text(f"whatif.mark.{mark}"))} '
+        f"{esc(words.text(f'whatif.legend.{mark}'))}</span>"
+        for mark in (MISS, NEAR)
+    )
+    kpi_head = _head(words, "whatif.scenario", "whatif.channel", "whatif.target")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Vero simulation: {html.escape(study.centre.name)}</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;
-text-align:right}}td:first-child,td:nth-child(2){{text-align:left}}img{{max-width:100%}}</style>
+<html lang="{lang}"><head><meta charset="utf-8">
+<title>{esc(words.text("whatif.heading", centre=study.centre.name))}</title>
+<style>{STYLE}</style>
 </head><body>
-<h1>Simulation of {html.escape(study.centre.name)}</h1>
-<p>{len(study.cases)} scenario(s) × {study.replications} replications, seed {study.seed},
-from {study.forecast.origin:%Y-%m-%d %H:%M %Z} for {study.until / 86400:g} day(s),
-warm-up {study.warmup / 60:g} min. Figures are means over replications ± the half-width of a
-95 % t confidence interval. Service level is each channel's formula in the centre
-(service_level_formula; by default answers within the target over all offered contacts).</p>
-<h2>Figures per scenario and channel</h2>{_table(results.kpis, "channel")}
-<h2>Difference from the base</h2>
-<p>Scenario minus base, paired by replication (the same random numbers in every scenario).</p>
-{diff}
-<h2>Occupancy per staffing group</h2>
-<table><tr><th>scenario</th><th>group</th><th>occupancy</th></tr>{occ}</table>
-<h2>Service level per interval</h2>{charts}
+<h1>{esc(words.text("whatif.heading", centre=study.centre.name))}</h1>
+<p>{esc(intro)} {esc(words.text("whatif.explain"))}. {esc(words.text("whatif.sl_formula"))}</p>
+<h2>{esc(words.text("whatif.figures"))}</h2>
+<p class="legend">{legend}</p>
+<table>{kpi_head}{kpis}</table>
+<h2>{esc(words.text("whatif.differences"))}</h2>
+<p>{esc(words.text("whatif.paired"))}</p>
+{notes}{diff}
+<h2>{esc(words.text("whatif.occupancy"))}</h2>
+<table><tr><th>{esc(words.text("whatif.scenario"))}</th><th>{esc(words.text("whatif.group"))}</th>
+<th>{esc(words.text("whatif.occupancy_figure"))}</th></tr>{occ}</table>
+<h2>{esc(words.text("whatif.curves"))}</h2>{charts}
 </body></html>
 """
 
 
-def write_report(results: Results, study: Study, out_dir: Path) -> tuple[Path, Path]:
-    """report.html and figures.json in `out_dir` (created if needed)."""
+def write_report(
+    results: Results, study: Study, out_dir: Path, lang: str = "id"
+) -> tuple[Path, Path]:
+    """report.html (in `lang`) and figures.json in `out_dir` (created if needed)."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         page, data = out_dir / "report.html", out_dir / "figures.json"
-        page.write_text(report_html(results, study), encoding="utf-8")
+        page.write_text(report_html(results, study, lang), encoding="utf-8")
         data.write_text(json.dumps(figures_json(results, study), indent=1), encoding="utf-8")
     except OSError as exc:
         raise VeroError(f"cannot write the report: {exc.strerror}", source=str(out_dir)) from exc

@@ -13,9 +13,11 @@ from rich.console import Console
 from rich.progress import track
 
 from vero.kernel.centre import Centre, load_centre
+from vero.kernel.chart_axes import time_axis
 from vero.kernel.csv_columns import readable, write_frame
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, interval_fields
+from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, language
 from wfm.erlang import SL_CONVENTIONS, SLConvention
 from wfm.patience import from_records
 from wfm.staffing import Model
@@ -61,6 +63,13 @@ FORECAST_COLUMNS = (
     "chart_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help="PNG chart of required agents per interval and group.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="Language of the chart (id: Bahasa Indonesia, en: English).",
 )
 @click.option(
     "--model",
@@ -137,6 +146,7 @@ def staff(
     centre_path: Path | None,
     out_path: Path | None,
     chart_path: Path | None,
+    lang: str,
     model: Model,
     patience: str | None,
     patience_paths: tuple[Path, ...],
@@ -187,7 +197,7 @@ def staff(
         lambda groups: track(groups, description="Staffing", console=progress),
     )
     if chart_path is not None:
-        write_chart(result, chart_path)
+        write_chart(result, chart_path, lang)
     if out_path is None:
         click.echo(readable(result).to_csv(index=False), nl=False)
     else:
@@ -337,9 +347,10 @@ def _check_targets(rows: pd.DataFrame, centre: Centre, centre_path: Path | None)
             )
 
 
-def write_chart(result: pd.DataFrame, path: Path) -> None:
+def write_chart(result: pd.DataFrame, path: Path, lang: str = "id") -> None:
     """Required (rostered) agents per interval, one step line per group; closed hours (no
-    forecast rows) are left as gaps rather than drawn as the last open interval's level."""
+    forecast rows) are left as gaps rather than drawn as the last open interval's level.
+    Titles and ticks in `lang`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -350,12 +361,13 @@ def write_chart(result: pd.DataFrame, path: Path) -> None:
         minutes = int(part["interval_minutes"].iloc[0])
         agents = part.set_index("interval_start")["required_agents"].asfreq(f"{minutes}min")
         ax.step(agents.index, agents.to_numpy(dtype=float), where="post", label=group)
-    ax.set_xlabel("interval start (centre time)")
-    ax.set_ylabel("required agents (after shrinkage)")
-    ax.set_title("Required agents per interval")
+    words = language(lang)
+    ax.set_xlabel(words.text("chart.interval_start"))
+    ax.set_ylabel(words.text("chart.required_agents"))
+    ax.set_title(words.text("chart.required_title"), loc="left")
+    time_axis(ax.xaxis, words, result["interval_start"].iloc[0].tzinfo)
     ax.legend()
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
     try:
         fig.savefig(path, dpi=110, bbox_inches="tight")
     except OSError as exc:

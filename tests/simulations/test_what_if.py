@@ -187,6 +187,8 @@ def test_simulate_writes_report_and_figures(folder: Path) -> None:
             "2",
             "--seed",
             "3",
+            "--lang",
+            "en",
         ],
     )
     assert result.exit_code == 0, result.output

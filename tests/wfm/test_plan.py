@@ -93,6 +93,8 @@ def run_plan(inputs, out, *extra: str, templates: str = "templates.yaml", agents
         "1",
         "--out-dir",
         str(out),
+        "--lang",
+        "en",
         *extra,
     ]
     return CliRunner().invoke(cli, args)

@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.progress import Progress
 
 from vero.kernel.centre import load_centre
+from vero.kernel.chart_axes import number_axis, time_axis
 from vero.kernel.csv_columns import write_frame
 from vero.kernel.errors import VeroError
+from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, Language, language
 from wfm.forecast.calendar import load_events
 from wfm.forecast.history import FORMATS, SUMMARY_ISSUES, combine, load_history
 from wfm.forecast.models import MODELS
@@ -149,6 +151,14 @@ def date_order(dayfirst: bool | None) -> str:
     help="Handle time used when the history has none.",
 )
 @date_order_option
+@click.option(
+    "--lang",
+    "lang",
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="Language of the chart (id: Bahasa Indonesia, en: English); --language is the history's.",
+)
 def forecast(
     histories: tuple[Path, ...],
     fmt: str,
@@ -167,6 +177,7 @@ def forecast(
     language: str,
     aht_seconds: float,
     dayfirst: bool | None,
+    lang: str,
 ) -> None:
     """Forecast contact volume and handle time per interval from history."""
     console = Console(stderr=True)
@@ -211,16 +222,24 @@ def forecast(
         console.print(
             f"{run.outside_hours:.0f} contacts arrived outside opening hours (not forecast)"
         )
+    words = Language(lang)  # `language` here is the history's default language
     for series in run.series:
-        cover = "n/a" if pd.isna(series.coverage) else f"{series.coverage:.0%}"
+        cover = "–" if pd.isna(series.coverage) else words.percent(series.coverage)
         note = f" ({series.note})" if series.note else ""
+        name = f"forecast.model.{series.model}"
         console.print(
-            f"{'/'.join(series.key)}: model {series.model}, 90% band coverage {cover}{note}"
+            words.text(
+                "forecast.series_line",
+                series="/".join(series.key),
+                model=words.text(name) if words.knows(name) else series.model,
+                coverage=cover,
+            )
+            + note
         )
     write_frame(run.frame, out)
     if backtest_report:
         write_frame(run.backtest_table(), backtest_report)
-    write_chart(run, chart)
+    write_chart(run, chart, lang)
     console.print(f"wrote {out} ({len(run.frame)} intervals) and {chart}")
     patience = history_patience(histories, defaults, out.parent / "patience.csv")
     if patience is not None:
@@ -236,9 +255,10 @@ def _role(text: str) -> tuple[str, str]:
     return role.strip(), name.strip()
 
 
-def write_chart(run: ForecastRun, path: Path) -> None:
+def write_chart(run: ForecastRun, path: Path, lang: str = "id") -> None:
     """Total volume per interval over all series: the last four weeks of history, then the
-    forecast with its band."""
+    forecast with its band; titles, legend and ticks in `lang`."""
+    words = language(lang)
     history = sum(s.matrix.volume.stack() for s in run.series)
     history.index = history.index.get_level_values(0) + pd.to_timedelta(
         history.index.get_level_values(1), unit="min"
@@ -249,18 +269,22 @@ def write_chart(run: ForecastRun, path: Path) -> None:
     totals = _on_grid(totals)
     when = totals.index
     fig, ax = plt.subplots(figsize=(12, 4))
-    ax.plot(history.index, history.to_numpy(), lw=0.7, color="grey", label="history")
+    ax.plot(
+        history.index, history.to_numpy(), lw=0.7, color="grey", label=words.text("chart.history")
+    )
     ax.fill_between(
         when,
         totals["volume_lo"],
         totals["volume_hi"],
         color="tab:blue",
         alpha=0.25,
-        label="90% band",
+        label=words.text("chart.band", share=words.percent(0.9)),
     )
-    ax.plot(when, totals["volume"], lw=0.9, color="tab:blue", label="forecast")
-    ax.set_ylabel("contacts per interval")
-    ax.set_title("Contact volume: history and forecast (centre local time)")
+    ax.plot(when, totals["volume"], lw=0.9, color="tab:blue", label=words.text("chart.forecast"))
+    ax.set_ylabel(words.text("chart.contacts_per_interval"))
+    ax.set_title(words.text("chart.forecast_title"), loc="left")
+    number_axis(ax.yaxis, words)
+    time_axis(ax.xaxis, words, weekly=True)
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -30,7 +30,9 @@ def label(prefix: str, value: str | None) -> str:
 
 
 def local_time(epoch: float, tz: ZoneInfo) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz).strftime("%Y-%m-%d %H:%M")
+    """A moment in the centre's clock, written as the page's language writes dates and times."""
+    moment = dt.datetime.fromtimestamp(epoch, tz)
+    return f"{here().date(moment)} {here().time(moment)}"
 
 
 def format_overdue(seconds: float) -> str:

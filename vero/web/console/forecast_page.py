@@ -27,6 +27,8 @@ from vero.web.console.runs import (
     status_text,
 )
 from vero.web.console.uploads import form_number, save_upload
+from vero.web.console.wallboard import queue_label
+from vero.web.i18n import current_language, here
 from vero.web.jobs import Say
 from wfm.commands import plan_forecast, read_forecast
 from wfm.forecast.commands import write_chart
@@ -73,23 +75,31 @@ def forecast_start() -> ResponseReturnValue:
         history = load_history(path, fmt, tz=centre.tz, defaults=HISTORY_DEFAULTS, dates=dates)
         if history.used == 0:
             raise VeroError(f"no usable history rows ({history.summary()})", source=str(path))
-        return forecast_job, (history, centre, interval, horizon)
+        return forecast_job, (history, centre, interval, horizon, current_language())
 
     return start_or_explain("forecast", folder, prepare, _form, "planning.forecast_run")
 
 
 def forecast_job(
-    history: History, centre: Centre, interval: int, horizon: int, *, folder: Path, say: Say
+    history: History,
+    centre: Centre,
+    interval: int,
+    horizon: int,
+    lang: str,
+    *,
+    folder: Path,
+    say: Say,
 ) -> dict[str, str]:
-    """Forecast, chart and backtest table; then the staffing requirement the roster page can
-    use (a forecast the centre cannot staff still shows, with the reason), with the patience
-    estimated from the history's waits where it has them."""
+    """Forecast, chart (in the language of the supervisor who started it) and backtest table;
+    then the staffing requirement the roster page can use (a forecast the centre cannot staff
+    still shows, with the reason), with the patience estimated from the history's waits where
+    it has them."""
     say("forecast.step.models")
     run = forecast_history(history, centre, interval_minutes=interval, horizon_days=horizon)
     say("forecast.step.files")
     write_frame(run.frame, folder / "forecast.csv")
     write_frame(run.backtest_table(), folder / "backtest.csv")
-    write_chart(run, folder / "forecast.png")
+    write_chart(run, folder / "forecast.png", lang)
     patience = history_patience([folder / "history.csv"], HISTORY_DEFAULTS, folder / "patience.csv")
     say("forecast.step.staffing")
     options = PlanOptions(channel_patience={} if patience is None else channel_patience(patience))
@@ -106,7 +116,7 @@ def forecast_run(run_id: str) -> str:
     status = read_status("forecast", folder)
     backtest = None
     if status["state"] == "done" and (folder / "backtest.csv").stat().st_size > 1:
-        backtest = pd.read_csv(folder / "backtest.csv")
+        backtest = model_rows(chosen_models(pd.read_csv(folder / "backtest.csv")))
     return render_template(
         "planning/forecast_run.html",
         run_id=run_id,
@@ -117,6 +127,51 @@ def forecast_run(run_id: str) -> str:
         published=request.args.get("published", type=int),
         has_patience=(folder / "patience.csv").is_file(),
     )
+
+
+def chosen_models(backtest: pd.DataFrame) -> pd.DataFrame:
+    """The backtest rows with `chosen`: the model each series forecasts with, the one of
+    lowest mean WAPE over the horizons (as `Backtest.best` picks it)."""
+    series = ["channel", "queue", "language"]
+    mean = backtest.groupby([*series, "model"], as_index=False)["wape"].mean()
+    best = mean.loc[mean.groupby(series)["wape"].idxmin(), [*series, "model"]]
+    marked = backtest.merge(best.assign(chosen=True), on=[*series, "model"], how="left")
+    return marked.assign(chosen=marked["chosen"].eq(True))
+
+
+def model_rows(backtest: pd.DataFrame) -> list[dict[str, object]]:
+    """The model table as the page shows it: series, model and metrics in the page's language
+    (a dash where a metric is undefined, e.g. MASE without a seasonal naive scale)."""
+    lang, centre = here(), services().centre
+
+    def queue(name: str) -> str:
+        return queue_label(centre, name) if name in centre.queues else name
+
+    def known(prefix: str, value: str) -> str:
+        key = f"{prefix}.{value}"
+        return lang.text(key) if lang.knows(key) else value
+
+    def share(value: float, signed: bool = False) -> str:
+        if pd.isna(value):
+            return "–"
+        return ("+" if signed and value > 0 else "") + lang.percent(value, 1)
+
+    return [
+        {
+            "series": " / ".join(
+                (known("channel", r.channel), queue(r.queue), known("lang", r.language))
+            ),
+            "model": r.model,
+            "name": known("forecast.model", r.model),
+            "help": known("forecast.model_help", r.model),
+            "chosen": r.chosen,
+            "horizon": r.horizon,
+            "wape": share(r.wape),
+            "mase": lang.number(r.mase, 2),
+            "bias": share(r.bias, signed=True),
+        }
+        for r in backtest.itertuples()
+    ]
 
 
 def add_routes(bp: Blueprint) -> None:

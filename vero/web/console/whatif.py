@@ -20,7 +20,14 @@ import yaml
 from flask import Blueprint, render_template, request
 
 from simulations.replications import run_all, study_jobs
-from simulations.report import service_level_chart, summarise_study, write_report
+from simulations.report import (
+    COLUMNS,
+    kpi_cells,
+    scenario_label,
+    service_level_chart,
+    summarise_study,
+    write_report,
+)
 from simulations.scenario import Study, load_study
 from telephony.services import services
 from vero.kernel.errors import VeroError
@@ -36,7 +43,7 @@ from vero.web.console.runs import (
     status_text,
 )
 from vero.web.console.uploads import form_number, save_upload
-from vero.web.i18n import t
+from vero.web.i18n import current_language, here, t
 from vero.web.jobs import Say
 
 bp = Blueprint("whatif", __name__, url_prefix="/console/whatif")
@@ -94,7 +101,7 @@ def whatif_start():
         path = folder / "scenario.yaml"
         path.write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
         study = load_study(path)
-        return whatif_job, (study,)
+        return whatif_job, (study, current_language())
 
     return start_or_explain("whatif", folder, prepare, _form, "whatif.whatif_run")
 
@@ -157,9 +164,10 @@ def _change() -> tuple[dict, str]:
     raise VeroError(f"choose one of {', '.join(CHANGES)}", field="change")
 
 
-def whatif_job(study: Study, *, folder: Path, say: Say) -> None:
+def whatif_job(study: Study, lang: str, *, folder: Path, say: Say) -> None:
     """Replicate every case as `vero simulate` does, in this process; then the report and one
-    service-level chart per channel for the page."""
+    service-level chart per channel for the page, in the language of the supervisor who
+    started the run (`lang`)."""
     jobs = study_jobs(study)
     finished = 0
 
@@ -172,10 +180,10 @@ def whatif_job(study: Study, *, folder: Path, say: Say) -> None:
     counts, work = run_all(jobs, workers=1, done=one_done)
     say("whatif.step.report")
     results = summarise_study(counts, work, [case.name for case in study.cases])
-    write_report(results, study, folder)
+    write_report(results, study, folder, lang)
     channels = sorted(results.kpis.channel.unique())
     for channel in channels:
-        chart = base64.b64decode(service_level_chart(results, study, channel))
+        chart = base64.b64decode(service_level_chart(results, study, channel, lang))
         (folder / f"service-level-{channel}.png").write_bytes(chart)
 
 
@@ -192,7 +200,28 @@ def whatif_run(run_id: str):
         status=status,
         text=status_text(status),
         figures=figures,
+        columns=[t(key) for _, key, _ in COLUMNS],
+        rows=_rows(figures) if figures else [],
+        notes=[(name, t(key)) for name, key in (figures or {}).get("no_effect", {}).items()],
     )
+
+
+def _rows(figures: dict) -> list[dict]:
+    """The figures table as the page shows it, formatted and judged as in report.html."""
+    lang, names = here(), figures["scenarios"]
+    rows = []
+    for row in figures["kpis"]:
+        target = figures["targets"][row["channel"]]["service_level"]
+        rows.append(
+            {
+                "scenario": row["scenario"],
+                "label": scenario_label(row["scenario"], names, lang),
+                "channel": row["channel"],
+                "target": lang.percent(target),
+                "cells": kpi_cells(row, target, lang),
+            }
+        )
+    return rows
 
 
 def _report_files(folder: Path) -> tuple[str, ...]:
