@@ -94,7 +94,7 @@ def make_sample(folder: Path, seed: int = SEED, centre: Centre | None = None) ->
     write_requirements(folder / "requirements.csv", future)
     write_agents(folder / "agents.csv", future, week, rng)
     (folder / "shifts.yaml").write_text(SHIFTS, encoding="utf-8")
-    for name, text in scenarios(week).items():
+    for name, text in scenarios().items():
         (folder / name).write_text(text, encoding="utf-8")
     return [folder / name for name in FILES]
 
@@ -284,11 +284,10 @@ break_minutes: 30
 """
 
 
-def scenarios(week: list[dt.date]) -> dict[str, str]:
+def scenarios() -> dict[str, str]:
     """Two what-if files over the walkthrough's forecast and roster (paths relative to the
-    file): the voice team short, or a Monday peak; the VIP queue without its priority, or
-    complaints given the same."""
-    monday = week[0].isoformat()
+    file): the voice team four short, or a promotion's midday peak; the VIP queue without its
+    priority, or complaints given the same."""
     peak = {
         "base": {
             "forecast": "forecast.csv",
@@ -299,18 +298,14 @@ def scenarios(week: list[dt.date]) -> dict[str, str]:
         },
         "scenarios": [
             {
-                "name": "Dua agen suara kurang / two voice agents fewer",
-                "changes": [{"remove_agents": {"group": "voice-id", "count": 2}}],
+                "name": "Empat agen suara kurang / four voice agents fewer",
+                "changes": [{"remove_agents": {"group": "voice-id", "count": 4}}],
             },
             {
-                "name": "Puncak Senin +30% / Monday peak +30%",
+                "name": "Promo akhir tahun: telepon 2× pukul 10-15 / year-end promotion: "
+                "calls doubled 10:00-15:00",
                 "changes": [
-                    {
-                        "volume": 1.3,
-                        "days": [monday],
-                        "intervals": ["09:30-12:00"],
-                        "channels": ["voice"],
-                    }
+                    {"volume": 2.0, "intervals": ["10:00-15:00"], "channels": ["voice"]},
                 ],
             },
         ],

@@ -7,6 +7,7 @@ import inspect
 import re
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel
 
 from simulations import scenario
@@ -61,3 +62,20 @@ def test_every_field_is_a_row_of_its_section_with_its_allowed_values():
     )
     assert all(f"`{policy}`" in text["`base.behaviour.closing`"] for policy in ("serve", "abandon"))
     assert all(f"`{action}`" in text["`scenarios[].changes[]`"] for action in scenario.ACTIONS)
+
+
+def test_every_example_is_a_valid_part_of_a_scenario_file():
+    blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) >= 6
+    for block in blocks:
+        data = yaml.safe_load(block)
+        if isinstance(data, list):
+            for change in data:
+                scenario.Change.model_validate(change)
+        elif "base" in data:
+            scenario.ScenarioFile.model_validate(data)
+        elif "changes" in data:
+            for change in data["changes"]:
+                scenario.Change.model_validate(change)
+        else:
+            scenario.BehaviourSpec.model_validate(data)

@@ -102,7 +102,7 @@ def test_the_readme_walkthrough_runs_and_writes_what_it_says(tmp_path, monkeypat
     assert set(roster["agent"]) <= set(agents["id"]) and len(set(roster["agent"])) > 10
     assert openpyxl.load_workbook(here / "roster/roster.xlsx").sheetnames
     assert len(list((here / "roster/calendars").glob("*.ics"))) == len(set(roster["agent"]))
-    for folder, scenario in (("whatif-peak", "two voice agents fewer"), ("whatif-vip", "VIP")):
+    for folder, scenario in (("whatif-peak", "four voice agents fewer"), ("whatif-vip", "VIP")):
         figures = json.loads((here / folder / "figures.json").read_text(encoding="utf-8"))
         assert scenario in json.dumps(figures, ensure_ascii=False)
         assert (here / folder / "report.html").stat().st_size > 1000
