@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # the desk's softphone: Twilio's Voice JavaScript SDK from the npm registry (package-lock.json)
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: setup test lint serve demo bench prod clean
+.PHONY: setup test lint serve demo sample bench prod clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ serve: $(STAMP) $(NODE_STAMP)
 # Ctrl-C. Knobs: make demo DEMO_ARGS="--minutes 5 --exit" (see vero demo --help).
 demo: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/vero demo $(DEMO_ARGS)
+
+# The shipped sample data (vero/sample/) made again by the twin from its seed; a test checks the
+# shipped files are these bytes.
+sample: $(STAMP)
+	$(VENV)/bin/vero sample --regenerate --force --out vero/sample --lang en
 
 # The production layout on one machine, as the Procfile lists it (web, dispatch, worker), under
 # honcho; settings from the environment or .env, REDIS_URL required. Knobs:

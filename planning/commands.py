@@ -24,6 +24,7 @@ from vero.kernel.errors import VeroError
 from vero.kernel.language import language
 from wfm.forecast.commands import date_order, date_order_option
 from wfm.forecast.history import combine, load_history
+from wfm.forecast.models import MODELS
 from wfm.forecast.pipeline import forecast_history
 from wfm.scheduler import exports
 from wfm.scheduler.inputs import Contract, load_agents, load_rules, load_templates, parse_contract
@@ -99,6 +100,13 @@ HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
     help="Twin replications per iteration (confidence intervals need at least 2).",
 )
 @click.option(
+    "--model",
+    type=click.Choice(["auto", *MODELS]),
+    default="auto",
+    show_default=True,
+    help="Forecast model, as for `vero forecast` (auto picks the lowest backtest WAPE per series).",
+)
+@click.option(
     "--max-iterations",
     type=click.IntRange(min=1),
     default=8,
@@ -157,6 +165,7 @@ def plan_command(
     days: int,
     interval: str,
     replications: int,
+    model: str,
     max_iterations: int,
     hire: str | None,
     time_limit: float,
@@ -199,7 +208,12 @@ def plan_command(
     _make_folder(out_dir)
     with console.status("Forecasting..."):
         run = forecast_history(
-            history, centre, interval_minutes=int(interval), horizon_days=days, start=first
+            history,
+            centre,
+            interval_minutes=int(interval),
+            horizon_days=days,
+            start=first,
+            model=model,
         )
     forecast_path = out_dir / "forecast.csv"
     _write(lambda: write_frame(run.frame, forecast_path), forecast_path)

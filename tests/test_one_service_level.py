@@ -27,10 +27,12 @@ from telephony.routing.stats import queue_stats
 from telephony.services import services
 from tests.console.conftest import SUPERVISOR, console_app
 from vero.cli import cli
+from vero.cli.demo.span import Span
 from vero.cli.demo.summary import account, summary_table
 from vero.kernel import service_level as sl
 from vero.kernel.centre import Centre, load_centre, reference_centre_path
 from vero.kernel.files import read_yaml
+from vero.kernel.language import language
 from vero.web.console.wallboard import snapshot
 from wfm.staffing_plan import PlanOptions, plan_group
 
@@ -178,7 +180,7 @@ def test_every_view_gives_the_same_service_level(
         )
         assert demo == pytest.approx(want)
         console = Console(record=True, width=200)
-        console.print(summary_table(centre, summary, 1.0))
+        console.print(summary_table(centre, summary, Span(5, 1.0, language("en"))))
         table = console.export_text()
         for ch in ("voice", "chat"):
             [line] = [x for x in table.splitlines() if f" {QUEUE} " in f" {x} " and f" {ch} " in x]

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.docs.test_walkthrough import written_names
+
 ROOT = Path(__file__).resolve().parents[2]
 SUFFIXES = (
     "py",
@@ -53,6 +55,9 @@ NOT_FILES = {  # name → why it is no file of the repository
     "contacts/YYYY-MM-DD.csv": "README's settings table: the daily contact records Vero writes "
     "under VERO_DATA_DIR",
 }
+NOT_FILES.update(
+    dict.fromkeys(written_names(), "README's walkthrough: written by Vero in its folder")
+)
 
 
 def _docs() -> list[Path]:

@@ -12,7 +12,9 @@ from click.testing import CliRunner
 
 from vero.cli import cli
 from vero.cli.demo.arrivals import plan
+from vero.cli.demo.span import Span, clock
 from vero.cli.demo.summary import Row, account
+from vero.kernel.language import language
 
 
 def test_short_demo_accounts_for_every_contact():
@@ -33,6 +35,8 @@ def test_short_demo_accounts_for_every_contact():
             "5",
             "--port",
             "0",
+            "--lang",
+            "en",
             "--exit",
         ],
         capture_output=True,
@@ -41,7 +45,22 @@ def test_short_demo_accounts_for_every_contact():
         env={**os.environ, "COLUMNS": "120"},
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    lines = [" ".join(line.split()) for line in run.stdout.splitlines()]
+    # the address and token come first, before the traffic and its status lines
+    banner = next(i for i, line in enumerate(lines) if line.startswith("Console (live"))
+    assert re.search(
+        r"wallboard\): http://127.0.0.1:\d+/console/ supervisor token: \S{16,}", lines[banner]
+    )
+    assert lines[banner + 1].startswith(
+        f"Vero demo: {len(arrivals)} contacts over 4 simulated minutes"
+    )
+    status = [line for line in lines[banner + 2 :] if line.startswith("simulated ")]
+    clocks = [re.match(r"simulated (\d+:\d\d) of 4:00 · ", s) for s in status]
+    assert [c and c.group(1) for c in clocks] == ["1:00", "2:00", "3:00", "4:00"], status
+    contacts = [int(re.search(r"contacts so far: (\d+)", s).group(1)) for s in status]
+    assert contacts[-1] > 0 and contacts == sorted(contacts)
     out = " ".join(run.stdout.split())
+    assert "Service level of 4 simulated minutes at 60× = 4 s of real time" in out
     assert "Every contact accounted for." in out
     counts = re.search(
         r"Accounted: (\d+) contacts = (\d+) answered \+ (\d+) abandoned \+ (\d+) "
@@ -52,6 +71,7 @@ def test_short_demo_accounts_for_every_contact():
     offered, *parts = map(int, counts.groups())
     callbacks = sum(1 for a in arrivals if a.channel == "voice" and a.leaving == "callback")
     assert len(arrivals) <= offered <= len(arrivals) + callbacks  # callbacks are contacts too
+    assert contacts[-1] <= offered
     assert offered == sum(parts) and parts[0] > 0
     assert re.search(r"Twilio REST: [1-9]\d* calls dialled", out)  # agent legs really rang
 
@@ -99,5 +119,24 @@ def test_a_missing_or_unrecorded_contact_is_reported(centre):
 
 def test_help_documents_the_knobs():
     text = CliRunner().invoke(cli, ["demo", "--help"]).output
-    for option in ("--minutes", "--rate", "--speed", "--seed", "--port", "--exit", "--no-wait"):
+    for option in (
+        "--minutes",
+        "--rate",
+        "--speed",
+        "--seed",
+        "--port",
+        "--lang",
+        "--exit",
+        "--no-wait",
+    ):
         assert option in text
+
+
+def test_the_span_is_told_in_either_language():
+    assert Span(3, 60, language("en")).text() == ("3 simulated minutes at 60× = 3 s of real time")
+    assert Span(60, 20, language("id")).text() == (
+        "60 menit simulasi dengan kecepatan 20× = 3 mnt waktu nyata"
+    )
+    assert list(Span(3, 60, language("en")).ticks()) == [1, 2, 3]
+    assert list(Span(60, 20, language("en")).ticks()) == [6 * k for k in range(1, 11)]
+    assert clock(1.5) == "1:30" and clock(75) == "1:15:00"

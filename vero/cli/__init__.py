@@ -13,6 +13,7 @@ from telephony.accounts import accounts
 from telephony.customers import customers
 from vero.cli.demo.command import demo_command
 from vero.cli.dispatch import dispatch
+from vero.cli.sample import sample
 from vero.cli.serve import serve
 from vero.cli.web import web
 from vero.cli.worker import worker
@@ -36,6 +37,7 @@ SUBCOMMANDS = (
     simulate,
     plan_command,
     report,
+    sample,
 )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import cast
 
 import redis
-from flask import Flask, Request, jsonify
+from flask import Flask, Request, jsonify, redirect, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
@@ -130,6 +130,12 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     limits.init_app(app, redis_client, router.keys.rate_limits())
+
+    @app.get("/")
+    def home():
+        """A newcomer types the bare address: the wallboard for a supervisor, else the login."""
+        to = "console.wallboard" if auth.logged_in(auth.SUPERVISOR) else "console.login"
+        return redirect(url_for(to))
 
     @app.get("/healthz")
     def healthz():

@@ -24,6 +24,7 @@ from vero.cli.demo.api import Api, ApiError
 from vero.cli.demo.arrivals import Arrival, plan
 from vero.cli.demo.callers import Ledger, Traffic
 from vero.cli.demo.cast import AGENTS, DIRECTORY, AgentProfile
+from vero.cli.demo.span import Span, Status
 from vero.cli.demo.summary import (
     CLOSED,
     account,
@@ -35,6 +36,7 @@ from vero.cli.demo.summary import (
 from vero.cli.serve import running, wait_for_interrupt
 from vero.kernel.calendar import WEEKDAYS
 from vero.kernel.centre import reference_centre_path
+from vero.kernel.language import LANGUAGES, Language, language
 from vero.kernel.settings import Settings
 
 AUTH_TOKEN = "demo-twilio-auth-token"  # the demo's Twilio account: its emulator signs with it
@@ -79,6 +81,13 @@ def free_port() -> int:
     help="Port of the service on 127.0.0.1 (0: any free port).",
 )
 @click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="id",
+    show_default=True,
+    help="Language of what the demo prints.",
+)
+@click.option(
     "--exit",
     "--no-wait",
     "exit_after",
@@ -86,7 +95,7 @@ def free_port() -> int:
     help="End after the summary instead of keeping the console up (for CI).",
 )
 def demo_command(
-    minutes: float, rate: float, speed: float, seed: int, port: int, exit_after: bool
+    minutes: float, rate: float, speed: float, seed: int, port: int, lang: str, exit_after: bool
 ) -> None:
     """Start Vero for real and drive a compressed hour of bilingual traffic through it.
 
@@ -99,7 +108,8 @@ def demo_command(
     if minutes <= 0 or rate <= 0 or speed <= 0:
         raise click.BadParameter("--minutes, --rate and --speed must be positive")
     console = Console()
-    console.width = max(console.width, 110)  # the summary table's width; CI logs default to 80
+    words = language(lang)
+    console.width = max(console.width, 120)  # the summary table's width; CI logs default to 80
     data_dir = Path(tempfile.mkdtemp(prefix="vero-demo-"))
     logging.basicConfig(
         filename=data_dir / "vero.log",
@@ -126,6 +136,16 @@ def demo_command(
             open_chats_per_visitor=100000,
         )
         with running(settings, "127.0.0.1", port) as service:
+            # the address first, so the wallboard can be opened while the traffic runs
+            console.print(
+                words.text(
+                    "demo.console",
+                    url=f"{service.url}/console/",
+                    token=settings.supervisor_token,
+                ),
+                highlight=False,
+                soft_wrap=True,
+            )
             with service.app.app_context():
                 svc = services()
                 centre, router = svc.centre, svc.router
@@ -147,14 +167,22 @@ def demo_command(
                 ledger,
             )
             arrivals = plan(minutes, rate, seed)
+            run = Span(minutes, speed, words)
             console.print(
-                f"Vero demo: {len(arrivals)} contacts over {minutes:g} simulated "
-                f"minutes at ×{speed:g} (seed {seed}); {len(agents)} agents; "
-                f"data in {data_dir}"
+                words.text(
+                    "demo.starting",
+                    contacts=len(arrivals),
+                    span=run.text(),
+                    seed=seed,
+                    agents=len(agents),
+                    folder=data_dir,
+                ),
+                highlight=False,
+                soft_wrap=True,
             )
             day = router.local_bucket(router.clock())[0]
-            _drive(console, traffic, arrivals, minutes, speed)
-            _drain(console, supervisor, ledger)
+            _drive(console, traffic, arrivals, run, Status(supervisor, ledger, run))
+            _drain(console, supervisor, ledger, words)
             for agent in agents:
                 agent.join()
             with service.app.app_context():
@@ -173,19 +201,27 @@ def demo_command(
                 else None
             )
             summary = account(centre, ledger.tasks, tasks, router_ids, records, counters)
-            flows, flow_problems = voice_flows(tasks, ledger.desk_accepted, ledger.transferred)
+            flows, flow_problems = voice_flows(
+                tasks, ledger.desk_accepted, ledger.transferred, words
+            )
             summary.problems += (
                 ledger.errors + [e for a in agents for e in a.errors] + flow_problems
             )
-            console.print(summary_table(centre, summary, speed))
+            console.print(summary_table(centre, summary, run))
             console.print(flows)
-            print_report(console, summary, recorder, data_dir)
+            print_report(console, summary, recorder, data_dir, words)
             if summary.problems:
                 raise SystemExit(1)
             if not exit_after:
                 console.print(
-                    f"\nConsole: [bold]{service.url}/console/[/]  supervisor token: "
-                    f"[bold]{settings.supervisor_token}[/]  (Ctrl-C stops)"
+                    "\n"
+                    + words.text(
+                        "demo.still_up",
+                        url=f"{service.url}/console/",
+                        token=settings.supervisor_token,
+                    ),
+                    highlight=False,
+                    soft_wrap=True,
                 )
                 wait_for_interrupt()
 
@@ -207,33 +243,48 @@ def _log_in(supervisor: Api, profile: AgentProfile) -> str:
 
 
 def _drive(
-    console: Console, traffic: Traffic, arrivals: list[Arrival], minutes: float, speed: float
+    console: Console, traffic: Traffic, arrivals: list[Arrival], run: Span, status: Status
 ) -> None:
-    """Start each arrival at its (compressed) time, each in its own thread; wait for them."""
+    """Start each arrival at its (compressed) time, each in its own thread, with a status line
+    every tenth of the span (the bar's text on a terminal, a printed line in a log); wait for
+    the callers to finish."""
     threads: list[threading.Thread] = []
     start = time.monotonic()
+    pending = list(arrivals)
     with Progress(console=console, transient=True) as progress:
-        bar = progress.add_task("simulated minutes", total=minutes)
-        for arrival in arrivals:
-            at = start + arrival.minute * 60 / speed
-            while time.monotonic() < at:
-                progress.update(bar, completed=(time.monotonic() - start) * speed / 60)
-                time.sleep(min(0.2, max(at - time.monotonic(), 0)))
-            thread = threading.Thread(
-                target=traffic.play, args=(arrival,), daemon=True, name=f"contact-{arrival.index}"
-            )
-            thread.start()
-            threads.append(thread)
-        time.sleep(max(start + minutes * 60 / speed - time.monotonic(), 0))
-        progress.update(bar, completed=minutes, description="callers finishing")
+        bar = progress.add_task(status.line(0.0), total=run.minutes)
+        for tick in run.ticks():
+            at = start + tick * 60 / run.speed
+            while pending and (tick >= run.minutes or pending[0].minute <= tick):
+                arrival = pending.pop(0)
+                _wait_until(start + arrival.minute * 60 / run.speed)
+                thread = threading.Thread(
+                    target=traffic.play,
+                    args=(arrival,),
+                    daemon=True,
+                    name=f"contact-{arrival.index}",
+                )
+                thread.start()
+                threads.append(thread)
+            _wait_until(at)
+            line = status.line(tick)
+            progress.update(bar, completed=tick, description=line)
+            progress.console.print(line, highlight=False, soft_wrap=True)
+        progress.update(bar, description=run.words.text("demo.callers_finishing"))
         for thread in threads:
             thread.join(timeout=300)
 
 
-def _drain(console: Console, supervisor: Api, ledger: Ledger, limit: float = 60) -> None:
+def _wait_until(moment: float) -> None:
+    time.sleep(max(moment - time.monotonic(), 0))
+
+
+def _drain(
+    console: Console, supervisor: Api, ledger: Ledger, words: Language, limit: float = 60
+) -> None:
     """Let the agents finish what is still open (up to `limit` real seconds)."""
     deadline, open_ids = time.monotonic() + limit, list(ledger.tasks)
-    with console.status("agents finishing open contacts"):
+    with console.status(words.text("demo.agents_finishing")):
         while open_ids and time.monotonic() < deadline:
             open_ids = [
                 t for t in open_ids if (_task(supervisor, t) or {}).get("state") not in CLOSED

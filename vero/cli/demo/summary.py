@@ -17,10 +17,26 @@ from rich.table import Table
 
 from telephony.routing.policy.records import OPEN_TASK_STATES
 from telephony.twilio_emulator import RestRecorder
+from vero.cli.demo.span import Span
 from vero.kernel import service_level as sl
 from vero.kernel.centre import Centre
+from vero.kernel.language import Language
 
 CLOSED = ("completed", "abandoned", "callback", "voicemail", "canceled")
+COLUMNS = (
+    "queue",
+    "channel",
+    "offered",
+    "answered",
+    "in_target",
+    "abandoned",
+    "callback_voicemail",
+    "canceled",
+    "open",
+    "asa",
+    "sl",
+    "goal",
+)
 
 
 @dataclass
@@ -143,51 +159,50 @@ def account(
     return Summary(dict(rows), problems)
 
 
-def summary_table(centre: Centre, summary: Summary, speed: float) -> Table:
-    """Service level per queue and channel against each channel's goal, and the total."""
+def summary_table(centre: Centre, summary: Summary, run: Span) -> Table:
+    """Service level per queue and channel against each channel's goal, and the total; the
+    title names the span the demo really ran."""
+    words = run.words
     table = Table(
-        title="Service level of the demo hour",
+        title=words.text("demo.table_title", span=run.text()),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         collapse_padding=True,
-        caption=f"Waits are real seconds on the router's clock (traffic ran ×{speed:g}); "
-        "SL = each channel's service_level_formula in the centre (default: answered in "
-        "target / (answered + abandoned)).",
+        caption=words.text("demo.table_caption", speed=words.number(run.speed, 0)),
         caption_justify="left",
     )
-    for name in (
-        "queue",
-        "channel",
-        "offered",
-        "answered",
-        "≤target",
-        "abandoned",
-        "cb/vm",
-        "canceled",
-        "open",
-        "ASA s",
-        "SL",
-        "goal",
-    ):
-        table.add_column(name, justify="left" if name in ("queue", "channel") else "right")
+    for name in COLUMNS:
+        table.add_column(
+            words.text(f"demo.column_{name}"),
+            justify="left" if name in ("queue", "channel") else "right",
+        )
     parts: list[tuple[sl.Counts, sl.Formula]] = []
     for (queue, label), row in sorted(summary.rows.items()):
         rule = sl.definition(centre, "voice" if label == "callback" else label)
         parts.append((row.counts(), rule.formula))
-        table.add_row(queue, label, *_figures(row, sl.service_level(*parts[-1]), rule))
+        table.add_row(queue, label, *_figures(row, sl.service_level(*parts[-1]), rule, words))
     table.add_section()
-    table.add_row("all", "", *_figures(summary.total(), sl.pooled(parts), None), style="bold")
+    table.add_row(
+        words.text("demo.all"),
+        "",
+        *_figures(summary.total(), sl.pooled(parts), None, words),
+        style="bold",
+    )
     return table
 
 
-def _figures(row: Row, level: float | None, rule: sl.Definition | None) -> list[str]:
+def _figures(
+    row: Row, level: float | None, rule: sl.Definition | None, words: Language
+) -> list[str]:
     """The table cells of one row; `level` its service level, `rule` its channel's (a green
     or red figure against the goal), None for the total."""
-    sl_text = "–" if level is None else f"{level:.0%}"
+    sl_text = "–" if level is None else words.percent(level)
     if level is not None and rule is not None:
         sl_text = f"[{'green' if level >= rule.goal else 'red'}]{sl_text}[/]"
-    goal = "" if rule is None else f"{rule.goal:.0%}/{_duration(rule.target_seconds)}"
+    goal = (
+        "" if rule is None else f"{words.percent(rule.goal)}/{words.duration(rule.target_seconds)}"
+    )
     return [
         str(row.offered),
         str(row.answered),
@@ -196,18 +211,10 @@ def _figures(row: Row, level: float | None, rule: sl.Definition | None) -> list[
         str(row.callback_voicemail),
         str(row.canceled),
         str(row.open),
-        f"{row.wait_sum / row.answered:.1f}" if row.answered else "–",
+        words.number(row.wait_sum / row.answered) if row.answered else "–",
         sl_text,
         goal,
     ]
-
-
-def _duration(seconds: float) -> str:
-    """15 → '15s', 300 → '5m', 3600 → '1h'."""
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size:g}{unit}"
-    return f"{seconds:g}s"
 
 
 def contact_records(data_dir: Path, expected: int, limit: float = 10) -> list[dict[str, str]]:
@@ -224,7 +231,7 @@ def contact_records(data_dir: Path, expected: int, limit: float = 10) -> list[di
 
 
 def voice_flows(
-    tasks: dict[str, dict | None], desk_accepted: set[str], transferred: set[str]
+    tasks: dict[str, dict | None], desk_accepted: set[str], transferred: set[str], words: Language
 ) -> tuple[str, list[str]]:
     """The desk's voice flows the demo played, as the router saw them: calls accepted on the
     desk and then talked to, calls transferred to another queue, callbacks that reached the
@@ -249,8 +256,11 @@ def voice_flows(
         "transferred": len(transferred),
         "callbacks connected": len(callbacks),
     }
-    line = "Voice on the desk: " + ", ".join(
-        f"{shown[name]} of {played[name]} {name}" for name in shown
+    names = ("desk", "transferred", "callbacks")
+    line = words.text(
+        "demo.voice_flows",
+        **{f"{key}_shown": shown[name] for key, name in zip(names, shown, strict=True)},
+        **{f"{key}_played": played[name] for key, name in zip(names, played, strict=True)},
     )
     problems = [
         f"{played[name] - shown[name]} of {played[name]} calls {name} are not so in the router"
@@ -261,24 +271,34 @@ def voice_flows(
 
 
 def print_report(
-    console: Console, summary: Summary, recorder: RestRecorder, data_dir: Path
+    console: Console, summary: Summary, recorder: RestRecorder, data_dir: Path, words: Language
 ) -> None:
     """The closing lines: what every contact became, what Twilio was asked, what is missing."""
     total = summary.total()
     console.print(
-        f"Accounted: {total.offered} contacts = {total.answered} answered + "
-        f"{total.abandoned} abandoned + {total.callback_voicemail} callback/voicemail + "
-        f"{total.canceled} canceled + {total.open} open"
+        words.text(
+            "demo.accounted",
+            offered=total.offered,
+            answered=total.answered,
+            abandoned=total.abandoned,
+            callback_voicemail=total.callback_voicemail,
+            canceled=total.canceled,
+            open=total.open,
+        )
     )
     console.print(
-        f"Twilio REST: {len(recorder.rest_requests('/Calls.json'))} calls dialled, "
-        f"{len(recorder.calls_updated())} call updates, "
-        f"{len(recorder.messages_sent())} messages; contact records and service log "
-        f"in {data_dir}"
+        words.text(
+            "demo.twilio",
+            calls=len(recorder.rest_requests("/Calls.json")),
+            updates=len(recorder.calls_updated()),
+            messages=len(recorder.messages_sent()),
+            folder=data_dir,
+        ),
+        highlight=False,
     )
     if summary.problems:
-        console.print("[bold red]Contacts not accounted for:[/]")
+        console.print(f"[bold red]{words.text('demo.missing')}[/]")
         for problem in summary.problems:
             console.print(f"  {problem}")
     else:
-        console.print("[green]Every contact accounted for.[/]")
+        console.print(f"[green]{words.text('demo.all_accounted')}[/]")
