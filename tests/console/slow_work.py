@@ -12,5 +12,7 @@ def count_slowly(steps: int, pause: float, *, folder: Path, say: Say) -> dict[st
     for done in range(steps):
         say("whatif.step.replications", done_count=str(done), total=str(steps))
         time.sleep(pause)
-    (folder / "figures.json").write_text('{"kpis": [], "replications": 0}', encoding="utf-8")
+    (folder / "figures.json").write_text(
+        '{"kpis": [], "replications": 0, "scenarios": [], "targets": {}}', encoding="utf-8"
+    )
     return {}

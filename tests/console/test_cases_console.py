@@ -164,9 +164,9 @@ def test_the_kpi_page_shows_daily_and_weekly_figures(supervisor, contact_records
     assert "KPI layanan" in page and "Waktu respons rata-rata vs target" in page
     assert page.count("<tr") == 1 + 3  # voice, WhatsApp and all on Monday
     assert "Telepon" in page and "WhatsApp" in page and "Semua" in page
-    assert "4.0 · 50% (2 jawaban)" in page  # CSAT mean and share of 4-5
+    assert "4,0 · 50% (2 jawaban)" in page  # CSAT mean and share of 4-5
     assert "15 dtk / 15 dtk · 50%" in page  # mean answer on the phone vs three rings
-    assert "30 mnt / 60 mnt · 100%" in page and "10.2 mnt" in page
+    assert "30 mnt / 60 mnt · 100%" in page and "10,2 mnt" in page
     assert "100% (2)" in page  # both voice contacts resolved at first contact
     assert 'href="/console/kpis.csv?from=2025-07-14&amp;to=2025-07-15&amp;period=day"' in page
     weekly = supervisor.get("/console/kpis?from=2025-07-14&to=2025-07-20&period=week&lang=en")

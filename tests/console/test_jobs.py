@@ -90,7 +90,7 @@ def test_a_run_queued_by_one_web_instance_is_finished_for_a_fresh_one(
     fresh = logged_in(console_app(redis_client, namespace, tmp_path))
     finish(fresh, run, timeout=120)
     page = fresh.get(f"{run}?lang=en").text
-    assert "Week of 2026-11-30" in page and 'data-agent="a6"' in page
+    assert "November 30, 2026" in page and 'data-agent="a6"' in page
     assert fresh.get(f"{run}/files/roster.xlsx").status_code == 200
 
     job = rq.job.Job.fetch(

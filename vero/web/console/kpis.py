@@ -56,7 +56,7 @@ def kpi_data(
 
 
 def _percent(share: float | None) -> str:
-    return "—" if share is None else f"{share:.0%}"
+    return "—" if share is None else here().percent(share)
 
 
 def display_row(centre: Centre, row: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def display_row(centre: Centre, row: dict[str, Any]) -> dict[str, Any]:
         "—"
         if row["csat_mean"] is None
         else (
-            f"{row['csat_mean']:.1f} · {_percent(row['csat_satisfied_share'])} "
+            f"{here().number(row['csat_mean'])} · {_percent(row['csat_satisfied_share'])} "
             f"({row['csat_responses']} {t('kpi.answers')})"
         )
     )
