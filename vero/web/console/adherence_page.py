@@ -96,14 +96,14 @@ def board(
 
 
 def _shift_text(plan: Scheduled | None, tz: dt.tzinfo) -> str:
-    """'09:00–17:00 · istirahat 12:00–13:00', or the day off."""
+    """'09.00–17.00 · istirahat 12.00–13.00' (the page's time format), or the day off."""
     if plan is None:
         return t("rta.not_rostered")
     if not plan.activities:
         return t("rta.day_off")
 
     def hhmm(epoch: float) -> str:
-        return dt.datetime.fromtimestamp(epoch, tz).strftime("%H:%M")
+        return here().time(dt.datetime.fromtimestamp(epoch, tz))
 
     text = f"{hhmm(plan.activities[0].start)}–{hhmm(plan.activities[-1].end)}"
     pauses = [a for a in plan.activities if a.kind == BREAK]
