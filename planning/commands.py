@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from planning.plan import PlanResult, PlanSettings, plan
 from planning.report import plan_json, print_summary, report_html
-from simulations.commands import language_option, scheduler_option
+from simulations.commands import report_language_option, scheduler_option
 from simulations.loading import load_forecast
 from vero.kernel.centre import load_centre
 from vero.kernel.csv_columns import write_frame
@@ -154,7 +154,7 @@ HISTORY_DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
     "roster-two-step.csv, roster.csv (final), report.html and plan.json.",
 )
 @date_order_option
-@language_option
+@report_language_option
 def plan_command(
     histories: tuple[Path, ...],
     agents: Path,

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from simulations.replications import run_all, study_jobs
 from simulations.report import summarise_study, write_report
 from simulations.scenario import Study, load_study
-from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, language
+from vero.kernel.language import language, language_option
 from wfm.patience import from_records
 
 # `vero simulate` and `vero plan`: where the twin's replications run
@@ -26,13 +26,7 @@ scheduler_option = click.option(
 )
 
 # `vero simulate` and `vero plan`: the language of the report and its charts
-language_option = click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default=DEFAULT_LANGUAGE,
-    show_default=True,
-    help="Language of report.html and its charts (id: Bahasa Indonesia, en: English).",
-)
+report_language_option = language_option("report.html and its charts")
 
 
 @click.command("simulate")
@@ -69,7 +63,7 @@ language_option = click.option(
     "(channels with too few abandonments keep the file's).",
 )
 @scheduler_option
-@language_option
+@report_language_option
 @click.option(
     "--seed",
     type=click.IntRange(min=0),

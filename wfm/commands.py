@@ -17,7 +17,7 @@ from vero.kernel.chart_axes import time_axis
 from vero.kernel.csv_columns import readable, write_frame
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows, interval_fields
-from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, language
+from vero.kernel.language import language, language_option
 from wfm.erlang import SL_CONVENTIONS, SLConvention
 from wfm.patience import from_records
 from wfm.staffing import Model
@@ -64,13 +64,7 @@ FORECAST_COLUMNS = (
     type=click.Path(dir_okay=False, path_type=Path),
     help="PNG chart of required agents per interval and group.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default=DEFAULT_LANGUAGE,
-    show_default=True,
-    help="Language of the chart (id: Bahasa Indonesia, en: English).",
-)
+@language_option("the chart")
 @click.option(
     "--model",
     type=click.Choice(["erlang-c", "erlang-a"]),

@@ -21,7 +21,7 @@ from rich.console import Console
 from vero.kernel.centre import Centre, load_centre
 from vero.kernel.errors import VeroError
 from vero.kernel.files import csv_rows
-from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, language
+from vero.kernel.language import language, language_option
 from vero.kernel.service_level import definitions
 from wfm.adherence_report import COLUMNS as ADHERENCE_COLUMNS
 from wfm.adherence_report import file_rows
@@ -230,13 +230,7 @@ def report_rows(
     default=None,
     help="The roster CSV the agents worked to (roster.csv of `vero roster` or a roster run).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(list(LANGUAGES)),
-    default=DEFAULT_LANGUAGE,
-    show_default=True,
-    help="Language of the summary table and the chart.",
-)
+@language_option("the summary table and the chart")
 def report(
     contacts: tuple[Path, ...],
     cases: tuple[Path, ...],

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from simulations.sample import FILES, SEED, make_sample
 from vero.kernel.errors import VeroError
-from vero.kernel.language import LANGUAGES, language
+from vero.kernel.language import language, language_option
 
 
 def shipped(name: str) -> Path:
@@ -36,13 +36,7 @@ def shipped(name: str) -> Path:
 )
 @click.option("--seed", default=SEED, show_default=True, help="Seed of --regenerate.")
 @click.option("--force", is_flag=True, help="Overwrite sample files already in the folder.")
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="id",
-    show_default=True,
-    help="Language of what the command prints.",
-)
+@language_option("what the command prints")
 def sample(out: Path, regenerate: bool, seed: int, force: bool, lang: str) -> None:
     """Sample data of the cosmetics centre: 8 weeks of contact history, the next week's
     requirements, agents and shift templates, and two what-if scenarios."""

@@ -16,10 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
+import click
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
@@ -32,6 +35,7 @@ DEFAULT_LANGUAGE = "id"
 LOCALES = {"id": "id_ID", "en": "en"}
 CATALOGUE_DIR = Path(__file__).with_name("locales")
 DOMAIN = "messages"
+Command = TypeVar("Command", bound=Callable[..., object])
 
 
 def catalogue_path(code: str) -> Path:
@@ -124,3 +128,15 @@ def language(code: str) -> Language:
     if code not in LANGUAGES:
         raise ValueError(f"language {code!r} is not one of {', '.join(LANGUAGES)}")
     return Language(code)
+
+
+def language_option(what: str) -> Callable[[Command], Command]:
+    """The `--lang id|en` option of a command that writes `what` for people (Indonesian by
+    default, as most of the centre reads it)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        default=DEFAULT_LANGUAGE,
+        show_default=True,
+        help=f"Language of {what} (id: Bahasa Indonesia, en: English).",
+    )

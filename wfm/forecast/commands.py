@@ -17,7 +17,7 @@ from vero.kernel.centre import load_centre
 from vero.kernel.chart_axes import number_axis, time_axis
 from vero.kernel.csv_columns import write_frame
 from vero.kernel.errors import VeroError
-from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES, Language, language
+from vero.kernel.language import Language, language, language_option
 from wfm.forecast.calendar import load_events
 from wfm.forecast.history import FORMATS, SUMMARY_ISSUES, combine, load_history
 from wfm.forecast.models import MODELS
@@ -151,14 +151,7 @@ def date_order(dayfirst: bool | None) -> str:
     help="Handle time used when the history has none.",
 )
 @date_order_option
-@click.option(
-    "--lang",
-    "lang",
-    type=click.Choice(LANGUAGES),
-    default=DEFAULT_LANGUAGE,
-    show_default=True,
-    help="Language of the chart (id: Bahasa Indonesia, en: English); --language is the history's.",
-)
+@language_option("the chart; --language is the history's")
 def forecast(
     histories: tuple[Path, ...],
     fmt: str,

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vero.kernel.centre import load_centre
-from vero.kernel.language import DEFAULT_LANGUAGE, LANGUAGES
+from vero.kernel.language import language_option
 from wfm.scheduler import exports
 from wfm.scheduler.inputs import (
     load_agents,
@@ -101,13 +101,7 @@ from wfm.scheduler.roster import make_roster
     type=click.Path(exists=True, dir_okay=False),
     help="Centre definition YAML (opening hours, groups). Default: the reference centre.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default=DEFAULT_LANGUAGE,
-    show_default=True,
-    help="Language of roster.xlsx and coverage.png (calendars follow each agent's language).",
-)
+@language_option("roster.xlsx and coverage.png; calendars follow each agent's language")
 @click.option(
     "--require-cover",
     is_flag=True,

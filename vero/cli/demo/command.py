@@ -36,7 +36,7 @@ from vero.cli.demo.summary import (
 from vero.cli.serve import running, wait_for_interrupt
 from vero.kernel.calendar import WEEKDAYS
 from vero.kernel.centre import reference_centre_path
-from vero.kernel.language import LANGUAGES, Language, language
+from vero.kernel.language import Language, language, language_option
 from vero.kernel.settings import Settings
 
 AUTH_TOKEN = "demo-twilio-auth-token"  # the demo's Twilio account: its emulator signs with it
@@ -80,13 +80,7 @@ def free_port() -> int:
     show_default=True,
     help="Port of the service on 127.0.0.1 (0: any free port).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="id",
-    show_default=True,
-    help="Language of what the demo prints.",
-)
+@language_option("what the demo prints")
 @click.option(
     "--exit",
     "--no-wait",
