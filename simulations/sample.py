@@ -288,14 +288,15 @@ def scenarios() -> dict[str, str]:
     """Two what-if files over the walkthrough's forecast and roster (paths relative to the
     file): the voice team four short, or a promotion's midday peak; the VIP queue without its
     priority, or complaints given the same."""
+    base = {
+        "forecast": "forecast.csv",
+        "roster": "roster/roster.csv",
+        "agents": "agents.csv",
+        "replications": 5,
+        "seed": 1,
+    }
     peak = {
-        "base": {
-            "forecast": "forecast.csv",
-            "roster": "roster/roster.csv",
-            "agents": "agents.csv",
-            "replications": 5,
-            "seed": 1,
-        },
+        "base": base,
         "scenarios": [
             {
                 "name": "Empat agen suara kurang / four voice agents fewer",
@@ -311,13 +312,7 @@ def scenarios() -> dict[str, str]:
         ],
     }
     vip = {
-        "base": {
-            "forecast": "forecast.csv",
-            "roster": "roster/roster.csv",
-            "agents": "agents.csv",
-            "replications": 5,
-            "seed": 1,
-        },
+        "base": base,
         "scenarios": [
             {
                 "name": "VIP tanpa prioritas / VIP without priority",
