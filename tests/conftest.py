@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -64,3 +65,30 @@ def redis_client(redis_url: str, namespace: str) -> Iterator[redis.Redis]:
 @pytest.fixture(scope="session")
 def centre() -> Centre:
     return load_centre()
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The texts of every matplotlib figure as it is saved, after drawing (the PNG's tick
+    labels): what a chart test reads."""
+    import matplotlib.figure  # only the chart tests pay for it
+
+    seen: list[dict[str, Any]] = []
+    save = matplotlib.figure.Figure.savefig
+
+    def saving(figure: Any, *args: Any, **kwargs: Any) -> None:
+        save(figure, *args, **kwargs)
+        (ax,) = figure.axes
+        seen.append(
+            {
+                "title": ax.get_title(loc="left"),
+                "xlabel": ax.get_xlabel(),
+                "ylabel": ax.get_ylabel(),
+                "legend": [t.get_text() for t in ax.get_legend().get_texts()],
+                "yticks": [t.get_text() for t in ax.get_yticklabels()],
+                "xticks": [t.get_text() for t in ax.get_xticklabels()],
+            }
+        )
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", saving)
+    return seen

@@ -6,9 +6,7 @@ to be offered one), and charts whose title, axes, legend and ticks are in the sa
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import matplotlib.figure
 import pytest
 
 from simulations.replications import run_all, study_jobs
@@ -119,30 +117,6 @@ def test_a_change_that_never_fired_is_explained_instead_of_zero_differences(run)
         differences = differences[: differences.index("<h2>")]  # up to the occupancy
         assert "<td>callbacks on</td>" not in differences  # no row of zeros
         assert "<td>short-staffed</td>" in differences
-
-
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The texts of every matplotlib figure as it is saved (after it is drawn, so the tick
-    labels are the ones in the PNG)."""
-    seen: list[dict[str, Any]] = []
-    save = matplotlib.figure.Figure.savefig
-
-    def saving(figure: matplotlib.figure.Figure, *args: Any, **kwargs: Any) -> None:
-        save(figure, *args, **kwargs)
-        (ax,) = figure.axes
-        seen.append(
-            {
-                "title": ax.get_title(loc="left"),
-                "ylabel": ax.get_ylabel(),
-                "legend": [t.get_text() for t in ax.get_legend().get_texts()],
-                "yticks": [t.get_text() for t in ax.get_yticklabels()],
-                "xticks": [t.get_text() for t in ax.get_xticklabels()],
-            }
-        )
-
-    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", saving)
-    return seen
 
 
 def test_the_service_level_chart_speaks_the_report_s_language(run, drawn):

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
-import matplotlib.figure
 import pandas as pd
 import pytest
 
@@ -22,30 +20,6 @@ from wfm.forecast.history import load_history
 from wfm.forecast.pipeline import ForecastRun, forecast_history
 
 DEFAULTS = {"channel": "voice", "queue": "general", "language": "id"}
-
-
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The texts of every figure as it is saved, after drawing (the PNG's tick labels)."""
-    seen: list[dict[str, Any]] = []
-    save = matplotlib.figure.Figure.savefig
-
-    def saving(figure: matplotlib.figure.Figure, *args: Any, **kwargs: Any) -> None:
-        save(figure, *args, **kwargs)
-        (ax,) = figure.axes
-        seen.append(
-            {
-                "title": ax.get_title(loc="left"),
-                "xlabel": ax.get_xlabel(),
-                "ylabel": ax.get_ylabel(),
-                "legend": [t.get_text() for t in ax.get_legend().get_texts()],
-                "yticks": [t.get_text() for t in ax.get_yticklabels()],
-                "xticks": [t.get_text() for t in ax.get_xticklabels()],
-            }
-        )
-
-    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", saving)
-    return seen
 
 
 @pytest.fixture(scope="module")
