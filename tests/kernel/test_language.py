@@ -36,6 +36,14 @@ def test_both_catalogues_hold_the_same_keys_all_translated():
             assert placeholders(message.string) == placeholders(en[message.id].string), message.id
 
 
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_no_key_is_written_twice(code):
+    """The catalogues merge with git's union driver (.gitattributes): two branches adding the
+    same key would leave it twice, and the reader would silently keep one."""
+    ids = re.findall(r'^msgid "(.+)"$', catalogue_path(code).read_text(encoding="utf-8"), re.M)
+    assert sorted(key for key in set(ids) if ids.count(key) > 1) == []
+
+
 def test_every_key_the_code_asks_for_is_in_the_catalogues():
     known = {m.id for m in catalogue("id") if m.id}
     asked: set[str] = set()
