@@ -200,6 +200,9 @@ def test_the_wallboard_sets_required_against_scheduled_and_on_duty(app, supervis
     indonesian = supervisor.get("/console/?lang=id").text
     assert "Kebutuhan vs terjadwal vs bertugas hari ini" in indonesian
     assert 'data-field="required">2,0<' in indonesian
+    alone = supervisor.get("/console/staffing-panel?lang=en").text  # what its refresh fetches
+    assert "data-staffing" in alone and "data-queue" not in alone  # the panel, not the board
+    assert 'data-field="on_duty">1<' in alone
 
 
 def test_without_a_published_roster_the_panel_says_so(supervisor):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, render_template
 
 from telephony.routing.agent_states import AgentStates
 from telephony.routing.router import RedisRouter
@@ -151,6 +151,14 @@ def staffing_panel() -> dict[str, Any]:
     return panel(svc.router, states)
 
 
+def panel_page() -> str:
+    """The panel alone: what its refresh fetches, instead of the whole wallboard (whose
+    snapshot the stream already pushes)."""
+    return render_template("console/_staffing.html")
+
+
 def add_routes(bp: Blueprint) -> None:
-    """`staffing_panel()` for the wallboard's partial (console/_staffing.html)."""
+    """`staffing_panel()` for the wallboard's partial (console/_staffing.html), and the
+    partial on its own for its refresh."""
     bp.app_context_processor(lambda: {"staffing_panel": staffing_panel})
+    bp.add_url_rule("/staffing-panel", view_func=panel_page, methods=["GET"])
